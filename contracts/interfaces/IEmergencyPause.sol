@@ -1,0 +1,12 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title Emergency pause
+interface IEmergencyPause {
+    /// @notice Freezes every movement of product and every widening of rights. Pauser role only.
+    /// The restrictive actions (suspend, recall, flag suspect, declare illegitimate) keep working.
+    function pause() external;
+
+    /// @notice Lifts the pause. Pauser role only.
+    function unpause() external;
+}

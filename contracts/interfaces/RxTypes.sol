@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @notice What a trading partner is allowed to do. `None` marks an address that was never onboarded.
+enum Role {
+    None,
+    Manufacturer,
+    Distributor,
+    Dispenser,
+    Regulator
+}
+
+/// @notice Why an address may or may not act, evaluated at the current block.
+enum Standing {
+    Authorized,
+    Unknown,
+    Suspended,
+    LicenceExpired
+}
+
+/// @notice A trading partner, packed into one storage slot (136 of 256 bits).
+struct Partner {
+    Role role; // 8 bits: what the partner does in the supply chain
+    bool suspended; // 8 bits: set by the admin, cleared by reinstatement
+    uint40 licenceExpiry; // 40 bits: unix second after which the licence is no longer valid
+    uint64 gln; // 64 bits: the partner's 13-digit GS1 Global Location Number
+    uint16 prefixLengths; // 16 bits: bit L is set when the partner owns a company prefix of L digits
+}
+
+/// @notice The hot record of a batch, packed into one storage slot (256 of 256 bits): everything that ship,
+/// receive and dispense decide on, in a single SLOAD. The manufacturer is kept apart (recalls and returns only).
+struct Batch {
+    bytes21 serialRoot; // 168 bits: the Merkle root of the pack serials, truncated; zero when not serialized.
+    // Forging a serial means finding a proof that hashes to these 168 bits: 2^168 work, as infeasible as
+    // finding a preimage of an address. The full root is in the BatchCommissioned event.
+    uint40 expiry; // 40 bits: unix second of the end of the expiry day; never zero for a commissioned batch
+    int16 minTemp; // 16 bits: lowest allowed storage temperature, tenths of a degree Celsius
+    int16 maxTemp; // 16 bits: highest allowed storage temperature, tenths of a degree Celsius
+    uint8 flags; // 8 bits: BatchFlags bits (recalled, suspect, illegitimate)
+    uint8 recallClass; // 8 bits: 0 when not recalled, else 1 (class I), 2 (class II) or 3 (class III)
+}
+
+/// @notice One holder's units of one batch, packed into one storage slot (224 of 256 bits).
+struct Holding {
+    uint48 saleable; // units that may be shipped onward or dispensed
+    uint48 quarantined; // units received with a temperature excursion, awaiting a regulator
+    uint48 dispensed; // packs this holder has dispensed
+    uint48 condemned; // quarantined units a regulator condemned
+    uint32 shipments; // shipments of this batch this holder has sent; the next shipment's nonce
+}
+
+/// @notice A shipment as the sender created it. Only `keccak256(abi.encode(shipment))` is kept in storage;
+/// receive and reject take the full shipment back as calldata (it is in the `Shipped` event).
+struct Shipment {
+    bytes32 batchId;
+    address sender;
+    address receiver;
+    uint48 quantity;
+    uint32 nonce; // the sender's shipment count for this batch when it shipped
+}
+
+/// @notice Where a shipment stands. Settled shipments are deleted from storage (their receipt or rejection is
+/// in the `Received` / `Rejected` event), so a settled shipment reads as `None`, like an unknown one.
+enum ShipmentStatus {
+    None,
+    InTransit
+}
+
+/// @notice The stored state of a shipment in transit, one storage slot (56 of 256 bits).
+struct ShipmentRecord {
+    ShipmentStatus status; // 8 bits: InTransit while it exists
+    bool isReturn; // 8 bits: true when the shipment goes upstream (a return), false when it goes forward
+    uint40 shippedAt; // 40 bits: block timestamp of the shipment
+}
+
+/// @notice The carrier's temperature summary for one leg, in tenths of a degree Celsius.
+struct TemperatureLeg {
+    int16 minTemp; // lowest temperature logged
+    int16 maxTemp; // highest temperature logged
+    int16 meanKineticTemp; // mean kinetic temperature of the leg
+    uint32 minutesOutOfRange; // minutes the logger spent outside the batch's storage range
+    bytes32 loggerHash; // keccak256 of the full logger file
+}
+
+/// @notice Why a receiver refused a shipment.
+enum RejectionReason {
+    WrongQuantity,
+    Damaged,
+    NoTemperatureData,
+    WrongProduct,
+    Other
+}
+
+/// @notice The verdict on one pack, the pharmacy's question.
+enum Verdict {
+    Genuine,
+    UnknownBatch,
+    SerialNotInBatch,
+    Illegitimate,
+    Recalled,
+    AlreadyDispensed,
+    Suspect,
+    Expired,
+    Quarantined,
+    NotInCustody
+}

@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+/// @title Bits of `Batch.flags`
+/// @notice A batch is "on hold" while suspect or illegitimate; recalled and illegitimate are final.
+library BatchFlags {
+    uint8 internal constant RECALLED = 1;
+    uint8 internal constant SUSPECT = 2;
+    uint8 internal constant ILLEGITIMATE = 4;
+
+    function has(uint8 flags, uint8 flag) internal pure returns (bool) {
+        return flags & flag != 0;
+    }
+}

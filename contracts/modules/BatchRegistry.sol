@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IBatchRegistry} from "../interfaces/IBatchRegistry.sol";
+import {Batch, Holding, Partner, Role} from "../interfaces/RxTypes.sol";
+import {BatchFlags} from "../libraries/BatchFlags.sol";
+import {GS1} from "../libraries/GS1.sol";
+import {HoldingPacking} from "../libraries/HoldingPacking.sol";
+import {Ids} from "../libraries/Ids.sol";
+import {PartnerRegistry} from "./PartnerRegistry.sol";
+
+/// @title Batch commissioning and stock
+/// @dev Storage keeps what later transactions decide on: the packed batch record (with the serial root), the
+/// manufacturer and per-holder stock. GTIN, lot, quantity, the full root and the certificate live in the event.
+abstract contract BatchRegistry is PartnerRegistry, IBatchRegistry {
+    mapping(bytes32 batchId => Batch) private _batches;
+    /// @dev Apart from the hot record: only recalls and returns to the manufacturer read it.
+    mapping(bytes32 batchId => address manufacturer) private _manufacturers;
+    /// @dev Stock per (batch, holder): one packed word each (see HoldingPacking), so no operation iterates over
+    /// holders and each reads and writes its stock once.
+    mapping(bytes32 batchId => mapping(address holder => uint256 packed)) private _holdings;
+
+    /// @inheritdoc IBatchRegistry
+    function commissionBatch(Commission calldata c) external whenNotPaused returns (bytes32 batchId) {
+        Partner memory p = _requireRole(msg.sender, Role.Manufacturer);
+        if (!GS1.isGtin14(c.gtin)) revert BatchInvalidGtin(c.gtin);
+        if (!GS1.isLot(c.lot)) revert BatchInvalidLot(c.lot);
+        if (!_ownsGtin(p, msg.sender, c.gtin)) revert BatchGtinNotOwned(c.gtin, msg.sender);
+        if (c.expiry <= block.timestamp) revert BatchExpiryNotInFuture(c.expiry, block.timestamp);
+        if (c.quantity == 0) revert BatchInvalidQuantity(c.quantity);
+        if (c.minTemp >= c.maxTemp) revert BatchInvalidStorageRange(c.minTemp, c.maxTemp);
+        if (c.certificateHash == bytes32(0) || bytes(c.certificateURI).length == 0) {
+            revert BatchMissingCertificate(c.certificateHash, c.certificateURI);
+        }
+        batchId = Ids.batchId(c.gtin, c.lot);
+        if (_batches[batchId].expiry != 0) revert BatchAlreadyCommissioned(batchId);
+
+        _batches[batchId] = Batch({
+            serialRoot: bytes21(c.serialRoot),
+            expiry: c.expiry,
+            minTemp: c.minTemp,
+            maxTemp: c.maxTemp,
+            flags: 0,
+            recallClass: 0
+        });
+        _manufacturers[batchId] = msg.sender;
+        _holdings[batchId][msg.sender] = c.quantity; // saleable: the lowest 48 bits
+        emit BatchCommissioned(batchId, msg.sender, c.gtin, c);
+    }
+
+    /// @inheritdoc IBatchRegistry
+    function batch(bytes32 batchId) external view returns (Batch memory) {
+        return _batches[batchId];
+    }
+
+    /// @inheritdoc IBatchRegistry
+    function manufacturerOf(bytes32 batchId) external view returns (address) {
+        return _manufacturers[batchId];
+    }
+
+    /// @inheritdoc IBatchRegistry
+    function holding(bytes32 batchId, address holder) external view returns (Holding memory) {
+        return _holding(batchId, holder);
+    }
+
+    /// @inheritdoc IBatchRegistry
+    function batchIdOf(uint64 gtin, string calldata lot) external pure returns (bytes32) {
+        return Ids.batchId(gtin, lot);
+    }
+
+    /// @dev The record of batch `batchId`; reverts when it was never commissioned.
+    function _existingBatch(bytes32 batchId) internal view returns (Batch storage b) {
+        b = _batches[batchId];
+        if (b.expiry == 0) revert BatchUnknown(batchId);
+    }
+
+    /// @dev The record of batch `batchId`, possibly empty.
+    function _batchRecord(bytes32 batchId) internal view returns (Batch storage) {
+        return _batches[batchId];
+    }
+
+    function _manufacturerOf(bytes32 batchId) internal view returns (address) {
+        return _manufacturers[batchId];
+    }
+
+    /// @dev `holder`'s stock of batch `batchId`, read with one SLOAD.
+    function _holding(bytes32 batchId, address holder) internal view returns (Holding memory) {
+        return HoldingPacking.unpack(_holdings[batchId][holder]);
+    }
+
+    /// @dev `holder`'s stock of batch `batchId` as the packed word, for the hottest path (dispense).
+    function _packedHolding(bytes32 batchId, address holder) internal view returns (uint256) {
+        return _holdings[batchId][holder];
+    }
+
+    function _setPackedHolding(bytes32 batchId, address holder, uint256 word) internal {
+        _holdings[batchId][holder] = word;
+    }
+
+    /// @dev Writes `holder`'s stock of batch `batchId` with one SSTORE.
+    function _setHolding(bytes32 batchId, address holder, Holding memory h) internal {
+        _holdings[batchId][holder] = HoldingPacking.pack(h);
+    }
+
+    /// @dev Reverts when the batch is on hold (suspect or illegitimate).
+    function _requireNotOnHold(bytes32 batchId, uint8 flags) internal pure {
+        if (BatchFlags.has(flags, BatchFlags.ILLEGITIMATE)) revert BatchIsIllegitimate(batchId);
+        if (BatchFlags.has(flags, BatchFlags.SUSPECT)) revert BatchOnHold(batchId);
+    }
+
+    /// @dev Reverts unless the batch may move forward or be dispensed: not on hold, not recalled, not expired.
+    /// Any flag set blocks forward movement, so the happy path tests the flags once.
+    function _requireForwardable(bytes32 batchId, Batch memory b) internal view {
+        if (b.flags != 0) {
+            _requireNotOnHold(batchId, b.flags);
+            revert BatchUnderRecall(batchId, b.recallClass);
+        }
+        if (b.expiry < block.timestamp) revert BatchExpired(batchId, b.expiry, block.timestamp);
+    }
+}

@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IPartnerRegistry} from "../interfaces/IPartnerRegistry.sol";
+import {Partner, Role, Standing} from "../interfaces/RxTypes.sol";
+import {GS1} from "../libraries/GS1.sol";
+import {RxAccess} from "./RxAccess.sol";
+
+/// @title Trading-partner registry
+abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
+    /// @dev One slot per partner, read by every operation: role, suspension, licence and GLN in one SLOAD.
+    mapping(address account => Partner) private _partners;
+    /// @dev GLN -> account, so a GLN cannot be claimed twice and tools can resolve "ship to GLN x".
+    mapping(uint64 gln => address account) private _glnAccounts;
+    /// @dev GS1.prefixKey(value, digits) -> manufacturer. Keyed by prefix rather than by manufacturer so that
+    /// checking a GTIN costs one lookup per prefix length the manufacturer uses (see Partner.prefixLengths).
+    mapping(uint256 prefixKey => address manufacturer) private _prefixOwners;
+
+    /// @inheritdoc IPartnerRegistry
+    function onboardPartner(
+        address account,
+        Role role,
+        uint64 gln,
+        bytes32 licenceRef,
+        uint40 licenceExpiry,
+        string calldata name
+    ) external onlyRole(DEFAULT_ADMIN_ROLE) whenNotPaused {
+        if (account == address(0)) revert PartnerInvalidAccount(account);
+        if (role == Role.None) revert PartnerInvalidRole(role);
+        if (!GS1.isGln(gln)) revert PartnerInvalidGln(gln);
+        if (bytes(name).length == 0) revert PartnerInvalidName(name);
+        Role existing = _partners[account].role;
+        if (existing != Role.None) revert PartnerAlreadyOnboarded(account, existing);
+        address glnHolder = _glnAccounts[gln];
+        if (glnHolder != address(0)) revert PartnerGlnTaken(gln, glnHolder);
+        _requireFutureExpiry(licenceExpiry);
+
+        _partners[account] = Partner({
+            role: role,
+            suspended: false,
+            licenceExpiry: licenceExpiry,
+            gln: gln,
+            prefixLengths: 0
+        });
+        _glnAccounts[gln] = account;
+        emit PartnerOnboarded(account, role, gln, licenceRef, licenceExpiry, name);
+    }
+
+    /// @inheritdoc IPartnerRegistry
+    function assignCompanyPrefix(address manufacturer, string calldata prefix)
+        external
+        onlyRole(DEFAULT_ADMIN_ROLE)
+        whenNotPaused
+    {
+        Partner storage p = _partners[manufacturer];
+        Role role = p.role;
+        if (role != Role.Manufacturer) revert PartnerWrongRole(manufacturer, role, Role.Manufacturer);
+        (bool ok, uint256 key, uint256 length) = GS1.parseCompanyPrefix(prefix);
+        if (!ok) revert PartnerInvalidCompanyPrefix(prefix);
+        address owner = _prefixOwners[key];
+        if (owner != address(0)) revert PartnerCompanyPrefixTaken(prefix, owner);
+
+        _prefixOwners[key] = manufacturer;
+        p.prefixLengths |= uint16(1 << length);
+        emit CompanyPrefixAssigned(manufacturer, prefix);
+    }
+
+    /// @inheritdoc IPartnerRegistry
+    function renewLicence(address account, bytes32 licenceRef, uint40 licenceExpiry)
+        external
+        onlyRole(DEFAULT_ADMIN_ROLE)
+        whenNotPaused
+    {
+        Partner storage p = _knownPartner(account);
+        _requireFutureExpiry(licenceExpiry);
+        p.licenceExpiry = licenceExpiry;
+        emit LicenceRenewed(account, licenceRef, licenceExpiry);
+    }
+
+    /// @inheritdoc IPartnerRegistry
+    function suspendPartner(address account, bytes32 reason) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        Partner storage p = _knownPartner(account);
+        if (p.suspended) revert PartnerAlreadySuspended(account);
+        p.suspended = true;
+        emit PartnerSuspended(account, reason);
+    }
+
+    /// @inheritdoc IPartnerRegistry
+    function reinstatePartner(address account) external onlyRole(DEFAULT_ADMIN_ROLE) whenNotPaused {
+        Partner storage p = _knownPartner(account);
+        if (!p.suspended) revert PartnerNotSuspended(account);
+        p.suspended = false;
+        emit PartnerReinstated(account);
+    }
+
+    /// @inheritdoc IPartnerRegistry
+    function partner(address account) external view returns (Partner memory) {
+        return _partners[account];
+    }
+
+    /// @inheritdoc IPartnerRegistry
+    function standing(address account) external view returns (Standing) {
+        return _standingOf(_partners[account]);
+    }
+
+    /// @inheritdoc IPartnerRegistry
+    function accountOfGln(uint64 gln) external view returns (address) {
+        return _glnAccounts[gln];
+    }
+
+    /// @inheritdoc IPartnerRegistry
+    function companyPrefixOwner(string calldata prefix) external view returns (address) {
+        (bool ok, uint256 key, ) = GS1.parseCompanyPrefix(prefix);
+        return ok ? _prefixOwners[key] : address(0);
+    }
+
+    /// @dev Reverts unless `account` may act now; returns its record for further checks.
+    function _requireAuthorized(address account) internal view returns (Partner memory p) {
+        p = _partners[account];
+        Standing s = _standingOf(p);
+        if (s != Standing.Authorized) revert PartnerNotAuthorized(account, s);
+    }
+
+    /// @dev Reverts unless `account` may act now and has role `role`.
+    function _requireRole(address account, Role role) internal view returns (Partner memory p) {
+        p = _requireAuthorized(account);
+        if (p.role != role) revert PartnerWrongRole(account, p.role, role);
+    }
+
+    /// @dev True when `account` (whose record is `p`) owns a company prefix that `gtin` starts with. Tries only
+    /// the prefix lengths the manufacturer has (one, almost always): at most 9 lookups, independent of history.
+    function _ownsGtin(Partner memory p, address account, uint64 gtin) internal view returns (bool) {
+        uint256 lengths = p.prefixLengths;
+        for (uint256 length = GS1.MIN_PREFIX_LENGTH; length <= GS1.MAX_PREFIX_LENGTH; ++length) {
+            if ((lengths >> length) & 1 == 1 && _prefixOwners[GS1.gtinPrefixKey(gtin, length)] == account) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    function _standingOf(Partner memory p) private view returns (Standing) {
+        if (p.role == Role.None) return Standing.Unknown;
+        if (p.suspended) return Standing.Suspended;
+        if (p.licenceExpiry < block.timestamp) return Standing.LicenceExpired;
+        return Standing.Authorized;
+    }
+
+    function _knownPartner(address account) private view returns (Partner storage p) {
+        p = _partners[account];
+        if (p.role == Role.None) revert PartnerUnknown(account);
+    }
+
+    function _requireFutureExpiry(uint40 expiry) private view {
+        if (expiry <= block.timestamp) revert PartnerLicenceExpiryNotInFuture(expiry, block.timestamp);
+    }
+}

@@ -1,0 +1,104 @@
+import "@nomicfoundation/hardhat-toolbox";
+import "dotenv/config";
+import { extendEnvironment, subtask } from "hardhat/config";
+import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
+import type { HardhatUserConfig, HttpNetworkUserConfig } from "hardhat/types";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
+/**
+ * The one Solidity compiler we build with. Hardhat cannot download compilers on
+ * these machines, so the build comes from the npm `solc` package pinned in
+ * package.json at exactly this version (see the subtask override below).
+ */
+const SOLC_VERSION = "0.8.28";
+const SOLC_LONG_VERSION = "0.8.28+commit.7893614a";
+
+subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string }, _hre, runSuper) => {
+  if (args.solcVersion !== SOLC_VERSION) return runSuper(args);
+  const solcDir = path.dirname(require.resolve("solc/package.json"));
+  const installed = (JSON.parse(readFileSync(path.join(solcDir, "package.json"), "utf8")) as { version: string }).version;
+  if (installed !== SOLC_VERSION) {
+    throw new Error(
+      `solc: package.json pins ${SOLC_VERSION} but node_modules/solc is ${installed}; run \`npm ci\``,
+    );
+  }
+  return {
+    compilerPath: path.join(solcDir, "soljson.js"),
+    isSolcJs: true,
+    version: SOLC_VERSION,
+    longVersion: SOLC_LONG_VERSION,
+  };
+});
+
+/**
+ * Public networks read their RPC URL and key from `.env`. A missing variable is
+ * reported only when that network is selected, so `npm test` needs no `.env`.
+ */
+const PUBLIC_NETWORKS: Record<string, { chainId: number; urlVar: string }> = {
+  amoy: { chainId: 80002, urlVar: "AMOY_RPC_URL" },
+  polygon: { chainId: 137, urlVar: "POLYGON_RPC_URL" },
+};
+const KEY_VAR = "DEPLOYER_PRIVATE_KEY";
+
+function publicNetwork(name: string): HttpNetworkUserConfig {
+  const { chainId, urlVar } = PUBLIC_NETWORKS[name];
+  const key = process.env[KEY_VAR];
+  return {
+    chainId,
+    // A syntactically valid placeholder: the check in extendEnvironment stops any use of it.
+    url: process.env[urlVar] || "http://missing-rpc-url.invalid",
+    accounts: key ? [key] : [],
+  };
+}
+
+extendEnvironment((hre) => {
+  const spec = PUBLIC_NETWORKS[hre.network.name];
+  if (!spec) return;
+  const missing = [spec.urlVar, KEY_VAR].filter((v) => !process.env[v]);
+  if (missing.length > 0) {
+    throw new Error(
+      `network "${hre.network.name}" needs ${missing.join(" and ")} in .env (see .env.example); ` +
+        `missing: ${missing.join(", ")}`,
+    );
+  }
+});
+
+const config: HardhatUserConfig = {
+  solidity: {
+    version: SOLC_VERSION,
+    settings: {
+      // Polygon PoS and Amoy run the Cancun opcodes since the Napoli upgrade.
+      evmVersion: "cancun",
+      optimizer: { enabled: true, runs: 1000 },
+      viaIR: true,
+    },
+  },
+  networks: {
+    hardhat: {
+      // Polygon PoS runs the Prague transaction rules (Bhilai upgrade), so gas is measured under them.
+      hardfork: "prague",
+    },
+    localhost: { url: process.env.LOCALHOST_RPC_URL || "http://127.0.0.1:8545" },
+    amoy: publicNetwork("amoy"),
+    polygon: publicNetwork("polygon"),
+  },
+  etherscan: {
+    apiKey: process.env.POLYGONSCAN_API_KEY || "",
+  },
+  sourcify: { enabled: false },
+  typechain: {
+    outDir: "typechain-types",
+    target: "ethers-v6",
+  },
+  gasReporter: {
+    enabled: process.env.REPORT_GAS === "true",
+    offline: true,
+    currency: "USD",
+  },
+  mocha: {
+    timeout: 300_000,
+  },
+};
+
+export default config;

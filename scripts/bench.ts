@@ -1,0 +1,27 @@
+/**
+ * `npm run bench`: measures the gas of every main operation on the in-process network, prints the table
+ * and writes bench/gas.json.
+ */
+import hre from "hardhat";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { GAS_BUDGETS, GAS_KEYS, formatGasTable, measureGas } from "./lib/bench";
+
+async function main(): Promise<void> {
+  const table = await measureGas(hre, (line) => console.log(line));
+  console.log(formatGasTable(table));
+  const dir = path.join(__dirname, "..", "bench");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(path.join(dir, "gas.json"), JSON.stringify(table, null, 2) + "\n");
+  console.log(`wrote bench/gas.json`);
+  const over = GAS_KEYS.filter((k) => GAS_BUDGETS[k] !== undefined && table[k] > (GAS_BUDGETS[k] as number));
+  if (over.length > 0) {
+    console.error(`over budget: ${over.join(", ")}`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,71 @@
+/**
+ * The enums of contracts/interfaces/RxTypes.sol, in the same order, with words for people.
+ */
+export enum Role {
+  None,
+  Manufacturer,
+  Distributor,
+  Dispenser,
+  Regulator,
+}
+
+export enum Standing {
+  Authorized,
+  Unknown,
+  Suspended,
+  LicenceExpired,
+}
+
+export enum ShipmentStatus {
+  None,
+  InTransit,
+  Received,
+  Rejected,
+}
+
+export enum RejectionReason {
+  WrongQuantity,
+  Damaged,
+  NoTemperatureData,
+  WrongProduct,
+  Other,
+}
+
+export enum Verdict {
+  Genuine,
+  UnknownBatch,
+  SerialNotInBatch,
+  Illegitimate,
+  Recalled,
+  AlreadyDispensed,
+  Suspect,
+  Expired,
+  Quarantined,
+  NotInCustody,
+}
+
+/** Recall classes as the contract stores them (1 = class I, the most serious). */
+export enum RecallClass {
+  I = 1,
+  II = 2,
+  III = 3,
+}
+
+/** One line a pharmacist reads for each verdict. */
+export const VERDICT_TEXT: Record<Verdict, string> = {
+  [Verdict.Genuine]: "genuine: may be dispensed",
+  [Verdict.UnknownBatch]: "do not dispense: unknown product or lot",
+  [Verdict.SerialNotInBatch]: "do not dispense: serial not commissioned in this lot",
+  [Verdict.Illegitimate]: "do not dispense: lot declared illegitimate",
+  [Verdict.Recalled]: "do not dispense: lot recalled",
+  [Verdict.AlreadyDispensed]: "do not dispense: pack already dispensed (possible clone)",
+  [Verdict.Suspect]: "do not dispense: lot on hold as suspect product",
+  [Verdict.Expired]: "do not dispense: expired",
+  [Verdict.Quarantined]: "do not dispense: quarantined after a temperature excursion",
+  [Verdict.NotInCustody]: "do not dispense: not in the verifier's custody",
+};
+
+/** Tenths of a degree Celsius, as the contracts store temperatures. */
+export function tenthsOfDegree(celsius: number): number {
+  return Math.round(celsius * 10);
+}
