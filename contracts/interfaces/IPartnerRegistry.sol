@@ -54,6 +54,9 @@ interface IPartnerRegistry {
     error PartnerInvalidCompanyPrefix(string prefix);
     /// @notice `prefix` is already assigned to `owner`.
     error PartnerCompanyPrefixTaken(string prefix, address owner);
+    /// @notice `prefix` starts with, or is the start of, a prefix assigned to `owner`. GS1 never allocates
+    /// nested prefixes; accepting one would let a manufacturer commission GTINs of another brand.
+    error PartnerCompanyPrefixOverlaps(string prefix, address owner);
 
     /// @notice Onboards `account` as a trading partner. Admin only.
     /// @param account the partner's signing address
@@ -72,7 +75,7 @@ interface IPartnerRegistry {
     ) external;
 
     /// @notice Assigns GS1 company prefix `prefix` (4 to 12 digits) to manufacturer `manufacturer`. Admin only.
-    /// A manufacturer may commission only GTINs under its own prefixes.
+    /// A manufacturer may commission only GTINs under its own prefixes; prefixes never nest.
     function assignCompanyPrefix(address manufacturer, string calldata prefix) external;
 
     /// @notice Replaces `account`'s licence with `licenceRef`, valid until `licenceExpiry`. Admin only.

@@ -15,6 +15,9 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     /// @dev GS1.prefixKey(value, digits) -> manufacturer. Keyed by prefix rather than by manufacturer so that
     /// checking a GTIN costs one lookup per prefix length the manufacturer uses (see Partner.prefixLengths).
     mapping(uint256 prefixKey => address manufacturer) private _prefixOwners;
+    /// @dev For every proper leading part (4+ digits) of an assigned prefix: the owner of that prefix. Lets an
+    /// assignment refuse a prefix that would contain an assigned one with at most 8 lookups.
+    mapping(uint256 prefixKey => address manufacturer) private _prefixAncestors;
 
     /// @inheritdoc IPartnerRegistry
     function onboardPartner(
@@ -59,6 +62,16 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
         if (!ok) revert PartnerInvalidCompanyPrefix(prefix);
         address owner = _prefixOwners[key];
         if (owner != address(0)) revert PartnerCompanyPrefixTaken(prefix, owner);
+        owner = _prefixAncestors[key];
+        if (owner != address(0)) revert PartnerCompanyPrefixOverlaps(prefix, owner);
+        uint256 value = key & type(uint64).max;
+        for (uint256 shorter = length - 1; shorter >= GS1.MIN_PREFIX_LENGTH; --shorter) {
+            value /= 10;
+            uint256 ancestor = GS1.prefixKey(value, shorter);
+            owner = _prefixOwners[ancestor];
+            if (owner != address(0)) revert PartnerCompanyPrefixOverlaps(prefix, owner);
+            _prefixAncestors[ancestor] = manufacturer;
+        }
 
         _prefixOwners[key] = manufacturer;
         p.prefixLengths |= uint16(1 << length);

@@ -16,11 +16,10 @@ export enum Standing {
   LicenceExpired,
 }
 
+/** A settled shipment is deleted from storage and reads as `None`; its fate is in the Received / Rejected events. */
 export enum ShipmentStatus {
   None,
   InTransit,
-  Received,
-  Rejected,
 }
 
 export enum RejectionReason {

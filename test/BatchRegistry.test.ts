@@ -1,0 +1,609 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { IBatchRegistry } from "../typechain-types";
+import type { BatchStructOutput, HoldingStructOutput } from "../typechain-types/contracts/RxTrace";
+import { Role, Standing } from "../scripts/lib/domain";
+import { formatGtin, gs1CheckDigit, hasValidCheckDigit, makeGln, makeGtin, parseLot } from "../scripts/lib/gs1";
+import { batchIdOf } from "../scripts/lib/ids";
+import { CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, FOREIGN_GTIN, GTIN, GTIN_2 } from "../scripts/lib/scenario";
+import {
+  batchFixture,
+  COMMISSIONED,
+  commissionInput,
+  DAY,
+  LICENCE_REF,
+  LOT,
+  partnersFixture,
+  YEAR,
+} from "./fixtures";
+
+/** The Commission struct as an event argument: its fields in declaration order. */
+function commissionArgs(c: IBatchRegistry.CommissionStruct): unknown[] {
+  return [
+    c.gtin,
+    c.lot,
+    c.expiry,
+    c.quantity,
+    c.minTemp,
+    c.maxTemp,
+    c.serialRoot,
+    c.certificateHash,
+    c.certificateURI,
+  ];
+}
+
+function batchRecord(b: BatchStructOutput) {
+  return {
+    serialRoot: b.serialRoot,
+    expiry: b.expiry,
+    minTemp: b.minTemp,
+    maxTemp: b.maxTemp,
+    flags: b.flags,
+    recallClass: b.recallClass,
+  };
+}
+
+function holdingRecord(h: HoldingStructOutput) {
+  return {
+    saleable: h.saleable,
+    quarantined: h.quarantined,
+    dispensed: h.dispensed,
+    condemned: h.condemned,
+    shipments: h.shipments,
+  };
+}
+
+/** The 21 leading bytes of a 32-byte root, as the Batch record keeps it. */
+function truncatedRoot(root: string): string {
+  return ethers.dataSlice(root, 0, 21);
+}
+
+/** `gtin` with its check digit replaced by a wrong one. */
+function withWrongCheckDigit(gtin: bigint): bigint {
+  return (gtin / 10n) * 10n + ((gtin % 10n) + 1n) % 10n;
+}
+
+/** The 20 special characters of GS1 AI encodable character set 82. */
+const CSET82_SPECIALS = ["!", '"', "%", "&", "'", "(", ")", "*", "+", ",", "-", ".", "/", ":", ";", "<", "=", ">", "?", "_"];
+/** Printable ASCII characters outside set 82, and a non-ASCII letter. */
+const OUTSIDE_CSET82 = [" ", "#", "$", "@", "[", "\\", "]", "^", "`", "{", "|", "}", "~", "\u007f", "é"];
+
+/**
+ * Real GTIN-14s (GS1 and retail examples, GTIN-8/12/13 padded to 14 digits) and the same with a broken check
+ * digit. None of them is under the manufacturer's prefix, so the contract answers BatchGtinNotOwned for a valid
+ * one and BatchInvalidGtin for an invalid one.
+ */
+const GTIN_VECTORS = [
+  "00012345600012",
+  "09506000134352",
+  "10614141000415",
+  "00614141000012",
+  "95012345678903",
+  "00000096385074",
+  "00036000291452",
+  "04006381333931",
+  "00012345600013",
+  "09506000134353",
+  "10614141000416",
+  "40614141000018",
+];
+
+describe("RxTrace: BatchRegistry", function () {
+  describe("commissionBatch", function () {
+    describe("when an authorized manufacturer commissions a serialized batch under its prefix", function () {
+      async function commissionedFixture() {
+        const base = await loadFixture(partnersFixture);
+        const { input, tree } = await commissionInput();
+        const returned = await base.rx.connect(base.manufacturer).commissionBatch.staticCall(input);
+        const tx = await base.rx.connect(base.manufacturer).commissionBatch(input);
+        return { ...base, input, tree, tx, returned, batchId: batchIdOf(GTIN, LOT) };
+      }
+
+      it("emits BatchCommissioned with every stated field", async function () {
+        const { rx, manufacturer, input, tx, batchId } = await loadFixture(commissionedFixture);
+        await expect(tx).to.emit(rx, "BatchCommissioned").withArgs(batchId, manufacturer.address, GTIN, commissionArgs(input));
+      });
+
+      it("returns the batch id derived from the GTIN and lot", async function () {
+        const { returned, batchId } = await loadFixture(commissionedFixture);
+        expect(returned).to.equal(batchId);
+      });
+
+      it("stores the batch record with the truncated serial root, expiry and storage range", async function () {
+        const { rx, input, tree, batchId } = await loadFixture(commissionedFixture);
+        expect(batchRecord(await rx.batch(batchId))).to.deep.equal({
+          serialRoot: truncatedRoot(tree.root),
+          expiry: BigInt(input.expiry),
+          minTemp: BigInt(COLD_CHAIN.minTemp),
+          maxTemp: BigInt(COLD_CHAIN.maxTemp),
+          flags: 0n,
+          recallClass: 0n,
+        });
+      });
+
+      it("records the manufacturer", async function () {
+        const { rx, manufacturer, batchId } = await loadFixture(commissionedFixture);
+        expect(await rx.manufacturerOf(batchId)).to.equal(manufacturer.address);
+      });
+
+      it("credits the whole quantity to the manufacturer's saleable stock", async function () {
+        const { rx, manufacturer, batchId } = await loadFixture(commissionedFixture);
+        expect(holdingRecord(await rx.holding(batchId, manufacturer.address))).to.deep.equal({
+          saleable: COMMISSIONED,
+          quarantined: 0n,
+          dispensed: 0n,
+          condemned: 0n,
+          shipments: 0n,
+        });
+      });
+
+      it("gives nobody else any stock", async function () {
+        const { rx, distributor, batchId } = await loadFixture(commissionedFixture);
+        expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(0n);
+      });
+
+      it("derives the same batch id on-chain as scripts/lib/ids.ts", async function () {
+        const { rx } = await loadFixture(commissionedFixture);
+        expect(await rx.batchIdOf(GTIN, LOT)).to.equal(batchIdOf(GTIN, LOT));
+      });
+    });
+
+    describe("when the batch has no serial root", function () {
+      async function unserializedFixture() {
+        const base = await loadFixture(partnersFixture);
+        const { input } = await commissionInput({ lot: "NOSERIAL-1", serialRoot: ethers.ZeroHash });
+        const tx = await base.rx.connect(base.manufacturer).commissionBatch(input);
+        return { ...base, input, tx, batchId: batchIdOf(GTIN, "NOSERIAL-1") };
+      }
+
+      it("emits BatchCommissioned with a zero root", async function () {
+        const { rx, manufacturer, input, tx, batchId } = await loadFixture(unserializedFixture);
+        await expect(tx).to.emit(rx, "BatchCommissioned").withArgs(batchId, manufacturer.address, GTIN, commissionArgs(input));
+      });
+
+      it("stores a zero serial root", async function () {
+        const { rx, batchId } = await loadFixture(unserializedFixture);
+        expect((await rx.batch(batchId)).serialRoot).to.equal(truncatedRoot(ethers.ZeroHash));
+      });
+
+      it("credits the quantity to the manufacturer", async function () {
+        const { rx, manufacturer, batchId } = await loadFixture(unserializedFixture);
+        expect((await rx.holding(batchId, manufacturer.address)).saleable).to.equal(COMMISSIONED);
+      });
+    });
+
+    describe("when the storage range is below zero (frozen, -25 to -15 degrees)", function () {
+      async function frozenFixture() {
+        const base = await loadFixture(partnersFixture);
+        const { input } = await commissionInput({ gtin: GTIN_2, lot: "FROZEN-1", minTemp: -250, maxTemp: -150 });
+        const tx = await base.rx.connect(base.manufacturer).commissionBatch(input);
+        return { ...base, input, tx, batchId: batchIdOf(GTIN_2, "FROZEN-1") };
+      }
+
+      it("emits BatchCommissioned with the negative range", async function () {
+        const { rx, manufacturer, input, tx, batchId } = await loadFixture(frozenFixture);
+        await expect(tx).to.emit(rx, "BatchCommissioned").withArgs(batchId, manufacturer.address, GTIN_2, commissionArgs(input));
+      });
+
+      it("stores the negative range", async function () {
+        const { rx, batchId } = await loadFixture(frozenFixture);
+        const b = await rx.batch(batchId);
+        expect([b.minTemp, b.maxTemp]).to.deep.equal([-250n, -150n]);
+      });
+    });
+
+    describe("when the GTIN carries a non-zero indicator digit under the manufacturer's prefix", function () {
+      it("commissions the batch", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const gtin = makeGtin("0312345", "00017", "1");
+        const { input } = await commissionInput({ gtin });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.emit(rx, "BatchCommissioned")
+          .withArgs(batchIdOf(gtin, LOT), manufacturer.address, gtin, commissionArgs(input));
+      });
+    });
+
+    describe("when the same GTIN is commissioned with another lot", function () {
+      it("creates a second, distinct batch", async function () {
+        const { rx, manufacturer, batchId } = await loadFixture(batchFixture);
+        const { input } = await commissionInput({ lot: "A24-0002", quantity: 7n });
+        await rx.connect(manufacturer).commissionBatch(input);
+        const second = batchIdOf(GTIN, "A24-0002");
+        expect(second).to.not.equal(batchId);
+        expect((await rx.holding(second, manufacturer.address)).saleable).to.equal(7n);
+      });
+    });
+
+    describe("when the expiry is one second after the current block", function () {
+      it("commissions the batch", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const now = (await time.latest()) + 10;
+        await time.setNextBlockTimestamp(now);
+        const { input } = await commissionInput({ expiry: now + 1 });
+        await rx.connect(manufacturer).commissionBatch(input);
+        expect((await rx.batch(batchIdOf(GTIN, LOT))).expiry).to.equal(BigInt(now + 1));
+      });
+    });
+
+    describe("when the caller is not an authorized partner", function () {
+      it("reverts with PartnerNotAuthorized (Unknown) for a stranger", async function () {
+        const { rx, stranger } = await loadFixture(partnersFixture);
+        const { input } = await commissionInput();
+        await expect(rx.connect(stranger).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(stranger.address, Standing.Unknown);
+      });
+
+      it("reverts with PartnerNotAuthorized (Suspended) for a suspended manufacturer", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        await rx.suspendPartner(manufacturer.address, ethers.id("audit"));
+        const { input } = await commissionInput();
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(manufacturer.address, Standing.Suspended);
+      });
+
+      it("reverts with PartnerNotAuthorized (LicenceExpired) once the manufacturer's licence expired", async function () {
+        const { rx, manufacturer, licenceExpiry } = await loadFixture(partnersFixture);
+        await time.increaseTo(licenceExpiry + 1);
+        const { input } = await commissionInput();
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(manufacturer.address, Standing.LicenceExpired);
+      });
+    });
+
+    describe("when the caller is not a manufacturer", function () {
+      it("reverts with PartnerWrongRole for a distributor", async function () {
+        const { rx, distributor } = await loadFixture(partnersFixture);
+        const { input } = await commissionInput();
+        await expect(rx.connect(distributor).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
+          .withArgs(distributor.address, Role.Distributor, Role.Manufacturer);
+      });
+
+      it("reverts with PartnerWrongRole for a regulator", async function () {
+        const { rx, regulator } = await loadFixture(partnersFixture);
+        const { input } = await commissionInput();
+        await expect(rx.connect(regulator).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
+          .withArgs(regulator.address, Role.Regulator, Role.Manufacturer);
+      });
+    });
+
+    describe("when the GTIN is invalid", function () {
+      it("reverts with BatchInvalidGtin for a wrong check digit", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const gtin = withWrongCheckDigit(GTIN);
+        expect(hasValidCheckDigit(formatGtin(gtin))).to.equal(false);
+        const { input } = await commissionInput({ gtin });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchInvalidGtin")
+          .withArgs(gtin);
+      });
+
+      it("reverts with BatchInvalidGtin for zero", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const { input } = await commissionInput({ gtin: 0n });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchInvalidGtin")
+          .withArgs(0n);
+      });
+
+      it("reverts with BatchInvalidGtin for 10^14", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const { input } = await commissionInput({ gtin: 10n ** 14n });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchInvalidGtin")
+          .withArgs(10n ** 14n);
+      });
+
+      it("reverts with BatchInvalidGtin for 15 digits with a correct check digit", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const body = "1" + formatGtin(GTIN).slice(0, -1) + "0";
+        const gtin = BigInt(body + gs1CheckDigit(body));
+        expect(hasValidCheckDigit(gtin.toString())).to.equal(true);
+        const { input } = await commissionInput({ gtin });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchInvalidGtin")
+          .withArgs(gtin);
+      });
+    });
+
+    describe("GS1 check digits of real GTIN-14s", function () {
+      for (const digits of GTIN_VECTORS) {
+        const valid = hasValidCheckDigit(digits);
+        const error = valid ? "BatchGtinNotOwned" : "BatchInvalidGtin";
+        it(`agrees with gs1.ts that ${digits} is ${valid ? "valid" : "invalid"} (reverts with ${error})`, async function () {
+          const { rx, manufacturer } = await loadFixture(partnersFixture);
+          const gtin = BigInt(digits);
+          const { input } = await commissionInput({ gtin });
+          const tx = rx.connect(manufacturer).commissionBatch(input);
+          if (valid) {
+            await expect(tx).to.be.revertedWithCustomError(rx, "BatchGtinNotOwned").withArgs(gtin, manufacturer.address);
+          } else {
+            await expect(tx).to.be.revertedWithCustomError(rx, "BatchInvalidGtin").withArgs(gtin);
+          }
+        });
+      }
+
+      it("accepts a valid GTIN under a prefix the manufacturer owns (095 0600 0134 35 2)", async function () {
+        const { rx, admin, manufacturer } = await loadFixture(partnersFixture);
+        await rx.connect(admin).assignCompanyPrefix(manufacturer.address, "9506000");
+        const gtin = BigInt("09506000134352");
+        const { input } = await commissionInput({ gtin });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.emit(rx, "BatchCommissioned")
+          .withArgs(batchIdOf(gtin, LOT), manufacturer.address, gtin, commissionArgs(input));
+      });
+
+      it("rejects the same GTIN with a broken check digit under the owned prefix", async function () {
+        const { rx, admin, manufacturer } = await loadFixture(partnersFixture);
+        await rx.connect(admin).assignCompanyPrefix(manufacturer.address, "9506000");
+        const gtin = BigInt("09506000134353");
+        const { input } = await commissionInput({ gtin });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchInvalidGtin")
+          .withArgs(gtin);
+      });
+    });
+
+    describe("when the lot is invalid", function () {
+      it("reverts with BatchInvalidLot for an empty lot", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const { input } = await commissionInput({ lot: "" });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchInvalidLot")
+          .withArgs("");
+      });
+
+      it("reverts with BatchInvalidLot for 21 characters", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const lot = "L".repeat(21);
+        const { input } = await commissionInput({ lot });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchInvalidLot")
+          .withArgs(lot);
+      });
+
+      for (const c of OUTSIDE_CSET82) {
+        it(`reverts with BatchInvalidLot for a lot containing ${JSON.stringify(c)}`, async function () {
+          const { rx, manufacturer } = await loadFixture(partnersFixture);
+          const lot = `A24${c}01`;
+          expect(() => parseLot(lot)).to.throw();
+          const { input } = await commissionInput({ lot });
+          await expect(rx.connect(manufacturer).commissionBatch(input))
+            .to.be.revertedWithCustomError(rx, "BatchInvalidLot")
+            .withArgs(lot);
+        });
+      }
+    });
+
+    describe("when the lot is at the limits of GS1 set 82", function () {
+      it("accepts a lot of exactly 20 characters", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const lot = "ABCDEFGHIJ0123456789";
+        const { input } = await commissionInput({ lot });
+        await rx.connect(manufacturer).commissionBatch(input);
+        expect((await rx.holding(batchIdOf(GTIN, lot), manufacturer.address)).saleable).to.equal(COMMISSIONED);
+      });
+
+      it("accepts a lot made of all 20 special characters of set 82", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const lot = CSET82_SPECIALS.join("");
+        const { input } = await commissionInput({ lot });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.emit(rx, "BatchCommissioned")
+          .withArgs(batchIdOf(GTIN, lot), manufacturer.address, GTIN, commissionArgs(input));
+      });
+
+      for (const c of CSET82_SPECIALS) {
+        it(`accepts a lot containing ${JSON.stringify(c)}`, async function () {
+          const { rx, manufacturer } = await loadFixture(partnersFixture);
+          const lot = `A24${c}01`;
+          expect(parseLot(lot)).to.equal(lot);
+          const { input } = await commissionInput({ lot });
+          await rx.connect(manufacturer).commissionBatch(input);
+          expect(await rx.manufacturerOf(batchIdOf(GTIN, lot))).to.equal(manufacturer.address);
+        });
+      }
+
+      it("accepts every letter and digit", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const lots = ["ABCDEFGHIJKLM", "NOPQRSTUVWXYZ", "abcdefghijklm", "nopqrstuvwxyz", "0123456789"];
+        for (const lot of lots) await rx.connect(manufacturer).commissionBatch((await commissionInput({ lot })).input);
+        for (const lot of lots) expect(await rx.manufacturerOf(batchIdOf(GTIN, lot))).to.equal(manufacturer.address);
+      });
+    });
+
+    describe("when the GTIN belongs to another manufacturer's prefix", function () {
+      it("reverts with BatchGtinNotOwned", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const { input } = await commissionInput({ gtin: FOREIGN_GTIN });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchGtinNotOwned")
+          .withArgs(FOREIGN_GTIN, manufacturer.address);
+      });
+
+      it("lets the owner of that prefix commission it", async function () {
+        const { rx, otherManufacturer } = await loadFixture(partnersFixture);
+        const { input } = await commissionInput({ gtin: FOREIGN_GTIN });
+        await rx.connect(otherManufacturer).commissionBatch(input);
+        expect(await rx.manufacturerOf(batchIdOf(FOREIGN_GTIN, LOT))).to.equal(otherManufacturer.address);
+      });
+
+      it("reverts with BatchGtinNotOwned for a manufacturer that owns no prefix", async function () {
+        const { rx, admin, stranger } = await loadFixture(partnersFixture);
+        const licenceExpiry = (await time.latest()) + YEAR;
+        await rx.connect(admin).onboardPartner(stranger.address, Role.Manufacturer, makeGln("031234500099"), LICENCE_REF, licenceExpiry, "No Prefix Labs");
+        const { input } = await commissionInput();
+        await expect(rx.connect(stranger).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchGtinNotOwned")
+          .withArgs(GTIN, stranger.address);
+      });
+    });
+
+    describe("when the expiry is not in the future", function () {
+      it("reverts with BatchExpiryNotInFuture for an expiry equal to the block time", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const now = (await time.latest()) + 10;
+        const { input } = await commissionInput({ expiry: now });
+        await time.setNextBlockTimestamp(now);
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchExpiryNotInFuture")
+          .withArgs(now, now);
+      });
+
+      it("reverts with BatchExpiryNotInFuture for a past expiry", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const now = (await time.latest()) + 10;
+        const expiry = now - DAY;
+        const { input } = await commissionInput({ expiry });
+        await time.setNextBlockTimestamp(now);
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchExpiryNotInFuture")
+          .withArgs(expiry, now);
+      });
+    });
+
+    describe("when the quantity is zero", function () {
+      it("reverts with BatchInvalidQuantity", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const { input } = await commissionInput({ quantity: 0n });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchInvalidQuantity")
+          .withArgs(0n);
+      });
+    });
+
+    describe("when the storage range is empty", function () {
+      it("reverts with BatchInvalidStorageRange when min equals max", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const { input } = await commissionInput({ minTemp: 50, maxTemp: 50 });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchInvalidStorageRange")
+          .withArgs(50, 50);
+      });
+
+      it("reverts with BatchInvalidStorageRange when min is above max", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const { input } = await commissionInput({ minTemp: 80, maxTemp: 20 });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchInvalidStorageRange")
+          .withArgs(80, 20);
+      });
+
+      it("reverts with BatchInvalidStorageRange for an inverted frozen range", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const { input } = await commissionInput({ minTemp: -150, maxTemp: -250 });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchInvalidStorageRange")
+          .withArgs(-150, -250);
+      });
+    });
+
+    describe("when the certificate of origin is incomplete", function () {
+      it("reverts with BatchMissingCertificate for a zero hash", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const { input } = await commissionInput({ certificateHash: ethers.ZeroHash });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchMissingCertificate")
+          .withArgs(ethers.ZeroHash, CERTIFICATE_URI);
+      });
+
+      it("reverts with BatchMissingCertificate for an empty URI", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const { input } = await commissionInput({ certificateURI: "" });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchMissingCertificate")
+          .withArgs(CERTIFICATE_HASH, "");
+      });
+    });
+
+    describe("when the GTIN and lot were commissioned already", function () {
+      it("reverts with BatchAlreadyCommissioned", async function () {
+        const { rx, manufacturer, batchId } = await loadFixture(batchFixture);
+        const { input } = await commissionInput({ quantity: 5n });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchAlreadyCommissioned")
+          .withArgs(batchId);
+      });
+
+      it("leaves the first batch's stock untouched", async function () {
+        const { rx, manufacturer, batchId } = await loadFixture(batchFixture);
+        const { input } = await commissionInput({ quantity: 5n });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchAlreadyCommissioned")
+          .withArgs(batchId);
+        expect((await rx.holding(batchId, manufacturer.address)).saleable).to.equal(COMMISSIONED);
+      });
+    });
+
+    describe("when the suite is paused", function () {
+      it("reverts with EnforcedPause", async function () {
+        const { rx, pauser, manufacturer } = await loadFixture(partnersFixture);
+        await rx.connect(pauser).pause();
+        const { input } = await commissionInput();
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "EnforcedPause")
+          .withArgs();
+      });
+
+      it("commissions again once unpaused", async function () {
+        const { rx, pauser, manufacturer } = await loadFixture(partnersFixture);
+        await rx.connect(pauser).pause();
+        await rx.connect(pauser).unpause();
+        await rx.connect(manufacturer).commissionBatch((await commissionInput()).input);
+        expect(await rx.manufacturerOf(batchIdOf(GTIN, LOT))).to.equal(manufacturer.address);
+      });
+    });
+  });
+
+  describe("batch", function () {
+    it("is all zero for an unknown batch", async function () {
+      const { rx } = await loadFixture(partnersFixture);
+      expect(batchRecord(await rx.batch(batchIdOf(GTIN, "UNKNOWN")))).to.deep.equal({
+        serialRoot: truncatedRoot(ethers.ZeroHash),
+        expiry: 0n,
+        minTemp: 0n,
+        maxTemp: 0n,
+        flags: 0n,
+        recallClass: 0n,
+      });
+    });
+  });
+
+  describe("manufacturerOf", function () {
+    it("is zero for an unknown batch", async function () {
+      const { rx } = await loadFixture(partnersFixture);
+      expect(await rx.manufacturerOf(batchIdOf(GTIN, "UNKNOWN"))).to.equal(ethers.ZeroAddress);
+    });
+  });
+
+  describe("holding", function () {
+    it("is all zero for a holder without stock", async function () {
+      const { rx, batchId, stranger } = await loadFixture(batchFixture);
+      expect(holdingRecord(await rx.holding(batchId, stranger.address))).to.deep.equal({
+        saleable: 0n,
+        quarantined: 0n,
+        dispensed: 0n,
+        condemned: 0n,
+        shipments: 0n,
+      });
+    });
+  });
+
+  describe("batchIdOf", function () {
+    for (const [gtin, lot] of [
+      [GTIN, LOT],
+      [GTIN_2, "X"],
+      [FOREIGN_GTIN, CSET82_SPECIALS.join("")],
+    ] as const) {
+      it(`matches scripts/lib/ids.ts for (${formatGtin(gtin)}, ${JSON.stringify(lot)})`, async function () {
+        const { rx } = await loadFixture(partnersFixture);
+        expect(await rx.batchIdOf(gtin, lot)).to.equal(batchIdOf(gtin, lot));
+      });
+    }
+  });
+});

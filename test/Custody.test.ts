@@ -1,0 +1,978 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { RxTrace } from "../typechain-types";
+import type {
+  HoldingStructOutput,
+  ShipmentRecordStructOutput,
+  TemperatureLegStruct,
+} from "../typechain-types/contracts/RxTrace";
+import { RecallClass, RejectionReason, Role, ShipmentStatus, Standing } from "../scripts/lib/domain";
+import { makeGln } from "../scripts/lib/gs1";
+import { batchIdOf, shipmentIdOf, type ShipmentKey } from "../scripts/lib/ids";
+import { CERTIFICATE_URI, GTIN } from "../scripts/lib/scenario";
+import {
+  batchFixture,
+  COMMISSIONED,
+  GOOD_LEG,
+  LICENCE_REF,
+  pharmacyFixture,
+  receivedFixture,
+  serialToBytes32,
+  shipFrom,
+  shippedFixture,
+  WARM_LEG,
+  YEAR,
+} from "./fixtures";
+
+const REASON = ethers.id("reason document");
+const EVIDENCE = ethers.id("photo of the crushed case");
+
+/** A TemperatureLeg as an event argument: its fields in declaration order. */
+function legArgs(leg: TemperatureLegStruct): unknown[] {
+  return [leg.minTemp, leg.maxTemp, leg.meanKineticTemp, leg.minutesOutOfRange, leg.loggerHash];
+}
+
+function holdingRecord(h: HoldingStructOutput) {
+  return {
+    saleable: h.saleable,
+    quarantined: h.quarantined,
+    dispensed: h.dispensed,
+    condemned: h.condemned,
+    shipments: h.shipments,
+  };
+}
+
+function shipmentRecord(r: ShipmentRecordStructOutput) {
+  return { status: r.status, isReturn: r.isReturn, shippedAt: r.shippedAt };
+}
+
+const SETTLED = { status: BigInt(ShipmentStatus.None), isReturn: false, shippedAt: 0n };
+
+/** A leg inside 2-8 degrees except for the given fields. */
+function leg(overrides: Partial<TemperatureLegStruct>): TemperatureLegStruct {
+  return { ...GOOD_LEG, loggerHash: ethers.id("logger file, custom leg"), ...overrides };
+}
+
+/** Every listed holder's units plus the units in transit. */
+async function unitsAccountedFor(rx: RxTrace, batchId: string, holders: string[], inTransit: bigint): Promise<bigint> {
+  let total = inTransit;
+  for (const holder of holders) {
+    const h = await rx.holding(batchId, holder);
+    total += h.saleable + h.quarantined + h.dispensed + h.condemned;
+  }
+  return total;
+}
+
+/** Renews the licences of `accounts` until `until`. */
+async function renewLicences(rx: RxTrace, accounts: HardhatEthersSigner[], until: number): Promise<void> {
+  for (const account of accounts) await rx.renewLicence(account.address, LICENCE_REF, until);
+}
+
+/** Everyone holds stock (manufacturer 40, distributor 40, pharmacy 20) and a second regulator is onboarded. */
+async function routesFixture() {
+  const base = await loadFixture(pharmacyFixture);
+  const regulator2 = (await ethers.getSigners())[10];
+  await base.rx.onboardPartner(
+    regulator2.address,
+    Role.Regulator,
+    makeGln("099999900002"),
+    LICENCE_REF,
+    base.licenceExpiry,
+    "Federal Drug Inspectorate",
+  );
+  return { ...base, regulator2 };
+}
+
+/** The distributor shipped 10 packs back to the manufacturer (a return in transit). */
+async function returnShippedFixture() {
+  const base = await loadFixture(receivedFixture);
+  const back = await shipFrom(base.rx, base.distributor, base.batchId, base.manufacturer.address, 10n);
+  return { ...base, back };
+}
+
+describe("RxTrace: Custody", function () {
+  describe("ship", function () {
+    describe("when the manufacturer ships part of a batch to a distributor", function () {
+      async function shipFixture() {
+        const base = await loadFixture(batchFixture);
+        const key: ShipmentKey = {
+          batchId: base.batchId,
+          sender: base.manufacturer.address,
+          receiver: base.distributor.address,
+          quantity: 60n,
+          nonce: 0n,
+        };
+        const returned = await base.rx.connect(base.manufacturer).ship.staticCall(base.batchId, base.distributor.address, 60n);
+        const tx = await base.rx.connect(base.manufacturer).ship(base.batchId, base.distributor.address, 60n);
+        const shippedAt = BigInt(await time.latest());
+        return { ...base, key, shipmentId: shipmentIdOf(key), returned, tx, shippedAt };
+      }
+
+      it("emits Shipped with the shipment id, parties, quantity, nonce and direction", async function () {
+        const { rx, tx, shipmentId, batchId, manufacturer, distributor } = await loadFixture(shipFixture);
+        await expect(tx)
+          .to.emit(rx, "Shipped")
+          .withArgs(shipmentId, batchId, manufacturer.address, distributor.address, 60n, 0n, false);
+      });
+
+      it("returns the shipment id of scripts/lib/ids.ts", async function () {
+        const { returned, shipmentId } = await loadFixture(shipFixture);
+        expect(returned).to.equal(shipmentId);
+      });
+
+      it("takes the units out of the sender's saleable stock and counts the shipment", async function () {
+        const { rx, batchId, manufacturer } = await loadFixture(shipFixture);
+        expect(holdingRecord(await rx.holding(batchId, manufacturer.address))).to.deep.equal({
+          saleable: COMMISSIONED - 60n,
+          quarantined: 0n,
+          dispensed: 0n,
+          condemned: 0n,
+          shipments: 1n,
+        });
+      });
+
+      it("credits nothing to the receiver until it receives", async function () {
+        const { rx, batchId, distributor } = await loadFixture(shipFixture);
+        const h = await rx.holding(batchId, distributor.address);
+        expect([h.saleable, h.quarantined]).to.deep.equal([0n, 0n]);
+      });
+
+      it("stores the shipment as in transit, forward, with the block time", async function () {
+        const { rx, shipmentId, shippedAt } = await loadFixture(shipFixture);
+        expect(shipmentRecord(await rx.shipment(shipmentId))).to.deep.equal({
+          status: BigInt(ShipmentStatus.InTransit),
+          isReturn: false,
+          shippedAt,
+        });
+      });
+
+      it("derives the same shipment id on-chain (shipmentIdOf) as scripts/lib/ids.ts", async function () {
+        const { rx, key, shipmentId } = await loadFixture(shipFixture);
+        expect(await rx.shipmentIdOf(key)).to.equal(shipmentId);
+      });
+
+      it("gives the next shipment of the same sender and batch nonce 1 and another id", async function () {
+        const { rx, batchId, manufacturer, distributor, key, shipmentId } = await loadFixture(shipFixture);
+        const next: ShipmentKey = { ...key, quantity: 40n, nonce: 1n };
+        expect(shipmentIdOf(next)).to.not.equal(shipmentId);
+        await expect(rx.connect(manufacturer).ship(batchId, distributor.address, 40n))
+          .to.emit(rx, "Shipped")
+          .withArgs(shipmentIdOf(next), batchId, manufacturer.address, distributor.address, 40n, 1n, false);
+      });
+    });
+
+    describe("when a distributor splits its stock between two pharmacies", function () {
+      async function splitFixture() {
+        const base = await loadFixture(receivedFixture);
+        const toFirst = await shipFrom(base.rx, base.distributor, base.batchId, base.pharmacy.address, 20n);
+        const toSecond = await shipFrom(base.rx, base.distributor, base.batchId, base.pharmacy2.address, 15n);
+        return { ...base, toFirst, toSecond };
+      }
+
+      it("numbers the two shipments 0 and 1", async function () {
+        const { toFirst, toSecond } = await loadFixture(splitFixture);
+        expect([toFirst.shipment.nonce, toSecond.shipment.nonce]).to.deep.equal([0n, 1n]);
+      });
+
+      it("keeps both shipments in transit under distinct ids", async function () {
+        const { rx, toFirst, toSecond } = await loadFixture(splitFixture);
+        expect(toFirst.shipmentId).to.not.equal(toSecond.shipmentId);
+        expect((await rx.shipment(toFirst.shipmentId)).status).to.equal(BigInt(ShipmentStatus.InTransit));
+        expect((await rx.shipment(toSecond.shipmentId)).status).to.equal(BigInt(ShipmentStatus.InTransit));
+      });
+
+      it("leaves the distributor the remainder", async function () {
+        const { rx, batchId, distributor } = await loadFixture(splitFixture);
+        const h = await rx.holding(batchId, distributor.address);
+        expect([h.saleable, h.shipments]).to.deep.equal([60n - 20n - 15n, 2n]);
+      });
+
+      it("credits each pharmacy its own quantity once received", async function () {
+        const { rx, batchId, pharmacy, pharmacy2, toFirst, toSecond } = await loadFixture(splitFixture);
+        await rx.connect(pharmacy).receiveShipment(toFirst.shipment, GOOD_LEG);
+        await rx.connect(pharmacy2).receiveShipment(toSecond.shipment, GOOD_LEG);
+        expect((await rx.holding(batchId, pharmacy.address)).saleable).to.equal(20n);
+        expect((await rx.holding(batchId, pharmacy2.address)).saleable).to.equal(15n);
+      });
+    });
+
+    describe("route table", function () {
+      type Key = "manufacturer" | "otherManufacturer" | "distributor" | "distributor2" | "pharmacy" | "pharmacy2" | "regulator" | "regulator2";
+      const ROLE_OF: Record<Key, Role> = {
+        manufacturer: Role.Manufacturer,
+        otherManufacturer: Role.Manufacturer,
+        distributor: Role.Distributor,
+        distributor2: Role.Distributor,
+        pharmacy: Role.Dispenser,
+        pharmacy2: Role.Dispenser,
+        regulator: Role.Regulator,
+        regulator2: Role.Regulator,
+      };
+      /** Every (sender role, receiver role) pair, with two different accounts. */
+      const ROUTES: { from: Key; to: Key; kind: "forward" | "return" | "forbidden" }[] = [
+        { from: "manufacturer", to: "otherManufacturer", kind: "forbidden" },
+        { from: "manufacturer", to: "distributor", kind: "forward" },
+        { from: "manufacturer", to: "pharmacy", kind: "forbidden" },
+        { from: "manufacturer", to: "regulator", kind: "forbidden" },
+        { from: "distributor", to: "manufacturer", kind: "return" },
+        { from: "distributor", to: "distributor2", kind: "forward" },
+        { from: "distributor", to: "pharmacy", kind: "forward" },
+        { from: "distributor", to: "regulator", kind: "forbidden" },
+        { from: "pharmacy", to: "manufacturer", kind: "return" },
+        { from: "pharmacy", to: "distributor", kind: "return" },
+        { from: "pharmacy", to: "pharmacy2", kind: "forbidden" },
+        { from: "pharmacy", to: "regulator", kind: "forbidden" },
+        { from: "regulator", to: "manufacturer", kind: "forbidden" },
+        { from: "regulator", to: "distributor", kind: "forbidden" },
+        { from: "regulator", to: "pharmacy", kind: "forbidden" },
+        { from: "regulator", to: "regulator2", kind: "forbidden" },
+      ];
+
+      for (const { from, to, kind } of ROUTES) {
+        const label = `${Role[ROLE_OF[from]]} -> ${Role[ROLE_OF[to]]} (${from} to ${to})`;
+        if (kind === "forbidden") {
+          it(`${label}: reverts with CustodyRouteNotPermitted`, async function () {
+            const f = await loadFixture(routesFixture);
+            const sender = f[from];
+            const receiver = f[to];
+            await expect(f.rx.connect(sender).ship(f.batchId, receiver.address, 1n))
+              .to.be.revertedWithCustomError(f.rx, "CustodyRouteNotPermitted")
+              .withArgs(sender.address, ROLE_OF[from], receiver.address, ROLE_OF[to]);
+          });
+        } else {
+          it(`${label}: ships as a ${kind}`, async function () {
+            const f = await loadFixture(routesFixture);
+            const sender = f[from];
+            const receiver = f[to];
+            const nonce = (await f.rx.holding(f.batchId, sender.address)).shipments;
+            const key: ShipmentKey = { batchId: f.batchId, sender: sender.address, receiver: receiver.address, quantity: 1n, nonce };
+            await expect(f.rx.connect(sender).ship(f.batchId, receiver.address, 1n))
+              .to.emit(f.rx, "Shipped")
+              .withArgs(shipmentIdOf(key), f.batchId, sender.address, receiver.address, 1n, nonce, kind === "return");
+          });
+        }
+      }
+
+      it("stores a return as isReturn", async function () {
+        const { rx, batchId, distributor, manufacturer } = await loadFixture(routesFixture);
+        const { shipmentId } = await shipFrom(rx, distributor, batchId, manufacturer.address, 5n);
+        expect(shipmentRecord(await rx.shipment(shipmentId))).to.deep.equal({
+          status: BigInt(ShipmentStatus.InTransit),
+          isReturn: true,
+          shippedAt: BigInt(await time.latest()),
+        });
+      });
+
+      for (const self of ["manufacturer", "distributor", "pharmacy"] as const) {
+        it(`reverts with CustodyRouteNotPermitted when the ${self} ships to itself`, async function () {
+          const f = await loadFixture(routesFixture);
+          const account = f[self];
+          await expect(f.rx.connect(account).ship(f.batchId, account.address, 1n))
+            .to.be.revertedWithCustomError(f.rx, "CustodyRouteNotPermitted")
+            .withArgs(account.address, ROLE_OF[self], account.address, ROLE_OF[self]);
+        });
+      }
+
+      it("reverts with CustodyReturnToOtherManufacturer when a distributor returns to another manufacturer", async function () {
+        const { rx, batchId, distributor, manufacturer, otherManufacturer } = await loadFixture(routesFixture);
+        await expect(rx.connect(distributor).ship(batchId, otherManufacturer.address, 1n))
+          .to.be.revertedWithCustomError(rx, "CustodyReturnToOtherManufacturer")
+          .withArgs(batchId, otherManufacturer.address, manufacturer.address);
+      });
+
+      it("reverts with CustodyReturnToOtherManufacturer when a pharmacy returns to another manufacturer", async function () {
+        const { rx, batchId, pharmacy, manufacturer, otherManufacturer } = await loadFixture(routesFixture);
+        await expect(rx.connect(pharmacy).ship(batchId, otherManufacturer.address, 1n))
+          .to.be.revertedWithCustomError(rx, "CustodyReturnToOtherManufacturer")
+          .withArgs(batchId, otherManufacturer.address, manufacturer.address);
+      });
+    });
+
+    describe("when the batch is unknown", function () {
+      it("reverts with BatchUnknown", async function () {
+        const { rx, manufacturer, distributor } = await loadFixture(batchFixture);
+        const unknown = batchIdOf(GTIN, "NEVER-MADE");
+        await expect(rx.connect(manufacturer).ship(unknown, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "BatchUnknown")
+          .withArgs(unknown);
+      });
+    });
+
+    describe("when the quantity is zero", function () {
+      it("reverts with BatchInvalidQuantity", async function () {
+        const { rx, batchId, manufacturer, distributor } = await loadFixture(batchFixture);
+        await expect(rx.connect(manufacturer).ship(batchId, distributor.address, 0n))
+          .to.be.revertedWithCustomError(rx, "BatchInvalidQuantity")
+          .withArgs(0n);
+      });
+    });
+
+    describe("when the sender holds too few saleable units", function () {
+      it("reverts with CustodyInsufficientSaleable for one more than the whole batch", async function () {
+        const { rx, batchId, manufacturer, distributor } = await loadFixture(batchFixture);
+        await expect(rx.connect(manufacturer).ship(batchId, distributor.address, COMMISSIONED + 1n))
+          .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
+          .withArgs(batchId, manufacturer.address, COMMISSIONED, COMMISSIONED + 1n);
+      });
+
+      it("reverts with CustodyInsufficientSaleable for one more than what is left after a shipment", async function () {
+        const { rx, batchId, manufacturer, distributor } = await loadFixture(shippedFixture);
+        await expect(rx.connect(manufacturer).ship(batchId, distributor.address, 41n))
+          .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
+          .withArgs(batchId, manufacturer.address, 40n, 41n);
+      });
+
+      it("reverts with CustodyInsufficientSaleable for a partner that holds nothing", async function () {
+        const { rx, batchId, distributor, pharmacy } = await loadFixture(batchFixture);
+        await expect(rx.connect(distributor).ship(batchId, pharmacy.address, 1n))
+          .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
+          .withArgs(batchId, distributor.address, 0n, 1n);
+      });
+
+      it("ships exactly the whole saleable stock", async function () {
+        const { rx, batchId, manufacturer, distributor } = await loadFixture(batchFixture);
+        await rx.connect(manufacturer).ship(batchId, distributor.address, COMMISSIONED);
+        expect((await rx.holding(batchId, manufacturer.address)).saleable).to.equal(0n);
+      });
+
+      it("does not count quarantined units as saleable", async function () {
+        const { rx, batchId, manufacturer, distributor, pharmacy } = await loadFixture(batchFixture);
+        const { shipment } = await shipFrom(rx, manufacturer, batchId, distributor.address, 30n);
+        await rx.connect(distributor).receiveShipment(shipment, WARM_LEG);
+        await expect(rx.connect(distributor).ship(batchId, pharmacy.address, 1n))
+          .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
+          .withArgs(batchId, distributor.address, 0n, 1n);
+      });
+    });
+
+    describe("when the sender is not authorized", function () {
+      it("reverts with PartnerNotAuthorized (Unknown) for a stranger", async function () {
+        const { rx, batchId, stranger, distributor } = await loadFixture(batchFixture);
+        await expect(rx.connect(stranger).ship(batchId, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(stranger.address, Standing.Unknown);
+      });
+
+      it("reverts with PartnerNotAuthorized (Suspended) for a suspended sender", async function () {
+        const { rx, batchId, manufacturer, distributor } = await loadFixture(batchFixture);
+        await rx.suspendPartner(manufacturer.address, REASON);
+        await expect(rx.connect(manufacturer).ship(batchId, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(manufacturer.address, Standing.Suspended);
+      });
+
+      it("reverts with PartnerNotAuthorized (LicenceExpired) once the sender's licence expired", async function () {
+        const { rx, batchId, manufacturer, distributor, licenceExpiry } = await loadFixture(batchFixture);
+        await renewLicences(rx, [distributor], licenceExpiry + YEAR);
+        await time.increaseTo(licenceExpiry + 1);
+        await expect(rx.connect(manufacturer).ship(batchId, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(manufacturer.address, Standing.LicenceExpired);
+      });
+    });
+
+    describe("when the receiver is not authorized", function () {
+      it("reverts with PartnerNotAuthorized (Unknown) for a stranger", async function () {
+        const { rx, batchId, manufacturer, stranger } = await loadFixture(batchFixture);
+        await expect(rx.connect(manufacturer).ship(batchId, stranger.address, 1n))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(stranger.address, Standing.Unknown);
+      });
+
+      it("reverts with PartnerNotAuthorized (Unknown) for the zero address", async function () {
+        const { rx, batchId, manufacturer } = await loadFixture(batchFixture);
+        await expect(rx.connect(manufacturer).ship(batchId, ethers.ZeroAddress, 1n))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(ethers.ZeroAddress, Standing.Unknown);
+      });
+
+      it("reverts with PartnerNotAuthorized (Suspended) for a suspended receiver", async function () {
+        const { rx, batchId, manufacturer, distributor } = await loadFixture(batchFixture);
+        await rx.suspendPartner(distributor.address, REASON);
+        await expect(rx.connect(manufacturer).ship(batchId, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(distributor.address, Standing.Suspended);
+      });
+
+      it("reverts with PartnerNotAuthorized (LicenceExpired) once the receiver's licence expired", async function () {
+        const { rx, batchId, manufacturer, distributor, licenceExpiry } = await loadFixture(batchFixture);
+        await renewLicences(rx, [manufacturer], licenceExpiry + YEAR);
+        await time.increaseTo(licenceExpiry + 1);
+        await expect(rx.connect(manufacturer).ship(batchId, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(distributor.address, Standing.LicenceExpired);
+      });
+    });
+
+    describe("when the batch is recalled", function () {
+      it("reverts a forward shipment with BatchUnderRecall and the class", async function () {
+        const { rx, batchId, manufacturer, distributor } = await loadFixture(batchFixture);
+        await rx.connect(manufacturer).recall(batchId, RecallClass.II, REASON, CERTIFICATE_URI);
+        await expect(rx.connect(manufacturer).ship(batchId, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "BatchUnderRecall")
+          .withArgs(batchId, RecallClass.II);
+      });
+
+      it("allows a return to the manufacturer", async function () {
+        const { rx, batchId, manufacturer, distributor } = await loadFixture(receivedFixture);
+        await rx.connect(manufacturer).recall(batchId, RecallClass.I, REASON, CERTIFICATE_URI);
+        const key: ShipmentKey = { batchId, sender: distributor.address, receiver: manufacturer.address, quantity: 60n, nonce: 0n };
+        await expect(rx.connect(distributor).ship(batchId, manufacturer.address, 60n))
+          .to.emit(rx, "Shipped")
+          .withArgs(shipmentIdOf(key), batchId, distributor.address, manufacturer.address, 60n, 0n, true);
+      });
+
+      it("allows a pharmacy's return to its distributor", async function () {
+        const { rx, batchId, regulator, pharmacy, distributor } = await loadFixture(pharmacyFixture);
+        await rx.connect(regulator).recall(batchId, RecallClass.III, REASON, CERTIFICATE_URI);
+        await rx.connect(pharmacy).ship(batchId, distributor.address, 20n);
+        expect((await rx.holding(batchId, pharmacy.address)).saleable).to.equal(0n);
+      });
+    });
+
+    describe("when the batch is on hold as suspect", function () {
+      it("reverts a forward shipment with BatchOnHold", async function () {
+        const { rx, batchId, regulator, manufacturer, distributor } = await loadFixture(batchFixture);
+        await rx.connect(regulator).flagSuspect(batchId, REASON);
+        await expect(rx.connect(manufacturer).ship(batchId, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "BatchOnHold")
+          .withArgs(batchId);
+      });
+
+      it("reverts a return with BatchOnHold", async function () {
+        const { rx, batchId, regulator, manufacturer, distributor } = await loadFixture(receivedFixture);
+        await rx.connect(regulator).flagSuspect(batchId, REASON);
+        await expect(rx.connect(distributor).ship(batchId, manufacturer.address, 1n))
+          .to.be.revertedWithCustomError(rx, "BatchOnHold")
+          .withArgs(batchId);
+      });
+
+      it("reverts a forward shipment of a recalled suspect batch with BatchOnHold", async function () {
+        const { rx, batchId, regulator, manufacturer, distributor } = await loadFixture(batchFixture);
+        await rx.connect(manufacturer).recall(batchId, RecallClass.II, REASON, CERTIFICATE_URI);
+        await rx.connect(regulator).flagSuspect(batchId, REASON);
+        await expect(rx.connect(manufacturer).ship(batchId, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "BatchOnHold")
+          .withArgs(batchId);
+      });
+
+      it("ships again once the regulator clears the suspicion", async function () {
+        const { rx, batchId, regulator, manufacturer, distributor } = await loadFixture(batchFixture);
+        await rx.connect(regulator).flagSuspect(batchId, REASON);
+        await rx.connect(regulator).clearSuspect(batchId, REASON);
+        await rx.connect(manufacturer).ship(batchId, distributor.address, 1n);
+        expect((await rx.holding(batchId, manufacturer.address)).saleable).to.equal(COMMISSIONED - 1n);
+      });
+    });
+
+    describe("when the batch was declared illegitimate", function () {
+      it("reverts a forward shipment with BatchIsIllegitimate", async function () {
+        const { rx, batchId, regulator, manufacturer, distributor } = await loadFixture(batchFixture);
+        await rx.connect(regulator).declareIllegitimate(batchId, REASON);
+        await expect(rx.connect(manufacturer).ship(batchId, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "BatchIsIllegitimate")
+          .withArgs(batchId);
+      });
+
+      it("reverts a return with BatchIsIllegitimate", async function () {
+        const { rx, batchId, regulator, manufacturer, distributor } = await loadFixture(receivedFixture);
+        await rx.connect(regulator).declareIllegitimate(batchId, REASON);
+        await expect(rx.connect(distributor).ship(batchId, manufacturer.address, 1n))
+          .to.be.revertedWithCustomError(rx, "BatchIsIllegitimate")
+          .withArgs(batchId);
+      });
+    });
+
+    describe("when the batch is past its expiry", function () {
+      /** Licences renewed beyond the batch's expiry, so only the expiry decides. */
+      async function lateFixture() {
+        const base = await loadFixture(receivedFixture);
+        const expiry = Number(base.input.expiry);
+        await renewLicences(base.rx, [base.manufacturer, base.distributor, base.pharmacy], expiry + YEAR);
+        return { ...base, expiry };
+      }
+
+      it("reverts a forward shipment with BatchExpired, the expiry and the block time", async function () {
+        const { rx, batchId, distributor, pharmacy, expiry } = await loadFixture(lateFixture);
+        await time.setNextBlockTimestamp(expiry + 1);
+        await expect(rx.connect(distributor).ship(batchId, pharmacy.address, 1n))
+          .to.be.revertedWithCustomError(rx, "BatchExpired")
+          .withArgs(batchId, expiry, expiry + 1);
+      });
+
+      it("still ships forward at the expiry second itself", async function () {
+        const { rx, batchId, distributor, pharmacy, expiry } = await loadFixture(lateFixture);
+        await time.setNextBlockTimestamp(expiry);
+        await rx.connect(distributor).ship(batchId, pharmacy.address, 1n);
+        expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(59n);
+      });
+
+      it("allows a return to the manufacturer", async function () {
+        const { rx, batchId, distributor, manufacturer, expiry } = await loadFixture(lateFixture);
+        await time.increaseTo(expiry + 1);
+        const key: ShipmentKey = { batchId, sender: distributor.address, receiver: manufacturer.address, quantity: 60n, nonce: 0n };
+        await expect(rx.connect(distributor).ship(batchId, manufacturer.address, 60n))
+          .to.emit(rx, "Shipped")
+          .withArgs(shipmentIdOf(key), batchId, distributor.address, manufacturer.address, 60n, 0n, true);
+      });
+    });
+
+    describe("when the suite is paused", function () {
+      it("reverts with EnforcedPause", async function () {
+        const { rx, pauser, batchId, manufacturer, distributor } = await loadFixture(batchFixture);
+        await rx.connect(pauser).pause();
+        await expect(rx.connect(manufacturer).ship(batchId, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "EnforcedPause")
+          .withArgs();
+      });
+    });
+  });
+
+  describe("receiveShipment", function () {
+    describe("when the receiver receives on a leg inside the storage range", function () {
+      async function goodFixture() {
+        const base = await loadFixture(shippedFixture);
+        const tx = await base.rx.connect(base.distributor).receiveShipment(base.shipment, GOOD_LEG);
+        return { ...base, tx };
+      }
+
+      it("emits Received with the leg and no excursion", async function () {
+        const { rx, tx, shipmentId, batchId, distributor, manufacturer } = await loadFixture(goodFixture);
+        await expect(tx)
+          .to.emit(rx, "Received")
+          .withArgs(shipmentId, batchId, distributor.address, manufacturer.address, 60n, legArgs(GOOD_LEG), false);
+      });
+
+      it("credits the units to the receiver's saleable stock", async function () {
+        const { rx, batchId, distributor } = await loadFixture(goodFixture);
+        expect(holdingRecord(await rx.holding(batchId, distributor.address))).to.deep.equal({
+          saleable: 60n,
+          quarantined: 0n,
+          dispensed: 0n,
+          condemned: 0n,
+          shipments: 0n,
+        });
+      });
+
+      it("leaves the sender's stock as it was after shipping", async function () {
+        const { rx, batchId, manufacturer } = await loadFixture(goodFixture);
+        expect((await rx.holding(batchId, manufacturer.address)).saleable).to.equal(COMMISSIONED - 60n);
+      });
+
+      it("deletes the shipment record", async function () {
+        const { rx, shipmentId } = await loadFixture(goodFixture);
+        expect(shipmentRecord(await rx.shipment(shipmentId))).to.deep.equal(SETTLED);
+      });
+    });
+
+    describe("when the leg touches both ends of the storage range exactly", function () {
+      it("reports no excursion", async function () {
+        const { rx, shipment, shipmentId, batchId, distributor, manufacturer } = await loadFixture(shippedFixture);
+        const edge = leg({ minTemp: 20, maxTemp: 80, meanKineticTemp: 50 });
+        await expect(rx.connect(distributor).receiveShipment(shipment, edge))
+          .to.emit(rx, "Received")
+          .withArgs(shipmentId, batchId, distributor.address, manufacturer.address, 60n, legArgs(edge), false);
+      });
+    });
+
+    describe("when the leg had a temperature excursion", function () {
+      async function warmFixture() {
+        const base = await loadFixture(shippedFixture);
+        const tx = await base.rx.connect(base.distributor).receiveShipment(base.shipment, WARM_LEG);
+        return { ...base, tx };
+      }
+
+      it("emits Received with the excursion flag", async function () {
+        const { rx, tx, shipmentId, batchId, distributor, manufacturer } = await loadFixture(warmFixture);
+        await expect(tx)
+          .to.emit(rx, "Received")
+          .withArgs(shipmentId, batchId, distributor.address, manufacturer.address, 60n, legArgs(WARM_LEG), true);
+      });
+
+      it("puts the units in quarantine, not in saleable stock", async function () {
+        const { rx, batchId, distributor } = await loadFixture(warmFixture);
+        const h = await rx.holding(batchId, distributor.address);
+        expect([h.saleable, h.quarantined]).to.deep.equal([0n, 60n]);
+      });
+
+      it("deletes the shipment record", async function () {
+        const { rx, shipmentId } = await loadFixture(warmFixture);
+        expect(shipmentRecord(await rx.shipment(shipmentId))).to.deep.equal(SETTLED);
+      });
+
+      const ONE_SIDED: { what: string; leg: TemperatureLegStruct }[] = [
+        { what: "only the minimum is below the range", leg: leg({ minTemp: 19, maxTemp: 62, meanKineticTemp: 48, minutesOutOfRange: 0 }) },
+        { what: "only the maximum is above the range", leg: leg({ minTemp: 31, maxTemp: 81, meanKineticTemp: 48, minutesOutOfRange: 0 }) },
+        { what: "only minutesOutOfRange is non-zero", leg: leg({ minTemp: 31, maxTemp: 62, meanKineticTemp: 48, minutesOutOfRange: 1 }) },
+      ];
+      for (const { what, leg: oneSided } of ONE_SIDED) {
+        it(`reports an excursion and quarantines when ${what}`, async function () {
+          const { rx, shipment, shipmentId, batchId, distributor, manufacturer } = await loadFixture(shippedFixture);
+          await expect(rx.connect(distributor).receiveShipment(shipment, oneSided))
+            .to.emit(rx, "Received")
+            .withArgs(shipmentId, batchId, distributor.address, manufacturer.address, 60n, legArgs(oneSided), true);
+          expect((await rx.holding(batchId, distributor.address)).quarantined).to.equal(60n);
+        });
+      }
+    });
+
+    describe("when the shipment is not in transit", function () {
+      it("reverts with CustodyShipmentNotInTransit for a shipment that never existed", async function () {
+        const { rx, shipment, distributor } = await loadFixture(shippedFixture);
+        const never: ShipmentKey = { ...shipment, nonce: 7n };
+        await expect(rx.connect(distributor).receiveShipment(never, GOOD_LEG))
+          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
+          .withArgs(shipmentIdOf(never));
+      });
+
+      it("reverts with CustodyShipmentNotInTransit for a tampered quantity", async function () {
+        const { rx, shipment, distributor } = await loadFixture(shippedFixture);
+        const tampered: ShipmentKey = { ...shipment, quantity: shipment.quantity + 1n };
+        await expect(rx.connect(distributor).receiveShipment(tampered, GOOD_LEG))
+          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
+          .withArgs(shipmentIdOf(tampered));
+      });
+
+      it("reverts with CustodyShipmentNotInTransit for a tampered sender", async function () {
+        const { rx, shipment, distributor, otherManufacturer } = await loadFixture(shippedFixture);
+        const tampered: ShipmentKey = { ...shipment, sender: otherManufacturer.address };
+        await expect(rx.connect(distributor).receiveShipment(tampered, GOOD_LEG))
+          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
+          .withArgs(shipmentIdOf(tampered));
+      });
+
+      it("reverts with CustodyShipmentNotInTransit on a second receive", async function () {
+        const { rx, shipment, shipmentId, distributor } = await loadFixture(receivedFixture);
+        await expect(rx.connect(distributor).receiveShipment(shipment, GOOD_LEG))
+          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
+          .withArgs(shipmentId);
+      });
+    });
+
+    describe("when the caller is not the receiver", function () {
+      it("reverts with CustodyNotReceiver for another distributor", async function () {
+        const { rx, shipment, shipmentId, distributor, distributor2 } = await loadFixture(shippedFixture);
+        await expect(rx.connect(distributor2).receiveShipment(shipment, GOOD_LEG))
+          .to.be.revertedWithCustomError(rx, "CustodyNotReceiver")
+          .withArgs(shipmentId, distributor2.address, distributor.address);
+      });
+
+      it("reverts with CustodyNotReceiver for the sender", async function () {
+        const { rx, shipment, shipmentId, manufacturer, distributor } = await loadFixture(shippedFixture);
+        await expect(rx.connect(manufacturer).receiveShipment(shipment, GOOD_LEG))
+          .to.be.revertedWithCustomError(rx, "CustodyNotReceiver")
+          .withArgs(shipmentId, manufacturer.address, distributor.address);
+      });
+    });
+
+    describe("when the leg summary is inconsistent", function () {
+      it("reverts with CustodyInvalidTemperatureLeg when the mean kinetic temperature is below the minimum", async function () {
+        const { rx, shipment, distributor } = await loadFixture(shippedFixture);
+        const bad = leg({ minTemp: 40, maxTemp: 60, meanKineticTemp: 39 });
+        await expect(rx.connect(distributor).receiveShipment(shipment, bad))
+          .to.be.revertedWithCustomError(rx, "CustodyInvalidTemperatureLeg")
+          .withArgs(40, 39, 60);
+      });
+
+      it("reverts with CustodyInvalidTemperatureLeg when the mean kinetic temperature is above the maximum", async function () {
+        const { rx, shipment, distributor } = await loadFixture(shippedFixture);
+        const bad = leg({ minTemp: 40, maxTemp: 60, meanKineticTemp: 61 });
+        await expect(rx.connect(distributor).receiveShipment(shipment, bad))
+          .to.be.revertedWithCustomError(rx, "CustodyInvalidTemperatureLeg")
+          .withArgs(40, 61, 60);
+      });
+
+      it("keeps the shipment in transit", async function () {
+        const { rx, shipment, shipmentId, distributor } = await loadFixture(shippedFixture);
+        const bad = leg({ minTemp: 40, maxTemp: 60, meanKineticTemp: 61 });
+        await expect(rx.connect(distributor).receiveShipment(shipment, bad))
+          .to.be.revertedWithCustomError(rx, "CustodyInvalidTemperatureLeg")
+          .withArgs(40, 61, 60);
+        expect((await rx.shipment(shipmentId)).status).to.equal(BigInt(ShipmentStatus.InTransit));
+      });
+    });
+
+    describe("when the receiver is no longer authorized", function () {
+      it("reverts with PartnerNotAuthorized (Suspended) when suspended after the shipment left", async function () {
+        const { rx, shipment, distributor } = await loadFixture(shippedFixture);
+        await rx.suspendPartner(distributor.address, REASON);
+        await expect(rx.connect(distributor).receiveShipment(shipment, GOOD_LEG))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(distributor.address, Standing.Suspended);
+      });
+
+      it("reverts with PartnerNotAuthorized (LicenceExpired) when the licence expired in transit", async function () {
+        const { rx, shipment, distributor, licenceExpiry } = await loadFixture(shippedFixture);
+        await time.increaseTo(licenceExpiry + 1);
+        await expect(rx.connect(distributor).receiveShipment(shipment, GOOD_LEG))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(distributor.address, Standing.LicenceExpired);
+      });
+    });
+
+    describe("when the batch was recalled in transit", function () {
+      it("reverts a forward receive with BatchUnderRecall", async function () {
+        const { rx, shipment, batchId, regulator, distributor } = await loadFixture(shippedFixture);
+        await rx.connect(regulator).recall(batchId, RecallClass.I, REASON, CERTIFICATE_URI);
+        await expect(rx.connect(distributor).receiveShipment(shipment, GOOD_LEG))
+          .to.be.revertedWithCustomError(rx, "BatchUnderRecall")
+          .withArgs(batchId, RecallClass.I);
+      });
+
+      it("lets the manufacturer receive a return", async function () {
+        const { rx, batchId, manufacturer, distributor, back } = await loadFixture(returnShippedFixture);
+        await rx.connect(manufacturer).recall(batchId, RecallClass.I, REASON, CERTIFICATE_URI);
+        await expect(rx.connect(manufacturer).receiveShipment(back.shipment, GOOD_LEG))
+          .to.emit(rx, "Received")
+          .withArgs(back.shipmentId, batchId, manufacturer.address, distributor.address, 10n, legArgs(GOOD_LEG), false);
+      });
+
+      it("credits the returned units to the manufacturer", async function () {
+        const { rx, batchId, manufacturer, back } = await loadFixture(returnShippedFixture);
+        await rx.connect(manufacturer).recall(batchId, RecallClass.I, REASON, CERTIFICATE_URI);
+        await rx.connect(manufacturer).receiveShipment(back.shipment, GOOD_LEG);
+        expect((await rx.holding(batchId, manufacturer.address)).saleable).to.equal(COMMISSIONED - 60n + 10n);
+      });
+    });
+
+    describe("when the batch was put on hold in transit", function () {
+      it("reverts a forward receive of a suspect batch with BatchOnHold", async function () {
+        const { rx, shipment, batchId, regulator, distributor } = await loadFixture(shippedFixture);
+        await rx.connect(regulator).flagSuspect(batchId, REASON);
+        await expect(rx.connect(distributor).receiveShipment(shipment, GOOD_LEG))
+          .to.be.revertedWithCustomError(rx, "BatchOnHold")
+          .withArgs(batchId);
+      });
+
+      it("reverts a forward receive of an illegitimate batch with BatchIsIllegitimate", async function () {
+        const { rx, shipment, batchId, regulator, distributor } = await loadFixture(shippedFixture);
+        await rx.connect(regulator).declareIllegitimate(batchId, REASON);
+        await expect(rx.connect(distributor).receiveShipment(shipment, GOOD_LEG))
+          .to.be.revertedWithCustomError(rx, "BatchIsIllegitimate")
+          .withArgs(batchId);
+      });
+    });
+
+    describe("when the batch expired in transit", function () {
+      it("still lets the receiver take the units into stock", async function () {
+        const { rx, shipment, batchId, input, manufacturer, distributor } = await loadFixture(shippedFixture);
+        const expiry = Number(input.expiry);
+        await renewLicences(rx, [manufacturer, distributor], expiry + YEAR);
+        await time.increaseTo(expiry + 1);
+        await rx.connect(distributor).receiveShipment(shipment, GOOD_LEG);
+        expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(60n);
+      });
+    });
+
+    describe("when the suite is paused", function () {
+      it("reverts with EnforcedPause", async function () {
+        const { rx, pauser, shipment, distributor } = await loadFixture(shippedFixture);
+        await rx.connect(pauser).pause();
+        await expect(rx.connect(distributor).receiveShipment(shipment, GOOD_LEG))
+          .to.be.revertedWithCustomError(rx, "EnforcedPause")
+          .withArgs();
+      });
+    });
+  });
+
+  describe("rejectShipment", function () {
+    describe("when the receiver rejects a shipment in transit", function () {
+      async function rejectedFixture() {
+        const base = await loadFixture(shippedFixture);
+        const tx = await base.rx.connect(base.distributor).rejectShipment(base.shipment, RejectionReason.Damaged, EVIDENCE);
+        return { ...base, tx };
+      }
+
+      it("emits Rejected with the reason and evidence", async function () {
+        const { rx, tx, shipmentId, batchId, distributor, manufacturer } = await loadFixture(rejectedFixture);
+        await expect(tx)
+          .to.emit(rx, "Rejected")
+          .withArgs(shipmentId, batchId, distributor.address, manufacturer.address, 60n, RejectionReason.Damaged, EVIDENCE);
+      });
+
+      it("returns the units to the sender's saleable stock", async function () {
+        const { rx, batchId, manufacturer } = await loadFixture(rejectedFixture);
+        expect(holdingRecord(await rx.holding(batchId, manufacturer.address))).to.deep.equal({
+          saleable: COMMISSIONED,
+          quarantined: 0n,
+          dispensed: 0n,
+          condemned: 0n,
+          shipments: 1n,
+        });
+      });
+
+      it("credits nothing to the receiver", async function () {
+        const { rx, batchId, distributor } = await loadFixture(rejectedFixture);
+        const h = await rx.holding(batchId, distributor.address);
+        expect([h.saleable, h.quarantined]).to.deep.equal([0n, 0n]);
+      });
+
+      it("deletes the shipment record", async function () {
+        const { rx, shipmentId } = await loadFixture(rejectedFixture);
+        expect(shipmentRecord(await rx.shipment(shipmentId))).to.deep.equal(SETTLED);
+      });
+
+      it("cannot then be received (CustodyShipmentNotInTransit)", async function () {
+        const { rx, shipment, shipmentId, distributor } = await loadFixture(rejectedFixture);
+        await expect(rx.connect(distributor).receiveShipment(shipment, GOOD_LEG))
+          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
+          .withArgs(shipmentId);
+      });
+
+      it("cannot be rejected twice (CustodyShipmentNotInTransit)", async function () {
+        const { rx, shipment, shipmentId, distributor } = await loadFixture(rejectedFixture);
+        await expect(rx.connect(distributor).rejectShipment(shipment, RejectionReason.Other, EVIDENCE))
+          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
+          .withArgs(shipmentId);
+      });
+
+      it("gives the sender's next shipment a new nonce, so the old id never comes back", async function () {
+        const { rx, batchId, manufacturer, distributor, shipmentId } = await loadFixture(rejectedFixture);
+        const again = await shipFrom(rx, manufacturer, batchId, distributor.address, 60n);
+        expect([again.shipment.nonce, again.shipmentId === shipmentId]).to.deep.equal([1n, false]);
+      });
+    });
+
+    for (const reason of [RejectionReason.WrongQuantity, RejectionReason.NoTemperatureData, RejectionReason.WrongProduct, RejectionReason.Other]) {
+      it(`emits Rejected with reason ${RejectionReason[reason]} and no evidence`, async function () {
+        const { rx, shipment, shipmentId, batchId, distributor, manufacturer } = await loadFixture(shippedFixture);
+        await expect(rx.connect(distributor).rejectShipment(shipment, reason, ethers.ZeroHash))
+          .to.emit(rx, "Rejected")
+          .withArgs(shipmentId, batchId, distributor.address, manufacturer.address, 60n, reason, ethers.ZeroHash);
+      });
+    }
+
+    describe("when the rejected shipment is a return", function () {
+      it("gives the units back to the returning pharmacy", async function () {
+        const { rx, batchId, pharmacy, distributor } = await loadFixture(pharmacyFixture);
+        const back = await shipFrom(rx, pharmacy, batchId, distributor.address, 5n);
+        await rx.connect(distributor).rejectShipment(back.shipment, RejectionReason.WrongProduct, EVIDENCE);
+        expect((await rx.holding(batchId, pharmacy.address)).saleable).to.equal(20n);
+      });
+    });
+
+    describe("when the batch was recalled in transit", function () {
+      it("still lets the receiver refuse it, back to the sender", async function () {
+        const { rx, shipment, batchId, manufacturer, distributor } = await loadFixture(shippedFixture);
+        await rx.connect(manufacturer).recall(batchId, RecallClass.II, REASON, CERTIFICATE_URI);
+        await rx.connect(distributor).rejectShipment(shipment, RejectionReason.Other, EVIDENCE);
+        expect((await rx.holding(batchId, manufacturer.address)).saleable).to.equal(COMMISSIONED);
+      });
+    });
+
+    describe("when the shipment is not in transit", function () {
+      it("reverts with CustodyShipmentNotInTransit for a shipment that never existed", async function () {
+        const { rx, shipment, distributor } = await loadFixture(shippedFixture);
+        const never: ShipmentKey = { ...shipment, nonce: 3n };
+        await expect(rx.connect(distributor).rejectShipment(never, RejectionReason.Damaged, EVIDENCE))
+          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
+          .withArgs(shipmentIdOf(never));
+      });
+
+      it("reverts with CustodyShipmentNotInTransit for a tampered quantity", async function () {
+        const { rx, shipment, distributor } = await loadFixture(shippedFixture);
+        const tampered: ShipmentKey = { ...shipment, quantity: 1n };
+        await expect(rx.connect(distributor).rejectShipment(tampered, RejectionReason.Damaged, EVIDENCE))
+          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
+          .withArgs(shipmentIdOf(tampered));
+      });
+
+      it("reverts with CustodyShipmentNotInTransit for a received shipment", async function () {
+        const { rx, shipment, shipmentId, distributor } = await loadFixture(receivedFixture);
+        await expect(rx.connect(distributor).rejectShipment(shipment, RejectionReason.Damaged, EVIDENCE))
+          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
+          .withArgs(shipmentId);
+      });
+    });
+
+    describe("when the caller is not the receiver", function () {
+      it("reverts with CustodyNotReceiver", async function () {
+        const { rx, shipment, shipmentId, distributor, distributor2 } = await loadFixture(shippedFixture);
+        await expect(rx.connect(distributor2).rejectShipment(shipment, RejectionReason.Damaged, EVIDENCE))
+          .to.be.revertedWithCustomError(rx, "CustodyNotReceiver")
+          .withArgs(shipmentId, distributor2.address, distributor.address);
+      });
+
+      it("reverts with CustodyNotReceiver for the sender trying to take it back", async function () {
+        const { rx, shipment, shipmentId, manufacturer, distributor } = await loadFixture(shippedFixture);
+        await expect(rx.connect(manufacturer).rejectShipment(shipment, RejectionReason.Other, EVIDENCE))
+          .to.be.revertedWithCustomError(rx, "CustodyNotReceiver")
+          .withArgs(shipmentId, manufacturer.address, distributor.address);
+      });
+    });
+
+    describe("when the receiver is no longer authorized", function () {
+      it("reverts with PartnerNotAuthorized (Suspended)", async function () {
+        const { rx, shipment, distributor } = await loadFixture(shippedFixture);
+        await rx.suspendPartner(distributor.address, REASON);
+        await expect(rx.connect(distributor).rejectShipment(shipment, RejectionReason.Damaged, EVIDENCE))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(distributor.address, Standing.Suspended);
+      });
+
+      it("reverts with PartnerNotAuthorized (LicenceExpired)", async function () {
+        const { rx, shipment, distributor, licenceExpiry } = await loadFixture(shippedFixture);
+        await time.increaseTo(licenceExpiry + 1);
+        await expect(rx.connect(distributor).rejectShipment(shipment, RejectionReason.Damaged, EVIDENCE))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(distributor.address, Standing.LicenceExpired);
+      });
+    });
+
+    describe("when the suite is paused", function () {
+      it("reverts with EnforcedPause", async function () {
+        const { rx, pauser, shipment, distributor } = await loadFixture(shippedFixture);
+        await rx.connect(pauser).pause();
+        await expect(rx.connect(distributor).rejectShipment(shipment, RejectionReason.Damaged, EVIDENCE))
+          .to.be.revertedWithCustomError(rx, "EnforcedPause")
+          .withArgs();
+      });
+    });
+  });
+
+  describe("conservation of units", function () {
+    /**
+     * Manufacturer -> distributor 60 (good); distributor -> pharmacy 20 (good), -> pharmacy2 15 (warm, 5 of them
+     * condemned), -> distributor2 10 (still in transit), -> distributor2 5 (rejected); the pharmacy dispenses
+     * one pack and returns 3 to the manufacturer (received).
+     */
+    async function journeyFixture() {
+      const base = await loadFixture(receivedFixture);
+      const { rx, batchId, tree, manufacturer, distributor, distributor2, pharmacy, pharmacy2, regulator } = base;
+      const toPharmacy = await shipFrom(rx, distributor, batchId, pharmacy.address, 20n);
+      await rx.connect(pharmacy).receiveShipment(toPharmacy.shipment, GOOD_LEG);
+      const toPharmacy2 = await shipFrom(rx, distributor, batchId, pharmacy2.address, 15n);
+      await rx.connect(pharmacy2).receiveShipment(toPharmacy2.shipment, WARM_LEG);
+      await rx.connect(regulator).condemnQuarantine(batchId, pharmacy2.address, 5n);
+      await shipFrom(rx, distributor, batchId, distributor2.address, 10n);
+      const refused = await shipFrom(rx, distributor, batchId, distributor2.address, 5n);
+      await rx.connect(distributor2).rejectShipment(refused.shipment, RejectionReason.WrongQuantity, EVIDENCE);
+      const serial = tree.serials[0];
+      await rx.connect(pharmacy).dispense(batchId, serialToBytes32(serial), tree.proof(serial));
+      const back = await shipFrom(rx, pharmacy, batchId, manufacturer.address, 3n);
+      await rx.connect(manufacturer).receiveShipment(back.shipment, GOOD_LEG);
+      const holders = [manufacturer, distributor, distributor2, pharmacy, pharmacy2].map((s) => s.address);
+      return { ...base, holders };
+    }
+
+    it("accounts for every commissioned unit: stock of every holder plus units in transit", async function () {
+      const { rx, batchId, holders } = await loadFixture(journeyFixture);
+      expect(await unitsAccountedFor(rx, batchId, holders, 10n)).to.equal(COMMISSIONED);
+    });
+
+    it("leaves each holder the expected stock", async function () {
+      const { rx, batchId, manufacturer, distributor, distributor2, pharmacy, pharmacy2 } = await loadFixture(journeyFixture);
+      const stock = async (a: HardhatEthersSigner) => {
+        const h = await rx.holding(batchId, a.address);
+        return [h.saleable, h.quarantined, h.dispensed, h.condemned];
+      };
+      expect(await stock(manufacturer)).to.deep.equal([43n, 0n, 0n, 0n]);
+      expect(await stock(distributor)).to.deep.equal([15n, 0n, 0n, 0n]);
+      expect(await stock(distributor2)).to.deep.equal([0n, 0n, 0n, 0n]);
+      expect(await stock(pharmacy)).to.deep.equal([16n, 0n, 1n, 0n]);
+      expect(await stock(pharmacy2)).to.deep.equal([0n, 10n, 0n, 5n]);
+    });
+  });
+});

@@ -1,0 +1,661 @@
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { batchIdOf } from "../scripts/lib/ids";
+import { RecallClass, Role, Standing } from "../scripts/lib/domain";
+import { GTIN } from "../scripts/lib/scenario";
+import {
+  GOOD_LEG,
+  WARM_LEG,
+  batchFixture,
+  pharmacyFixture,
+  receivedFixture,
+  shipFrom,
+  shippedFixture,
+} from "./fixtures";
+
+const REASON_HASH = ethers.id("recall notice 2024-17");
+const REASON_URI = "ipfs://QmRecaLLNoticeAcmeLotA240001xxxxxxxxxxxxxxxx";
+const SUSPECT_REASON = ethers.id("suspect: packaging anomaly reported");
+const CLEAR_REASON = ethers.id("investigation closed: genuine");
+const ILLEGITIMATE_REASON = ethers.id("counterfeit confirmed by lab");
+const SUSPENSION_REASON = ethers.id("licence under review");
+const UNKNOWN_BATCH = batchIdOf(GTIN, "NO-SUCH-LOT");
+
+const RECALLED = 1n;
+const SUSPECT = 2n;
+const ILLEGITIMATE = 4n;
+
+/** The distributor received the 60 packs on a warm leg: all 60 are quarantined. */
+async function quarantinedFixture() {
+  const base = await loadFixture(shippedFixture);
+  await base.rx.connect(base.distributor).receiveShipment(base.shipment, WARM_LEG);
+  return base;
+}
+
+/** The batch is on hold as suspect, flagged by the regulator. */
+async function suspectFixture() {
+  const base = await loadFixture(pharmacyFixture);
+  await base.rx.connect(base.regulator).flagSuspect(base.batchId, SUSPECT_REASON);
+  return base;
+}
+
+/** The regulator declared the batch illegitimate. */
+async function illegitimateFixture() {
+  const base = await loadFixture(pharmacyFixture);
+  await base.rx.connect(base.regulator).declareIllegitimate(base.batchId, ILLEGITIMATE_REASON);
+  return base;
+}
+
+describe("RxTrace: ProductSafety", function () {
+  describe("recall", function () {
+    describe("when the batch's manufacturer recalls", function () {
+      it("emits BatchRecalled", async function () {
+        const { rx, manufacturer, batchId } = await loadFixture(pharmacyFixture);
+        await expect(rx.connect(manufacturer).recall(batchId, RecallClass.II, REASON_HASH, REASON_URI))
+          .to.emit(rx, "BatchRecalled")
+          .withArgs(batchId, manufacturer.address, RecallClass.II, REASON_HASH, REASON_URI);
+      });
+
+      it("sets the RECALLED flag and the recall class", async function () {
+        const { rx, manufacturer, batchId } = await loadFixture(pharmacyFixture);
+        await rx.connect(manufacturer).recall(batchId, RecallClass.II, REASON_HASH, REASON_URI);
+        const b = await rx.batch(batchId);
+        expect(b.flags).to.equal(RECALLED);
+        expect(b.recallClass).to.equal(RecallClass.II);
+      });
+    });
+
+    describe("when a regulator recalls", function () {
+      it("emits BatchRecalled", async function () {
+        const { rx, regulator, batchId } = await loadFixture(pharmacyFixture);
+        await expect(rx.connect(regulator).recall(batchId, RecallClass.I, REASON_HASH, REASON_URI))
+          .to.emit(rx, "BatchRecalled")
+          .withArgs(batchId, regulator.address, RecallClass.I, REASON_HASH, REASON_URI);
+      });
+
+      it("sets the RECALLED flag and the recall class", async function () {
+        const { rx, regulator, batchId } = await loadFixture(pharmacyFixture);
+        await rx.connect(regulator).recall(batchId, RecallClass.III, REASON_HASH, REASON_URI);
+        const b = await rx.batch(batchId);
+        expect(b.flags & RECALLED).to.equal(RECALLED);
+        expect(b.recallClass).to.equal(RecallClass.III);
+      });
+
+      it("keeps the suspect flag of a suspect batch", async function () {
+        const { rx, regulator, batchId } = await loadFixture(suspectFixture);
+        await rx.connect(regulator).recall(batchId, RecallClass.I, REASON_HASH, REASON_URI);
+        expect((await rx.batch(batchId)).flags).to.equal(RECALLED | SUSPECT);
+      });
+    });
+
+    describe("when the suite is paused", function () {
+      it("still recalls", async function () {
+        const { rx, pauser, regulator, batchId } = await loadFixture(pharmacyFixture);
+        await rx.connect(pauser).pause();
+        await expect(rx.connect(regulator).recall(batchId, RecallClass.I, REASON_HASH, REASON_URI))
+          .to.emit(rx, "BatchRecalled")
+          .withArgs(batchId, regulator.address, RecallClass.I, REASON_HASH, REASON_URI);
+        expect((await rx.batch(batchId)).flags).to.equal(RECALLED);
+      });
+    });
+
+    describe("when the batch is unknown", function () {
+      it("reverts with BatchUnknown", async function () {
+        const { rx, regulator } = await loadFixture(batchFixture);
+        await expect(rx.connect(regulator).recall(UNKNOWN_BATCH, RecallClass.I, REASON_HASH, REASON_URI))
+          .to.be.revertedWithCustomError(rx, "BatchUnknown")
+          .withArgs(UNKNOWN_BATCH);
+      });
+    });
+
+    describe("when the recall class is out of range", function () {
+      it("reverts with SafetyInvalidRecallClass for class 0", async function () {
+        const { rx, manufacturer, batchId } = await loadFixture(batchFixture);
+        await expect(rx.connect(manufacturer).recall(batchId, 0, REASON_HASH, REASON_URI))
+          .to.be.revertedWithCustomError(rx, "SafetyInvalidRecallClass")
+          .withArgs(0);
+      });
+
+      it("reverts with SafetyInvalidRecallClass for class 4", async function () {
+        const { rx, regulator, batchId } = await loadFixture(batchFixture);
+        await expect(rx.connect(regulator).recall(batchId, 4, REASON_HASH, REASON_URI))
+          .to.be.revertedWithCustomError(rx, "SafetyInvalidRecallClass")
+          .withArgs(4);
+      });
+    });
+
+    describe("when the batch is recalled already", function () {
+      it("reverts with SafetyAlreadyRecalled and the stored class", async function () {
+        const { rx, manufacturer, regulator, batchId } = await loadFixture(batchFixture);
+        await rx.connect(manufacturer).recall(batchId, RecallClass.II, REASON_HASH, REASON_URI);
+        await expect(rx.connect(regulator).recall(batchId, RecallClass.I, REASON_HASH, REASON_URI))
+          .to.be.revertedWithCustomError(rx, "SafetyAlreadyRecalled")
+          .withArgs(batchId, RecallClass.II);
+      });
+    });
+
+    describe("when the caller is neither the manufacturer nor a regulator", function () {
+      it("reverts with PartnerWrongRole for a distributor", async function () {
+        const { rx, distributor, batchId } = await loadFixture(receivedFixture);
+        await expect(rx.connect(distributor).recall(batchId, RecallClass.I, REASON_HASH, REASON_URI))
+          .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
+          .withArgs(distributor.address, Role.Distributor, Role.Regulator);
+      });
+
+      it("reverts with PartnerWrongRole for another manufacturer", async function () {
+        const { rx, otherManufacturer, batchId } = await loadFixture(batchFixture);
+        await expect(rx.connect(otherManufacturer).recall(batchId, RecallClass.I, REASON_HASH, REASON_URI))
+          .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
+          .withArgs(otherManufacturer.address, Role.Manufacturer, Role.Regulator);
+      });
+
+      it("reverts with PartnerNotAuthorized for a stranger", async function () {
+        const { rx, stranger, batchId } = await loadFixture(batchFixture);
+        await expect(rx.connect(stranger).recall(batchId, RecallClass.I, REASON_HASH, REASON_URI))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(stranger.address, Standing.Unknown);
+      });
+    });
+
+    describe("when the batch's manufacturer is suspended", function () {
+      it("reverts with PartnerNotAuthorized", async function () {
+        const { rx, admin, manufacturer, batchId } = await loadFixture(batchFixture);
+        await rx.connect(admin).suspendPartner(manufacturer.address, SUSPENSION_REASON);
+        await expect(rx.connect(manufacturer).recall(batchId, RecallClass.I, REASON_HASH, REASON_URI))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(manufacturer.address, Standing.Suspended);
+      });
+    });
+  });
+
+  describe("flagSuspect", function () {
+    describe("when a current holder flags the batch", function () {
+      it("emits BatchFlaggedSuspect", async function () {
+        const { rx, pharmacy, batchId } = await loadFixture(pharmacyFixture);
+        await expect(rx.connect(pharmacy).flagSuspect(batchId, SUSPECT_REASON))
+          .to.emit(rx, "BatchFlaggedSuspect")
+          .withArgs(batchId, pharmacy.address, SUSPECT_REASON);
+      });
+
+      it("sets the SUSPECT flag", async function () {
+        const { rx, manufacturer, batchId } = await loadFixture(pharmacyFixture);
+        await rx.connect(manufacturer).flagSuspect(batchId, SUSPECT_REASON);
+        expect((await rx.batch(batchId)).flags).to.equal(SUSPECT);
+      });
+    });
+
+    describe("when the holder has only quarantined units", function () {
+      it("emits BatchFlaggedSuspect", async function () {
+        const { rx, distributor, batchId } = await loadFixture(quarantinedFixture);
+        const h = await rx.holding(batchId, distributor.address);
+        expect([h.saleable, h.quarantined]).to.deep.equal([0n, 60n]);
+        await expect(rx.connect(distributor).flagSuspect(batchId, SUSPECT_REASON))
+          .to.emit(rx, "BatchFlaggedSuspect")
+          .withArgs(batchId, distributor.address, SUSPECT_REASON);
+        expect((await rx.batch(batchId)).flags).to.equal(SUSPECT);
+      });
+    });
+
+    describe("when a regulator flags the batch", function () {
+      it("emits BatchFlaggedSuspect although it holds nothing", async function () {
+        const { rx, regulator, batchId } = await loadFixture(pharmacyFixture);
+        await expect(rx.connect(regulator).flagSuspect(batchId, SUSPECT_REASON))
+          .to.emit(rx, "BatchFlaggedSuspect")
+          .withArgs(batchId, regulator.address, SUSPECT_REASON);
+        expect((await rx.batch(batchId)).flags).to.equal(SUSPECT);
+      });
+    });
+
+    describe("when the suite is paused", function () {
+      it("still flags the batch", async function () {
+        const { rx, pauser, pharmacy, batchId } = await loadFixture(pharmacyFixture);
+        await rx.connect(pauser).pause();
+        await expect(rx.connect(pharmacy).flagSuspect(batchId, SUSPECT_REASON))
+          .to.emit(rx, "BatchFlaggedSuspect")
+          .withArgs(batchId, pharmacy.address, SUSPECT_REASON);
+        expect((await rx.batch(batchId)).flags).to.equal(SUSPECT);
+      });
+    });
+
+    describe("when the caller holds none of the batch", function () {
+      it("reverts with SafetyNotHolder for a pharmacy that never received it", async function () {
+        const { rx, pharmacy2, batchId } = await loadFixture(pharmacyFixture);
+        await expect(rx.connect(pharmacy2).flagSuspect(batchId, SUSPECT_REASON))
+          .to.be.revertedWithCustomError(rx, "SafetyNotHolder")
+          .withArgs(batchId, pharmacy2.address);
+      });
+
+      it("reverts with SafetyNotHolder for a distributor that shipped everything out", async function () {
+        const { rx, distributor, pharmacy, batchId } = await loadFixture(receivedFixture);
+        await shipFrom(rx, distributor, batchId, pharmacy.address, 60n);
+        await expect(rx.connect(distributor).flagSuspect(batchId, SUSPECT_REASON))
+          .to.be.revertedWithCustomError(rx, "SafetyNotHolder")
+          .withArgs(batchId, distributor.address);
+      });
+    });
+
+    describe("when the caller is not an authorized partner", function () {
+      it("reverts with PartnerNotAuthorized for a stranger", async function () {
+        const { rx, stranger, batchId } = await loadFixture(pharmacyFixture);
+        await expect(rx.connect(stranger).flagSuspect(batchId, SUSPECT_REASON))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(stranger.address, Standing.Unknown);
+      });
+
+      it("reverts with PartnerNotAuthorized for a suspended holder", async function () {
+        const { rx, admin, pharmacy, batchId } = await loadFixture(pharmacyFixture);
+        await rx.connect(admin).suspendPartner(pharmacy.address, SUSPENSION_REASON);
+        await expect(rx.connect(pharmacy).flagSuspect(batchId, SUSPECT_REASON))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(pharmacy.address, Standing.Suspended);
+      });
+    });
+
+    describe("when the batch is unknown", function () {
+      it("reverts with BatchUnknown", async function () {
+        const { rx, regulator } = await loadFixture(batchFixture);
+        await expect(rx.connect(regulator).flagSuspect(UNKNOWN_BATCH, SUSPECT_REASON))
+          .to.be.revertedWithCustomError(rx, "BatchUnknown")
+          .withArgs(UNKNOWN_BATCH);
+      });
+    });
+
+    describe("when the batch is suspect already", function () {
+      it("reverts with SafetyAlreadySuspect", async function () {
+        const { rx, pharmacy, batchId } = await loadFixture(suspectFixture);
+        await expect(rx.connect(pharmacy).flagSuspect(batchId, SUSPECT_REASON))
+          .to.be.revertedWithCustomError(rx, "SafetyAlreadySuspect")
+          .withArgs(batchId);
+      });
+    });
+
+    describe("when the batch is illegitimate", function () {
+      it("reverts with SafetyAlreadyIllegitimate", async function () {
+        const { rx, pharmacy, batchId } = await loadFixture(illegitimateFixture);
+        await expect(rx.connect(pharmacy).flagSuspect(batchId, SUSPECT_REASON))
+          .to.be.revertedWithCustomError(rx, "SafetyAlreadyIllegitimate")
+          .withArgs(batchId);
+      });
+    });
+  });
+
+  describe("clearSuspect", function () {
+    describe("when a regulator clears a suspect batch", function () {
+      it("emits SuspectCleared", async function () {
+        const { rx, regulator, batchId } = await loadFixture(suspectFixture);
+        await expect(rx.connect(regulator).clearSuspect(batchId, CLEAR_REASON))
+          .to.emit(rx, "SuspectCleared")
+          .withArgs(batchId, regulator.address, CLEAR_REASON);
+      });
+
+      it("clears the SUSPECT flag", async function () {
+        const { rx, regulator, batchId } = await loadFixture(suspectFixture);
+        await rx.connect(regulator).clearSuspect(batchId, CLEAR_REASON);
+        expect((await rx.batch(batchId)).flags).to.equal(0n);
+      });
+
+      it("keeps the RECALLED flag of a recalled batch", async function () {
+        const { rx, regulator, batchId } = await loadFixture(suspectFixture);
+        await rx.connect(regulator).recall(batchId, RecallClass.II, REASON_HASH, REASON_URI);
+        await rx.connect(regulator).clearSuspect(batchId, CLEAR_REASON);
+        expect((await rx.batch(batchId)).flags).to.equal(RECALLED);
+      });
+
+      it("lets the batch be shipped again", async function () {
+        const { rx, regulator, distributor, pharmacy, batchId } = await loadFixture(suspectFixture);
+        await expect(rx.connect(distributor).ship(batchId, pharmacy.address, 5n))
+          .to.be.revertedWithCustomError(rx, "BatchOnHold")
+          .withArgs(batchId);
+        await rx.connect(regulator).clearSuspect(batchId, CLEAR_REASON);
+        const nonce = (await rx.holding(batchId, distributor.address)).shipments;
+        await expect(rx.connect(distributor).ship(batchId, pharmacy.address, 5n)).to.emit(rx, "Shipped");
+        expect((await rx.holding(batchId, distributor.address)).shipments).to.equal(nonce + 1n);
+      });
+    });
+
+    describe("when the batch is not suspect", function () {
+      it("reverts with SafetyNotSuspect", async function () {
+        const { rx, regulator, batchId } = await loadFixture(pharmacyFixture);
+        await expect(rx.connect(regulator).clearSuspect(batchId, CLEAR_REASON))
+          .to.be.revertedWithCustomError(rx, "SafetyNotSuspect")
+          .withArgs(batchId);
+      });
+    });
+
+    describe("when the caller is not a regulator", function () {
+      it("reverts with PartnerWrongRole for the manufacturer", async function () {
+        const { rx, manufacturer, batchId } = await loadFixture(suspectFixture);
+        await expect(rx.connect(manufacturer).clearSuspect(batchId, CLEAR_REASON))
+          .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
+          .withArgs(manufacturer.address, Role.Manufacturer, Role.Regulator);
+      });
+
+      it("reverts with PartnerWrongRole for the pharmacy that holds it", async function () {
+        const { rx, pharmacy, batchId } = await loadFixture(suspectFixture);
+        await expect(rx.connect(pharmacy).clearSuspect(batchId, CLEAR_REASON))
+          .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
+          .withArgs(pharmacy.address, Role.Dispenser, Role.Regulator);
+      });
+
+      it("reverts with PartnerNotAuthorized for a stranger", async function () {
+        const { rx, stranger, batchId } = await loadFixture(suspectFixture);
+        await expect(rx.connect(stranger).clearSuspect(batchId, CLEAR_REASON))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(stranger.address, Standing.Unknown);
+      });
+    });
+
+    describe("when the batch is unknown", function () {
+      it("reverts with BatchUnknown", async function () {
+        const { rx, regulator } = await loadFixture(batchFixture);
+        await expect(rx.connect(regulator).clearSuspect(UNKNOWN_BATCH, CLEAR_REASON))
+          .to.be.revertedWithCustomError(rx, "BatchUnknown")
+          .withArgs(UNKNOWN_BATCH);
+      });
+    });
+
+    describe("when the suite is paused", function () {
+      it("reverts with EnforcedPause", async function () {
+        const { rx, pauser, regulator, batchId } = await loadFixture(suspectFixture);
+        await rx.connect(pauser).pause();
+        await expect(rx.connect(regulator).clearSuspect(batchId, CLEAR_REASON))
+          .to.be.revertedWithCustomError(rx, "EnforcedPause")
+          .withArgs();
+      });
+    });
+  });
+
+  describe("declareIllegitimate", function () {
+    describe("when a regulator declares an active batch illegitimate", function () {
+      it("emits BatchDeclaredIllegitimate", async function () {
+        const { rx, regulator, batchId } = await loadFixture(pharmacyFixture);
+        await expect(rx.connect(regulator).declareIllegitimate(batchId, ILLEGITIMATE_REASON))
+          .to.emit(rx, "BatchDeclaredIllegitimate")
+          .withArgs(batchId, regulator.address, ILLEGITIMATE_REASON);
+      });
+
+      it("sets the ILLEGITIMATE flag", async function () {
+        const { rx, regulator, batchId } = await loadFixture(pharmacyFixture);
+        await rx.connect(regulator).declareIllegitimate(batchId, ILLEGITIMATE_REASON);
+        expect((await rx.batch(batchId)).flags).to.equal(ILLEGITIMATE);
+      });
+    });
+
+    describe("when a regulator declares a suspect batch illegitimate", function () {
+      it("emits BatchDeclaredIllegitimate", async function () {
+        const { rx, regulator, batchId } = await loadFixture(suspectFixture);
+        await expect(rx.connect(regulator).declareIllegitimate(batchId, ILLEGITIMATE_REASON))
+          .to.emit(rx, "BatchDeclaredIllegitimate")
+          .withArgs(batchId, regulator.address, ILLEGITIMATE_REASON);
+      });
+
+      it("clears the SUSPECT flag and sets ILLEGITIMATE", async function () {
+        const { rx, regulator, batchId } = await loadFixture(suspectFixture);
+        await rx.connect(regulator).declareIllegitimate(batchId, ILLEGITIMATE_REASON);
+        expect((await rx.batch(batchId)).flags).to.equal(ILLEGITIMATE);
+      });
+
+      it("makes clearSuspect revert with SafetyNotSuspect", async function () {
+        const { rx, regulator, batchId } = await loadFixture(suspectFixture);
+        await rx.connect(regulator).declareIllegitimate(batchId, ILLEGITIMATE_REASON);
+        await expect(rx.connect(regulator).clearSuspect(batchId, CLEAR_REASON))
+          .to.be.revertedWithCustomError(rx, "SafetyNotSuspect")
+          .withArgs(batchId);
+      });
+
+      it("makes flagSuspect revert with SafetyAlreadyIllegitimate", async function () {
+        const { rx, regulator, batchId } = await loadFixture(suspectFixture);
+        await rx.connect(regulator).declareIllegitimate(batchId, ILLEGITIMATE_REASON);
+        await expect(rx.connect(regulator).flagSuspect(batchId, SUSPECT_REASON))
+          .to.be.revertedWithCustomError(rx, "SafetyAlreadyIllegitimate")
+          .withArgs(batchId);
+      });
+    });
+
+    describe("when a regulator declares a recalled batch illegitimate", function () {
+      it("keeps the RECALLED flag", async function () {
+        const { rx, regulator, batchId } = await loadFixture(pharmacyFixture);
+        await rx.connect(regulator).recall(batchId, RecallClass.I, REASON_HASH, REASON_URI);
+        await rx.connect(regulator).declareIllegitimate(batchId, ILLEGITIMATE_REASON);
+        const b = await rx.batch(batchId);
+        expect(b.flags).to.equal(RECALLED | ILLEGITIMATE);
+        expect(b.recallClass).to.equal(RecallClass.I);
+      });
+    });
+
+    describe("when the suite is paused", function () {
+      it("still declares the batch illegitimate", async function () {
+        const { rx, pauser, regulator, batchId } = await loadFixture(pharmacyFixture);
+        await rx.connect(pauser).pause();
+        await expect(rx.connect(regulator).declareIllegitimate(batchId, ILLEGITIMATE_REASON))
+          .to.emit(rx, "BatchDeclaredIllegitimate")
+          .withArgs(batchId, regulator.address, ILLEGITIMATE_REASON);
+        expect((await rx.batch(batchId)).flags).to.equal(ILLEGITIMATE);
+      });
+    });
+
+    describe("when the batch is illegitimate already", function () {
+      it("reverts with SafetyAlreadyIllegitimate", async function () {
+        const { rx, regulator, batchId } = await loadFixture(illegitimateFixture);
+        await expect(rx.connect(regulator).declareIllegitimate(batchId, ILLEGITIMATE_REASON))
+          .to.be.revertedWithCustomError(rx, "SafetyAlreadyIllegitimate")
+          .withArgs(batchId);
+      });
+    });
+
+    describe("when the caller is not a regulator", function () {
+      it("reverts with PartnerWrongRole for the manufacturer", async function () {
+        const { rx, manufacturer, batchId } = await loadFixture(pharmacyFixture);
+        await expect(rx.connect(manufacturer).declareIllegitimate(batchId, ILLEGITIMATE_REASON))
+          .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
+          .withArgs(manufacturer.address, Role.Manufacturer, Role.Regulator);
+      });
+
+      it("reverts with PartnerNotAuthorized for a stranger", async function () {
+        const { rx, stranger, batchId } = await loadFixture(pharmacyFixture);
+        await expect(rx.connect(stranger).declareIllegitimate(batchId, ILLEGITIMATE_REASON))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(stranger.address, Standing.Unknown);
+      });
+    });
+
+    describe("when the batch is unknown", function () {
+      it("reverts with BatchUnknown", async function () {
+        const { rx, regulator } = await loadFixture(batchFixture);
+        await expect(rx.connect(regulator).declareIllegitimate(UNKNOWN_BATCH, ILLEGITIMATE_REASON))
+          .to.be.revertedWithCustomError(rx, "BatchUnknown")
+          .withArgs(UNKNOWN_BATCH);
+      });
+    });
+  });
+
+  describe("releaseQuarantine", function () {
+    describe("when a regulator releases all quarantined units", function () {
+      it("emits QuarantineReleased", async function () {
+        const { rx, regulator, distributor, batchId } = await loadFixture(quarantinedFixture);
+        await expect(rx.connect(regulator).releaseQuarantine(batchId, distributor.address, 60n))
+          .to.emit(rx, "QuarantineReleased")
+          .withArgs(batchId, distributor.address, regulator.address, 60n);
+      });
+
+      it("moves the units from quarantined to saleable", async function () {
+        const { rx, regulator, distributor, batchId } = await loadFixture(quarantinedFixture);
+        await rx.connect(regulator).releaseQuarantine(batchId, distributor.address, 60n);
+        const h = await rx.holding(batchId, distributor.address);
+        expect([h.saleable, h.quarantined, h.dispensed, h.condemned]).to.deep.equal([60n, 0n, 0n, 0n]);
+      });
+
+      it("lets the holder ship the released units", async function () {
+        const { rx, regulator, distributor, pharmacy, batchId } = await loadFixture(quarantinedFixture);
+        await rx.connect(regulator).releaseQuarantine(batchId, distributor.address, 60n);
+        const leg = await shipFrom(rx, distributor, batchId, pharmacy.address, 60n);
+        await rx.connect(pharmacy).receiveShipment(leg.shipment, GOOD_LEG);
+        expect((await rx.holding(batchId, pharmacy.address)).saleable).to.equal(60n);
+      });
+    });
+
+    describe("when a regulator releases part of the quarantined units", function () {
+      it("moves only that quantity", async function () {
+        const { rx, regulator, distributor, batchId } = await loadFixture(quarantinedFixture);
+        await expect(rx.connect(regulator).releaseQuarantine(batchId, distributor.address, 25n))
+          .to.emit(rx, "QuarantineReleased")
+          .withArgs(batchId, distributor.address, regulator.address, 25n);
+        const h = await rx.holding(batchId, distributor.address);
+        expect([h.saleable, h.quarantined]).to.deep.equal([25n, 35n]);
+      });
+    });
+
+    describe("when the holder has fewer quarantined units than requested", function () {
+      it("reverts with SafetyInsufficientQuarantined", async function () {
+        const { rx, regulator, distributor, batchId } = await loadFixture(quarantinedFixture);
+        await expect(rx.connect(regulator).releaseQuarantine(batchId, distributor.address, 61n))
+          .to.be.revertedWithCustomError(rx, "SafetyInsufficientQuarantined")
+          .withArgs(batchId, distributor.address, 60n, 61n);
+      });
+
+      it("reverts with SafetyInsufficientQuarantined for a holder with only saleable units", async function () {
+        const { rx, regulator, pharmacy, batchId } = await loadFixture(pharmacyFixture);
+        await expect(rx.connect(regulator).releaseQuarantine(batchId, pharmacy.address, 1n))
+          .to.be.revertedWithCustomError(rx, "SafetyInsufficientQuarantined")
+          .withArgs(batchId, pharmacy.address, 0n, 1n);
+      });
+    });
+
+    describe("when the quantity is zero", function () {
+      it("reverts with BatchInvalidQuantity", async function () {
+        const { rx, regulator, distributor, batchId } = await loadFixture(quarantinedFixture);
+        await expect(rx.connect(regulator).releaseQuarantine(batchId, distributor.address, 0n))
+          .to.be.revertedWithCustomError(rx, "BatchInvalidQuantity")
+          .withArgs(0n);
+      });
+    });
+
+    describe("when the batch is unknown", function () {
+      it("reverts with BatchUnknown", async function () {
+        const { rx, regulator, distributor } = await loadFixture(quarantinedFixture);
+        await expect(rx.connect(regulator).releaseQuarantine(UNKNOWN_BATCH, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "BatchUnknown")
+          .withArgs(UNKNOWN_BATCH);
+      });
+    });
+
+    describe("when the caller is not a regulator", function () {
+      it("reverts with PartnerWrongRole for the holder itself", async function () {
+        const { rx, distributor, batchId } = await loadFixture(quarantinedFixture);
+        await expect(rx.connect(distributor).releaseQuarantine(batchId, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
+          .withArgs(distributor.address, Role.Distributor, Role.Regulator);
+      });
+
+      it("reverts with PartnerWrongRole for the manufacturer", async function () {
+        const { rx, manufacturer, distributor, batchId } = await loadFixture(quarantinedFixture);
+        await expect(rx.connect(manufacturer).releaseQuarantine(batchId, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
+          .withArgs(manufacturer.address, Role.Manufacturer, Role.Regulator);
+      });
+    });
+
+    describe("when the suite is paused", function () {
+      it("reverts with EnforcedPause", async function () {
+        const { rx, pauser, regulator, distributor, batchId } = await loadFixture(quarantinedFixture);
+        await rx.connect(pauser).pause();
+        await expect(rx.connect(regulator).releaseQuarantine(batchId, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "EnforcedPause")
+          .withArgs();
+      });
+    });
+  });
+
+  describe("condemnQuarantine", function () {
+    describe("when a regulator condemns all quarantined units", function () {
+      it("emits QuarantineCondemned", async function () {
+        const { rx, regulator, distributor, batchId } = await loadFixture(quarantinedFixture);
+        await expect(rx.connect(regulator).condemnQuarantine(batchId, distributor.address, 60n))
+          .to.emit(rx, "QuarantineCondemned")
+          .withArgs(batchId, distributor.address, regulator.address, 60n);
+      });
+
+      it("moves the units from quarantined to condemned", async function () {
+        const { rx, regulator, distributor, batchId } = await loadFixture(quarantinedFixture);
+        await rx.connect(regulator).condemnQuarantine(batchId, distributor.address, 60n);
+        const h = await rx.holding(batchId, distributor.address);
+        expect([h.saleable, h.quarantined, h.dispensed, h.condemned]).to.deep.equal([0n, 0n, 0n, 60n]);
+      });
+    });
+
+    describe("when a regulator condemns part of the quarantined units", function () {
+      it("moves only that quantity", async function () {
+        const { rx, regulator, distributor, batchId } = await loadFixture(quarantinedFixture);
+        await expect(rx.connect(regulator).condemnQuarantine(batchId, distributor.address, 10n))
+          .to.emit(rx, "QuarantineCondemned")
+          .withArgs(batchId, distributor.address, regulator.address, 10n);
+        const h = await rx.holding(batchId, distributor.address);
+        expect([h.saleable, h.quarantined, h.condemned]).to.deep.equal([0n, 50n, 10n]);
+      });
+
+      it("adds to the units condemned before", async function () {
+        const { rx, regulator, distributor, batchId } = await loadFixture(quarantinedFixture);
+        await rx.connect(regulator).condemnQuarantine(batchId, distributor.address, 10n);
+        await rx.connect(regulator).releaseQuarantine(batchId, distributor.address, 20n);
+        await rx.connect(regulator).condemnQuarantine(batchId, distributor.address, 30n);
+        const h = await rx.holding(batchId, distributor.address);
+        expect([h.saleable, h.quarantined, h.condemned]).to.deep.equal([20n, 0n, 40n]);
+      });
+    });
+
+    describe("when the holder has fewer quarantined units than requested", function () {
+      it("reverts with SafetyInsufficientQuarantined", async function () {
+        const { rx, regulator, distributor, batchId } = await loadFixture(quarantinedFixture);
+        await rx.connect(regulator).condemnQuarantine(batchId, distributor.address, 50n);
+        await expect(rx.connect(regulator).condemnQuarantine(batchId, distributor.address, 11n))
+          .to.be.revertedWithCustomError(rx, "SafetyInsufficientQuarantined")
+          .withArgs(batchId, distributor.address, 10n, 11n);
+      });
+    });
+
+    describe("when the quantity is zero", function () {
+      it("reverts with BatchInvalidQuantity", async function () {
+        const { rx, regulator, distributor, batchId } = await loadFixture(quarantinedFixture);
+        await expect(rx.connect(regulator).condemnQuarantine(batchId, distributor.address, 0n))
+          .to.be.revertedWithCustomError(rx, "BatchInvalidQuantity")
+          .withArgs(0n);
+      });
+    });
+
+    describe("when the batch is unknown", function () {
+      it("reverts with BatchUnknown", async function () {
+        const { rx, regulator, distributor } = await loadFixture(quarantinedFixture);
+        await expect(rx.connect(regulator).condemnQuarantine(UNKNOWN_BATCH, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "BatchUnknown")
+          .withArgs(UNKNOWN_BATCH);
+      });
+    });
+
+    describe("when the caller is not a regulator", function () {
+      it("reverts with PartnerWrongRole for a pharmacy", async function () {
+        const { rx, pharmacy, distributor, batchId } = await loadFixture(quarantinedFixture);
+        await expect(rx.connect(pharmacy).condemnQuarantine(batchId, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
+          .withArgs(pharmacy.address, Role.Dispenser, Role.Regulator);
+      });
+
+      it("reverts with PartnerNotAuthorized for a stranger", async function () {
+        const { rx, stranger, distributor, batchId } = await loadFixture(quarantinedFixture);
+        await expect(rx.connect(stranger).condemnQuarantine(batchId, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(stranger.address, Standing.Unknown);
+      });
+    });
+
+    describe("when the suite is paused", function () {
+      it("reverts with EnforcedPause", async function () {
+        const { rx, pauser, regulator, distributor, batchId } = await loadFixture(quarantinedFixture);
+        await rx.connect(pauser).pause();
+        await expect(rx.connect(regulator).condemnQuarantine(batchId, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "EnforcedPause")
+          .withArgs();
+      });
+    });
+  });
+});
