@@ -1,0 +1,1004 @@
+/**
+ * Who may call what, and what the pause freezes: written once as tables and applied to every state-changing
+ * entry point of RxTrace.
+ *
+ * 1. The role matrix: one row per state-changing function (every non-view function of the ABI), one `it` per
+ *    (function, actor). An allowed actor's call emits the function's event and changes the state; a refused
+ *    actor's call reverts with the precise custom error. The fixture gives every actor what it would need to
+ *    succeed if it were authorized (stock, a shipment addressed to it, a batch of its own), so authorization is
+ *    the first check that fails.
+ * 2. The pause: `behavesAsPausable` applied to each row.
+ * 3. The stranger sweep: every non-view function in the ABI has a row, and the stranger is refused by each.
+ */
+import { expect } from "chai";
+import { ethers } from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { FunctionFragment, ZeroAddress, ZeroHash, type ContractTransactionResponse } from "ethers";
+import { RxTrace__factory, type IBatchRegistry } from "../typechain-types";
+import { makeGln, makeGtin } from "../scripts/lib/gs1";
+import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../scripts/lib/ids";
+import { RejectionReason, Role, ShipmentStatus, Standing, Verdict } from "../scripts/lib/domain";
+import { FOREIGN_GTIN, GTIN } from "../scripts/lib/scenario";
+import {
+  commissionInput,
+  DAY,
+  GOOD_LEG,
+  LICENCE_REF,
+  LOT,
+  pharmacyFixture,
+  SERIALS,
+  shipFrom,
+  WARM_LEG,
+  YEAR,
+} from "./fixtures";
+
+// ---------------------------------------------------------------------------------------------------------
+// Actors
+// ---------------------------------------------------------------------------------------------------------
+
+type BaseActor =
+  | "admin"
+  | "pauser"
+  | "manufacturer"
+  | "otherManufacturer"
+  | "distributor"
+  | "pharmacy"
+  | "regulator"
+  | "stranger";
+type PartnerRole = Role.Manufacturer | Role.Distributor | Role.Dispenser | Role.Regulator;
+type RoleWord = "Manufacturer" | "Distributor" | "Dispenser" | "Regulator";
+type StandIn = `${"suspended" | "expired"}${RoleWord}`;
+type ActorKey = BaseActor | StandIn;
+
+const ROLE_WORD: Record<PartnerRole, RoleWord> = {
+  [Role.Manufacturer]: "Manufacturer",
+  [Role.Distributor]: "Distributor",
+  [Role.Dispenser]: "Dispenser",
+  [Role.Regulator]: "Regulator",
+};
+const ROLE_TEXT: Record<PartnerRole, string> = {
+  [Role.Manufacturer]: "manufacturer",
+  [Role.Distributor]: "distributor",
+  [Role.Dispenser]: "pharmacy (dispenser)",
+  [Role.Regulator]: "regulator",
+};
+const PARTNER_ROLES: readonly PartnerRole[] = [Role.Manufacturer, Role.Distributor, Role.Dispenser, Role.Regulator];
+
+const suspendedOf = (role: PartnerRole): StandIn => `suspended${ROLE_WORD[role]}`;
+const expiredOf = (role: PartnerRole): StandIn => `expired${ROLE_WORD[role]}`;
+
+/** Every actor's role and standing, as the matrix fixture sets them up. */
+const ACTOR_INFO: Record<ActorKey, { label: string; role: Role; standing: Standing }> = {
+  admin: { label: "the admin (deployer, not a partner)", role: Role.None, standing: Standing.Unknown },
+  pauser: { label: "the pauser (not a partner)", role: Role.None, standing: Standing.Unknown },
+  manufacturer: { label: "the manufacturer", role: Role.Manufacturer, standing: Standing.Authorized },
+  otherManufacturer: { label: "the other manufacturer", role: Role.Manufacturer, standing: Standing.Authorized },
+  distributor: { label: "the distributor", role: Role.Distributor, standing: Standing.Authorized },
+  pharmacy: { label: "the pharmacy", role: Role.Dispenser, standing: Standing.Authorized },
+  regulator: { label: "the regulator", role: Role.Regulator, standing: Standing.Authorized },
+  stranger: { label: "a stranger (never onboarded)", role: Role.None, standing: Standing.Unknown },
+  ...(Object.fromEntries(
+    PARTNER_ROLES.flatMap((role) => [
+      [suspendedOf(role), { label: `a suspended ${ROLE_TEXT[role]}`, role, standing: Standing.Suspended }],
+      [expiredOf(role), { label: `a ${ROLE_TEXT[role]} whose licence expired`, role, standing: Standing.LicenceExpired }],
+    ]),
+  ) as Record<StandIn, { label: string; role: Role; standing: Standing }>),
+};
+
+const BASE_ACTORS: readonly BaseActor[] = [
+  "admin",
+  "pauser",
+  "manufacturer",
+  "otherManufacturer",
+  "distributor",
+  "pharmacy",
+  "regulator",
+  "stranger",
+];
+
+// ---------------------------------------------------------------------------------------------------------
+// The matrix fixture
+// ---------------------------------------------------------------------------------------------------------
+
+const STAND_IN_PREFIX: Record<"suspendedManufacturer" | "expiredManufacturer", string> = {
+  suspendedManufacturer: "0355555",
+  expiredManufacturer: "0366666",
+};
+const NEWCOMER_GLN = makeGln("070000000099");
+const NEWCOMER_NAME = "Newcomer Wholesale";
+const NEW_PREFIX = "0377777";
+const NEW_LOT = "MATRIX-01";
+const REASON = ethers.id("reason document");
+const RENEWED_REF = ethers.id("renewed licence document");
+const RECALL_HASH = ethers.id("recall notice");
+const RECALL_URI = "ipfs://QmRecallNoticeForTheAccessMatrix";
+const EVIDENCE = ethers.id("photo of the damaged carton");
+const PAUSER_ROLE = ethers.id("PAUSER_ROLE");
+const STOCK = 5n;
+
+/**
+ * On top of pharmacyFixture (manufacturer, distributor and pharmacy hold saleable units of `batchId`):
+ * - a suspended and a licence-expired stand-in for each partner role; the manufacturer stand-ins own a prefix
+ *   and a batch of their own, the distributor and dispenser stand-ins hold saleable units of `batchId` and
+ *   each distributor stand-in has a shipment of `batchId` in transit to it;
+ * - the other manufacturer holds a batch of its own (`foreignBatchId`);
+ * - `inbound`: units of `batchId` in transit from the manufacturer to the distributor;
+ * - the pharmacy holds quarantined units of `batchId` (received on a warm leg);
+ * - a fresh account `newcomer` to onboard or hand roles to;
+ * - the clock is past the expired stand-ins' licences, `future` is a year ahead of it.
+ */
+async function matrixFixture() {
+  const base = await loadFixture(pharmacyFixture);
+  const { rx, admin, manufacturer, otherManufacturer, distributor, pharmacy, batchId } = base;
+  const signers = await ethers.getSigners();
+  const shortExpiry = (await time.latest()) + 30 * DAY;
+
+  const standIns = {} as Record<StandIn, HardhatEthersSigner>;
+  let next = 10;
+  for (const role of PARTNER_ROLES) {
+    for (const key of [suspendedOf(role), expiredOf(role)]) {
+      const account = signers[next];
+      const expiry = key.startsWith("expired") ? shortExpiry : base.licenceExpiry;
+      await rx.onboardPartner(account.address, role, makeGln(`0700000000${String(next).padStart(2, "0")}`), LICENCE_REF, expiry, key);
+      standIns[key] = account;
+      next += 1;
+    }
+  }
+  const newcomer = signers[next];
+
+  // The manufacturer stand-ins own a prefix and a batch each.
+  const standInBatch = {} as Record<"suspendedManufacturer" | "expiredManufacturer", { batchId: string; gtin: bigint }>;
+  for (const key of ["suspendedManufacturer", "expiredManufacturer"] as const) {
+    await rx.assignCompanyPrefix(standIns[key].address, STAND_IN_PREFIX[key]);
+    const gtin = makeGtin(STAND_IN_PREFIX[key], "00017");
+    const { input } = await commissionInput({ gtin });
+    await rx.connect(standIns[key]).commissionBatch(input);
+    standInBatch[key] = { batchId: batchIdOf(gtin, LOT), gtin };
+  }
+
+  // The other manufacturer holds a batch of its own.
+  const { input: foreignInput } = await commissionInput({ gtin: FOREIGN_GTIN });
+  await rx.connect(otherManufacturer).commissionBatch(foreignInput);
+  const foreignBatchId = batchIdOf(FOREIGN_GTIN, LOT);
+
+  // Distributor stand-ins: units received, and a shipment in transit to each.
+  const pendingTo = {} as Record<"suspendedDistributor" | "expiredDistributor", { shipment: ShipmentKey; shipmentId: string }>;
+  for (const key of ["suspendedDistributor", "expiredDistributor"] as const) {
+    const received = await shipFrom(rx, manufacturer, batchId, standIns[key].address, STOCK);
+    await rx.connect(standIns[key]).receiveShipment(received.shipment, GOOD_LEG);
+    pendingTo[key] = await shipFrom(rx, manufacturer, batchId, standIns[key].address, STOCK);
+  }
+  const inbound = await shipFrom(rx, manufacturer, batchId, distributor.address, STOCK);
+
+  // Dispenser stand-ins hold saleable units; the pharmacy holds quarantined ones besides its saleable units.
+  for (const key of ["suspendedDispenser", "expiredDispenser"] as const) {
+    const leg = await shipFrom(rx, distributor, batchId, standIns[key].address, STOCK);
+    await rx.connect(standIns[key]).receiveShipment(leg.shipment, GOOD_LEG);
+  }
+  const warm = await shipFrom(rx, distributor, batchId, pharmacy.address, STOCK);
+  await rx.connect(pharmacy).receiveShipment(warm.shipment, WARM_LEG);
+
+  for (const role of PARTNER_ROLES) await rx.connect(admin).suspendPartner(standIns[suspendedOf(role)].address, REASON);
+  await time.increaseTo(shortExpiry + 1);
+  const future = (await time.latest()) + YEAR;
+
+  const accounts: Record<ActorKey, HardhatEthersSigner> = {
+    admin: base.admin,
+    pauser: base.pauser,
+    manufacturer,
+    otherManufacturer,
+    distributor,
+    pharmacy,
+    regulator: base.regulator,
+    stranger: base.stranger,
+    ...standIns,
+  };
+  return { ...base, accounts, newcomer, standInBatch, foreignBatchId, pendingTo, inbound, future };
+}
+
+type Ctx = Awaited<ReturnType<typeof matrixFixture>>;
+
+// ---------------------------------------------------------------------------------------------------------
+// The table
+// ---------------------------------------------------------------------------------------------------------
+
+interface Expected {
+  name: string;
+  args: unknown[];
+}
+
+interface Row {
+  /** The function's name in the ABI. */
+  name: string;
+  /** The partner roles whose suspended and licence-expired stand-ins are tried besides the base actors. */
+  standIns: readonly PartnerRole[];
+  /** The actors whose call succeeds. */
+  allowed: readonly ActorKey[];
+  /** State the call needs, made by the actors entitled to make it. */
+  setup?: (ctx: Ctx) => Promise<void>;
+  /** The call as `who` makes it. Sends exactly one transaction. */
+  call: (ctx: Ctx, who: ActorKey) => Promise<ContractTransactionResponse>;
+  /** The events of an allowed call mined at block time `at`. */
+  emits: (ctx: Ctx, who: ActorKey, at: number) => Promise<Expected[]>;
+  /** A value read before the call, handed to `after` (a balance, for deltas). */
+  observe?: (ctx: Ctx, who: ActorKey) => Promise<bigint>;
+  /** Asserts the state after an allowed call. */
+  after: (ctx: Ctx, who: ActorKey, at: number, observed: bigint) => Promise<void>;
+  /** The error a refused actor gets. */
+  refusal: (ctx: Ctx, who: ActorKey) => Expected;
+  /** What the pause does to the function; absent for OpenZeppelin's role governance (see the report). */
+  whilePaused?: "reverts" | "works";
+}
+
+const addr = (ctx: Ctx, who: ActorKey): string => ctx.accounts[who].address;
+
+/** DEFAULT_ADMIN_ROLE or PAUSER_ROLE only: OpenZeppelin's AccessControlUnauthorizedAccount. */
+const missingRole =
+  (role: string) =>
+  (ctx: Ctx, who: ActorKey): Expected => ({ name: "AccessControlUnauthorizedAccount", args: [addr(ctx, who), role] });
+
+/** The partner checks: not authorized (standing), then, when a role is required, the wrong role. */
+function partnerGate(ctx: Ctx, who: ActorKey, required?: Role): Expected {
+  const info = ACTOR_INFO[who];
+  if (info.standing !== Standing.Authorized) return { name: "PartnerNotAuthorized", args: [addr(ctx, who), info.standing] };
+  if (required !== undefined && info.role !== required) {
+    return { name: "PartnerWrongRole", args: [addr(ctx, who), info.role, required] };
+  }
+  throw new Error(`${who} passes the partner checks: the table lists no refusal for it`);
+}
+const requiresRole =
+  (required?: Role) =>
+  (ctx: Ctx, who: ActorKey): Expected =>
+    partnerGate(ctx, who, required);
+
+const legArgs = (leg: typeof GOOD_LEG): unknown[] => [
+  leg.minTemp,
+  leg.maxTemp,
+  leg.meanKineticTemp,
+  leg.minutesOutOfRange,
+  leg.loggerHash,
+];
+
+/** What each actor commissions: a new lot under a prefix of its own where it has one. */
+function commissionFor(ctx: Ctx, who: ActorKey): IBatchRegistry.CommissionStruct {
+  const gtin =
+    who === "otherManufacturer"
+      ? FOREIGN_GTIN
+      : who === "suspendedManufacturer" || who === "expiredManufacturer"
+        ? ctx.standInBatch[who].gtin
+        : GTIN;
+  return {
+    gtin,
+    lot: NEW_LOT,
+    expiry: ctx.future + YEAR,
+    quantity: 100n,
+    minTemp: 20,
+    maxTemp: 80,
+    serialRoot: ctx.tree.root,
+    certificateHash: ethers.id("certificate of the matrix lot"),
+    certificateURI: "ipfs://QmCertificateOfTheMatrixLot",
+  };
+}
+
+/** Where each actor ships one unit: a batch it holds (when it holds one) on a route it may use. */
+function shipmentFor(ctx: Ctx, who: ActorKey): { batchId: string; receiver: string; isReturn: boolean } {
+  switch (who) {
+    case "otherManufacturer":
+      return { batchId: ctx.foreignBatchId, receiver: ctx.distributor.address, isReturn: false };
+    case "distributor":
+    case "suspendedDistributor":
+    case "expiredDistributor":
+      return { batchId: ctx.batchId, receiver: ctx.pharmacy.address, isReturn: false };
+    case "pharmacy":
+    case "suspendedDispenser":
+    case "expiredDispenser":
+      return { batchId: ctx.batchId, receiver: ctx.distributor.address, isReturn: true };
+    default:
+      return { batchId: ctx.batchId, receiver: ctx.distributor.address, isReturn: false };
+  }
+}
+
+/** The shipment each actor tries to settle: its own when one is in transit to it, else the distributor's. */
+function settledFor(ctx: Ctx, who: ActorKey): { shipment: ShipmentKey; shipmentId: string } {
+  return who === "suspendedDistributor" || who === "expiredDistributor" ? ctx.pendingTo[who] : ctx.inbound;
+}
+const notReceiver = (ctx: Ctx, who: ActorKey): Expected =>
+  ACTOR_INFO[who].standing === Standing.Authorized || ACTOR_INFO[who].role === Role.None
+    ? { name: "CustodyNotReceiver", args: [ctx.inbound.shipmentId, addr(ctx, who), ctx.distributor.address] }
+    : partnerGate(ctx, who);
+
+/** The batch each actor recalls: its own for the manufacturer stand-ins, else the main batch. */
+function recalledBatch(ctx: Ctx, who: ActorKey): string {
+  return who === "suspendedManufacturer" || who === "expiredManufacturer" ? ctx.standInBatch[who].batchId : ctx.batchId;
+}
+
+async function verdictOfMainBatch(ctx: Ctx): Promise<bigint> {
+  const [verdict] = await ctx.rx.verifyPack(GTIN, LOT, serialToBytes32(SERIALS[0]), ctx.tree.proof(SERIALS[0]), ZeroAddress);
+  return verdict;
+}
+
+const ADMIN_ONLY = { standIns: [Role.Distributor], allowed: ["admin"], refusal: missingRole(ZeroHash) } as const;
+const PAUSER_ONLY = { standIns: [Role.Distributor], allowed: ["pauser"], refusal: missingRole(PAUSER_ROLE) } as const;
+const REGULATOR_ONLY = { standIns: [Role.Regulator], allowed: ["regulator"], refusal: requiresRole(Role.Regulator) } as const;
+
+const TABLE: readonly Row[] = [
+  // ------------------------------------------------------------------ partner registry: admin only
+  {
+    name: "onboardPartner",
+    ...ADMIN_ONLY,
+    whilePaused: "reverts",
+    call: (ctx, who) =>
+      ctx.rx
+        .connect(ctx.accounts[who])
+        .onboardPartner(ctx.newcomer.address, Role.Distributor, NEWCOMER_GLN, LICENCE_REF, ctx.future, NEWCOMER_NAME),
+    emits: async (ctx) => [
+      {
+        name: "PartnerOnboarded",
+        args: [ctx.newcomer.address, Role.Distributor, NEWCOMER_GLN, LICENCE_REF, ctx.future, NEWCOMER_NAME],
+      },
+    ],
+    after: async (ctx) => {
+      const p = await ctx.rx.partner(ctx.newcomer.address);
+      expect(p.role).to.equal(Role.Distributor);
+      expect(p.licenceExpiry).to.equal(ctx.future);
+      expect(p.gln).to.equal(NEWCOMER_GLN);
+      expect(await ctx.rx.standing(ctx.newcomer.address)).to.equal(Standing.Authorized);
+    },
+  },
+  {
+    name: "assignCompanyPrefix",
+    ...ADMIN_ONLY,
+    whilePaused: "reverts",
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).assignCompanyPrefix(ctx.manufacturer.address, NEW_PREFIX),
+    emits: async (ctx) => [{ name: "CompanyPrefixAssigned", args: [ctx.manufacturer.address, NEW_PREFIX] }],
+    after: async (ctx) => {
+      expect(await ctx.rx.companyPrefixOwner(NEW_PREFIX)).to.equal(ctx.manufacturer.address);
+    },
+  },
+  {
+    name: "renewLicence",
+    ...ADMIN_ONLY,
+    whilePaused: "reverts",
+    call: (ctx, who) =>
+      ctx.rx.connect(ctx.accounts[who]).renewLicence(ctx.accounts.expiredDistributor.address, RENEWED_REF, ctx.future),
+    emits: async (ctx) => [
+      { name: "LicenceRenewed", args: [ctx.accounts.expiredDistributor.address, RENEWED_REF, ctx.future] },
+    ],
+    after: async (ctx) => {
+      expect((await ctx.rx.partner(ctx.accounts.expiredDistributor.address)).licenceExpiry).to.equal(ctx.future);
+      expect(await ctx.rx.standing(ctx.accounts.expiredDistributor.address)).to.equal(Standing.Authorized);
+    },
+  },
+  {
+    name: "suspendPartner",
+    ...ADMIN_ONLY,
+    whilePaused: "works",
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).suspendPartner(ctx.distributor.address, REASON),
+    emits: async (ctx) => [{ name: "PartnerSuspended", args: [ctx.distributor.address, REASON] }],
+    after: async (ctx) => {
+      expect(await ctx.rx.standing(ctx.distributor.address)).to.equal(Standing.Suspended);
+    },
+  },
+  {
+    name: "reinstatePartner",
+    ...ADMIN_ONLY,
+    whilePaused: "reverts",
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).reinstatePartner(ctx.accounts.suspendedDistributor.address),
+    emits: async (ctx) => [{ name: "PartnerReinstated", args: [ctx.accounts.suspendedDistributor.address] }],
+    after: async (ctx) => {
+      expect(await ctx.rx.standing(ctx.accounts.suspendedDistributor.address)).to.equal(Standing.Authorized);
+    },
+  },
+  // ------------------------------------------------------------------ emergency pause: pauser only
+  {
+    name: "pause",
+    ...PAUSER_ONLY,
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).pause(),
+    emits: async (ctx, who) => [{ name: "Paused", args: [addr(ctx, who)] }],
+    after: async (ctx) => {
+      expect(await ctx.rx.paused()).to.equal(true);
+    },
+  },
+  {
+    name: "unpause",
+    ...PAUSER_ONLY,
+    whilePaused: "works",
+    setup: async (ctx) => {
+      await ctx.rx.connect(ctx.pauser).pause();
+    },
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).unpause(),
+    emits: async (ctx, who) => [{ name: "Unpaused", args: [addr(ctx, who)] }],
+    after: async (ctx) => {
+      expect(await ctx.rx.paused()).to.equal(false);
+    },
+  },
+  // ------------------------------------------------------------------ batches
+  {
+    name: "commissionBatch",
+    standIns: [Role.Manufacturer],
+    allowed: ["manufacturer", "otherManufacturer"],
+    whilePaused: "reverts",
+    refusal: requiresRole(Role.Manufacturer),
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).commissionBatch(commissionFor(ctx, who)),
+    emits: async (ctx, who) => {
+      const c = commissionFor(ctx, who);
+      const batchId = batchIdOf(BigInt(c.gtin), NEW_LOT);
+      const fields = [c.gtin, c.lot, c.expiry, c.quantity, c.minTemp, c.maxTemp, c.serialRoot, c.certificateHash, c.certificateURI];
+      return [{ name: "BatchCommissioned", args: [batchId, addr(ctx, who), c.gtin, fields] }];
+    },
+    after: async (ctx, who) => {
+      const c = commissionFor(ctx, who);
+      const batchId = batchIdOf(BigInt(c.gtin), NEW_LOT);
+      expect(await ctx.rx.manufacturerOf(batchId)).to.equal(addr(ctx, who));
+      expect((await ctx.rx.holding(batchId, addr(ctx, who))).saleable).to.equal(c.quantity);
+    },
+  },
+  // ------------------------------------------------------------------ custody
+  {
+    name: "ship",
+    standIns: [Role.Distributor, Role.Dispenser],
+    allowed: ["manufacturer", "otherManufacturer", "distributor", "pharmacy"],
+    whilePaused: "reverts",
+    refusal: (ctx, who) =>
+      who === "regulator"
+        ? {
+            name: "CustodyRouteNotPermitted",
+            args: [ctx.regulator.address, Role.Regulator, ctx.distributor.address, Role.Distributor],
+          }
+        : partnerGate(ctx, who),
+    call: (ctx, who) => {
+      const s = shipmentFor(ctx, who);
+      return ctx.rx.connect(ctx.accounts[who]).ship(s.batchId, s.receiver, 1n);
+    },
+    observe: async (ctx, who) => (await ctx.rx.holding(shipmentFor(ctx, who).batchId, addr(ctx, who))).saleable,
+    emits: async (ctx, who) => {
+      const s = shipmentFor(ctx, who);
+      const nonce = (await ctx.rx.holding(s.batchId, addr(ctx, who))).shipments;
+      const id = shipmentIdOf({ batchId: s.batchId, sender: addr(ctx, who), receiver: s.receiver, quantity: 1n, nonce });
+      return [{ name: "Shipped", args: [id, s.batchId, addr(ctx, who), s.receiver, 1n, nonce, s.isReturn] }];
+    },
+    after: async (ctx, who, at, saleableBefore) => {
+      const s = shipmentFor(ctx, who);
+      const h = await ctx.rx.holding(s.batchId, addr(ctx, who));
+      expect(h.saleable).to.equal(saleableBefore - 1n);
+      const id = shipmentIdOf({ batchId: s.batchId, sender: addr(ctx, who), receiver: s.receiver, quantity: 1n, nonce: h.shipments - 1n });
+      const record = await ctx.rx.shipment(id);
+      expect(record.status).to.equal(ShipmentStatus.InTransit);
+      expect(record.isReturn).to.equal(s.isReturn);
+      expect(record.shippedAt).to.equal(at);
+    },
+  },
+  {
+    name: "receiveShipment",
+    standIns: [Role.Distributor],
+    allowed: ["distributor"],
+    whilePaused: "reverts",
+    refusal: notReceiver,
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).receiveShipment(settledFor(ctx, who).shipment, GOOD_LEG),
+    observe: async (ctx, who) => (await ctx.rx.holding(ctx.batchId, addr(ctx, who))).saleable,
+    emits: async (ctx, who) => {
+      const { shipment, shipmentId } = settledFor(ctx, who);
+      return [
+        {
+          name: "Received",
+          args: [shipmentId, shipment.batchId, addr(ctx, who), shipment.sender, shipment.quantity, legArgs(GOOD_LEG), false],
+        },
+      ];
+    },
+    after: async (ctx, who, _at, saleableBefore) => {
+      const { shipment, shipmentId } = settledFor(ctx, who);
+      expect((await ctx.rx.shipment(shipmentId)).status).to.equal(ShipmentStatus.None);
+      expect((await ctx.rx.holding(ctx.batchId, addr(ctx, who))).saleable).to.equal(saleableBefore + shipment.quantity);
+    },
+  },
+  {
+    name: "rejectShipment",
+    standIns: [Role.Distributor],
+    allowed: ["distributor"],
+    whilePaused: "reverts",
+    refusal: notReceiver,
+    call: (ctx, who) =>
+      ctx.rx.connect(ctx.accounts[who]).rejectShipment(settledFor(ctx, who).shipment, RejectionReason.Damaged, EVIDENCE),
+    observe: async (ctx, who) => (await ctx.rx.holding(ctx.batchId, settledFor(ctx, who).shipment.sender)).saleable,
+    emits: async (ctx, who) => {
+      const { shipment, shipmentId } = settledFor(ctx, who);
+      return [
+        {
+          name: "Rejected",
+          args: [shipmentId, shipment.batchId, addr(ctx, who), shipment.sender, shipment.quantity, RejectionReason.Damaged, EVIDENCE],
+        },
+      ];
+    },
+    after: async (ctx, who, _at, senderSaleableBefore) => {
+      const { shipment, shipmentId } = settledFor(ctx, who);
+      expect((await ctx.rx.shipment(shipmentId)).status).to.equal(ShipmentStatus.None);
+      expect((await ctx.rx.holding(ctx.batchId, shipment.sender)).saleable).to.equal(senderSaleableBefore + shipment.quantity);
+    },
+  },
+  // ------------------------------------------------------------------ product safety
+  {
+    name: "recall",
+    standIns: [Role.Manufacturer, Role.Regulator],
+    allowed: ["manufacturer", "regulator"],
+    whilePaused: "works",
+    // Anyone but the batch's manufacturer must be an authorized regulator.
+    refusal: requiresRole(Role.Regulator),
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).recall(recalledBatch(ctx, who), 1, RECALL_HASH, RECALL_URI),
+    emits: async (ctx, who) => [
+      { name: "BatchRecalled", args: [recalledBatch(ctx, who), addr(ctx, who), 1, RECALL_HASH, RECALL_URI] },
+    ],
+    after: async (ctx, who) => {
+      expect((await ctx.rx.batch(recalledBatch(ctx, who))).recallClass).to.equal(1);
+      expect(await verdictOfMainBatch(ctx)).to.equal(Verdict.Recalled);
+    },
+  },
+  {
+    name: "flagSuspect",
+    standIns: [Role.Distributor, Role.Regulator],
+    allowed: ["manufacturer", "distributor", "pharmacy", "regulator"],
+    whilePaused: "works",
+    // The other manufacturer is authorized but holds no unit of the batch.
+    refusal: (ctx, who) =>
+      who === "otherManufacturer"
+        ? { name: "SafetyNotHolder", args: [ctx.batchId, ctx.otherManufacturer.address] }
+        : partnerGate(ctx, who),
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).flagSuspect(ctx.batchId, REASON),
+    emits: async (ctx, who) => [{ name: "BatchFlaggedSuspect", args: [ctx.batchId, addr(ctx, who), REASON] }],
+    after: async (ctx) => {
+      expect(await verdictOfMainBatch(ctx)).to.equal(Verdict.Suspect);
+    },
+  },
+  {
+    name: "clearSuspect",
+    ...REGULATOR_ONLY,
+    whilePaused: "reverts",
+    setup: async (ctx) => {
+      await ctx.rx.connect(ctx.regulator).flagSuspect(ctx.batchId, REASON);
+    },
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).clearSuspect(ctx.batchId, REASON),
+    emits: async (ctx, who) => [{ name: "SuspectCleared", args: [ctx.batchId, addr(ctx, who), REASON] }],
+    after: async (ctx) => {
+      expect(await verdictOfMainBatch(ctx)).to.equal(Verdict.Genuine);
+    },
+  },
+  {
+    name: "declareIllegitimate",
+    ...REGULATOR_ONLY,
+    whilePaused: "works",
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).declareIllegitimate(ctx.batchId, REASON),
+    emits: async (ctx, who) => [{ name: "BatchDeclaredIllegitimate", args: [ctx.batchId, addr(ctx, who), REASON] }],
+    after: async (ctx) => {
+      expect(await verdictOfMainBatch(ctx)).to.equal(Verdict.Illegitimate);
+    },
+  },
+  {
+    name: "releaseQuarantine",
+    ...REGULATOR_ONLY,
+    whilePaused: "reverts",
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).releaseQuarantine(ctx.batchId, ctx.pharmacy.address, 1n),
+    observe: async (ctx) => (await ctx.rx.holding(ctx.batchId, ctx.pharmacy.address)).quarantined,
+    emits: async (ctx, who) => [
+      { name: "QuarantineReleased", args: [ctx.batchId, ctx.pharmacy.address, addr(ctx, who), 1n] },
+    ],
+    after: async (ctx, _who, _at, quarantinedBefore) => {
+      expect((await ctx.rx.holding(ctx.batchId, ctx.pharmacy.address)).quarantined).to.equal(quarantinedBefore - 1n);
+    },
+  },
+  {
+    name: "condemnQuarantine",
+    ...REGULATOR_ONLY,
+    whilePaused: "reverts",
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).condemnQuarantine(ctx.batchId, ctx.pharmacy.address, 1n),
+    observe: async (ctx) => (await ctx.rx.holding(ctx.batchId, ctx.pharmacy.address)).quarantined,
+    emits: async (ctx, who) => [
+      { name: "QuarantineCondemned", args: [ctx.batchId, ctx.pharmacy.address, addr(ctx, who), 1n] },
+    ],
+    after: async (ctx, _who, _at, quarantinedBefore) => {
+      const h = await ctx.rx.holding(ctx.batchId, ctx.pharmacy.address);
+      expect(h.quarantined).to.equal(quarantinedBefore - 1n);
+      expect(h.condemned).to.equal(1n);
+    },
+  },
+  // ------------------------------------------------------------------ dispensing
+  {
+    name: "dispense",
+    standIns: [Role.Dispenser],
+    allowed: ["pharmacy"],
+    whilePaused: "reverts",
+    refusal: requiresRole(Role.Dispenser),
+    call: (ctx, who) =>
+      ctx.rx.connect(ctx.accounts[who]).dispense(ctx.batchId, serialToBytes32(SERIALS[0]), ctx.tree.proof(SERIALS[0])),
+    emits: async (ctx, who) => [
+      { name: "PackDispensed", args: [ctx.batchId, serialToBytes32(SERIALS[0]), addr(ctx, who)] },
+    ],
+    after: async (ctx) => {
+      expect(await ctx.rx.isDispensed(ctx.batchId, serialToBytes32(SERIALS[0]))).to.equal(true);
+      expect(await verdictOfMainBatch(ctx)).to.equal(Verdict.AlreadyDispensed);
+    },
+  },
+  // ------------------------------------------------------------------ batching admin work
+  {
+    name: "multicall",
+    ...ADMIN_ONLY,
+    // Each inner call keeps the caller and its own checks: onboarding is paused, so the batch is.
+    whilePaused: "reverts",
+    call: (ctx, who) =>
+      ctx.rx
+        .connect(ctx.accounts[who])
+        .multicall([
+          ctx.rx.interface.encodeFunctionData("onboardPartner", [
+            ctx.newcomer.address,
+            Role.Manufacturer,
+            NEWCOMER_GLN,
+            LICENCE_REF,
+            ctx.future,
+            NEWCOMER_NAME,
+          ]),
+          ctx.rx.interface.encodeFunctionData("assignCompanyPrefix", [ctx.newcomer.address, NEW_PREFIX]),
+        ]),
+    emits: async (ctx) => [
+      {
+        name: "PartnerOnboarded",
+        args: [ctx.newcomer.address, Role.Manufacturer, NEWCOMER_GLN, LICENCE_REF, ctx.future, NEWCOMER_NAME],
+      },
+      { name: "CompanyPrefixAssigned", args: [ctx.newcomer.address, NEW_PREFIX] },
+    ],
+    after: async (ctx) => {
+      expect((await ctx.rx.partner(ctx.newcomer.address)).role).to.equal(Role.Manufacturer);
+      expect(await ctx.rx.companyPrefixOwner(NEW_PREFIX)).to.equal(ctx.newcomer.address);
+    },
+  },
+  // ------------------------------------------------------------------ OpenZeppelin role governance
+  {
+    name: "grantRole",
+    ...ADMIN_ONLY,
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).grantRole(PAUSER_ROLE, ctx.newcomer.address),
+    emits: async (ctx, who) => [{ name: "RoleGranted", args: [PAUSER_ROLE, ctx.newcomer.address, addr(ctx, who)] }],
+    after: async (ctx) => {
+      expect(await ctx.rx.hasRole(PAUSER_ROLE, ctx.newcomer.address)).to.equal(true);
+    },
+  },
+  {
+    name: "revokeRole",
+    ...ADMIN_ONLY,
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).revokeRole(PAUSER_ROLE, ctx.pauser.address),
+    emits: async (ctx, who) => [{ name: "RoleRevoked", args: [PAUSER_ROLE, ctx.pauser.address, addr(ctx, who)] }],
+    after: async (ctx) => {
+      expect(await ctx.rx.hasRole(PAUSER_ROLE, ctx.pauser.address)).to.equal(false);
+    },
+  },
+  {
+    // Nobody can renounce a role for somebody else.
+    name: "renounceRole",
+    standIns: [Role.Distributor],
+    allowed: ["pauser"],
+    refusal: () => ({ name: "AccessControlBadConfirmation", args: [] }),
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).renounceRole(PAUSER_ROLE, ctx.pauser.address),
+    emits: async (ctx, who) => [{ name: "RoleRevoked", args: [PAUSER_ROLE, ctx.pauser.address, addr(ctx, who)] }],
+    after: async (ctx) => {
+      expect(await ctx.rx.hasRole(PAUSER_ROLE, ctx.pauser.address)).to.equal(false);
+    },
+  },
+  {
+    name: "beginDefaultAdminTransfer",
+    ...ADMIN_ONLY,
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).beginDefaultAdminTransfer(ctx.newcomer.address),
+    // The delay is 0 on development networks: the transfer may be accepted from the next block on.
+    emits: async (ctx, _who, at) => [
+      { name: "DefaultAdminTransferScheduled", args: [ctx.newcomer.address, BigInt(at) + (await ctx.rx.defaultAdminDelay())] },
+    ],
+    after: async (ctx, _who, at) => {
+      const [pending, schedule] = await ctx.rx.pendingDefaultAdmin();
+      expect(pending).to.equal(ctx.newcomer.address);
+      expect(schedule).to.equal(BigInt(at) + (await ctx.rx.defaultAdminDelay()));
+    },
+  },
+  {
+    name: "cancelDefaultAdminTransfer",
+    ...ADMIN_ONLY,
+    setup: async (ctx) => {
+      await ctx.rx.connect(ctx.admin).beginDefaultAdminTransfer(ctx.pauser.address);
+    },
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).cancelDefaultAdminTransfer(),
+    emits: async () => [{ name: "DefaultAdminTransferCanceled", args: [] }],
+    after: async (ctx) => {
+      const [pending, schedule] = await ctx.rx.pendingDefaultAdmin();
+      expect(pending).to.equal(ZeroAddress);
+      expect(schedule).to.equal(0n);
+    },
+  },
+  {
+    // Only the pending admin (here the pauser, named by the admin) may accept.
+    name: "acceptDefaultAdminTransfer",
+    standIns: [Role.Distributor],
+    allowed: ["pauser"],
+    refusal: (ctx, who) => ({ name: "AccessControlInvalidDefaultAdmin", args: [addr(ctx, who)] }),
+    setup: async (ctx) => {
+      await ctx.rx.connect(ctx.admin).beginDefaultAdminTransfer(ctx.pauser.address);
+    },
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).acceptDefaultAdminTransfer(),
+    emits: async (ctx, who) => [
+      { name: "RoleRevoked", args: [ZeroHash, ctx.admin.address, addr(ctx, who)] },
+      { name: "RoleGranted", args: [ZeroHash, ctx.pauser.address, addr(ctx, who)] },
+    ],
+    after: async (ctx) => {
+      expect(await ctx.rx.defaultAdmin()).to.equal(ctx.pauser.address);
+      expect(await ctx.rx.hasRole(ZeroHash, ctx.admin.address)).to.equal(false);
+    },
+  },
+  {
+    name: "changeDefaultAdminDelay",
+    ...ADMIN_ONLY,
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).changeDefaultAdminDelay(DAY),
+    // Raising the delay from 0 to a day waits min(a day, the five-day increase wait): a day.
+    emits: async (_ctx, _who, at) => [{ name: "DefaultAdminDelayChangeScheduled", args: [DAY, at + DAY] }],
+    after: async (ctx, _who, at) => {
+      const [delay, schedule] = await ctx.rx.pendingDefaultAdminDelay();
+      expect(delay).to.equal(DAY);
+      expect(schedule).to.equal(at + DAY);
+    },
+  },
+  {
+    name: "rollbackDefaultAdminDelay",
+    ...ADMIN_ONLY,
+    setup: async (ctx) => {
+      await ctx.rx.connect(ctx.admin).changeDefaultAdminDelay(DAY);
+    },
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).rollbackDefaultAdminDelay(),
+    emits: async () => [{ name: "DefaultAdminDelayChangeCanceled", args: [] }],
+    after: async (ctx) => {
+      const [delay, schedule] = await ctx.rx.pendingDefaultAdminDelay();
+      expect(delay).to.equal(0n);
+      expect(schedule).to.equal(0n);
+    },
+  },
+];
+
+const ROWS = new Map(TABLE.map((row) => [row.name, row]));
+
+/** The names of RxTrace's state-changing functions, from its ABI. */
+function stateChangingFunctions(fragments: readonly { type: string }[]): string[] {
+  return fragments
+    .filter((f): f is FunctionFragment => FunctionFragment.isFragment(f) && f.type === "function")
+    .filter((f) => f.stateMutability !== "view" && f.stateMutability !== "pure")
+    .map((f) => f.name)
+    .sort();
+}
+
+function actorsOf(row: Row): ActorKey[] {
+  return [...BASE_ACTORS, ...row.standIns.flatMap((role) => [suspendedOf(role), expiredOf(role)])];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Running a row
+// ---------------------------------------------------------------------------------------------------------
+
+/** Runs the row's setup and pins the time of the next block (the call's), returned as `at`. */
+async function prepare(ctx: Ctx, row: Row): Promise<number> {
+  if (row.setup) await row.setup(ctx);
+  const at = (await time.latest()) + 1;
+  await time.setNextBlockTimestamp(at);
+  return at;
+}
+
+async function expectAllowed(ctx: Ctx, row: Row, who: ActorKey, at: number): Promise<void> {
+  const events = await row.emits(ctx, who, at);
+  const observed = row.observe ? await row.observe(ctx, who) : 0n;
+  const tx = row.call(ctx, who);
+  for (const e of events) await expect(tx).to.emit(ctx.rx, e.name).withArgs(...e.args);
+  await row.after(ctx, who, at, observed);
+}
+
+async function expectRefused(ctx: Ctx, row: Row, who: ActorKey): Promise<void> {
+  const { name, args } = row.refusal(ctx, who);
+  await expect(row.call(ctx, who))
+    .to.be.revertedWithCustomError(ctx.rx, name)
+    .withArgs(...args);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// 1. The role matrix
+// ---------------------------------------------------------------------------------------------------------
+
+describe("RxTrace: access matrix", function () {
+  for (const row of TABLE) {
+    describe(row.name, function () {
+      for (const who of actorsOf(row)) {
+        describe(`when called by ${ACTOR_INFO[who].label}`, function () {
+          if (row.allowed.includes(who)) {
+            it("emits its event and changes the state", async function () {
+              const ctx = await loadFixture(matrixFixture);
+              const at = await prepare(ctx, row);
+              await expectAllowed(ctx, row, who, at);
+            });
+          } else {
+            it("reverts with the access error", async function () {
+              const ctx = await loadFixture(matrixFixture);
+              await prepare(ctx, row);
+              await expectRefused(ctx, row, who);
+            });
+          }
+        });
+      }
+    });
+  }
+
+  describe("the table itself", function () {
+    it("lists every allowed actor among the actors it tries", function () {
+      for (const row of TABLE) {
+        const actors = actorsOf(row);
+        for (const who of row.allowed) expect(actors, row.name).to.include(who);
+      }
+    });
+  });
+
+  // Authorization is the first check: an authorized partner that lacks what the call needs meets the next one.
+  describe("ship", function () {
+    describe("when an authorized manufacturer holds none of the batch", function () {
+      it("reverts with CustodyInsufficientSaleable", async function () {
+        const { rx, batchId, otherManufacturer, distributor } = await loadFixture(matrixFixture);
+        await expect(rx.connect(otherManufacturer).ship(batchId, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
+          .withArgs(batchId, otherManufacturer.address, 0n, 1n);
+      });
+    });
+    describe("when an authorized sender ships to a stranger", function () {
+      it("reverts with PartnerNotAuthorized for the receiver", async function () {
+        const { rx, batchId, manufacturer, stranger } = await loadFixture(matrixFixture);
+        await expect(rx.connect(manufacturer).ship(batchId, stranger.address, 1n))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(stranger.address, Standing.Unknown);
+      });
+    });
+  });
+
+  describe("dispense", function () {
+    describe("when an authorized dispenser holds none of the batch", function () {
+      it("reverts with CustodyInsufficientSaleable", async function () {
+        const { rx, batchId, pharmacy2, tree } = await loadFixture(matrixFixture);
+        await expect(rx.connect(pharmacy2).dispense(batchId, serialToBytes32(SERIALS[0]), tree.proof(SERIALS[0])))
+          .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
+          .withArgs(batchId, pharmacy2.address, 0n, 1n);
+      });
+    });
+  });
+
+  describe("recall", function () {
+    describe("when the other manufacturer recalls a batch it did not commission", function () {
+      it("reverts with PartnerWrongRole (it would need to be a regulator)", async function () {
+        const { rx, batchId, otherManufacturer } = await loadFixture(matrixFixture);
+        await expect(rx.connect(otherManufacturer).recall(batchId, 1, RECALL_HASH, RECALL_URI))
+          .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
+          .withArgs(otherManufacturer.address, Role.Manufacturer, Role.Regulator);
+      });
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// 2. The pause
+// ---------------------------------------------------------------------------------------------------------
+
+/** Applies the pause behaviour of `row` to its entry point, with its first allowed actor. */
+function behavesAsPausable(row: Row & { whilePaused: "reverts" | "works" }): void {
+  const who = row.allowed[0];
+  describe(row.name, function () {
+    async function pausedContext(): Promise<{ ctx: Ctx; at: number }> {
+      const ctx = await loadFixture(matrixFixture);
+      if (row.setup) await row.setup(ctx);
+      if (!(await ctx.rx.paused())) await ctx.rx.connect(ctx.pauser).pause();
+      const at = (await time.latest()) + 1;
+      await time.setNextBlockTimestamp(at);
+      return { ctx, at };
+    }
+
+    if (row.whilePaused === "reverts") {
+      describe(`when paused and called by ${ACTOR_INFO[who].label}`, function () {
+        it("reverts with EnforcedPause", async function () {
+          const { ctx } = await pausedContext();
+          await expect(row.call(ctx, who)).to.be.revertedWithCustomError(ctx.rx, "EnforcedPause").withArgs();
+        });
+      });
+      describe("when paused, then unpaused", function () {
+        it("works again", async function () {
+          const ctx = await loadFixture(matrixFixture);
+          await ctx.rx.connect(ctx.pauser).pause();
+          await ctx.rx.connect(ctx.pauser).unpause();
+          const at = await prepare(ctx, row);
+          await expectAllowed(ctx, row, who, at);
+        });
+      });
+    } else {
+      describe(`when paused and called by ${ACTOR_INFO[who].label}`, function () {
+        it("keeps working: it only restricts", async function () {
+          const { ctx, at } = await pausedContext();
+          await expectAllowed(ctx, row, who, at);
+        });
+      });
+    }
+  });
+}
+
+describe("RxTrace: pause", function () {
+  const FROZEN = [
+    "onboardPartner",
+    "assignCompanyPrefix",
+    "renewLicence",
+    "reinstatePartner",
+    "commissionBatch",
+    "ship",
+    "receiveShipment",
+    "rejectShipment",
+    "clearSuspect",
+    "releaseQuarantine",
+    "condemnQuarantine",
+    "dispense",
+    "multicall",
+  ];
+  const RESTRICTIVE = ["suspendPartner", "recall", "flagSuspect", "declareIllegitimate", "unpause"];
+
+  describe("the table", function () {
+    it("freezes exactly the functions that move product or widen rights", function () {
+      const frozen = TABLE.filter((r) => r.whilePaused === "reverts").map((r) => r.name);
+      expect([...frozen].sort()).to.deep.equal([...FROZEN].sort());
+    });
+    it("keeps exactly the restrictive functions and unpause working", function () {
+      const working = TABLE.filter((r) => r.whilePaused === "works").map((r) => r.name);
+      expect([...working].sort()).to.deep.equal([...RESTRICTIVE].sort());
+    });
+  });
+
+  for (const row of TABLE) {
+    const { whilePaused } = row;
+    if (whilePaused !== undefined) behavesAsPausable({ ...row, whilePaused });
+  }
+
+  describe("pause", function () {
+    describe("when already paused", function () {
+      it("reverts with EnforcedPause", async function () {
+        const { rx, pauser } = await loadFixture(matrixFixture);
+        await rx.connect(pauser).pause();
+        await expect(rx.connect(pauser).pause()).to.be.revertedWithCustomError(rx, "EnforcedPause").withArgs();
+      });
+    });
+  });
+
+  describe("unpause", function () {
+    describe("when not paused", function () {
+      it("reverts with ExpectedPause", async function () {
+        const { rx, pauser } = await loadFixture(matrixFixture);
+        await expect(rx.connect(pauser).unpause()).to.be.revertedWithCustomError(rx, "ExpectedPause").withArgs();
+      });
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// 3. The stranger sweep
+// ---------------------------------------------------------------------------------------------------------
+
+describe("RxTrace: a stranger cannot change anything", function () {
+  const abiFunctions = stateChangingFunctions(RxTrace__factory.createInterface().fragments);
+
+  it("has a row in the access table for every state-changing function of the ABI, and no other", async function () {
+    const { rx } = await loadFixture(matrixFixture);
+    expect(stateChangingFunctions(rx.interface.fragments)).to.deep.equal([...ROWS.keys()].sort());
+  });
+
+  for (const name of abiFunctions) {
+    describe(name, function () {
+      describe("when called by a stranger", function () {
+        it("reverts with the function's access error", async function () {
+          const row = ROWS.get(name);
+          expect(row, `no row for ${name} in the access table`).to.not.equal(undefined);
+          if (row === undefined) return;
+          expect(row.allowed).to.not.include("stranger");
+          const ctx = await loadFixture(matrixFixture);
+          await prepare(ctx, row);
+          await expectRefused(ctx, row, "stranger");
+        });
+      });
+    });
+  }
+});
