@@ -1,0 +1,124 @@
+/**
+ * What every command-line entry point shares: readable errors, choosing the signer, resolving partners by
+ * address or GLN, and printing what a transaction did.
+ */
+import { HardhatPluginError } from "hardhat/plugins";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import { isAddress, type ContractTransactionReceipt, type ContractTransactionResponse, type Interface } from "ethers";
+import type { RxTrace } from "../../typechain-types";
+import { InputError } from "./errors";
+import { DeploymentError } from "./deployment";
+import { Role, Standing } from "./domain";
+import { parseGln } from "./gs1";
+
+/** Arguments of custom errors that are enums, shown by name. */
+const ENUM_ARGS: Record<string, (value: bigint) => string> = {
+  standing: (v) => Standing[Number(v)] ?? v.toString(),
+  role: (v) => Role[Number(v)] ?? v.toString(),
+  required: (v) => Role[Number(v)] ?? v.toString(),
+  senderRole: (v) => Role[Number(v)] ?? v.toString(),
+  receiverRole: (v) => Role[Number(v)] ?? v.toString(),
+};
+
+function revertData(error: unknown): string | undefined {
+  let e: unknown = error;
+  for (let depth = 0; depth < 5 && e && typeof e === "object"; depth++) {
+    const data = (e as { data?: unknown }).data;
+    if (typeof data === "string" && data.startsWith("0x") && data.length >= 10) return data;
+    e = (e as { error?: unknown; cause?: unknown }).error ?? (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** "PartnerNotAuthorized(account=0x…, standing=Suspended)" for a revert of the contract, else undefined. */
+export function describeRevert(error: unknown, iface: Interface): string | undefined {
+  const data = revertData(error);
+  if (!data) return undefined;
+  try {
+    const parsed = iface.parseError(data);
+    if (!parsed) return undefined;
+    const args = parsed.fragment.inputs.map((input, i) => {
+      const value: unknown = parsed.args[i];
+      const shown = typeof value === "bigint" && ENUM_ARGS[input.name] ? ENUM_ARGS[input.name](value) : String(value);
+      return `${input.name}=${shown}`;
+    });
+    return `${parsed.name}(${args.join(", ")})`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Runs a command's body; any failure becomes one clear line (Hardhat prints it as
+ * "Error in plugin rxtrace: …" and exits non-zero).
+ */
+export async function runCommand<T>(iface: Interface | undefined, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (error) {
+    if (error instanceof HardhatPluginError) throw error;
+    if (error instanceof InputError || error instanceof DeploymentError) throw new HardhatPluginError("rxtrace", error.message, error);
+    const revert = iface ? describeRevert(error, iface) : undefined;
+    if (revert) throw new HardhatPluginError("rxtrace", `the contract refused: ${revert} (see the README's error table)`, error as Error);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new HardhatPluginError("rxtrace", message, error instanceof Error ? error : undefined);
+  }
+}
+
+/** The signer for `--signer`: an address, or an index into the network's accounts (default 0). */
+export async function resolveSigner(hre: HardhatRuntimeEnvironment, choice?: string): Promise<HardhatEthersSigner> {
+  const signers = await hre.ethers.getSigners();
+  if (signers.length === 0) throw new InputError("--signer", choice ?? "", `an account on network "${hre.network.name}" (none configured)`);
+  if (choice === undefined || choice === "") return signers[0];
+  if (/^\d+$/.test(choice)) {
+    const index = Number(choice);
+    if (index >= signers.length) throw new InputError("--signer", choice, `an account index below ${signers.length}`);
+    return signers[index];
+  }
+  const found = signers.find((s) => s.address.toLowerCase() === choice.toLowerCase());
+  if (!found) throw new InputError("--signer", choice, `one of the ${signers.length} accounts of network "${hre.network.name}" (an address or an index)`);
+  return found;
+}
+
+/** A partner given as an address or a 13-digit GLN. */
+export async function resolvePartner(rx: RxTrace, value: string, field: string): Promise<string> {
+  if (isAddress(value)) return value;
+  if (/^\d{13}$/.test(value)) {
+    const account = await rx.accountOfGln(parseGln(value, field));
+    if (account === "0x0000000000000000000000000000000000000000") throw new InputError(field, value, "the GLN of an onboarded partner");
+    return account;
+  }
+  throw new InputError(field, value, "a partner's address (0x…) or 13-digit GLN");
+}
+
+/** Parses a whole number in [min, max]. */
+export function parseWhole(value: string, field: string, min = 1n, max = (1n << 48n) - 1n): bigint {
+  if (!/^\d+$/.test(value.trim())) throw new InputError(field, value, `a whole number from ${min} to ${max}`);
+  const n = BigInt(value.trim());
+  if (n < min || n > max) throw new InputError(field, value, `a whole number from ${min} to ${max}`);
+  return n;
+}
+
+/** A YYYY-MM-DD date as the unix second of the end of that day (UTC). */
+export function parseDate(value: string, field: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value.trim());
+  const time = m ? Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), 23, 59, 59) / 1000 : NaN;
+  if (!m || !Number.isFinite(time) || new Date(time * 1000).getUTCDate() !== Number(m[3])) {
+    throw new InputError(field, value, "a date as YYYY-MM-DD");
+  }
+  return time;
+}
+
+/** Sends, waits and prints one line about a transaction. */
+export async function sendAndReport(
+  label: string,
+  tx: Promise<ContractTransactionResponse>,
+  print: (line: string) => void = console.log,
+): Promise<ContractTransactionReceipt> {
+  const sent = await tx;
+  const receipt = await sent.wait();
+  if (!receipt) throw new Error(`${label}: no receipt for ${sent.hash}`);
+  print(`${label}: tx ${receipt.hash} block ${receipt.blockNumber} gas ${receipt.gasUsed}`);
+  return receipt;
+}

@@ -1,0 +1,173 @@
+/**
+ * Deployment records: `deployments/<network>.json` says where the suite lives on a network, so that every
+ * command finds it by the network name alone. Serial files of commissioned batches live next to it, in
+ * `deployments/<network>/serials/<batchId>.json`.
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import type { RxTrace } from "../../typechain-types";
+import { deployRxTrace, type SuiteOptions } from "./deploy";
+
+/** `deployments/` of the repository, or RXTRACE_DEPLOYMENTS_DIR (tests keep their records apart). */
+export const DEPLOYMENTS_DIR = process.env.RXTRACE_DEPLOYMENTS_DIR || path.join(__dirname, "..", "..", "deployments");
+
+export interface DeploymentRecord {
+  network: string;
+  chainId: number;
+  deployer: string;
+  admin: string;
+  pauser: string;
+  adminDelay: string;
+  contracts: {
+    RxTrace: { address: string; transactionHash: string; blockNumber: number };
+  };
+  compiler: { version: string; evmVersion: string; optimizerRuns: number; viaIR: boolean };
+  gitCommit: string;
+  deployedAt: string;
+}
+
+/** A problem with the deployment record or the network behind it, worded for the person at the terminal. */
+export class DeploymentError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DeploymentError";
+  }
+}
+
+export function recordPath(network: string, dir = DEPLOYMENTS_DIR): string {
+  return path.join(dir, `${network}.json`);
+}
+
+export function readRecord(network: string, dir = DEPLOYMENTS_DIR): DeploymentRecord {
+  const file = recordPath(network, dir);
+  if (!existsSync(file)) {
+    throw new DeploymentError(
+      `no deployment record for network "${network}" (${path.relative(process.cwd(), file)}): ` +
+        `deploy first with \`npm run deploy -- --network ${network}\``,
+    );
+  }
+  return JSON.parse(readFileSync(file, "utf8")) as DeploymentRecord;
+}
+
+/** Writes a file whole or not at all: a crash never leaves half a JSON document behind. */
+export function writeFileAtomic(file: string, content: string | Uint8Array): void {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.partial`;
+  writeFileSync(temporary, content);
+  renameSync(temporary, file);
+}
+
+function gitCommit(): string {
+  try {
+    return execFileSync("git", ["rev-parse", "HEAD"], { cwd: path.join(__dirname, "..", ".."), stdio: ["ignore", "pipe", "ignore"] })
+      .toString()
+      .trim();
+  } catch {
+    return "unknown";
+  }
+}
+
+/** True when the record's contract has code on the selected network. */
+export async function isLive(hre: HardhatRuntimeEnvironment, record: DeploymentRecord): Promise<boolean> {
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  if (Number(chainId) !== record.chainId) return false;
+  return (await hre.ethers.provider.getCode(record.contracts.RxTrace.address)) !== "0x";
+}
+
+export interface DeployOptions extends SuiteOptions {
+  /** Replace the record of a live deployment. */
+  redeploy?: boolean;
+  dir?: string;
+  log?: (line: string) => void;
+}
+
+/** Deploys the suite on the selected network and writes its record. */
+export async function deploySuite(hre: HardhatRuntimeEnvironment, options: DeployOptions = {}): Promise<DeploymentRecord> {
+  const log = options.log ?? (() => {});
+  const network = hre.network.name;
+  const file = recordPath(network, options.dir);
+  if (existsSync(file) && !options.redeploy) {
+    const existing = readRecord(network, options.dir);
+    if (await isLive(hre, existing)) {
+      throw new DeploymentError(
+        `${path.relative(process.cwd(), file)} records a live deployment at ${existing.contracts.RxTrace.address} ` +
+          `(chain ${existing.chainId}); pass --redeploy to replace it on purpose`,
+      );
+    }
+  }
+  const [deployer] = await hre.ethers.getSigners();
+  if (!deployer) throw new DeploymentError(`network "${network}" has no account to deploy from`);
+  const rx = await deployRxTrace(hre.ethers, deployer, options);
+  const tx = rx.deploymentTransaction();
+  const receipt = tx ? await tx.wait() : null;
+  if (!tx || !receipt) throw new DeploymentError("the deploy transaction has no receipt");
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  const solidity = hre.config.solidity.compilers[0];
+  const admin = options.admin ?? deployer.address;
+  const record: DeploymentRecord = {
+    network,
+    chainId: Number(chainId),
+    deployer: deployer.address,
+    admin,
+    pauser: options.pauser ?? admin,
+    adminDelay: (options.adminDelay ?? 0n).toString(),
+    contracts: {
+      RxTrace: { address: await rx.getAddress(), transactionHash: tx.hash, blockNumber: receipt.blockNumber },
+    },
+    compiler: {
+      version: solidity.version,
+      evmVersion: solidity.settings?.evmVersion ?? "default",
+      optimizerRuns: solidity.settings?.optimizer?.runs ?? 0,
+      viaIR: Boolean(solidity.settings?.viaIR),
+    },
+    gitCommit: gitCommit(),
+    deployedAt: new Date().toISOString(),
+  };
+  writeFileAtomic(file, JSON.stringify(record, null, 2) + "\n");
+  log(`RxTrace deployed at ${record.contracts.RxTrace.address} (tx ${tx.hash}, block ${receipt.blockNumber}, gas ${receipt.gasUsed})`);
+  log(`wrote ${path.relative(process.cwd(), file)}`);
+  return record;
+}
+
+/** The suite of the selected network, from its record; checks that the chain and the code match. */
+export async function connect(hre: HardhatRuntimeEnvironment, dir = DEPLOYMENTS_DIR): Promise<{ rx: RxTrace; record: DeploymentRecord }> {
+  const record = readRecord(hre.network.name, dir);
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  if (Number(chainId) !== record.chainId) {
+    throw new DeploymentError(
+      `deployments/${hre.network.name}.json is for chain ${record.chainId} but the network answers as chain ${chainId}`,
+    );
+  }
+  if (!(await isLive(hre, record))) {
+    throw new DeploymentError(
+      `no contract at ${record.contracts.RxTrace.address} on "${hre.network.name}": the node was restarted or the record is stale; ` +
+        `deploy again with \`npm run deploy -- --network ${hre.network.name}\``,
+    );
+  }
+  const rx = (await hre.ethers.getContractAt("RxTrace", record.contracts.RxTrace.address)) as unknown as RxTrace;
+  return { rx, record };
+}
+
+/** Verifies the source on Polygonscan when an API key is set; otherwise says that it skipped. */
+export async function verifyOnExplorer(
+  hre: HardhatRuntimeEnvironment,
+  record: DeploymentRecord,
+  log: (line: string) => void,
+): Promise<boolean> {
+  if (!process.env.POLYGONSCAN_API_KEY) {
+    log("source verification skipped: set POLYGONSCAN_API_KEY in .env to verify on Polygonscan");
+    return false;
+  }
+  if (["hardhat", "localhost"].includes(hre.network.name)) {
+    log(`source verification skipped: "${hre.network.name}" has no block explorer`);
+    return false;
+  }
+  await hre.run("verify:verify", {
+    address: record.contracts.RxTrace.address,
+    constructorArguments: [BigInt(record.adminDelay), record.admin, record.pauser],
+  });
+  log(`verified ${record.contracts.RxTrace.address} on the explorer`);
+  return true;
+}
