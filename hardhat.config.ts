@@ -1,6 +1,8 @@
 import "@nomicfoundation/hardhat-toolbox";
 import "dotenv/config";
+import "./tasks";
 import { extendEnvironment, subtask } from "hardhat/config";
+import { HardhatPluginError } from "hardhat/plugins";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig, HttpNetworkUserConfig } from "hardhat/types";
 import { readFileSync } from "node:fs";
@@ -44,11 +46,13 @@ const KEY_VAR = "DEPLOYER_PRIVATE_KEY";
 function publicNetwork(name: string): HttpNetworkUserConfig {
   const { chainId, urlVar } = PUBLIC_NETWORKS[name];
   const key = process.env[KEY_VAR];
+  // Partners' own keys, when one machine acts for several (tests, demos): comma-separated.
+  const partnerKeys = (process.env.PARTNER_PRIVATE_KEYS ?? "").split(",").map((k) => k.trim()).filter(Boolean);
   return {
     chainId,
     // A syntactically valid placeholder: the check in extendEnvironment stops any use of it.
     url: process.env[urlVar] || "http://missing-rpc-url.invalid",
-    accounts: key ? [key] : [],
+    accounts: key ? [key, ...partnerKeys] : [],
   };
 }
 
@@ -57,9 +61,9 @@ extendEnvironment((hre) => {
   if (!spec) return;
   const missing = [spec.urlVar, KEY_VAR].filter((v) => !process.env[v]);
   if (missing.length > 0) {
-    throw new Error(
-      `network "${hre.network.name}" needs ${missing.join(" and ")} in .env (see .env.example); ` +
-        `missing: ${missing.join(", ")}`,
+    throw new HardhatPluginError(
+      "rxtrace",
+      `network "${hre.network.name}" needs ${missing.join(" and ")} in .env (see .env.example); missing: ${missing.join(", ")}`,
     );
   }
 });
@@ -78,6 +82,11 @@ const config: HardhatUserConfig = {
     hardhat: {
       // Polygon PoS runs the Prague transaction rules (Bhilai upgrade), so gas is measured under them.
       hardfork: "prague",
+      // `HARDHAT_CHAIN_ID=80002 npm run node` stands in for Amoy (see the end-to-end test).
+      chainId: Number(process.env.HARDHAT_CHAIN_ID || 31337),
+      // Estimate every transaction, as on a real network: a refused command fails at estimation and
+      // nothing is mined (by default the in-process network would mine it as a reverted transaction).
+      gas: "auto",
     },
     localhost: { url: process.env.LOCALHOST_RPC_URL || "http://127.0.0.1:8545" },
     amoy: publicNetwork("amoy"),

@@ -1,8 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import type { IBatchRegistry } from "../typechain-types";
-import type { BatchStructOutput, HoldingStructOutput } from "../typechain-types/contracts/RxTrace";
+import type { BatchStructOutput } from "../typechain-types/contracts/RxTrace";
 import { Role, Standing } from "../scripts/lib/domain";
 import { formatGtin, gs1CheckDigit, hasValidCheckDigit, makeGln, makeGtin, parseLot } from "../scripts/lib/gs1";
 import { batchIdOf } from "../scripts/lib/ids";
@@ -10,28 +9,47 @@ import { CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, FOREIGN_GTIN, GTIN, GTIN
 import {
   batchFixture,
   COMMISSIONED,
+  commissionArgs,
   commissionInput,
   DAY,
+  holdingRecord,
+  NO_STOCK,
   LICENCE_REF,
   LOT,
   partnersFixture,
+  SUSPENSION_REASON,
   YEAR,
 } from "./fixtures";
 
-/** The Commission struct as an event argument: its fields in declaration order. */
-function commissionArgs(c: IBatchRegistry.CommissionStruct): unknown[] {
-  return [
-    c.gtin,
-    c.lot,
-    c.expiry,
-    c.quantity,
-    c.minTemp,
-    c.maxTemp,
-    c.serialRoot,
-    c.certificateHash,
-    c.certificateURI,
-  ];
-}
+type PartnersContext = Awaited<ReturnType<typeof partnersFixture>>;
+
+/** Callers commissioning refuses before anything else, and the standing it reports. */
+const NOT_AUTHORIZED: {
+  what: string;
+  caller: "stranger" | "manufacturer";
+  standing: Standing;
+  arrange?: (f: PartnersContext) => Promise<unknown>;
+}[] = [
+  { what: "(Unknown) for a stranger", caller: "stranger", standing: Standing.Unknown },
+  {
+    what: "(Suspended) for a suspended manufacturer",
+    caller: "manufacturer",
+    standing: Standing.Suspended,
+    arrange: (f) => f.rx.suspendPartner(f.manufacturer.address, SUSPENSION_REASON),
+  },
+  {
+    what: "(LicenceExpired) once the manufacturer's licence expired",
+    caller: "manufacturer",
+    standing: Standing.LicenceExpired,
+    arrange: (f) => time.increaseTo(f.licenceExpiry + 1),
+  },
+];
+
+/** Authorized partners that are not manufacturers. */
+const NOT_MANUFACTURERS = [
+  { caller: "distributor", role: Role.Distributor },
+  { caller: "regulator", role: Role.Regulator },
+] as const;
 
 function batchRecord(b: BatchStructOutput) {
   return {
@@ -41,16 +59,6 @@ function batchRecord(b: BatchStructOutput) {
     maxTemp: b.maxTemp,
     flags: b.flags,
     recallClass: b.recallClass,
-  };
-}
-
-function holdingRecord(h: HoldingStructOutput) {
-  return {
-    saleable: h.saleable,
-    quarantined: h.quarantined,
-    dispensed: h.dispensed,
-    condemned: h.condemned,
-    shipments: h.shipments,
   };
 }
 
@@ -129,13 +137,8 @@ describe("RxTrace: BatchRegistry", function () {
 
       it("credits the whole quantity to the manufacturer's saleable stock", async function () {
         const { rx, manufacturer, batchId } = await loadFixture(commissionedFixture);
-        expect(holdingRecord(await rx.holding(batchId, manufacturer.address))).to.deep.equal({
-          saleable: COMMISSIONED,
-          quarantined: 0n,
-          dispensed: 0n,
-          condemned: 0n,
-          shipments: 0n,
-        });
+        const holding = holdingRecord(await rx.holding(batchId, manufacturer.address));
+        expect(holding).to.deep.equal({ ...NO_STOCK, saleable: COMMISSIONED });
       });
 
       it("gives nobody else any stock", async function () {
@@ -227,49 +230,28 @@ describe("RxTrace: BatchRegistry", function () {
     });
 
     describe("when the caller is not an authorized partner", function () {
-      it("reverts with PartnerNotAuthorized (Unknown) for a stranger", async function () {
-        const { rx, stranger } = await loadFixture(partnersFixture);
-        const { input } = await commissionInput();
-        await expect(rx.connect(stranger).commissionBatch(input))
-          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
-          .withArgs(stranger.address, Standing.Unknown);
-      });
-
-      it("reverts with PartnerNotAuthorized (Suspended) for a suspended manufacturer", async function () {
-        const { rx, manufacturer } = await loadFixture(partnersFixture);
-        await rx.suspendPartner(manufacturer.address, ethers.id("audit"));
-        const { input } = await commissionInput();
-        await expect(rx.connect(manufacturer).commissionBatch(input))
-          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
-          .withArgs(manufacturer.address, Standing.Suspended);
-      });
-
-      it("reverts with PartnerNotAuthorized (LicenceExpired) once the manufacturer's licence expired", async function () {
-        const { rx, manufacturer, licenceExpiry } = await loadFixture(partnersFixture);
-        await time.increaseTo(licenceExpiry + 1);
-        const { input } = await commissionInput();
-        await expect(rx.connect(manufacturer).commissionBatch(input))
-          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
-          .withArgs(manufacturer.address, Standing.LicenceExpired);
-      });
+      for (const { what, caller, standing, arrange } of NOT_AUTHORIZED) {
+        it(`reverts with PartnerNotAuthorized ${what}`, async function () {
+          const f = await loadFixture(partnersFixture);
+          await arrange?.(f);
+          const { input } = await commissionInput();
+          await expect(f.rx.connect(f[caller]).commissionBatch(input))
+            .to.be.revertedWithCustomError(f.rx, "PartnerNotAuthorized")
+            .withArgs(f[caller].address, standing);
+        });
+      }
     });
 
     describe("when the caller is not a manufacturer", function () {
-      it("reverts with PartnerWrongRole for a distributor", async function () {
-        const { rx, distributor } = await loadFixture(partnersFixture);
-        const { input } = await commissionInput();
-        await expect(rx.connect(distributor).commissionBatch(input))
-          .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
-          .withArgs(distributor.address, Role.Distributor, Role.Manufacturer);
-      });
-
-      it("reverts with PartnerWrongRole for a regulator", async function () {
-        const { rx, regulator } = await loadFixture(partnersFixture);
-        const { input } = await commissionInput();
-        await expect(rx.connect(regulator).commissionBatch(input))
-          .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
-          .withArgs(regulator.address, Role.Regulator, Role.Manufacturer);
-      });
+      for (const { caller, role } of NOT_MANUFACTURERS) {
+        it(`reverts with PartnerWrongRole for a ${Role[role].toLowerCase()}`, async function () {
+          const f = await loadFixture(partnersFixture);
+          const { input } = await commissionInput();
+          await expect(f.rx.connect(f[caller]).commissionBatch(input))
+            .to.be.revertedWithCustomError(f.rx, "PartnerWrongRole")
+            .withArgs(f[caller].address, role, Role.Manufacturer);
+        });
+      }
     });
 
     describe("when the GTIN is invalid", function () {
@@ -584,13 +566,7 @@ describe("RxTrace: BatchRegistry", function () {
   describe("holding", function () {
     it("is all zero for a holder without stock", async function () {
       const { rx, batchId, stranger } = await loadFixture(batchFixture);
-      expect(holdingRecord(await rx.holding(batchId, stranger.address))).to.deep.equal({
-        saleable: 0n,
-        quarantined: 0n,
-        dispensed: 0n,
-        condemned: 0n,
-        shipments: 0n,
-      });
+      expect(holdingRecord(await rx.holding(batchId, stranger.address))).to.deep.equal(NO_STOCK);
     });
   });
 

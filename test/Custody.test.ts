@@ -3,11 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { RxTrace } from "../typechain-types";
-import type {
-  HoldingStructOutput,
-  ShipmentRecordStructOutput,
-  TemperatureLegStruct,
-} from "../typechain-types/contracts/RxTrace";
+import type { ShipmentRecordStructOutput, TemperatureLegStruct } from "../typechain-types/contracts/RxTrace";
 import { RecallClass, RejectionReason, Role, ShipmentStatus, Standing } from "../scripts/lib/domain";
 import { makeGln } from "../scripts/lib/gs1";
 import { batchIdOf, shipmentIdOf, type ShipmentKey } from "../scripts/lib/ids";
@@ -15,13 +11,19 @@ import { CERTIFICATE_URI, GTIN } from "../scripts/lib/scenario";
 import {
   batchFixture,
   COMMISSIONED,
+  deliverFrom,
   GOOD_LEG,
+  holdingRecord,
+  NO_STOCK,
   LICENCE_REF,
+  licenceExpiredFixture,
   pharmacyFixture,
+  quarantinedFixture,
   receivedFixture,
   serialToBytes32,
   shipFrom,
   shippedFixture,
+  suspendedFixture,
   WARM_LEG,
   YEAR,
 } from "./fixtures";
@@ -32,16 +34,6 @@ const EVIDENCE = ethers.id("photo of the crushed case");
 /** A TemperatureLeg as an event argument: its fields in declaration order. */
 function legArgs(leg: TemperatureLegStruct): unknown[] {
   return [leg.minTemp, leg.maxTemp, leg.meanKineticTemp, leg.minutesOutOfRange, leg.loggerHash];
-}
-
-function holdingRecord(h: HoldingStructOutput) {
-  return {
-    saleable: h.saleable,
-    quarantined: h.quarantined,
-    dispensed: h.dispensed,
-    condemned: h.condemned,
-    shipments: h.shipments,
-  };
 }
 
 function shipmentRecord(r: ShipmentRecordStructOutput) {
@@ -85,6 +77,100 @@ async function routesFixture() {
   return { ...base, regulator2 };
 }
 
+type BatchContext = Awaited<ReturnType<typeof batchFixture>>;
+
+/**
+ * A shipment of one pack ship refuses because one party is not an authorized partner, and the standing the error
+ * reports for that party. By default the manufacturer ships to the distributor after batchFixture; the
+ * licence-expired cases renew the other party's licence so that only one party is refused.
+ */
+interface Refusal {
+  refused: "sender" | "receiver";
+  what: string;
+  standing: Standing;
+  fixture?: () => Promise<BatchContext>;
+  arrange?: (f: BatchContext) => Promise<unknown>;
+  from?: (f: BatchContext) => HardhatEthersSigner;
+  to?: (f: BatchContext) => string;
+}
+
+const UNAUTHORIZED_PARTIES: Refusal[] = [
+  { refused: "sender", what: "for a stranger", standing: Standing.Unknown, from: (f) => f.stranger },
+  {
+    refused: "sender",
+    what: "for a suspended sender",
+    standing: Standing.Suspended,
+    arrange: (f) => f.rx.suspendPartner(f.manufacturer.address, REASON),
+  },
+  {
+    refused: "sender",
+    what: "once the sender's licence expired",
+    standing: Standing.LicenceExpired,
+    fixture: licenceExpiredFixture,
+    arrange: (f) => renewLicences(f.rx, [f.distributor], f.licenceExpiry + YEAR),
+  },
+  { refused: "receiver", what: "for a stranger", standing: Standing.Unknown, to: (f) => f.stranger.address },
+  { refused: "receiver", what: "for the zero address", standing: Standing.Unknown, to: () => ethers.ZeroAddress },
+  { refused: "receiver", what: "for a suspended receiver", standing: Standing.Suspended, fixture: suspendedFixture },
+  {
+    refused: "receiver",
+    what: "once the receiver's licence expired",
+    standing: Standing.LicenceExpired,
+    fixture: licenceExpiredFixture,
+    arrange: (f) => renewLicences(f.rx, [f.manufacturer], f.licenceExpiry + YEAR),
+  },
+];
+
+type ShippedContext = Awaited<ReturnType<typeof shippedFixture>>;
+
+/** Batch states that stop forward and return shipments alike, with the error they raise (its one argument: the batch). */
+const BLOCKING_STATES: {
+  state: string;
+  error: "BatchOnHold" | "BatchIsIllegitimate";
+  arrange: (f: BatchContext) => Promise<unknown>;
+}[] = [
+  { state: "suspect", error: "BatchOnHold", arrange: (f) => f.rx.connect(f.regulator).flagSuspect(f.batchId, REASON) },
+  {
+    state: "illegitimate",
+    error: "BatchIsIllegitimate",
+    arrange: (f) => f.rx.connect(f.regulator).declareIllegitimate(f.batchId, REASON),
+  },
+];
+
+/** Both directions a shipment can take once the distributor holds units (receivedFixture). */
+const DIRECTIONS = [
+  { direction: "a forward shipment", from: "manufacturer", to: "distributor" },
+  { direction: "a return", from: "distributor", to: "manufacturer" },
+] as const;
+
+/** Keys of no shipment in transit, made from the one in transit in shippedFixture. */
+const NOT_IN_TRANSIT: { what: string; key: (f: ShippedContext) => ShipmentKey }[] = [
+  { what: "a shipment that never existed", key: (f) => ({ ...f.shipment, nonce: 7n }) },
+  { what: "a tampered quantity", key: (f) => ({ ...f.shipment, quantity: f.shipment.quantity + 1n }) },
+  { what: "a tampered sender", key: (f) => ({ ...f.shipment, sender: f.otherManufacturer.address }) },
+];
+
+/** Ways the receiver of a shipment in transit (the distributor) stops being authorized. */
+const RECEIVER_LAPSES: { what: string; standing: Standing; arrange: (f: ShippedContext) => Promise<unknown> }[] = [
+  {
+    what: "when suspended after the shipment left",
+    standing: Standing.Suspended,
+    arrange: (f) => f.rx.suspendPartner(f.distributor.address, REASON),
+  },
+  {
+    what: "when the licence expired in transit",
+    standing: Standing.LicenceExpired,
+    arrange: (f) => time.increaseTo(f.licenceExpiry + 1),
+  },
+];
+
+/** The distributor receives the shipment of shippedFixture on `onLeg`: asserts the Received event. */
+async function expectReceivedOn(f: ShippedContext, onLeg: TemperatureLegStruct, excursion: boolean): Promise<void> {
+  await expect(f.rx.connect(f.distributor).receiveShipment(f.shipment, onLeg))
+    .to.emit(f.rx, "Received")
+    .withArgs(f.shipmentId, f.batchId, f.distributor.address, f.manufacturer.address, 60n, legArgs(onLeg), excursion);
+}
+
 /** The distributor shipped 10 packs back to the manufacturer (a return in transit). */
 async function returnShippedFixture() {
   const base = await loadFixture(receivedFixture);
@@ -124,13 +210,8 @@ describe("RxTrace: Custody", function () {
 
       it("takes the units out of the sender's saleable stock and counts the shipment", async function () {
         const { rx, batchId, manufacturer } = await loadFixture(shipFixture);
-        expect(holdingRecord(await rx.holding(batchId, manufacturer.address))).to.deep.equal({
-          saleable: COMMISSIONED - 60n,
-          quarantined: 0n,
-          dispensed: 0n,
-          condemned: 0n,
-          shipments: 1n,
-        });
+        const holding = holdingRecord(await rx.holding(batchId, manufacturer.address));
+        expect(holding).to.deep.equal({ ...NO_STOCK, saleable: COMMISSIONED - 60n, shipments: 1n });
       });
 
       it("credits nothing to the receiver until it receives", async function () {
@@ -338,73 +419,28 @@ describe("RxTrace: Custody", function () {
       });
 
       it("does not count quarantined units as saleable", async function () {
-        const { rx, batchId, manufacturer, distributor, pharmacy } = await loadFixture(batchFixture);
-        const { shipment } = await shipFrom(rx, manufacturer, batchId, distributor.address, 30n);
-        await rx.connect(distributor).receiveShipment(shipment, WARM_LEG);
+        const { rx, batchId, distributor, pharmacy } = await loadFixture(quarantinedFixture);
         await expect(rx.connect(distributor).ship(batchId, pharmacy.address, 1n))
           .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
           .withArgs(batchId, distributor.address, 0n, 1n);
       });
     });
 
-    describe("when the sender is not authorized", function () {
-      it("reverts with PartnerNotAuthorized (Unknown) for a stranger", async function () {
-        const { rx, batchId, stranger, distributor } = await loadFixture(batchFixture);
-        await expect(rx.connect(stranger).ship(batchId, distributor.address, 1n))
-          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
-          .withArgs(stranger.address, Standing.Unknown);
+    for (const refused of ["sender", "receiver"] as const) {
+      describe(`when the ${refused} is not authorized`, function () {
+        for (const c of UNAUTHORIZED_PARTIES.filter((r) => r.refused === refused)) {
+          it(`reverts with PartnerNotAuthorized (${Standing[c.standing]}) ${c.what}`, async function () {
+            const f = await loadFixture(c.fixture ?? batchFixture);
+            await c.arrange?.(f);
+            const sender = c.from?.(f) ?? f.manufacturer;
+            const receiver = c.to?.(f) ?? f.distributor.address;
+            await expect(f.rx.connect(sender).ship(f.batchId, receiver, 1n))
+              .to.be.revertedWithCustomError(f.rx, "PartnerNotAuthorized")
+              .withArgs(refused === "sender" ? sender.address : receiver, c.standing);
+          });
+        }
       });
-
-      it("reverts with PartnerNotAuthorized (Suspended) for a suspended sender", async function () {
-        const { rx, batchId, manufacturer, distributor } = await loadFixture(batchFixture);
-        await rx.suspendPartner(manufacturer.address, REASON);
-        await expect(rx.connect(manufacturer).ship(batchId, distributor.address, 1n))
-          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
-          .withArgs(manufacturer.address, Standing.Suspended);
-      });
-
-      it("reverts with PartnerNotAuthorized (LicenceExpired) once the sender's licence expired", async function () {
-        const { rx, batchId, manufacturer, distributor, licenceExpiry } = await loadFixture(batchFixture);
-        await renewLicences(rx, [distributor], licenceExpiry + YEAR);
-        await time.increaseTo(licenceExpiry + 1);
-        await expect(rx.connect(manufacturer).ship(batchId, distributor.address, 1n))
-          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
-          .withArgs(manufacturer.address, Standing.LicenceExpired);
-      });
-    });
-
-    describe("when the receiver is not authorized", function () {
-      it("reverts with PartnerNotAuthorized (Unknown) for a stranger", async function () {
-        const { rx, batchId, manufacturer, stranger } = await loadFixture(batchFixture);
-        await expect(rx.connect(manufacturer).ship(batchId, stranger.address, 1n))
-          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
-          .withArgs(stranger.address, Standing.Unknown);
-      });
-
-      it("reverts with PartnerNotAuthorized (Unknown) for the zero address", async function () {
-        const { rx, batchId, manufacturer } = await loadFixture(batchFixture);
-        await expect(rx.connect(manufacturer).ship(batchId, ethers.ZeroAddress, 1n))
-          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
-          .withArgs(ethers.ZeroAddress, Standing.Unknown);
-      });
-
-      it("reverts with PartnerNotAuthorized (Suspended) for a suspended receiver", async function () {
-        const { rx, batchId, manufacturer, distributor } = await loadFixture(batchFixture);
-        await rx.suspendPartner(distributor.address, REASON);
-        await expect(rx.connect(manufacturer).ship(batchId, distributor.address, 1n))
-          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
-          .withArgs(distributor.address, Standing.Suspended);
-      });
-
-      it("reverts with PartnerNotAuthorized (LicenceExpired) once the receiver's licence expired", async function () {
-        const { rx, batchId, manufacturer, distributor, licenceExpiry } = await loadFixture(batchFixture);
-        await renewLicences(rx, [manufacturer], licenceExpiry + YEAR);
-        await time.increaseTo(licenceExpiry + 1);
-        await expect(rx.connect(manufacturer).ship(batchId, distributor.address, 1n))
-          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
-          .withArgs(distributor.address, Standing.LicenceExpired);
-      });
-    });
+    }
 
     describe("when the batch is recalled", function () {
       it("reverts a forward shipment with BatchUnderRecall and the class", async function () {
@@ -432,24 +468,22 @@ describe("RxTrace: Custody", function () {
       });
     });
 
-    describe("when the batch is on hold as suspect", function () {
+    for (const { state, error, arrange } of BLOCKING_STATES) {
+      describe(`when the batch is ${state}`, function () {
+        for (const { direction, from, to } of DIRECTIONS) {
+          it(`reverts ${direction} with ${error}`, async function () {
+            const f = await loadFixture(receivedFixture);
+            await arrange(f);
+            await expect(f.rx.connect(f[from]).ship(f.batchId, f[to].address, 1n))
+              .to.be.revertedWithCustomError(f.rx, error)
+              .withArgs(f.batchId);
+          });
+        }
+      });
+    }
+
+    describe("when the batch is recalled and suspect", function () {
       it("reverts a forward shipment with BatchOnHold", async function () {
-        const { rx, batchId, regulator, manufacturer, distributor } = await loadFixture(batchFixture);
-        await rx.connect(regulator).flagSuspect(batchId, REASON);
-        await expect(rx.connect(manufacturer).ship(batchId, distributor.address, 1n))
-          .to.be.revertedWithCustomError(rx, "BatchOnHold")
-          .withArgs(batchId);
-      });
-
-      it("reverts a return with BatchOnHold", async function () {
-        const { rx, batchId, regulator, manufacturer, distributor } = await loadFixture(receivedFixture);
-        await rx.connect(regulator).flagSuspect(batchId, REASON);
-        await expect(rx.connect(distributor).ship(batchId, manufacturer.address, 1n))
-          .to.be.revertedWithCustomError(rx, "BatchOnHold")
-          .withArgs(batchId);
-      });
-
-      it("reverts a forward shipment of a recalled suspect batch with BatchOnHold", async function () {
         const { rx, batchId, regulator, manufacturer, distributor } = await loadFixture(batchFixture);
         await rx.connect(manufacturer).recall(batchId, RecallClass.II, REASON, CERTIFICATE_URI);
         await rx.connect(regulator).flagSuspect(batchId, REASON);
@@ -457,31 +491,15 @@ describe("RxTrace: Custody", function () {
           .to.be.revertedWithCustomError(rx, "BatchOnHold")
           .withArgs(batchId);
       });
+    });
 
-      it("ships again once the regulator clears the suspicion", async function () {
+    describe("when the regulator cleared a suspicion", function () {
+      it("ships again", async function () {
         const { rx, batchId, regulator, manufacturer, distributor } = await loadFixture(batchFixture);
         await rx.connect(regulator).flagSuspect(batchId, REASON);
         await rx.connect(regulator).clearSuspect(batchId, REASON);
         await rx.connect(manufacturer).ship(batchId, distributor.address, 1n);
         expect((await rx.holding(batchId, manufacturer.address)).saleable).to.equal(COMMISSIONED - 1n);
-      });
-    });
-
-    describe("when the batch was declared illegitimate", function () {
-      it("reverts a forward shipment with BatchIsIllegitimate", async function () {
-        const { rx, batchId, regulator, manufacturer, distributor } = await loadFixture(batchFixture);
-        await rx.connect(regulator).declareIllegitimate(batchId, REASON);
-        await expect(rx.connect(manufacturer).ship(batchId, distributor.address, 1n))
-          .to.be.revertedWithCustomError(rx, "BatchIsIllegitimate")
-          .withArgs(batchId);
-      });
-
-      it("reverts a return with BatchIsIllegitimate", async function () {
-        const { rx, batchId, regulator, manufacturer, distributor } = await loadFixture(receivedFixture);
-        await rx.connect(regulator).declareIllegitimate(batchId, REASON);
-        await expect(rx.connect(distributor).ship(batchId, manufacturer.address, 1n))
-          .to.be.revertedWithCustomError(rx, "BatchIsIllegitimate")
-          .withArgs(batchId);
       });
     });
 
@@ -532,73 +550,47 @@ describe("RxTrace: Custody", function () {
 
   describe("receiveShipment", function () {
     describe("when the receiver receives on a leg inside the storage range", function () {
-      async function goodFixture() {
-        const base = await loadFixture(shippedFixture);
-        const tx = await base.rx.connect(base.distributor).receiveShipment(base.shipment, GOOD_LEG);
-        return { ...base, tx };
-      }
-
       it("emits Received with the leg and no excursion", async function () {
-        const { rx, tx, shipmentId, batchId, distributor, manufacturer } = await loadFixture(goodFixture);
-        await expect(tx)
-          .to.emit(rx, "Received")
-          .withArgs(shipmentId, batchId, distributor.address, manufacturer.address, 60n, legArgs(GOOD_LEG), false);
+        await expectReceivedOn(await loadFixture(shippedFixture), GOOD_LEG, false);
       });
 
       it("credits the units to the receiver's saleable stock", async function () {
-        const { rx, batchId, distributor } = await loadFixture(goodFixture);
-        expect(holdingRecord(await rx.holding(batchId, distributor.address))).to.deep.equal({
-          saleable: 60n,
-          quarantined: 0n,
-          dispensed: 0n,
-          condemned: 0n,
-          shipments: 0n,
-        });
+        const { rx, batchId, distributor } = await loadFixture(receivedFixture);
+        const holding = holdingRecord(await rx.holding(batchId, distributor.address));
+        expect(holding).to.deep.equal({ ...NO_STOCK, saleable: 60n });
       });
 
       it("leaves the sender's stock as it was after shipping", async function () {
-        const { rx, batchId, manufacturer } = await loadFixture(goodFixture);
+        const { rx, batchId, manufacturer } = await loadFixture(receivedFixture);
         expect((await rx.holding(batchId, manufacturer.address)).saleable).to.equal(COMMISSIONED - 60n);
       });
 
       it("deletes the shipment record", async function () {
-        const { rx, shipmentId } = await loadFixture(goodFixture);
+        const { rx, shipmentId } = await loadFixture(receivedFixture);
         expect(shipmentRecord(await rx.shipment(shipmentId))).to.deep.equal(SETTLED);
       });
     });
 
     describe("when the leg touches both ends of the storage range exactly", function () {
       it("reports no excursion", async function () {
-        const { rx, shipment, shipmentId, batchId, distributor, manufacturer } = await loadFixture(shippedFixture);
         const edge = leg({ minTemp: 20, maxTemp: 80, meanKineticTemp: 50 });
-        await expect(rx.connect(distributor).receiveShipment(shipment, edge))
-          .to.emit(rx, "Received")
-          .withArgs(shipmentId, batchId, distributor.address, manufacturer.address, 60n, legArgs(edge), false);
+        await expectReceivedOn(await loadFixture(shippedFixture), edge, false);
       });
     });
 
     describe("when the leg had a temperature excursion", function () {
-      async function warmFixture() {
-        const base = await loadFixture(shippedFixture);
-        const tx = await base.rx.connect(base.distributor).receiveShipment(base.shipment, WARM_LEG);
-        return { ...base, tx };
-      }
-
       it("emits Received with the excursion flag", async function () {
-        const { rx, tx, shipmentId, batchId, distributor, manufacturer } = await loadFixture(warmFixture);
-        await expect(tx)
-          .to.emit(rx, "Received")
-          .withArgs(shipmentId, batchId, distributor.address, manufacturer.address, 60n, legArgs(WARM_LEG), true);
+        await expectReceivedOn(await loadFixture(shippedFixture), WARM_LEG, true);
       });
 
       it("puts the units in quarantine, not in saleable stock", async function () {
-        const { rx, batchId, distributor } = await loadFixture(warmFixture);
+        const { rx, batchId, distributor } = await loadFixture(quarantinedFixture);
         const h = await rx.holding(batchId, distributor.address);
         expect([h.saleable, h.quarantined]).to.deep.equal([0n, 60n]);
       });
 
       it("deletes the shipment record", async function () {
-        const { rx, shipmentId } = await loadFixture(warmFixture);
+        const { rx, shipmentId } = await loadFixture(quarantinedFixture);
         expect(shipmentRecord(await rx.shipment(shipmentId))).to.deep.equal(SETTLED);
       });
 
@@ -609,39 +601,23 @@ describe("RxTrace: Custody", function () {
       ];
       for (const { what, leg: oneSided } of ONE_SIDED) {
         it(`reports an excursion and quarantines when ${what}`, async function () {
-          const { rx, shipment, shipmentId, batchId, distributor, manufacturer } = await loadFixture(shippedFixture);
-          await expect(rx.connect(distributor).receiveShipment(shipment, oneSided))
-            .to.emit(rx, "Received")
-            .withArgs(shipmentId, batchId, distributor.address, manufacturer.address, 60n, legArgs(oneSided), true);
-          expect((await rx.holding(batchId, distributor.address)).quarantined).to.equal(60n);
+          const f = await loadFixture(shippedFixture);
+          await expectReceivedOn(f, oneSided, true);
+          expect((await f.rx.holding(f.batchId, f.distributor.address)).quarantined).to.equal(60n);
         });
       }
     });
 
     describe("when the shipment is not in transit", function () {
-      it("reverts with CustodyShipmentNotInTransit for a shipment that never existed", async function () {
-        const { rx, shipment, distributor } = await loadFixture(shippedFixture);
-        const never: ShipmentKey = { ...shipment, nonce: 7n };
-        await expect(rx.connect(distributor).receiveShipment(never, GOOD_LEG))
-          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
-          .withArgs(shipmentIdOf(never));
-      });
-
-      it("reverts with CustodyShipmentNotInTransit for a tampered quantity", async function () {
-        const { rx, shipment, distributor } = await loadFixture(shippedFixture);
-        const tampered: ShipmentKey = { ...shipment, quantity: shipment.quantity + 1n };
-        await expect(rx.connect(distributor).receiveShipment(tampered, GOOD_LEG))
-          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
-          .withArgs(shipmentIdOf(tampered));
-      });
-
-      it("reverts with CustodyShipmentNotInTransit for a tampered sender", async function () {
-        const { rx, shipment, distributor, otherManufacturer } = await loadFixture(shippedFixture);
-        const tampered: ShipmentKey = { ...shipment, sender: otherManufacturer.address };
-        await expect(rx.connect(distributor).receiveShipment(tampered, GOOD_LEG))
-          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
-          .withArgs(shipmentIdOf(tampered));
-      });
+      for (const { what, key } of NOT_IN_TRANSIT) {
+        it(`reverts with CustodyShipmentNotInTransit for ${what}`, async function () {
+          const f = await loadFixture(shippedFixture);
+          const wrong = key(f);
+          await expect(f.rx.connect(f.distributor).receiveShipment(wrong, GOOD_LEG))
+            .to.be.revertedWithCustomError(f.rx, "CustodyShipmentNotInTransit")
+            .withArgs(shipmentIdOf(wrong));
+        });
+      }
 
       it("reverts with CustodyShipmentNotInTransit on a second receive", async function () {
         const { rx, shipment, shipmentId, distributor } = await loadFixture(receivedFixture);
@@ -695,21 +671,15 @@ describe("RxTrace: Custody", function () {
     });
 
     describe("when the receiver is no longer authorized", function () {
-      it("reverts with PartnerNotAuthorized (Suspended) when suspended after the shipment left", async function () {
-        const { rx, shipment, distributor } = await loadFixture(shippedFixture);
-        await rx.suspendPartner(distributor.address, REASON);
-        await expect(rx.connect(distributor).receiveShipment(shipment, GOOD_LEG))
-          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
-          .withArgs(distributor.address, Standing.Suspended);
-      });
-
-      it("reverts with PartnerNotAuthorized (LicenceExpired) when the licence expired in transit", async function () {
-        const { rx, shipment, distributor, licenceExpiry } = await loadFixture(shippedFixture);
-        await time.increaseTo(licenceExpiry + 1);
-        await expect(rx.connect(distributor).receiveShipment(shipment, GOOD_LEG))
-          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
-          .withArgs(distributor.address, Standing.LicenceExpired);
-      });
+      for (const { what, standing, arrange } of RECEIVER_LAPSES) {
+        it(`reverts with PartnerNotAuthorized (${Standing[standing]}) ${what}`, async function () {
+          const f = await loadFixture(shippedFixture);
+          await arrange(f);
+          await expect(f.rx.connect(f.distributor).receiveShipment(f.shipment, GOOD_LEG))
+            .to.be.revertedWithCustomError(f.rx, "PartnerNotAuthorized")
+            .withArgs(f.distributor.address, standing);
+        });
+      }
     });
 
     describe("when the batch was recalled in transit", function () {
@@ -737,23 +707,17 @@ describe("RxTrace: Custody", function () {
       });
     });
 
-    describe("when the batch was put on hold in transit", function () {
-      it("reverts a forward receive of a suspect batch with BatchOnHold", async function () {
-        const { rx, shipment, batchId, regulator, distributor } = await loadFixture(shippedFixture);
-        await rx.connect(regulator).flagSuspect(batchId, REASON);
-        await expect(rx.connect(distributor).receiveShipment(shipment, GOOD_LEG))
-          .to.be.revertedWithCustomError(rx, "BatchOnHold")
-          .withArgs(batchId);
+    for (const { state, error, arrange } of BLOCKING_STATES) {
+      describe(`when the batch became ${state} in transit`, function () {
+        it(`reverts a forward receive with ${error}`, async function () {
+          const f = await loadFixture(shippedFixture);
+          await arrange(f);
+          await expect(f.rx.connect(f.distributor).receiveShipment(f.shipment, GOOD_LEG))
+            .to.be.revertedWithCustomError(f.rx, error)
+            .withArgs(f.batchId);
+        });
       });
-
-      it("reverts a forward receive of an illegitimate batch with BatchIsIllegitimate", async function () {
-        const { rx, shipment, batchId, regulator, distributor } = await loadFixture(shippedFixture);
-        await rx.connect(regulator).declareIllegitimate(batchId, REASON);
-        await expect(rx.connect(distributor).receiveShipment(shipment, GOOD_LEG))
-          .to.be.revertedWithCustomError(rx, "BatchIsIllegitimate")
-          .withArgs(batchId);
-      });
-    });
+    }
 
     describe("when the batch expired in transit", function () {
       it("still lets the receiver take the units into stock", async function () {
@@ -794,13 +758,8 @@ describe("RxTrace: Custody", function () {
 
       it("returns the units to the sender's saleable stock", async function () {
         const { rx, batchId, manufacturer } = await loadFixture(rejectedFixture);
-        expect(holdingRecord(await rx.holding(batchId, manufacturer.address))).to.deep.equal({
-          saleable: COMMISSIONED,
-          quarantined: 0n,
-          dispensed: 0n,
-          condemned: 0n,
-          shipments: 1n,
-        });
+        const holding = holdingRecord(await rx.holding(batchId, manufacturer.address));
+        expect(holding).to.deep.equal({ ...NO_STOCK, saleable: COMMISSIONED, shipments: 1n });
       });
 
       it("credits nothing to the receiver", async function () {
@@ -863,21 +822,15 @@ describe("RxTrace: Custody", function () {
     });
 
     describe("when the shipment is not in transit", function () {
-      it("reverts with CustodyShipmentNotInTransit for a shipment that never existed", async function () {
-        const { rx, shipment, distributor } = await loadFixture(shippedFixture);
-        const never: ShipmentKey = { ...shipment, nonce: 3n };
-        await expect(rx.connect(distributor).rejectShipment(never, RejectionReason.Damaged, EVIDENCE))
-          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
-          .withArgs(shipmentIdOf(never));
-      });
-
-      it("reverts with CustodyShipmentNotInTransit for a tampered quantity", async function () {
-        const { rx, shipment, distributor } = await loadFixture(shippedFixture);
-        const tampered: ShipmentKey = { ...shipment, quantity: 1n };
-        await expect(rx.connect(distributor).rejectShipment(tampered, RejectionReason.Damaged, EVIDENCE))
-          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
-          .withArgs(shipmentIdOf(tampered));
-      });
+      for (const { what, key } of NOT_IN_TRANSIT) {
+        it(`reverts with CustodyShipmentNotInTransit for ${what}`, async function () {
+          const f = await loadFixture(shippedFixture);
+          const wrong = key(f);
+          await expect(f.rx.connect(f.distributor).rejectShipment(wrong, RejectionReason.Damaged, EVIDENCE))
+            .to.be.revertedWithCustomError(f.rx, "CustodyShipmentNotInTransit")
+            .withArgs(shipmentIdOf(wrong));
+        });
+      }
 
       it("reverts with CustodyShipmentNotInTransit for a received shipment", async function () {
         const { rx, shipment, shipmentId, distributor } = await loadFixture(receivedFixture);
@@ -904,21 +857,15 @@ describe("RxTrace: Custody", function () {
     });
 
     describe("when the receiver is no longer authorized", function () {
-      it("reverts with PartnerNotAuthorized (Suspended)", async function () {
-        const { rx, shipment, distributor } = await loadFixture(shippedFixture);
-        await rx.suspendPartner(distributor.address, REASON);
-        await expect(rx.connect(distributor).rejectShipment(shipment, RejectionReason.Damaged, EVIDENCE))
-          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
-          .withArgs(distributor.address, Standing.Suspended);
-      });
-
-      it("reverts with PartnerNotAuthorized (LicenceExpired)", async function () {
-        const { rx, shipment, distributor, licenceExpiry } = await loadFixture(shippedFixture);
-        await time.increaseTo(licenceExpiry + 1);
-        await expect(rx.connect(distributor).rejectShipment(shipment, RejectionReason.Damaged, EVIDENCE))
-          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
-          .withArgs(distributor.address, Standing.LicenceExpired);
-      });
+      for (const { what, standing, arrange } of RECEIVER_LAPSES) {
+        it(`reverts with PartnerNotAuthorized (${Standing[standing]}) ${what}`, async function () {
+          const f = await loadFixture(shippedFixture);
+          await arrange(f);
+          await expect(f.rx.connect(f.distributor).rejectShipment(f.shipment, RejectionReason.Damaged, EVIDENCE))
+            .to.be.revertedWithCustomError(f.rx, "PartnerNotAuthorized")
+            .withArgs(f.distributor.address, standing);
+        });
+      }
     });
 
     describe("when the suite is paused", function () {
@@ -941,18 +888,15 @@ describe("RxTrace: Custody", function () {
     async function journeyFixture() {
       const base = await loadFixture(receivedFixture);
       const { rx, batchId, tree, manufacturer, distributor, distributor2, pharmacy, pharmacy2, regulator } = base;
-      const toPharmacy = await shipFrom(rx, distributor, batchId, pharmacy.address, 20n);
-      await rx.connect(pharmacy).receiveShipment(toPharmacy.shipment, GOOD_LEG);
-      const toPharmacy2 = await shipFrom(rx, distributor, batchId, pharmacy2.address, 15n);
-      await rx.connect(pharmacy2).receiveShipment(toPharmacy2.shipment, WARM_LEG);
+      await deliverFrom(rx, distributor, batchId, pharmacy, 20n);
+      await deliverFrom(rx, distributor, batchId, pharmacy2, 15n, WARM_LEG);
       await rx.connect(regulator).condemnQuarantine(batchId, pharmacy2.address, 5n);
       await shipFrom(rx, distributor, batchId, distributor2.address, 10n);
       const refused = await shipFrom(rx, distributor, batchId, distributor2.address, 5n);
       await rx.connect(distributor2).rejectShipment(refused.shipment, RejectionReason.WrongQuantity, EVIDENCE);
       const serial = tree.serials[0];
       await rx.connect(pharmacy).dispense(batchId, serialToBytes32(serial), tree.proof(serial));
-      const back = await shipFrom(rx, pharmacy, batchId, manufacturer.address, 3n);
-      await rx.connect(manufacturer).receiveShipment(back.shipment, GOOD_LEG);
+      await deliverFrom(rx, pharmacy, batchId, manufacturer, 3n);
       const holders = [manufacturer, distributor, distributor2, pharmacy, pharmacy2].map((s) => s.address);
       return { ...base, holders };
     }

@@ -8,40 +8,108 @@ import { GTIN, GTIN_2, serialRange } from "../scripts/lib/scenario";
 import { SerialTree } from "../scripts/lib/serial-tree";
 import {
   DAY,
-  GOOD_LEG,
   LICENCE_REF,
   LOT,
-  WARM_LEG,
+  SERIALS,
+  SUSPENSION_REASON,
   YEAR,
   batchFixture,
   commissionInput,
+  deliverFrom,
+  dispensedFixture,
   pharmacyFixture,
-  receivedFixture,
-  shipFrom,
+  quarantinedPharmacyFixture,
 } from "./fixtures";
 
-const FIRST = "SN000001";
+const FIRST = SERIALS[0];
 const SECOND = "SN000002";
 const LAST = "SN000100";
 const UNKNOWN_BATCH = batchIdOf(GTIN, "NO-SUCH-LOT");
 const REASON = ethers.id("reason");
 const RECALL_URI = "ipfs://QmRecallNotice";
 
-/** pharmacy2 also holds 10 saleable packs of the batch. */
-async function twoPharmaciesFixture() {
-  const base = await loadFixture(pharmacyFixture);
-  const leg = await shipFrom(base.rx, base.distributor, base.batchId, base.pharmacy2.address, 10n);
-  await base.rx.connect(base.pharmacy2).receiveShipment(leg.shipment, GOOD_LEG);
-  return base;
-}
+type PharmacyContext = Awaited<ReturnType<typeof pharmacyFixture>>;
 
-/** The pharmacy received its 20 packs on a warm leg: it holds only quarantined units. */
-async function quarantinedPharmacyFixture() {
-  const base = await loadFixture(receivedFixture);
-  const leg = await shipFrom(base.rx, base.distributor, base.batchId, base.pharmacy.address, 20n);
-  await base.rx.connect(base.pharmacy).receiveShipment(leg.shipment, WARM_LEG);
-  return base;
-}
+/** Serials and proofs that do not place the serial in the batch (tree) of pharmacyFixture. */
+const NOT_IN_BATCH: { what: string; serial: string; proof: (tree: SerialTree) => string[] }[] = [
+  { what: "a serial not in the tree", serial: "SN999999", proof: (tree) => tree.proof(FIRST) },
+  { what: "a real serial with another serial's proof", serial: FIRST, proof: (tree) => tree.proof(LAST) },
+  { what: "an empty proof", serial: FIRST, proof: () => [] },
+  // The same serial, correctly proven in another tree.
+  { what: "a proof from another batch's tree", serial: FIRST, proof: () => SerialTree.of(serialRange(50)).proof(FIRST) },
+];
+
+/** Batch states in which the pharmacy may not dispense, with the error and its arguments. */
+const BLOCKING_STATES: {
+  state: string;
+  arrange: (f: PharmacyContext) => Promise<unknown>;
+  error: "BatchUnderRecall" | "BatchOnHold" | "BatchIsIllegitimate";
+  args: (f: PharmacyContext) => unknown[];
+}[] = [
+  {
+    state: "recalled",
+    arrange: (f) => f.rx.connect(f.manufacturer).recall(f.batchId, RecallClass.II, REASON, RECALL_URI),
+    error: "BatchUnderRecall",
+    args: (f) => [f.batchId, RecallClass.II],
+  },
+  {
+    state: "suspect",
+    arrange: (f) => f.rx.connect(f.regulator).flagSuspect(f.batchId, REASON),
+    error: "BatchOnHold",
+    args: (f) => [f.batchId],
+  },
+  {
+    state: "suspect and recalled",
+    arrange: async (f) => {
+      await f.rx.connect(f.regulator).recall(f.batchId, RecallClass.I, REASON, RECALL_URI);
+      await f.rx.connect(f.regulator).flagSuspect(f.batchId, REASON);
+    },
+    error: "BatchOnHold",
+    args: (f) => [f.batchId],
+  },
+  {
+    state: "illegitimate",
+    arrange: (f) => f.rx.connect(f.regulator).declareIllegitimate(f.batchId, REASON),
+    error: "BatchIsIllegitimate",
+    args: (f) => [f.batchId],
+  },
+];
+
+/** Callers dispense refuses before any other check (pharmacyFixture), with the error and its arguments. */
+const NOT_DISPENSERS: {
+  what: string;
+  caller: "distributor" | "stranger" | "pharmacy";
+  arrange?: (f: PharmacyContext) => Promise<unknown>;
+  error: "PartnerWrongRole" | "PartnerNotAuthorized";
+  args: (f: PharmacyContext) => unknown[];
+}[] = [
+  {
+    what: "PartnerWrongRole for a distributor holding the batch",
+    caller: "distributor",
+    error: "PartnerWrongRole",
+    args: (f) => [f.distributor.address, Role.Distributor, Role.Dispenser],
+  },
+  {
+    what: "PartnerNotAuthorized for a stranger",
+    caller: "stranger",
+    error: "PartnerNotAuthorized",
+    args: (f) => [f.stranger.address, Standing.Unknown],
+  },
+  {
+    what: "PartnerNotAuthorized for a suspended pharmacy",
+    caller: "pharmacy",
+    arrange: (f) => f.rx.suspendPartner(f.pharmacy.address, SUSPENSION_REASON),
+    error: "PartnerNotAuthorized",
+    args: (f) => [f.pharmacy.address, Standing.Suspended],
+  },
+  {
+    what: "PartnerNotAuthorized for a pharmacy whose licence expired",
+    caller: "pharmacy",
+    arrange: (f) => time.increaseTo(f.licenceExpiry + 1),
+    error: "PartnerNotAuthorized",
+    args: (f) => [f.pharmacy.address, Standing.LicenceExpired],
+  },
+];
 
 /** A second batch (GTIN_2) commissioned without serials, 10 units held saleable by the pharmacy. */
 async function unserializedFixture() {
@@ -49,10 +117,8 @@ async function unserializedFixture() {
   const { input } = await commissionInput({ gtin: GTIN_2, quantity: 10n, serialRoot: ethers.ZeroHash });
   await base.rx.connect(base.manufacturer).commissionBatch(input);
   const plainBatchId = batchIdOf(GTIN_2, LOT);
-  const toDistributor = await shipFrom(base.rx, base.manufacturer, plainBatchId, base.distributor.address, 10n);
-  await base.rx.connect(base.distributor).receiveShipment(toDistributor.shipment, GOOD_LEG);
-  const toPharmacy = await shipFrom(base.rx, base.distributor, plainBatchId, base.pharmacy.address, 10n);
-  await base.rx.connect(base.pharmacy).receiveShipment(toPharmacy.shipment, GOOD_LEG);
+  await deliverFrom(base.rx, base.manufacturer, plainBatchId, base.distributor, 10n);
+  await deliverFrom(base.rx, base.distributor, plainBatchId, base.pharmacy, 10n);
   return { ...base, plainBatchId };
 }
 
@@ -70,10 +136,8 @@ async function bigTreeFixture() {
   });
   await base.rx.connect(base.manufacturer).commissionBatch(bigInput);
   const bigBatchId = batchIdOf(GTIN_2, BIG_LOT);
-  const toDistributor = await shipFrom(base.rx, base.manufacturer, bigBatchId, base.distributor.address, 10n);
-  await base.rx.connect(base.distributor).receiveShipment(toDistributor.shipment, GOOD_LEG);
-  const toPharmacy = await shipFrom(base.rx, base.distributor, bigBatchId, base.pharmacy.address, 10n);
-  await base.rx.connect(base.pharmacy).receiveShipment(toPharmacy.shipment, GOOD_LEG);
+  await deliverFrom(base.rx, base.manufacturer, bigBatchId, base.distributor, 10n);
+  await deliverFrom(base.rx, base.distributor, bigBatchId, base.pharmacy, 10n);
   return { ...base, bigTree, bigBatchId };
 }
 
@@ -145,28 +209,22 @@ describe("RxTrace: Dispensing", function () {
     });
 
     describe("when the pack was dispensed already", function () {
-      it("reverts with DispensePackAlreadyDispensed for the same pharmacy", async function () {
-        const { rx, pharmacy, batchId, tree } = await loadFixture(pharmacyFixture);
-        const serial = serialToBytes32(FIRST);
-        await rx.connect(pharmacy).dispense(batchId, serial, tree.proof(FIRST));
-        await expect(rx.connect(pharmacy).dispense(batchId, serial, tree.proof(FIRST)))
-          .to.be.revertedWithCustomError(rx, "DispensePackAlreadyDispensed")
-          .withArgs(batchId, serial);
-      });
-
-      it("reverts with DispensePackAlreadyDispensed for another pharmacy holding the batch", async function () {
-        const { rx, pharmacy, pharmacy2, batchId, tree } = await loadFixture(twoPharmaciesFixture);
-        const serial = serialToBytes32(FIRST);
-        await rx.connect(pharmacy).dispense(batchId, serial, tree.proof(FIRST));
-        await expect(rx.connect(pharmacy2).dispense(batchId, serial, tree.proof(FIRST)))
-          .to.be.revertedWithCustomError(rx, "DispensePackAlreadyDispensed")
-          .withArgs(batchId, serial);
-      });
+      for (const { by, caller } of [
+        { by: "the same pharmacy", caller: "pharmacy" },
+        { by: "another pharmacy holding the batch", caller: "pharmacy2" },
+      ] as const) {
+        it(`reverts with DispensePackAlreadyDispensed for ${by}`, async function () {
+          const f = await loadFixture(dispensedFixture);
+          const serial = serialToBytes32(FIRST);
+          await expect(f.rx.connect(f[caller]).dispense(f.batchId, serial, f.tree.proof(FIRST)))
+            .to.be.revertedWithCustomError(f.rx, "DispensePackAlreadyDispensed")
+            .withArgs(f.batchId, serial);
+        });
+      }
 
       it("leaves the holding of the second pharmacy unchanged", async function () {
-        const { rx, pharmacy, pharmacy2, batchId, tree } = await loadFixture(twoPharmaciesFixture);
+        const { rx, pharmacy2, batchId, tree } = await loadFixture(dispensedFixture);
         const serial = serialToBytes32(FIRST);
-        await rx.connect(pharmacy).dispense(batchId, serial, tree.proof(FIRST));
         await expect(rx.connect(pharmacy2).dispense(batchId, serial, tree.proof(FIRST)))
           .to.be.revertedWithCustomError(rx, "DispensePackAlreadyDispensed")
           .withArgs(batchId, serial);
@@ -176,39 +234,15 @@ describe("RxTrace: Dispensing", function () {
     });
 
     describe("when the proof does not place the serial in the batch", function () {
-      it("reverts with DispenseSerialNotInBatch for a serial not in the tree", async function () {
-        const { rx, pharmacy, batchId, tree } = await loadFixture(pharmacyFixture);
-        const forged = serialToBytes32("SN999999");
-        await expect(rx.connect(pharmacy).dispense(batchId, forged, tree.proof(FIRST)))
-          .to.be.revertedWithCustomError(rx, "DispenseSerialNotInBatch")
-          .withArgs(batchId, forged);
-      });
-
-      it("reverts with DispenseSerialNotInBatch for a real serial with another serial's proof", async function () {
-        const { rx, pharmacy, batchId, tree } = await loadFixture(pharmacyFixture);
-        const serial = serialToBytes32(FIRST);
-        await expect(rx.connect(pharmacy).dispense(batchId, serial, tree.proof(LAST)))
-          .to.be.revertedWithCustomError(rx, "DispenseSerialNotInBatch")
-          .withArgs(batchId, serial);
-      });
-
-      it("reverts with DispenseSerialNotInBatch for an empty proof", async function () {
-        const { rx, pharmacy, batchId } = await loadFixture(pharmacyFixture);
-        const serial = serialToBytes32(FIRST);
-        await expect(rx.connect(pharmacy).dispense(batchId, serial, []))
-          .to.be.revertedWithCustomError(rx, "DispenseSerialNotInBatch")
-          .withArgs(batchId, serial);
-      });
-
-      it("reverts with DispenseSerialNotInBatch for a proof from another batch's tree", async function () {
-        const { rx, pharmacy, batchId } = await loadFixture(pharmacyFixture);
-        // The same serial, correctly proven in another tree.
-        const otherTree = SerialTree.of(serialRange(50));
-        const serial = serialToBytes32(FIRST);
-        await expect(rx.connect(pharmacy).dispense(batchId, serial, otherTree.proof(FIRST)))
-          .to.be.revertedWithCustomError(rx, "DispenseSerialNotInBatch")
-          .withArgs(batchId, serial);
-      });
+      for (const { what, serial, proof } of NOT_IN_BATCH) {
+        it(`reverts with DispenseSerialNotInBatch for ${what}`, async function () {
+          const f = await loadFixture(pharmacyFixture);
+          const serial32 = serialToBytes32(serial);
+          await expect(f.rx.connect(f.pharmacy).dispense(f.batchId, serial32, proof(f.tree)))
+            .to.be.revertedWithCustomError(f.rx, "DispenseSerialNotInBatch")
+            .withArgs(f.batchId, serial32);
+        });
+      }
 
       it("does not mark the pack dispensed", async function () {
         const { rx, pharmacy, batchId, tree } = await loadFixture(pharmacyFixture);
@@ -248,75 +282,28 @@ describe("RxTrace: Dispensing", function () {
     });
 
     describe("when the caller is not an authorized dispenser", function () {
-      it("reverts with PartnerWrongRole for a distributor holding the batch", async function () {
-        const { rx, distributor, batchId, tree } = await loadFixture(pharmacyFixture);
-        await expect(rx.connect(distributor).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST)))
-          .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
-          .withArgs(distributor.address, Role.Distributor, Role.Dispenser);
-      });
-
-      it("reverts with PartnerNotAuthorized for a stranger", async function () {
-        const { rx, stranger, batchId, tree } = await loadFixture(pharmacyFixture);
-        await expect(rx.connect(stranger).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST)))
-          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
-          .withArgs(stranger.address, Standing.Unknown);
-      });
-
-      it("reverts with PartnerNotAuthorized for a suspended pharmacy", async function () {
-        const { rx, admin, pharmacy, batchId, tree } = await loadFixture(pharmacyFixture);
-        await rx.connect(admin).suspendPartner(pharmacy.address, REASON);
-        await expect(rx.connect(pharmacy).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST)))
-          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
-          .withArgs(pharmacy.address, Standing.Suspended);
-      });
-
-      it("reverts with PartnerNotAuthorized for a pharmacy whose licence expired", async function () {
-        const { rx, pharmacy, batchId, tree, licenceExpiry } = await loadFixture(pharmacyFixture);
-        await time.increaseTo(licenceExpiry + 1);
-        await expect(rx.connect(pharmacy).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST)))
-          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
-          .withArgs(pharmacy.address, Standing.LicenceExpired);
-      });
+      for (const { what, caller, arrange, error, args } of NOT_DISPENSERS) {
+        it(`reverts with ${what}`, async function () {
+          const f = await loadFixture(pharmacyFixture);
+          await arrange?.(f);
+          await expect(f.rx.connect(f[caller]).dispense(f.batchId, serialToBytes32(FIRST), f.tree.proof(FIRST)))
+            .to.be.revertedWithCustomError(f.rx, error)
+            .withArgs(...args(f));
+        });
+      }
     });
 
-    describe("when the batch is recalled", function () {
-      it("reverts with BatchUnderRecall", async function () {
-        const { rx, manufacturer, pharmacy, batchId, tree } = await loadFixture(pharmacyFixture);
-        await rx.connect(manufacturer).recall(batchId, RecallClass.II, REASON, RECALL_URI);
-        await expect(rx.connect(pharmacy).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST)))
-          .to.be.revertedWithCustomError(rx, "BatchUnderRecall")
-          .withArgs(batchId, RecallClass.II);
+    for (const { state, arrange, error, args } of BLOCKING_STATES) {
+      describe(`when the batch is ${state}`, function () {
+        it(`reverts with ${error}`, async function () {
+          const f = await loadFixture(pharmacyFixture);
+          await arrange(f);
+          await expect(f.rx.connect(f.pharmacy).dispense(f.batchId, serialToBytes32(FIRST), f.tree.proof(FIRST)))
+            .to.be.revertedWithCustomError(f.rx, error)
+            .withArgs(...args(f));
+        });
       });
-    });
-
-    describe("when the batch is suspect", function () {
-      it("reverts with BatchOnHold", async function () {
-        const { rx, regulator, pharmacy, batchId, tree } = await loadFixture(pharmacyFixture);
-        await rx.connect(regulator).flagSuspect(batchId, REASON);
-        await expect(rx.connect(pharmacy).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST)))
-          .to.be.revertedWithCustomError(rx, "BatchOnHold")
-          .withArgs(batchId);
-      });
-
-      it("reverts with BatchOnHold when it is also recalled", async function () {
-        const { rx, regulator, pharmacy, batchId, tree } = await loadFixture(pharmacyFixture);
-        await rx.connect(regulator).recall(batchId, RecallClass.I, REASON, RECALL_URI);
-        await rx.connect(regulator).flagSuspect(batchId, REASON);
-        await expect(rx.connect(pharmacy).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST)))
-          .to.be.revertedWithCustomError(rx, "BatchOnHold")
-          .withArgs(batchId);
-      });
-    });
-
-    describe("when the batch is illegitimate", function () {
-      it("reverts with BatchIsIllegitimate", async function () {
-        const { rx, regulator, pharmacy, batchId, tree } = await loadFixture(pharmacyFixture);
-        await rx.connect(regulator).declareIllegitimate(batchId, REASON);
-        await expect(rx.connect(pharmacy).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST)))
-          .to.be.revertedWithCustomError(rx, "BatchIsIllegitimate")
-          .withArgs(batchId);
-      });
-    });
+    }
 
     describe("when the batch expired", function () {
       it("reverts with BatchExpired", async function () {

@@ -6,7 +6,7 @@ import { RecallClass, RejectionReason, Verdict } from "../scripts/lib/domain";
 import { batchIdOf, serialToBytes32 } from "../scripts/lib/ids";
 import { GTIN, GTIN_2, serialRange } from "../scripts/lib/scenario";
 import { SerialTree } from "../scripts/lib/serial-tree";
-import { GOOD_LEG, LOT, WARM_LEG, batchFixture, commissionInput, shipFrom } from "./fixtures";
+import { GOOD_LEG, LOT, WARM_LEG, batchFixture, commissionInput, deliverFrom, shipFrom } from "./fixtures";
 
 const LOT_2 = "B24-0002";
 
@@ -22,14 +22,9 @@ async function journeyFixture() {
   await rx.connect(manufacturer).commissionBatch(inputB);
   const batchB = batchIdOf(GTIN_2, LOT_2);
 
-  const hop = async (from: HardhatEthersSigner, to: HardhatEthersSigner, id: string, qty: bigint, leg = GOOD_LEG) => {
-    const { shipment } = await shipFrom(rx, from, id, to.address, qty);
-    await rx.connect(to).receiveShipment(shipment, leg);
-  };
-
-  await hop(manufacturer, distributor, batchId, 80n);
-  await hop(distributor, pharmacy, batchId, 30n);
-  await hop(distributor, pharmacy2, batchId, 20n, WARM_LEG); // excursion: quarantined at pharmacy2
+  await deliverFrom(rx, manufacturer, batchId, distributor, 80n);
+  await deliverFrom(rx, distributor, batchId, pharmacy, 30n);
+  await deliverFrom(rx, distributor, batchId, pharmacy2, 20n, WARM_LEG); // excursion: quarantined at pharmacy2
   const toDistributor2 = await shipFrom(rx, distributor, batchId, distributor2.address, 10n);
   await rx.connect(distributor2).rejectShipment(toDistributor2.shipment, RejectionReason.Damaged, ethers.id("photo"));
 
@@ -38,9 +33,9 @@ async function journeyFixture() {
     await rx.connect(pharmacy).dispense(batchId, serialToBytes32(serial), f.tree.proof(serial));
   }
 
-  await hop(manufacturer, distributor, batchB, 40n);
+  await deliverFrom(rx, manufacturer, batchB, distributor, 40n);
   await rx.connect(manufacturer).recall(batchB, RecallClass.II, ethers.id("recall notice"), "ipfs://recall-notice");
-  await hop(distributor, manufacturer, batchB, 40n); // a recalled lot still goes back upstream
+  await deliverFrom(rx, distributor, batchB, manufacturer, 40n); // a recalled lot still goes back upstream
 
   await rx.connect(regulator).releaseQuarantine(batchId, pharmacy2.address, 5n);
   await rx.connect(regulator).condemnQuarantine(batchId, pharmacy2.address, 15n);

@@ -5,13 +5,12 @@ import { batchIdOf } from "../scripts/lib/ids";
 import { RecallClass, Role, Standing } from "../scripts/lib/domain";
 import { GTIN } from "../scripts/lib/scenario";
 import {
-  GOOD_LEG,
-  WARM_LEG,
   batchFixture,
+  deliverFrom,
   pharmacyFixture,
+  quarantinedFixture,
   receivedFixture,
   shipFrom,
-  shippedFixture,
 } from "./fixtures";
 
 const REASON_HASH = ethers.id("recall notice 2024-17");
@@ -25,13 +24,6 @@ const UNKNOWN_BATCH = batchIdOf(GTIN, "NO-SUCH-LOT");
 const RECALLED = 1n;
 const SUSPECT = 2n;
 const ILLEGITIMATE = 4n;
-
-/** The distributor received the 60 packs on a warm leg: all 60 are quarantined. */
-async function quarantinedFixture() {
-  const base = await loadFixture(shippedFixture);
-  await base.rx.connect(base.distributor).receiveShipment(base.shipment, WARM_LEG);
-  return base;
-}
 
 /** The batch is on hold as suspect, flagged by the regulator. */
 async function suspectFixture() {
@@ -110,19 +102,17 @@ describe("RxTrace: ProductSafety", function () {
     });
 
     describe("when the recall class is out of range", function () {
-      it("reverts with SafetyInvalidRecallClass for class 0", async function () {
-        const { rx, manufacturer, batchId } = await loadFixture(batchFixture);
-        await expect(rx.connect(manufacturer).recall(batchId, 0, REASON_HASH, REASON_URI))
-          .to.be.revertedWithCustomError(rx, "SafetyInvalidRecallClass")
-          .withArgs(0);
-      });
-
-      it("reverts with SafetyInvalidRecallClass for class 4", async function () {
-        const { rx, regulator, batchId } = await loadFixture(batchFixture);
-        await expect(rx.connect(regulator).recall(batchId, 4, REASON_HASH, REASON_URI))
-          .to.be.revertedWithCustomError(rx, "SafetyInvalidRecallClass")
-          .withArgs(4);
-      });
+      for (const { recallClass, caller } of [
+        { recallClass: 0, caller: "manufacturer" },
+        { recallClass: 4, caller: "regulator" },
+      ] as const) {
+        it(`reverts with SafetyInvalidRecallClass for class ${recallClass}`, async function () {
+          const f = await loadFixture(batchFixture);
+          await expect(f.rx.connect(f[caller]).recall(f.batchId, recallClass, REASON_HASH, REASON_URI))
+            .to.be.revertedWithCustomError(f.rx, "SafetyInvalidRecallClass")
+            .withArgs(recallClass);
+        });
+      }
     });
 
     describe("when the batch is recalled already", function () {
@@ -489,8 +479,7 @@ describe("RxTrace: ProductSafety", function () {
       it("lets the holder ship the released units", async function () {
         const { rx, regulator, distributor, pharmacy, batchId } = await loadFixture(quarantinedFixture);
         await rx.connect(regulator).releaseQuarantine(batchId, distributor.address, 60n);
-        const leg = await shipFrom(rx, distributor, batchId, pharmacy.address, 60n);
-        await rx.connect(pharmacy).receiveShipment(leg.shipment, GOOD_LEG);
+        await deliverFrom(rx, distributor, batchId, pharmacy, 60n);
         expect((await rx.holding(batchId, pharmacy.address)).saleable).to.equal(60n);
       });
     });

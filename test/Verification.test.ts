@@ -7,14 +7,14 @@ import { RecallClass, Verdict } from "../scripts/lib/domain";
 import { GTIN, GTIN_2 } from "../scripts/lib/scenario";
 import { SerialTree } from "../scripts/lib/serial-tree";
 import {
-  GOOD_LEG,
   LOT,
   SERIALS,
   WARM_LEG,
   commissionInput,
+  deliverFrom,
+  dispensedFixture,
   pharmacyFixture,
-  receivedFixture,
-  shipFrom,
+  quarantinedPharmacyFixture,
 } from "./fixtures";
 
 const FIRST = "SN000001";
@@ -39,21 +39,6 @@ async function verify(
 ): Promise<Answer> {
   const [verdict, batchId] = await rx.verifyPack(gtin, lot, serialToBytes32(serial), proof, holder);
   return { verdict, batchId };
-}
-
-/** The pharmacy received its 20 packs on a warm leg: it holds only quarantined units. */
-async function quarantinedPharmacyFixture() {
-  const base = await loadFixture(receivedFixture);
-  const leg = await shipFrom(base.rx, base.distributor, base.batchId, base.pharmacy.address, 20n);
-  await base.rx.connect(base.pharmacy).receiveShipment(leg.shipment, WARM_LEG);
-  return base;
-}
-
-/** The pharmacy dispensed pack FIRST. */
-async function dispensedFixture() {
-  const base = await loadFixture(pharmacyFixture);
-  await base.rx.connect(base.pharmacy).dispense(base.batchId, serialToBytes32(FIRST), base.tree.proof(FIRST));
-  return base;
 }
 
 describe("RxTrace: Verification", function () {
@@ -88,8 +73,7 @@ describe("RxTrace: Verification", function () {
 
       it("returns Genuine when it also holds quarantined units", async function () {
         const { rx, distributor, pharmacy, tree, batchId } = await loadFixture(pharmacyFixture);
-        const leg = await shipFrom(rx, distributor, batchId, pharmacy.address, 5n);
-        await rx.connect(pharmacy).receiveShipment(leg.shipment, WARM_LEG);
+        await deliverFrom(rx, distributor, batchId, pharmacy, 5n, WARM_LEG);
         const h = await rx.holding(batchId, pharmacy.address);
         expect([h.saleable, h.quarantined]).to.deep.equal([20n, 5n]);
         const answer = await verify(rx, FIRST, tree.proof(FIRST), pharmacy.address);
@@ -341,8 +325,7 @@ describe("RxTrace: Verification", function () {
 
       it("returns NotInCustody for a distributor that shipped everything out", async function () {
         const { rx, distributor, pharmacy2, tree, batchId } = await loadFixture(pharmacyFixture);
-        const leg = await shipFrom(rx, distributor, batchId, pharmacy2.address, 40n);
-        await rx.connect(pharmacy2).receiveShipment(leg.shipment, GOOD_LEG);
+        await deliverFrom(rx, distributor, batchId, pharmacy2, 40n);
         const answer = await verify(rx, FIRST, tree.proof(FIRST), distributor.address);
         expect(answer).to.deep.equal({ verdict: BigInt(Verdict.NotInCustody), batchId });
       });

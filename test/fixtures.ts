@@ -2,11 +2,11 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { IBatchRegistry } from "../typechain-types";
+import type { HoldingStructOutput, TemperatureLegStruct } from "../typechain-types/contracts/RxTrace";
 import { deployRxTrace } from "../scripts/lib/deploy";
 import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, serialRange } from "../scripts/lib/scenario";
 import { SerialTree } from "../scripts/lib/serial-tree";
 import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../scripts/lib/ids";
-import type { TemperatureLegStruct } from "../typechain-types/contracts/RxTrace";
 
 export const DAY = 24 * 60 * 60;
 export const YEAR = 365 * DAY;
@@ -14,6 +14,7 @@ export const LICENCE_REF = ethers.id("licence document");
 export const LOT = "A24-0001";
 export const SERIALS = serialRange(100);
 export const COMMISSIONED = 100n;
+export const SUSPENSION_REASON = ethers.id("suspension reason document");
 
 /** A leg inside 2-8 degrees. */
 export const GOOD_LEG: TemperatureLegStruct = {
@@ -92,6 +93,20 @@ export async function shipFrom(
   return { shipment, shipmentId: shipmentIdOf(shipment) };
 }
 
+/** Ships `quantity` from `sender` to `receiver`, who receives it on `leg`; returns the shipment. */
+export async function deliverFrom(
+  rx: Awaited<ReturnType<typeof deployFixture>>["rx"],
+  sender: HardhatEthersSigner,
+  batchId: string,
+  receiver: HardhatEthersSigner,
+  quantity: bigint,
+  leg: TemperatureLegStruct = GOOD_LEG,
+): Promise<{ shipment: ShipmentKey; shipmentId: string }> {
+  const sent = await shipFrom(rx, sender, batchId, receiver.address, quantity);
+  await rx.connect(receiver).receiveShipment(sent.shipment, leg);
+  return sent;
+}
+
 /** 60 packs in transit from the manufacturer to the distributor. */
 export async function shippedFixture() {
   const base = await loadFixture(batchFixture);
@@ -112,6 +127,78 @@ export async function pharmacyFixture() {
   const leg = await shipFrom(base.rx, base.distributor, base.batchId, base.pharmacy.address, 20n);
   await base.rx.connect(base.pharmacy).receiveShipment(leg.shipment, GOOD_LEG);
   return { ...base, toPharmacy: leg };
+}
+
+/** The distributor received the 60 packs on a warm leg: all 60 are quarantined. */
+export async function quarantinedFixture() {
+  const base = await loadFixture(shippedFixture);
+  await base.rx.connect(base.distributor).receiveShipment(base.shipment, WARM_LEG);
+  return base;
+}
+
+/** The pharmacy received its 20 packs on a warm leg: it holds only quarantined units. */
+export async function quarantinedPharmacyFixture() {
+  const base = await loadFixture(receivedFixture);
+  await deliverFrom(base.rx, base.distributor, base.batchId, base.pharmacy, 20n, WARM_LEG);
+  return base;
+}
+
+/** As pharmacyFixture, and pharmacy2 also holds 10 saleable packs of the batch. */
+export async function twoPharmaciesFixture() {
+  const base = await loadFixture(pharmacyFixture);
+  await deliverFrom(base.rx, base.distributor, base.batchId, base.pharmacy2, 10n);
+  return base;
+}
+
+/** As twoPharmaciesFixture, and the pharmacy dispensed pack SERIALS[0]. */
+export async function dispensedFixture() {
+  const base = await loadFixture(twoPharmaciesFixture);
+  const serial = SERIALS[0];
+  await base.rx.connect(base.pharmacy).dispense(base.batchId, serialToBytes32(serial), base.tree.proof(serial));
+  return base;
+}
+
+/** As batchFixture, and the admin suspended the distributor (SUSPENSION_REASON). */
+export async function suspendedFixture() {
+  const base = await loadFixture(batchFixture);
+  await base.rx.suspendPartner(base.distributor.address, SUSPENSION_REASON);
+  return base;
+}
+
+/** As batchFixture, one second past everyone's licence expiry. */
+export async function licenceExpiredFixture() {
+  const base = await loadFixture(batchFixture);
+  await time.increaseTo(base.licenceExpiry + 1);
+  return base;
+}
+
+/** The Commission struct as an event argument: its fields in declaration order. */
+export function commissionArgs(c: IBatchRegistry.CommissionStruct): unknown[] {
+  return [
+    c.gtin,
+    c.lot,
+    c.expiry,
+    c.quantity,
+    c.minTemp,
+    c.maxTemp,
+    c.serialRoot,
+    c.certificateHash,
+    c.certificateURI,
+  ];
+}
+
+/** A holding with no units and no shipments: spread it and set the counts a test expects. */
+export const NO_STOCK = { saleable: 0n, quarantined: 0n, dispensed: 0n, condemned: 0n, shipments: 0n } as const;
+
+/** A Holding as a plain object, for deep equality (compare with `{ ...NO_STOCK, ... }`). */
+export function holdingRecord(h: HoldingStructOutput) {
+  return {
+    saleable: h.saleable,
+    quarantined: h.quarantined,
+    dispensed: h.dispensed,
+    condemned: h.condemned,
+    shipments: h.shipments,
+  };
 }
 
 export { serialToBytes32 };

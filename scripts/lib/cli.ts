@@ -26,6 +26,9 @@ function revertData(error: unknown): string | undefined {
   for (let depth = 0; depth < 5 && e && typeof e === "object"; depth++) {
     const data = (e as { data?: unknown }).data;
     if (typeof data === "string" && data.startsWith("0x") && data.length >= 10) return data;
+    // Over HTTP (a node), Hardhat's ProviderError carries { message, data: "0x…" }.
+    const nested = data && typeof data === "object" ? (data as { data?: unknown }).data : undefined;
+    if (typeof nested === "string" && nested.startsWith("0x") && nested.length >= 10) return nested;
     e = (e as { error?: unknown; cause?: unknown }).error ?? (e as { cause?: unknown }).cause;
   }
   return undefined;

@@ -170,6 +170,11 @@ export async function verifyPack(rx: RxTrace, pack: PackIdentity, options: Verif
   return report;
 }
 
+/** "AlreadyDispensed" -> "ALREADY DISPENSED". */
+export function verdictLabel(verdict: string): string {
+  return verdict.replace(/([a-z])([A-Z])/g, "$1 $2").toUpperCase();
+}
+
 const temperature = (tenths: number) => `${(tenths / 10).toFixed(1)} °C`;
 const date = (time: number) => new Date(time * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
 const party = (p: PartnerInfo) => (p.gln ? `${p.name} (GLN ${p.gln})` : `${p.name} ${p.account}`);
@@ -177,7 +182,7 @@ const party = (p: PartnerInfo) => (p.gln ? `${p.name} (GLN ${p.gln})` : `${p.nam
 /** The report as lines for a terminal. */
 export function formatReport(report: PackReport): string[] {
   const lines = [
-    `${report.verdict.toUpperCase()}: ${report.verdictText}`,
+    `${verdictLabel(report.verdict)}: ${report.verdictText}`,
     `pack   GTIN ${report.pack.gtin}  lot ${report.pack.lot}  serial ${report.pack.serial}${report.pack.expiry ? `  expiry ${report.pack.expiry}` : ""}`,
     `batch  ${report.batchId}`,
   ];

@@ -1,0 +1,121 @@
+/**
+ * `npm run demo`: the whole story on the in-process network, with no configuration, through the same
+ * commands a user runs (each step prints the command it stands for).
+ *
+ * Deploy; onboard a manufacturer, two distributors, two pharmacies and a regulator; commission a serialized
+ * lot from a serial file and import two more lots from a JSON file; ship and receive along two paths (one leg
+ * with a temperature excursion); reject a shipment; dispense a pack; recall the second lot; then verify a
+ * genuine pack, a dispensed pack, an excursion pack, a recalled pack and a forged serial.
+ */
+import hre from "hardhat";
+import path from "node:path";
+import { CAST } from "./lib/scenario";
+import { formatGln } from "./lib/gs1";
+import { Role } from "./lib/domain";
+import type { ShipResult } from "./lib/shipments";
+import type { PackReport } from "./lib/provenance";
+import { formatReport, verdictLabel } from "./lib/provenance";
+import { verifyFromArgs } from "./lib/verify-command";
+
+const EXAMPLES = path.join(__dirname, "..", "examples");
+const example = (file: string) => path.relative(process.cwd(), path.join(EXAMPLES, file));
+/** Accounts of the in-process network, by role in the story. */
+const SIGNER = { admin: "0", manufacturer: "2", distributor: "4", distributor2: "5", pharmacy: "6", pharmacy2: "7", regulator: "8" } as const;
+const GTIN = "00312345000172";
+const LOT = "A24-0001";
+const RECALLED_LOT = "A24-0002";
+
+function step(title: string, command?: string): void {
+  console.log(`\n== ${title}`);
+  if (command) console.log(`$ npx hardhat ${command}`);
+}
+
+async function run<T>(task: string, args: Record<string, unknown>): Promise<T> {
+  const shown = Object.entries(args)
+    .map(([k, v]) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${/\s/.test(String(v)) ? JSON.stringify(v) : v}`)
+    .join(" ");
+  console.log(`$ npx hardhat ${task} ${shown}`);
+  return (await hre.run(task, args)) as T;
+}
+
+async function main(): Promise<void> {
+  const signers = await hre.ethers.getSigners();
+  const address = (key: keyof typeof SIGNER) => signers[Number(SIGNER[key])].address;
+  const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
+
+  step("deploy the suite");
+  await run("rx:deploy", { redeploy: true });
+
+  step("onboard the trading partners (admin)");
+  const licenceExpiry = `${new Date().getUTCFullYear() + 2}-12-31`;
+  for (const member of CAST) {
+    if (!(member.key in SIGNER)) continue;
+    const args: Record<string, unknown> = {
+      account: address(member.key as keyof typeof SIGNER),
+      role: Role[member.role].toLowerCase(),
+      gln: formatGln(member.gln),
+      name: member.name,
+      licenceExpiry,
+      licenceRef: hre.ethers.id(`licence of ${member.name}`),
+    };
+    if (member.prefixes.length > 0) args.prefix = member.prefixes.join(",");
+    await run("rx:onboard", args);
+  }
+
+  step("commission a serialized lot (manufacturer)");
+  await run("rx:commission", {
+    gtin: GTIN, lot: LOT, expiry: "280331", quantity: "12", minTemp: "2", maxTemp: "8",
+    certificate: example("certificate-A24-0001.txt"), certificateUri: "ipfs://QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG",
+    serials: example("serials-A24-0001.txt"), signer: SIGNER.manufacturer,
+  });
+  step("import two more lots from a file (manufacturer)");
+  await run("rx:import", { file: example("batches.json"), signer: SIGNER.manufacturer });
+
+  step("path 1: manufacturer -> Northline Wholesale -> Main Street Pharmacy");
+  const toNorthline = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("distributor"), quantity: "8", signer: SIGNER.manufacturer });
+  await run("rx:receive", { shipment: toNorthline.shipmentId, logger: example("logger-good.csv"), signer: SIGNER.distributor });
+  const toMainStreet = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("pharmacy"), quantity: "4", signer: SIGNER.distributor });
+  await run("rx:receive", { shipment: toMainStreet.shipmentId, logger: example("logger-good.csv"), signer: SIGNER.pharmacy });
+
+  step("path 2: manufacturer -> Coastal 3PL -> St. Mary Hospital, the last leg too warm");
+  const toCoastal = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("distributor2"), quantity: "4", signer: SIGNER.manufacturer });
+  await run("rx:receive", { shipment: toCoastal.shipmentId, logger: example("logger-good.csv"), signer: SIGNER.distributor2 });
+  const toStMary = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("pharmacy2"), quantity: "3", signer: SIGNER.distributor2 });
+  await run("rx:receive", { shipment: toStMary.shipmentId, logger: example("logger-excursion.csv"), signer: SIGNER.pharmacy2 });
+
+  step("St. Mary Hospital rejects a damaged shipment; the units go back to Northline");
+  const damaged = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("pharmacy2"), quantity: "2", signer: SIGNER.distributor });
+  await run("rx:reject", { shipment: damaged.shipmentId, reason: "damaged", signer: SIGNER.pharmacy2 });
+
+  step("Main Street Pharmacy dispenses a pack");
+  await run("rx:dispense", { gtin: GTIN, lot: LOT, serial: "SN000001", signer: SIGNER.pharmacy });
+
+  step("the regulator recalls the second lot");
+  const toNorthline2 = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: RECALLED_LOT, to: gln("distributor"), quantity: "5", signer: SIGNER.manufacturer });
+  await run("rx:receive", { shipment: toNorthline2.shipmentId, logger: example("logger-good.csv"), signer: SIGNER.distributor });
+  await run("rx:recall", { gtin: GTIN, lot: RECALLED_LOT, class: "II", reasonUri: "https://recalls.example/A24-0002", signer: SIGNER.regulator });
+
+  step("verify packs at the counter (pharmacist)");
+  const cases: [string, Record<string, unknown>][] = [
+    ["a genuine pack on Main Street's shelf", { gtin: GTIN, lot: LOT, serial: "SN000002", holder: gln("pharmacy") }],
+    ["the pack that was dispensed", { gtin: GTIN, lot: LOT, serial: "SN000001" }],
+    ["a pack from the warm leg, at St. Mary", { gtin: GTIN, lot: LOT, serial: "SN000010", holder: gln("pharmacy2") }],
+    ["a pack of the recalled lot", { gtin: GTIN, lot: RECALLED_LOT, serial: "SNB000001" }],
+    ["a forged serial", { gtin: GTIN, lot: LOT, serial: "FAKE0001" }],
+  ];
+  const reports: PackReport[] = [];
+  for (const [label, args] of cases) {
+    const flags = Object.entries(args).map(([k, v]) => `--${k} ${v}`).join(" ");
+    const report = await verifyFromArgs(hre, args);
+    reports.push(report);
+    console.log(`$ npx hardhat rx:verify ${flags}\n   ${label}: ${verdictLabel(report.verdict)} (${report.verdictText})`);
+  }
+
+  step("one full timeline: the genuine pack");
+  console.log(formatReport(reports[0]).join("\n"));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,11 @@
+/**
+ * `npm run deploy -- --network <name>`: deploys the suite and writes deployments/<network>.json.
+ * Settings come from .env: RXTRACE_ADMIN, RXTRACE_PAUSER, RXTRACE_ADMIN_DELAY, REDEPLOY=true to replace a
+ * live deployment's record on purpose, POLYGONSCAN_API_KEY to verify the source.
+ */
+import hre from "hardhat";
+
+hre.run("rx:deploy").catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});

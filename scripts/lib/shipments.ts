@@ -1,0 +1,423 @@
+/**
+ * Shipments for the distributor's and pharmacy's commands: ship, list what is in transit, receive with the
+ * carrier's temperature logger file, reject. Only a shipment's hash is in storage; its fields come back from
+ * its `Shipped` event (findShipment), exactly as receive and reject must pass them.
+ */
+import type { ContractTransactionReceipt } from "ethers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { RxTrace } from "../../typechain-types";
+import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog } from "../../typechain-types/common";
+import type { ShippedEvent } from "../../typechain-types/contracts/RxTrace";
+import {
+  describeBatch,
+  describePartner,
+  formatCelsius,
+  hashFile,
+  parseBatchRef,
+  parseBytes32,
+  readInputFile,
+  requireAuthorizedPartner,
+  requireBatch,
+  simulateAndSend,
+  units,
+  type BatchRef,
+} from "./batch-lookup";
+import { parseWhole, resolvePartner } from "./cli";
+import { RejectionReason, ShipmentStatus, Standing } from "./domain";
+import { InputError } from "./errors";
+import { formatGtin } from "./gs1";
+import { type ShipmentKey, shipmentIdOf } from "./ids";
+import { summarizeLeg, type LegSummary } from "./temperature";
+
+/** Blocks per `eth_getLogs` request: public RPCs refuse wide ranges. */
+export const LOG_CHUNK = 10_000;
+const MAX_UINT48 = (1n << 48n) - 1n;
+
+type Print = (line: string) => void;
+
+/** Logs of `filter` from `fromBlock` to the latest block, in chunks; newest chunk first when `newestFirst`. */
+async function queryInChunks<E extends TypedContractEvent>(
+  rx: RxTrace,
+  filter: TypedDeferredTopicFilter<E>,
+  fromBlock: number,
+  options: { newestFirst?: boolean; stopWhenFound?: boolean; chunk?: number } = {},
+): Promise<TypedEventLog<E>[]> {
+  const provider = rx.runner?.provider;
+  if (!provider) throw new Error("the contract has no provider to read events from");
+  const latest = await provider.getBlockNumber();
+  const chunk = options.chunk ?? LOG_CHUNK;
+  const ranges: Array<[number, number]> = [];
+  for (let start = fromBlock; start <= latest; start += chunk) ranges.push([start, Math.min(latest, start + chunk - 1)]);
+  if (options.newestFirst) ranges.reverse();
+  const found: TypedEventLog<E>[] = [];
+  for (const [from, to] of ranges) {
+    found.push(...(await rx.queryFilter(filter, from, to)));
+    if (options.stopWhenFound && found.length > 0) break;
+  }
+  return found;
+}
+
+/** A shipment as its `Shipped` event states it. */
+export interface ShipmentEntry {
+  shipmentId: string;
+  shipment: ShipmentKey;
+  isReturn: boolean;
+  blockNumber: number;
+  transactionHash: string;
+}
+
+function entryOf(log: ShippedEvent.Log): ShipmentEntry {
+  const a = log.args;
+  return {
+    shipmentId: a.shipmentId,
+    shipment: { batchId: a.batchId, sender: a.sender, receiver: a.receiver, quantity: a.quantity, nonce: a.nonce },
+    isReturn: a.isReturn,
+    blockNumber: log.blockNumber,
+    transactionHash: log.transactionHash,
+  };
+}
+
+/** The shipment `shipmentId` from its `Shipped` event (at or after `fromBlock`), or undefined when none. */
+export async function findShipment(rx: RxTrace, shipmentId: string, fromBlock: number): Promise<ShipmentEntry | undefined> {
+  const logs = await queryInChunks(rx, rx.filters.Shipped(shipmentId), fromBlock, { newestFirst: true, stopWhenFound: true });
+  const log = logs.find((l) => l.args.shipmentId.toLowerCase() === shipmentId.toLowerCase());
+  if (!log) return undefined;
+  const entry = entryOf(log);
+  // The id is the hash of the fields: a mismatch would mean a different contract emitted the event.
+  if (shipmentIdOf(entry.shipment).toLowerCase() !== shipmentId.toLowerCase()) {
+    throw new Error(`the Shipped event of ${shipmentId} (tx ${log.transactionHash}) does not hash to its id`);
+  }
+  return entry;
+}
+
+/** How a shipment that is no longer in transit was settled, from its `Received` / `Rejected` event. */
+export async function settlementOf(
+  rx: RxTrace,
+  shipmentId: string,
+  fromBlock: number,
+): Promise<{ kind: "received" | "rejected"; blockNumber: number; transactionHash: string } | undefined> {
+  const [received] = await queryInChunks(rx, rx.filters.Received(shipmentId), fromBlock, { stopWhenFound: true });
+  if (received) return { kind: "received", blockNumber: received.blockNumber, transactionHash: received.transactionHash };
+  const [rejected] = await queryInChunks(rx, rx.filters.Rejected(shipmentId), fromBlock, { stopWhenFound: true });
+  if (rejected) return { kind: "rejected", blockNumber: rejected.blockNumber, transactionHash: rejected.transactionHash };
+  return undefined;
+}
+
+/** A shipment that is in transit now, with when it left. */
+export interface InTransitEntry extends ShipmentEntry {
+  shippedAt: number;
+}
+
+/** Every shipment still in transit (optionally only to `receiver`, only of `batchId`), oldest first. */
+export async function shipmentsInTransit(
+  rx: RxTrace,
+  fromBlock: number,
+  only: { receiver?: string; batchId?: string } = {},
+): Promise<InTransitEntry[]> {
+  const logs = await queryInChunks(rx, rx.filters.Shipped(undefined, only.batchId), fromBlock);
+  const result: InTransitEntry[] = [];
+  for (const log of logs) {
+    const entry = entryOf(log);
+    if (only.receiver && entry.shipment.receiver.toLowerCase() !== only.receiver.toLowerCase()) continue;
+    const stored = await rx.shipment(entry.shipmentId);
+    if (Number(stored.status) !== ShipmentStatus.InTransit) continue;
+    result.push({ ...entry, shippedAt: Number(stored.shippedAt) });
+  }
+  return result;
+}
+
+/** GTIN and lot of each batch, from `BatchCommissioned`. */
+async function batchLabels(rx: RxTrace, batchIds: Iterable<string>, fromBlock: number): Promise<Map<string, BatchRef>> {
+  const labels = new Map<string, BatchRef>();
+  for (const batchId of new Set(batchIds)) {
+    const [log] = await queryInChunks(rx, rx.filters.BatchCommissioned(batchId), fromBlock, { stopWhenFound: true });
+    if (log) labels.set(batchId, { batchId, gtin: log.args.batch.gtin, lot: log.args.batch.lot });
+  }
+  return labels;
+}
+
+function receiptEvent<K extends "Shipped" | "Received" | "Rejected">(rx: RxTrace, receipt: ContractTransactionReceipt, name: K) {
+  for (const log of receipt.logs) {
+    const parsed = rx.interface.parseLog(log);
+    if (parsed?.name === name) return parsed;
+  }
+  throw new Error(`tx ${receipt.hash} emitted no ${name} event`);
+}
+
+function isoTime(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+}
+
+/* ------------------------------------------------------------------ ship */
+
+export interface ShipArgs {
+  gtin?: string;
+  lot?: string;
+  to?: string;
+  quantity?: string;
+}
+
+export interface ShipInput extends BatchRef {
+  to: string;
+  quantity: bigint;
+}
+
+export function parseShipArgs(args: ShipArgs): ShipInput {
+  const ref = parseBatchRef(args);
+  if (args.to === undefined || args.to === "") throw new InputError("--to", args.to ?? "", "the receiver's address (0x…) or 13-digit GLN");
+  const quantity = parseWhole(args.quantity ?? "", "--quantity", 1n, MAX_UINT48);
+  return { ...ref, to: args.to.trim(), quantity };
+}
+
+export interface ShipResult {
+  shipmentId: string;
+  shipment: ShipmentKey;
+  receipt: ContractTransactionReceipt;
+}
+
+/**
+ * Ships `quantity` saleable units to `to`. Checked before sending: the batch exists, the receiver resolves
+ * and is authorized, and (for an authorized sender) the quantity is within its saleable units; the contract
+ * still decides routes, roles and the batch's state.
+ */
+export async function shipUnits(rx: RxTrace, signer: HardhatEthersSigner, input: ShipInput, print: Print = console.log): Promise<ShipResult> {
+  const batch = await requireBatch(rx, input);
+  const receiver = await resolvePartner(rx, input.to, "--to");
+  await requireAuthorizedPartner(rx, receiver, "--to", input.to);
+  if (Number(await rx.standing(signer.address)) === Standing.Authorized) {
+    const { saleable } = await rx.holding(batch.batchId, signer.address);
+    if (saleable < input.quantity) {
+      throw new InputError("--quantity", input.quantity, `at most ${saleable}, the saleable units of ${describeBatch(batch)} held by ${signer.address}`);
+    }
+  }
+  print(`shipping ${units(input.quantity)} of ${describeBatch(batch)}`);
+  print(`  from ${await describePartner(rx, signer.address)}`);
+  print(`  to   ${await describePartner(rx, receiver)}`);
+  const sender = rx.connect(signer);
+  const receipt = await simulateAndSend(
+    "ship",
+    () => sender.ship.staticCall(batch.batchId, receiver, input.quantity),
+    () => sender.ship(batch.batchId, receiver, input.quantity),
+    print,
+  );
+  const event = receiptEvent(rx, receipt, "Shipped");
+  const shipment: ShipmentKey = {
+    batchId: batch.batchId,
+    sender: signer.address,
+    receiver,
+    quantity: input.quantity,
+    nonce: event.args.nonce as bigint,
+  };
+  const shipmentId = event.args.shipmentId as string;
+  print(`shipment ${shipmentId} nonce ${shipment.nonce}${event.args.isReturn ? " (a return)" : ""}`);
+  print(`the receiver settles it with: rx:receive --shipment ${shipmentId} --logger <logger.csv>`);
+  return { shipmentId, shipment, receipt };
+}
+
+/* ------------------------------------------------------------- shipments */
+
+export interface ShipmentsArgs {
+  to?: string;
+  gtin?: string;
+  lot?: string;
+}
+
+export interface ShipmentsInput {
+  to?: string;
+  batch?: BatchRef;
+}
+
+export function parseShipmentsArgs(args: ShipmentsArgs): ShipmentsInput {
+  const hasGtin = args.gtin !== undefined && args.gtin !== "";
+  const hasLot = args.lot !== undefined && args.lot !== "";
+  if (hasGtin !== hasLot) {
+    throw new InputError(hasGtin ? "--lot" : "--gtin", (hasGtin ? args.lot : args.gtin) ?? "", "--gtin and --lot together (or neither)");
+  }
+  return { to: args.to === undefined || args.to === "" ? undefined : args.to.trim(), batch: hasGtin ? parseBatchRef(args) : undefined };
+}
+
+/** Prints the shipments in transit (read-only) and returns them. */
+export async function listShipments(rx: RxTrace, fromBlock: number, input: ShipmentsInput, print: Print = console.log): Promise<InTransitEntry[]> {
+  const receiver = input.to === undefined ? undefined : await resolvePartner(rx, input.to, "--to");
+  if (input.batch) await requireBatch(rx, input.batch);
+  const entries = await shipmentsInTransit(rx, fromBlock, { receiver, batchId: input.batch?.batchId });
+  const scope = [receiver ? `to ${receiver}` : "", input.batch ? `of ${describeBatch(input.batch)}` : ""].filter(Boolean).join(" ");
+  if (entries.length === 0) {
+    print(`no shipments in transit${scope ? " " + scope : ""}`);
+    return entries;
+  }
+  print(`${entries.length} shipment${entries.length === 1 ? "" : "s"} in transit${scope ? " " + scope : ""}:`);
+  const labels = await batchLabels(rx, entries.map((e) => e.shipment.batchId), fromBlock);
+  for (const e of entries) {
+    const label = labels.get(e.shipment.batchId);
+    const what = label ? `GTIN ${formatGtin(label.gtin)} lot ${label.lot}` : `batch ${e.shipment.batchId}`;
+    print(`${e.shipmentId}  ${units(e.shipment.quantity)} of ${what}${e.isReturn ? " (return)" : ""}, shipped ${isoTime(e.shippedAt)} (nonce ${e.shipment.nonce})`);
+    print(`  from ${await describePartner(rx, e.shipment.sender)}`);
+    print(`  to   ${await describePartner(rx, e.shipment.receiver)}`);
+  }
+  return entries;
+}
+
+/* ------------------------------------------------------ receive / reject */
+
+/** The shipment `shipmentId` if it is in transit; otherwise a clear InputError on `--shipment`. */
+export async function requireShipmentInTransit(rx: RxTrace, shipmentId: string, fromBlock: number): Promise<ShipmentEntry> {
+  const entry = await findShipment(rx, shipmentId, fromBlock);
+  if (!entry) {
+    throw new InputError("--shipment", shipmentId, "the id of a shipment of this deployment (no Shipped event has it; list them with rx:shipments)");
+  }
+  const stored = await rx.shipment(shipmentId);
+  if (Number(stored.status) !== ShipmentStatus.InTransit) {
+    const settled = await settlementOf(rx, shipmentId, fromBlock);
+    const how = settled ? `it was ${settled.kind} already in tx ${settled.transactionHash} (block ${settled.blockNumber})` : "it is not in transit";
+    throw new InputError("--shipment", shipmentId, `a shipment in transit (${how})`);
+  }
+  return entry;
+}
+
+function requireReceiver(signer: HardhatEthersSigner, entry: ShipmentEntry): void {
+  if (signer.address.toLowerCase() !== entry.shipment.receiver.toLowerCase()) {
+    throw new InputError("--signer", signer.address, `the shipment's receiver ${entry.shipment.receiver} (only it may receive or reject the shipment)`);
+  }
+}
+
+async function printShipment(rx: RxTrace, entry: ShipmentEntry, fromBlock: number, print: Print): Promise<void> {
+  const [label] = (await batchLabels(rx, [entry.shipment.batchId], fromBlock)).values();
+  const what = label ? describeBatch(label) : `batch ${entry.shipment.batchId}`;
+  print(`shipment ${entry.shipmentId}: ${units(entry.shipment.quantity)} of ${what}${entry.isReturn ? " (a return)" : ""}`);
+  print(`  from ${await describePartner(rx, entry.shipment.sender)}, nonce ${entry.shipment.nonce}, shipped in tx ${entry.transactionHash}`);
+}
+
+export interface ReceiveArgs {
+  shipment?: string;
+  logger?: string;
+}
+
+export interface ReceiveInput {
+  shipmentId: string;
+  loggerFile: string;
+  logger: Buffer;
+}
+
+/** Validates the flags and reads the logger file (its lines are checked against the batch range later). */
+export function parseReceiveArgs(args: ReceiveArgs): ReceiveInput {
+  const shipmentId = parseBytes32(args.shipment, "--shipment", "a shipment id");
+  const logger = readInputFile(args.logger, "--logger");
+  return { shipmentId, loggerFile: args.logger as string, logger };
+}
+
+export interface ReceiveResult {
+  shipment: ShipmentEntry;
+  leg: LegSummary;
+  excursion: boolean;
+  receipt: ContractTransactionReceipt;
+}
+
+/**
+ * Receives shipment `shipmentId`: its fields from the `Shipped` event, the batch's storage range from the
+ * chain, the leg summary from the logger file; prints the summary, then sends `receiveShipment`.
+ */
+export async function receiveWithLogger(
+  rx: RxTrace,
+  signer: HardhatEthersSigner,
+  fromBlock: number,
+  input: ReceiveInput,
+  print: Print = console.log,
+): Promise<ReceiveResult> {
+  const entry = await requireShipmentInTransit(rx, input.shipmentId, fromBlock);
+  requireReceiver(signer, entry);
+  const batch = await rx.batch(entry.shipment.batchId);
+  const range = { minTemp: Number(batch.minTemp), maxTemp: Number(batch.maxTemp) };
+  const leg = summarizeLeg(input.logger, range, input.loggerFile);
+  const excursion = leg.minTemp < range.minTemp || leg.maxTemp > range.maxTemp || leg.minutesOutOfRange > 0;
+  await printShipment(rx, entry, fromBlock, print);
+  print(`logger ${input.loggerFile}: ${leg.readings} readings, keccak256 ${leg.loggerHash}`);
+  print(
+    `  min ${formatCelsius(leg.minTemp)}, max ${formatCelsius(leg.maxTemp)}, mean kinetic ${formatCelsius(leg.meanKineticTemp)}; ` +
+      `storage range ${formatCelsius(range.minTemp)} to ${formatCelsius(range.maxTemp)}; ${leg.minutesOutOfRange} minutes out of range`,
+  );
+  print(excursion ? "EXCURSION: units go to quarantine (a regulator releases or condemns them)" : "within range: units go to saleable stock");
+  const summary = {
+    minTemp: leg.minTemp,
+    maxTemp: leg.maxTemp,
+    meanKineticTemp: leg.meanKineticTemp,
+    minutesOutOfRange: leg.minutesOutOfRange,
+    loggerHash: leg.loggerHash,
+  };
+  const receiver = rx.connect(signer);
+  const receipt = await simulateAndSend(
+    "receive",
+    () => receiver.receiveShipment.staticCall(entry.shipment, summary),
+    () => receiver.receiveShipment(entry.shipment, summary),
+    print,
+  );
+  const event = receiptEvent(rx, receipt, "Received");
+  const holding = await rx.holding(entry.shipment.batchId, signer.address);
+  print(
+    `received ${units(entry.shipment.quantity)}${event.args.excursion ? " into quarantine" : ""}; ` +
+      `${signer.address} now holds ${holding.saleable} saleable, ${holding.quarantined} quarantined`,
+  );
+  return { shipment: entry, leg, excursion: event.args.excursion as boolean, receipt };
+}
+
+/** The command-line words for RejectionReason. */
+export const REJECTION_REASONS: Record<string, RejectionReason> = {
+  "wrong-quantity": RejectionReason.WrongQuantity,
+  damaged: RejectionReason.Damaged,
+  "no-temperature-data": RejectionReason.NoTemperatureData,
+  "wrong-product": RejectionReason.WrongProduct,
+  other: RejectionReason.Other,
+};
+
+export interface RejectArgs {
+  shipment?: string;
+  reason?: string;
+  evidence?: string;
+}
+
+export interface RejectInput {
+  shipmentId: string;
+  reason: RejectionReason;
+  reasonWord: string;
+  evidenceFile?: string;
+  evidence: string;
+}
+
+export function parseRejectArgs(args: RejectArgs): RejectInput {
+  const shipmentId = parseBytes32(args.shipment, "--shipment", "a shipment id");
+  const reasonWord = (args.reason ?? "").trim();
+  const reason = REJECTION_REASONS[reasonWord];
+  if (reason === undefined) throw new InputError("--reason", args.reason ?? "", `one of ${Object.keys(REJECTION_REASONS).join(", ")}`);
+  const evidenceFile = args.evidence === undefined || args.evidence === "" ? undefined : args.evidence;
+  const evidence = evidenceFile ? hashFile(evidenceFile, "--evidence") : "0x" + "0".repeat(64);
+  return { shipmentId, reason, reasonWord, evidenceFile, evidence };
+}
+
+export interface RejectResult {
+  shipment: ShipmentEntry;
+  receipt: ContractTransactionReceipt;
+}
+
+/** Rejects shipment `shipmentId`: its units go back to the sender's saleable stock. */
+export async function rejectWithReason(
+  rx: RxTrace,
+  signer: HardhatEthersSigner,
+  fromBlock: number,
+  input: RejectInput,
+  print: Print = console.log,
+): Promise<RejectResult> {
+  const entry = await requireShipmentInTransit(rx, input.shipmentId, fromBlock);
+  requireReceiver(signer, entry);
+  await printShipment(rx, entry, fromBlock, print);
+  print(`rejecting: ${input.reasonWord}; evidence ${input.evidenceFile ? `${input.evidenceFile} keccak256 ${input.evidence}` : "none"}`);
+  const receiver = rx.connect(signer);
+  const receipt = await simulateAndSend(
+    "reject",
+    () => receiver.rejectShipment.staticCall(entry.shipment, input.reason, input.evidence),
+    () => receiver.rejectShipment(entry.shipment, input.reason, input.evidence),
+    print,
+  );
+  const holding = await rx.holding(entry.shipment.batchId, entry.shipment.sender);
+  print(`${units(entry.shipment.quantity)} back to ${entry.shipment.sender}, which now holds ${holding.saleable} saleable`);
+  return { shipment: entry, receipt };
+}

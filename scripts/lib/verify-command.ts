@@ -1,0 +1,39 @@
+/**
+ * The verify command's work, shared by `rx:verify`, the demo and the tests: names a pack from flags or a
+ * Digital Link, finds its proof in the batch's serial file, asks the contract and rebuilds the timeline.
+ */
+import { readFileSync } from "node:fs";
+import { keccak256 } from "ethers";
+import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { resolvePartner } from "./cli";
+import { connect } from "./deployment";
+import { InputError } from "./errors";
+import { batchIdOf } from "./ids";
+import { packFromArgs, type PackArgs } from "./pack-args";
+import { verifyPack, type PackReport } from "./provenance";
+import { loadSerialTree } from "./serial-files";
+
+export interface VerifyArgs extends PackArgs {
+  /** A partner (address or GLN) whose custody is checked. */
+  holder?: string;
+  /** A certificate of origin document to compare with the on-chain hash. */
+  certificate?: string;
+}
+
+export async function verifyFromArgs(hre: HardhatRuntimeEnvironment, args: VerifyArgs): Promise<PackReport> {
+  const pack = packFromArgs(args);
+  let certificateHash: string | undefined;
+  if (args.certificate !== undefined) {
+    try {
+      certificateHash = keccak256(readFileSync(args.certificate));
+    } catch {
+      throw new InputError("--certificate", args.certificate, "a readable file");
+    }
+  }
+  const { rx, record } = await connect(hre);
+  const holder = args.holder === undefined ? undefined : await resolvePartner(rx, args.holder, "--holder");
+  const tree = loadSerialTree(hre.network.name, batchIdOf(pack.gtin, pack.lot));
+  // Without the batch's serial file the serial cannot be proven: the contract then says SerialNotInBatch.
+  const proof = tree?.has(pack.serial) ? tree.proof(pack.serial) : [];
+  return verifyPack(rx, pack, { proof, holder, certificateHash, fromBlock: record.contracts.RxTrace.blockNumber });
+}

@@ -1,0 +1,65 @@
+// rx: tasks of the custody group: ship, list shipments in transit, receive with the logger file, reject.
+// Thin entry points over scripts/lib/shipments.ts.
+import { task } from "hardhat/config";
+import { withSuite } from "../scripts/lib/batch-lookup";
+import { resolveSigner } from "../scripts/lib/cli";
+import {
+  listShipments,
+  parseReceiveArgs,
+  parseRejectArgs,
+  parseShipArgs,
+  parseShipmentsArgs,
+  receiveWithLogger,
+  rejectWithReason,
+  shipUnits,
+  REJECTION_REASONS,
+  type ReceiveArgs,
+  type RejectArgs,
+  type ShipArgs,
+  type ShipmentsArgs,
+} from "../scripts/lib/shipments";
+
+interface WithSigner {
+  signer?: string;
+}
+
+task("rx:ship", "Ships saleable units of a batch to a partner; prints the shipment id")
+  .addParam("gtin", "the product's GTIN (AI 01)")
+  .addParam("lot", "the lot (AI 10)")
+  .addParam("to", "the receiver: address or 13-digit GLN")
+  .addParam("quantity", "units to ship")
+  .addOptionalParam("signer", "the sender: account index or address (default 0)")
+  .setAction(async (args: ShipArgs & WithSigner, hre) =>
+    withSuite(hre, () => parseShipArgs(args), async ({ rx }, input) => shipUnits(rx, await resolveSigner(hre, args.signer), input)),
+  );
+
+task("rx:shipments", "Lists the shipments in transit (read-only), to find a shipment id")
+  .addOptionalParam("to", "only shipments to this receiver: address or 13-digit GLN")
+  .addOptionalParam("gtin", "only shipments of this GTIN (with --lot)")
+  .addOptionalParam("lot", "only shipments of this lot (with --gtin)")
+  .setAction(async (args: ShipmentsArgs, hre) =>
+    withSuite(hre, () => parseShipmentsArgs(args), async ({ rx, record }, input) =>
+      listShipments(rx, record.contracts.RxTrace.blockNumber, input),
+    ),
+  );
+
+task("rx:receive", "Receives a shipment with the carrier's temperature logger file (CSV timestamp,celsius)")
+  .addParam("shipment", "the shipment id (see rx:shipments)")
+  .addParam("logger", "the logger file: CSV lines of timestamp,celsius")
+  .addOptionalParam("signer", "the receiver: account index or address (default 0)")
+  .setAction(async (args: ReceiveArgs & WithSigner, hre) =>
+    withSuite(hre, () => parseReceiveArgs(args), async ({ rx, record }, input) =>
+      receiveWithLogger(rx, await resolveSigner(hre, args.signer), record.contracts.RxTrace.blockNumber, input),
+    ),
+  );
+
+task("rx:reject", "Rejects a shipment; its units go back to the sender")
+  .addParam("shipment", "the shipment id (see rx:shipments)")
+  .addParam("reason", Object.keys(REJECTION_REASONS).join(" | "))
+  .addOptionalParam("evidence", "a photo, report or note; its keccak256 is recorded")
+  .addOptionalParam("signer", "the receiver: account index or address (default 0)")
+  .setAction(async (args: RejectArgs & WithSigner, hre) =>
+    withSuite(hre, () => parseRejectArgs(args), async ({ rx, record }, input) =>
+      rejectWithReason(rx, await resolveSigner(hre, args.signer), record.contracts.RxTrace.blockNumber, input),
+    ),
+  );

@@ -1,0 +1,10 @@
+// Every rxtrace command is a Hardhat task in the rx: namespace (nothing clashes with the toolbox's own
+// tasks such as `verify`). Each one is a thin entry point over scripts/lib.
+import "./deploy";
+import "./admin";
+import "./manufacturer";
+import "./custody";
+import "./safety";
+import "./dispense";
+import "./verify";
+import "./qr";

@@ -1,0 +1,21 @@
+import { task } from "hardhat/config";
+import { runCommand } from "../scripts/lib/cli";
+import { formatReport, verdictExitCode } from "../scripts/lib/provenance";
+import { verifyFromArgs, type VerifyArgs } from "../scripts/lib/verify-command";
+
+task("rx:verify", "Is this pack genuine and safe to dispense? Prints the verdict and the provenance timeline")
+  .addOptionalParam("link", "the pack's GS1 Digital Link (as in its QR code)")
+  .addOptionalParam("gtin", "GTIN (8, 12, 13 or 14 digits)")
+  .addOptionalParam("lot", "lot (AI 10)")
+  .addOptionalParam("serial", "serial (AI 21)")
+  .addOptionalParam("expiry", "expiry printed on the pack, YYMMDD (AI 17)")
+  .addOptionalParam("holder", "check that this partner (address or GLN) holds saleable units of the lot")
+  .addOptionalParam("certificate", "a certificate of origin document to compare with the on-chain hash")
+  .addFlag("json", "print one JSON object (with a `verdict` field) instead of text")
+  .setAction(async (args: VerifyArgs & { json: boolean }, hre) => {
+    const report = await runCommand(undefined, () => verifyFromArgs(hre, args));
+    console.log(args.json ? JSON.stringify(report, null, 2) : formatReport(report).join("\n"));
+    // 0 only for a genuine pack that may be dispensed; the README lists the other codes.
+    process.exitCode = verdictExitCode(report);
+    return report;
+  });

@@ -1,0 +1,119 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { HDNodeWallet } from "ethers";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { HardhatNetworkHDAccountsConfig } from "hardhat/types";
+import type { DeploymentRecord } from "../../scripts/lib/deployment";
+import { Verdict } from "../../scripts/lib/domain";
+import { formatGln } from "../../scripts/lib/gs1";
+import type { PackReport } from "../../scripts/lib/provenance";
+import { CAST } from "../../scripts/lib/scenario";
+import { childEnv, hardhat, startNode, type Node, type Run } from "./processes";
+
+const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
+const EXAMPLES = path.join(__dirname, "..", "..", "examples");
+const GTIN = "00312345000172";
+const LOT = "E2E-0001";
+
+/** The shipment id a `rx:ship` run printed. */
+function shipmentIdIn(run: Run): string {
+  const m = /shipment (0x[0-9a-f]{64})/.exec(run.stdout);
+  if (!m) throw new Error(`no shipment id in:\n${run.stdout}\n${run.stderr}`);
+  return m[1];
+}
+
+/**
+ * A real `hardhat node` on a free localhost port with Amoy's chain id, the suite deployed through the deploy
+ * script on the `amoy` network (RPC URL and keys from the environment, as from .env), and a journey run
+ * through the commands as separate processes, as a user would.
+ */
+describe("End to end: a local node standing in for Polygon Amoy", function () {
+  this.timeout(600_000);
+  let node: Node | undefined;
+  let env: NodeJS.ProcessEnv;
+  let dir: string;
+  const runs: Record<string, Run> = {};
+
+  before(async function () {
+    // The node's funded development accounts, derived from the configured mnemonic (no key in the code).
+    const accounts = hre.config.networks.hardhat.accounts as HardhatNetworkHDAccountsConfig;
+    const keys = Array.from({ length: 10 }, (_, i) => HDNodeWallet.fromPhrase(accounts.mnemonic, accounts.passphrase, `${accounts.path}/${i}`).privateKey);
+    node = await startNode(childEnv({ HARDHAT_CHAIN_ID: "80002" }));
+    dir = mkdtempSync(path.join(tmpdir(), "rx-e2e-"));
+    env = childEnv({ AMOY_RPC_URL: node.url, DEPLOYER_PRIVATE_KEY: keys[0], PARTNER_PRIVATE_KEYS: keys.slice(1).join(","), RXTRACE_DEPLOYMENTS_DIR: dir });
+    const rx = (args: string[]) => hardhat([...args, "--network", "amoy"], env);
+    const signer = (key: string) => String(["admin", "pauser", "manufacturer", "otherManufacturer", "distributor", "distributor2", "pharmacy"].indexOf(key));
+    const address = (key: string) => HDNodeWallet.fromPhrase(accounts.mnemonic, accounts.passphrase, `${accounts.path}/${signer(key)}`).address;
+
+    runs.deploy = await hardhat(["run", "scripts/deploy.ts", "--network", "amoy"], env);
+    runs.redeploy = await hardhat(["run", "scripts/deploy.ts", "--network", "amoy"], env);
+    for (const key of ["manufacturer", "distributor", "pharmacy"]) {
+      const member = CAST.find((m) => m.key === key)!;
+      const prefix = member.prefixes.length ? ["--prefix", member.prefixes.join(",")] : [];
+      runs[`onboard-${key}`] = await rx([
+        "rx:onboard", "--account", address(key), "--role", ({ 1: "manufacturer", 2: "distributor", 3: "dispenser" } as Record<number, string>)[member.role],
+        "--gln", gln(key), "--name", member.name, "--licence-expiry", `${new Date().getUTCFullYear() + 1}-12-31`, "--licence-ref", hre.ethers.id(member.name), ...prefix,
+      ]);
+    }
+    runs.commission = await rx([
+      "rx:commission", "--gtin", GTIN, "--lot", LOT, "--expiry", "280331", "--quantity", "12", "--min-temp", "2", "--max-temp", "8",
+      "--certificate", path.join(EXAMPLES, "certificate-A24-0001.txt"), "--certificate-uri", "ipfs://QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG",
+      "--serials", path.join(EXAMPLES, "serials-A24-0001.txt"), "--signer", signer("manufacturer"),
+    ]);
+    runs.ship1 = await rx(["rx:ship", "--gtin", GTIN, "--lot", LOT, "--to", gln("distributor"), "--quantity", "6", "--signer", signer("manufacturer")]);
+    runs.receive1 = await rx(["rx:receive", "--shipment", shipmentIdIn(runs.ship1), "--logger", path.join(EXAMPLES, "logger-good.csv"), "--signer", signer("distributor")]);
+    runs.ship2 = await rx(["rx:ship", "--gtin", GTIN, "--lot", LOT, "--to", gln("pharmacy"), "--quantity", "4", "--signer", signer("distributor")]);
+    runs.receive2 = await rx(["rx:receive", "--shipment", shipmentIdIn(runs.ship2), "--logger", path.join(EXAMPLES, "logger-good.csv"), "--signer", signer("pharmacy")]);
+    runs.dispense = await rx(["rx:dispense", "--gtin", GTIN, "--lot", LOT, "--serial", "SN000003", "--signer", signer("pharmacy")]);
+    runs.verifyGenuine = await rx(["rx:verify", "--link", `https://id.example.org/01/${GTIN}/10/${LOT}/21/SN000004?17=280331`, "--holder", gln("pharmacy"), "--json"]);
+    runs.verifyDispensed = await rx(["rx:verify", "--gtin", GTIN, "--lot", LOT, "--serial", "SN000003", "--json"]);
+    runs.strangerShips = await rx(["rx:ship", "--gtin", GTIN, "--lot", LOT, "--to", gln("pharmacy"), "--quantity", "1", "--signer", "9"]);
+    runs.missingEnv = await hardhat(["rx:deploy", "--network", "amoy"], childEnv({ DEPLOYER_PRIVATE_KEY: keys[0] }));
+  });
+
+  after(async function () {
+    await node?.stop();
+  });
+
+  it("deploys through the deploy script and records chain 80002", function () {
+    expect(runs.deploy.code, runs.deploy.stderr).to.equal(0);
+    const record = JSON.parse(readFileSync(path.join(dir, "amoy.json"), "utf8")) as DeploymentRecord;
+    expect([record.network, record.chainId, record.compiler.version]).to.deep.equal(["amoy", 80002, "0.8.28"]);
+    expect(runs.deploy.stdout).to.include(`RxTrace deployed at ${record.contracts.RxTrace.address}`);
+  });
+
+  it("refuses to overwrite the record of the live deployment", function () {
+    expect(runs.redeploy.code).to.not.equal(0);
+    expect(runs.redeploy.stdout + runs.redeploy.stderr).to.match(/records a live deployment at 0x[0-9a-fA-F]{40} \(chain 80002\); pass --redeploy/);
+  });
+
+  for (const step of ["onboard-manufacturer", "onboard-distributor", "onboard-pharmacy", "commission", "ship1", "receive1", "ship2", "receive2", "dispense"]) {
+    it(`runs ${step} as its own process, successfully`, function () {
+      expect(runs[step].code, `${runs[step].stdout}\n${runs[step].stderr}`).to.equal(0);
+      expect(runs[step].stdout).to.match(/tx 0x[0-9a-f]{64} block \d+ gas \d+/);
+    });
+  }
+
+  it("verifies a genuine pack from its Digital Link: verdict Genuine, exit code 0, the legs in the timeline", function () {
+    const report = JSON.parse(runs.verifyGenuine.stdout) as PackReport;
+    expect([runs.verifyGenuine.code, report.verdict, report.expiryMatches]).to.deep.equal([0, "Genuine", true]);
+    expect(report.timeline.map((e) => e.kind)).to.deep.equal(["commissioned", "shipped", "received", "shipped", "received"]);
+  });
+
+  it("verifies the dispensed pack: verdict AlreadyDispensed and its own exit code", function () {
+    const report = JSON.parse(runs.verifyDispensed.stdout) as PackReport;
+    expect([runs.verifyDispensed.code, report.verdict]).to.deep.equal([10 + Verdict.AlreadyDispensed, "AlreadyDispensed"]);
+  });
+
+  it("refuses an unauthorized signer with the contract's decoded error", function () {
+    expect(runs.strangerShips.code).to.not.equal(0);
+    expect(runs.strangerShips.stdout + runs.strangerShips.stderr).to.match(/PartnerNotAuthorized\(account=0x[0-9a-fA-F]{40}, standing=Unknown\)/);
+  });
+
+  it("names the missing .env variable when the amoy network is selected without it", function () {
+    expect(runs.missingEnv.code).to.not.equal(0);
+    expect(runs.missingEnv.stdout + runs.missingEnv.stderr).to.include("missing: AMOY_RPC_URL");
+  });
+});

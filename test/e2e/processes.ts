@@ -1,0 +1,108 @@
+/**
+ * Real processes for the end-to-end test: a `hardhat node` on a free localhost port, and rxtrace commands
+ * run as a user runs them, each in its own process. Everything is bounded in time and cleaned up.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import path from "node:path";
+
+const ROOT = path.join(__dirname, "..", "..");
+const HARDHAT = require.resolve("hardhat/internal/cli/bootstrap", { paths: [ROOT] });
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A port on 127.0.0.1 that nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The environment of a child: ours minus anything rxtrace or Hardhat reads, plus `extra`; no .env file. */
+export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^(AMOY_|POLYGON_|DEPLOYER_|PARTNER_|RXTRACE_|HARDHAT_|LOCALHOST_|REDEPLOY|REPORT_GAS)/.test(key)) continue;
+    env[key] = value;
+  }
+  return { ...env, DOTENV_CONFIG_PATH: path.join(ROOT, "test", "e2e", "no-such.env"), FORCE_COLOR: "0", ...extra };
+}
+
+/** Runs `hardhat <args>` to completion (at most `timeoutMs`). */
+export function hardhat(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [HARDHAT, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`hardhat ${args.join(" ")} took more than ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+}
+
+/** A running `hardhat node`; `stop()` ends it. */
+export interface Node {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startNode(env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<Node> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [HARDHAT, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`hardhat node did not start within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      if (output.includes("Started HTTP and WebSocket JSON-RPC server")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hardhat node exited with ${code}:\n${output}`));
+    });
+  });
+  child.stdout?.removeAllListeners("data");
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.removeAllListeners("close");
+        child.once("close", () => resolve());
+        child.kill("SIGTERM");
+        setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
+      }),
+  };
+}

@@ -1,0 +1,455 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ShipmentStatus } from "../../scripts/lib/domain";
+import { expiryFromYYMMDD, expiryToYYMMDD, formatDigitalLink, formatGln, formatGtin, makeGln } from "../../scripts/lib/gs1";
+import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../../scripts/lib/ids";
+import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, GTIN_2, serialRange } from "../../scripts/lib/scenario";
+import { saveSerialFile } from "../../scripts/lib/serial-files";
+import { SerialTree } from "../../scripts/lib/serial-tree";
+import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";
+
+const LOT = "C24-0001";
+const EXAMPLES = path.join(__dirname, "..", "..", "examples");
+const GOOD_LOGGER = path.join(EXAMPLES, "logger-good.csv");
+const EXCURSION_LOGGER = path.join(EXAMPLES, "logger-excursion.csv");
+const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
+/** The flagship GTIN with its check digit changed. */
+const BAD_GTIN = formatGtin(GTIN).slice(0, 13) + ((Number(formatGtin(GTIN).slice(13)) + 1) % 10);
+const GOOD_LEG = { minTemp: 31, maxTemp: 62, meanKineticTemp: 48, minutesOutOfRange: 0, loggerHash: hre.ethers.id("logger") };
+const SERIALS = serialRange(100, "CS");
+
+/** A serialized lot of 100 packs at the manufacturer, its serial file saved. */
+async function lotFixture() {
+  const base = await loadFixture(castTaskFixture);
+  const [, , manufacturer, , distributor, , pharmacy, , regulator, stranger] = base.signers;
+  const tree = SerialTree.of(SERIALS);
+  const expiry = (await time.latest()) + 400 * 24 * 3600;
+  await base.rx.connect(manufacturer).commissionBatch({
+    gtin: GTIN, lot: LOT, expiry, quantity: 100n, ...COLD_CHAIN, serialRoot: tree.root,
+    certificateHash: CERTIFICATE_HASH, certificateURI: CERTIFICATE_URI,
+  });
+  const batchId = batchIdOf(GTIN, LOT);
+  const dir = mkdtempSync(path.join(tmpdir(), "rx-custody-"));
+  return { ...base, manufacturer, distributor, pharmacy, regulator, stranger, tree, batchId, expiry, dir };
+}
+
+/** The lot with its serial file in place (rewritten each time: files are not part of the chain snapshot). */
+async function lot() {
+  const f = await loadFixture(lotFixture);
+  saveSerialFile(hre.network.name, f.batchId, GTIN, LOT, f.tree);
+  return f;
+}
+
+/** 60 packs in transit from the manufacturer to the distributor. */
+async function shippedFixture() {
+  const base = await loadFixture(lotFixture);
+  await base.rx.connect(base.manufacturer).ship(base.batchId, base.distributor.address, 60n);
+  const shipment: ShipmentKey = { batchId: base.batchId, sender: base.manufacturer.address, receiver: base.distributor.address, quantity: 60n, nonce: 0n };
+  return { ...base, shipment, shipmentId: shipmentIdOf(shipment) };
+}
+
+/** The pharmacy holds 20 saleable packs (manufacturer -> distributor -> pharmacy). */
+async function pharmacyFixture() {
+  const base = await loadFixture(shippedFixture);
+  const { rx, distributor, pharmacy, batchId } = base;
+  await rx.connect(distributor).receiveShipment(base.shipment, GOOD_LEG);
+  await rx.connect(distributor).ship(batchId, pharmacy.address, 20n);
+  await rx.connect(pharmacy).receiveShipment({ batchId, sender: distributor.address, receiver: pharmacy.address, quantity: 20n, nonce: 0n }, GOOD_LEG);
+  return base;
+}
+
+async function atPharmacy() {
+  const f = await loadFixture(pharmacyFixture);
+  saveSerialFile(hre.network.name, f.batchId, GTIN, LOT, f.tree);
+  return f;
+}
+
+async function blockNumber(): Promise<number> {
+  return hre.ethers.provider.getBlockNumber();
+}
+
+describe("rx:ship", function () {
+  describe("when the manufacturer ships to the distributor named by GLN", function () {
+    it("prints the shipment id, nonce, tx and gas", async function () {
+      const { distributor, manufacturer, batchId } = await lot();
+      const { lines } = await captureOutput(() =>
+        hre.run("rx:ship", { gtin: formatGtin(GTIN), lot: LOT, to: gln("distributor"), quantity: "60", signer: SIGNER.manufacturer }),
+      );
+      const id = shipmentIdOf({ batchId, sender: manufacturer.address, receiver: distributor.address, quantity: 60n, nonce: 0n });
+      expect(lines[0]).to.equal(`shipping 60 units of GTIN ${formatGtin(GTIN)} lot ${LOT} (batch ${batchId})`);
+      expect(lines.join("\n")).to.match(/^ship: tx 0x[0-9a-f]{64} block \d+ gas \d+$/m);
+      expect(lines).to.include(`shipment ${id} nonce 0`);
+    });
+
+    it("puts the shipment in transit and takes the units from the manufacturer", async function () {
+      const { rx, distributor, manufacturer, batchId } = await lot();
+      const { result } = await captureOutput(() =>
+        hre.run("rx:ship", { gtin: formatGtin(GTIN), lot: LOT, to: distributor.address, quantity: "60", signer: SIGNER.manufacturer }),
+      );
+      expect((await rx.shipment(result.shipmentId)).status).to.equal(BigInt(ShipmentStatus.InTransit));
+      expect((await rx.holding(batchId, manufacturer.address)).saleable).to.equal(40n);
+    });
+  });
+
+  describe("when the GTIN's check digit is wrong", function () {
+    it("names --gtin and sends nothing", async function () {
+      await lot();
+      const before = await blockNumber();
+      await expect(
+        hre.run("rx:ship", { gtin: BAD_GTIN, lot: LOT, to: gln("distributor"), quantity: "1", signer: SIGNER.manufacturer }),
+      ).to.be.rejectedWith(new RegExp(`--gtin: got "${BAD_GTIN}", expected a GTIN whose check digit is`));
+      expect(await blockNumber()).to.equal(before);
+    });
+  });
+
+  describe("when the GTIN and lot were never commissioned", function () {
+    it("says so before sending", async function () {
+      await lot();
+      const before = await blockNumber();
+      await expect(
+        hre.run("rx:ship", { gtin: formatGtin(GTIN_2), lot: LOT, to: gln("distributor"), quantity: "1", signer: SIGNER.manufacturer }),
+      ).to.be.rejectedWith(/--gtin\/--lot: got ".*", expected the GTIN and lot of a commissioned batch \(no batch 0x[0-9a-f]{64}/);
+      expect(await blockNumber()).to.equal(before);
+    });
+  });
+
+  describe("when the quantity exceeds the sender's saleable units", function () {
+    it("names --quantity and the units available", async function () {
+      await lot();
+      await expect(
+        hre.run("rx:ship", { gtin: formatGtin(GTIN), lot: LOT, to: gln("distributor"), quantity: "101", signer: SIGNER.manufacturer }),
+      ).to.be.rejectedWith(/--quantity: got "101", expected at most 100, the saleable units/);
+    });
+  });
+
+  describe("when the quantity is not a whole number", function () {
+    it("names --quantity", async function () {
+      await lot();
+      await expect(
+        hre.run("rx:ship", { gtin: formatGtin(GTIN), lot: LOT, to: gln("distributor"), quantity: "1.5", signer: SIGNER.manufacturer }),
+      ).to.be.rejectedWith(/--quantity: got "1.5", expected a whole number/);
+    });
+  });
+
+  describe("when the receiver's GLN belongs to nobody", function () {
+    it("names --to", async function () {
+      await lot();
+      const nobody = formatGln(makeGln("061414199999"));
+      await expect(
+        hre.run("rx:ship", { gtin: formatGtin(GTIN), lot: LOT, to: nobody, quantity: "1", signer: SIGNER.manufacturer }),
+      ).to.be.rejectedWith(`--to: got "${nobody}", expected the GLN of an onboarded partner`);
+    });
+  });
+
+  describe("when the receiver is not a partner", function () {
+    it("names --to and its standing", async function () {
+      const { stranger } = await lot();
+      await expect(
+        hre.run("rx:ship", { gtin: formatGtin(GTIN), lot: LOT, to: stranger.address, quantity: "1", signer: SIGNER.manufacturer }),
+      ).to.be.rejectedWith(/--to: got "0x[0-9a-fA-F]{40}", expected an authorized partner \(0x[0-9a-fA-F]{40} is Unknown/);
+    });
+  });
+
+  describe("when a stranger ships", function () {
+    it("reports the contract's PartnerNotAuthorized and sends nothing", async function () {
+      const { stranger } = await lot();
+      const before = await blockNumber();
+      await expect(
+        captureOutput(() => hre.run("rx:ship", { gtin: formatGtin(GTIN), lot: LOT, to: gln("distributor"), quantity: "1", signer: SIGNER.stranger })),
+      ).to.be.rejectedWith(new RegExp(`the contract refused: PartnerNotAuthorized\\(account=${stranger.address}, standing=Unknown\\)`));
+      expect(await blockNumber()).to.equal(before);
+    });
+  });
+});
+
+describe("rx:shipments", function () {
+  describe("when a shipment is in transit to the distributor", function () {
+    it("lists it with its id, quantity, product and parties", async function () {
+      const { shipmentId, manufacturer, distributor } = await loadFixture(shippedFixture);
+      const { lines } = await captureOutput(() => hre.run("rx:shipments", { to: gln("distributor") }));
+      expect(lines[0]).to.equal(`1 shipment in transit to ${distributor.address}:`);
+      expect(lines[1]).to.match(new RegExp(`^${shipmentId}  60 units of GTIN ${formatGtin(GTIN)} lot ${LOT}, shipped \\d{4}-\\d\\d-\\d\\dT`));
+      expect(lines[2]).to.equal(`  from ${manufacturer.address} (Manufacturer, GLN ${gln("manufacturer")})`);
+      expect(lines[3]).to.equal(`  to   ${distributor.address} (Distributor, GLN ${gln("distributor")})`);
+    });
+
+    it("returns it, filtered by GTIN and lot", async function () {
+      const { shipmentId } = await loadFixture(shippedFixture);
+      const { result } = await captureOutput(() => hre.run("rx:shipments", { gtin: formatGtin(GTIN), lot: LOT }));
+      expect(result.map((e: { shipmentId: string }) => e.shipmentId)).to.deep.equal([shipmentId]);
+    });
+  });
+
+  describe("when nothing is in transit to the receiver", function () {
+    it("says so", async function () {
+      await loadFixture(shippedFixture);
+      const { lines } = await captureOutput(() => hre.run("rx:shipments", { to: gln("pharmacy") }));
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.match(/^no shipments in transit to 0x/);
+    });
+  });
+
+  describe("when --gtin comes without --lot", function () {
+    it("names --lot", async function () {
+      await loadFixture(shippedFixture);
+      await expect(hre.run("rx:shipments", { gtin: formatGtin(GTIN) })).to.be.rejectedWith(/--lot: got "", expected --gtin and --lot together/);
+    });
+  });
+});
+
+describe("rx:receive", function () {
+  describe("when the logger stayed within 2-8 °C (examples/logger-good.csv)", function () {
+    it("prints the leg summary and the transaction", async function () {
+      const { shipmentId } = await loadFixture(shippedFixture);
+      const hash = hre.ethers.keccak256(readFileSync(GOOD_LOGGER));
+      const { lines } = await captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor }));
+      expect(lines).to.include(`logger ${GOOD_LOGGER}: 49 readings, keccak256 ${hash}`);
+      expect(lines).to.include("  min 3.6 °C, max 6.4 °C, mean kinetic 5.3 °C; storage range 2.0 °C to 8.0 °C; 0 minutes out of range");
+      expect(lines).to.include("within range: units go to saleable stock");
+      expect(lines.join("\n")).to.match(/^receive: tx 0x[0-9a-f]{64} block \d+ gas \d+$/m);
+    });
+
+    it("credits the units as saleable and settles the shipment", async function () {
+      const { rx, shipmentId, batchId, distributor } = await loadFixture(shippedFixture);
+      await captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor }));
+      const holding = await rx.holding(batchId, distributor.address);
+      expect([holding.saleable, holding.quarantined]).to.deep.equal([60n, 0n]);
+      expect((await rx.shipment(shipmentId)).status).to.equal(BigInt(ShipmentStatus.None));
+    });
+  });
+
+  describe("when the logger reached 12 °C for 90 minutes (examples/logger-excursion.csv)", function () {
+    it("prints the excursion", async function () {
+      const { shipmentId } = await loadFixture(shippedFixture);
+      const { lines } = await captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger: EXCURSION_LOGGER, signer: SIGNER.distributor }));
+      expect(lines).to.include("  min 4.4 °C, max 12.0 °C, mean kinetic 6.4 °C; storage range 2.0 °C to 8.0 °C; 90 minutes out of range");
+      expect(lines.some((l) => l.startsWith("EXCURSION: units go to quarantine"))).to.equal(true);
+    });
+
+    it("puts the units in quarantine with the file's hash on-chain", async function () {
+      const { rx, shipmentId, batchId, distributor } = await loadFixture(shippedFixture);
+      const { result } = await captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger: EXCURSION_LOGGER, signer: SIGNER.distributor }));
+      const holding = await rx.holding(batchId, distributor.address);
+      expect([holding.saleable, holding.quarantined]).to.deep.equal([0n, 60n]);
+      const [event] = await rx.queryFilter(rx.filters.Received(shipmentId), result.receipt.blockNumber);
+      expect(event.args.leg.loggerHash).to.equal(hre.ethers.keccak256(readFileSync(EXCURSION_LOGGER)));
+    });
+  });
+
+  describe("when a logger line is malformed", function () {
+    it("names the file and the line number and sends nothing", async function () {
+      const { shipmentId, dir } = await loadFixture(shippedFixture);
+      const file = path.join(dir, "broken.csv");
+      writeFileSync(file, "timestamp,celsius\n2025-03-03T06:00:00Z,5.1\n2025-03-03T06:15:00Z,warm\n");
+      const before = await blockNumber();
+      await expect(hre.run("rx:receive", { shipment: shipmentId, logger: file, signer: SIGNER.distributor })).to.be.rejectedWith(
+        `${file} line 3: got "warm", expected a temperature in degrees Celsius`,
+      );
+      expect(await blockNumber()).to.equal(before);
+    });
+  });
+
+  describe("when the logger file does not exist", function () {
+    it("names --logger", async function () {
+      const { shipmentId, dir } = await loadFixture(shippedFixture);
+      await expect(
+        hre.run("rx:receive", { shipment: shipmentId, logger: path.join(dir, "missing.csv"), signer: SIGNER.distributor }),
+      ).to.be.rejectedWith(/--logger: got ".*missing\.csv", expected an existing, readable file/);
+    });
+  });
+
+  describe("when the shipment id is unknown", function () {
+    it("names --shipment and points to rx:shipments", async function () {
+      await loadFixture(shippedFixture);
+      const unknown = hre.ethers.id("no such shipment");
+      await expect(hre.run("rx:receive", { shipment: unknown, logger: GOOD_LOGGER, signer: SIGNER.distributor })).to.be.rejectedWith(
+        `--shipment: got "${unknown}", expected the id of a shipment of this deployment (no Shipped event has it; list them with rx:shipments)`,
+      );
+    });
+  });
+
+  describe("when the shipment id is not 32 bytes of hex", function () {
+    it("names --shipment", async function () {
+      await loadFixture(shippedFixture);
+      await expect(hre.run("rx:receive", { shipment: "0x1234", logger: GOOD_LOGGER, signer: SIGNER.distributor })).to.be.rejectedWith(
+        /--shipment: got "0x1234", expected a shipment id \(0x followed by 64 hex digits\)/,
+      );
+    });
+  });
+
+  describe("when the shipment was received already", function () {
+    it("says when it was settled", async function () {
+      const { shipmentId } = await loadFixture(shippedFixture);
+      await captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor }));
+      await expect(hre.run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor })).to.be.rejectedWith(
+        /--shipment: got "0x[0-9a-f]{64}", expected a shipment in transit \(it was received already in tx 0x[0-9a-f]{64}/,
+      );
+    });
+  });
+
+  describe("when someone else than the receiver receives", function () {
+    it("names --signer and the receiver", async function () {
+      const { shipmentId, distributor } = await loadFixture(shippedFixture);
+      await expect(hre.run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, signer: SIGNER.pharmacy })).to.be.rejectedWith(
+        `expected the shipment's receiver ${distributor.address}`,
+      );
+    });
+  });
+});
+
+describe("rx:reject", function () {
+  describe("when the distributor rejects damaged goods with a photo", function () {
+    it("prints the reason, the evidence hash and the transaction", async function () {
+      const { shipmentId, dir } = await loadFixture(shippedFixture);
+      const photo = path.join(dir, "photo.jpg");
+      writeFileSync(photo, "crushed cartons");
+      const { lines } = await captureOutput(() =>
+        hre.run("rx:reject", { shipment: shipmentId, reason: "damaged", evidence: photo, signer: SIGNER.distributor }),
+      );
+      expect(lines).to.include(`rejecting: damaged; evidence ${photo} keccak256 ${hre.ethers.keccak256(Buffer.from("crushed cartons"))}`);
+      expect(lines.join("\n")).to.match(/^reject: tx 0x[0-9a-f]{64} block \d+ gas \d+$/m);
+    });
+
+    it("returns the units to the manufacturer and records reason and evidence", async function () {
+      const { rx, shipmentId, dir, batchId, manufacturer } = await loadFixture(shippedFixture);
+      const photo = path.join(dir, "photo2.jpg");
+      writeFileSync(photo, "crushed cartons");
+      await captureOutput(() => hre.run("rx:reject", { shipment: shipmentId, reason: "damaged", evidence: photo, signer: SIGNER.distributor }));
+      expect((await rx.holding(batchId, manufacturer.address)).saleable).to.equal(100n);
+      const [event] = await rx.queryFilter(rx.filters.Rejected(shipmentId));
+      expect([event.args.reason, event.args.evidence]).to.deep.equal([1n, hre.ethers.keccak256(Buffer.from("crushed cartons"))]);
+    });
+  });
+
+  describe("when the reason is not one of the words", function () {
+    it("names --reason and lists the words", async function () {
+      const { shipmentId } = await loadFixture(shippedFixture);
+      await expect(hre.run("rx:reject", { shipment: shipmentId, reason: "broken", signer: SIGNER.distributor })).to.be.rejectedWith(
+        '--reason: got "broken", expected one of wrong-quantity, damaged, no-temperature-data, wrong-product, other',
+      );
+    });
+  });
+
+  describe("when the shipment id is unknown", function () {
+    it("names --shipment", async function () {
+      await loadFixture(shippedFixture);
+      await expect(
+        hre.run("rx:reject", { shipment: hre.ethers.id("nothing"), reason: "other", signer: SIGNER.distributor }),
+      ).to.be.rejectedWith(/--shipment: got "0x[0-9a-f]{64}", expected the id of a shipment of this deployment/);
+    });
+  });
+});
+
+describe("rx:dispense", function () {
+  describe("when the pharmacy scans a pack's Digital Link", function () {
+    it("prints the pack and the transaction", async function () {
+      const { batchId, expiry } = await atPharmacy();
+      const link = formatDigitalLink({ gtin: GTIN, lot: LOT, serial: "CS000007", expiry: expiryToYYMMDD(expiry) });
+      const { lines } = await captureOutput(() => hre.run("rx:dispense", { link, signer: SIGNER.pharmacy }));
+      expect(lines[0]).to.equal(`dispensing pack ${link}`);
+      expect(lines[1]).to.match(new RegExp(`^  GTIN ${formatGtin(GTIN)} lot ${LOT} \\(batch ${batchId}\\), serial CS000007, proof of \\d+ hashes$`));
+      expect(lines.join("\n")).to.match(/^dispense: tx 0x[0-9a-f]{64} block \d+ gas \d+$/m);
+    });
+
+    it("decommissions the pack from the pharmacy's stock", async function () {
+      const { rx, batchId, expiry, pharmacy } = await atPharmacy();
+      const link = formatDigitalLink({ gtin: GTIN, lot: LOT, serial: "CS000007", expiry: expiryToYYMMDD(expiry) });
+      await captureOutput(() => hre.run("rx:dispense", { link, signer: SIGNER.pharmacy }));
+      expect(await rx.isDispensed(batchId, serialToBytes32("CS000007"))).to.equal(true);
+      const holding = await rx.holding(batchId, pharmacy.address);
+      expect([holding.saleable, holding.dispensed]).to.deep.equal([19n, 1n]);
+    });
+  });
+
+  describe("when the pack is given by GTIN, lot and serial", function () {
+    it("dispenses it", async function () {
+      const { rx, batchId } = await atPharmacy();
+      await captureOutput(() => hre.run("rx:dispense", { gtin: formatGtin(GTIN), lot: LOT, serial: "CS000100", signer: SIGNER.pharmacy }));
+      expect(await rx.isDispensed(batchId, serialToBytes32("CS000100"))).to.equal(true);
+    });
+  });
+
+  describe("when the serial is not in the batch's serial file", function () {
+    it("refuses before sending", async function () {
+      await atPharmacy();
+      const before = await blockNumber();
+      await expect(
+        hre.run("rx:dispense", { gtin: formatGtin(GTIN), lot: LOT, serial: "CS999999", signer: SIGNER.pharmacy }),
+      ).to.be.rejectedWith(`--serial: serial "CS999999" is not among the batch's commissioned serials`);
+      expect(await blockNumber()).to.equal(before);
+    });
+  });
+
+  describe("when the link's expiry differs from the batch's", function () {
+    it("refuses, naming the link's AI 17", async function () {
+      const { expiry } = await atPharmacy();
+      const wrong = expiryToYYMMDD(expiryFromYYMMDD(expiryToYYMMDD(expiry)) + 24 * 3600);
+      const link = formatDigitalLink({ gtin: GTIN, lot: LOT, serial: "CS000008", expiry: wrong });
+      await expect(hre.run("rx:dispense", { link, signer: SIGNER.pharmacy })).to.be.rejectedWith(
+        `--link (17): got "${wrong}", expected the batch's expiry ${expiryToYYMMDD(expiry)}`,
+      );
+    });
+  });
+
+  describe("when the link's GTIN has a wrong check digit", function () {
+    it("names the link's AI 01", async function () {
+      await atPharmacy();
+      const link = `https://id.rxtrace.example/01/${BAD_GTIN}/10/${LOT}/21/CS000001`;
+      await expect(hre.run("rx:dispense", { link, signer: SIGNER.pharmacy })).to.be.rejectedWith(
+        new RegExp(`--link \\(01\\): got "${BAD_GTIN}", expected a GTIN whose check digit is`),
+      );
+    });
+  });
+
+  describe("when both --link and --gtin are given", function () {
+    it("names --link", async function () {
+      await atPharmacy();
+      const link = formatDigitalLink({ gtin: GTIN, lot: LOT, serial: "CS000001" });
+      await expect(hre.run("rx:dispense", { link, gtin: formatGtin(GTIN), signer: SIGNER.pharmacy })).to.be.rejectedWith(
+        /--link: got ".*", expected either --link or --gtin --lot --serial, not both/,
+      );
+    });
+  });
+
+  describe("when the batch has no serial file here", function () {
+    it("says where the file should be", async function () {
+      const { rx, manufacturer } = await atPharmacy();
+      const tree = SerialTree.of(["X1"]);
+      await rx.connect(manufacturer).commissionBatch({
+        gtin: GTIN, lot: "C24-NOFILE", expiry: (await time.latest()) + 100 * 24 * 3600, quantity: 1n, ...COLD_CHAIN,
+        serialRoot: tree.root, certificateHash: CERTIFICATE_HASH, certificateURI: CERTIFICATE_URI,
+      });
+      await expect(
+        hre.run("rx:dispense", { gtin: formatGtin(GTIN), lot: "C24-NOFILE", serial: "X1", signer: SIGNER.pharmacy }),
+      ).to.be.rejectedWith(/no serial file for GTIN \d{14} lot C24-NOFILE .* at deployments\/hardhat\/serials\/0x[0-9a-f]{64}\.json/);
+    });
+  });
+
+  describe("when a distributor dispenses", function () {
+    it("reports the contract's PartnerWrongRole", async function () {
+      const { distributor } = await atPharmacy();
+      const before = await blockNumber();
+      await expect(
+        captureOutput(() => hre.run("rx:dispense", { gtin: formatGtin(GTIN), lot: LOT, serial: "CS000009", signer: SIGNER.distributor })),
+      ).to.be.rejectedWith(`PartnerWrongRole(account=${distributor.address}, role=Distributor, required=Dispenser)`);
+      expect(await blockNumber()).to.equal(before);
+    });
+  });
+
+  describe("when the same serial is dispensed twice", function () {
+    it("reports the contract's DispensePackAlreadyDispensed", async function () {
+      await atPharmacy();
+      const args = { gtin: formatGtin(GTIN), lot: LOT, serial: "CS000010", signer: SIGNER.pharmacy };
+      await captureOutput(() => hre.run("rx:dispense", args));
+      const before = await blockNumber();
+      await expect(captureOutput(() => hre.run("rx:dispense", args))).to.be.rejectedWith(
+        /the contract refused: DispensePackAlreadyDispensed\(batchId=0x[0-9a-f]{64}, serial=0x/,
+      );
+      expect(await blockNumber()).to.equal(before);
+    });
+  });
+});

@@ -1,0 +1,171 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Verdict } from "../../scripts/lib/domain";
+import { expiryToYYMMDD, formatDigitalLink, formatGln, formatGtin } from "../../scripts/lib/gs1";
+import { batchIdOf, serialToBytes32 } from "../../scripts/lib/ids";
+import { LABEL_MISMATCH_EXIT_CODE, type PackReport } from "../../scripts/lib/provenance";
+import { CAST, CERTIFICATE_URI, COLD_CHAIN, GTIN, serialRange } from "../../scripts/lib/scenario";
+import { saveSerialFile } from "../../scripts/lib/serial-files";
+import { SerialTree } from "../../scripts/lib/serial-tree";
+import { captureOutput, castTaskFixture } from "./fixtures";
+
+const LOT = "V24-0001";
+const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
+/** The flagship GTIN with its check digit changed. */
+const BAD_GTIN = formatGtin(GTIN).slice(0, 13) + ((Number(formatGtin(GTIN).slice(13)) + 1) % 10);
+const CERTIFICATE = "Certificate of origin: Acme Pharma, plant 3, lot V24-0001\n";
+const leg = { minTemp: 31, maxTemp: 62, meanKineticTemp: 48, minutesOutOfRange: 0, loggerHash: hre.ethers.id("logger") };
+
+/** A serialized lot at the pharmacy: 20 units via the distributor, one pack dispensed. */
+async function lotAtPharmacyFixture() {
+  const base = await loadFixture(castTaskFixture);
+  const { rx, signers } = base;
+  const [, , manufacturer, , distributor, , pharmacy] = signers;
+  const tree = SerialTree.of(serialRange(40, "VS"));
+  const expiry = (await hre.ethers.provider.getBlock("latest"))!.timestamp + 400 * 24 * 3600;
+  await rx.connect(manufacturer).commissionBatch({
+    gtin: GTIN, lot: LOT, expiry, quantity: 40n, ...COLD_CHAIN, serialRoot: tree.root,
+    certificateHash: hre.ethers.keccak256(Buffer.from(CERTIFICATE)), certificateURI: CERTIFICATE_URI,
+  });
+  const batchId = batchIdOf(GTIN, LOT);
+  saveSerialFile(hre.network.name, batchId, GTIN, LOT, tree);
+  await rx.connect(manufacturer).ship(batchId, distributor.address, 30n);
+  await rx.connect(distributor).receiveShipment({ batchId, sender: manufacturer.address, receiver: distributor.address, quantity: 30n, nonce: 0n }, leg);
+  await rx.connect(distributor).ship(batchId, pharmacy.address, 20n);
+  await rx.connect(pharmacy).receiveShipment({ batchId, sender: distributor.address, receiver: pharmacy.address, quantity: 20n, nonce: 0n }, leg);
+  await rx.connect(pharmacy).dispense(batchId, serialToBytes32("VS000002"), tree.proof("VS000002"));
+  const dir = mkdtempSync(path.join(tmpdir(), "rx-verify-"));
+  const certificate = path.join(dir, "certificate.txt");
+  writeFileSync(certificate, CERTIFICATE);
+  return { ...base, batchId, expiry: expiryToYYMMDD(expiry), dir, certificate, pharmacy };
+}
+
+async function verify(params: Record<string, unknown>): Promise<{ lines: string[]; exitCode: number }> {
+  const { lines } = await captureOutput(() => hre.run("rx:verify", params));
+  const exitCode = Number(process.exitCode ?? 0);
+  process.exitCode = 0; // the verdict's exit code is for the command line, not for mocha
+  return { lines, exitCode };
+}
+
+describe("rx:verify", function () {
+  describe("when the pack is genuine", function () {
+    it("prints GENUINE and the timeline, and exits 0", async function () {
+      await loadFixture(lotAtPharmacyFixture);
+      const { lines, exitCode } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001" });
+      expect(exitCode).to.equal(0);
+      expect(lines[0]).to.equal("GENUINE: genuine: may be dispensed");
+      const text = lines.join("\n");
+      expect(text).to.include(`commissioned by Acme Pharma Manufacturing (GLN ${gln("manufacturer")}): 40 units`);
+      expect(text).to.match(/shipped 30 units Acme Pharma Manufacturing .* -> Northline Wholesale/);
+      expect(text).to.match(/received 20 units by Main Street Pharmacy .*: 3\.1 °C to 6\.2 °C, MKT 4\.8 °C, 0 min out of range/);
+    });
+    it("reads the pack from its GS1 Digital Link, expiry included", async function () {
+      const { expiry } = await loadFixture(lotAtPharmacyFixture);
+      const link = formatDigitalLink({ gtin: GTIN, lot: LOT, serial: "VS000001", expiry });
+      const { exitCode, lines } = await verify({ link, json: true });
+      const report = JSON.parse(lines.join("\n")) as PackReport;
+      expect([exitCode, report.verdict, report.expiryMatches]).to.deep.equal([0, "Genuine", true]);
+    });
+    it("says whether the certificate document matches the commitment", async function () {
+      const { certificate } = await loadFixture(lotAtPharmacyFixture);
+      const { lines } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001", certificate, json: true });
+      expect((JSON.parse(lines.join("\n")) as PackReport).certificate?.matches).to.equal(true);
+    });
+  });
+
+  describe("when the pack was dispensed", function () {
+    it("exits with the AlreadyDispensed code and shows the dispensing", async function () {
+      await loadFixture(lotAtPharmacyFixture);
+      const { lines, exitCode } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000002" });
+      expect(exitCode).to.equal(10 + Verdict.AlreadyDispensed);
+      expect(lines.join("\n")).to.match(/this pack was dispensed by Main Street Pharmacy/);
+    });
+  });
+
+  describe("when the serial is forged", function () {
+    it("exits with the SerialNotInBatch code", async function () {
+      await loadFixture(lotAtPharmacyFixture);
+      const { lines, exitCode } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "FORGED1", json: true });
+      expect([exitCode, (JSON.parse(lines.join("\n")) as PackReport).verdict]).to.deep.equal([10 + Verdict.SerialNotInBatch, "SerialNotInBatch"]);
+    });
+  });
+
+  describe("when the lot is unknown", function () {
+    it("exits with the UnknownBatch code and an empty timeline", async function () {
+      await loadFixture(lotAtPharmacyFixture);
+      const { lines, exitCode } = await verify({ gtin: formatGtin(GTIN), lot: "NOPE", serial: "VS000001", json: true });
+      const report = JSON.parse(lines.join("\n")) as PackReport;
+      expect([exitCode, report.verdict, report.timeline.length]).to.deep.equal([10 + Verdict.UnknownBatch, "UnknownBatch", 0]);
+    });
+  });
+
+  describe("when the holder is given", function () {
+    it("says NotInCustody for a partner without units", async function () {
+      await loadFixture(lotAtPharmacyFixture);
+      const { exitCode } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001", holder: gln("pharmacy2") });
+      expect(exitCode).to.equal(10 + Verdict.NotInCustody);
+    });
+    it("says Genuine for the pharmacy holding the lot, named by address", async function () {
+      const { pharmacy } = await loadFixture(lotAtPharmacyFixture);
+      const { exitCode } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001", holder: pharmacy.address });
+      expect(exitCode).to.equal(0);
+    });
+  });
+
+  describe("when the label disagrees with the chain", function () {
+    it("exits with the label-mismatch code for another expiry", async function () {
+      await loadFixture(lotAtPharmacyFixture);
+      const { lines, exitCode } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001", expiry: "991231" });
+      expect(exitCode).to.equal(LABEL_MISMATCH_EXIT_CODE);
+      expect(lines.join("\n")).to.match(/WARNING: the expiry printed on the pack differs/);
+    });
+    it("exits with the label-mismatch code for another certificate document", async function () {
+      const { dir } = await loadFixture(lotAtPharmacyFixture);
+      const other = path.join(dir, "other.txt");
+      writeFileSync(other, "a different document");
+      const { lines, exitCode } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001", certificate: other });
+      expect(exitCode).to.equal(LABEL_MISMATCH_EXIT_CODE);
+      expect(lines.join("\n")).to.match(/DOCUMENT DOES NOT MATCH/);
+    });
+  });
+
+  describe("when the input is bad", function () {
+    it("names --gtin and the expected check digit", async function () {
+      await loadFixture(lotAtPharmacyFixture);
+      await expect(hre.run("rx:verify", { gtin: BAD_GTIN, lot: LOT, serial: "VS1" })).to.be.rejectedWith(
+        `--gtin: got "${BAD_GTIN}", expected a GTIN whose check digit is ${formatGtin(GTIN).slice(13)}`,
+      );
+    });
+    it("refuses --gtin together with --link", async function () {
+      await loadFixture(lotAtPharmacyFixture);
+      await expect(hre.run("rx:verify", { link: "https://id.gs1.org/01/09506000134352/10/L/21/S", gtin: "1" })).to.be.rejectedWith(/--gtin/);
+    });
+    it("refuses a missing serial", async function () {
+      await loadFixture(lotAtPharmacyFixture);
+      await expect(hre.run("rx:verify", { gtin: formatGtin(GTIN), lot: LOT })).to.be.rejectedWith(/--serial: got "", expected the pack's serial/);
+    });
+    it("refuses an unreadable certificate file", async function () {
+      await loadFixture(lotAtPharmacyFixture);
+      await expect(hre.run("rx:verify", { gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001", certificate: "/no/such/file" })).to.be.rejectedWith(
+        /--certificate: got "\/no\/such\/file", expected a readable file/,
+      );
+    });
+  });
+});
+
+describe("rx:qr", function () {
+  it("writes a PNG and an SVG of the pack's Digital Link", async function () {
+    const out = path.join(mkdtempSync(path.join(tmpdir(), "rx-qr-")), "pack");
+    const { lines } = await captureOutput(() => hre.run("rx:qr", { gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001", expiry: "281231", out }));
+    expect(lines[0]).to.equal(`QR code of ${formatDigitalLink({ gtin: GTIN, lot: LOT, serial: "VS000001", expiry: "281231" })}`);
+    expect(readFileSync(`${out}.png`).subarray(0, 8).toString("hex")).to.equal("89504e470d0a1a0a");
+    expect(readFileSync(`${out}.svg`, "utf8")).to.match(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  });
+  it("refuses a resolver that is not https", async function () {
+    await expect(hre.run("rx:qr", { gtin: formatGtin(GTIN), lot: LOT, serial: "S1", out: "x", resolver: "ftp://x" })).to.be.rejectedWith(/--resolver/);
+  });
+});
