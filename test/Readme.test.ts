@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { artifacts } from "hardhat";
+import hre, { artifacts } from "hardhat";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { GAS_KEYS, type GasTable } from "../scripts/lib/bench";
@@ -31,5 +31,27 @@ describe("README", function () {
     const scripts = Object.keys((JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
     const named = [...readme.matchAll(/npm run ([a-z:-]+)/g)].map((m) => m[1]);
     expect(named.filter((name) => !scripts.includes(name))).to.deep.equal([]);
+  });
+
+  it("names only rx: commands that exist", function () {
+    const named = [...new Set([...readme.matchAll(/\b(rx:[a-z-]+)/g)].map((m) => m[1]))];
+    expect(named.filter((name) => !(name in hre.tasks))).to.deep.equal([]);
+  });
+
+  it("documents every rx: command", function () {
+    const tasks = Object.keys(hre.tasks).filter((name) => name.startsWith("rx:"));
+    expect(tasks.filter((name) => !readme.includes(name))).to.deep.equal([]);
+  });
+
+  it("passes to each rx: command only flags it declares", function () {
+    const unknown: string[] = [];
+    for (const m of readme.matchAll(/npx hardhat (?:\$N |--network \w+ )?(rx:[a-z-]+)([^\n`]*)/g)) {
+      const definition = hre.tasks[m[1]];
+      const declared = new Set(Object.keys(definition?.paramDefinitions ?? {}).map((p) => p.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)));
+      for (const flag of m[2].matchAll(/--([a-z-]+)/g)) {
+        if (flag[1] !== "network" && !declared.has(flag[1])) unknown.push(`${m[1]} --${flag[1]}`);
+      }
+    }
+    expect(unknown).to.deep.equal([]);
   });
 });

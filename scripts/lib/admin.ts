@@ -3,11 +3,10 @@
  * rx:reinstate, rx:grant-pauser, rx:revoke-pauser and rx:partner commands (and the demo): parse what a person
  * typed into checked values (InputError naming the flag otherwise), then send and report.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { Interface, ZeroHash, getAddress, id, isAddress, keccak256, type ContractTransactionReceipt, type Signer } from "ethers";
+import { Interface, ZeroHash, getAddress, id, isAddress, type ContractTransactionReceipt, type Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { RxTrace } from "../../typechain-types";
-import { parseDate, sendAndReport } from "./cli";
+import { hashFile, parseBytes32, parseDate, sendAndReport } from "./cli";
 import { Role, Standing } from "./domain";
 import { InputError } from "./errors";
 import { formatGln, parseCompanyPrefix, parseGln } from "./gs1";
@@ -40,24 +39,14 @@ export function roleName(role: Role | bigint | number): string {
 }
 
 /** A 32-byte hex value other than zero. */
-export function parseBytes32(value: string, field: string): string {
-  if (!/^0x[0-9a-fA-F]{64}$/.test(value.trim())) throw new InputError(field, value, "32 bytes as 0x followed by 64 hex digits");
-  if (BigInt(value.trim()) === 0n) throw new InputError(field, value, "a non-zero 32-byte hash");
-  return value.trim().toLowerCase();
-}
 
-/** keccak256 of a file's bytes (a licence, a certificate of origin). */
-export function hashFile(file: string, field: string, what: string): string {
-  if (!existsSync(file) || !statSync(file).isFile()) throw new InputError(field, file, `a readable file (${what})`);
-  return keccak256(readFileSync(file));
-}
 
 /** The licence reference from exactly one of `--licence-ref` (a hash) and `--licence-file` (hashed here). */
 export function parseLicenceRef(ref: string | undefined, file: string | undefined): string {
   if (ref !== undefined && file !== undefined) {
     throw new InputError("--licence-ref", ref, "either --licence-ref or --licence-file, not both");
   }
-  if (ref !== undefined) return parseBytes32(ref, "--licence-ref");
+  if (ref !== undefined) return parseBytes32(ref, "--licence-ref", "the licence document's keccak256", true);
   if (file !== undefined) return hashFile(file, "--licence-file", "the licence document, hashed with keccak256");
   throw new InputError("--licence-ref", "", "the licence's hash (--licence-ref 0x…) or its document (--licence-file <path>)");
 }

@@ -3,7 +3,6 @@
  * a person typed, naming partners, reading input files and wording temperatures. Everything here validates
  * and reads; nothing sends a transaction.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
 import { keccak256, toUtf8Bytes, ZeroHash, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { RxTrace } from "../../typechain-types";
@@ -67,7 +66,7 @@ export function describeBatchState(record: BatchStructOutput): string {
 }
 
 /** "0xabc… (Distributor, GLN 0614141000012)" or "0xabc… (not a partner)". */
-export async function describePartner(rx: RxTrace, account: string): Promise<string> {
+export async function partnerLabel(rx: RxTrace, account: string): Promise<string> {
   const p = await rx.partner(account);
   if (p.role === 0n) return `${account} (not a partner)`;
   return `${account} (${Role[Number(p.role)]}, GLN ${formatGln(p.gln)})`;
@@ -82,37 +81,19 @@ export async function requireAuthorizedPartner(rx: RxTrace, account: string, fie
 }
 
 /** The exact bytes of a file a person named with `field`. */
-export function readInputFile(file: string | undefined, field: string): Buffer {
-  if (file === undefined || file === "") throw new InputError(field, file ?? "", "a file path");
-  if (!existsSync(file) || !statSync(file).isFile()) throw new InputError(field, file, "an existing, readable file");
-  return readFileSync(file);
-}
 
-/** keccak256 of a file's bytes. */
-export function hashFile(file: string, field: string): string {
-  return keccak256(readInputFile(file, field));
-}
 
 /** The bytes32 committed for a free-text reason: keccak256 of its UTF-8 text, zero when there is none. */
 export function reasonHashOf(text: string | undefined): string {
   return text === undefined || text === "" ? ZeroHash : keccak256(toUtf8Bytes(text));
 }
 
-/** A 32-byte id given as 0x and 64 hex digits. */
-export function parseBytes32(value: string | undefined, field: string, what: string): string {
-  if (value === undefined || !/^0x[0-9a-fA-F]{64}$/.test(value.trim())) throw new InputError(field, value ?? "", `${what} (0x followed by 64 hex digits)`);
-  return value.trim().toLowerCase();
-}
 
 /** "1 unit", "60 units". */
 export function units(n: bigint | number): string {
   return `${n} unit${BigInt(n) === 1n ? "" : "s"}`;
 }
 
-/** Tenths of a degree as "5.3 °C". */
-export function formatCelsius(tenths: number | bigint): string {
-  return `${(Number(tenths) / 10).toFixed(1)} °C`;
-}
 
 /**
  * Simulates the call first (eth_call from the signer: a refusal is reported by the contract's error name and

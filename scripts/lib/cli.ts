@@ -2,10 +2,11 @@
  * What every command-line entry point shares: readable errors, choosing the signer, resolving partners by
  * address or GLN, and printing what a transaction did.
  */
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { isAddress, type ContractTransactionReceipt, type ContractTransactionResponse, type Interface } from "ethers";
+import { isAddress, keccak256, type ContractTransactionReceipt, type ContractTransactionResponse, type Interface } from "ethers";
 import type { RxTrace } from "../../typechain-types";
 import { InputError } from "./errors";
 import { DeploymentError } from "./deployment";
@@ -124,4 +125,25 @@ export async function sendAndReport(
   if (!receipt) throw new Error(`${label}: no receipt for ${sent.hash}`);
   print(`${label}: tx ${receipt.hash} block ${receipt.blockNumber} gas ${receipt.gasUsed}`);
   return receipt;
+}
+
+/** The bytes of an input file named by `field`; `what` says what the file should be. */
+export function readInputFile(file: string | undefined, field: string, what?: string): Buffer {
+  const expected = what ? `a readable file (${what})` : "an existing, readable file";
+  if (file === undefined || file === "") throw new InputError(field, file ?? "", `a file path: ${expected}`);
+  if (!existsSync(file) || !statSync(file).isFile()) throw new InputError(field, file, expected);
+  return readFileSync(file);
+}
+
+/** keccak256 of a file's bytes (a licence, a certificate of origin, evidence). */
+export function hashFile(file: string, field: string, what?: string): string {
+  return keccak256(readInputFile(file, field, what));
+}
+
+/** 32 bytes given as 0x and 64 hex digits (an id or a hash); `nonZero` refuses the zero hash. */
+export function parseBytes32(value: string | undefined, field: string, what: string, nonZero = false): string {
+  const text = (value ?? "").trim();
+  if (!/^0x[0-9a-fA-F]{64}$/.test(text)) throw new InputError(field, value ?? "", `${what} (0x followed by 64 hex digits)`);
+  if (nonZero && BigInt(text) === 0n) throw new InputError(field, value, `a non-zero ${what}`);
+  return text.toLowerCase();
 }

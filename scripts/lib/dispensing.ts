@@ -8,7 +8,7 @@ import path from "node:path";
 import type { ContractTransactionReceipt } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { RxTrace } from "../../typechain-types";
-import { describeBatch, describePartner, parseBatchRef, requireBatch, simulateAndSend, type BatchRef, type KnownBatch } from "./batch-lookup";
+import { describeBatch, partnerLabel, parseBatchRef, requireBatch, simulateAndSend, type BatchRef, type KnownBatch } from "./batch-lookup";
 import { InputError } from "./errors";
 import { expiryToYYMMDD, formatDigitalLink, parseDigitalLink, parseSerial } from "./gs1";
 import { batchIdOf, serialToBytes32 } from "./ids";
@@ -96,7 +96,7 @@ export async function dispensePack(
   const proof = tree.proof(input.serial);
   print(`dispensing pack ${formatDigitalLink({ gtin: input.gtin, lot: input.lot, serial: input.serial, expiry: onChainExpiry })}`);
   print(`  ${describeBatch(batch)}, serial ${input.serial}, proof of ${proof.length} hashes`);
-  print(`  by ${await describePartner(rx, signer.address)}`);
+  print(`  by ${await partnerLabel(rx, signer.address)}`);
   const dispenser = rx.connect(signer);
   const serial32 = serialToBytes32(input.serial);
   const receipt = await simulateAndSend(

@@ -68,3 +68,8 @@ export const VERDICT_TEXT: Record<Verdict, string> = {
 export function tenthsOfDegree(celsius: number): number {
   return Math.round(celsius * 10);
 }
+
+/** Tenths of a degree as "5.3 °C". */
+export function formatCelsius(tenths: number | bigint): string {
+  return `${(Number(tenths) / 10).toFixed(1)} °C`;
+}

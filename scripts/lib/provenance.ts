@@ -5,7 +5,7 @@
  */
 import type { EventLog, Log } from "ethers";
 import type { RxTrace } from "../../typechain-types";
-import { Role, RecallClass, RejectionReason, Verdict, VERDICT_TEXT } from "./domain";
+import { formatCelsius, Role, RecallClass, RejectionReason, Verdict, VERDICT_TEXT } from "./domain";
 import { formatGln, formatGtin, type PackIdentity, expiryToYYMMDD } from "./gs1";
 import { batchIdOf, serialToBytes32 } from "./ids";
 
@@ -175,7 +175,6 @@ export function verdictLabel(verdict: string): string {
   return verdict.replace(/([a-z])([A-Z])/g, "$1 $2").toUpperCase();
 }
 
-const temperature = (tenths: number) => `${(tenths / 10).toFixed(1)} °C`;
 const date = (time: number) => new Date(time * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
 const party = (p: PartnerInfo) => (p.gln ? `${p.name} (GLN ${p.gln})` : `${p.name} ${p.account}`);
 
@@ -199,7 +198,7 @@ export function formatReport(report: PackReport): string[] {
       case "received":
         lines.push(
           `${when}  received ${e.quantity} units by ${party(e.by)} from ${party(e.from)}: ` +
-            `${temperature(e.leg.minTemp)} to ${temperature(e.leg.maxTemp)}, MKT ${temperature(e.leg.meanKineticTemp)}, ` +
+            `${formatCelsius(e.leg.minTemp)} to ${formatCelsius(e.leg.maxTemp)}, MKT ${formatCelsius(e.leg.meanKineticTemp)}, ` +
             `${e.leg.minutesOutOfRange} min out of range${e.excursion ? "  EXCURSION: quarantined" : ""}`,
         );
         break;

@@ -9,8 +9,7 @@ import type { RxTrace } from "../../typechain-types";
 import {
   describeBatch,
   describeBatchState,
-  describePartner,
-  hashFile,
+  partnerLabel,
   parseBatchRef,
   reasonHashOf,
   requireBatch,
@@ -19,7 +18,7 @@ import {
   type BatchRef,
   type KnownBatch,
 } from "./batch-lookup";
-import { parseWhole, resolvePartner } from "./cli";
+import { hashFile, parseWhole, resolvePartner } from "./cli";
 import { RecallClass } from "./domain";
 import { InputError } from "./errors";
 
@@ -72,7 +71,7 @@ export async function recallBatch(rx: RxTrace, signer: HardhatEthersSigner, inpu
   const batch = await requireBatch(rx, input);
   print(`recalling ${describeBatch(batch)}: class ${RecallClass[input.recallClass]}`);
   print(`  notice ${input.reasonURI}, ${input.reasonFile ? `${input.reasonFile} keccak256 ${input.reasonHash}` : "no notice file hashed (pass --reason-file to commit to it)"}`);
-  print(`  by ${await describePartner(rx, signer.address)}`);
+  print(`  by ${await partnerLabel(rx, signer.address)}`);
   const caller = rx.connect(signer);
   const receipt = await simulateAndSend(
     "recall",
@@ -140,7 +139,7 @@ export async function flagBatch(
   const { verb, label, simulate, send } = FLAG_ACTIONS[action];
   print(`${verb}: ${describeBatch(batch)}`);
   print(`  reason ${input.reasonText ? `"${input.reasonText}" keccak256 ${input.reason}` : "none given"}`);
-  print(`  by ${await describePartner(rx, signer.address)}`);
+  print(`  by ${await partnerLabel(rx, signer.address)}`);
   const caller = rx.connect(signer);
   const receipt = await simulateAndSend(label, () => simulate(caller, batch.batchId, input.reason), () => send(caller, batch.batchId, input.reason), print);
   await reportState(rx, batch, print);
@@ -185,8 +184,8 @@ export async function settleQuarantine(
     throw new InputError("--quantity", input.quantity, `at most ${before.quarantined}, the quarantined units of ${describeBatch(batch)} held by ${holder}`);
   }
   print(`${action === "release" ? "releasing" : "condemning"} ${units(input.quantity).replace(" unit", " quarantined unit")} of ${describeBatch(batch)}`);
-  print(`  held by ${await describePartner(rx, holder)}`);
-  print(`  by ${await describePartner(rx, signer.address)}`);
+  print(`  held by ${await partnerLabel(rx, holder)}`);
+  print(`  by ${await partnerLabel(rx, signer.address)}`);
   const caller = rx.connect(signer);
   const fn = action === "release" ? caller.releaseQuarantine : caller.condemnQuarantine;
   const receipt = await simulateAndSend(

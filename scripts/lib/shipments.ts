@@ -10,20 +10,16 @@ import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog } from
 import type { ShippedEvent } from "../../typechain-types/contracts/RxTrace";
 import {
   describeBatch,
-  describePartner,
-  formatCelsius,
-  hashFile,
+  partnerLabel,
   parseBatchRef,
-  parseBytes32,
-  readInputFile,
   requireAuthorizedPartner,
   requireBatch,
   simulateAndSend,
   units,
   type BatchRef,
 } from "./batch-lookup";
-import { parseWhole, resolvePartner } from "./cli";
-import { RejectionReason, ShipmentStatus, Standing } from "./domain";
+import { hashFile, parseBytes32, parseWhole, readInputFile, resolvePartner } from "./cli";
+import { formatCelsius, RejectionReason, ShipmentStatus, Standing } from "./domain";
 import { InputError } from "./errors";
 import { formatGtin } from "./gs1";
 import { type ShipmentKey, shipmentIdOf } from "./ids";
@@ -191,8 +187,8 @@ export async function shipUnits(rx: RxTrace, signer: HardhatEthersSigner, input:
     }
   }
   print(`shipping ${units(input.quantity)} of ${describeBatch(batch)}`);
-  print(`  from ${await describePartner(rx, signer.address)}`);
-  print(`  to   ${await describePartner(rx, receiver)}`);
+  print(`  from ${await partnerLabel(rx, signer.address)}`);
+  print(`  to   ${await partnerLabel(rx, receiver)}`);
   const sender = rx.connect(signer);
   const receipt = await simulateAndSend(
     "ship",
@@ -252,8 +248,8 @@ export async function listShipments(rx: RxTrace, fromBlock: number, input: Shipm
     const label = labels.get(e.shipment.batchId);
     const what = label ? `GTIN ${formatGtin(label.gtin)} lot ${label.lot}` : `batch ${e.shipment.batchId}`;
     print(`${e.shipmentId}  ${units(e.shipment.quantity)} of ${what}${e.isReturn ? " (return)" : ""}, shipped ${isoTime(e.shippedAt)} (nonce ${e.shipment.nonce})`);
-    print(`  from ${await describePartner(rx, e.shipment.sender)}`);
-    print(`  to   ${await describePartner(rx, e.shipment.receiver)}`);
+    print(`  from ${await partnerLabel(rx, e.shipment.sender)}`);
+    print(`  to   ${await partnerLabel(rx, e.shipment.receiver)}`);
   }
   return entries;
 }
@@ -285,7 +281,7 @@ async function printShipment(rx: RxTrace, entry: ShipmentEntry, fromBlock: numbe
   const [label] = (await batchLabels(rx, [entry.shipment.batchId], fromBlock)).values();
   const what = label ? describeBatch(label) : `batch ${entry.shipment.batchId}`;
   print(`shipment ${entry.shipmentId}: ${units(entry.shipment.quantity)} of ${what}${entry.isReturn ? " (a return)" : ""}`);
-  print(`  from ${await describePartner(rx, entry.shipment.sender)}, nonce ${entry.shipment.nonce}, shipped in tx ${entry.transactionHash}`);
+  print(`  from ${await partnerLabel(rx, entry.shipment.sender)}, nonce ${entry.shipment.nonce}, shipped in tx ${entry.transactionHash}`);
 }
 
 export interface ReceiveArgs {
