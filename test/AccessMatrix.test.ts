@@ -121,7 +121,8 @@ const STOCK = 5n;
  * On top of pharmacyFixture (manufacturer, distributor and pharmacy hold saleable units of `batchId`):
  * - a suspended and a licence-expired stand-in for each partner role; the manufacturer stand-ins own a prefix
  *   and a batch of their own, the distributor and dispenser stand-ins hold saleable units of `batchId` and
- *   each distributor stand-in has a shipment of `batchId` in transit to it;
+ *   each distributor stand-in has a shipment of `batchId` in transit to it and one it sent to the pharmacy
+ *   (`sentBy`), shipped before its suspension or licence expiry;
  * - the other manufacturer holds a batch of its own (`foreignBatchId`);
  * - `inbound`: units of `batchId` in transit from the manufacturer to the distributor;
  * - the pharmacy holds quarantined units of `batchId` (received on a warm leg);
@@ -169,6 +170,10 @@ async function matrixFixture() {
     await rx.connect(standIns[key]).receiveShipment(received.shipment, GOOD_LEG);
     pendingTo[key] = await shipFrom(rx, manufacturer, batchId, standIns[key].address, STOCK);
   }
+  const sentBy = {} as Record<"suspendedDistributor" | "expiredDistributor", { shipment: ShipmentKey; shipmentId: string }>;
+  for (const key of ["suspendedDistributor", "expiredDistributor"] as const) {
+    sentBy[key] = await shipFrom(rx, standIns[key], batchId, pharmacy.address, 1n);
+  }
   const inbound = await shipFrom(rx, manufacturer, batchId, distributor.address, STOCK);
 
   // Dispenser stand-ins hold saleable units; the pharmacy holds quarantined ones besides its saleable units.
@@ -194,7 +199,7 @@ async function matrixFixture() {
     stranger: base.stranger,
     ...standIns,
   };
-  return { ...base, accounts, newcomer, standInBatch, foreignBatchId, pendingTo, inbound, future };
+  return { ...base, accounts, newcomer, standInBatch, foreignBatchId, pendingTo, sentBy, inbound, future };
 }
 
 type Ctx = Awaited<ReturnType<typeof matrixFixture>>;
@@ -307,6 +312,26 @@ const notReceiver = (ctx: Ctx, who: ActorKey): Expected =>
   ACTOR_INFO[who].standing === Standing.Authorized || ACTOR_INFO[who].role === Role.None
     ? { name: "CustodyNotReceiver", args: [ctx.inbound.shipmentId, addr(ctx, who), ctx.distributor.address] }
     : partnerGate(ctx, who);
+
+/** The shipment each actor tries to cancel: its own when it sent one, else the manufacturer's `inbound`. */
+function cancelledFor(ctx: Ctx, who: ActorKey): { shipment: ShipmentKey; shipmentId: string } {
+  return who === "suspendedDistributor" || who === "expiredDistributor" ? ctx.sentBy[who] : ctx.inbound;
+}
+const notSender = (ctx: Ctx, who: ActorKey): Expected =>
+  who === "suspendedDistributor" || who === "expiredDistributor"
+    ? partnerGate(ctx, who)
+    : { name: "CustodyNotSender", args: [ctx.inbound.shipmentId, addr(ctx, who), ctx.manufacturer.address] };
+
+/** Moves the clock to the first second every shipment an actor may cancel is CANCEL_AFTER old. */
+async function untilCancellable(ctx: Ctx): Promise<void> {
+  const cancelAfter = await ctx.rx.CANCEL_AFTER();
+  let due = 0n;
+  for (const { shipmentId } of [ctx.inbound, ...Object.values(ctx.sentBy)]) {
+    const at = (await ctx.rx.shipment(shipmentId)).shippedAt + cancelAfter;
+    if (at > due) due = at;
+  }
+  if (due > BigInt(await time.latest())) await time.increaseTo(due);
+}
 
 /** The batch each actor recalls: its own for the manufacturer stand-ins, else the main batch. */
 function recalledBatch(ctx: Ctx, who: ActorKey): string {
@@ -514,6 +539,31 @@ const TABLE: readonly Row[] = [
       const { shipment, shipmentId } = settledFor(ctx, who);
       expect((await ctx.rx.shipment(shipmentId)).status).to.equal(ShipmentStatus.None);
       expect((await ctx.rx.holding(ctx.batchId, shipment.sender)).saleable).to.equal(senderSaleableBefore + shipment.quantity);
+    },
+  },
+  {
+    // Only the sender, once the receiver left the shipment unsettled for CANCEL_AFTER seconds.
+    name: "cancelShipment",
+    standIns: [Role.Distributor],
+    allowed: ["manufacturer"],
+    whilePaused: "reverts",
+    refusal: notSender,
+    setup: untilCancellable,
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).cancelShipment(cancelledFor(ctx, who).shipment),
+    observe: async (ctx, who) => (await ctx.rx.holding(ctx.batchId, addr(ctx, who))).saleable,
+    emits: async (ctx, who) => {
+      const { shipment, shipmentId } = cancelledFor(ctx, who);
+      return [
+        {
+          name: "ShipmentCancelled",
+          args: [shipmentId, shipment.batchId, addr(ctx, who), shipment.receiver, shipment.quantity],
+        },
+      ];
+    },
+    after: async (ctx, who, _at, saleableBefore) => {
+      const { shipment, shipmentId } = cancelledFor(ctx, who);
+      expect((await ctx.rx.shipment(shipmentId)).status).to.equal(ShipmentStatus.None);
+      expect((await ctx.rx.holding(ctx.batchId, addr(ctx, who))).saleable).to.equal(saleableBefore + shipment.quantity);
     },
   },
   // ------------------------------------------------------------------ product safety
@@ -930,6 +980,7 @@ describe("RxTrace: pause", function () {
     "ship",
     "receiveShipment",
     "rejectShipment",
+    "cancelShipment",
     "clearSuspect",
     "releaseQuarantine",
     "condemnQuarantine",

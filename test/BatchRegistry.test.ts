@@ -176,6 +176,58 @@ describe("RxTrace: BatchRegistry", function () {
       });
     });
 
+    describe("when the serial root is non-zero but its stored 21 bytes are zero", function () {
+      /** 21 zero bytes (what the record keeps) followed by 11 non-zero bytes 0x01..0x0b. */
+      const HIDDEN_TAIL = ethers.concat([new Uint8Array(21), Uint8Array.from({ length: 11 }, (_, i) => i + 1)]);
+      /** Only the last of the 32 bytes set. */
+      const LAST_BYTE_ONLY = ethers.zeroPadValue("0x01", 32);
+
+      it("reverts with BatchInvalidSerialRoot for 21 zero bytes followed by 11 non-zero bytes", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const { input } = await commissionInput({ serialRoot: HIDDEN_TAIL });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchInvalidSerialRoot")
+          .withArgs(HIDDEN_TAIL);
+      });
+
+      it("reverts with BatchInvalidSerialRoot when only the last byte is set", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const { input } = await commissionInput({ serialRoot: LAST_BYTE_ONLY });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchInvalidSerialRoot")
+          .withArgs(LAST_BYTE_ONLY);
+      });
+
+      it("commissions nothing", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        const { input } = await commissionInput({ serialRoot: HIDDEN_TAIL });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.be.revertedWithCustomError(rx, "BatchInvalidSerialRoot")
+          .withArgs(HIDDEN_TAIL);
+        expect(await rx.manufacturerOf(batchIdOf(GTIN, LOT))).to.equal(ethers.ZeroAddress);
+      });
+    });
+
+    describe("when a stored byte of the serial root is its only non-zero byte", function () {
+      /** Roots whose one non-zero byte is the first, or the last that the record keeps (byte 20). */
+      const EDGE_ROOTS = [
+        { what: "the first byte", root: ethers.zeroPadBytes("0x01", 32), lot: "EDGE-ROOT-1" },
+        { what: "byte 20, the last one stored", root: ethers.concat([new Uint8Array(20), "0x01", new Uint8Array(11)]), lot: "EDGE-ROOT-2" },
+      ];
+
+      for (const { what, root, lot } of EDGE_ROOTS) {
+        it(`accepts the root when ${what} is set, emitting BatchCommissioned and storing its 21 leading bytes`, async function () {
+          const { rx, manufacturer } = await loadFixture(partnersFixture);
+          const { input } = await commissionInput({ lot, serialRoot: root });
+          const batchId = batchIdOf(GTIN, lot);
+          await expect(rx.connect(manufacturer).commissionBatch(input))
+            .to.emit(rx, "BatchCommissioned")
+            .withArgs(batchId, manufacturer.address, GTIN, commissionArgs(input));
+          expect((await rx.batch(batchId)).serialRoot).to.equal(truncatedRoot(root));
+        });
+      }
+    });
+
     describe("when the storage range is below zero (frozen, -25 to -15 degrees)", function () {
       async function frozenFixture() {
         const base = await loadFixture(partnersFixture);

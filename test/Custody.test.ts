@@ -11,6 +11,7 @@ import { CERTIFICATE_URI, GTIN } from "../scripts/lib/scenario";
 import {
   batchFixture,
   COMMISSIONED,
+  DAY,
   deliverFrom,
   GOOD_LEG,
   holdingRecord,
@@ -879,6 +880,294 @@ describe("RxTrace: Custody", function () {
     });
   });
 
+  describe("cancelShipment", function () {
+    /** The shipment of shippedFixture and the first second its sender may cancel it. */
+    async function cancellableAtOf(f: ShippedContext): Promise<bigint> {
+      const { shippedAt } = await f.rx.shipment(f.shipmentId);
+      return shippedAt + (await f.rx.CANCEL_AFTER());
+    }
+
+    /** shippedFixture, with the clock at the first second the manufacturer may cancel the shipment. */
+    async function dueFixture() {
+      const base = await loadFixture(shippedFixture);
+      const cancellableAt = await cancellableAtOf(base);
+      await time.increaseTo(cancellableAt);
+      return { ...base, cancellableAt };
+    }
+
+    it("gives the receiver 30 days (CANCEL_AFTER)", async function () {
+      const { rx } = await loadFixture(shippedFixture);
+      expect(await rx.CANCEL_AFTER()).to.equal(BigInt(30 * DAY));
+    });
+
+    describe("when the sender cancels exactly CANCEL_AFTER seconds after shipping", function () {
+      async function cancelledFixture() {
+        const base = await loadFixture(shippedFixture);
+        const cancellableAt = await cancellableAtOf(base);
+        await time.setNextBlockTimestamp(cancellableAt);
+        const tx = await base.rx.connect(base.manufacturer).cancelShipment(base.shipment);
+        return { ...base, tx, cancellableAt };
+      }
+
+      it("emits ShipmentCancelled with the shipment, batch, parties and quantity", async function () {
+        const { rx, tx, shipmentId, batchId, manufacturer, distributor } = await loadFixture(cancelledFixture);
+        await expect(tx)
+          .to.emit(rx, "ShipmentCancelled")
+          .withArgs(shipmentId, batchId, manufacturer.address, distributor.address, 60n);
+      });
+
+      it("is mined at the first second allowed", async function () {
+        const { tx, cancellableAt } = await loadFixture(cancelledFixture);
+        const block = await tx.getBlock();
+        expect(BigInt(block?.timestamp ?? 0)).to.equal(cancellableAt);
+      });
+
+      it("returns the units to the sender's saleable stock", async function () {
+        const { rx, batchId, manufacturer } = await loadFixture(cancelledFixture);
+        const holding = holdingRecord(await rx.holding(batchId, manufacturer.address));
+        expect(holding).to.deep.equal({ ...NO_STOCK, saleable: COMMISSIONED, shipments: 1n });
+      });
+
+      it("credits nothing to the receiver", async function () {
+        const { rx, batchId, distributor } = await loadFixture(cancelledFixture);
+        expect(holdingRecord(await rx.holding(batchId, distributor.address))).to.deep.equal(NO_STOCK);
+      });
+
+      it("deletes the shipment record", async function () {
+        const { rx, shipmentId } = await loadFixture(cancelledFixture);
+        expect(shipmentRecord(await rx.shipment(shipmentId))).to.deep.equal(SETTLED);
+      });
+
+      it("cannot then be received (CustodyShipmentNotInTransit)", async function () {
+        const { rx, shipment, shipmentId, distributor } = await loadFixture(cancelledFixture);
+        await expect(rx.connect(distributor).receiveShipment(shipment, GOOD_LEG))
+          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
+          .withArgs(shipmentId);
+      });
+
+      it("cannot then be rejected (CustodyShipmentNotInTransit)", async function () {
+        const { rx, shipment, shipmentId, distributor } = await loadFixture(cancelledFixture);
+        await expect(rx.connect(distributor).rejectShipment(shipment, RejectionReason.Damaged, EVIDENCE))
+          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
+          .withArgs(shipmentId);
+      });
+
+      it("cannot be cancelled twice (CustodyShipmentNotInTransit)", async function () {
+        const { rx, shipment, shipmentId, manufacturer } = await loadFixture(cancelledFixture);
+        await expect(rx.connect(manufacturer).cancelShipment(shipment))
+          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
+          .withArgs(shipmentId);
+      });
+
+      it("accounts for every commissioned unit", async function () {
+        const { rx, batchId, manufacturer, distributor } = await loadFixture(cancelledFixture);
+        const holders = [manufacturer.address, distributor.address];
+        expect(await unitsAccountedFor(rx, batchId, holders, 0n)).to.equal(COMMISSIONED);
+      });
+
+      it("lets the sender ship the units again, under a new nonce", async function () {
+        const { rx, batchId, manufacturer, distributor, shipmentId } = await loadFixture(cancelledFixture);
+        const again = await shipFrom(rx, manufacturer, batchId, distributor.address, COMMISSIONED);
+        expect([again.shipment.nonce, again.shipmentId === shipmentId]).to.deep.equal([1n, false]);
+      });
+    });
+
+    describe("when the receiver was suspended after the shipment left", function () {
+      /** The distributor is suspended with the manufacturer's 60 packs in transit to it. */
+      async function strandedFixture() {
+        const base = await loadFixture(shippedFixture);
+        await base.rx.suspendPartner(base.distributor.address, REASON);
+        return base;
+      }
+
+      it("the receiver cannot reject it (PartnerNotAuthorized)", async function () {
+        const { rx, shipment, distributor } = await loadFixture(strandedFixture);
+        await expect(rx.connect(distributor).rejectShipment(shipment, RejectionReason.Other, EVIDENCE))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(distributor.address, Standing.Suspended);
+      });
+
+      it("the sender cancels it after 30 days and gets its units back", async function () {
+        const f = await loadFixture(strandedFixture);
+        await time.increaseTo(await cancellableAtOf(f));
+        await expect(f.rx.connect(f.manufacturer).cancelShipment(f.shipment))
+          .to.emit(f.rx, "ShipmentCancelled")
+          .withArgs(f.shipmentId, f.batchId, f.manufacturer.address, f.distributor.address, 60n);
+        expect((await f.rx.holding(f.batchId, f.manufacturer.address)).saleable).to.equal(COMMISSIONED);
+        expect((await f.rx.shipment(f.shipmentId)).status).to.equal(BigInt(ShipmentStatus.None));
+      });
+    });
+
+    describe("when the shipment is a return of a recalled batch", function () {
+      async function recalledReturnFixture() {
+        const base = await loadFixture(returnShippedFixture);
+        await base.rx.connect(base.manufacturer).recall(base.batchId, RecallClass.I, REASON, CERTIFICATE_URI);
+        const { shippedAt } = await base.rx.shipment(base.back.shipmentId);
+        await time.increaseTo(shippedAt + (await base.rx.CANCEL_AFTER()));
+        return base;
+      }
+
+      it("emits ShipmentCancelled for the returning distributor", async function () {
+        const { rx, batchId, manufacturer, distributor, back } = await loadFixture(recalledReturnFixture);
+        await expect(rx.connect(distributor).cancelShipment(back.shipment))
+          .to.emit(rx, "ShipmentCancelled")
+          .withArgs(back.shipmentId, batchId, distributor.address, manufacturer.address, 10n);
+      });
+
+      it("gives the units back to the distributor and deletes the return", async function () {
+        const { rx, batchId, distributor, back } = await loadFixture(recalledReturnFixture);
+        await rx.connect(distributor).cancelShipment(back.shipment);
+        const holding = holdingRecord(await rx.holding(batchId, distributor.address));
+        expect(holding).to.deep.equal({ ...NO_STOCK, saleable: 60n, shipments: 1n });
+        expect(shipmentRecord(await rx.shipment(back.shipmentId))).to.deep.equal(SETTLED);
+      });
+    });
+
+    describe("when CANCEL_AFTER has not passed", function () {
+      it("reverts with CustodyCancelTooEarly one second before, with the time it becomes cancellable", async function () {
+        const f = await loadFixture(shippedFixture);
+        const cancellableAt = await cancellableAtOf(f);
+        await time.setNextBlockTimestamp(cancellableAt - 1n);
+        await expect(f.rx.connect(f.manufacturer).cancelShipment(f.shipment))
+          .to.be.revertedWithCustomError(f.rx, "CustodyCancelTooEarly")
+          .withArgs(f.shipmentId, cancellableAt, cancellableAt - 1n);
+      });
+
+      it("reverts with CustodyCancelTooEarly in the block after shipping", async function () {
+        const f = await loadFixture(shippedFixture);
+        const { shippedAt } = await f.rx.shipment(f.shipmentId);
+        await time.setNextBlockTimestamp(shippedAt + 1n);
+        await expect(f.rx.connect(f.manufacturer).cancelShipment(f.shipment))
+          .to.be.revertedWithCustomError(f.rx, "CustodyCancelTooEarly")
+          .withArgs(f.shipmentId, await cancellableAtOf(f), shippedAt + 1n);
+      });
+
+      it("keeps the shipment in transit for the receiver", async function () {
+        const f = await loadFixture(shippedFixture);
+        const cancellableAt = await cancellableAtOf(f);
+        await time.setNextBlockTimestamp(cancellableAt - 1n);
+        await expect(f.rx.connect(f.manufacturer).cancelShipment(f.shipment))
+          .to.be.revertedWithCustomError(f.rx, "CustodyCancelTooEarly")
+          .withArgs(f.shipmentId, cancellableAt, cancellableAt - 1n);
+        await f.rx.connect(f.distributor).receiveShipment(f.shipment, GOOD_LEG);
+        expect((await f.rx.holding(f.batchId, f.distributor.address)).saleable).to.equal(60n);
+      });
+    });
+
+    describe("when the caller is not the sender", function () {
+      for (const caller of ["distributor", "distributor2", "stranger"] as const) {
+        it(`reverts with CustodyNotSender for the ${caller}`, async function () {
+          const f = await loadFixture(dueFixture);
+          const account = f[caller];
+          await expect(f.rx.connect(account).cancelShipment(f.shipment))
+            .to.be.revertedWithCustomError(f.rx, "CustodyNotSender")
+            .withArgs(f.shipmentId, account.address, f.manufacturer.address);
+        });
+      }
+
+      it("reverts with CustodyNotSender before CANCEL_AFTER too (the sender is checked before the time)", async function () {
+        const { rx, shipment, shipmentId, manufacturer, stranger } = await loadFixture(shippedFixture);
+        await expect(rx.connect(stranger).cancelShipment(shipment))
+          .to.be.revertedWithCustomError(rx, "CustodyNotSender")
+          .withArgs(shipmentId, stranger.address, manufacturer.address);
+      });
+    });
+
+    describe("when the sender is no longer authorized", function () {
+      it("reverts with PartnerNotAuthorized (Suspended) for a suspended sender", async function () {
+        const { rx, shipment, manufacturer } = await loadFixture(dueFixture);
+        await rx.suspendPartner(manufacturer.address, REASON);
+        await expect(rx.connect(manufacturer).cancelShipment(shipment))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(manufacturer.address, Standing.Suspended);
+      });
+
+      it("reverts with PartnerNotAuthorized (LicenceExpired) once the sender's licence expired", async function () {
+        const { rx, shipment, manufacturer, licenceExpiry } = await loadFixture(shippedFixture);
+        await time.increaseTo(licenceExpiry + 1);
+        await expect(rx.connect(manufacturer).cancelShipment(shipment))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(manufacturer.address, Standing.LicenceExpired);
+      });
+
+      it("reverts with PartnerNotAuthorized before CANCEL_AFTER too (authorization is checked before the time)", async function () {
+        const { rx, shipment, manufacturer } = await loadFixture(shippedFixture);
+        await rx.suspendPartner(manufacturer.address, REASON);
+        await expect(rx.connect(manufacturer).cancelShipment(shipment))
+          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+          .withArgs(manufacturer.address, Standing.Suspended);
+      });
+    });
+
+    describe("when the shipment is not in transit", function () {
+      for (const { what, key } of NOT_IN_TRANSIT) {
+        it(`reverts with CustodyShipmentNotInTransit for ${what}`, async function () {
+          const f = await loadFixture(dueFixture);
+          const wrong = key(f);
+          await expect(f.rx.connect(f.manufacturer).cancelShipment(wrong))
+            .to.be.revertedWithCustomError(f.rx, "CustodyShipmentNotInTransit")
+            .withArgs(shipmentIdOf(wrong));
+        });
+      }
+
+      it("reverts with CustodyShipmentNotInTransit for a tampered receiver", async function () {
+        const f = await loadFixture(dueFixture);
+        const wrong: ShipmentKey = { ...f.shipment, receiver: f.distributor2.address };
+        await expect(f.rx.connect(f.manufacturer).cancelShipment(wrong))
+          .to.be.revertedWithCustomError(f.rx, "CustodyShipmentNotInTransit")
+          .withArgs(shipmentIdOf(wrong));
+      });
+
+      it("reverts with CustodyShipmentNotInTransit for a received shipment", async function () {
+        const f = await loadFixture(shippedFixture);
+        const cancellableAt = await cancellableAtOf(f);
+        await f.rx.connect(f.distributor).receiveShipment(f.shipment, GOOD_LEG);
+        await time.increaseTo(cancellableAt);
+        await expect(f.rx.connect(f.manufacturer).cancelShipment(f.shipment))
+          .to.be.revertedWithCustomError(f.rx, "CustodyShipmentNotInTransit")
+          .withArgs(f.shipmentId);
+      });
+
+      it("reverts with CustodyShipmentNotInTransit for a rejected shipment", async function () {
+        const f = await loadFixture(shippedFixture);
+        const cancellableAt = await cancellableAtOf(f);
+        await f.rx.connect(f.distributor).rejectShipment(f.shipment, RejectionReason.Damaged, EVIDENCE);
+        await time.increaseTo(cancellableAt);
+        await expect(f.rx.connect(f.manufacturer).cancelShipment(f.shipment))
+          .to.be.revertedWithCustomError(f.rx, "CustodyShipmentNotInTransit")
+          .withArgs(f.shipmentId);
+      });
+
+      it("leaves the sender's stock untouched for a tampered quantity", async function () {
+        const f = await loadFixture(dueFixture);
+        const inflated: ShipmentKey = { ...f.shipment, quantity: COMMISSIONED };
+        await expect(f.rx.connect(f.manufacturer).cancelShipment(inflated))
+          .to.be.revertedWithCustomError(f.rx, "CustodyShipmentNotInTransit")
+          .withArgs(shipmentIdOf(inflated));
+        expect((await f.rx.holding(f.batchId, f.manufacturer.address)).saleable).to.equal(COMMISSIONED - 60n);
+      });
+    });
+
+    describe("when the suite is paused", function () {
+      it("reverts with EnforcedPause", async function () {
+        const { rx, pauser, shipment, manufacturer } = await loadFixture(dueFixture);
+        await rx.connect(pauser).pause();
+        await expect(rx.connect(manufacturer).cancelShipment(shipment))
+          .to.be.revertedWithCustomError(rx, "EnforcedPause")
+          .withArgs();
+      });
+
+      it("cancels once unpaused", async function () {
+        const { rx, pauser, shipment, shipmentId, batchId, manufacturer, distributor } = await loadFixture(dueFixture);
+        await rx.connect(pauser).pause();
+        await rx.connect(pauser).unpause();
+        await expect(rx.connect(manufacturer).cancelShipment(shipment))
+          .to.emit(rx, "ShipmentCancelled")
+          .withArgs(shipmentId, batchId, manufacturer.address, distributor.address, 60n);
+      });
+    });
+  });
+
   describe("conservation of units", function () {
     /**
      * Manufacturer -> distributor 60 (good); distributor -> pharmacy 20 (good), -> pharmacy2 15 (warm, 5 of them
@@ -891,14 +1180,14 @@ describe("RxTrace: Custody", function () {
       await deliverFrom(rx, distributor, batchId, pharmacy, 20n);
       await deliverFrom(rx, distributor, batchId, pharmacy2, 15n, WARM_LEG);
       await rx.connect(regulator).condemnQuarantine(batchId, pharmacy2.address, 5n);
-      await shipFrom(rx, distributor, batchId, distributor2.address, 10n);
+      const pending = await shipFrom(rx, distributor, batchId, distributor2.address, 10n);
       const refused = await shipFrom(rx, distributor, batchId, distributor2.address, 5n);
       await rx.connect(distributor2).rejectShipment(refused.shipment, RejectionReason.WrongQuantity, EVIDENCE);
       const serial = tree.serials[0];
       await rx.connect(pharmacy).dispense(batchId, serialToBytes32(serial), tree.proof(serial));
       await deliverFrom(rx, pharmacy, batchId, manufacturer, 3n);
       const holders = [manufacturer, distributor, distributor2, pharmacy, pharmacy2].map((s) => s.address);
-      return { ...base, holders };
+      return { ...base, holders, pending };
     }
 
     it("accounts for every commissioned unit: stock of every holder plus units in transit", async function () {
@@ -917,6 +1206,15 @@ describe("RxTrace: Custody", function () {
       expect(await stock(distributor2)).to.deep.equal([0n, 0n, 0n, 0n]);
       expect(await stock(pharmacy)).to.deep.equal([16n, 0n, 1n, 0n]);
       expect(await stock(pharmacy2)).to.deep.equal([0n, 10n, 0n, 5n]);
+    });
+
+    it("still accounts for every unit once the distributor cancels the shipment left in transit", async function () {
+      const { rx, batchId, holders, distributor, pending } = await loadFixture(journeyFixture);
+      const { shippedAt } = await rx.shipment(pending.shipmentId);
+      await time.increaseTo(shippedAt + (await rx.CANCEL_AFTER()));
+      await rx.connect(distributor).cancelShipment(pending.shipment);
+      expect(await unitsAccountedFor(rx, batchId, holders, 0n)).to.equal(COMMISSIONED);
+      expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(25n);
     });
   });
 });

@@ -21,7 +21,12 @@ interface IBatchRegistry {
     }
 
     /// @notice `manufacturer` commissioned batch `batchId`: every stated field, for the audit trail.
-    event BatchCommissioned(bytes32 indexed batchId, address indexed manufacturer, uint64 indexed gtin, Commission batch);
+    event BatchCommissioned(
+        bytes32 indexed batchId,
+        address indexed manufacturer,
+        uint64 indexed gtin,
+        Commission batch
+    );
 
     /// @notice `gtin` is not a GTIN-14 with a correct check digit.
     error BatchInvalidGtin(uint64 gtin);
@@ -35,6 +40,9 @@ interface IBatchRegistry {
     error BatchInvalidQuantity(uint256 quantity);
     /// @notice The storage range needs `minTemp` < `maxTemp`.
     error BatchInvalidStorageRange(int16 minTemp, int16 maxTemp);
+    /// @notice A non-zero serial root whose first 21 bytes (the part stored) are zero would leave the lot
+    /// unserialized on-chain.
+    error BatchInvalidSerialRoot(bytes32 serialRoot);
     /// @notice The certificate of origin needs both a document hash and a URI.
     error BatchMissingCertificate(bytes32 certificateHash, string certificateURI);
     /// @notice Batch `batchId` (this GTIN and lot) exists already.

@@ -28,6 +28,15 @@ interface ICustody {
         TemperatureLeg leg,
         bool excursion
     );
+    /// @notice `sender` cancelled shipment `shipmentId`, left unsettled by `receiver` for too long; its `quantity`
+    /// units went back to `sender`.
+    event ShipmentCancelled(
+        bytes32 indexed shipmentId,
+        bytes32 indexed batchId,
+        address indexed sender,
+        address receiver,
+        uint48 quantity
+    );
     /// @notice `receiver` rejected shipment `shipmentId`; its `quantity` units went back to `sender`.
     event Rejected(
         bytes32 indexed shipmentId,
@@ -49,6 +58,11 @@ interface ICustody {
     error CustodyShipmentNotInTransit(bytes32 shipmentId);
     /// @notice Only the shipment's `receiver` may settle it; `caller` is not.
     error CustodyNotReceiver(bytes32 shipmentId, address caller, address receiver);
+    /// @notice Only the shipment's `sender` may cancel it; `caller` is not.
+    error CustodyNotSender(bytes32 shipmentId, address caller, address sender);
+    /// @notice Shipment `shipmentId` can be cancelled from `cancellableAt` on (now `now`): the receiver has
+    /// CANCEL_AFTER seconds to receive or reject it first.
+    error CustodyCancelTooEarly(bytes32 shipmentId, uint256 cancellableAt, uint256 now);
     /// @notice A leg summary needs minTemp <= meanKineticTemp <= maxTemp.
     error CustodyInvalidTemperatureLeg(int16 minTemp, int16 meanKineticTemp, int16 maxTemp);
 
@@ -64,6 +78,13 @@ interface ICustody {
     /// @notice The receiver refuses `shipment`; the units return to the sender's saleable stock.
     /// @param evidence hash of a photo, report or note, zero when there is none
     function rejectShipment(Shipment calldata shipment, RejectionReason reason, bytes32 evidence) external;
+
+    /// @notice The sender takes back a shipment its receiver left unsettled for CANCEL_AFTER seconds (e.g. a
+    /// receiver that was suspended, lost its licence or never acted); the units return to its saleable stock.
+    function cancelShipment(Shipment calldata shipment) external;
+
+    /// @notice Seconds a receiver has to settle a shipment before its sender may cancel it (30 days).
+    function CANCEL_AFTER() external view returns (uint256);
 
     /// @notice The stored state of shipment `shipmentId` while it is in transit; all zero once it is settled
     /// (see the `Received` and `Rejected` events) or when it never existed.

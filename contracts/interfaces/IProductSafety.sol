@@ -5,7 +5,13 @@ pragma solidity 0.8.28;
 /// @notice The restrictive actions (recall, flag suspect, declare illegitimate) work even while paused.
 interface IProductSafety {
     /// @notice `by` recalled batch `batchId` with class `recallClass` (1 = I, 2 = II, 3 = III).
-    event BatchRecalled(bytes32 indexed batchId, address indexed by, uint8 recallClass, bytes32 reasonHash, string reasonURI);
+    event BatchRecalled(
+        bytes32 indexed batchId,
+        address indexed by,
+        uint8 recallClass,
+        bytes32 reasonHash,
+        string reasonURI
+    );
     /// @notice `by` put batch `batchId` on hold as suspect product.
     event BatchFlaggedSuspect(bytes32 indexed batchId, address indexed by, bytes32 reason);
     /// @notice Regulator `regulator` cleared batch `batchId` of suspicion.
@@ -13,9 +19,19 @@ interface IProductSafety {
     /// @notice Regulator `regulator` declared batch `batchId` illegitimate (final).
     event BatchDeclaredIllegitimate(bytes32 indexed batchId, address indexed regulator, bytes32 reason);
     /// @notice Regulator `regulator` released `quantity` quarantined units of `holder` into saleable stock.
-    event QuarantineReleased(bytes32 indexed batchId, address indexed holder, address indexed regulator, uint48 quantity);
+    event QuarantineReleased(
+        bytes32 indexed batchId,
+        address indexed holder,
+        address indexed regulator,
+        uint48 quantity
+    );
     /// @notice Regulator `regulator` condemned `quantity` quarantined units of `holder`; they leave the supply chain.
-    event QuarantineCondemned(bytes32 indexed batchId, address indexed holder, address indexed regulator, uint48 quantity);
+    event QuarantineCondemned(
+        bytes32 indexed batchId,
+        address indexed holder,
+        address indexed regulator,
+        uint48 quantity
+    );
 
     /// @notice A recall class is 1 (I), 2 (II) or 3 (III).
     error SafetyInvalidRecallClass(uint8 recallClass);

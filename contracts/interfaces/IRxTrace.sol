@@ -10,7 +10,8 @@ import {IVerification} from "./IVerification.sol";
 import {IEmergencyPause} from "./IEmergencyPause.sol";
 
 /// @title rxtrace: prescription drug traceability from the manufacturer to the pharmacy
-/// @notice The whole suite behind one address.
+/// @notice The whole suite behind one address: the modules' interfaces together, nothing of its own.
+// solhint-disable-next-line no-empty-blocks
 interface IRxTrace is
     IEmergencyPause,
     IPartnerRegistry,

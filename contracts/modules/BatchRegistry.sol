@@ -13,7 +13,7 @@ import {PartnerRegistry} from "./PartnerRegistry.sol";
 /// @dev Storage keeps what later transactions decide on: the packed batch record (with the serial root), the
 /// manufacturer and per-holder stock. GTIN, lot, quantity, the full root and the certificate live in the event.
 abstract contract BatchRegistry is PartnerRegistry, IBatchRegistry {
-    mapping(bytes32 batchId => Batch) private _batches;
+    mapping(bytes32 batchId => Batch record) private _batches;
     /// @dev Apart from the hot record: only recalls and returns to the manufacturer read it.
     mapping(bytes32 batchId => address manufacturer) private _manufacturers;
     /// @dev Stock per (batch, holder): one packed word each (see HoldingPacking), so no operation iterates over
@@ -29,6 +29,9 @@ abstract contract BatchRegistry is PartnerRegistry, IBatchRegistry {
         if (c.expiry <= block.timestamp) revert BatchExpiryNotInFuture(c.expiry, block.timestamp);
         if (c.quantity == 0) revert BatchInvalidQuantity(c.quantity);
         if (c.minTemp >= c.maxTemp) revert BatchInvalidStorageRange(c.minTemp, c.maxTemp);
+        if (c.serialRoot != bytes32(0) && bytes21(c.serialRoot) == bytes21(0)) {
+            revert BatchInvalidSerialRoot(c.serialRoot);
+        }
         if (c.certificateHash == bytes32(0) || bytes(c.certificateURI).length == 0) {
             revert BatchMissingCertificate(c.certificateHash, c.certificateURI);
         }

@@ -26,7 +26,10 @@ import {BatchRegistry} from "./BatchRegistry.sol";
 /// deletes its slot: no later transaction needs it (the nonce in the id means it can never come back), and
 /// the refund pays for most of the receiver's new stock slot.
 abstract contract Custody is BatchRegistry, ICustody {
-    mapping(bytes32 shipmentId => ShipmentRecord) private _shipments;
+    mapping(bytes32 shipmentId => ShipmentRecord record) private _shipments;
+
+    /// @inheritdoc ICustody
+    uint256 public constant CANCEL_AFTER = 30 days;
 
     /// @inheritdoc ICustody
     function ship(bytes32 batchId, address receiver, uint48 quantity)
@@ -94,6 +97,22 @@ abstract contract Custody is BatchRegistry, ICustody {
         }
         _setHolding(s.batchId, msg.sender, h);
         emit Received(shipmentId, s.batchId, msg.sender, s.sender, s.quantity, leg, excursion);
+    }
+
+    /// @inheritdoc ICustody
+    function cancelShipment(Shipment calldata s) external whenNotPaused {
+        bytes32 shipmentId = Ids.shipmentId(s);
+        ShipmentRecord storage record = _shipments[shipmentId];
+        if (record.status != ShipmentStatus.InTransit) revert CustodyShipmentNotInTransit(shipmentId);
+        if (msg.sender != s.sender) revert CustodyNotSender(shipmentId, msg.sender, s.sender);
+        _requireAuthorized(msg.sender);
+        uint256 cancellableAt = uint256(record.shippedAt) + CANCEL_AFTER;
+        if (block.timestamp < cancellableAt) revert CustodyCancelTooEarly(shipmentId, cancellableAt, block.timestamp);
+        delete _shipments[shipmentId];
+        Holding memory h = _holding(s.batchId, s.sender);
+        h.saleable += s.quantity;
+        _setHolding(s.batchId, s.sender, h);
+        emit ShipmentCancelled(shipmentId, s.batchId, s.sender, s.receiver, s.quantity);
     }
 
     /// @inheritdoc ICustody

@@ -11,7 +11,7 @@ import {ProductSafety} from "./ProductSafety.sol";
 /// @dev Serials are committed as a Merkle root (one slot for a million packs); a dispensed pack costs one
 /// new slot keyed by (batch, serial), so a second dispense of a cloned serial is refused in O(1).
 abstract contract Dispensing is ProductSafety, IDispensing {
-    mapping(bytes32 packKey => bool) private _dispensed;
+    mapping(bytes32 packKey => bool dispensed) private _dispensed;
 
     /// @inheritdoc IDispensing
     function dispense(bytes32 batchId, bytes32 serial, bytes32[] calldata proof) external whenNotPaused {

@@ -9,7 +9,7 @@ import {RxAccess} from "./RxAccess.sol";
 /// @title Trading-partner registry
 abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     /// @dev One slot per partner, read by every operation: role, suspension, licence and GLN in one SLOAD.
-    mapping(address account => Partner) private _partners;
+    mapping(address account => Partner record) private _partners;
     /// @dev GLN -> account, so a GLN cannot be claimed twice and tools can resolve "ship to GLN x".
     mapping(uint64 gln => address account) private _glnAccounts;
     /// @dev GS1.prefixKey(value, digits) -> manufacturer. Keyed by prefix rather than by manufacturer so that

@@ -3,7 +3,7 @@
  *
  * The tree is exactly @openzeppelin/merkle-tree's StandardMerkleTree for `["bytes32"]` leaves with sorted
  * leaves (same leaf hash, same layout, same proofs; `toStandardTree()` hands it to that library and the
- * tests compare the two), and the contract checks proofs with OpenZeppelin's MerkleProof. We build it
+ * tests compare the two), and the contract checks proofs by OpenZeppelin's MerkleProof rule (Ids.provesSerial). We build it
  * ourselves only because the library's builder needs about two minutes for a million serials: this one
  * hashes raw bytes (see keccak.ts) and keeps the nodes in one buffer (64 MB for a million packs).
  */
