@@ -1,0 +1,94 @@
+/**
+ * The page's view of the chain: the deployment record and proofs from the page's server (server.ts), the
+ * contract over plain JSON-RPC, the verdict and timeline from the shared library (provenance.ts).
+ */
+import { JsonRpcProvider, Network, ZeroAddress } from "ethers";
+import type { DeploymentRecord } from "../../scripts/lib/deployment";
+import { InputError } from "../../scripts/lib/errors";
+import { parseGln, type PackIdentity } from "../../scripts/lib/gs1";
+import { batchIdOf } from "../../scripts/lib/ids";
+import { verifyPack, type PackReport } from "../../scripts/lib/provenance";
+import type { RxTrace } from "../../typechain-types";
+import { RxTrace__factory } from "../../typechain-types/factories/contracts/RxTrace__factory";
+
+export interface NetworkOption {
+  name: string;
+  rpcUrl: string;
+  deployed: boolean;
+}
+
+async function getJson<T>(relative: string): Promise<T> {
+  const url = new URL(relative, document.baseURI);
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch {
+    throw new Error(`the page's server did not answer (${url.pathname}): is \`npm run web\` still running?`);
+  }
+  const body = (await response.json().catch(() => ({}))) as T & { error?: string };
+  if (!response.ok) throw new Error(body.error ?? `${url.pathname} answered ${response.status}`);
+  return body;
+}
+
+export function loadNetworks(): Promise<NetworkOption[]> {
+  return getJson<{ networks: NetworkOption[] }>("api/networks").then((r) => r.networks);
+}
+
+export interface Connection {
+  network: string;
+  rpcUrl: string;
+  record: DeploymentRecord;
+  rx: RxTrace;
+}
+
+let cached: { key: string; connection: Promise<Connection> } | undefined;
+
+async function open(network: string, rpcUrl: string): Promise<Connection> {
+  const record = await getJson<DeploymentRecord>(`api/deployments/${encodeURIComponent(network)}.json`);
+  const provider = new JsonRpcProvider(rpcUrl, Network.from(record.chainId), { staticNetwork: true, batchMaxCount: 20 });
+  let chainId: bigint;
+  try {
+    chainId = BigInt(await provider.send("eth_chainId", []));
+  } catch {
+    provider.destroy();
+    throw new Error(`no node answers at ${rpcUrl} (network "${network}"): start it (npm run node) or correct the RPC URL in Settings`);
+  }
+  if (chainId !== BigInt(record.chainId)) {
+    provider.destroy();
+    throw new Error(`the deployment record of "${network}" is for chain ${record.chainId}, but ${rpcUrl} is chain ${chainId}`);
+  }
+  const address = record.contracts.RxTrace.address;
+  if ((await provider.getCode(address)) === "0x") {
+    provider.destroy();
+    throw new Error(`no contract at ${address} on "${network}": the node was restarted or the record is stale; run the demo or deploy again`);
+  }
+  return { network, rpcUrl, record, rx: RxTrace__factory.connect(address, provider) };
+}
+
+/** The suite on `network` through `rpcUrl`, opened once and reused. */
+export function connect(network: string, rpcUrl: string): Promise<Connection> {
+  const key = `${network} ${rpcUrl}`;
+  if (!cached || cached.key !== key) {
+    const connection = open(network, rpcUrl);
+    cached = { key, connection };
+    connection.catch(() => {
+      if (cached?.key === key) cached = undefined;
+    });
+  }
+  return cached.connection;
+}
+
+/** The account of a partner's GLN, as the holder whose custody is checked. */
+export async function holderOfGln(rx: RxTrace, gln: string, field: string): Promise<string> {
+  const account = await rx.accountOfGln(parseGln(gln, field));
+  if (account === ZeroAddress) throw new InputError(field, gln, "the GLN of an onboarded partner (this one is not on the chain)");
+  return account;
+}
+
+/** The verdict on a pack and its provenance. */
+export async function checkPack(connection: Connection, pack: PackIdentity, holderGln?: string): Promise<PackReport> {
+  const holder = holderGln ? await holderOfGln(connection.rx, holderGln, "My pharmacy's GLN") : undefined;
+  const query = new URLSearchParams({ network: connection.network, batch: batchIdOf(pack.gtin, pack.lot), serial: pack.serial });
+  const { proof } = await getJson<{ proof: string[] }>(`api/proof?${query.toString()}`);
+  return verifyPack(connection.rx, pack, { proof, holder, fromBlock: connection.record.contracts.RxTrace.blockNumber });
+}

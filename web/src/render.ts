@@ -1,0 +1,127 @@
+/**
+ * The report on the page: the verdict banner (words first, colour second), the provenance timeline as an
+ * ordered list, the certificate commitment. Text from the chain goes in as text, never as HTML.
+ */
+import { formatCelsius } from "../../scripts/lib/domain";
+import { expiryToYYMMDD } from "../../scripts/lib/gs1";
+import {
+  LABEL_MISMATCH_EXIT_CODE,
+  verdictExitCode,
+  verdictLabel,
+  type PackReport,
+  type PartnerInfo,
+  type TimelineEntry,
+} from "../../scripts/lib/provenance";
+
+export interface Banner {
+  /** "genuine" (may be dispensed) or "stop" (do not dispense). */
+  tone: "genuine" | "stop";
+  label: string;
+  text: string;
+  notes: string[];
+}
+
+/** What the banner says: the contract's verdict, overruled when the pack's label disagrees with the chain. */
+export function bannerOf(report: PackReport): Banner {
+  const code = verdictExitCode(report);
+  if (code === 0) return { tone: "genuine", label: verdictLabel(report.verdict), text: report.verdictText, notes: [] };
+  if (code === LABEL_MISMATCH_EXIT_CODE) {
+    const notes: string[] = [];
+    const commissioned = report.timeline.find((e) => e.kind === "commissioned");
+    if (report.expiryMatches === false) {
+      const recorded = commissioned?.kind === "commissioned" ? ` (${expiryToYYMMDD(commissioned.expiry)})` : "";
+      notes.push(`The expiry printed on the pack (${report.pack.expiry ?? "?"}) differs from the batch record${recorded}.`);
+    }
+    if (report.certificate?.matches === false) notes.push("The certificate document does not match the one the manufacturer committed to.");
+    return { tone: "stop", label: "DO NOT DISPENSE", text: "do not dispense: the pack's label or documents disagree with the chain", notes };
+  }
+  return { tone: "stop", label: verdictLabel(report.verdict), text: report.verdictText, notes: [] };
+}
+
+export function renderBanner(target: HTMLElement, banner: Banner): void {
+  target.className = `verdict ${banner.tone}`;
+  target.replaceChildren();
+  const label = el("p", "verdict-label", `${banner.tone === "genuine" ? "✓" : "✕"} ${banner.label}`);
+  const text = el("p", "verdict-text", banner.text);
+  target.append(label, text, ...banner.notes.map((n) => el("p", "verdict-note", n)));
+}
+
+export function renderMessage(target: HTMLElement, tone: "idle" | "busy", message: string): void {
+  target.className = `verdict ${tone}`;
+  target.replaceChildren(el("p", "verdict-text", message));
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+const party = (p: PartnerInfo): string => (p.gln ? `${p.name} (GLN ${p.gln})` : `${p.name} ${p.account}`);
+const when = (time: number): string => new Date(time * 1000).toISOString().replace("T", " ").replace(/:\d\d\.\d+Z$/, " UTC");
+
+/** One entry's headline and details. */
+function describe(e: TimelineEntry): { headline: string; details: string[]; alert: boolean } {
+  switch (e.kind) {
+    case "commissioned":
+      return {
+        headline: `Commissioned by ${party(e.by)}`,
+        details: [`${e.quantity} units, expires ${expiryToYYMMDD(e.expiry)}`],
+        alert: false,
+      };
+    case "shipped":
+      return { headline: `${e.isReturn ? "Returned" : "Shipped"}: ${e.quantity} units from ${party(e.from)} to ${party(e.to)}`, details: [], alert: false };
+    case "received":
+      return {
+        headline: `Received: ${e.quantity} units by ${party(e.by)} from ${party(e.from)}`,
+        details: [
+          `Temperature ${formatCelsius(e.leg.minTemp)} to ${formatCelsius(e.leg.maxTemp)}, mean kinetic ${formatCelsius(e.leg.meanKineticTemp)}, ` +
+            `${e.leg.minutesOutOfRange} min out of range`,
+          ...(e.excursion ? ["Temperature excursion: the units were quarantined"] : []),
+        ],
+        alert: e.excursion,
+      };
+    case "rejected":
+      return { headline: `Rejected: ${e.quantity} units by ${party(e.by)} (${e.reason}), back to ${party(e.from)}`, details: [], alert: false };
+    case "recalled":
+      return { headline: `Recalled (class ${e.recallClass}) by ${party(e.by)}`, details: [e.reasonURI], alert: true };
+    case "flagged-suspect":
+      return { headline: `Put on hold as suspect by ${party(e.by)}`, details: e.reason ? [e.reason] : [], alert: true };
+    case "suspect-cleared":
+      return { headline: `Cleared of suspicion by ${party(e.by)}`, details: e.reason ? [e.reason] : [], alert: false };
+    case "declared-illegitimate":
+      return { headline: `Declared illegitimate by ${party(e.by)}`, details: e.reason ? [e.reason] : [], alert: true };
+    case "quarantine-released":
+    case "quarantine-condemned":
+      return {
+        headline: `${e.quantity} quarantined units of ${party(e.holder)} ${e.kind === "quarantine-released" ? "released" : "condemned"} by ${party(e.by)}`,
+        details: [],
+        alert: e.kind === "quarantine-condemned",
+      };
+    case "dispensed":
+      return { headline: `This pack was dispensed by ${party(e.by)}`, details: [], alert: true };
+  }
+}
+
+export function renderTimeline(list: HTMLOListElement, timeline: TimelineEntry[]): void {
+  list.replaceChildren();
+  if (timeline.length === 0) {
+    list.append(el("li", "", "Nothing on the chain for this GTIN and lot."));
+    return;
+  }
+  for (const entry of timeline) {
+    const { headline, details, alert } = describe(entry);
+    const item = el("li", "");
+    const time = el("time", "", when(entry.time));
+    time.dateTime = new Date(entry.time * 1000).toISOString();
+    item.append(time, el("span", alert ? "alert" : "", alert ? `⚠ ${headline}` : headline));
+    for (const d of details) item.append(el("div", "", d));
+    list.append(item);
+  }
+}
+
+export function packLine(report: PackReport): string {
+  const expiry = report.pack.expiry ? `, expiry ${report.pack.expiry}` : "";
+  return `GTIN ${report.pack.gtin}, lot ${report.pack.lot}, serial ${report.pack.serial}${expiry}`;
+}
