@@ -1,6 +1,7 @@
 import "@nomicfoundation/hardhat-toolbox";
 import "dotenv/config";
 import "./tasks";
+import { registerReliableRpc } from "./scripts/lib/reliable";
 import { extendEnvironment, subtask } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
@@ -55,6 +56,10 @@ function publicNetwork(name: string): HttpNetworkUserConfig {
     accounts: key ? [key, ...partnerKeys] : [],
   };
 }
+
+// On HTTP networks every request goes through a retrying layer: reads back off and retry on transport
+// faults, a transaction lost in transit is looked up by hash before the same bytes are sent again.
+registerReliableRpc();
 
 extendEnvironment((hre) => {
   const spec = PUBLIC_NETWORKS[hre.network.name];

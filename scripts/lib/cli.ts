@@ -12,6 +12,9 @@ import { InputError } from "./errors";
 import { DeploymentError } from "./deployment";
 import { Role, Standing } from "./domain";
 import { parseGln } from "./gs1";
+import { retrySummary } from "./reliable";
+
+// Every command on an HTTP network talks JSON-RPC through the retrying, exactly-once layer of reliable.ts.
 
 /** Arguments of custom errors that are enums, shown by name. */
 const ENUM_ARGS: Record<string, (value: bigint) => string> = {
@@ -53,11 +56,15 @@ export function describeRevert(error: unknown, iface: Interface): string | undef
   }
 }
 
+/** How many runCommand calls are under way (withSuite nests two): the outermost prints the retry summary. */
+let commandDepth = 0;
+
 /**
  * Runs a command's body; any failure becomes one clear line (Hardhat prints it as
  * "Error in plugin rxtrace: …" and exits non-zero).
  */
 export async function runCommand<T>(iface: Interface | undefined, body: () => Promise<T>): Promise<T> {
+  commandDepth++;
   try {
     return await body();
   } catch (error) {
@@ -67,6 +74,12 @@ export async function runCommand<T>(iface: Interface | undefined, body: () => Pr
     if (revert) throw new HardhatPluginError("rxtrace", `the contract refused: ${revert} (see the README's error table)`, error as Error);
     const message = error instanceof Error ? error.message : String(error);
     throw new HardhatPluginError("rxtrace", message, error instanceof Error ? error : undefined);
+  } finally {
+    // The outermost command says what the network made it retry (nothing is printed when nothing was).
+    if (--commandDepth === 0) {
+      const summary = await retrySummary();
+      if (summary) console.log(summary);
+    }
   }
 }
 
@@ -114,14 +127,31 @@ export function parseDate(value: string, field: string): number {
   return time;
 }
 
-/** Sends, waits and prints one line about a transaction. */
+/** How long a command waits for a sent transaction's receipt (RXTRACE_RECEIPT_TIMEOUT_MS, default 5 minutes). */
+function receiptTimeoutMs(): number {
+  const value = Number(process.env.RXTRACE_RECEIPT_TIMEOUT_MS);
+  return Number.isFinite(value) && value > 0 ? value : 300_000;
+}
+
+/**
+ * Sends, waits and prints one line about a transaction. On an HTTP network the sending is exactly once and
+ * the receipt polling is retried (scripts/lib/reliable.ts); the wait itself has a deadline.
+ */
 export async function sendAndReport(
   label: string,
   tx: Promise<ContractTransactionResponse>,
   print: (line: string) => void = console.log,
 ): Promise<ContractTransactionReceipt> {
   const sent = await tx;
-  const receipt = await sent.wait();
+  const ms = receiptTimeoutMs();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${label}: no receipt for tx ${sent.hash} within ${ms / 1000} s; it was sent once and may still be mined: check it before running the command again`)),
+      ms,
+    );
+  });
+  const receipt = await Promise.race([sent.wait(), deadline]).finally(() => clearTimeout(timer));
   if (!receipt) throw new Error(`${label}: no receipt for ${sent.hash}`);
   print(`${label}: tx ${receipt.hash} block ${receipt.blockNumber} gas ${receipt.gasUsed}`);
   return receipt;
