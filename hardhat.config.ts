@@ -112,6 +112,9 @@ const config: HardhatUserConfig = {
   },
   mocha: {
     timeout: 300_000,
+    // Test files run in two worker processes: the end-to-end suites mostly wait on child processes.
+    parallel: true,
+    jobs: 2,
   },
 };
 

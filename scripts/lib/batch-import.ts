@@ -26,7 +26,7 @@ import {
   type BatchPlan,
   type FieldKey,
 } from "./commission";
-import { DEPLOYMENTS_DIR } from "./deployment";
+import { deploymentsDir } from "./deployment";
 import { InputError } from "./errors";
 
 type Print = (line: string) => void;
@@ -301,7 +301,7 @@ export async function importBatches(options: ImportOptions): Promise<ImportSumma
     const { entry, plan } = planned[k];
     const head = `[${k + 1}/${n}] line ${entry.line} ${describePlan(plan)}`;
     if (states[k] === "onchain") {
-      const { file, written } = ensureSerialFile(network, plan, options.dir ?? DEPLOYMENTS_DIR);
+      const { file, written } = ensureSerialFile(network, plan, options.dir ?? deploymentsDir());
       const serialNote = file ? (written ? ", serial file written again" : ", serial file present") : "";
       print(`${head}: skipped, already on-chain as batch ${plan.batchId}${serialNote}`);
       summary.skipped.push(plan.batchId);
@@ -309,7 +309,7 @@ export async function importBatches(options: ImportOptions): Promise<ImportSumma
     }
     try {
       if (options.beforeSend) await options.beforeSend(entry, plan);
-      await sendCommission(rx, signer, plan, network, `${head}: commissioned batch ${plan.batchId}`, print, options.dir ?? DEPLOYMENTS_DIR);
+      await sendCommission(rx, signer, plan, network, `${head}: commissioned batch ${plan.batchId}`, print, options.dir ?? deploymentsDir());
       summary.commissioned.push(plan.batchId);
     } catch (error) {
       summary.failed = 1;

@@ -17,7 +17,7 @@ import { batchIdOf } from "./ids";
 import { chainNow, formatDay } from "./admin";
 import { saveSerialFile, serialFilePath, parseSerialList, type SerialFile } from "./serial-files";
 import { SerialTree } from "./serial-tree";
-import { DEPLOYMENTS_DIR } from "./deployment";
+import { deploymentsDir } from "./deployment";
 
 type Print = (line: string) => void;
 
@@ -313,7 +313,7 @@ export async function chainStatus(view: ManufacturerView, plan: BatchPlan, label
 }
 
 /** Writes the serial file of a batch unless it exists with the same root; returns its path and whether it wrote. */
-export function ensureSerialFile(network: string, plan: BatchPlan, dir = DEPLOYMENTS_DIR): { file?: string; written: boolean } {
+export function ensureSerialFile(network: string, plan: BatchPlan, dir = deploymentsDir()): { file?: string; written: boolean } {
   if (!plan.tree) return { written: false };
   const file = serialFilePath(network, plan.batchId, dir);
   if (existsSync(file)) {
@@ -347,7 +347,7 @@ export async function sendCommission(
   network: string,
   label: string,
   print: Print = console.log,
-  dir = DEPLOYMENTS_DIR,
+  dir = deploymentsDir(),
 ): Promise<CommissionResult> {
   const receipt = await sendAndReport(label, rx.connect(signer).commissionBatch(plan.commission), print);
   const event = receipt.logs

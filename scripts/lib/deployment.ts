@@ -10,8 +10,13 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { RxTrace } from "../../typechain-types";
 import { deployRxTrace, type SuiteOptions } from "./deploy";
 
-/** `deployments/` of the repository, or RXTRACE_DEPLOYMENTS_DIR (tests keep their records apart). */
-export const DEPLOYMENTS_DIR = process.env.RXTRACE_DEPLOYMENTS_DIR || path.join(__dirname, "..", "..", "deployments");
+/**
+ * `deployments/` of the repository, or RXTRACE_DEPLOYMENTS_DIR (read at each call: tests give every process
+ * its own folder, so test files running in parallel never share a record).
+ */
+export function deploymentsDir(): string {
+  return process.env.RXTRACE_DEPLOYMENTS_DIR || path.join(__dirname, "..", "..", "deployments");
+}
 
 export interface DeploymentRecord {
   network: string;
@@ -36,11 +41,11 @@ export class DeploymentError extends Error {
   }
 }
 
-export function recordPath(network: string, dir = DEPLOYMENTS_DIR): string {
+export function recordPath(network: string, dir = deploymentsDir()): string {
   return path.join(dir, `${network}.json`);
 }
 
-export function readRecord(network: string, dir = DEPLOYMENTS_DIR): DeploymentRecord {
+export function readRecord(network: string, dir = deploymentsDir()): DeploymentRecord {
   const file = recordPath(network, dir);
   if (!existsSync(file)) {
     throw new DeploymentError(
@@ -132,7 +137,7 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
 }
 
 /** The suite of the selected network, from its record; checks that the chain and the code match. */
-export async function connect(hre: HardhatRuntimeEnvironment, dir = DEPLOYMENTS_DIR): Promise<{ rx: RxTrace; record: DeploymentRecord }> {
+export async function connect(hre: HardhatRuntimeEnvironment, dir = deploymentsDir()): Promise<{ rx: RxTrace; record: DeploymentRecord }> {
   const record = readRecord(hre.network.name, dir);
   const { chainId } = await hre.ethers.provider.getNetwork();
   if (Number(chainId) !== record.chainId) {

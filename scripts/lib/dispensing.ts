@@ -13,7 +13,7 @@ import { InputError } from "./errors";
 import { expiryToYYMMDD, formatDigitalLink, parseDigitalLink, parseSerial } from "./gs1";
 import { batchIdOf, serialToBytes32 } from "./ids";
 import { loadSerialTree, serialFilePath } from "./serial-files";
-import { DEPLOYMENTS_DIR } from "./deployment";
+import { deploymentsDir } from "./deployment";
 
 type Print = (line: string) => void;
 
@@ -63,7 +63,7 @@ export async function dispensePack(
   network: string,
   input: DispenseInput,
   print: Print = console.log,
-  dir = DEPLOYMENTS_DIR,
+  dir = deploymentsDir(),
 ): Promise<DispenseResult> {
   const batch = await requireBatch(rx, input);
   const onChainExpiry = expiryToYYMMDD(batch.record.expiry);

@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { DEPLOYMENTS_DIR, writeFileAtomic } from "./deployment";
+import { deploymentsDir, writeFileAtomic } from "./deployment";
 import { InputError } from "./errors";
 import { formatGtin } from "./gs1";
 import { SerialTree } from "./serial-tree";
@@ -19,12 +19,12 @@ export interface SerialFile {
   serials: string[];
 }
 
-export function serialFilePath(network: string, batchId: string, dir = DEPLOYMENTS_DIR): string {
+export function serialFilePath(network: string, batchId: string, dir = deploymentsDir()): string {
   return path.join(dir, network, "serials", `${batchId}.json`);
 }
 
 /** Saves the serial file of a batch (atomically: never half a file). */
-export function saveSerialFile(network: string, batchId: string, gtin: bigint, lot: string, tree: SerialTree, dir = DEPLOYMENTS_DIR): string {
+export function saveSerialFile(network: string, batchId: string, gtin: bigint, lot: string, tree: SerialTree, dir = deploymentsDir()): string {
   const file = serialFilePath(network, batchId, dir);
   const content: SerialFile = { format: "rxtrace-serials-v1", batchId, gtin: formatGtin(gtin), lot, root: tree.root, serials: [...tree.serials] };
   writeFileAtomic(file, JSON.stringify(content) + "\n");
@@ -32,7 +32,7 @@ export function saveSerialFile(network: string, batchId: string, gtin: bigint, l
 }
 
 /** The serial tree of a batch from its serial file, or undefined when there is none. */
-export function loadSerialTree(network: string, batchId: string, dir = DEPLOYMENTS_DIR): SerialTree | undefined {
+export function loadSerialTree(network: string, batchId: string, dir = deploymentsDir()): SerialTree | undefined {
   const file = serialFilePath(network, batchId, dir);
   if (!existsSync(file)) return undefined;
   const content = JSON.parse(readFileSync(file, "utf8")) as SerialFile;

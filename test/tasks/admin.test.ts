@@ -152,7 +152,7 @@ describe("admin commands", function () {
         try {
           await expect(
             hre.run("rx:onboard", { account: await newcomer(), role: "dispenser", gln: NEWCOMER_GLN, name: "Newco", licenceExpiry: "2030-01-01", licenceRef: LICENCE_REF }),
-          ).to.be.rejectedWith(/no deployment record for network "hardhat" \(deployments\/hardhat\.json\): deploy first with `npm run deploy -- --network hardhat`/);
+          ).to.be.rejectedWith(`no deployment record for network "hardhat" (${path.relative(process.cwd(), record)}): deploy first with \`npm run deploy -- --network hardhat\``);
         } finally {
           renameSync(aside, record);
         }

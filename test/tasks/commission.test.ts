@@ -194,7 +194,7 @@ describe("manufacturer commands", function () {
         renameSync(record, aside);
         try {
           await expect(hre.run("rx:commission", flags(dir))).to.be.rejectedWith(
-            /no deployment record for network "hardhat" \(deployments\/hardhat\.json\): deploy first with `npm run deploy -- --network hardhat`/,
+            `no deployment record for network "hardhat" (${path.relative(process.cwd(), record)}): deploy first with \`npm run deploy -- --network hardhat\``,
           );
         } finally {
           renameSync(aside, record);

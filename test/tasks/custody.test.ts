@@ -4,6 +4,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { deploymentsDir } from "../../scripts/lib/deployment";
 import { ShipmentStatus } from "../../scripts/lib/domain";
 import { expiryFromYYMMDD, expiryToYYMMDD, formatDigitalLink, formatGln, formatGtin, makeGln } from "../../scripts/lib/gs1";
 import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../../scripts/lib/ids";
@@ -425,7 +426,7 @@ describe("rx:dispense", function () {
       });
       await expect(
         hre.run("rx:dispense", { gtin: formatGtin(GTIN), lot: "C24-NOFILE", serial: "X1", signer: SIGNER.pharmacy }),
-      ).to.be.rejectedWith(/no serial file for GTIN \d{14} lot C24-NOFILE .* at deployments\/hardhat\/serials\/0x[0-9a-f]{64}\.json/);
+      ).to.be.rejectedWith(new RegExp(`no serial file for GTIN \\d{14} lot C24-NOFILE .* at ${path.relative(process.cwd(), deploymentsDir()).replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}/hardhat/serials/0x[0-9a-f]{64}\\.json`));
     });
   });
 
