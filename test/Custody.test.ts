@@ -179,6 +179,52 @@ async function returnShippedFixture() {
   return { ...base, back };
 }
 
+
+/**
+ * What holds once the manufacturer's 60-unit shipment to the distributor went back to the manufacturer,
+ * rejected by the receiver or cancelled by the sender: written once, applied to both.
+ */
+function behavesAsSettledBack(settled: () => Promise<ShippedContext>): void {
+  it("returns the units to the sender's saleable stock", async function () {
+    const { rx, batchId, manufacturer } = await loadFixture(settled);
+    const holding = holdingRecord(await rx.holding(batchId, manufacturer.address));
+    expect(holding).to.deep.equal({ ...NO_STOCK, saleable: COMMISSIONED, shipments: 1n });
+  });
+
+  it("credits nothing to the receiver", async function () {
+    const { rx, batchId, distributor } = await loadFixture(settled);
+    expect(holdingRecord(await rx.holding(batchId, distributor.address))).to.deep.equal(NO_STOCK);
+  });
+
+  it("deletes the shipment record", async function () {
+    const { rx, shipmentId } = await loadFixture(settled);
+    expect(shipmentRecord(await rx.shipment(shipmentId))).to.deep.equal(SETTLED);
+  });
+
+  const again = {
+    received: (c: ShippedContext) => c.rx.connect(c.distributor).receiveShipment(c.shipment, GOOD_LEG),
+    rejected: (c: ShippedContext) => c.rx.connect(c.distributor).rejectShipment(c.shipment, RejectionReason.Other, EVIDENCE),
+    cancelled: (c: ShippedContext) => c.rx.connect(c.manufacturer).cancelShipment(c.shipment),
+  };
+  for (const [what, call] of Object.entries(again)) {
+    it(`cannot then be ${what} (CustodyShipmentNotInTransit)`, async function () {
+      const context = await loadFixture(settled);
+      await expect(call(context)).to.be.revertedWithCustomError(context.rx, "CustodyShipmentNotInTransit").withArgs(context.shipmentId);
+    });
+  }
+
+  it("accounts for every commissioned unit", async function () {
+    const { rx, batchId, manufacturer, distributor } = await loadFixture(settled);
+    expect(await unitsAccountedFor(rx, batchId, [manufacturer.address, distributor.address], 0n)).to.equal(COMMISSIONED);
+  });
+
+  it("gives the sender's next shipment a new nonce, so the old id never comes back", async function () {
+    const { rx, batchId, manufacturer, distributor, shipmentId } = await loadFixture(settled);
+    const next = await shipFrom(rx, manufacturer, batchId, distributor.address, 60n);
+    expect([next.shipment.nonce, next.shipmentId === shipmentId]).to.deep.equal([1n, false]);
+  });
+}
+
 describe("RxTrace: Custody", function () {
   describe("ship", function () {
     describe("when the manufacturer ships part of a batch to a distributor", function () {
@@ -757,42 +803,7 @@ describe("RxTrace: Custody", function () {
           .withArgs(shipmentId, batchId, distributor.address, manufacturer.address, 60n, RejectionReason.Damaged, EVIDENCE);
       });
 
-      it("returns the units to the sender's saleable stock", async function () {
-        const { rx, batchId, manufacturer } = await loadFixture(rejectedFixture);
-        const holding = holdingRecord(await rx.holding(batchId, manufacturer.address));
-        expect(holding).to.deep.equal({ ...NO_STOCK, saleable: COMMISSIONED, shipments: 1n });
-      });
-
-      it("credits nothing to the receiver", async function () {
-        const { rx, batchId, distributor } = await loadFixture(rejectedFixture);
-        const h = await rx.holding(batchId, distributor.address);
-        expect([h.saleable, h.quarantined]).to.deep.equal([0n, 0n]);
-      });
-
-      it("deletes the shipment record", async function () {
-        const { rx, shipmentId } = await loadFixture(rejectedFixture);
-        expect(shipmentRecord(await rx.shipment(shipmentId))).to.deep.equal(SETTLED);
-      });
-
-      it("cannot then be received (CustodyShipmentNotInTransit)", async function () {
-        const { rx, shipment, shipmentId, distributor } = await loadFixture(rejectedFixture);
-        await expect(rx.connect(distributor).receiveShipment(shipment, GOOD_LEG))
-          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
-          .withArgs(shipmentId);
-      });
-
-      it("cannot be rejected twice (CustodyShipmentNotInTransit)", async function () {
-        const { rx, shipment, shipmentId, distributor } = await loadFixture(rejectedFixture);
-        await expect(rx.connect(distributor).rejectShipment(shipment, RejectionReason.Other, EVIDENCE))
-          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
-          .withArgs(shipmentId);
-      });
-
-      it("gives the sender's next shipment a new nonce, so the old id never comes back", async function () {
-        const { rx, batchId, manufacturer, distributor, shipmentId } = await loadFixture(rejectedFixture);
-        const again = await shipFrom(rx, manufacturer, batchId, distributor.address, 60n);
-        expect([again.shipment.nonce, again.shipmentId === shipmentId]).to.deep.equal([1n, false]);
-      });
+      behavesAsSettledBack(rejectedFixture);
     });
 
     for (const reason of [RejectionReason.WrongQuantity, RejectionReason.NoTemperatureData, RejectionReason.WrongProduct, RejectionReason.Other]) {
@@ -922,54 +933,7 @@ describe("RxTrace: Custody", function () {
         expect(BigInt(block?.timestamp ?? 0)).to.equal(cancellableAt);
       });
 
-      it("returns the units to the sender's saleable stock", async function () {
-        const { rx, batchId, manufacturer } = await loadFixture(cancelledFixture);
-        const holding = holdingRecord(await rx.holding(batchId, manufacturer.address));
-        expect(holding).to.deep.equal({ ...NO_STOCK, saleable: COMMISSIONED, shipments: 1n });
-      });
-
-      it("credits nothing to the receiver", async function () {
-        const { rx, batchId, distributor } = await loadFixture(cancelledFixture);
-        expect(holdingRecord(await rx.holding(batchId, distributor.address))).to.deep.equal(NO_STOCK);
-      });
-
-      it("deletes the shipment record", async function () {
-        const { rx, shipmentId } = await loadFixture(cancelledFixture);
-        expect(shipmentRecord(await rx.shipment(shipmentId))).to.deep.equal(SETTLED);
-      });
-
-      it("cannot then be received (CustodyShipmentNotInTransit)", async function () {
-        const { rx, shipment, shipmentId, distributor } = await loadFixture(cancelledFixture);
-        await expect(rx.connect(distributor).receiveShipment(shipment, GOOD_LEG))
-          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
-          .withArgs(shipmentId);
-      });
-
-      it("cannot then be rejected (CustodyShipmentNotInTransit)", async function () {
-        const { rx, shipment, shipmentId, distributor } = await loadFixture(cancelledFixture);
-        await expect(rx.connect(distributor).rejectShipment(shipment, RejectionReason.Damaged, EVIDENCE))
-          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
-          .withArgs(shipmentId);
-      });
-
-      it("cannot be cancelled twice (CustodyShipmentNotInTransit)", async function () {
-        const { rx, shipment, shipmentId, manufacturer } = await loadFixture(cancelledFixture);
-        await expect(rx.connect(manufacturer).cancelShipment(shipment))
-          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
-          .withArgs(shipmentId);
-      });
-
-      it("accounts for every commissioned unit", async function () {
-        const { rx, batchId, manufacturer, distributor } = await loadFixture(cancelledFixture);
-        const holders = [manufacturer.address, distributor.address];
-        expect(await unitsAccountedFor(rx, batchId, holders, 0n)).to.equal(COMMISSIONED);
-      });
-
-      it("lets the sender ship the units again, under a new nonce", async function () {
-        const { rx, batchId, manufacturer, distributor, shipmentId } = await loadFixture(cancelledFixture);
-        const again = await shipFrom(rx, manufacturer, batchId, distributor.address, COMMISSIONED);
-        expect([again.shipment.nonce, again.shipmentId === shipmentId]).to.deep.equal([1n, false]);
-      });
+      behavesAsSettledBack(cancelledFixture);
     });
 
     describe("when the receiver was suspended after the shipment left", function () {

@@ -25,7 +25,8 @@ const ENUM_ARGS: Record<string, (value: bigint) => string> = {
   receiverRole: (v) => Role[Number(v)] ?? v.toString(),
 };
 
-function revertData(error: unknown): string | undefined {
+/** The revert data of a failed call, wherever ethers and Hardhat nested it (in-process or over HTTP). */
+export function revertData(error: unknown): string | undefined {
   let e: unknown = error;
   for (let depth = 0; depth < 5 && e && typeof e === "object"; depth++) {
     const data = (e as { data?: unknown }).data;

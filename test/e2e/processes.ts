@@ -58,28 +58,35 @@ export function hardhat(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_
   });
 }
 
-/** A running `hardhat node`; `stop()` ends it. */
+/** A running server process; `stop()` ends it. */
 export interface Node {
   url: string;
   stop(): Promise<void>;
 }
 
-export async function startNode(env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<Node> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [HARDHAT, "node", "--hostname", "127.0.0.1", "--port", String(port)], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+/**
+ * Starts `node <args>` and resolves once its output (colour codes removed) contains `ready`; rejects if it
+ * exits first or takes more than `timeoutMs`. The caller gets a `stop()` that ends it (SIGKILL after 5 s).
+ */
+export async function startServer(
+  what: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  ready: string,
+  url: string,
+  timeoutMs: number,
+): Promise<Node> {
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`hardhat node did not start within ${timeoutMs} ms:\n${output}`));
+      reject(new Error(`${what} did not start within ${timeoutMs} ms:\n${output}`));
     }, timeoutMs);
     const onData = (d: Buffer) => {
-      output += d.toString();
-      if (output.includes("Started HTTP and WebSocket JSON-RPC server")) {
+      // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
+      output += d.toString().replace(/\u001b\[[0-9;]*m/g, "");
+      if (output.includes(ready)) {
         clearTimeout(timer);
         resolve();
       }
@@ -88,21 +95,35 @@ export async function startNode(env: NodeJS.ProcessEnv, timeoutMs = 90_000): Pro
     child.stderr?.on("data", onData);
     child.on("close", (code) => {
       clearTimeout(timer);
-      reject(new Error(`hardhat node exited with ${code}:\n${output}`));
+      reject(new Error(`${what} exited with ${code}:\n${output}`));
     });
   });
   child.stdout?.removeAllListeners("data");
+  child.stderr?.removeAllListeners("data");
   child.stdout?.resume();
   child.stderr?.resume();
+  child.removeAllListeners("close");
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();
-        child.removeAllListeners("close");
         child.once("close", () => resolve());
         child.kill("SIGTERM");
         setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
       }),
   };
+}
+
+/** A `hardhat node` on a free port of 127.0.0.1. */
+export async function startNode(env: NodeJS.ProcessEnv, timeoutMs = 90_000): Promise<Node> {
+  const port = await freePort();
+  return startServer(
+    "hardhat node",
+    [HARDHAT, "node", "--hostname", "127.0.0.1", "--port", String(port)],
+    env,
+    "Started HTTP and WebSocket JSON-RPC server",
+    `http://127.0.0.1:${port}`,
+    timeoutMs,
+  );
 }

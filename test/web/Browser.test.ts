@@ -1,5 +1,4 @@
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,7 +7,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { Verdict, VERDICT_TEXT } from "../../scripts/lib/domain";
 import { GS } from "../../scripts/lib/gs1-element-string";
 import { verdictLabel } from "../../scripts/lib/provenance";
-import { childEnv, freePort, hardhat, startNode, type Node, type Run } from "../e2e/processes";
+import { childEnv, freePort, hardhat, startNode, startServer, type Node, type Run } from "../e2e/processes";
 
 const ROOT = path.join(__dirname, "..", "..");
 const CHROMIUM = process.env.RXTRACE_CHROMIUM || "/usr/bin/chromium";
@@ -25,47 +24,11 @@ const link = (lot: string, serial: string, expiry?: string) =>
 const expected = (verdict: Verdict) => ({ label: verdictLabel(Verdict[verdict]), text: VERDICT_TEXT[verdict] });
 
 /** `npm run web`'s server on a free port; resolves once it listens. */
-async function startWeb(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<{ url: string; stop(): Promise<void> }> {
+async function startWeb(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Node> {
   const port = await freePort();
   const vite = path.join(path.dirname(require.resolve("vite/package.json", { paths: [ROOT] })), "bin", "vite.js");
-  const child: ChildProcess = spawn(process.execPath, [vite, "--config", "web/vite.config.ts", "--port", String(port), "--strictPort"], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`the web server did not start within ${timeoutMs} ms:\n${output}`));
-    }, timeoutMs);
-    const onData = (d: Buffer) => {
-      // Without colour codes (FORCE_COLOR=0 still colours picocolors' output).
-      // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
-      output += d.toString().replace(/\u001b\[[0-9;]*m/g, "");
-      if (output.includes(`127.0.0.1:${port}/`)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the web server exited with ${code}:\n${output}`));
-    });
-  });
-  child.removeAllListeners("close");
-  return {
-    url: `http://127.0.0.1:${port}/`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once("close", () => resolve());
-        child.kill("SIGTERM");
-        setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
-      }),
-  };
+  const args = [vite, "--config", "web/vite.config.ts", "--port", String(port), "--strictPort"];
+  return startServer("the web server", args, env, `127.0.0.1:${port}/`, `http://127.0.0.1:${port}/`, timeoutMs);
 }
 
 /**

@@ -1,0 +1,504 @@
+/**
+ * fast-check arbitraries for every operation of RxTrace, with random actors (the admin, the pauser, the cast,
+ * a stranger, a suspended and a lapsed partner, a newcomer), quantities including 0 and over-stock, serials
+ * including forged ones, temperature legs including excursions and inconsistent summaries, and time travel
+ * past licence and batch expiries.
+ *
+ * An `Op` is what fast-check generates and shrinks: choices that stay meaningful whatever ran before (a
+ * shipment is "the k-th one in transit", not an id). `resolve` turns it into a concrete `Call` against the
+ * model's current state; `describeOp` is how a shrunk sequence is printed.
+ */
+import fc from "fast-check";
+import { ZeroHash, id } from "ethers";
+import { Role } from "../../scripts/lib/domain";
+import type { ShipmentKey } from "../../scripts/lib/ids";
+import type { Call, Leg, Model } from "./model";
+import {
+  ACTORS,
+  CERTIFICATE_HASH,
+  CERTIFICATE_URI,
+  FORGED_SERIAL,
+  FORGED_SERIAL32,
+  GLN_POOL,
+  GTINS,
+  LOTS,
+  PARTNER_NAME,
+  SERIALS_PER_BATCH,
+  SLOTS,
+  deadline,
+  slotOfGtinLot,
+  type Actor,
+  type GtinChoice,
+  type LotChoice,
+} from "./universe";
+
+/** Which shipment a receive or reject refers to. */
+export interface ShipmentPick {
+  /** Among the shipments in transit (the command waits until there is one), else among all shipments ever sent. */
+  pending: boolean;
+  index: number;
+  /** Pass the shipment with its quantity changed: an id that was never shipped. */
+  tamper: boolean;
+}
+
+export type SerialPick =
+  | { kind: "own"; index: number }
+  | { kind: "forged" }
+  | { kind: "foreign"; slot: number; index: number };
+
+export type Signer = Actor | "receiver";
+
+export type Op =
+  | { kind: "onboard"; by: Actor; account: Actor; role: Role; glnIndex: number; named: boolean; expiryDays: number }
+  | { kind: "renew"; by: Actor; account: Actor; expiryDays: number }
+  | { kind: "suspend"; by: Actor; account: Actor }
+  | { kind: "reinstate"; by: Actor; account: Actor }
+  | { kind: "pause"; by: Actor }
+  | { kind: "unpause"; by: Actor }
+  | {
+      kind: "commission";
+      by: Actor;
+      gtin: GtinChoice;
+      lot: LotChoice;
+      quantity: bigint;
+      range: readonly [bigint, bigint];
+      serialized: boolean;
+      expiryDays: number;
+      certified: boolean;
+    }
+  | { kind: "ship"; by: Actor; slot: number; to: Actor; quantity: bigint }
+  | { kind: "receive"; by: Signer; pick: ShipmentPick; leg: Leg }
+  | { kind: "reject"; by: Signer; pick: ShipmentPick; reason: bigint }
+  | { kind: "recall"; by: Actor; slot: number; recallClass: bigint }
+  | { kind: "flagSuspect" | "clearSuspect" | "declareIllegitimate"; by: Actor; slot: number }
+  | { kind: "release" | "condemn"; by: Actor; slot: number; holder: Actor; quantity: bigint }
+  | { kind: "dispense"; by: Actor; slot: number; serial: SerialPick }
+  | { kind: "travel"; days: number };
+
+// ---- arbitraries ----
+
+const anyone: fc.Arbitrary<Actor> = fc.constantFrom(...ACTORS);
+
+/** Mostly one of `preferred`, sometimes anyone at all (strangers, suspended and lapsed partners included). */
+function mostly(...preferred: Actor[]): fc.Arbitrary<Actor> {
+  return fc.oneof({ arbitrary: fc.constantFrom(...preferred), weight: 4 }, { arbitrary: anyone, weight: 1 });
+}
+
+function weighted<T>(...choices: [T, number][]): fc.Arbitrary<T> {
+  return fc.oneof(...choices.map(([value, weight]) => ({ arbitrary: fc.constant(value), weight })));
+}
+
+const PARTNERS: Actor[] = ["manufacturer", "otherManufacturer", "distributor", "distributor2", "pharmacy", "pharmacy2", "regulator", "suspendedDistributor", "lapsedPharmacy"];
+const HOLDERS: Actor[] = ["distributor", "distributor2", "pharmacy", "pharmacy2", "suspendedDistributor", "lapsedPharmacy"];
+
+/** Mostly the lots the fixture commissioned (A/L1 above all, which everyone holds), sometimes any of the six. */
+const slot: fc.Arbitrary<number> = fc.oneof(
+  { arbitrary: fc.constant(0), weight: 4 },
+  { arbitrary: fc.constant(4), weight: 2 },
+  { arbitrary: fc.constant(2), weight: 1 },
+  { arbitrary: fc.integer({ min: 0, max: SLOTS.length - 1 }), weight: 2 },
+);
+
+/** Zero, a few, or far more than anyone holds. */
+const quantity: fc.Arbitrary<bigint> = fc.oneof(
+  { arbitrary: fc.constant(0n), weight: 1 },
+  { arbitrary: fc.bigInt({ min: 1n, max: 4n }), weight: 6 },
+  { arbitrary: fc.constant(1000n), weight: 1 },
+);
+
+function leg(minTemp: number, meanKineticTemp: number, maxTemp: number, minutesOutOfRange: number, label: string): Leg {
+  return {
+    minTemp: BigInt(minTemp),
+    maxTemp: BigInt(maxTemp),
+    meanKineticTemp: BigInt(meanKineticTemp),
+    minutesOutOfRange: BigInt(minutesOutOfRange),
+    loggerHash: id(`logger file: ${label}`),
+  };
+}
+
+/** Named legs around the 2-8 °C range (and the 15-25 °C and frozen lots), plus random ones. */
+const temperatureLeg: fc.Arbitrary<Leg> = fc.oneof(
+  { arbitrary: fc.constant(leg(31, 48, 62, 0, "good")), weight: 12 },
+  {
+    arbitrary: fc.constantFrom(
+      leg(40, 71, 125, 95, "warm"),
+      leg(10, 30, 50, 0, "cold"),
+      leg(25, 50, 70, 12, "minutes out of range"),
+      leg(160, 200, 240, 0, "room temperature"),
+      leg(160, 200, 240, 0, "room temperature"), // twice: the good leg of the 15-25 °C lots
+      leg(-190, -170, -160, 0, "frozen"),
+    ),
+    weight: 6,
+  },
+  {
+    arbitrary: fc
+      .record({
+        minTemp: fc.integer({ min: -250, max: 260 }),
+        meanKineticTemp: fc.integer({ min: -250, max: 260 }),
+        maxTemp: fc.integer({ min: -250, max: 260 }),
+        minutesOutOfRange: fc.constantFrom(0, 0, 0, 1, 600),
+      })
+      .map((l) => leg(l.minTemp, l.meanKineticTemp, l.maxTemp, l.minutesOutOfRange, "random")),
+    weight: 2,
+  },
+);
+
+const shipmentPick: fc.Arbitrary<ShipmentPick> = fc.record({
+  pending: weighted([true, 8], [false, 1]),
+  index: fc.nat(20),
+  tamper: weighted([false, 12], [true, 1]),
+});
+
+const serialPick: fc.Arbitrary<SerialPick> = fc.oneof(
+  { arbitrary: fc.nat(SERIALS_PER_BATCH - 1).map((index): SerialPick => ({ kind: "own", index })), weight: 8 },
+  { arbitrary: fc.constant<SerialPick>({ kind: "forged" }), weight: 1 },
+  {
+    arbitrary: fc
+      .record({ slot: fc.integer({ min: 0, max: SLOTS.length - 1 }), index: fc.nat(SERIALS_PER_BATCH - 1) })
+      .map((f): SerialPick => ({ kind: "foreign", ...f })),
+    weight: 1,
+  },
+);
+
+/** The permitted routes, forward and back, between partners that may hold stock. */
+const ROUTES: readonly (readonly [Actor, Actor])[] = [
+  ["manufacturer", "distributor"],
+  ["manufacturer", "distributor"],
+  ["manufacturer", "distributor2"],
+  ["otherManufacturer", "distributor"],
+  ["otherManufacturer", "distributor2"],
+  ["distributor", "distributor2"],
+  ["distributor2", "distributor"],
+  ["distributor", "pharmacy"],
+  ["distributor", "pharmacy"],
+  ["distributor", "pharmacy2"],
+  ["distributor2", "pharmacy"],
+  ["distributor2", "pharmacy2"],
+  ["pharmacy", "distributor"],
+  ["pharmacy2", "distributor2"],
+  ["pharmacy", "manufacturer"],
+  ["distributor", "manufacturer"],
+  ["distributor2", "otherManufacturer"],
+];
+
+/** Mostly a permitted route, sometimes any sender and receiver at all (suspended and lapsed partners included). */
+const route: fc.Arbitrary<readonly [Actor, Actor]> = fc.oneof(
+  { arbitrary: fc.constantFrom(...ROUTES), weight: 4 },
+  { arbitrary: fc.tuple(anyone, anyone), weight: 1 },
+);
+
+function unmapCommission(value: unknown) {
+  const { by, gtin, ...rest } = value as Extract<Op, { kind: "commission" }>;
+  return { ...rest, brand: [by, gtin] as [Actor, GtinChoice] };
+}
+
+function unmapShip(value: unknown): { route: readonly [Actor, Actor]; slot: number; quantity: bigint } {
+  const op = value as Extract<Op, { kind: "ship" }>;
+  return { route: [op.by, op.to], slot: op.slot, quantity: op.quantity };
+}
+
+const licenceDays = weighted([-1, 1], [0, 1], [30, 2], [600, 3]);
+
+const arbitraries: { weight: number; arbitrary: fc.Arbitrary<Op> }[] = [
+  {
+    weight: 10,
+    arbitrary: fc
+      .record({ route, slot, quantity })
+      .map(({ route: [by, to], slot, quantity }): Op => ({ kind: "ship", by, to, slot, quantity }), unmapShip),
+  },
+  {
+    weight: 12,
+    arbitrary: fc.record({
+      kind: fc.constant("receive" as const),
+      by: fc.oneof({ arbitrary: fc.constant<Signer>("receiver"), weight: 6 }, { arbitrary: anyone, weight: 1 }),
+      pick: shipmentPick,
+      leg: temperatureLeg,
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("reject" as const),
+      by: fc.oneof({ arbitrary: fc.constant<Signer>("receiver"), weight: 6 }, { arbitrary: anyone, weight: 1 }),
+      pick: shipmentPick,
+      reason: fc.bigInt({ min: 0n, max: 4n }),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("commission" as const),
+      // Mostly a manufacturer with a GTIN under its own prefix.
+      brand: fc.oneof(
+        { arbitrary: fc.tuple(fc.constant<Actor>("manufacturer"), fc.constantFrom<GtinChoice>("A", "B")), weight: 6 },
+        { arbitrary: fc.tuple(fc.constant<Actor>("otherManufacturer"), fc.constant<GtinChoice>("F")), weight: 3 },
+        { arbitrary: fc.tuple(anyone, fc.constantFrom<GtinChoice>("A", "B", "F", "bad")), weight: 2 },
+      ),
+      lot: weighted<LotChoice>(["L1", 4], ["L2", 4], ["bad", 1]),
+      quantity: weighted([0n, 1], [1n, 2], [8n, 4], [20n, 3]),
+      range: weighted<readonly [bigint, bigint]>([[20n, 80n], 8], [[150n, 250n], 2], [[-200n, -150n], 2], [[80n, 20n], 1]),
+      serialized: weighted([true, 8], [false, 1]),
+      expiryDays: weighted([-1, 1], [0, 1], [30, 2], [200, 3], [1000, 4]),
+      certified: weighted([true, 12], [false, 1]),
+    }).map(({ brand: [by, gtin], ...rest }): Op => ({ ...rest, by, gtin }), unmapCommission),
+  },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant("dispense" as const),
+      by: mostly("pharmacy", "pharmacy2"),
+      slot,
+      serial: serialPick,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("recall" as const),
+      by: mostly("regulator", "manufacturer", "otherManufacturer"),
+      slot,
+      recallClass: weighted([1n, 2], [2n, 2], [3n, 2], [0n, 1], [4n, 1]),
+    }),
+  },
+  ...(["flagSuspect", "clearSuspect", "declareIllegitimate"] as const).map((kind) => ({
+    weight: kind === "flagSuspect" ? 2 : 1,
+    arbitrary: fc.record({
+      kind: fc.constant(kind),
+      by: kind === "flagSuspect" ? mostly("regulator", ...HOLDERS) : mostly("regulator"),
+      slot,
+    }) as fc.Arbitrary<Op>,
+  })),
+  ...(["release", "condemn"] as const).map((kind) => ({
+    weight: kind === "release" ? 2 : 1,
+    arbitrary: fc.record({
+      kind: fc.constant(kind),
+      by: mostly("regulator"),
+      slot,
+      holder: mostly("distributor2", "distributor2", ...HOLDERS),
+      quantity: weighted([0n, 1], [1n, 4], [3n, 2], [50n, 1]),
+    }) as fc.Arbitrary<Op>,
+  })),
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("pause" as const), by: mostly("pauser") }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant("unpause" as const), by: mostly("pauser") }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("suspend" as const), by: mostly("admin"), account: mostly(...PARTNERS) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("reinstate" as const), by: mostly("admin"), account: mostly(...PARTNERS) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({ kind: fc.constant("renew" as const), by: mostly("admin"), account: mostly(...PARTNERS), expiryDays: licenceDays }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("onboard" as const),
+      by: mostly("admin"),
+      account: mostly("stranger", "newcomer"),
+      role: weighted([Role.None, 1], [Role.Manufacturer, 1], [Role.Distributor, 3], [Role.Dispenser, 3], [Role.Regulator, 1]),
+      glnIndex: fc.nat(GLN_POOL.length - 1),
+      named: weighted([true, 8], [false, 1]),
+      expiryDays: licenceDays,
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("travel" as const), days: weighted([1, 12], [10, 8], [45, 4], [100, 2], [400, 1]) }) },
+];
+
+/** One random operation, weighted towards the ones that move product. */
+export const operation: fc.Arbitrary<Op> = fc.oneof(...arbitraries);
+
+// ---- resolution against the model ----
+
+/** The shipment `pick` designates in the model's current state (an unknown one when nothing was shipped). */
+export function pickShipment(model: Model, pick: ShipmentPick): ShipmentKey {
+  const pending = model.shipmentLog.filter((s) => s.inTransit);
+  const pool = pick.pending && pending.length > 0 ? pending : model.shipmentLog;
+  if (pool.length === 0) {
+    return { batchId: SLOTS[0].batchId, sender: model.addr("manufacturer"), receiver: model.addr("distributor"), quantity: 1n, nonce: 999n };
+  }
+  const key = { ...pool[pick.index % pool.length].key };
+  return pick.tamper ? { ...key, quantity: key.quantity + 1n } : key;
+}
+
+function signer(model: Model, by: Signer, shipment: ShipmentKey): Actor {
+  if (by !== "receiver") return by;
+  return model.actorAt(shipment.receiver) ?? "stranger";
+}
+
+/** The concrete transaction `op` stands for, in the model's current state. */
+export function resolve(op: Op, model: Model): Call {
+  switch (op.kind) {
+    case "onboard":
+      return {
+        kind: "onboard",
+        by: op.by,
+        account: op.account,
+        role: op.role,
+        gln: GLN_POOL[op.glnIndex % GLN_POOL.length],
+        licenceExpiry: deadline(model.epoch, model.day, op.expiryDays),
+        name: op.named ? PARTNER_NAME : "",
+      };
+    case "renew":
+      return { kind: "renew", by: op.by, account: op.account, licenceExpiry: deadline(model.epoch, model.day, op.expiryDays) };
+    case "commission": {
+      const gtin = GTINS[op.gtin];
+      const lot = LOTS[op.lot];
+      const tree = (slotOfGtinLot(gtin, lot) ?? SLOTS[0]).tree;
+      return {
+        kind: "commission",
+        by: op.by,
+        input: {
+          gtin,
+          lot,
+          expiry: deadline(model.epoch, model.day, op.expiryDays),
+          quantity: op.quantity,
+          minTemp: op.range[0],
+          maxTemp: op.range[1],
+          serialRoot: op.serialized ? tree.root : ZeroHash,
+          certificateHash: op.certified ? CERTIFICATE_HASH : ZeroHash,
+          certificateURI: CERTIFICATE_URI,
+        },
+      };
+    }
+    case "ship":
+      return { kind: "ship", by: op.by, batchId: SLOTS[op.slot].batchId, receiver: op.to, quantity: op.quantity };
+    case "receive": {
+      const shipment = pickShipment(model, op.pick);
+      return { kind: "receive", by: signer(model, op.by, shipment), shipment, leg: op.leg };
+    }
+    case "reject": {
+      const shipment = pickShipment(model, op.pick);
+      return { kind: "reject", by: signer(model, op.by, shipment), shipment, reason: op.reason };
+    }
+    case "recall":
+      return { kind: "recall", by: op.by, batchId: SLOTS[op.slot].batchId, recallClass: op.recallClass };
+    case "flagSuspect":
+    case "clearSuspect":
+    case "declareIllegitimate":
+      return { kind: op.kind, by: op.by, batchId: SLOTS[op.slot].batchId };
+    case "release":
+    case "condemn":
+      return { kind: op.kind, by: op.by, batchId: SLOTS[op.slot].batchId, holder: op.holder, quantity: op.quantity };
+    case "dispense": {
+      const target = SLOTS[op.slot];
+      const pick = op.serial;
+      if (pick.kind === "own") {
+        const serial = target.serials[pick.index];
+        return { kind: "dispense", by: op.by, batchId: target.batchId, serial: target.serials32[pick.index], proof: target.tree.proof(serial) };
+      }
+      if (pick.kind === "forged") {
+        // A serial nobody commissioned, with a genuine pack's proof.
+        return { kind: "dispense", by: op.by, batchId: target.batchId, serial: FORGED_SERIAL32, proof: target.tree.proof(target.serials[0]) };
+      }
+      const other = SLOTS[pick.slot];
+      const serial = other.serials[pick.index];
+      return { kind: "dispense", by: op.by, batchId: target.batchId, serial: other.serials32[pick.index], proof: other.tree.proof(serial) };
+    }
+    case "pause":
+    case "unpause":
+      return { kind: op.kind, by: op.by };
+    case "suspend":
+    case "reinstate":
+      return { kind: op.kind, by: op.by, account: op.account };
+    case "travel":
+      return { kind: "travel", days: op.days };
+  }
+}
+
+// ---- printing ----
+
+function days(n: number): string {
+  return n < 0 ? `${-n} day(s) ago` : `in ${n} day(s) and a half`;
+}
+
+function describeLeg(l: Leg): string {
+  return `leg(min ${l.minTemp}, mkt ${l.meanKineticTemp}, max ${l.maxTemp} tenths °C, ${l.minutesOutOfRange} min out)`;
+}
+
+function describePick(p: ShipmentPick): string {
+  return `${p.pending ? "in-transit" : "any"} shipment #${p.index}${p.tamper ? " with its quantity altered" : ""}`;
+}
+
+function describeSerial(p: SerialPick): string {
+  if (p.kind === "own") return `serial #${p.index}`;
+  if (p.kind === "forged") return `forged serial ${FORGED_SERIAL}`;
+  return `serial #${p.index} of ${SLOTS[p.slot].name} with its own proof`;
+}
+
+/** How an operation reads in a shrunk counterexample, e.g. `ship(distributor -> pharmacy, 5 of A/L1)`. */
+export function describeOp(op: Op): string {
+  switch (op.kind) {
+    case "onboard":
+      return `onboard(${op.account} as ${Role[op.role]}, gln #${op.glnIndex}${op.named ? "" : ", no name"}, licence expiring ${days(op.expiryDays)}; by ${op.by})`;
+    case "renew":
+      return `renew(${op.account}, licence expiring ${days(op.expiryDays)}; by ${op.by})`;
+    case "suspend":
+    case "reinstate":
+      return `${op.kind}(${op.account}; by ${op.by})`;
+    case "pause":
+    case "unpause":
+      return `${op.kind}(by ${op.by})`;
+    case "commission":
+      return (
+        `commission(${op.gtin}/${op.lot}, ${op.quantity} units, ${op.range[0]}..${op.range[1]} tenths °C, ` +
+        `${op.serialized ? "serialized" : "no serials"}, expiring ${days(op.expiryDays)}${op.certified ? "" : ", no certificate"}; by ${op.by})`
+      );
+    case "ship":
+      return `ship(${op.by} -> ${op.to}, ${op.quantity} of ${SLOTS[op.slot].name})`;
+    case "receive":
+      return `receive(${describePick(op.pick)}, ${describeLeg(op.leg)}; by ${op.by})`;
+    case "reject":
+      return `reject(${describePick(op.pick)}, reason ${op.reason}; by ${op.by})`;
+    case "recall":
+      return `recall(${SLOTS[op.slot].name}, class ${op.recallClass}; by ${op.by})`;
+    case "flagSuspect":
+    case "clearSuspect":
+    case "declareIllegitimate":
+      return `${op.kind}(${SLOTS[op.slot].name}; by ${op.by})`;
+    case "release":
+    case "condemn":
+      return `${op.kind}(${op.quantity} of ${op.holder}'s ${SLOTS[op.slot].name}; by ${op.by})`;
+    case "dispense":
+      return `dispense(${describeSerial(op.serial)} of ${SLOTS[op.slot].name}; by ${op.by})`;
+    case "travel":
+      return `travel(${op.days} day(s))`;
+  }
+}
+
+/** What `resolve` decided that the operation alone does not say: which shipment, and who signed. */
+export function resolution(call: Call, model: Model): string {
+  if (call.kind !== "receive" && call.kind !== "reject") return "";
+  const s = call.shipment;
+  const name = (address: string) => model.nameOf(address);
+  return ` [shipment ${name(s.sender)} -> ${name(s.receiver)}, ${s.quantity} of ${name(s.batchId)}, nonce ${s.nonce}; signed by ${call.by}]`;
+}
+
+/** The fast-check command: one operation, checked against the model by the runner. */
+export interface StepRunner {
+  step(op: Op, model: Model): Promise<void>;
+}
+
+export class OpCommand implements fc.AsyncCommand<Model, StepRunner> {
+  constructor(readonly op: Op) {}
+  /** A receive or reject of "a shipment in transit" waits until there is one (the others always run). */
+  check(model: Model): boolean {
+    const op = this.op;
+    if ((op.kind === "receive" || op.kind === "reject") && op.pick.pending) return model.shipmentLog.some((s) => s.inTransit);
+    return true;
+  }
+  async run(model: Model, runner: StepRunner): Promise<void> {
+    await runner.step(this.op, model);
+  }
+  toString(): string {
+    return describeOp(this.op);
+  }
+}
+
+/** Sequences of up to `maxCommands` operations; `replayPath` (printed with a failure) replays a shrunk one. */
+export function operationSequences(
+  maxCommands: number,
+  replayPath?: string,
+): fc.Arbitrary<Iterable<fc.AsyncCommand<Model, StepRunner>>> {
+  const command: fc.Arbitrary<fc.AsyncCommand<Model, StepRunner>> = operation.map(
+    (op) => new OpCommand(op),
+    (c) => (c as OpCommand).op,
+  );
+  return fc.commands([command], { maxCommands, size: "max", replayPath });
+}

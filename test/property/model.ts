@@ -1,0 +1,739 @@
+/**
+ * A pure TypeScript model of RxTrace, for the property tests: partners (role, suspension, licence expiry),
+ * batches (flags, expiry, storage range, serial root), stock per holder, shipments in transit, dispensed
+ * serials, the pause and the admin's and pauser's rights.
+ *
+ * `step(call)` predicts the outcome of one transaction: the events it emits, or the custom error it reverts
+ * with (name and arguments), following the order of the checks in contracts/modules/*.sol. It knows nothing
+ * of the chain: values are bigints, addresses and hashes lowercase hex.
+ */
+import { AbiCoder, ZeroHash, concat, id, keccak256 } from "ethers";
+import { Role, Standing } from "../../scripts/lib/domain";
+import { gtinHasPrefix, hasValidCheckDigit } from "../../scripts/lib/gs1";
+import { batchIdOf, shipmentIdOf, type ShipmentKey } from "../../scripts/lib/ids";
+import {
+  ACTORS,
+  DAY,
+  EVIDENCE,
+  FORGED_SERIAL,
+  FORGED_SERIAL32,
+  LICENCE_REF,
+  PREFIX_OWNERS,
+  RECALL_REASON,
+  RECALL_URI,
+  SAFETY_REASON,
+  SLOTS,
+  SUSPENSION_REASON,
+  slotOfBatchId,
+  type Actor,
+} from "./universe";
+
+const abi = AbiCoder.defaultAbiCoder();
+
+export const DEFAULT_ADMIN_ROLE = ZeroHash;
+export const PAUSER_ROLE = id("PAUSER_ROLE");
+const RECALLED = 1n;
+const SUSPECT = 2n;
+const ILLEGITIMATE = 4n;
+const GTIN_LIMIT = 10n ** 14n;
+const GLN_LIMIT = 10n ** 13n;
+const CSET82 = /^[!"%&'()*+,\-./0-9:;<=>?A-Z_a-z]{1,20}$/;
+
+const LICENCE_REF_VALUE = LICENCE_REF.toLowerCase();
+const SUSPENSION_REASON_VALUE = SUSPENSION_REASON.toLowerCase();
+const RECALL_REASON_VALUE = RECALL_REASON.toLowerCase();
+const RECALL_URI_VALUE = RECALL_URI;
+const SAFETY_REASON_VALUE = SAFETY_REASON.toLowerCase();
+const EVIDENCE_VALUE = EVIDENCE.toLowerCase();
+
+/** The block time of a failing call, which the model knows only to within the seconds blocks add. */
+export class ApproxNow {
+  constructor(readonly atLeast: bigint) {}
+  toString(): string {
+    return `now(≈${this.atLeast})`;
+  }
+}
+
+export type Value = bigint | string | boolean | ApproxNow | Value[];
+
+/** An event or a custom error: its name and its arguments in declaration order. */
+export interface Emitted {
+  name: string;
+  args: Value[];
+}
+
+export type Outcome = { ok: true; events: Emitted[] } | { ok: false; error: Emitted };
+
+export interface Leg {
+  minTemp: bigint;
+  maxTemp: bigint;
+  meanKineticTemp: bigint;
+  minutesOutOfRange: bigint;
+  loggerHash: string;
+}
+
+export interface CommissionInput {
+  gtin: bigint;
+  lot: string;
+  expiry: bigint;
+  quantity: bigint;
+  minTemp: bigint;
+  maxTemp: bigint;
+  serialRoot: string;
+  certificateHash: string;
+  certificateURI: string;
+}
+
+/** One transaction (or a time travel), fully resolved: who signs and every argument. */
+export type Call =
+  | { kind: "onboard"; by: Actor; account: Actor; role: Role; gln: bigint; licenceExpiry: bigint; name: string }
+  | { kind: "renew"; by: Actor; account: Actor; licenceExpiry: bigint }
+  | { kind: "suspend"; by: Actor; account: Actor }
+  | { kind: "reinstate"; by: Actor; account: Actor }
+  | { kind: "pause"; by: Actor }
+  | { kind: "unpause"; by: Actor }
+  | { kind: "commission"; by: Actor; input: CommissionInput }
+  | { kind: "ship"; by: Actor; batchId: string; receiver: Actor; quantity: bigint }
+  | { kind: "receive"; by: Actor; shipment: ShipmentKey; leg: Leg }
+  | { kind: "reject"; by: Actor; shipment: ShipmentKey; reason: bigint }
+  | { kind: "recall"; by: Actor; batchId: string; recallClass: bigint }
+  | { kind: "flagSuspect"; by: Actor; batchId: string }
+  | { kind: "clearSuspect"; by: Actor; batchId: string }
+  | { kind: "declareIllegitimate"; by: Actor; batchId: string }
+  | { kind: "release"; by: Actor; batchId: string; holder: Actor; quantity: bigint }
+  | { kind: "condemn"; by: Actor; batchId: string; holder: Actor; quantity: bigint }
+  | { kind: "dispense"; by: Actor; batchId: string; serial: string; proof: string[] }
+  | { kind: "travel"; days: number };
+
+export interface PartnerState {
+  role: Role;
+  suspended: boolean;
+  licenceExpiry: bigint;
+  gln: bigint;
+}
+
+export interface BatchState {
+  batchId: string;
+  manufacturer: Actor;
+  expiry: bigint;
+  minTemp: bigint;
+  maxTemp: bigint;
+  /** The full root, lowercase; ZeroHash when the batch has no serials. */
+  serialRoot: string;
+  flags: bigint;
+  recallClass: bigint;
+  commissioned: bigint;
+}
+
+export interface HoldingState {
+  saleable: bigint;
+  quarantined: bigint;
+  dispensed: bigint;
+  condemned: bigint;
+  shipments: bigint;
+}
+
+export interface ShipmentState {
+  id: string;
+  key: ShipmentKey;
+  sender: Actor;
+  receiver: Actor;
+  isReturn: boolean;
+  inTransit: boolean;
+}
+
+/** The state the tests compare between the model and the contract after every step. */
+export interface Snapshot {
+  paused: boolean;
+  partners: Record<string, { role: bigint; suspended: boolean; licenceExpiry: bigint; gln: bigint; standing: bigint }>;
+  batches: Record<
+    string,
+    { manufacturer: string; expiry: bigint; minTemp: bigint; maxTemp: bigint; serialRoot21: string; flags: bigint; recallClass: bigint }
+  >;
+  /** commissioned batch slot -> holder -> stock; holders with an all-zero record are left out. */
+  holdings: Record<string, Record<string, HoldingState>>;
+  /** shipment id -> whether it is in transit, and whether it is a return. */
+  shipments: Record<string, { inTransit: boolean; isReturn: boolean }>;
+  /** commissioned batch slot -> its dispensed serials (of the slot's serials and the forged one), in slot order. */
+  dispensed: Record<string, string[]>;
+}
+
+export const NO_HOLDING: Readonly<HoldingState> = { saleable: 0n, quarantined: 0n, dispensed: 0n, condemned: 0n, shipments: 0n };
+
+export function isZeroHolding(h: HoldingState): boolean {
+  return h.saleable === 0n && h.quarantined === 0n && h.dispensed === 0n && h.condemned === 0n && h.shipments === 0n;
+}
+
+type RouteDirection = "forbidden" | "forward" | "return";
+
+/** contracts/libraries/Routes.sol. */
+export function classifyRoute(from: Role, to: Role): RouteDirection {
+  if (from === Role.Manufacturer) return to === Role.Distributor ? "forward" : "forbidden";
+  if (from === Role.Distributor) {
+    if (to === Role.Distributor || to === Role.Dispenser) return "forward";
+    return to === Role.Manufacturer ? "return" : "forbidden";
+  }
+  if (from === Role.Dispenser) return to === Role.Distributor || to === Role.Manufacturer ? "return" : "forbidden";
+  return "forbidden";
+}
+
+/** OpenZeppelin's sorted-pair Merkle walk from a serial's StandardMerkleTree leaf. */
+export function merkleRootFrom(serial32: string, proof: readonly string[]): string {
+  let node = keccak256(keccak256(abi.encode(["bytes32"], [serial32])));
+  for (const sibling of proof) {
+    const s = sibling.toLowerCase();
+    node = BigInt(s) < BigInt(node) ? keccak256(concat([s, node])) : keccak256(concat([node, s]));
+  }
+  return node;
+}
+
+/** The first 21 bytes of a root, as the contract keeps it. */
+export function root21(root: string): string {
+  return root.toLowerCase().slice(0, 2 + 42);
+}
+
+function isGtin14(gtin: bigint): boolean {
+  return gtin !== 0n && gtin < GTIN_LIMIT && hasValidCheckDigit(gtin.toString().padStart(2, "0"));
+}
+
+function isGln(gln: bigint): boolean {
+  return gln !== 0n && gln < GLN_LIMIT && hasValidCheckDigit(gln.toString().padStart(2, "0"));
+}
+
+const ok = (...events: Emitted[]): Outcome => ({ ok: true, events });
+const fail = (name: string, ...args: Value[]): Outcome => ({ ok: false, error: { name, args } });
+const ev = (name: string, ...args: Value[]): Emitted => ({ name, args });
+
+export class Model {
+  paused = false;
+  day = 0;
+  readonly partners = new Map<Actor, PartnerState>();
+  readonly glnOwners = new Map<bigint, Actor>();
+  readonly batches = new Map<string, BatchState>();
+  readonly holdings = new Map<string, Map<Actor, HoldingState>>();
+  readonly shipments = new Map<string, ShipmentState>();
+  /** Every shipment ever sent, in order. */
+  readonly shipmentLog: ShipmentState[] = [];
+  readonly dispensed = new Map<string, Set<string>>();
+  private readonly admins = new Set<Actor>(["admin"]);
+  private readonly pausers = new Set<Actor>(["pauser"]);
+  private readonly actorOf = new Map<string, Actor>();
+
+  constructor(
+    readonly address: Readonly<Record<Actor, string>>,
+    readonly epoch: bigint,
+  ) {
+    for (const actor of ACTORS) this.actorOf.set(address[actor].toLowerCase(), actor);
+  }
+
+  /** A partner as the fixture onboarded it. */
+  seedPartner(actor: Actor, p: PartnerState): void {
+    this.partners.set(actor, { ...p });
+    this.glnOwners.set(p.gln, actor);
+  }
+
+  /** The next block's time, as far as any deadline is concerned (deadlines lie half a day off the grid). */
+  get now(): bigint {
+    return this.epoch + BigInt(this.day) * DAY + 1n;
+  }
+
+  addr(actor: Actor): string {
+    return this.address[actor].toLowerCase();
+  }
+
+  actorAt(address: string): Actor | undefined {
+    return this.actorOf.get(address.toLowerCase());
+  }
+
+  standing(actor: Actor | undefined): Standing {
+    const p = actor === undefined ? undefined : this.partners.get(actor);
+    if (!p) return Standing.Unknown;
+    if (p.suspended) return Standing.Suspended;
+    if (p.licenceExpiry < this.now) return Standing.LicenceExpired;
+    return Standing.Authorized;
+  }
+
+  roleOf(actor: Actor | undefined): Role {
+    return (actor === undefined ? undefined : this.partners.get(actor)?.role) ?? Role.None;
+  }
+
+  holding(batchId: string, actor: Actor): HoldingState {
+    return this.holdings.get(batchId)?.get(actor) ?? { ...NO_HOLDING };
+  }
+
+  private setHolding(batchId: string, actor: Actor, h: HoldingState): void {
+    let perHolder = this.holdings.get(batchId);
+    if (!perHolder) {
+      perHolder = new Map();
+      this.holdings.set(batchId, perHolder);
+    }
+    perHolder.set(actor, h);
+  }
+
+  /** Units in transit of `batchId`. */
+  inTransit(batchId: string): bigint {
+    let total = 0n;
+    for (const s of this.shipments.values()) if (s.inTransit && s.key.batchId === batchId) total += s.key.quantity;
+    return total;
+  }
+
+  /** Predicts `call`, and applies it when it succeeds. */
+  step(call: Call): Outcome {
+    switch (call.kind) {
+      case "onboard":
+        return this.onboard(call);
+      case "renew":
+        return this.renew(call);
+      case "suspend":
+        return this.suspend(call);
+      case "reinstate":
+        return this.reinstate(call);
+      case "pause":
+        return this.pause(call.by);
+      case "unpause":
+        return this.unpause(call.by);
+      case "commission":
+        return this.commission(call.by, call.input);
+      case "ship":
+        return this.ship(call);
+      case "receive":
+        return this.receive(call);
+      case "reject":
+        return this.reject(call);
+      case "recall":
+        return this.recall(call);
+      case "flagSuspect":
+        return this.flagSuspect(call);
+      case "clearSuspect":
+        return this.clearSuspect(call);
+      case "declareIllegitimate":
+        return this.declareIllegitimate(call);
+      case "release":
+      case "condemn":
+        return this.takeQuarantined(call);
+      case "dispense":
+        return this.dispense(call);
+      case "travel":
+        this.day += call.days;
+        return ok();
+    }
+  }
+
+  // ---- checks shared by the modules, in the contract's words ----
+
+  private whenNotPaused(): Outcome | undefined {
+    return this.paused ? fail("EnforcedPause") : undefined;
+  }
+
+  private onlyRole(actor: Actor, role: "admin" | "pauser"): Outcome | undefined {
+    const holders = role === "admin" ? this.admins : this.pausers;
+    if (holders.has(actor)) return undefined;
+    return fail("AccessControlUnauthorizedAccount", this.addr(actor), role === "admin" ? DEFAULT_ADMIN_ROLE : PAUSER_ROLE);
+  }
+
+  private requireAuthorized(actor: Actor): Outcome | undefined {
+    const s = this.standing(actor);
+    return s === Standing.Authorized ? undefined : fail("PartnerNotAuthorized", this.addr(actor), BigInt(s));
+  }
+
+  private requireRole(actor: Actor, role: Role): Outcome | undefined {
+    const notAuthorized = this.requireAuthorized(actor);
+    if (notAuthorized) return notAuthorized;
+    const has = this.roleOf(actor);
+    return has === role ? undefined : fail("PartnerWrongRole", this.addr(actor), BigInt(has), BigInt(role));
+  }
+
+  private existingBatch(batchId: string): BatchState | Outcome {
+    return this.batches.get(batchId) ?? fail("BatchUnknown", batchId);
+  }
+
+  private requireNotOnHold(b: BatchState): Outcome | undefined {
+    if (b.flags & ILLEGITIMATE) return fail("BatchIsIllegitimate", b.batchId);
+    if (b.flags & SUSPECT) return fail("BatchOnHold", b.batchId);
+    return undefined;
+  }
+
+  private requireForwardable(b: BatchState): Outcome | undefined {
+    if (b.flags !== 0n) return this.requireNotOnHold(b) ?? fail("BatchUnderRecall", b.batchId, b.recallClass);
+    if (b.expiry < this.now) return fail("BatchExpired", b.batchId, b.expiry, new ApproxNow(this.now - 1n));
+    return undefined;
+  }
+
+  private requireFutureLicence(expiry: bigint): Outcome | undefined {
+    return expiry <= this.now ? fail("PartnerLicenceExpiryNotInFuture", expiry, new ApproxNow(this.now - 1n)) : undefined;
+  }
+
+  // ---- PartnerRegistry and RxAccess ----
+
+  private onboard(c: Extract<Call, { kind: "onboard" }>): Outcome {
+    const refused = this.onlyRole(c.by, "admin") ?? this.whenNotPaused();
+    if (refused) return refused;
+    if (c.role === Role.None) return fail("PartnerInvalidRole", BigInt(c.role));
+    if (!isGln(c.gln)) return fail("PartnerInvalidGln", c.gln);
+    if (c.name.length === 0) return fail("PartnerInvalidName", c.name);
+    const existing = this.roleOf(c.account);
+    if (existing !== Role.None) return fail("PartnerAlreadyOnboarded", this.addr(c.account), BigInt(existing));
+    const glnHolder = this.glnOwners.get(c.gln);
+    if (glnHolder) return fail("PartnerGlnTaken", c.gln, this.addr(glnHolder));
+    const expiry = this.requireFutureLicence(c.licenceExpiry);
+    if (expiry) return expiry;
+    this.seedPartner(c.account, { role: c.role, suspended: false, licenceExpiry: c.licenceExpiry, gln: c.gln });
+    return ok(
+      ev("PartnerOnboarded", this.addr(c.account), BigInt(c.role), c.gln, LICENCE_REF_VALUE, c.licenceExpiry, c.name),
+    );
+  }
+
+  private knownPartner(actor: Actor): PartnerState | Outcome {
+    return this.partners.get(actor) ?? fail("PartnerUnknown", this.addr(actor));
+  }
+
+  private renew(c: Extract<Call, { kind: "renew" }>): Outcome {
+    const refused = this.onlyRole(c.by, "admin") ?? this.whenNotPaused();
+    if (refused) return refused;
+    const p = this.knownPartner(c.account);
+    if ("ok" in p) return p;
+    const expiry = this.requireFutureLicence(c.licenceExpiry);
+    if (expiry) return expiry;
+    p.licenceExpiry = c.licenceExpiry;
+    return ok(ev("LicenceRenewed", this.addr(c.account), LICENCE_REF_VALUE, c.licenceExpiry));
+  }
+
+  private suspend(c: Extract<Call, { kind: "suspend" }>): Outcome {
+    const refused = this.onlyRole(c.by, "admin");
+    if (refused) return refused;
+    const p = this.knownPartner(c.account);
+    if ("ok" in p) return p;
+    if (p.suspended) return fail("PartnerAlreadySuspended", this.addr(c.account));
+    p.suspended = true;
+    return ok(ev("PartnerSuspended", this.addr(c.account), SUSPENSION_REASON_VALUE));
+  }
+
+  private reinstate(c: Extract<Call, { kind: "reinstate" }>): Outcome {
+    const refused = this.onlyRole(c.by, "admin") ?? this.whenNotPaused();
+    if (refused) return refused;
+    const p = this.knownPartner(c.account);
+    if ("ok" in p) return p;
+    if (!p.suspended) return fail("PartnerNotSuspended", this.addr(c.account));
+    p.suspended = false;
+    return ok(ev("PartnerReinstated", this.addr(c.account)));
+  }
+
+  private pause(by: Actor): Outcome {
+    const refused = this.onlyRole(by, "pauser") ?? this.whenNotPaused();
+    if (refused) return refused;
+    this.paused = true;
+    return ok(ev("Paused", this.addr(by)));
+  }
+
+  private unpause(by: Actor): Outcome {
+    const refused = this.onlyRole(by, "pauser");
+    if (refused) return refused;
+    if (!this.paused) return fail("ExpectedPause");
+    this.paused = false;
+    return ok(ev("Unpaused", this.addr(by)));
+  }
+
+  // ---- BatchRegistry ----
+
+  private ownsGtin(actor: Actor, gtin: bigint): boolean {
+    return PREFIX_OWNERS.some((p) => p.owner === actor && gtinHasPrefix(gtin, p.prefix));
+  }
+
+  private commission(by: Actor, c: CommissionInput): Outcome {
+    const refused = this.whenNotPaused() ?? this.requireRole(by, Role.Manufacturer);
+    if (refused) return refused;
+    if (!isGtin14(c.gtin)) return fail("BatchInvalidGtin", c.gtin);
+    if (!CSET82.test(c.lot)) return fail("BatchInvalidLot", c.lot);
+    if (!this.ownsGtin(by, c.gtin)) return fail("BatchGtinNotOwned", c.gtin, this.addr(by));
+    if (c.expiry <= this.now) return fail("BatchExpiryNotInFuture", c.expiry, new ApproxNow(this.now - 1n));
+    if (c.quantity === 0n) return fail("BatchInvalidQuantity", c.quantity);
+    if (c.minTemp >= c.maxTemp) return fail("BatchInvalidStorageRange", c.minTemp, c.maxTemp);
+    if (c.certificateHash === ZeroHash || c.certificateURI.length === 0) {
+      return fail("BatchMissingCertificate", c.certificateHash, c.certificateURI);
+    }
+    const batchId = batchIdOf(c.gtin, c.lot);
+    if (this.batches.has(batchId)) return fail("BatchAlreadyCommissioned", batchId);
+    this.batches.set(batchId, {
+      batchId,
+      manufacturer: by,
+      expiry: c.expiry,
+      minTemp: c.minTemp,
+      maxTemp: c.maxTemp,
+      serialRoot: c.serialRoot.toLowerCase(),
+      flags: 0n,
+      recallClass: 0n,
+      commissioned: c.quantity,
+    });
+    this.setHolding(batchId, by, { ...NO_HOLDING, saleable: c.quantity });
+    this.dispensed.set(batchId, new Set());
+    return ok(
+      ev("BatchCommissioned", batchId, this.addr(by), c.gtin, [
+        c.gtin,
+        c.lot,
+        c.expiry,
+        c.quantity,
+        c.minTemp,
+        c.maxTemp,
+        c.serialRoot.toLowerCase(),
+        c.certificateHash.toLowerCase(),
+        c.certificateURI,
+      ]),
+    );
+  }
+
+  // ---- Custody ----
+
+  private ship(c: Extract<Call, { kind: "ship" }>): Outcome {
+    const refused = this.whenNotPaused() ?? this.requireAuthorized(c.by) ?? this.requireAuthorized(c.receiver);
+    if (refused) return refused;
+    const b = this.existingBatch(c.batchId);
+    if ("ok" in b) return b;
+    const fromRole = this.roleOf(c.by);
+    const toRole = this.roleOf(c.receiver);
+    const direction = classifyRoute(fromRole, toRole);
+    if (direction === "forbidden" || c.receiver === c.by) {
+      return fail("CustodyRouteNotPermitted", this.addr(c.by), BigInt(fromRole), this.addr(c.receiver), BigInt(toRole));
+    }
+    const isReturn = direction === "return";
+    if (isReturn) {
+      if (toRole === Role.Manufacturer && c.receiver !== b.manufacturer) {
+        return fail("CustodyReturnToOtherManufacturer", b.batchId, this.addr(c.receiver), this.addr(b.manufacturer));
+      }
+      const onHold = this.requireNotOnHold(b);
+      if (onHold) return onHold;
+    } else {
+      const blocked = this.requireForwardable(b);
+      if (blocked) return blocked;
+    }
+    if (c.quantity === 0n) return fail("BatchInvalidQuantity", c.quantity);
+    const h = this.holding(b.batchId, c.by);
+    if (h.saleable < c.quantity) {
+      return fail("CustodyInsufficientSaleable", b.batchId, this.addr(c.by), h.saleable, c.quantity);
+    }
+    const nonce = h.shipments;
+    this.setHolding(b.batchId, c.by, { ...h, saleable: h.saleable - c.quantity, shipments: nonce + 1n });
+    const key: ShipmentKey = { batchId: b.batchId, sender: this.addr(c.by), receiver: this.addr(c.receiver), quantity: c.quantity, nonce };
+    const shipmentId = shipmentIdOf(key);
+    const s: ShipmentState = { id: shipmentId, key, sender: c.by, receiver: c.receiver, isReturn, inTransit: true };
+    this.shipments.set(shipmentId, s);
+    this.shipmentLog.push(s);
+    return ok(ev("Shipped", shipmentId, b.batchId, key.sender, key.receiver, c.quantity, nonce, isReturn));
+  }
+
+  /** Custody._settle: the shipment in transit to the caller, an authorized partner. */
+  private settle(by: Actor, key: ShipmentKey): ShipmentState | Outcome {
+    const shipmentId = shipmentIdOf(key);
+    const s = this.shipments.get(shipmentId);
+    if (!s || !s.inTransit) return fail("CustodyShipmentNotInTransit", shipmentId);
+    if (this.addr(by) !== key.receiver.toLowerCase()) {
+      return fail("CustodyNotReceiver", shipmentId, this.addr(by), key.receiver.toLowerCase());
+    }
+    return this.requireAuthorized(by) ?? s;
+  }
+
+  private receive(c: Extract<Call, { kind: "receive" }>): Outcome {
+    const refused = this.whenNotPaused();
+    if (refused) return refused;
+    const s = this.settle(c.by, c.shipment);
+    if ("ok" in s) return s;
+    const leg = c.leg;
+    if (!(leg.minTemp <= leg.meanKineticTemp && leg.meanKineticTemp <= leg.maxTemp)) {
+      return fail("CustodyInvalidTemperatureLeg", leg.minTemp, leg.meanKineticTemp, leg.maxTemp);
+    }
+    const b = this.batches.get(s.key.batchId) as BatchState;
+    if (!s.isReturn) {
+      const onHold = this.requireNotOnHold(b);
+      if (onHold) return onHold;
+      if (b.flags & RECALLED) return fail("BatchUnderRecall", b.batchId, b.recallClass);
+    }
+    const excursion = leg.minTemp < b.minTemp || leg.maxTemp > b.maxTemp || leg.minutesOutOfRange !== 0n;
+    s.inTransit = false;
+    const h = this.holding(b.batchId, c.by);
+    const q = s.key.quantity;
+    this.setHolding(
+      b.batchId,
+      c.by,
+      excursion ? { ...h, quarantined: h.quarantined + q } : { ...h, saleable: h.saleable + q },
+    );
+    return ok(
+      ev("Received", s.id, b.batchId, this.addr(c.by), s.key.sender.toLowerCase(), q, [
+        leg.minTemp,
+        leg.maxTemp,
+        leg.meanKineticTemp,
+        leg.minutesOutOfRange,
+        leg.loggerHash.toLowerCase(),
+      ], excursion),
+    );
+  }
+
+  private reject(c: Extract<Call, { kind: "reject" }>): Outcome {
+    const refused = this.whenNotPaused();
+    if (refused) return refused;
+    const s = this.settle(c.by, c.shipment);
+    if ("ok" in s) return s;
+    s.inTransit = false;
+    const h = this.holding(s.key.batchId, s.sender);
+    this.setHolding(s.key.batchId, s.sender, { ...h, saleable: h.saleable + s.key.quantity });
+    return ok(
+      ev("Rejected", s.id, s.key.batchId, this.addr(c.by), s.key.sender.toLowerCase(), s.key.quantity, c.reason, EVIDENCE_VALUE),
+    );
+  }
+
+  // ---- ProductSafety ----
+
+  private recall(c: Extract<Call, { kind: "recall" }>): Outcome {
+    const b = this.existingBatch(c.batchId);
+    if ("ok" in b) return b;
+    const refused = c.by === b.manufacturer ? this.requireAuthorized(c.by) : this.requireRole(c.by, Role.Regulator);
+    if (refused) return refused;
+    if (c.recallClass === 0n || c.recallClass > 3n) return fail("SafetyInvalidRecallClass", c.recallClass);
+    if (b.flags & RECALLED) return fail("SafetyAlreadyRecalled", b.batchId, b.recallClass);
+    b.flags |= RECALLED;
+    b.recallClass = c.recallClass;
+    return ok(ev("BatchRecalled", b.batchId, this.addr(c.by), c.recallClass, RECALL_REASON_VALUE, RECALL_URI_VALUE));
+  }
+
+  private flagSuspect(c: Extract<Call, { kind: "flagSuspect" }>): Outcome {
+    const b = this.existingBatch(c.batchId);
+    if ("ok" in b) return b;
+    const refused = this.requireAuthorized(c.by);
+    if (refused) return refused;
+    if (this.roleOf(c.by) !== Role.Regulator) {
+      const h = this.holding(b.batchId, c.by);
+      if (h.saleable === 0n && h.quarantined === 0n) return fail("SafetyNotHolder", b.batchId, this.addr(c.by));
+    }
+    if (b.flags & ILLEGITIMATE) return fail("SafetyAlreadyIllegitimate", b.batchId);
+    if (b.flags & SUSPECT) return fail("SafetyAlreadySuspect", b.batchId);
+    b.flags |= SUSPECT;
+    return ok(ev("BatchFlaggedSuspect", b.batchId, this.addr(c.by), SAFETY_REASON_VALUE));
+  }
+
+  private clearSuspect(c: Extract<Call, { kind: "clearSuspect" }>): Outcome {
+    const refused = this.whenNotPaused();
+    if (refused) return refused;
+    const b = this.existingBatch(c.batchId);
+    if ("ok" in b) return b;
+    const notRegulator = this.requireRole(c.by, Role.Regulator);
+    if (notRegulator) return notRegulator;
+    if (!(b.flags & SUSPECT)) return fail("SafetyNotSuspect", b.batchId);
+    b.flags &= ~SUSPECT;
+    return ok(ev("SuspectCleared", b.batchId, this.addr(c.by), SAFETY_REASON_VALUE));
+  }
+
+  private declareIllegitimate(c: Extract<Call, { kind: "declareIllegitimate" }>): Outcome {
+    const b = this.existingBatch(c.batchId);
+    if ("ok" in b) return b;
+    const refused = this.requireRole(c.by, Role.Regulator);
+    if (refused) return refused;
+    if (b.flags & ILLEGITIMATE) return fail("SafetyAlreadyIllegitimate", b.batchId);
+    b.flags = (b.flags | ILLEGITIMATE) & ~SUSPECT;
+    return ok(ev("BatchDeclaredIllegitimate", b.batchId, this.addr(c.by), SAFETY_REASON_VALUE));
+  }
+
+  private takeQuarantined(c: Extract<Call, { kind: "release" | "condemn" }>): Outcome {
+    const refused = this.whenNotPaused();
+    if (refused) return refused;
+    const b = this.existingBatch(c.batchId);
+    if ("ok" in b) return b;
+    const notRegulator = this.requireRole(c.by, Role.Regulator);
+    if (notRegulator) return notRegulator;
+    if (c.quantity === 0n) return fail("BatchInvalidQuantity", c.quantity);
+    const h = this.holding(b.batchId, c.holder);
+    if (h.quarantined < c.quantity) {
+      return fail("SafetyInsufficientQuarantined", b.batchId, this.addr(c.holder), h.quarantined, c.quantity);
+    }
+    const rest = { ...h, quarantined: h.quarantined - c.quantity };
+    if (c.kind === "release") {
+      this.setHolding(b.batchId, c.holder, { ...rest, saleable: rest.saleable + c.quantity });
+      return ok(ev("QuarantineReleased", b.batchId, this.addr(c.holder), this.addr(c.by), c.quantity));
+    }
+    this.setHolding(b.batchId, c.holder, { ...rest, condemned: rest.condemned + c.quantity });
+    return ok(ev("QuarantineCondemned", b.batchId, this.addr(c.holder), this.addr(c.by), c.quantity));
+  }
+
+  // ---- Dispensing ----
+
+  private dispense(c: Extract<Call, { kind: "dispense" }>): Outcome {
+    const refused = this.whenNotPaused() ?? this.requireRole(c.by, Role.Dispenser);
+    if (refused) return refused;
+    const b = this.existingBatch(c.batchId);
+    if ("ok" in b) return b;
+    const blocked = this.requireForwardable(b);
+    if (blocked) return blocked;
+    if (root21(b.serialRoot) === root21(ZeroHash)) return fail("DispenseBatchNotSerialized", b.batchId);
+    const serial = c.serial.toLowerCase();
+    if (root21(merkleRootFrom(serial, c.proof)) !== root21(b.serialRoot)) {
+      return fail("DispenseSerialNotInBatch", b.batchId, serial);
+    }
+    const done = this.dispensed.get(b.batchId) as Set<string>;
+    if (done.has(serial)) return fail("DispensePackAlreadyDispensed", b.batchId, serial);
+    const h = this.holding(b.batchId, c.by);
+    if (h.saleable === 0n) return fail("CustodyInsufficientSaleable", b.batchId, this.addr(c.by), 0n, 1n);
+    this.setHolding(b.batchId, c.by, { ...h, saleable: h.saleable - 1n, dispensed: h.dispensed + 1n });
+    done.add(serial);
+    return ok(ev("PackDispensed", b.batchId, serial, this.addr(c.by)));
+  }
+
+  // ---- what the tests compare ----
+
+  /** The state as the tests read it from the contract, with the shipments `shipmentIds` (all by default). */
+  snapshot(shipmentIds: readonly string[] = this.shipmentLog.map((s) => s.id)): Snapshot {
+    const partners: Snapshot["partners"] = {};
+    for (const actor of ACTORS) {
+      const p = this.partners.get(actor);
+      partners[actor] = {
+        role: BigInt(p?.role ?? Role.None),
+        suspended: p?.suspended ?? false,
+        licenceExpiry: p?.licenceExpiry ?? 0n,
+        gln: p?.gln ?? 0n,
+        standing: BigInt(this.standing(actor)),
+      };
+    }
+    const batches: Snapshot["batches"] = {};
+    const holdings: Snapshot["holdings"] = {};
+    const dispensed: Snapshot["dispensed"] = {};
+    for (const slot of SLOTS) {
+      const b = this.batches.get(slot.batchId);
+      if (!b) continue;
+      const perHolder: Record<string, HoldingState> = {};
+      for (const actor of ACTORS) {
+        const h = this.holding(slot.batchId, actor);
+        if (!isZeroHolding(h)) perHolder[actor] = { ...h };
+      }
+      holdings[slot.name] = perHolder;
+      const done = this.dispensed.get(slot.batchId) ?? new Set<string>();
+      dispensed[slot.name] = slotSerialCandidates(slot.name).filter((s) => done.has(s.serial32)).map((s) => s.serial);
+      batches[slot.name] = {
+        manufacturer: this.addr(b.manufacturer),
+        expiry: b.expiry,
+        minTemp: b.minTemp,
+        maxTemp: b.maxTemp,
+        serialRoot21: root21(b.serialRoot),
+        flags: b.flags,
+        recallClass: b.recallClass,
+      };
+    }
+    const shipments: Snapshot["shipments"] = {};
+    for (const shipmentId of shipmentIds) {
+      const s = this.shipments.get(shipmentId);
+      shipments[shipmentId] = { inTransit: s?.inTransit ?? false, isReturn: (s?.inTransit ?? false) && (s?.isReturn ?? false) };
+    }
+    return { paused: this.paused, partners, batches, holdings, shipments, dispensed };
+  }
+
+  /** A short name for an address in messages. */
+  nameOf(address: string): string {
+    return this.actorAt(address) ?? slotOfBatchId(address)?.name ?? address;
+  }
+}
+
+/** The serials whose dispensing the tests track for a slot: its own and the forged one. */
+export function slotSerialCandidates(slotName: string): { serial: string; serial32: string }[] {
+  const slot = SLOTS.find((s) => s.name === slotName);
+  if (!slot) return [];
+  return [
+    ...slot.serials.map((serial, i) => ({ serial, serial32: slot.serials32[i].toLowerCase() })),
+    { serial: FORGED_SERIAL, serial32: FORGED_SERIAL32.toLowerCase() },
+  ];
+}
+
