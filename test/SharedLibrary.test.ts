@@ -25,6 +25,7 @@ import {
 import { batchIdOf, packKeyOf, serialFromBytes32, serialLeafOf, serialToBytes32, shipmentIdOf } from "../scripts/lib/ids";
 import { keccak256Raw, keccakImplementation } from "../scripts/lib/keccak";
 import { SerialTree } from "../scripts/lib/serial-tree";
+import { meanKineticTemperature, summarizeLeg } from "../scripts/lib/temperature";
 import { GTIN, serialRange } from "../scripts/lib/scenario";
 import { deployFixture, LOT } from "./fixtures";
 
@@ -194,6 +195,46 @@ describe("Shared library (scripts/lib)", function () {
       expect(packKeyOf(batchId, serial)).to.equal(
         ethers.keccak256(ethers.AbiCoder.defaultAbiCoder().encode(["bytes32", "bytes32"], [batchId, serial])),
       );
+    });
+  });
+
+  describe("temperature (logger file -> leg summary)", function () {
+    const csv = (rows: [string, number][]) => Buffer.from(["timestamp,celsius", ...rows.map(([t, c]) => `${t},${c}`)].join("\n"));
+    const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 6, minute)).toISOString();
+    const COLD = { minTemp: 20, maxTemp: 80 };
+
+    it("gives a constant temperature as its own mean kinetic temperature", function () {
+      const leg = summarizeLeg(csv([[at(0), 5], [at(60), 5], [at(120), 5]]), COLD);
+      expect([leg.minTemp, leg.maxTemp, leg.meanKineticTemp, leg.minutesOutOfRange]).to.deep.equal([50, 50, 50, 0]);
+    });
+
+    it("weights by Arrhenius: an hour at 20 °C and an hour at 30 °C make 26.26 °C, not the mean 25 °C", function () {
+      // dH/R = 10,000 K: 10000 / -ln((e^(-10000/293.15) + e^(-10000/303.15)) / 2) - 273.15 = 26.2599 (USP <1079>)
+      const readings = [{ time: 0, celsius: 20 }, { time: 3600, celsius: 30 }, { time: 7200, celsius: 30 }];
+      expect(meanKineticTemperature(readings)).to.be.closeTo(26.2599, 0.0005);
+    });
+
+    it("counts the minutes spent out of range, each reading holding until the next", function () {
+      const leg = summarizeLeg(csv([[at(0), 5], [at(15), 12], [at(30), 12.5], [at(45), 5], [at(60), 1.5], [at(75), 5]]), COLD);
+      // 12.0 and 12.5 hold 15 minutes each (above 8.0); 1.5 holds 15 minutes (below 2.0)
+      expect([leg.minTemp, leg.maxTemp, leg.minutesOutOfRange]).to.deep.equal([15, 125, 45]);
+    });
+
+    it("counts a last reading out of range as at least one minute", function () {
+      expect(summarizeLeg(csv([[at(0), 5], [at(15), 9]]), COLD).minutesOutOfRange).to.equal(1);
+    });
+
+    it("commits to the file's exact bytes", function () {
+      const bytes = csv([[at(0), 5], [at(15), 6]]);
+      expect(summarizeLeg(bytes, COLD).loggerHash).to.equal(ethers.keccak256(bytes));
+    });
+
+    it("names the line of a malformed reading", function () {
+      expectInputError(() => summarizeLeg(csv([[at(0), 5], ["yesterday", 6]]), COLD, "leg.csv"), "leg.csv line 3");
+    });
+
+    it("refuses readings that go back in time", function () {
+      expectInputError(() => summarizeLeg(csv([[at(15), 5], [at(0), 6]]), COLD, "leg.csv"), "leg.csv line 3");
     });
   });
 

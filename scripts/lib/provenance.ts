@@ -7,7 +7,7 @@ import type { EventLog, Log } from "ethers";
 import type { RxTrace } from "../../typechain-types";
 import { formatCelsius, Role, RecallClass, RejectionReason, Verdict, VERDICT_TEXT } from "./domain";
 import { formatGln, formatGtin, type PackIdentity, expiryToYYMMDD } from "./gs1";
-import { batchIdOf, serialToBytes32 } from "./ids";
+import { serialToBytes32 } from "./ids";
 
 export interface PartnerInfo {
   account: string;
@@ -159,7 +159,7 @@ export async function verifyPack(rx: RxTrace, pack: PackIdentity, options: Verif
     verdictCode,
     verdictText: VERDICT_TEXT[verdictCode as Verdict],
     pack: { gtin: formatGtin(pack.gtin), lot: pack.lot, serial: pack.serial, expiry: pack.expiry },
-    batchId: batchId === batchIdOf(pack.gtin, pack.lot) ? batchId : batchIdOf(pack.gtin, pack.lot),
+    batchId,
     timeline,
   };
   if (commissioned && commissioned.kind === "commissioned") {
