@@ -4,7 +4,8 @@ import { task } from "hardhat/config";
 import { rxInterface } from "../scripts/lib/admin";
 import { importBatches } from "../scripts/lib/batch-import";
 import { resolveSigner, runCommand } from "../scripts/lib/cli";
-import { commissionOne, type BatchFields } from "../scripts/lib/commission";
+import {
+  checkBatchFields, commissionOne, type BatchFields } from "../scripts/lib/commission";
 import { connect } from "../scripts/lib/deployment";
 import { InputError } from "../scripts/lib/errors";
 
@@ -21,8 +22,6 @@ task("rx:commission", "Commissions one batch: validates everything, sends, saves
   .addOptionalParam("signer", "account index or address (default 0)")
   .setAction(async (args: BatchFields & { signer?: string }, hre) =>
     runCommand(await rxInterface(hre), async () => {
-      const { rx, record } = await connect(hre);
-      const signer = await resolveSigner(hre, args.signer);
       const fields: BatchFields = {
         gtin: args.gtin,
         lot: args.lot,
@@ -34,6 +33,13 @@ task("rx:commission", "Commissions one batch: validates everything, sends, saves
         certificateUri: args.certificateUri,
         serials: args.serials,
       };
+      // Bad flags are reported even when the deployment cannot be reached; with a deployment, commissionOne
+      // checks them all, the expiry against the chain's clock included.
+      const { rx, record } = await connect(hre).catch((error: unknown) => {
+        checkBatchFields(fields);
+        throw error;
+      });
+      const signer = await resolveSigner(hre, args.signer);
       return commissionOne(
         { rx, signer, signerAddress: signer.address, network: hre.network.name, fromBlock: record.contracts.RxTrace.blockNumber },
         fields,

@@ -400,6 +400,15 @@ export interface CommissionContext {
  * rx:commission: checks the flags, then the chain, then sends one batch and saves its serial file. A batch
  * already on-chain from the same manufacturer with the same data is skipped (its serial file made sure of).
  */
+/**
+ * The flags' own checks, before anything is read from the chain, so that a bad field is reported even with no
+ * deployment at hand. "Expiry in the future" waits for the chain's clock (commissionOne checks it).
+ */
+export function checkBatchFields(fields: BatchFields): void {
+  const { plan, errors } = planBatch(fields, { now: 0 });
+  if (!plan) throw errors.length === 1 ? errors[0] : new InputErrors(errors);
+}
+
 export async function commissionOne(ctx: CommissionContext, fields: BatchFields, print: Print = console.log): Promise<CommissionResult & { plan: BatchPlan; skipped: boolean }> {
   const now = await chainNow(ctx.rx);
   const { plan, errors } = planBatch(fields, { now });

@@ -146,6 +146,12 @@ export async function connect(hre: HardhatRuntimeEnvironment, dir = deploymentsD
     );
   }
   if (!(await isLive(hre, record))) {
+    if (hre.network.name === "hardhat") {
+      throw new DeploymentError(
+        `the in-process "hardhat" network starts empty in every command, so ${record.contracts.RxTrace.address} is gone: ` +
+          "start a node (`npm run node`) and run the commands with `--network localhost` (see the README), or `npm run demo`",
+      );
+    }
     throw new DeploymentError(
       `no contract at ${record.contracts.RxTrace.address} on "${hre.network.name}": the node was restarted or the record is stale; ` +
         `deploy again with \`npm run deploy -- --network ${hre.network.name}\``,

@@ -1,11 +1,12 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { PNG } from "pngjs";
 import { BinaryBitmap, HybridBinarizer, QRCodeReader, RGBLuminanceSource } from "@zxing/library";
+import { recordPath } from "../../scripts/lib/deployment";
 import { Verdict } from "../../scripts/lib/domain";
 import { expiryToYYMMDD, formatDigitalLink, formatGln, formatGtin } from "../../scripts/lib/gs1";
 import { batchIdOf, serialToBytes32 } from "../../scripts/lib/ids";
@@ -179,5 +180,40 @@ describe("rx:qr", function () {
   });
   it("refuses a resolver that is not https", async function () {
     await expect(hre.run("rx:qr", { gtin: formatGtin(GTIN), lot: LOT, serial: "S1", out: "x", resolver: "ftp://x" })).to.be.rejectedWith(/--resolver/);
+  });
+});
+
+describe("commands when the deployment cannot be reached", function () {
+  /** Runs `body` with the in-process network's record pointing at `address`, then restores the record. */
+  async function withRecordAt<T>(address: string, body: () => Promise<T>): Promise<T> {
+    const file = recordPath("hardhat");
+    const saved = existsSync(file) ? readFileSync(file, "utf8") : undefined;
+    const record = { network: "hardhat", chainId: 31337, contracts: { RxTrace: { address, transactionHash: "0x", blockNumber: 0 } } };
+    writeFileSync(file, JSON.stringify(record));
+    try {
+      return await body();
+    } finally {
+      if (saved === undefined) rmSync(file);
+      else writeFileSync(file, saved);
+    }
+  }
+
+  it("says why an in-process record is stale and what to do instead", async function () {
+    await loadFixture(castTaskFixture);
+    const nobody = hre.ethers.Wallet.createRandom().address;
+    await withRecordAt(nobody, async () => {
+      await expect(hre.run("rx:partner", { account: gln("distributor") })).to.be.rejectedWith(
+        `the in-process "hardhat" network starts empty in every command, so ${nobody} is gone: start a node (\`npm run node\`)`,
+      );
+    });
+  });
+
+  it("still names every bad flag of rx:commission first", async function () {
+    await loadFixture(castTaskFixture);
+    await withRecordAt(hre.ethers.Wallet.createRandom().address, async () => {
+      await expect(
+        hre.run("rx:commission", { gtin: "123", lot: "bad lot", expiry: "280101", quantity: "0", minTemp: "2", maxTemp: "8", certificate: "/no/such/file", certificateUri: "ipfs://x" }),
+      ).to.be.rejectedWith(/--gtin: got "123", expected a GTIN of 8, 12, 13 or 14 digits\n--lot: got "bad lot".*\n--quantity: got "0".*\n--certificate: got "\/no\/such\/file"/);
+    });
   });
 });
