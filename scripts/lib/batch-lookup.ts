@@ -3,11 +3,11 @@
  * a person typed, naming partners, reading input files and wording temperatures. Everything here validates
  * and reads; nothing sends a transaction.
  */
-import { keccak256, toUtf8Bytes, ZeroHash, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
+import { keccak256, toUtf8Bytes, ZeroHash } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { RxTrace } from "../../typechain-types";
 import type { BatchStructOutput } from "../../typechain-types/contracts/RxTrace";
-import { runCommand, sendAndReport } from "./cli";
+import { runCommand } from "./cli";
 import { connect, type DeploymentRecord } from "./deployment";
 import { Role, Standing } from "./domain";
 import { InputError } from "./errors";
@@ -95,19 +95,6 @@ export function units(n: bigint | number): string {
 }
 
 
-/**
- * Simulates the call first (eth_call from the signer: a refusal is reported by the contract's error name and
- * no transaction is sent, so no gas is spent on a revert), then sends it and prints tx, block and gas.
- */
-export async function simulateAndSend(
-  label: string,
-  simulate: () => Promise<unknown>,
-  send: () => Promise<ContractTransactionResponse>,
-  print: (line: string) => void = console.log,
-): Promise<ContractTransactionReceipt> {
-  await simulate();
-  return sendAndReport(label, send(), print);
-}
 
 export interface Suite {
   rx: RxTrace;

@@ -8,7 +8,8 @@ import path from "node:path";
 import type { ContractTransactionReceipt } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { RxTrace } from "../../typechain-types";
-import { describeBatch, partnerLabel, parseBatchRef, requireBatch, simulateAndSend, type BatchRef, type KnownBatch } from "./batch-lookup";
+import { describeBatch, partnerLabel, parseBatchRef, requireBatch, type BatchRef, type KnownBatch } from "./batch-lookup";
+import { sendAndReport } from "./cli";
 import { InputError } from "./errors";
 import { expiryToYYMMDD, formatDigitalLink, parseDigitalLink, parseSerial } from "./gs1";
 import { batchIdOf, serialToBytes32 } from "./ids";
@@ -99,10 +100,9 @@ export async function dispensePack(
   print(`  by ${await partnerLabel(rx, signer.address)}`);
   const dispenser = rx.connect(signer);
   const serial32 = serialToBytes32(input.serial);
-  const receipt = await simulateAndSend(
+  const receipt = await sendAndReport(
     "dispense",
-    () => dispenser.dispense.staticCall(batch.batchId, serial32, proof),
-    () => dispenser.dispense(batch.batchId, serial32, proof),
+    dispenser.dispense(batch.batchId, serial32, proof),
     print,
   );
   const holding = await rx.holding(batch.batchId, signer.address);

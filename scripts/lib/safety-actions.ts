@@ -13,12 +13,11 @@ import {
   parseBatchRef,
   reasonHashOf,
   requireBatch,
-  simulateAndSend,
   units,
   type BatchRef,
   type KnownBatch,
 } from "./batch-lookup";
-import { hashFile, parseWhole, resolvePartner } from "./cli";
+import { hashFile, parseWhole, resolvePartner, sendAndReport } from "./cli";
 import { RecallClass } from "./domain";
 import { InputError } from "./errors";
 
@@ -73,10 +72,9 @@ export async function recallBatch(rx: RxTrace, signer: HardhatEthersSigner, inpu
   print(`  notice ${input.reasonURI}, ${input.reasonFile ? `${input.reasonFile} keccak256 ${input.reasonHash}` : "no notice file hashed (pass --reason-file to commit to it)"}`);
   print(`  by ${await partnerLabel(rx, signer.address)}`);
   const caller = rx.connect(signer);
-  const receipt = await simulateAndSend(
+  const receipt = await sendAndReport(
     "recall",
-    () => caller.recall.staticCall(batch.batchId, input.recallClass, input.reasonHash, input.reasonURI),
-    () => caller.recall(batch.batchId, input.recallClass, input.reasonHash, input.reasonURI),
+    caller.recall(batch.batchId, input.recallClass, input.reasonHash, input.reasonURI),
     print,
   );
   await reportState(rx, batch, print);
@@ -106,23 +104,20 @@ export type FlagAction = "suspect" | "clear" | "illegitimate";
 
 type Call<R> = (rx: RxTrace, batchId: string, reason: string) => Promise<R>;
 
-const FLAG_ACTIONS: Record<FlagAction, { verb: string; label: string; simulate: Call<unknown>; send: Call<ContractTransactionResponse> }> = {
+const FLAG_ACTIONS: Record<FlagAction, { verb: string; label: string; send: Call<ContractTransactionResponse> }> = {
   suspect: {
     verb: "flagging as suspect",
     label: "flag suspect",
-    simulate: (rx, id, reason) => rx.flagSuspect.staticCall(id, reason),
     send: (rx, id, reason) => rx.flagSuspect(id, reason),
   },
   clear: {
     verb: "clearing of suspicion",
     label: "clear suspect",
-    simulate: (rx, id, reason) => rx.clearSuspect.staticCall(id, reason),
     send: (rx, id, reason) => rx.clearSuspect(id, reason),
   },
   illegitimate: {
     verb: "declaring illegitimate",
     label: "declare illegitimate",
-    simulate: (rx, id, reason) => rx.declareIllegitimate.staticCall(id, reason),
     send: (rx, id, reason) => rx.declareIllegitimate(id, reason),
   },
 };
@@ -136,12 +131,12 @@ export async function flagBatch(
   print: Print = console.log,
 ): Promise<SafetyResult> {
   const batch = await requireBatch(rx, input);
-  const { verb, label, simulate, send } = FLAG_ACTIONS[action];
+  const { verb, label, send } = FLAG_ACTIONS[action];
   print(`${verb}: ${describeBatch(batch)}`);
   print(`  reason ${input.reasonText ? `"${input.reasonText}" keccak256 ${input.reason}` : "none given"}`);
   print(`  by ${await partnerLabel(rx, signer.address)}`);
   const caller = rx.connect(signer);
-  const receipt = await simulateAndSend(label, () => simulate(caller, batch.batchId, input.reason), () => send(caller, batch.batchId, input.reason), print);
+  const receipt = await sendAndReport(label, send(caller, batch.batchId, input.reason), print);
   await reportState(rx, batch, print);
   return { batch, receipt };
 }
@@ -188,10 +183,9 @@ export async function settleQuarantine(
   print(`  by ${await partnerLabel(rx, signer.address)}`);
   const caller = rx.connect(signer);
   const fn = action === "release" ? caller.releaseQuarantine : caller.condemnQuarantine;
-  const receipt = await simulateAndSend(
+  const receipt = await sendAndReport(
     action === "release" ? "release quarantine" : "condemn quarantine",
-    () => fn.staticCall(batch.batchId, holder, input.quantity),
-    () => fn(batch.batchId, holder, input.quantity),
+    fn(batch.batchId, holder, input.quantity),
     print,
   );
   const after = await rx.holding(batch.batchId, holder);

@@ -14,11 +14,10 @@ import {
   parseBatchRef,
   requireAuthorizedPartner,
   requireBatch,
-  simulateAndSend,
   units,
   type BatchRef,
 } from "./batch-lookup";
-import { hashFile, parseBytes32, parseWhole, readInputFile, resolvePartner } from "./cli";
+import { hashFile, parseBytes32, parseWhole, readInputFile, resolvePartner, sendAndReport } from "./cli";
 import { formatCelsius, RejectionReason, ShipmentStatus, Standing } from "./domain";
 import { InputError } from "./errors";
 import { formatGtin } from "./gs1";
@@ -190,10 +189,9 @@ export async function shipUnits(rx: RxTrace, signer: HardhatEthersSigner, input:
   print(`  from ${await partnerLabel(rx, signer.address)}`);
   print(`  to   ${await partnerLabel(rx, receiver)}`);
   const sender = rx.connect(signer);
-  const receipt = await simulateAndSend(
+  const receipt = await sendAndReport(
     "ship",
-    () => sender.ship.staticCall(batch.batchId, receiver, input.quantity),
-    () => sender.ship(batch.batchId, receiver, input.quantity),
+    sender.ship(batch.batchId, receiver, input.quantity),
     print,
   );
   const event = receiptEvent(rx, receipt, "Shipped");
@@ -341,10 +339,9 @@ export async function receiveWithLogger(
     loggerHash: leg.loggerHash,
   };
   const receiver = rx.connect(signer);
-  const receipt = await simulateAndSend(
+  const receipt = await sendAndReport(
     "receive",
-    () => receiver.receiveShipment.staticCall(entry.shipment, summary),
-    () => receiver.receiveShipment(entry.shipment, summary),
+    receiver.receiveShipment(entry.shipment, summary),
     print,
   );
   const event = receiptEvent(rx, receipt, "Received");
@@ -407,10 +404,9 @@ export async function rejectWithReason(
   await printShipment(rx, entry, fromBlock, print);
   print(`rejecting: ${input.reasonWord}; evidence ${input.evidenceFile ? `${input.evidenceFile} keccak256 ${input.evidence}` : "none"}`);
   const receiver = rx.connect(signer);
-  const receipt = await simulateAndSend(
+  const receipt = await sendAndReport(
     "reject",
-    () => receiver.rejectShipment.staticCall(entry.shipment, input.reason, input.evidence),
-    () => receiver.rejectShipment(entry.shipment, input.reason, input.evidence),
+    receiver.rejectShipment(entry.shipment, input.reason, input.evidence),
     print,
   );
   const holding = await rx.holding(entry.shipment.batchId, entry.shipment.sender);
