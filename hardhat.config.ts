@@ -79,7 +79,7 @@ const config: HardhatUserConfig = {
     settings: {
       // Polygon PoS and Amoy run the Cancun opcodes since the Napoli upgrade.
       evmVersion: "cancun",
-      optimizer: { enabled: true, runs: 1000 },
+      optimizer: { enabled: true, runs: 200 },
       viaIR: true,
     },
   },

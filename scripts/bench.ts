@@ -5,11 +5,14 @@
 import hre from "hardhat";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { GAS_BUDGETS, GAS_KEYS, formatGasTable, measureGas } from "./lib/bench";
+import { GAS_BUDGETS, GAS_KEYS, flatCostReport, formatGasTable, measureGas } from "./lib/bench";
 
 async function main(): Promise<void> {
-  const table = await measureGas(hre, (line) => console.log(line));
+  const measurement = await measureGas(hre, (line) => console.log(line));
+  const { table } = measurement;
   console.log(formatGasTable(table));
+  const flat = flatCostReport(measurement);
+  for (const { ok, line } of flat) console.log(`${ok ? "flat" : "NOT FLAT"}: ${line}`);
   const dir = path.join(__dirname, "..", "bench");
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, "gas.json"), JSON.stringify(table, null, 2) + "\n");
@@ -17,6 +20,10 @@ async function main(): Promise<void> {
   const over = GAS_KEYS.filter((k) => GAS_BUDGETS[k] !== undefined && table[k] > (GAS_BUDGETS[k] as number));
   if (over.length > 0) {
     console.error(`over budget: ${over.join(", ")}`);
+    process.exitCode = 1;
+  }
+  if (flat.some((f) => !f.ok)) {
+    console.error("a cost that must stay flat grew with scale");
     process.exitCode = 1;
   }
 }

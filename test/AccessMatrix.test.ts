@@ -6,7 +6,9 @@
  *    (function, actor). An allowed actor's call emits the function's event and changes the state; a refused
  *    actor's call reverts with the precise custom error. The fixture gives every actor what it would need to
  *    succeed if it were authorized (stock, a shipment addressed to it, a batch of its own), so authorization is
- *    the first check that fails.
+ *    the first check that fails. For the functions a partner signs off-chain (EIP-712) and anyone submits, the actor
+ *    is the SIGNER: the stranger submits every signature, so an allowed row also shows that the submitter does not
+ *    matter, and a refused actor's own signature meets the precise custom error.
  * 2. The pause: `behavesAsPausable` applied to each row.
  * 3. The stranger sweep: every non-view function in the ABI has a row, and the stranger is refused by each.
  */
@@ -14,13 +16,23 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { FunctionFragment, ZeroAddress, ZeroHash, type ContractTransactionResponse } from "ethers";
-import { RxTrace__factory, type IBatchRegistry } from "../typechain-types";
+import {
+  FunctionFragment,
+  Signature,
+  ZeroAddress,
+  ZeroHash,
+  type ContractTransactionResponse,
+  type TypedDataField,
+} from "ethers";
+import { RxTrace__factory, type IBatchRegistry, type RxTrace } from "../typechain-types";
+import type { AuthorizationStruct, CompactSignatureStruct } from "../typechain-types/contracts/RxTrace";
 import { makeGln, makeGtin } from "../scripts/lib/gs1";
 import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../scripts/lib/ids";
 import { RejectionReason, Role, ShipmentStatus, Standing, Verdict } from "../scripts/lib/domain";
 import { FOREIGN_GTIN, GTIN } from "../scripts/lib/scenario";
 import {
+  caseContentsOf,
+  CaseStatus,
   commissionInput,
   DAY,
   GOOD_LEG,
@@ -216,20 +228,25 @@ interface Expected {
 interface Row {
   /** The function's name in the ABI. */
   name: string;
+  /**
+   * Who the actor is: the caller (the default), or the partner who signs the call off-chain; a signed call is
+   * submitted by the stranger.
+   */
+  actor?: "caller" | "signer";
   /** The partner roles whose suspended and licence-expired stand-ins are tried besides the base actors. */
   standIns: readonly PartnerRole[];
   /** The actors whose call succeeds. */
   allowed: readonly ActorKey[];
   /** State the call needs, made by the actors entitled to make it. */
   setup?: (ctx: Ctx) => Promise<void>;
-  /** The call as `who` makes it. Sends exactly one transaction. */
+  /** The call as `who` makes (or signs) it. Sends exactly one transaction. */
   call: (ctx: Ctx, who: ActorKey) => Promise<ContractTransactionResponse>;
   /** The events of an allowed call mined at block time `at`. */
   emits: (ctx: Ctx, who: ActorKey, at: number) => Promise<Expected[]>;
-  /** A value read before the call, handed to `after` (a balance, for deltas). */
-  observe?: (ctx: Ctx, who: ActorKey) => Promise<bigint>;
+  /** Values read before the call, handed to `after` (balances and nonces, for deltas). */
+  observe?: (ctx: Ctx, who: ActorKey) => Promise<readonly bigint[]>;
   /** Asserts the state after an allowed call. */
-  after: (ctx: Ctx, who: ActorKey, at: number, observed: bigint) => Promise<void>;
+  after: (ctx: Ctx, who: ActorKey, at: number, observed: readonly bigint[]) => Promise<void>;
   /** The error a refused actor gets. */
   refusal: (ctx: Ctx, who: ActorKey) => Expected;
   /** What the pause does to the function; absent for OpenZeppelin's role governance (see the report). */
@@ -342,6 +359,271 @@ async function verdictOfMainBatch(ctx: Ctx): Promise<bigint> {
   const [verdict] = await ctx.rx.verifyPack(GTIN, LOT, serialToBytes32(SERIALS[0]), ctx.tree.proof(SERIALS[0]), ZeroAddress);
   return verdict;
 }
+
+// ---------------------------------------------------------------------------------------------------------
+// Shipping, receiving and rejecting: the parts the direct and the signed entry points share
+// ---------------------------------------------------------------------------------------------------------
+
+/** The Merkle root of a shipment's manifest (shipPacks, shipSigned, handover). */
+const MANIFEST = ethers.id("manifest of the matrix shipment");
+
+/** The regulator is authorized but may ship to nobody: the route check refuses it. */
+function shipRefusal(ctx: Ctx, who: ActorKey): Expected {
+  return who === "regulator"
+    ? { name: "CustodyRouteNotPermitted", args: [ctx.regulator.address, Role.Regulator, ctx.distributor.address, Role.Distributor] }
+    : partnerGate(ctx, who);
+}
+
+/** Who may move one unit along `shipmentFor`, and what the others meet. */
+const SHIPPERS = {
+  standIns: [Role.Distributor, Role.Dispenser],
+  allowed: ["manufacturer", "otherManufacturer", "distributor", "pharmacy"],
+  whilePaused: "reverts",
+  refusal: shipRefusal,
+} as const satisfies Partial<Row>;
+
+const saleableOf = async (ctx: Ctx, batchId: string, holder: string): Promise<bigint> =>
+  (await ctx.rx.holding(batchId, holder)).saleable;
+
+/** The Shipped event of `who` shipping one unit along `shipmentFor`, read before the call. */
+async function shippedEvent(ctx: Ctx, who: ActorKey): Promise<Expected> {
+  const s = shipmentFor(ctx, who);
+  const nonce = (await ctx.rx.holding(s.batchId, addr(ctx, who))).shipments;
+  const id = shipmentIdOf({ batchId: s.batchId, sender: addr(ctx, who), receiver: s.receiver, quantity: 1n, nonce });
+  return { name: "Shipped", args: [id, s.batchId, addr(ctx, who), s.receiver, 1n, nonce, s.isReturn] };
+}
+
+/** Shipped, then ManifestCommitted for MANIFEST. */
+async function shippedWithManifest(ctx: Ctx, who: ActorKey): Promise<Expected[]> {
+  const shipped = await shippedEvent(ctx, who);
+  const [shipmentId, batchId] = shipped.args;
+  return [shipped, { name: "ManifestCommitted", args: [shipmentId, batchId, MANIFEST] }];
+}
+
+/** One unit left `who`'s saleable stock and is in transit since `at`. */
+async function expectShippedOne(ctx: Ctx, who: ActorKey, at: number, [saleableBefore]: readonly bigint[]): Promise<void> {
+  const s = shipmentFor(ctx, who);
+  const h = await ctx.rx.holding(s.batchId, addr(ctx, who));
+  expect(h.saleable).to.equal(saleableBefore - 1n);
+  const id = shipmentIdOf({ batchId: s.batchId, sender: addr(ctx, who), receiver: s.receiver, quantity: 1n, nonce: h.shipments - 1n });
+  const record = await ctx.rx.shipment(id);
+  expect(record.status).to.equal(ShipmentStatus.InTransit);
+  expect(record.isReturn).to.equal(s.isReturn);
+  expect(record.shippedAt).to.equal(at);
+}
+
+/** ship and shipPacks: the actor's saleable stock is observed. */
+const SHIPPING = {
+  ...SHIPPERS,
+  observe: async (ctx, who) => [await saleableOf(ctx, shipmentFor(ctx, who).batchId, addr(ctx, who))],
+  after: expectShippedOne,
+} as const satisfies Partial<Row>;
+
+/** receiveShipment and receiveSigned: only the receiver, the distributor (or a stand-in with its own shipment). */
+const RECEIVING = {
+  standIns: [Role.Distributor],
+  allowed: ["distributor"],
+  whilePaused: "reverts",
+  observe: async (ctx, who) => [await saleableOf(ctx, ctx.batchId, addr(ctx, who))],
+  emits: async (ctx, who) => {
+    const { shipment, shipmentId } = settledFor(ctx, who);
+    return [
+      {
+        name: "Received",
+        args: [shipmentId, shipment.batchId, addr(ctx, who), shipment.sender, shipment.quantity, legArgs(GOOD_LEG), false],
+      },
+    ];
+  },
+  after: async (ctx, who, _at, [saleableBefore]) => {
+    const { shipment, shipmentId } = settledFor(ctx, who);
+    expect((await ctx.rx.shipment(shipmentId)).status).to.equal(ShipmentStatus.None);
+    expect(await saleableOf(ctx, ctx.batchId, addr(ctx, who))).to.equal(saleableBefore + shipment.quantity);
+  },
+} as const satisfies Partial<Row>;
+
+/** rejectShipment and rejectSigned: only the receiver; the sender's saleable stock is observed. */
+const REJECTING = {
+  standIns: [Role.Distributor],
+  allowed: ["distributor"],
+  whilePaused: "reverts",
+  observe: async (ctx, who) => [await saleableOf(ctx, ctx.batchId, settledFor(ctx, who).shipment.sender)],
+  emits: async (ctx, who) => {
+    const { shipment, shipmentId } = settledFor(ctx, who);
+    return [
+      {
+        name: "Rejected",
+        args: [shipmentId, shipment.batchId, addr(ctx, who), shipment.sender, shipment.quantity, RejectionReason.Damaged, EVIDENCE],
+      },
+    ];
+  },
+  after: async (ctx, who, _at, [senderSaleableBefore]) => {
+    const { shipment, shipmentId } = settledFor(ctx, who);
+    expect((await ctx.rx.shipment(shipmentId)).status).to.equal(ShipmentStatus.None);
+    expect(await saleableOf(ctx, ctx.batchId, shipment.sender)).to.equal(senderSaleableBefore + shipment.quantity);
+  },
+} as const satisfies Partial<Row>;
+
+// ---------------------------------------------------------------------------------------------------------
+// Signing (EIP-712): the actor signs, the stranger submits
+// ---------------------------------------------------------------------------------------------------------
+
+const SHIPMENT_FIELDS: TypedDataField[] = [
+  { name: "batchId", type: "bytes32" },
+  { name: "sender", type: "address" },
+  { name: "receiver", type: "address" },
+  { name: "quantity", type: "uint48" },
+  { name: "nonce", type: "uint32" },
+];
+const LEG_FIELDS: TypedDataField[] = [
+  { name: "minTemp", type: "int16" },
+  { name: "maxTemp", type: "int16" },
+  { name: "meanKineticTemp", type: "int16" },
+  { name: "minutesOutOfRange", type: "uint32" },
+  { name: "loggerHash", type: "bytes32" },
+];
+/** The typed data of the signed entry points, written from the type strings of contracts/modules/SignedHandovers.sol. */
+const TYPES = {
+  Ship: {
+    Ship: [
+      { name: "sender", type: "address" },
+      { name: "batchId", type: "bytes32" },
+      { name: "receiver", type: "address" },
+      { name: "quantity", type: "uint48" },
+      { name: "manifest", type: "bytes32" },
+      { name: "nonce", type: "uint64" },
+      { name: "deadline", type: "uint40" },
+    ],
+  },
+  Receive: {
+    Receive: [
+      { name: "shipment", type: "Shipment" },
+      { name: "leg", type: "TemperatureLeg" },
+      { name: "nonce", type: "uint64" },
+      { name: "deadline", type: "uint40" },
+    ],
+    Shipment: SHIPMENT_FIELDS,
+    TemperatureLeg: LEG_FIELDS,
+  },
+  Reject: {
+    Reject: [
+      { name: "shipment", type: "Shipment" },
+      { name: "reason", type: "uint8" },
+      { name: "evidence", type: "bytes32" },
+      { name: "nonce", type: "uint64" },
+      { name: "deadline", type: "uint40" },
+    ],
+    Shipment: SHIPMENT_FIELDS,
+  },
+  Handover: {
+    Handover: [
+      { name: "batchId", type: "bytes32" },
+      { name: "sender", type: "address" },
+      { name: "receiver", type: "address" },
+      { name: "quantity", type: "uint48" },
+      { name: "manifest", type: "bytes32" },
+      { name: "leg", type: "TemperatureLeg" },
+      { name: "nonce", type: "uint32" },
+      { name: "deadline", type: "uint40" },
+    ],
+    TemperatureLeg: LEG_FIELDS,
+  },
+} as const satisfies Record<string, Record<string, TypedDataField[]>>;
+
+/** `who`'s ERC-2098 compact signature of `message`, under the contract's EIP-712 domain. */
+async function signedBy(
+  ctx: Ctx,
+  who: ActorKey,
+  types: Record<string, TypedDataField[]>,
+  message: Record<string, unknown>,
+): Promise<CompactSignatureStruct> {
+  const { name, version, chainId, verifyingContract } = await ctx.rx.eip712Domain();
+  const signature = await ctx.accounts[who].signTypedData({ name, version, chainId, verifyingContract }, types, message);
+  const { r, yParityAndS } = Signature.from(signature);
+  return { r, vs: yParityAndS };
+}
+
+/** The nonce `who`'s next signed ship, receive or reject must carry. */
+const signatureNonce = async (ctx: Ctx, who: ActorKey): Promise<bigint> => (await ctx.rx.partner(addr(ctx, who))).nonce;
+
+const chainIdOf = async (): Promise<bigint> => (await ethers.provider.getNetwork()).chainId;
+
+/** `who`'s authorization of `fields`, with its next nonce and a deadline a year ahead. */
+async function authorizationBy(
+  ctx: Ctx,
+  who: ActorKey,
+  types: Record<string, TypedDataField[]>,
+  fields: Record<string, unknown>,
+): Promise<AuthorizationStruct> {
+  const nonce = await signatureNonce(ctx, who);
+  const deadline = ctx.future;
+  const { r, vs } = await signedBy(ctx, who, types, { ...fields, nonce, deadline });
+  return { nonce, deadline, chainId: await chainIdOf(), r, vs };
+}
+
+/** Anyone may submit a signed call: the stranger does. */
+const submitter = (ctx: Ctx): RxTrace => ctx.rx.connect(ctx.stranger);
+
+/** The actor whose account is `address`. */
+function actorAt(ctx: Ctx, address: string): ActorKey {
+  const key = (Object.keys(ctx.accounts) as ActorKey[]).find((k) => ctx.accounts[k].address === address);
+  if (key === undefined) throw new Error(`no actor has the account ${address}`);
+  return key;
+}
+
+/**
+ * What a signature by anyone but the shipment's receiver meets: the contract recovers the signer and compares it with
+ * the receiver named in the shipment (the analogue of CustodyNotReceiver). The stand-ins sign a shipment addressed
+ * to them and meet the partner check.
+ */
+const notReceiverSigning = (ctx: Ctx, who: ActorKey): Expected =>
+  ACTOR_INFO[who].standing === Standing.Authorized || ACTOR_INFO[who].role === Role.None
+    ? { name: "SignatureInvalidSigner", args: [ctx.inbound.shipment.receiver, addr(ctx, who)] }
+    : partnerGate(ctx, who);
+
+/** The signer's nonce moved on by one. */
+async function expectNonceUsed(ctx: Ctx, who: ActorKey, nonceBefore: bigint): Promise<void> {
+  expect(await signatureNonce(ctx, who)).to.equal(nonceBefore + 1n);
+}
+
+/** The handover of one unit along `shipmentFor` that `who` and its receiver sign: the nonce is `who`'s shipment count. */
+async function handoverFor(ctx: Ctx, who: ActorKey) {
+  const s = shipmentFor(ctx, who);
+  const nonce = (await ctx.rx.holding(s.batchId, addr(ctx, who))).shipments;
+  return {
+    batchId: s.batchId,
+    sender: addr(ctx, who),
+    receiver: s.receiver,
+    quantity: 1n,
+    manifest: MANIFEST,
+    leg: GOOD_LEG,
+    nonce,
+    deadline: ctx.future,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Cases
+// ---------------------------------------------------------------------------------------------------------
+
+/** Two SSCC examples of the GS1 General Specifications. */
+const CASE_SSCC = 106141411234567897n;
+const FOREIGN_CASE_SSCC = 376104250021234569n;
+/** A case of two packs: every holder in the matrix holds at least two units of the batch it packs. */
+const CASE = caseContentsOf(SERIALS.slice(0, 2));
+
+/** The case each actor opens: the other manufacturer's of its own batch, else the manufacturer's (see openCase). */
+function openedCaseFor(ctx: Ctx, who: ActorKey): { sscc: bigint; batchId: string } {
+  return who === "otherManufacturer"
+    ? { sscc: FOREIGN_CASE_SSCC, batchId: ctx.foreignBatchId }
+    : { sscc: CASE_SSCC, batchId: ctx.batchId };
+}
+
+/** Any authorized partner holding the units; the regulator is authorized but never holds any. */
+const CASE_HOLDERS = {
+  standIns: [Role.Distributor, Role.Dispenser],
+  allowed: ["manufacturer", "otherManufacturer", "distributor", "pharmacy"],
+  whilePaused: "reverts",
+} as const satisfies Partial<Row>;
 
 const ADMIN_ONLY = { standIns: [Role.Distributor], allowed: ["admin"], refusal: missingRole(ZeroHash) } as const;
 const PAUSER_ONLY = { standIns: [Role.Distributor], allowed: ["pauser"], refusal: missingRole(PAUSER_ROLE) } as const;
@@ -462,84 +744,38 @@ const TABLE: readonly Row[] = [
   // ------------------------------------------------------------------ custody
   {
     name: "ship",
-    standIns: [Role.Distributor, Role.Dispenser],
-    allowed: ["manufacturer", "otherManufacturer", "distributor", "pharmacy"],
-    whilePaused: "reverts",
-    refusal: (ctx, who) =>
-      who === "regulator"
-        ? {
-            name: "CustodyRouteNotPermitted",
-            args: [ctx.regulator.address, Role.Regulator, ctx.distributor.address, Role.Distributor],
-          }
-        : partnerGate(ctx, who),
+    ...SHIPPING,
     call: (ctx, who) => {
       const s = shipmentFor(ctx, who);
       return ctx.rx.connect(ctx.accounts[who]).ship(s.batchId, s.receiver, 1n);
     },
-    observe: async (ctx, who) => (await ctx.rx.holding(shipmentFor(ctx, who).batchId, addr(ctx, who))).saleable,
-    emits: async (ctx, who) => {
+    emits: async (ctx, who) => [await shippedEvent(ctx, who)],
+  },
+  {
+    name: "shipPacks",
+    ...SHIPPING,
+    call: (ctx, who) => {
       const s = shipmentFor(ctx, who);
-      const nonce = (await ctx.rx.holding(s.batchId, addr(ctx, who))).shipments;
-      const id = shipmentIdOf({ batchId: s.batchId, sender: addr(ctx, who), receiver: s.receiver, quantity: 1n, nonce });
-      return [{ name: "Shipped", args: [id, s.batchId, addr(ctx, who), s.receiver, 1n, nonce, s.isReturn] }];
+      return ctx.rx.connect(ctx.accounts[who]).shipPacks(s.batchId, s.receiver, 1n, MANIFEST);
     },
-    after: async (ctx, who, at, saleableBefore) => {
-      const s = shipmentFor(ctx, who);
-      const h = await ctx.rx.holding(s.batchId, addr(ctx, who));
-      expect(h.saleable).to.equal(saleableBefore - 1n);
-      const id = shipmentIdOf({ batchId: s.batchId, sender: addr(ctx, who), receiver: s.receiver, quantity: 1n, nonce: h.shipments - 1n });
-      const record = await ctx.rx.shipment(id);
-      expect(record.status).to.equal(ShipmentStatus.InTransit);
-      expect(record.isReturn).to.equal(s.isReturn);
-      expect(record.shippedAt).to.equal(at);
+    emits: async (ctx, who) => {
+      const shipped = await shippedEvent(ctx, who);
+      const [shipmentId, batchId] = shipped.args;
+      return [shipped, { name: "ManifestCommitted", args: [shipmentId, batchId, MANIFEST] }];
     },
   },
   {
     name: "receiveShipment",
-    standIns: [Role.Distributor],
-    allowed: ["distributor"],
-    whilePaused: "reverts",
+    ...RECEIVING,
     refusal: notReceiver,
     call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).receiveShipment(settledFor(ctx, who).shipment, GOOD_LEG),
-    observe: async (ctx, who) => (await ctx.rx.holding(ctx.batchId, addr(ctx, who))).saleable,
-    emits: async (ctx, who) => {
-      const { shipment, shipmentId } = settledFor(ctx, who);
-      return [
-        {
-          name: "Received",
-          args: [shipmentId, shipment.batchId, addr(ctx, who), shipment.sender, shipment.quantity, legArgs(GOOD_LEG), false],
-        },
-      ];
-    },
-    after: async (ctx, who, _at, saleableBefore) => {
-      const { shipment, shipmentId } = settledFor(ctx, who);
-      expect((await ctx.rx.shipment(shipmentId)).status).to.equal(ShipmentStatus.None);
-      expect((await ctx.rx.holding(ctx.batchId, addr(ctx, who))).saleable).to.equal(saleableBefore + shipment.quantity);
-    },
   },
   {
     name: "rejectShipment",
-    standIns: [Role.Distributor],
-    allowed: ["distributor"],
-    whilePaused: "reverts",
+    ...REJECTING,
     refusal: notReceiver,
     call: (ctx, who) =>
       ctx.rx.connect(ctx.accounts[who]).rejectShipment(settledFor(ctx, who).shipment, RejectionReason.Damaged, EVIDENCE),
-    observe: async (ctx, who) => (await ctx.rx.holding(ctx.batchId, settledFor(ctx, who).shipment.sender)).saleable,
-    emits: async (ctx, who) => {
-      const { shipment, shipmentId } = settledFor(ctx, who);
-      return [
-        {
-          name: "Rejected",
-          args: [shipmentId, shipment.batchId, addr(ctx, who), shipment.sender, shipment.quantity, RejectionReason.Damaged, EVIDENCE],
-        },
-      ];
-    },
-    after: async (ctx, who, _at, senderSaleableBefore) => {
-      const { shipment, shipmentId } = settledFor(ctx, who);
-      expect((await ctx.rx.shipment(shipmentId)).status).to.equal(ShipmentStatus.None);
-      expect((await ctx.rx.holding(ctx.batchId, shipment.sender)).saleable).to.equal(senderSaleableBefore + shipment.quantity);
-    },
   },
   {
     // Only the sender, once the receiver left the shipment unsettled for CANCEL_AFTER seconds.
@@ -550,7 +786,7 @@ const TABLE: readonly Row[] = [
     refusal: notSender,
     setup: untilCancellable,
     call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).cancelShipment(cancelledFor(ctx, who).shipment),
-    observe: async (ctx, who) => (await ctx.rx.holding(ctx.batchId, addr(ctx, who))).saleable,
+    observe: async (ctx, who) => [(await ctx.rx.holding(ctx.batchId, addr(ctx, who))).saleable],
     emits: async (ctx, who) => {
       const { shipment, shipmentId } = cancelledFor(ctx, who);
       return [
@@ -560,10 +796,150 @@ const TABLE: readonly Row[] = [
         },
       ];
     },
-    after: async (ctx, who, _at, saleableBefore) => {
+    after: async (ctx, who, _at, [saleableBefore]) => {
       const { shipment, shipmentId } = cancelledFor(ctx, who);
       expect((await ctx.rx.shipment(shipmentId)).status).to.equal(ShipmentStatus.None);
       expect((await ctx.rx.holding(ctx.batchId, addr(ctx, who))).saleable).to.equal(saleableBefore + shipment.quantity);
+    },
+  },
+  // ------------------------------------------------------------------ cases
+  {
+    name: "sealCase",
+    ...CASE_HOLDERS,
+    refusal: (ctx, who) =>
+      who === "regulator"
+        ? { name: "CustodyInsufficientSaleable", args: [ctx.batchId, ctx.regulator.address, 0n, CASE.packs] }
+        : partnerGate(ctx, who),
+    call: (ctx, who) =>
+      ctx.rx.connect(ctx.accounts[who]).sealCase(CASE_SSCC, shipmentFor(ctx, who).batchId, CASE.contents, CASE.packs),
+    observe: async (ctx, who) => [await saleableOf(ctx, shipmentFor(ctx, who).batchId, addr(ctx, who))],
+    emits: async (ctx, who) => [
+      { name: "CaseSealed", args: [CASE_SSCC, shipmentFor(ctx, who).batchId, addr(ctx, who), CASE.contents, CASE.packs] },
+    ],
+    after: async (ctx, who, _at, [saleableBefore]) => {
+      expect(await ctx.rx.caseStatus(CASE_SSCC)).to.equal(CaseStatus.Sealed);
+      // Sealing moves no units.
+      expect(await saleableOf(ctx, shipmentFor(ctx, who).batchId, addr(ctx, who))).to.equal(saleableBefore);
+    },
+  },
+  {
+    // Whoever holds the units of the case's batch, wherever the case went.
+    name: "openCase",
+    ...CASE_HOLDERS,
+    refusal: (ctx, who) =>
+      who === "regulator"
+        ? { name: "CaseNotHeld", args: [CASE_SSCC, ctx.regulator.address, 0n, CASE.packs] }
+        : partnerGate(ctx, who),
+    setup: async (ctx) => {
+      await ctx.rx.connect(ctx.manufacturer).sealCase(CASE_SSCC, ctx.batchId, CASE.contents, CASE.packs);
+      await ctx.rx.connect(ctx.otherManufacturer).sealCase(FOREIGN_CASE_SSCC, ctx.foreignBatchId, CASE.contents, CASE.packs);
+    },
+    call: (ctx, who) => {
+      const { sscc, batchId } = openedCaseFor(ctx, who);
+      return ctx.rx.connect(ctx.accounts[who]).openCase(sscc, batchId, CASE.contents, CASE.packs);
+    },
+    emits: async (ctx, who) => {
+      const { sscc, batchId } = openedCaseFor(ctx, who);
+      return [{ name: "CaseOpened", args: [sscc, batchId, addr(ctx, who)] }];
+    },
+    after: async (ctx, who) => {
+      expect(await ctx.rx.caseStatus(openedCaseFor(ctx, who).sscc)).to.equal(CaseStatus.Opened);
+    },
+  },
+  // ------------------------------------------------------------------ signed handovers: the actor signs, the stranger submits
+  {
+    name: "shipSigned",
+    actor: "signer",
+    ...SHIPPERS,
+    call: async (ctx, who) => {
+      const s = shipmentFor(ctx, who);
+      const sender = addr(ctx, who);
+      const fields = { sender, batchId: s.batchId, receiver: s.receiver, quantity: 1n, manifest: MANIFEST };
+      const auth = await authorizationBy(ctx, who, TYPES.Ship, fields);
+      return submitter(ctx).shipSigned(sender, s.batchId, s.receiver, 1n, MANIFEST, auth);
+    },
+    observe: async (ctx, who) => [
+      await saleableOf(ctx, shipmentFor(ctx, who).batchId, addr(ctx, who)),
+      await signatureNonce(ctx, who),
+    ],
+    emits: shippedWithManifest,
+    after: async (ctx, who, at, [saleableBefore, nonceBefore]) => {
+      await expectShippedOne(ctx, who, at, [saleableBefore]);
+      await expectNonceUsed(ctx, who, nonceBefore);
+    },
+  },
+  {
+    name: "receiveSigned",
+    actor: "signer",
+    ...RECEIVING,
+    refusal: notReceiverSigning,
+    call: async (ctx, who) => {
+      const { shipment } = settledFor(ctx, who);
+      const auth = await authorizationBy(ctx, who, TYPES.Receive, { shipment, leg: GOOD_LEG });
+      return submitter(ctx).receiveSigned(shipment, GOOD_LEG, auth);
+    },
+    observe: async (ctx, who) => [...(await RECEIVING.observe(ctx, who)), await signatureNonce(ctx, who)],
+    after: async (ctx, who, at, [saleableBefore, nonceBefore]) => {
+      await RECEIVING.after(ctx, who, at, [saleableBefore]);
+      await expectNonceUsed(ctx, who, nonceBefore);
+    },
+  },
+  {
+    name: "rejectSigned",
+    actor: "signer",
+    ...REJECTING,
+    refusal: notReceiverSigning,
+    call: async (ctx, who) => {
+      const { shipment } = settledFor(ctx, who);
+      const fields = { shipment, reason: RejectionReason.Damaged, evidence: EVIDENCE };
+      const auth = await authorizationBy(ctx, who, TYPES.Reject, fields);
+      return submitter(ctx).rejectSigned(shipment, RejectionReason.Damaged, EVIDENCE, auth);
+    },
+    observe: async (ctx, who) => [...(await REJECTING.observe(ctx, who)), await signatureNonce(ctx, who)],
+    after: async (ctx, who, at, [senderSaleableBefore, nonceBefore]) => {
+      await REJECTING.after(ctx, who, at, [senderSaleableBefore]);
+      await expectNonceUsed(ctx, who, nonceBefore);
+    },
+  },
+  {
+    // The actor is the sender; its receiver co-signs (see the tests after the matrix for a receiver that may not).
+    name: "handover",
+    actor: "signer",
+    ...SHIPPERS,
+    call: async (ctx, who) => {
+      const h = await handoverFor(ctx, who);
+      const bySender = await signedBy(ctx, who, TYPES.Handover, h);
+      const byReceiver = await signedBy(ctx, actorAt(ctx, h.receiver), TYPES.Handover, h);
+      return submitter(ctx).handover(h, await chainIdOf(), bySender, byReceiver);
+    },
+    observe: async (ctx, who) => {
+      const h = await handoverFor(ctx, who);
+      return [
+        await saleableOf(ctx, h.batchId, h.sender),
+        await saleableOf(ctx, h.batchId, h.receiver),
+        await signatureNonce(ctx, who),
+      ];
+    },
+    emits: async (ctx, who) => {
+      const h = await handoverFor(ctx, who);
+      const id = shipmentIdOf({ batchId: h.batchId, sender: h.sender, receiver: h.receiver, quantity: 1n, nonce: h.nonce });
+      return [
+        {
+          name: "HandedOver",
+          args: [id, h.batchId, h.sender, h.receiver, 1n, h.nonce, MANIFEST, legArgs(GOOD_LEG), false],
+        },
+      ];
+    },
+    after: async (ctx, who, _at, [senderBefore, receiverBefore, nonceBefore]) => {
+      const s = shipmentFor(ctx, who);
+      const h = await ctx.rx.holding(s.batchId, addr(ctx, who));
+      expect(h.saleable).to.equal(senderBefore - 1n);
+      expect(await saleableOf(ctx, s.batchId, s.receiver)).to.equal(receiverBefore + 1n);
+      // Never in transit: no shipment record under the handover's id.
+      const id = shipmentIdOf({ batchId: s.batchId, sender: addr(ctx, who), receiver: s.receiver, quantity: 1n, nonce: h.shipments - 1n });
+      expect((await ctx.rx.shipment(id)).status).to.equal(ShipmentStatus.None);
+      // The handover's nonce is the sender's shipment count; its signature nonce is left alone.
+      expect(await signatureNonce(ctx, who)).to.equal(nonceBefore);
     },
   },
   // ------------------------------------------------------------------ product safety
@@ -627,11 +1003,11 @@ const TABLE: readonly Row[] = [
     ...REGULATOR_ONLY,
     whilePaused: "reverts",
     call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).releaseQuarantine(ctx.batchId, ctx.pharmacy.address, 1n),
-    observe: async (ctx) => (await ctx.rx.holding(ctx.batchId, ctx.pharmacy.address)).quarantined,
+    observe: async (ctx) => [(await ctx.rx.holding(ctx.batchId, ctx.pharmacy.address)).quarantined],
     emits: async (ctx, who) => [
       { name: "QuarantineReleased", args: [ctx.batchId, ctx.pharmacy.address, addr(ctx, who), 1n] },
     ],
-    after: async (ctx, _who, _at, quarantinedBefore) => {
+    after: async (ctx, _who, _at, [quarantinedBefore]) => {
       expect((await ctx.rx.holding(ctx.batchId, ctx.pharmacy.address)).quarantined).to.equal(quarantinedBefore - 1n);
     },
   },
@@ -640,11 +1016,11 @@ const TABLE: readonly Row[] = [
     ...REGULATOR_ONLY,
     whilePaused: "reverts",
     call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).condemnQuarantine(ctx.batchId, ctx.pharmacy.address, 1n),
-    observe: async (ctx) => (await ctx.rx.holding(ctx.batchId, ctx.pharmacy.address)).quarantined,
+    observe: async (ctx) => [(await ctx.rx.holding(ctx.batchId, ctx.pharmacy.address)).quarantined],
     emits: async (ctx, who) => [
       { name: "QuarantineCondemned", args: [ctx.batchId, ctx.pharmacy.address, addr(ctx, who), 1n] },
     ],
-    after: async (ctx, _who, _at, quarantinedBefore) => {
+    after: async (ctx, _who, _at, [quarantinedBefore]) => {
       const h = await ctx.rx.holding(ctx.batchId, ctx.pharmacy.address);
       expect(h.quarantined).to.equal(quarantinedBefore - 1n);
       expect(h.condemned).to.equal(1n);
@@ -816,6 +1192,11 @@ function stateChangingFunctions(fragments: readonly { type: string }[]): string[
     .sort();
 }
 
+/** "called by the pharmacy", or for a signed row "signed by the pharmacy (submitted by a stranger)". */
+function actingAs(row: Row, who: ActorKey): string {
+  return row.actor === "signer" ? `signed by ${ACTOR_INFO[who].label} (submitted by a stranger)` : `called by ${ACTOR_INFO[who].label}`;
+}
+
 function actorsOf(row: Row): ActorKey[] {
   return [...BASE_ACTORS, ...row.standIns.flatMap((role) => [suspendedOf(role), expiredOf(role)])];
 }
@@ -834,8 +1215,9 @@ async function prepare(ctx: Ctx, row: Row): Promise<number> {
 
 async function expectAllowed(ctx: Ctx, row: Row, who: ActorKey, at: number): Promise<void> {
   const events = await row.emits(ctx, who, at);
-  const observed = row.observe ? await row.observe(ctx, who) : 0n;
-  const tx = row.call(ctx, who);
+  const observed = row.observe ? await row.observe(ctx, who) : [];
+  const tx = await row.call(ctx, who);
+  if (row.actor === "signer") expect(tx.from, "the submitter of a signed call").to.equal(ctx.stranger.address);
   for (const e of events) await expect(tx).to.emit(ctx.rx, e.name).withArgs(...e.args);
   await row.after(ctx, who, at, observed);
 }
@@ -855,7 +1237,7 @@ describe("RxTrace: access matrix", function () {
   for (const row of TABLE) {
     describe(row.name, function () {
       for (const who of actorsOf(row)) {
-        describe(`when called by ${ACTOR_INFO[who].label}`, function () {
+        describe(`when ${actingAs(row, who)}`, function () {
           if (row.allowed.includes(who)) {
             it("emits its event and changes the state", async function () {
               const ctx = await loadFixture(matrixFixture);
@@ -903,6 +1285,60 @@ describe("RxTrace: access matrix", function () {
     });
   });
 
+  describe("sealCase", function () {
+    describe("when an authorized partner holds none of the batch", function () {
+      it("reverts with CustodyInsufficientSaleable", async function () {
+        const { rx, batchId, pharmacy2 } = await loadFixture(matrixFixture);
+        await expect(rx.connect(pharmacy2).sealCase(CASE_SSCC, batchId, CASE.contents, CASE.packs))
+          .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
+          .withArgs(batchId, pharmacy2.address, 0n, CASE.packs);
+      });
+    });
+  });
+
+  describe("shipSigned", function () {
+    describe("when a suspended partner submits the manufacturer's signature", function () {
+      it("ships for the signer: only the signer's standing counts", async function () {
+        const ctx = await loadFixture(matrixFixture);
+        const s = shipmentFor(ctx, "manufacturer");
+        const fields = { sender: ctx.manufacturer.address, batchId: s.batchId, receiver: s.receiver, quantity: 1n, manifest: MANIFEST };
+        const auth = await authorizationBy(ctx, "manufacturer", TYPES.Ship, fields);
+        const [shipped] = await shippedWithManifest(ctx, "manufacturer");
+        await expect(
+          ctx.rx.connect(ctx.accounts.suspendedDistributor).shipSigned(ctx.manufacturer.address, s.batchId, s.receiver, 1n, MANIFEST, auth),
+        )
+          .to.emit(ctx.rx, "Shipped")
+          .withArgs(...shipped.args);
+      });
+    });
+  });
+
+  describe("handover", function () {
+    describe("when the co-signing receiver is suspended", function () {
+      it("reverts with PartnerNotAuthorized for the receiver", async function () {
+        const ctx = await loadFixture(matrixFixture);
+        const receiver = ctx.accounts.suspendedDistributor;
+        const h = { ...(await handoverFor(ctx, "manufacturer")), receiver: receiver.address };
+        const bySender = await signedBy(ctx, "manufacturer", TYPES.Handover, h);
+        const byReceiver = await signedBy(ctx, "suspendedDistributor", TYPES.Handover, h);
+        await expect(submitter(ctx).handover(h, await chainIdOf(), bySender, byReceiver))
+          .to.be.revertedWithCustomError(ctx.rx, "PartnerNotAuthorized")
+          .withArgs(receiver.address, Standing.Suspended);
+      });
+    });
+    describe("when a stranger co-signs as the receiver", function () {
+      it("reverts with PartnerNotAuthorized for the stranger", async function () {
+        const ctx = await loadFixture(matrixFixture);
+        const h = { ...(await handoverFor(ctx, "manufacturer")), receiver: ctx.stranger.address };
+        const bySender = await signedBy(ctx, "manufacturer", TYPES.Handover, h);
+        const byReceiver = await signedBy(ctx, "stranger", TYPES.Handover, h);
+        await expect(submitter(ctx).handover(h, await chainIdOf(), bySender, byReceiver))
+          .to.be.revertedWithCustomError(ctx.rx, "PartnerNotAuthorized")
+          .withArgs(ctx.stranger.address, Standing.Unknown);
+      });
+    });
+  });
+
   describe("dispense", function () {
     describe("when an authorized dispenser holds none of the batch", function () {
       it("reverts with CustodyInsufficientSaleable", async function () {
@@ -944,7 +1380,7 @@ function behavesAsPausable(row: Row & { whilePaused: "reverts" | "works" }): voi
     }
 
     if (row.whilePaused === "reverts") {
-      describe(`when paused and called by ${ACTOR_INFO[who].label}`, function () {
+      describe(`when paused and ${actingAs(row, who)}`, function () {
         it("reverts with EnforcedPause", async function () {
           const { ctx } = await pausedContext();
           await expect(row.call(ctx, who)).to.be.revertedWithCustomError(ctx.rx, "EnforcedPause").withArgs();
@@ -960,7 +1396,7 @@ function behavesAsPausable(row: Row & { whilePaused: "reverts" | "works" }): voi
         });
       });
     } else {
-      describe(`when paused and called by ${ACTOR_INFO[who].label}`, function () {
+      describe(`when paused and ${actingAs(row, who)}`, function () {
         it("keeps working: it only restricts", async function () {
           const { ctx, at } = await pausedContext();
           await expectAllowed(ctx, row, who, at);
@@ -978,9 +1414,16 @@ describe("RxTrace: pause", function () {
     "reinstatePartner",
     "commissionBatch",
     "ship",
+    "shipPacks",
     "receiveShipment",
     "rejectShipment",
     "cancelShipment",
+    "sealCase",
+    "openCase",
+    "shipSigned",
+    "receiveSigned",
+    "rejectSigned",
+    "handover",
     "clearSuspect",
     "releaseQuarantine",
     "condemnQuarantine",
@@ -1039,7 +1482,7 @@ describe("RxTrace: a stranger cannot change anything", function () {
 
   for (const name of abiFunctions) {
     describe(name, function () {
-      describe("when called by a stranger", function () {
+      describe(ROWS.get(name)?.actor === "signer" ? "when signed by a stranger" : "when called by a stranger", function () {
         it("reverts with the function's access error", async function () {
           const row = ROWS.get(name);
           expect(row, `no row for ${name} in the access table`).to.not.equal(undefined);

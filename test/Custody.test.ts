@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { ContractTransactionResponse } from "ethers";
 import type { RxTrace } from "../typechain-types";
 import type { ShipmentRecordStructOutput, TemperatureLegStruct } from "../typechain-types/contracts/RxTrace";
 import { RecallClass, RejectionReason, Role, ShipmentStatus, Standing } from "../scripts/lib/domain";
@@ -225,6 +226,174 @@ function behavesAsSettledBack(settled: () => Promise<ShippedContext>): void {
   });
 }
 
+/** The Merkle root of a shipment's manifest file, as shipPacks commits it. */
+const MANIFEST = ethers.id("manifest file of the shipment");
+
+/** The two ways to ship: written once, each refusal below is tried on both. */
+const SHIP_ENTRY_POINTS: {
+  name: "ship" | "shipPacks";
+  send: (rx: RxTrace, batchId: string, receiver: string, quantity: bigint) => Promise<ContractTransactionResponse>;
+}[] = [
+  { name: "ship", send: (rx, batchId, receiver, quantity) => rx.ship(batchId, receiver, quantity) },
+  { name: "shipPacks", send: (rx, batchId, receiver, quantity) => rx.shipPacks(batchId, receiver, quantity, MANIFEST) },
+];
+
+/** A shipment ship refuses, and the error with its arguments. */
+interface ShipRefusal {
+  what: string;
+  fixture: () => Promise<BatchContext>;
+  /** Arranges the state (after loading `fixture`) and returns the refused shipment. */
+  attempt: (f: BatchContext) => Promise<{
+    sender: HardhatEthersSigner;
+    batchId: string;
+    receiver: string;
+    quantity: bigint;
+    error: string;
+    args: unknown[];
+  }>;
+}
+
+/** Every refusal of ship, from the tables above and the tests of ship below. */
+const SHIP_REFUSALS: ShipRefusal[] = [
+  ...UNAUTHORIZED_PARTIES.map(
+    (c): ShipRefusal => ({
+      what: `PartnerNotAuthorized (${Standing[c.standing]}) of the ${c.refused}, ${c.what}`,
+      fixture: c.fixture ?? batchFixture,
+      attempt: async (f) => {
+        await c.arrange?.(f);
+        const sender = c.from?.(f) ?? f.manufacturer;
+        const receiver = c.to?.(f) ?? f.distributor.address;
+        const refused = c.refused === "sender" ? sender.address : receiver;
+        return { sender, batchId: f.batchId, receiver, quantity: 1n, error: "PartnerNotAuthorized", args: [refused, c.standing] };
+      },
+    }),
+  ),
+  {
+    what: "CustodyRouteNotPermitted from a manufacturer to a pharmacy",
+    fixture: batchFixture,
+    attempt: async (f) => ({
+      sender: f.manufacturer,
+      batchId: f.batchId,
+      receiver: f.pharmacy.address,
+      quantity: 1n,
+      error: "CustodyRouteNotPermitted",
+      args: [f.manufacturer.address, Role.Manufacturer, f.pharmacy.address, Role.Dispenser],
+    }),
+  },
+  {
+    what: "CustodyRouteNotPermitted to oneself",
+    fixture: batchFixture,
+    attempt: async (f) => ({
+      sender: f.manufacturer,
+      batchId: f.batchId,
+      receiver: f.manufacturer.address,
+      quantity: 1n,
+      error: "CustodyRouteNotPermitted",
+      args: [f.manufacturer.address, Role.Manufacturer, f.manufacturer.address, Role.Manufacturer],
+    }),
+  },
+  {
+    what: "CustodyReturnToOtherManufacturer for a return to another manufacturer",
+    fixture: receivedFixture,
+    attempt: async (f) => ({
+      sender: f.distributor,
+      batchId: f.batchId,
+      receiver: f.otherManufacturer.address,
+      quantity: 1n,
+      error: "CustodyReturnToOtherManufacturer",
+      args: [f.batchId, f.otherManufacturer.address, f.manufacturer.address],
+    }),
+  },
+  {
+    what: "BatchUnknown for an unknown batch",
+    fixture: batchFixture,
+    attempt: async (f) => {
+      const unknown = batchIdOf(GTIN, "NEVER-MADE");
+      return { sender: f.manufacturer, batchId: unknown, receiver: f.distributor.address, quantity: 1n, error: "BatchUnknown", args: [unknown] };
+    },
+  },
+  {
+    what: "BatchInvalidQuantity for zero units",
+    fixture: batchFixture,
+    attempt: async (f) => ({
+      sender: f.manufacturer,
+      batchId: f.batchId,
+      receiver: f.distributor.address,
+      quantity: 0n,
+      error: "BatchInvalidQuantity",
+      args: [0n],
+    }),
+  },
+  {
+    what: "CustodyInsufficientSaleable for one more than the whole batch",
+    fixture: batchFixture,
+    attempt: async (f) => ({
+      sender: f.manufacturer,
+      batchId: f.batchId,
+      receiver: f.distributor.address,
+      quantity: COMMISSIONED + 1n,
+      error: "CustodyInsufficientSaleable",
+      args: [f.batchId, f.manufacturer.address, COMMISSIONED, COMMISSIONED + 1n],
+    }),
+  },
+  {
+    what: "CustodyInsufficientSaleable for a holder of quarantined units only",
+    fixture: quarantinedFixture,
+    attempt: async (f) => ({
+      sender: f.distributor,
+      batchId: f.batchId,
+      receiver: f.pharmacy.address,
+      quantity: 1n,
+      error: "CustodyInsufficientSaleable",
+      args: [f.batchId, f.distributor.address, 0n, 1n],
+    }),
+  },
+  {
+    what: "BatchUnderRecall for a forward shipment of a recalled batch",
+    fixture: batchFixture,
+    attempt: async (f) => {
+      await f.rx.connect(f.manufacturer).recall(f.batchId, RecallClass.II, REASON, CERTIFICATE_URI);
+      return {
+        sender: f.manufacturer,
+        batchId: f.batchId,
+        receiver: f.distributor.address,
+        quantity: 1n,
+        error: "BatchUnderRecall",
+        args: [f.batchId, RecallClass.II],
+      };
+    },
+  },
+  ...BLOCKING_STATES.flatMap(({ state, error, arrange }) =>
+    DIRECTIONS.map(
+      ({ direction, from, to }): ShipRefusal => ({
+        what: `${error} for ${direction} once the batch is ${state}`,
+        fixture: receivedFixture,
+        attempt: async (f) => {
+          await arrange(f);
+          return { sender: f[from], batchId: f.batchId, receiver: f[to].address, quantity: 1n, error, args: [f.batchId] };
+        },
+      }),
+    ),
+  ),
+  {
+    what: "BatchExpired for a forward shipment after the expiry",
+    fixture: receivedFixture,
+    attempt: async (f) => {
+      const expiry = Number(f.input.expiry);
+      await renewLicences(f.rx, [f.distributor, f.pharmacy], expiry + YEAR);
+      await time.setNextBlockTimestamp(expiry + 1);
+      return {
+        sender: f.distributor,
+        batchId: f.batchId,
+        receiver: f.pharmacy.address,
+        quantity: 1n,
+        error: "BatchExpired",
+        args: [f.batchId, expiry, expiry + 1],
+      };
+    },
+  },
+];
+
 describe("RxTrace: Custody", function () {
   describe("ship", function () {
     describe("when the manufacturer ships part of a batch to a distributor", function () {
@@ -253,6 +422,11 @@ describe("RxTrace: Custody", function () {
       it("returns the shipment id of scripts/lib/ids.ts", async function () {
         const { returned, shipmentId } = await loadFixture(shipFixture);
         expect(returned).to.equal(shipmentId);
+      });
+
+      it("emits no ManifestCommitted: a plain shipment commits to no packs", async function () {
+        const { rx, tx } = await loadFixture(shipFixture);
+        await expect(tx).not.to.emit(rx, "ManifestCommitted");
       });
 
       it("takes the units out of the sender's saleable stock and counts the shipment", async function () {
@@ -589,6 +763,141 @@ describe("RxTrace: Custody", function () {
         const { rx, pauser, batchId, manufacturer, distributor } = await loadFixture(batchFixture);
         await rx.connect(pauser).pause();
         await expect(rx.connect(manufacturer).ship(batchId, distributor.address, 1n))
+          .to.be.revertedWithCustomError(rx, "EnforcedPause")
+          .withArgs();
+      });
+    });
+  });
+
+  describe("shipPacks", function () {
+    describe("when the manufacturer ships 60 packs with a manifest", function () {
+      async function shipPacksFixture() {
+        const base = await loadFixture(batchFixture);
+        const key: ShipmentKey = {
+          batchId: base.batchId,
+          sender: base.manufacturer.address,
+          receiver: base.distributor.address,
+          quantity: 60n,
+          nonce: 0n,
+        };
+        const sender = base.rx.connect(base.manufacturer);
+        const asShip = await sender.ship.staticCall(base.batchId, base.distributor.address, 60n);
+        const returned = await sender.shipPacks.staticCall(base.batchId, base.distributor.address, 60n, MANIFEST);
+        const tx = await sender.shipPacks(base.batchId, base.distributor.address, 60n, MANIFEST);
+        const shippedAt = BigInt(await time.latest());
+        return { ...base, key, shipmentId: shipmentIdOf(key), asShip, returned, tx, shippedAt };
+      }
+
+      it("emits Shipped with the shipment id, parties, quantity, nonce and direction, as ship does", async function () {
+        const { rx, tx, shipmentId, batchId, manufacturer, distributor } = await loadFixture(shipPacksFixture);
+        await expect(tx)
+          .to.emit(rx, "Shipped")
+          .withArgs(shipmentId, batchId, manufacturer.address, distributor.address, 60n, 0n, false);
+      });
+
+      it("emits ManifestCommitted with the shipment id, batch and manifest", async function () {
+        const { rx, tx, shipmentId, batchId } = await loadFixture(shipPacksFixture);
+        await expect(tx).to.emit(rx, "ManifestCommitted").withArgs(shipmentId, batchId, MANIFEST);
+      });
+
+      it("emits Shipped first, then ManifestCommitted, and nothing else", async function () {
+        const { rx, tx } = await loadFixture(shipPacksFixture);
+        const receipt = await tx.wait();
+        const names = (receipt?.logs ?? []).map((log) => rx.interface.parseLog(log)?.name);
+        expect(names).to.deep.equal(["Shipped", "ManifestCommitted"]);
+      });
+
+      it("returns the id ship would return, that of scripts/lib/ids.ts", async function () {
+        const { returned, asShip, shipmentId } = await loadFixture(shipPacksFixture);
+        expect([returned, asShip]).to.deep.equal([shipmentId, shipmentId]);
+      });
+
+      it("takes the units out of the sender's saleable stock and counts the shipment", async function () {
+        const { rx, batchId, manufacturer } = await loadFixture(shipPacksFixture);
+        const holding = holdingRecord(await rx.holding(batchId, manufacturer.address));
+        expect(holding).to.deep.equal({ ...NO_STOCK, saleable: COMMISSIONED - 60n, shipments: 1n });
+      });
+
+      it("stores the shipment as in transit, forward, with the block time", async function () {
+        const { rx, shipmentId, shippedAt } = await loadFixture(shipPacksFixture);
+        expect(shipmentRecord(await rx.shipment(shipmentId))).to.deep.equal({
+          status: BigInt(ShipmentStatus.InTransit),
+          isReturn: false,
+          shippedAt,
+        });
+      });
+
+      it("shares the sender's shipment count with ship: the next ship has nonce 1", async function () {
+        const { rx, batchId, manufacturer, distributor, key } = await loadFixture(shipPacksFixture);
+        const next: ShipmentKey = { ...key, quantity: 40n, nonce: 1n };
+        await expect(rx.connect(manufacturer).ship(batchId, distributor.address, 40n))
+          .to.emit(rx, "Shipped")
+          .withArgs(shipmentIdOf(next), batchId, manufacturer.address, distributor.address, 40n, 1n, false);
+      });
+
+      it("is received like any shipment", async function () {
+        const { rx, key, shipmentId, batchId, manufacturer, distributor } = await loadFixture(shipPacksFixture);
+        await expect(rx.connect(distributor).receiveShipment(key, GOOD_LEG))
+          .to.emit(rx, "Received")
+          .withArgs(shipmentId, batchId, distributor.address, manufacturer.address, 60n, legArgs(GOOD_LEG), false);
+      });
+    });
+
+    describe("when a pharmacy returns packs with a manifest", function () {
+      it("emits Shipped as a return, then ManifestCommitted", async function () {
+        const { rx, batchId, pharmacy, distributor } = await loadFixture(pharmacyFixture);
+        const key: ShipmentKey = { batchId, sender: pharmacy.address, receiver: distributor.address, quantity: 5n, nonce: 0n };
+        const tx = rx.connect(pharmacy).shipPacks(batchId, distributor.address, 5n, MANIFEST);
+        await expect(tx)
+          .to.emit(rx, "Shipped")
+          .withArgs(shipmentIdOf(key), batchId, pharmacy.address, distributor.address, 5n, 0n, true);
+        await expect(tx).to.emit(rx, "ManifestCommitted").withArgs(shipmentIdOf(key), batchId, MANIFEST);
+      });
+    });
+
+    describe("when the manifest is zero", function () {
+      it("reverts with CustodyMissingManifest", async function () {
+        const { rx, batchId, manufacturer, distributor } = await loadFixture(batchFixture);
+        await expect(rx.connect(manufacturer).shipPacks(batchId, distributor.address, 60n, ethers.ZeroHash))
+          .to.be.revertedWithCustomError(rx, "CustodyMissingManifest")
+          .withArgs();
+      });
+
+      it("reverts with CustodyMissingManifest before any other check (a stranger shipping nothing)", async function () {
+        const { rx, batchId, stranger } = await loadFixture(batchFixture);
+        await expect(rx.connect(stranger).shipPacks(batchId, stranger.address, 0n, ethers.ZeroHash))
+          .to.be.revertedWithCustomError(rx, "CustodyMissingManifest")
+          .withArgs();
+      });
+
+      it("leaves the sender's stock untouched", async function () {
+        const { rx, batchId, manufacturer, distributor } = await loadFixture(batchFixture);
+        await expect(rx.connect(manufacturer).shipPacks(batchId, distributor.address, 60n, ethers.ZeroHash))
+          .to.be.revertedWithCustomError(rx, "CustodyMissingManifest")
+          .withArgs();
+        expect(holdingRecord(await rx.holding(batchId, manufacturer.address))).to.deep.equal({ ...NO_STOCK, saleable: COMMISSIONED });
+      });
+    });
+
+    describe("when ship would refuse the shipment", function () {
+      for (const refusal of SHIP_REFUSALS) {
+        it(`reverts ship and shipPacks alike with ${refusal.what}`, async function () {
+          for (const entry of SHIP_ENTRY_POINTS) {
+            const f = await loadFixture(refusal.fixture);
+            const { sender, batchId, receiver, quantity, error, args } = await refusal.attempt(f);
+            await expect(entry.send(f.rx.connect(sender), batchId, receiver, quantity), entry.name)
+              .to.be.revertedWithCustomError(f.rx, error)
+              .withArgs(...args);
+          }
+        });
+      }
+    });
+
+    describe("when the suite is paused", function () {
+      it("reverts with EnforcedPause", async function () {
+        const { rx, pauser, batchId, manufacturer, distributor } = await loadFixture(batchFixture);
+        await rx.connect(pauser).pause();
+        await expect(rx.connect(manufacturer).shipPacks(batchId, distributor.address, 1n, MANIFEST))
           .to.be.revertedWithCustomError(rx, "EnforcedPause")
           .withArgs();
       });

@@ -2,22 +2,40 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { GAS_BUDGETS, GAS_KEYS, formatGasTable, measureGas, type GasTable } from "../scripts/lib/bench";
+import {
+  FLAT_PAIRS,
+  GAS_BUDGETS,
+  GAS_KEYS,
+  flatCostReport,
+  formatGasTable,
+  measureGas,
+  type GasTable,
+  type Measurement,
+} from "../scripts/lib/bench";
 
 /** Gas may rise by at most this fraction above the committed snapshot before the test fails. */
 const TOLERANCE = 0.01;
 
 describe("Gas snapshot (bench/gas.json)", function () {
+  let measurement: Measurement;
   let measured: GasTable;
   const snapshot = JSON.parse(readFileSync(path.join(__dirname, "..", "bench", "gas.json"), "utf8")) as GasTable;
 
   before(async function () {
-    measured = await measureGas(hre);
+    measurement = await measureGas(hre);
+    measured = measurement.table;
     console.log(formatGasTable(measured, snapshot).replace(/^/gm, "      "));
   });
 
   it("has exactly the committed keys", function () {
     expect(Object.keys(snapshot).sort()).to.deep.equal([...GAS_KEYS].sort());
+  });
+
+  FLAT_PAIRS.forEach(({ small, large, rule }, i) => {
+    it(`${small} and ${large} cost the same (${rule})`, function () {
+      const report = flatCostReport(measurement)[i];
+      expect(report.ok, report.line).to.equal(true);
+    });
   });
 
   for (const key of GAS_KEYS) {

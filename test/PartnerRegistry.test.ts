@@ -161,7 +161,7 @@ describe("RxTrace: PartnerRegistry", function () {
         it("stores the partner record", async function () {
           const { rx, account, licenceExpiry } = await loadFixture(onboardFixture);
           const p = await rx.partner(account.address);
-          expect([...p]).to.deep.equal([BigInt(member.role), false, BigInt(licenceExpiry), member.gln, 0n]);
+          expect([...p]).to.deep.equal([BigInt(member.role), false, BigInt(licenceExpiry), member.gln, 0n, 0n]);
         });
 
         it("reports the partner Authorized", async function () {
@@ -180,7 +180,7 @@ describe("RxTrace: PartnerRegistry", function () {
       it("reports a stranger Unknown with an all-zero record", async function () {
         const { rx, stranger } = await loadFixture(deployFixture);
         expect(await rx.standing(stranger.address)).to.equal(Standing.Unknown);
-        expect([...(await rx.partner(stranger.address))]).to.deep.equal([0n, false, 0n, 0n, 0n]);
+        expect([...(await rx.partner(stranger.address))]).to.deep.equal([0n, false, 0n, 0n, 0n, 0n]);
       });
 
       it("resolves an unregistered GLN to the zero address", async function () {
@@ -595,6 +595,7 @@ describe("RxTrace: PartnerRegistry", function () {
           BigInt(licenceExpiry + YEAR),
           DISTRIBUTOR.gln,
           0n,
+          0n,
         ]);
       });
     });
@@ -681,6 +682,7 @@ describe("RxTrace: PartnerRegistry", function () {
           false,
           BigInt(licenceExpiry),
           DISTRIBUTOR.gln,
+          0n,
           0n,
         ]);
       });

@@ -202,3 +202,18 @@ export function holdingRecord(h: HoldingStructOutput) {
 }
 
 export { serialToBytes32 };
+
+/** The CaseStatus enum of contracts/interfaces/RxTypes.sol, in the same order. */
+export enum CaseStatus {
+  Unused,
+  Sealed,
+  Opened,
+}
+
+/**
+ * What `sealCase` and `openCase` take for a case holding `serials`: the Merkle root of the serials, built exactly
+ * like a batch's serial tree, and the pack count.
+ */
+export function caseContentsOf(serials: readonly string[]): { contents: string; packs: bigint } {
+  return { contents: SerialTree.of(serials).root, packs: BigInt(serials.length) };
+}

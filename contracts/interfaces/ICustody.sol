@@ -18,6 +18,10 @@ interface ICustody {
         uint32 nonce,
         bool isReturn
     );
+    /// @notice Shipment `shipmentId` of `batchId` carries exactly the packs (and sealed cases) that `manifest`,
+    /// the Merkle root of its manifest file, commits to. The file travels with the goods; its serials are
+    /// checked off-chain against the batch's serial root (see the README, "Manifests").
+    event ManifestCommitted(bytes32 indexed shipmentId, bytes32 indexed batchId, bytes32 manifest);
     /// @notice `receiver` received shipment `shipmentId` from `sender`; with `excursion` the units went to quarantine.
     event Received(
         bytes32 indexed shipmentId,
@@ -63,6 +67,8 @@ interface ICustody {
     /// @notice Shipment `shipmentId` can be cancelled from `cancellableAt` on (now `now`): the receiver has
     /// CANCEL_AFTER seconds to receive or reject it first.
     error CustodyCancelTooEarly(bytes32 shipmentId, uint256 cancellableAt, uint256 now);
+    /// @notice `shipPacks` needs the manifest's Merkle root; a shipment without one is a plain `ship`.
+    error CustodyMissingManifest();
     /// @notice A leg summary needs minTemp <= meanKineticTemp <= maxTemp.
     error CustodyInvalidTemperatureLeg(int16 minTemp, int16 meanKineticTemp, int16 maxTemp);
 
@@ -71,6 +77,13 @@ interface ICustody {
     /// only one that is not on hold.
     /// @return shipmentId `keccak256(abi.encode(shipment))`, the shipment as in the `Shipped` event
     function ship(bytes32 batchId, address receiver, uint48 quantity) external returns (bytes32 shipmentId);
+
+    /// @notice As `ship`, for a shipment that carries a pack-level manifest: `manifest` is the Merkle root of
+    /// exactly the packs (and sealed cases) shipped, emitted in `ManifestCommitted`. The gas does not depend
+    /// on the number of packs.
+    function shipPacks(bytes32 batchId, address receiver, uint48 quantity, bytes32 manifest)
+        external
+        returns (bytes32 shipmentId);
 
     /// @notice The receiver accepts `shipment` with the carrier's temperature summary `leg`.
     function receiveShipment(Shipment calldata shipment, TemperatureLeg calldata leg) external;

@@ -8,6 +8,8 @@ import {IProductSafety} from "./IProductSafety.sol";
 import {IDispensing} from "./IDispensing.sol";
 import {IVerification} from "./IVerification.sol";
 import {IEmergencyPause} from "./IEmergencyPause.sol";
+import {ICases} from "./ICases.sol";
+import {ISignedHandovers} from "./ISignedHandovers.sol";
 
 /// @title rxtrace: prescription drug traceability from the manufacturer to the pharmacy
 /// @notice The whole suite behind one address: the modules' interfaces together, nothing of its own.
@@ -19,5 +21,7 @@ interface IRxTrace is
     ICustody,
     IProductSafety,
     IDispensing,
-    IVerification
+    IVerification,
+    ICases,
+    ISignedHandovers
 {}

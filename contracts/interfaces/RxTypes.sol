@@ -18,13 +18,15 @@ enum Standing {
     LicenceExpired
 }
 
-/// @notice A trading partner, packed into one storage slot (136 of 256 bits).
+/// @notice A trading partner, packed into one storage slot (200 of 256 bits).
 struct Partner {
     Role role; // 8 bits: what the partner does in the supply chain
     bool suspended; // 8 bits: set by the admin, cleared by reinstatement
     uint40 licenceExpiry; // 40 bits: unix second after which the licence is no longer valid
     uint64 gln; // 64 bits: the partner's 13-digit GS1 Global Location Number
     uint16 prefixLengths; // 16 bits: bit L is set when the partner owns a company prefix of L digits
+    uint64 nonce; // 64 bits: the nonce the partner's next EIP-712 signature must carry. Kept in the slot that
+    // every signed operation reads anyway, so using a nonce costs one warm write, never a new slot.
 }
 
 /// @notice The hot record of a batch, packed into one storage slot (256 of 256 bits): everything that ship,
@@ -103,4 +105,42 @@ enum Verdict {
     Expired,
     Quarantined,
     NotInCustody
+}
+
+/// @notice What a partner's EIP-712 signature of one operation carries besides the operation's own fields.
+/// `chainId` repeats the domain's chain id so that a signature made for another chain is refused as such
+/// instead of as a bad signature.
+struct Authorization {
+    uint64 nonce; // must equal the signer's next nonce (`partner(signer).nonce`)
+    uint40 deadline; // unix second after which the signature is refused
+    uint256 chainId; // the chain the signer signed for
+    bytes32 r; // ERC-2098 compact signature: r
+    bytes32 vs; // ERC-2098 compact signature: s with the parity of v in the top bit
+}
+
+/// @notice An ERC-2098 compact signature (64 bytes).
+struct CompactSignature {
+    bytes32 r;
+    bytes32 vs;
+}
+
+/// @notice A handover that the sender and the receiver both sign at the door: the units go straight from the
+/// sender's stock to the receiver's, with the leg's temperature summary, and are never in transit.
+struct Handover {
+    bytes32 batchId;
+    address sender;
+    address receiver;
+    uint48 quantity;
+    bytes32 manifest; // Merkle root of the packs (and sealed cases) handed over, zero for a batch-level handover
+    TemperatureLeg leg;
+    uint32 nonce; // the sender's shipment count for this batch (`holding(batchId, sender).shipments`), as in
+    // `Shipped`: the handover uses it as its shipment nonce, so a handover can be submitted once only
+    uint40 deadline; // unix second after which neither signature is accepted
+}
+
+/// @notice Where a shipping case (SSCC) stands.
+enum CaseStatus {
+    Unused,
+    Sealed,
+    Opened
 }

@@ -9,6 +9,8 @@ library GS1 {
     uint256 internal constant GTIN_LIMIT = 1e14;
     /// @dev A GLN has 13 digits, so it is below 10^13.
     uint256 internal constant GLN_LIMIT = 1e13;
+    /// @dev An SSCC has 18 digits (extension digit first), so it is below 10^18.
+    uint256 internal constant SSCC_LIMIT = 1e18;
     /// @dev AI (10) batch/lot: up to 20 characters.
     uint256 internal constant MAX_LOT_LENGTH = 20;
     /// @dev A GS1 company prefix has 4 to 12 digits (GTIN-13 notation).
@@ -24,7 +26,7 @@ library GS1 {
         uint256 sum;
         uint256 rest = number / 10;
         uint256 weight = 3;
-        // Callers pass at most 14 digits: the sum stays below 14 * 9 * 3 and `weight` alternates 3, 1.
+        // Callers pass at most 18 digits: the sum stays below 18 * 9 * 3 and `weight` alternates 3, 1.
         unchecked {
             while (rest != 0) {
                 sum += (rest % 10) * weight;
@@ -43,6 +45,11 @@ library GS1 {
     /// @notice True for a non-zero 13-digit GLN with a correct check digit.
     function isGln(uint64 gln) internal pure returns (bool) {
         return gln != 0 && gln < GLN_LIMIT && hasValidCheckDigit(gln);
+    }
+
+    /// @notice True for a non-zero 18-digit SSCC (leading zeros implied) with a correct check digit.
+    function isSscc(uint64 sscc) internal pure returns (bool) {
+        return sscc != 0 && sscc < SSCC_LIMIT && hasValidCheckDigit(sscc);
     }
 
     /// @notice True for a lot number of 1 to 20 characters of GS1 character set 82.

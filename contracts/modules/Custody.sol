@@ -37,66 +37,22 @@ abstract contract Custody is BatchRegistry, ICustody {
         whenNotPaused
         returns (bytes32 shipmentId)
     {
-        Partner memory from = _requireAuthorized(msg.sender);
-        Partner memory to = _requireAuthorized(receiver);
-        Batch memory b = _existingBatch(batchId);
-        Direction direction = Routes.classify(from.role, to.role);
-        if (direction == Direction.Forbidden || receiver == msg.sender) {
-            revert CustodyRouteNotPermitted(msg.sender, from.role, receiver, to.role);
-        }
-        bool isReturn = direction == Direction.Return;
-        if (isReturn) {
-            if (to.role == Role.Manufacturer) {
-                address manufacturer = _manufacturerOf(batchId);
-                if (receiver != manufacturer) revert CustodyReturnToOtherManufacturer(batchId, receiver, manufacturer);
-            }
-            _requireNotOnHold(batchId, b.flags);
-        } else {
-            _requireForwardable(batchId, b);
-        }
-        if (quantity == 0) revert BatchInvalidQuantity(quantity);
+        return _ship(msg.sender, batchId, receiver, quantity, bytes32(0));
+    }
 
-        Holding memory h = _holding(batchId, msg.sender);
-        if (h.saleable < quantity) revert CustodyInsufficientSaleable(batchId, msg.sender, h.saleable, quantity);
-        uint32 nonce = h.shipments;
-        // Checked just above.
-        unchecked {
-            h.saleable -= quantity;
-        }
-        h.shipments = nonce + 1;
-        _setHolding(batchId, msg.sender, h);
-
-        shipmentId = Ids.shipmentId(Shipment(batchId, msg.sender, receiver, quantity, nonce));
-        _shipments[shipmentId] = ShipmentRecord({
-            status: ShipmentStatus.InTransit,
-            isReturn: isReturn,
-            shippedAt: uint40(block.timestamp)
-        });
-        emit Shipped(shipmentId, batchId, msg.sender, receiver, quantity, nonce, isReturn);
+    /// @inheritdoc ICustody
+    function shipPacks(bytes32 batchId, address receiver, uint48 quantity, bytes32 manifest)
+        external
+        whenNotPaused
+        returns (bytes32 shipmentId)
+    {
+        if (manifest == bytes32(0)) revert CustodyMissingManifest();
+        return _ship(msg.sender, batchId, receiver, quantity, manifest);
     }
 
     /// @inheritdoc ICustody
     function receiveShipment(Shipment calldata s, TemperatureLeg calldata leg) external whenNotPaused {
-        (bytes32 shipmentId, bool isReturn) = _settle(s);
-        if (!Temperature.isConsistent(leg)) {
-            revert CustodyInvalidTemperatureLeg(leg.minTemp, leg.meanKineticTemp, leg.maxTemp);
-        }
-        Batch memory b = _batchRecord(s.batchId);
-        // Recalled product may still come back upstream, never go onward.
-        if (!isReturn) {
-            _requireNotOnHold(s.batchId, b.flags);
-            if (BatchFlags.has(b.flags, BatchFlags.RECALLED)) revert BatchUnderRecall(s.batchId, b.recallClass);
-        }
-        bool excursion = Temperature.isExcursion(leg, b.minTemp, b.maxTemp);
-
-        Holding memory h = _holding(s.batchId, msg.sender);
-        if (excursion) {
-            h.quarantined += s.quantity;
-        } else {
-            h.saleable += s.quantity;
-        }
-        _setHolding(s.batchId, msg.sender, h);
-        emit Received(shipmentId, s.batchId, msg.sender, s.sender, s.quantity, leg, excursion);
+        _receive(msg.sender, s, leg);
     }
 
     /// @inheritdoc ICustody
@@ -117,11 +73,7 @@ abstract contract Custody is BatchRegistry, ICustody {
 
     /// @inheritdoc ICustody
     function rejectShipment(Shipment calldata s, RejectionReason reason, bytes32 evidence) external whenNotPaused {
-        (bytes32 shipmentId, ) = _settle(s);
-        Holding memory h = _holding(s.batchId, s.sender);
-        h.saleable += s.quantity;
-        _setHolding(s.batchId, s.sender, h);
-        emit Rejected(shipmentId, s.batchId, msg.sender, s.sender, s.quantity, reason, evidence);
+        _reject(msg.sender, s, reason, evidence);
     }
 
     /// @inheritdoc ICustody
@@ -134,13 +86,107 @@ abstract contract Custody is BatchRegistry, ICustody {
         return Ids.shipmentId(s);
     }
 
-    /// @dev Checks that `s` is a shipment in transit to the caller, an authorized partner, and deletes it.
-    function _settle(Shipment calldata s) private returns (bytes32 shipmentId, bool isReturn) {
+    /// @dev `from` ships; with a non-zero `manifest` the shipment also commits to its packs.
+    function _ship(address from, bytes32 batchId, address receiver, uint48 quantity, bytes32 manifest)
+        internal
+        returns (bytes32 shipmentId)
+    {
+        (uint32 nonce, bool isReturn) = _debit(from, batchId, receiver, quantity);
+        shipmentId = Ids.shipmentId(Shipment(batchId, from, receiver, quantity, nonce));
+        _shipments[shipmentId] = ShipmentRecord({
+            status: ShipmentStatus.InTransit,
+            isReturn: isReturn,
+            shippedAt: uint40(block.timestamp)
+        });
+        emit Shipped(shipmentId, batchId, from, receiver, quantity, nonce, isReturn);
+        if (manifest != bytes32(0)) emit ManifestCommitted(shipmentId, batchId, manifest);
+    }
+
+    /// @dev `to` receives shipment `s` with the leg summary `leg`.
+    function _receive(address to, Shipment calldata s, TemperatureLeg calldata leg) internal {
+        (bytes32 shipmentId, bool isReturn) = _settle(to, s);
+        bool excursion = _credit(to, s.batchId, s.quantity, isReturn, leg);
+        emit Received(shipmentId, s.batchId, to, s.sender, s.quantity, leg, excursion);
+    }
+
+    /// @dev `to` refuses shipment `s`; the units go back to the sender.
+    function _reject(address to, Shipment calldata s, RejectionReason reason, bytes32 evidence) internal {
+        (bytes32 shipmentId, ) = _settle(to, s);
+        Holding memory h = _holding(s.batchId, s.sender);
+        h.saleable += s.quantity;
+        _setHolding(s.batchId, s.sender, h);
+        emit Rejected(shipmentId, s.batchId, to, s.sender, s.quantity, reason, evidence);
+    }
+
+    /// @dev Every check of a shipment from `from` to `receiver`, then takes `quantity` saleable units out of
+    /// `from`'s stock and counts the shipment. Returns the shipment's nonce and whether it goes upstream.
+    function _debit(address from, bytes32 batchId, address receiver, uint48 quantity)
+        internal
+        returns (uint32 nonce, bool isReturn)
+    {
+        Partner memory fromRecord = _requireAuthorized(from);
+        Partner memory to = _requireAuthorized(receiver);
+        Batch memory b = _existingBatch(batchId);
+        Direction direction = Routes.classify(fromRecord.role, to.role);
+        if (direction == Direction.Forbidden || receiver == from) {
+            revert CustodyRouteNotPermitted(from, fromRecord.role, receiver, to.role);
+        }
+        isReturn = direction == Direction.Return;
+        if (isReturn) {
+            if (to.role == Role.Manufacturer) {
+                address manufacturer = _manufacturerOf(batchId);
+                if (receiver != manufacturer) revert CustodyReturnToOtherManufacturer(batchId, receiver, manufacturer);
+            }
+            _requireNotOnHold(batchId, b.flags);
+        } else {
+            _requireForwardable(batchId, b);
+        }
+        if (quantity == 0) revert BatchInvalidQuantity(quantity);
+
+        Holding memory h = _holding(batchId, from);
+        if (h.saleable < quantity) revert CustodyInsufficientSaleable(batchId, from, h.saleable, quantity);
+        nonce = h.shipments;
+        // Checked just above.
+        unchecked {
+            h.saleable -= quantity;
+        }
+        h.shipments = nonce + 1;
+        _setHolding(batchId, from, h);
+    }
+
+    /// @dev Adds `quantity` units to `to`'s stock: saleable, or quarantined when `leg` left the batch's storage
+    /// range. Forward deliveries need a batch that is neither on hold nor recalled.
+    function _credit(address to, bytes32 batchId, uint48 quantity, bool isReturn, TemperatureLeg calldata leg)
+        internal
+        returns (bool excursion)
+    {
+        if (!Temperature.isConsistent(leg)) {
+            revert CustodyInvalidTemperatureLeg(leg.minTemp, leg.meanKineticTemp, leg.maxTemp);
+        }
+        Batch memory b = _batchRecord(batchId);
+        // Recalled product may still come back upstream, never go onward.
+        if (!isReturn) {
+            _requireNotOnHold(batchId, b.flags);
+            if (BatchFlags.has(b.flags, BatchFlags.RECALLED)) revert BatchUnderRecall(batchId, b.recallClass);
+        }
+        excursion = Temperature.isExcursion(leg, b.minTemp, b.maxTemp);
+
+        Holding memory h = _holding(batchId, to);
+        if (excursion) {
+            h.quarantined += quantity;
+        } else {
+            h.saleable += quantity;
+        }
+        _setHolding(batchId, to, h);
+    }
+
+    /// @dev Checks that `s` is a shipment in transit to `receiver`, an authorized partner, and deletes it.
+    function _settle(address receiver, Shipment calldata s) private returns (bytes32 shipmentId, bool isReturn) {
         shipmentId = Ids.shipmentId(s);
         ShipmentRecord storage record = _shipments[shipmentId];
         if (record.status != ShipmentStatus.InTransit) revert CustodyShipmentNotInTransit(shipmentId);
-        if (msg.sender != s.receiver) revert CustodyNotReceiver(shipmentId, msg.sender, s.receiver);
-        _requireAuthorized(msg.sender);
+        if (receiver != s.receiver) revert CustodyNotReceiver(shipmentId, receiver, s.receiver);
+        _requireAuthorized(receiver);
         isReturn = record.isReturn;
         delete _shipments[shipmentId];
     }

@@ -43,7 +43,8 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
             suspended: false,
             licenceExpiry: licenceExpiry,
             gln: gln,
-            prefixLengths: 0
+            prefixLengths: 0,
+            nonce: 0
         });
         _glnAccounts[gln] = account;
         emit PartnerOnboarded(account, role, gln, licenceRef, licenceExpiry, name);
@@ -138,6 +139,14 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     function _requireRole(address account, Role role) internal view returns (Partner memory p) {
         p = _requireAuthorized(account);
         if (p.role != role) revert PartnerWrongRole(account, p.role, role);
+    }
+
+    /// @dev Returns `account`'s next signature nonce and moves it on by one (the caller reverts on a mismatch,
+    /// which undoes the move).
+    function _useNonce(address account) internal returns (uint64 current) {
+        Partner storage p = _partners[account];
+        current = p.nonce;
+        p.nonce = current + 1;
     }
 
     /// @dev True when `account` (whose record is `p`) owns a company prefix that `gtin` starts with. Tries only

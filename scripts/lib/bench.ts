@@ -4,12 +4,14 @@
  * new measurement with that committed file.
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { ContractTransactionResponse } from "ethers";
+import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
 import { deployRxTrace } from "./deploy";
 import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, GTIN_2, serialRange } from "./scenario";
 import { SerialTree } from "./serial-tree";
 import { batchIdOf, serialToBytes32 } from "./ids";
 import { RecallClass, RejectionReason } from "./domain";
+import { batchTimeline } from "./provenance";
+import { legFields, readDomain, signOperation, type SignedOperation } from "./signing";
 
 export const GAS_KEYS = [
   "deploy",
@@ -21,6 +23,14 @@ export const GAS_KEYS = [
   "reject",
   "recall",
   "dispense",
+  "commission1",
+  "commission1M",
+  "ship1",
+  "ship1000",
+  "verifyCall1",
+  "verifyCall1000",
+  "cosignedHandover",
+  "cosignedHandoverFirst",
 ] as const;
 export type GasKey = (typeof GAS_KEYS)[number];
 export type GasTable = Record<GasKey, number>;
@@ -34,15 +44,60 @@ export const GAS_BUDGETS: Partial<GasTable> = {
   reject: 60_000,
   recall: 40_000,
   dispense: 75_000,
+  // Issue 4: a handover co-signed by both partners, into a holder's existing stock of the batch.
+  cosignedHandover: 80_000,
 };
+
+/**
+ * Pairs that must cost the same however large the batch or its history (issue 4): `commission1` and
+ * `commission1M` in execution gas (the transactions differ only in the calldata bytes of the quantity and the
+ * root), the first and the 1,000th shipment, and the verdict call after 1 and after 1,000 custody legs.
+ */
+export const FLAT_PAIRS = [
+  { small: "commission1", large: "commission1M", rule: "equal execution gas" },
+  { small: "ship1", large: "ship1000", rule: "within 1%" },
+  { small: "verifyCall1", large: "verifyCall1000", rule: "within 1%" },
+] as const satisfies readonly { small: GasKey; large: GasKey; rule: string }[];
+
+/** Custody legs (shipments received) in the batch on which `ship1000` and `verifyCall1000` are measured. */
+export const SCALE_LEGS = 1_000;
+
+/** What the scale measurements print besides gas. */
+export interface ScaleFigures {
+  /** Calldata gas (4 per zero byte, 16 per other byte) of each commissioning, to compare execution gas. */
+  calldataGas: { commission1: number; commission1M: number };
+  treeSeconds: number;
+  proofMilliseconds: number;
+  /** Seconds `rx:verify`'s timeline rebuild takes on the batch with SCALE_LEGS legs, and the entries it found. */
+  timelineSeconds: number;
+  timelineEntries: number;
+}
 
 /** Packs in the batch whose dispense is measured: a million, so the proof has its full depth. */
 export const BENCH_SERIALS = 1_000_000;
 
-async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
+async function receiptOf(tx: Promise<ContractTransactionResponse>): Promise<ContractTransactionReceipt> {
   const receipt = await (await tx).wait();
   if (!receipt) throw new Error("transaction has no receipt");
-  return Number(receipt.gasUsed);
+  return receipt;
+}
+
+async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> {
+  return Number((await receiptOf(tx)).gasUsed);
+}
+
+/** What a transaction's calldata costs: 4 gas per zero byte, 16 per other byte. */
+export function calldataGas(data: string): number {
+  let gas = 0;
+  for (let i = 2; i < data.length; i += 2) gas += data.startsWith("00", i) ? 4 : 16;
+  return gas;
+}
+
+const seconds = (since: number): number => (performance.now() - since) / 1000;
+
+export interface Measurement {
+  table: GasTable;
+  scale: ScaleFigures;
 }
 
 /**
@@ -50,7 +105,7 @@ async function gasOf(tx: Promise<ContractTransactionResponse>): Promise<number> 
  * holds (every slot the operations touch belongs to the new contract), so this runs on any network state;
  * it does not reset the network, which keeps the tests' fixture snapshots valid.
  */
-export async function measureGas(hre: HardhatRuntimeEnvironment, log: (line: string) => void = () => {}): Promise<GasTable> {
+export async function measureGas(hre: HardhatRuntimeEnvironment, log: (line: string) => void = () => {}): Promise<Measurement> {
   const { ethers } = hre;
   const [admin, manufacturer, distributor, distributor2, pharmacy, regulator] = await ethers.getSigners();
   const signerOf = { manufacturer, distributor, distributor2, pharmacy, regulator } as const;
@@ -71,10 +126,16 @@ export async function measureGas(hre: HardhatRuntimeEnvironment, log: (line: str
     for (const prefix of member.prefixes) await rx.assignCompanyPrefix(signer.address, prefix);
   }
 
-  const started = Date.now();
+  let started = performance.now();
   const serials = serialRange(BENCH_SERIALS);
   const tree = SerialTree.of(serials);
-  log(`serial tree of ${BENCH_SERIALS.toLocaleString("en-US")} packs built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const treeSeconds = seconds(started);
+  log(`serial tree of ${BENCH_SERIALS.toLocaleString("en-US")} packs built in ${treeSeconds.toFixed(1)} s`);
+  const serial = serials[BENCH_SERIALS - 1];
+  started = performance.now();
+  const proof = tree.proof(serial);
+  const proofMilliseconds = (performance.now() - started);
+  log(`one proof (${proof.length} hashes) in ${proofMilliseconds.toFixed(2)} ms`);
   const lot = "A24-0001";
   const expiry = now + 2 * 365 * 24 * 3600;
   const commission = {
@@ -110,15 +171,95 @@ export async function measureGas(hre: HardhatRuntimeEnvironment, log: (line: str
     rx.connect(distributor2).rejectShipment(third.shipment, RejectionReason.Damaged, ethers.id("photo of damaged case")),
   );
 
-  const serial = serials[BENCH_SERIALS - 1];
-  table.dispense = await gasOf(rx.connect(pharmacy).dispense(batchId, serialToBytes32(serial), tree.proof(serial)));
+  table.dispense = await gasOf(rx.connect(pharmacy).dispense(batchId, serialToBytes32(serial), proof));
 
   const lot2 = "A24-0002";
   await rx.connect(manufacturer).commissionBatch({ ...commission, gtin: GTIN_2, lot: lot2, quantity: 500n });
   table.recall = await gasOf(
     rx.connect(manufacturer).recall(batchIdOf(GTIN_2, lot2), RecallClass.II, ethers.id("recall notice"), CERTIFICATE_URI),
   );
-  return Object.fromEntries(GAS_KEYS.map((k) => [k, table[k] as number])) as GasTable;
+
+  // Scale. Two batches alike in every field but their serials: one pack, and the million above.
+  const commissionOf = async (scaleLot: string, quantity: bigint, root: string) => {
+    const receipt = await receiptOf(rx.connect(manufacturer).commissionBatch({ ...commission, lot: scaleLot, quantity, serialRoot: root }));
+    const tx = await receipt.getTransaction();
+    return { gas: Number(receipt.gasUsed), calldata: calldataGas(tx.data) };
+  };
+  const one = await commissionOf("S-0000001", 1n, SerialTree.of([serials[0]]).root);
+  const million = await commissionOf("S-1000000", BigInt(BENCH_SERIALS), tree.root);
+  table.commission1 = one.gas;
+  table.commission1M = million.gas;
+
+  // The million-pack batch travels SCALE_LEGS legs from the manufacturer to the distributor, one pack each.
+  const scaleLot = "S-1000000";
+  const scaleBatch = batchIdOf(GTIN, scaleLot);
+  const verifyCall = async (): Promise<number> =>
+    Number(
+      await rx.verifyPack.estimateGas(GTIN, scaleLot, serialToBytes32(serial), proof, distributor.address),
+    );
+  for (let legNo = 1; legNo <= SCALE_LEGS; legNo++) {
+    const sent = await shipTo(manufacturer, distributor.address, 1n, scaleBatch);
+    if (legNo === 1) table.ship1 = sent.gas;
+    if (legNo === SCALE_LEGS) table.ship1000 = sent.gas;
+    await receiptOf(rx.connect(distributor).receiveShipment(sent.shipment, leg));
+    if (legNo === 1) table.verifyCall1 = await verifyCall();
+  }
+  table.verifyCall1000 = await verifyCall();
+  started = performance.now();
+  const timeline = await batchTimeline(rx, scaleBatch, serialToBytes32(serial));
+  const timelineSeconds = seconds(started);
+  log(`timeline of a batch with ${SCALE_LEGS.toLocaleString("en-US")} legs rebuilt from events in ${timelineSeconds.toFixed(2)} s (${timeline.length} entries)`);
+
+  // Co-signed handovers: into a holder that already has stock of the batch, and a first delivery.
+  const cosign = async (from: typeof manufacturer, to: typeof manufacturer, quantity: bigint): Promise<number> => {
+    const op: SignedOperation = {
+      kind: "handover",
+      message: {
+        batchId,
+        sender: from.address,
+        receiver: to.address,
+        quantity,
+        manifest: ethers.ZeroHash,
+        leg: legFields(leg),
+        nonce: (await rx.holding(batchId, from.address)).shipments,
+        deadline: BigInt(now + 30 * 24 * 3600),
+      },
+    };
+    const domain = await readDomain(rx);
+    const [bySender, byReceiver] = [await signOperation(from, domain, op), await signOperation(to, domain, op)];
+    return gasOf(rx.connect(admin).handover(op.message, domain.chainId, bySender, byReceiver));
+  };
+  table.cosignedHandover = await cosign(distributor, pharmacy, 100n);
+  table.cosignedHandoverFirst = await cosign(distributor, distributor2, 100n);
+
+  return {
+    table: Object.fromEntries(GAS_KEYS.map((k) => [k, table[k] as number])) as GasTable,
+    scale: {
+      calldataGas: { commission1: one.calldata, commission1M: million.calldata },
+      treeSeconds,
+      proofMilliseconds,
+      timelineSeconds,
+      timelineEntries: timeline.length,
+    },
+  };
+}
+
+/** Whether each FLAT_PAIRS rule holds, with the figures, as people read it. */
+export function flatCostReport(m: Measurement): { ok: boolean; line: string }[] {
+  return FLAT_PAIRS.map(({ small, large, rule }) => {
+    const a = m.table[small];
+    const b = m.table[large];
+    if (rule === "equal execution gas") {
+      const execA = a - m.scale.calldataGas.commission1;
+      const execB = b - m.scale.calldataGas.commission1M;
+      return {
+        ok: execA === execB,
+        line: `${small} ${a.toLocaleString("en-US")} / ${large} ${b.toLocaleString("en-US")}: execution gas ${execA.toLocaleString("en-US")} / ${execB.toLocaleString("en-US")} (${rule}; the ${b - a} gas between them is calldata)`,
+      };
+    }
+    const ok = Math.abs(b - a) <= a / 100;
+    return { ok, line: `${small} ${a.toLocaleString("en-US")} / ${large} ${b.toLocaleString("en-US")} (${rule})` };
+  });
 }
 
 /** The table as people read it. */

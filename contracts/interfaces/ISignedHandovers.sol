@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {
+    Authorization,
+    CompactSignature,
+    Handover,
+    RejectionReason,
+    Shipment,
+    TemperatureLeg
+} from "./RxTypes.sol";
+
+/// @title Handovers signed off-chain (EIP-712)
+/// @notice People who move drugs sign on handheld devices that hold no gas. A partner signs a ship, receive or
+/// reject as EIP-712 typed data (domain: name "rxtrace", version "1", this chain, this contract); anyone may
+/// submit it, and the contract acts for the signer exactly as if the signer had sent the transaction.
+/// Each signature carries a nonce and a deadline. Ship, receive and reject use the signer's next nonce
+/// (`partner(signer).nonce`); a co-signed handover uses the sender's shipment count of the batch
+/// (`holding(batchId, sender).shipments`, the `nonce` of `Shipped`), which any shipment of that batch by the
+/// sender moves on.
+///
+/// Typed data (the primary types; `scripts/lib/signing.ts` holds the same definitions for signers):
+/// - `Ship(address sender,bytes32 batchId,address receiver,uint48 quantity,bytes32 manifest,uint64 nonce,
+///   uint40 deadline)`
+/// - `Receive(Shipment shipment,TemperatureLeg leg,uint64 nonce,uint40 deadline)`
+/// - `Reject(Shipment shipment,uint8 reason,bytes32 evidence,uint64 nonce,uint40 deadline)`
+/// - `Handover(bytes32 batchId,address sender,address receiver,uint48 quantity,bytes32 manifest,
+///   TemperatureLeg leg,uint32 nonce,uint40 deadline)`
+/// with `Shipment(bytes32 batchId,address sender,address receiver,uint48 quantity,uint32 nonce)` and
+/// `TemperatureLeg(int16 minTemp,int16 maxTemp,int16 meanKineticTemp,uint32 minutesOutOfRange,bytes32 loggerHash)`.
+interface ISignedHandovers {
+    /// @notice `sender` handed `quantity` units of `batchId` straight to `receiver`, both signing; `nonce` is the
+    /// sender's shipment count, as in `Shipped`, and `handoverId` is the id a shipment with these fields has.
+    event HandedOver(
+        bytes32 indexed handoverId,
+        bytes32 indexed batchId,
+        address indexed sender,
+        address receiver,
+        uint48 quantity,
+        uint32 nonce,
+        bytes32 manifest,
+        TemperatureLeg leg,
+        bool excursion
+    );
+
+    /// @notice The signature was made for chain `signedFor`; this is chain `chainId`.
+    error SignatureWrongChain(uint256 signedFor, uint256 chainId);
+    /// @notice The signature's deadline `deadline` passed (now `now`).
+    error SignatureExpired(uint256 deadline, uint256 now);
+    /// @notice The signature over the submitted fields is not `signer`'s (`recovered` signed them, or zero when
+    /// the signature is malformed): a field was changed after signing, or someone else signed.
+    error SignatureInvalidSigner(address signer, address recovered);
+    /// @notice `signer`'s nonce `nonce` was used already (the next is `next`): this signature, or another one with
+    /// the same nonce, was submitted before.
+    error SignatureReplayed(address signer, uint64 nonce, uint64 next);
+    /// @notice `signer`'s nonce `nonce` is ahead of its next nonce `next`: submit the earlier signatures first.
+    error SignatureNonceTooHigh(address signer, uint64 nonce, uint64 next);
+
+    /// @notice `ship` (or `shipPacks` when `manifest` is not zero) for `sender`, who signed `Ship`.
+    function shipSigned(
+        address sender,
+        bytes32 batchId,
+        address receiver,
+        uint48 quantity,
+        bytes32 manifest,
+        Authorization calldata auth
+    ) external returns (bytes32 shipmentId);
+
+    /// @notice `receiveShipment` for `shipment.receiver`, who signed `Receive`.
+    function receiveSigned(Shipment calldata shipment, TemperatureLeg calldata leg, Authorization calldata auth)
+        external;
+
+    /// @notice `rejectShipment` for `shipment.receiver`, who signed `Reject`.
+    function rejectSigned(
+        Shipment calldata shipment,
+        RejectionReason reason,
+        bytes32 evidence,
+        Authorization calldata auth
+    ) external;
+
+    /// @notice A co-signed handover: moves `h.quantity` units from the sender's saleable stock to the receiver's
+    /// (quarantined when the leg left the storage range) in one transaction, without an in-transit state. Both
+    /// partners signed the same `Handover`, whose nonce is the sender's shipment count of the batch. The route,
+    /// batch and stock rules are those of a shipment and its receipt together.
+    /// @param chainId the chain both signed for
+    function handover(
+        Handover calldata h,
+        uint256 chainId,
+        CompactSignature calldata bySender,
+        CompactSignature calldata byReceiver
+    ) external returns (bytes32 handoverId);
+}

@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ISignedHandovers} from "../interfaces/ISignedHandovers.sol";
+import {
+    Authorization,
+    CompactSignature,
+    Handover,
+    RejectionReason,
+    Shipment,
+    TemperatureLeg
+} from "../interfaces/RxTypes.sol";
+import {Ids} from "../libraries/Ids.sol";
+import {Cases} from "./Cases.sol";
+
+/// @title Handovers signed off-chain (EIP-712)
+/// @dev The signed entry points check the envelope (chain, deadline), recover the signer from the typed-data
+/// digest of the submitted fields, use the signer's nonce, then run the same internal function as the direct
+/// entry point with the signer as the actor, so every custody rule applies unchanged.
+abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
+    bytes32 private constant _LEG_TYPEHASH = keccak256(
+        "TemperatureLeg(int16 minTemp,int16 maxTemp,int16 meanKineticTemp,uint32 minutesOutOfRange,bytes32 loggerHash)"
+    );
+    bytes32 private constant _SHIPMENT_TYPEHASH =
+        keccak256("Shipment(bytes32 batchId,address sender,address receiver,uint48 quantity,uint32 nonce)");
+    bytes32 private constant _SHIP_TYPEHASH = keccak256(
+        "Ship(address sender,bytes32 batchId,address receiver,uint48 quantity,bytes32 manifest,"
+        "uint64 nonce,uint40 deadline)"
+    );
+    bytes32 private constant _RECEIVE_TYPEHASH = keccak256(
+        "Receive(Shipment shipment,TemperatureLeg leg,uint64 nonce,uint40 deadline)"
+        "Shipment(bytes32 batchId,address sender,address receiver,uint48 quantity,uint32 nonce)"
+        "TemperatureLeg(int16 minTemp,int16 maxTemp,int16 meanKineticTemp,uint32 minutesOutOfRange,bytes32 loggerHash)"
+    );
+    bytes32 private constant _REJECT_TYPEHASH = keccak256(
+        "Reject(Shipment shipment,uint8 reason,bytes32 evidence,uint64 nonce,uint40 deadline)"
+        "Shipment(bytes32 batchId,address sender,address receiver,uint48 quantity,uint32 nonce)"
+    );
+    bytes32 private constant _HANDOVER_TYPEHASH = keccak256(
+        "Handover(bytes32 batchId,address sender,address receiver,uint48 quantity,bytes32 manifest,"
+        "TemperatureLeg leg,uint32 nonce,uint40 deadline)"
+        "TemperatureLeg(int16 minTemp,int16 maxTemp,int16 meanKineticTemp,uint32 minutesOutOfRange,bytes32 loggerHash)"
+    );
+
+    constructor() EIP712("rxtrace", "1") {}
+
+    /// @inheritdoc ISignedHandovers
+    function shipSigned(
+        address sender,
+        bytes32 batchId,
+        address receiver,
+        uint48 quantity,
+        bytes32 manifest,
+        Authorization calldata auth
+    ) external whenNotPaused returns (bytes32 shipmentId) {
+        bytes32 structHash = keccak256(
+            abi.encode(_SHIP_TYPEHASH, sender, batchId, receiver, quantity, manifest, auth.nonce, auth.deadline)
+        );
+        _authorize(structHash, sender, auth);
+        return _ship(sender, batchId, receiver, quantity, manifest);
+    }
+
+    /// @inheritdoc ISignedHandovers
+    function receiveSigned(Shipment calldata s, TemperatureLeg calldata leg, Authorization calldata auth)
+        external
+        whenNotPaused
+    {
+        bytes32 structHash = keccak256(
+            abi.encode(_RECEIVE_TYPEHASH, _hashShipment(s), _hashLeg(leg), auth.nonce, auth.deadline)
+        );
+        _authorize(structHash, s.receiver, auth);
+        _receive(s.receiver, s, leg);
+    }
+
+    /// @inheritdoc ISignedHandovers
+    function rejectSigned(
+        Shipment calldata s,
+        RejectionReason reason,
+        bytes32 evidence,
+        Authorization calldata auth
+    ) external whenNotPaused {
+        bytes32 structHash = keccak256(
+            abi.encode(_REJECT_TYPEHASH, _hashShipment(s), reason, evidence, auth.nonce, auth.deadline)
+        );
+        _authorize(structHash, s.receiver, auth);
+        _reject(s.receiver, s, reason, evidence);
+    }
+
+    /// @inheritdoc ISignedHandovers
+    function handover(
+        Handover calldata h,
+        uint256 chainId,
+        CompactSignature calldata bySender,
+        CompactSignature calldata byReceiver
+    ) external whenNotPaused returns (bytes32 handoverId) {
+        _requireLive(chainId, h.deadline);
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    _HANDOVER_TYPEHASH,
+                    h.batchId,
+                    h.sender,
+                    h.receiver,
+                    h.quantity,
+                    h.manifest,
+                    _hashLeg(h.leg),
+                    h.nonce,
+                    h.deadline
+                )
+            )
+        );
+        _requireSigner(digest, h.sender, bySender.r, bySender.vs);
+        _requireSigner(digest, h.receiver, byReceiver.r, byReceiver.vs);
+        // The nonce is the sender's shipment count of the batch, which the handover moves on by one: no
+        // separate nonce to store, and a handover, once submitted, can never be submitted again.
+        _requireNextNonce(h.sender, h.nonce, _holding(h.batchId, h.sender).shipments);
+
+        (, bool isReturn) = _debit(h.sender, h.batchId, h.receiver, h.quantity);
+        bool excursion = _credit(h.receiver, h.batchId, h.quantity, isReturn, h.leg);
+        handoverId = Ids.shipmentId(Shipment(h.batchId, h.sender, h.receiver, h.quantity, h.nonce));
+        emit HandedOver(handoverId, h.batchId, h.sender, h.receiver, h.quantity, h.nonce, h.manifest, h.leg, excursion);
+    }
+
+    /// @dev Checks the envelope and the signature of `structHash` by `signer`, and uses `signer`'s nonce.
+    function _authorize(bytes32 structHash, address signer, Authorization calldata auth) private {
+        _requireLive(auth.chainId, auth.deadline);
+        _requireSigner(_hashTypedDataV4(structHash), signer, auth.r, auth.vs);
+        _useSignatureNonce(signer, auth.nonce);
+    }
+
+    function _requireLive(uint256 chainId, uint40 deadline) private view {
+        if (chainId != block.chainid) revert SignatureWrongChain(chainId, block.chainid);
+        if (block.timestamp > deadline) revert SignatureExpired(deadline, block.timestamp);
+    }
+
+    function _requireSigner(bytes32 digest, address signer, bytes32 r, bytes32 vs) private pure {
+        (address recovered, , ) = ECDSA.tryRecover(digest, r, vs);
+        if (recovered != signer) revert SignatureInvalidSigner(signer, recovered);
+    }
+
+    function _useSignatureNonce(address signer, uint64 nonce) private {
+        _requireNextNonce(signer, nonce, _useNonce(signer));
+    }
+
+    function _requireNextNonce(address signer, uint64 nonce, uint64 next) private pure {
+        if (nonce != next) {
+            if (nonce < next) revert SignatureReplayed(signer, nonce, next);
+            revert SignatureNonceTooHigh(signer, nonce, next);
+        }
+    }
+
+    function _hashShipment(Shipment calldata s) private pure returns (bytes32) {
+        return keccak256(abi.encode(_SHIPMENT_TYPEHASH, s.batchId, s.sender, s.receiver, s.quantity, s.nonce));
+    }
+
+    function _hashLeg(TemperatureLeg calldata leg) private pure returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                _LEG_TYPEHASH,
+                leg.minTemp,
+                leg.maxTemp,
+                leg.meanKineticTemp,
+                leg.minutesOutOfRange,
+                leg.loggerHash
+            )
+        );
+    }
+}
