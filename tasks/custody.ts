@@ -1,8 +1,10 @@
-// rx: tasks of the custody group: ship, list shipments in transit, receive with the logger file, reject.
-// Thin entry points over scripts/lib/shipments.ts.
+// rx: tasks of the custody group: ship (by quantity, or named packs and cases with a manifest), list shipments
+// in transit, receive with the logger file (and the manifest), reject. Thin entry points over
+// scripts/lib/shipments.ts.
 import { task } from "hardhat/config";
 import { withSuite } from "../scripts/lib/batch-lookup";
 import { resolveSigner } from "../scripts/lib/cli";
+import { contextOf } from "../scripts/lib/packs";
 import {
   listShipments,
   parseReceiveArgs,
@@ -23,14 +25,20 @@ interface WithSigner {
   signer?: string;
 }
 
-task("rx:ship", "Ships saleable units of a batch to a partner; prints the shipment id")
+task("rx:ship", "Ships saleable units of a batch to a partner, by quantity or as named packs with a manifest; prints the shipment id")
   .addParam("gtin", "the product's GTIN (AI 01)")
   .addParam("lot", "the lot (AI 10)")
   .addParam("to", "the receiver: address or 13-digit GLN")
-  .addParam("quantity", "units to ship")
+  .addOptionalParam("quantity", "units to ship (with --serials, --all-remaining or --cases: optional, must match the packs)")
+  .addOptionalParam("serials", "ship these packs loose, with a manifest: a file of serials, one per line or a JSON array")
+  .addFlag("allRemaining", "ship every pack the sender holds loose, by its serial file and the manifests it received")
+  .addOptionalParam("cases", "ship these sealed cases whole: SSCCs separated by commas (see rx:case-seal)")
+  .addOptionalParam("manifestOut", "also write the manifest here (it is always kept under deployments/<network>/manifests/)")
   .addOptionalParam("signer", "the sender: account index or address (default 0)")
   .setAction(async (args: ShipArgs & WithSigner, hre) =>
-    withSuite(hre, () => parseShipArgs(args), async ({ rx }, input) => shipUnits(rx, await resolveSigner(hre, args.signer), input)),
+    withSuite(hre, () => parseShipArgs(args), async ({ rx, record }, input) =>
+      shipUnits(rx, await resolveSigner(hre, args.signer), input, console.log, contextOf(record)),
+    ),
   );
 
 task("rx:shipments", "Lists the shipments in transit (read-only), to find a shipment id")
@@ -43,13 +51,15 @@ task("rx:shipments", "Lists the shipments in transit (read-only), to find a ship
     ),
   );
 
-task("rx:receive", "Receives a shipment with the carrier's temperature logger file (CSV timestamp,celsius)")
+task("rx:receive", "Receives a shipment with the carrier's temperature logger file (CSV timestamp,celsius), checking its manifest")
   .addParam("shipment", "the shipment id (see rx:shipments)")
   .addParam("logger", "the logger file: CSV lines of timestamp,celsius")
+  .addOptionalParam("manifest", "the manifest that came with the goods (default: deployments/<network>/manifests/<shipment>.json)")
+  .addFlag("acceptMismatch", "receive even when the manifest is missing or does not match the chain (prints each problem)")
   .addOptionalParam("signer", "the receiver: account index or address (default 0)")
   .setAction(async (args: ReceiveArgs & WithSigner, hre) =>
     withSuite(hre, () => parseReceiveArgs(args), async ({ rx, record }, input) =>
-      receiveWithLogger(rx, await resolveSigner(hre, args.signer), record.contracts.RxTrace.blockNumber, input),
+      receiveWithLogger(rx, await resolveSigner(hre, args.signer), record.contracts.RxTrace.blockNumber, input, console.log, contextOf(record)),
     ),
   );
 

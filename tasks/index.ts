@@ -8,3 +8,5 @@ import "./safety";
 import "./dispense";
 import "./verify";
 import "./qr";
+import "./signed";
+import "./cases";

@@ -11,6 +11,7 @@ task("rx:verify", "Is this pack genuine and safe to dispense? Prints the verdict
   .addOptionalParam("expiry", "expiry printed on the pack, YYMMDD (AI 17)")
   .addOptionalParam("holder", "check that this partner (address or GLN) holds saleable units of the lot")
   .addOptionalParam("certificate", "a certificate of origin document to compare with the on-chain hash")
+  .addOptionalParam("manifests", "manifest files of the batch's legs, separated by commas (default: those under deployments/<network>/manifests/)")
   .addFlag("json", "print one JSON object (with a `verdict` field) instead of text")
   .setAction(async (args: VerifyArgs & { json: boolean }, hre) => {
     const report = await runCommand(undefined, () => verifyFromArgs(hre, args));

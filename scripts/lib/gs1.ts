@@ -184,3 +184,32 @@ export function formatDigitalLink(pack: PackIdentity, resolver = "https://id.rxt
   const path = `${base}/01/${formatGtin(pack.gtin)}/10/${enc(pack.lot)}/21/${enc(pack.serial)}`;
   return pack.expiry ? `${path}?17=${pack.expiry}` : path;
 }
+
+/** An SSCC (AI 00) has 18 digits: extension digit, company prefix and serial reference, check digit. */
+export const SSCC_DIGITS = 18;
+
+/**
+ * Parses an 18-digit SSCC (Serial Shipping Container Code, AI 00) with a correct check digit, as printed
+ * under a case's label: the digits alone, or with the AI in front, `(00)` and 18 digits. Spaces are ignored.
+ */
+export function parseSscc(input: string | bigint | number, field = "sscc"): bigint {
+  let text = typeof input === "string" ? input.replace(/\s+/g, "") : input.toString().padStart(SSCC_DIGITS, "0");
+  if (text.startsWith("(00)")) text = text.slice(4);
+  if (!/^\d{18}$/.test(text)) throw new InputError(field, input, "an SSCC of 18 digits (AI 00)");
+  if (!hasValidCheckDigit(text)) {
+    throw new InputError(field, input, `an SSCC whose check digit is ${gs1CheckDigit(text.slice(0, -1))} (GS1 mod-10), not ${text.slice(-1)}`);
+  }
+  if (BigInt(text) === 0n) throw new InputError(field, input, "a non-zero SSCC");
+  return BigInt(text);
+}
+
+/** Builds an SSCC from its 17-digit body (extension digit, company prefix, serial reference). */
+export function makeSscc(body: string): bigint {
+  if (!/^\d{17}$/.test(body)) throw new InputError("sscc", body, "17 digits before the check digit");
+  return BigInt(body + gs1CheckDigit(body));
+}
+
+/** The 18-digit text of an SSCC value. */
+export function formatSscc(sscc: bigint): string {
+  return sscc.toString().padStart(SSCC_DIGITS, "0");
+}

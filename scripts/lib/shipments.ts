@@ -2,7 +2,13 @@
  * Shipments for the distributor's and pharmacy's commands: ship, list what is in transit, receive with the
  * carrier's temperature logger file, reject. Only a shipment's hash is in storage; its fields come back from
  * its `Shipped` event (findShipment), exactly as receive and reject must pass them.
+ *
+ * A shipment may name its packs: `rx:ship --serials / --all-remaining / --cases` commits the root of a
+ * manifest (manifest.ts, packs.ts) and writes the file that travels with the goods; `rx:receive` checks that
+ * file against the chain before it receives.
  */
+import { existsSync, realpathSync, rmSync } from "node:fs";
+import path from "node:path";
 import type { ContractTransactionReceipt } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { RxTrace } from "../../typechain-types";
@@ -17,11 +23,13 @@ import {
   units,
   type BatchRef,
 } from "./batch-lookup";
-import { hashFile, parseBytes32, parseWhole, readInputFile, resolvePartner, sendAndReport } from "./cli";
+import { hashFile, parseBytes32, parseWhole, readInputFile, resolvePartner, revertData, sendAndReport } from "./cli";
 import { formatCelsius, RejectionReason, ShipmentStatus, Standing } from "./domain";
 import { InputError } from "./errors";
 import { formatGtin } from "./gs1";
 import { type ShipmentKey, shipmentIdOf } from "./ids";
+import { loadManifest, manifestPath, pendingManifestPath, saveManifest, withNonce, type Manifest } from "./manifest";
+import { checkReceivedManifest, describeContents, parseSsccList, planPackShipment, readSerialList, type DeploymentContext, type PackSelection } from "./packs";
 import { summarizeLeg, type LegSummary } from "./temperature";
 
 /** Blocks per `eth_getLogs` request: public RPCs refuse wide ranges. */
@@ -150,62 +158,138 @@ export interface ShipArgs {
   lot?: string;
   to?: string;
   quantity?: string;
+  /** A file of the pack serials shipped loose (one per line, or a JSON array). */
+  serials?: string;
+  /** Ship every pack the sender holds loose, by its serial file and the manifests at hand. */
+  allRemaining?: boolean;
+  /** Sealed cases shipped whole: SSCCs separated by commas. */
+  cases?: string;
+  /** Where to write the manifest too (it is always kept under the deployment folder). */
+  manifestOut?: string;
 }
 
 export interface ShipInput extends BatchRef {
   to: string;
-  quantity: bigint;
+  /** Units; with a pack selection, undefined unless given (then it must match the packs). */
+  quantity?: bigint;
+  /** The packs and cases, for a shipment with a manifest. */
+  packs?: PackSelection;
+  manifestOut?: string;
 }
+
+const given = (value: string | undefined): value is string => value !== undefined && value.trim() !== "";
 
 export function parseShipArgs(args: ShipArgs): ShipInput {
   const ref = parseBatchRef(args);
   if (args.to === undefined || args.to === "") throw new InputError("--to", args.to ?? "", "the receiver's address (0x…) or 13-digit GLN");
-  const quantity = parseWhole(args.quantity ?? "", "--quantity", 1n, MAX_UINT48);
-  return { ...ref, to: args.to.trim(), quantity };
+  const allRemaining = args.allRemaining === true;
+  if (allRemaining && given(args.serials)) throw new InputError("--all-remaining", true, "either --serials or --all-remaining, not both");
+  const packLevel = allRemaining || given(args.serials) || given(args.cases);
+  if (!packLevel) {
+    if (given(args.manifestOut)) throw new InputError("--manifest-out", args.manifestOut, "--serials, --all-remaining or --cases with it (a shipment by --quantity has no manifest)");
+    const quantity = parseWhole(args.quantity ?? "", "--quantity", 1n, MAX_UINT48);
+    return { ...ref, to: args.to.trim(), quantity };
+  }
+  const packs: PackSelection = {
+    serialsFile: given(args.serials) ? args.serials : undefined,
+    serials: given(args.serials) ? readSerialList(args.serials, "--serials") : undefined,
+    allRemaining,
+    cases: given(args.cases) ? parseSsccList(args.cases, "--cases") : [],
+  };
+  const quantity = given(args.quantity) ? parseWhole(args.quantity, "--quantity", 1n, MAX_UINT48) : undefined;
+  return { ...ref, to: args.to.trim(), quantity, packs, manifestOut: given(args.manifestOut) ? args.manifestOut : undefined };
 }
 
 export interface ShipResult {
   shipmentId: string;
   shipment: ShipmentKey;
   receipt: ContractTransactionReceipt;
+  /** The manifest, for a shipment of named packs, and where it was written. */
+  manifest?: Manifest;
+  manifestFiles?: string[];
 }
 
 /**
  * Ships `quantity` saleable units to `to`. Checked before sending: the batch exists, the receiver resolves
  * and is authorized, and (for an authorized sender) the quantity is within its saleable units; the contract
- * still decides routes, roles and the batch's state.
+ * still decides routes, roles and the batch's state. With a pack selection, every pack must be one the sender
+ * holds by the manifests at hand (and each case sealed and held); the shipment commits to the manifest's root
+ * (`shipPacks`) and, once mined, the manifest is written under the deployment folder (and to --manifest-out).
  */
-export async function shipUnits(rx: RxTrace, signer: HardhatEthersSigner, input: ShipInput, print: Print = console.log): Promise<ShipResult> {
+export async function shipUnits(
+  rx: RxTrace,
+  signer: HardhatEthersSigner,
+  input: ShipInput,
+  print: Print = console.log,
+  context?: DeploymentContext,
+): Promise<ShipResult> {
   const batch = await requireBatch(rx, input);
   const receiver = await resolvePartner(rx, input.to, "--to");
   await requireAuthorizedPartner(rx, receiver, "--to", input.to);
+  let manifest: Manifest | undefined;
+  let quantity = input.quantity ?? 0n;
+  if (input.packs) {
+    if (!context) throw new Error("shipping named packs needs the deployment (network, chain, contract)");
+    const plan = await planPackShipment(rx, context, batch, signer.address, receiver, input.packs, print);
+    manifest = plan.manifest;
+    if (input.quantity !== undefined && input.quantity !== BigInt(manifest.quantity)) {
+      throw new InputError("--quantity", input.quantity, `${manifest.quantity}, the packs chosen: ${describeContents(manifest)} (or leave --quantity out)`);
+    }
+    quantity = BigInt(manifest.quantity);
+  }
   if (Number(await rx.standing(signer.address)) === Standing.Authorized) {
     const { saleable } = await rx.holding(batch.batchId, signer.address);
-    if (saleable < input.quantity) {
-      throw new InputError("--quantity", input.quantity, `at most ${saleable}, the saleable units of ${describeBatch(batch)} held by ${signer.address}`);
+    if (saleable < quantity) {
+      const field = manifest ? (input.packs?.serialsFile ? "--serials" : input.packs?.allRemaining ? "--all-remaining" : "--cases") : "--quantity";
+      throw new InputError(field, manifest ? `${quantity} packs` : quantity, `at most ${saleable}, the saleable units of ${describeBatch(batch)} held by ${signer.address}`);
     }
   }
-  print(`shipping ${units(input.quantity)} of ${describeBatch(batch)}`);
+  print(`shipping ${units(quantity)} of ${describeBatch(batch)}`);
   print(`  from ${await partnerLabel(rx, signer.address)}`);
   print(`  to   ${await partnerLabel(rx, receiver)}`);
+  if (manifest) print(`  manifest ${manifest.root}: ${describeContents(manifest)}, every pack proven in the batch`);
   const sender = rx.connect(signer);
-  const receipt = await sendAndReport(
-    "ship",
-    sender.ship(batch.batchId, receiver, input.quantity),
-    print,
-  );
+  // The planned manifest waits under manifests/pending/ while the transaction is out, so that a command that
+  // dies after sending leaves the shipment's manifest behind; a refusal (nothing mined) removes it.
+  const pending = manifest && context ? saveManifest(manifest, pendingManifestPath(context.network, manifest.shipmentId)) : undefined;
+  let receipt: ContractTransactionReceipt;
+  try {
+    receipt = await sendAndReport(
+      "ship",
+      manifest ? sender.shipPacks(batch.batchId, receiver, quantity, manifest.root) : sender.ship(batch.batchId, receiver, quantity),
+      print,
+    );
+  } catch (error) {
+    if (pending) {
+      if (revertData(error)) rmSync(pending, { force: true });
+      else print(`the planned manifest is kept at ${path.relative(process.cwd(), pending)}: if the shipment went out (see rx:shipments), it is its manifest`);
+    }
+    throw error;
+  }
   const event = receiptEvent(rx, receipt, "Shipped");
   const shipment: ShipmentKey = {
     batchId: batch.batchId,
     sender: signer.address,
     receiver,
-    quantity: input.quantity,
+    quantity,
     nonce: event.args.nonce as bigint,
   };
   const shipmentId = event.args.shipmentId as string;
   print(`shipment ${shipmentId} nonce ${shipment.nonce}${event.args.isReturn ? " (a return)" : ""}`);
-  print(`the receiver settles it with: rx:receive --shipment ${shipmentId} --logger <logger.csv>`);
-  return { shipmentId, shipment, receipt };
+  if (!manifest || !context) {
+    print(`the receiver settles it with: rx:receive --shipment ${shipmentId} --logger <logger.csv>`);
+    return { shipmentId, shipment, receipt };
+  }
+  // The nonce was predicted before sending; another shipment of the sender's may have taken it meanwhile.
+  if (BigInt(manifest.nonce) !== shipment.nonce) manifest = withNonce(manifest, Number(shipment.nonce));
+  manifest = { ...manifest, transactionHash: receipt.hash };
+  const files = [manifestPath(context.network, shipmentId)];
+  if (input.manifestOut && path.resolve(input.manifestOut) !== path.resolve(files[0])) files.push(input.manifestOut);
+  for (const file of files) saveManifest(manifest, file);
+  if (pending) rmSync(pending, { force: true });
+  print(`manifest written to ${files.map((f) => path.relative(process.cwd(), f)).join(" and ")}: it travels with the goods`);
+  print(`the receiver settles it with: rx:receive --shipment ${shipmentId} --manifest <manifest.json> --logger <logger.csv>`);
+  return { shipmentId, shipment, receipt, manifest, manifestFiles: files };
 }
 
 /* ------------------------------------------------------------- shipments */
@@ -285,19 +369,27 @@ async function printShipment(rx: RxTrace, entry: ShipmentEntry, fromBlock: numbe
 export interface ReceiveArgs {
   shipment?: string;
   logger?: string;
+  /** The manifest that came with the goods (default: the one kept under the deployment folder, if any). */
+  manifest?: string;
+  /** Receive even when the manifest is missing or does not match the chain. */
+  acceptMismatch?: boolean;
 }
 
 export interface ReceiveInput {
   shipmentId: string;
   loggerFile: string;
   logger: Buffer;
+  manifestFile?: string;
+  manifest?: Manifest;
+  acceptMismatch: boolean;
 }
 
-/** Validates the flags and reads the logger file (its lines are checked against the batch range later). */
+/** Validates the flags and reads the logger file (its lines are checked against the batch range later) and the manifest. */
 export function parseReceiveArgs(args: ReceiveArgs): ReceiveInput {
   const shipmentId = parseBytes32(args.shipment, "--shipment", "a shipment id");
   const logger = readInputFile(args.logger, "--logger");
-  return { shipmentId, loggerFile: args.logger as string, logger };
+  const manifest = given(args.manifest) ? loadManifest(args.manifest, "--manifest") : undefined;
+  return { shipmentId, loggerFile: args.logger as string, logger, manifestFile: manifest ? args.manifest : undefined, manifest, acceptMismatch: args.acceptMismatch === true };
 }
 
 export interface ReceiveResult {
@@ -305,6 +397,47 @@ export interface ReceiveResult {
   leg: LegSummary;
   excursion: boolean;
   receipt: ContractTransactionReceipt;
+  /** Whether the shipment's manifest was checked and held; undefined for a batch-level shipment. */
+  manifestChecked?: boolean;
+}
+
+/**
+ * Checks the manifest of a shipment that carries one, before anything is sent: the file given, or the one kept
+ * under the deployment folder. Returns the manifest when it holds; refuses (an InputError on --manifest)
+ * when it is missing or wrong, unless `acceptMismatch`, which prints the problems and goes on.
+ */
+async function requireManifest(
+  rx: RxTrace,
+  context: DeploymentContext,
+  entry: ShipmentEntry,
+  input: ReceiveInput,
+  print: Print,
+): Promise<{ manifest?: Manifest; file?: string; root?: string }> {
+  const [committed] = await queryInChunks(rx, rx.filters.ManifestCommitted(entry.shipmentId), entry.blockNumber, { stopWhenFound: true });
+  const root = committed?.args.manifest;
+  if (!root) {
+    if (input.manifestFile) throw new InputError("--manifest", input.manifestFile, `nothing: shipment ${entry.shipmentId} carries no manifest (it was shipped by quantity)`);
+    return {};
+  }
+  const kept = manifestPath(context.network, entry.shipmentId);
+  const file = input.manifestFile ?? (existsSync(kept) ? kept : undefined);
+  const manifest = input.manifest ?? (file ? loadManifest(file, "--manifest") : undefined);
+  const refuse = (value: string, problems: string[]) =>
+    new InputError("--manifest", value, `${problems.join("; ")} (nothing was sent: reject the shipment, or receive anyway with --accept-mismatch)`);
+  if (!manifest || !file) {
+    const problem = `the shipment's manifest file: the shipment commits to manifest ${root}, and none was given with --manifest or kept at ${path.relative(process.cwd(), kept)}`;
+    if (!input.acceptMismatch) throw refuse("", [problem]);
+    print(`MISMATCH accepted (--accept-mismatch): no manifest at hand for manifest ${root}`);
+    return { root };
+  }
+  const problems = await checkReceivedManifest(rx, context, manifest, entry.shipmentId, entry.shipment.batchId);
+  if (problems.length > 0) {
+    if (!input.acceptMismatch) throw refuse(file, problems);
+    for (const problem of problems) print(`MISMATCH accepted (--accept-mismatch): ${file}: ${problem}`);
+    return { root };
+  }
+  print(`manifest ${file}: ${describeContents(manifest)}, root ${manifest.root} as committed on the chain; every pack proven in the batch`);
+  return { manifest, file, root };
 }
 
 /**
@@ -317,9 +450,11 @@ export async function receiveWithLogger(
   fromBlock: number,
   input: ReceiveInput,
   print: Print = console.log,
+  context?: DeploymentContext,
 ): Promise<ReceiveResult> {
   const entry = await requireShipmentInTransit(rx, input.shipmentId, fromBlock);
   requireReceiver(signer, entry);
+  const checked = context ? await requireManifest(rx, context, entry, input, print) : {};
   const batch = await rx.batch(entry.shipment.batchId);
   const range = { minTemp: Number(batch.minTemp), maxTemp: Number(batch.maxTemp) };
   const leg = summarizeLeg(input.logger, range, input.loggerFile);
@@ -350,7 +485,16 @@ export async function receiveWithLogger(
     `received ${units(entry.shipment.quantity)}${event.args.excursion ? " into quarantine" : ""}; ` +
       `${signer.address} now holds ${holding.saleable} saleable, ${holding.quarantined} quarantined`,
   );
-  return { shipment: entry, leg, excursion: event.args.excursion as boolean, receipt };
+  if (checked.manifest && checked.file && context) {
+    // Kept with the deployment: rx:ship --all-remaining and rx:verify find it there.
+    const kept = manifestPath(context.network, entry.shipmentId);
+    if (!existsSync(kept) || realpathSync(kept) !== realpathSync(checked.file)) saveManifest(checked.manifest, kept);
+    print(`manifest kept at ${path.relative(process.cwd(), kept)}`);
+  }
+  return {
+    shipment: entry, leg, excursion: event.args.excursion as boolean, receipt,
+    manifestChecked: checked.root === undefined ? undefined : checked.manifest !== undefined,
+  };
 }
 
 /** The command-line words for RejectionReason. */

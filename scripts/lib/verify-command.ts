@@ -1,14 +1,16 @@
 /**
  * The verify command's work, shared by `rx:verify`, the demo and the tests: names a pack from flags or a
- * Digital Link, finds its proof in the batch's serial file, asks the contract and rebuilds the timeline.
+ * Digital Link, finds its proof in the batch's serial file, asks the contract and rebuilds the timeline; with
+ * the manifests of the batch's legs (given, or kept under the deployment folder), follows the pack itself.
  */
 import { readFileSync } from "node:fs";
 import { keccak256 } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import { resolvePartner } from "./cli";
-import { connect } from "./deployment";
+import { connect, deploymentsDir } from "./deployment";
 import { InputError } from "./errors";
 import { batchIdOf } from "./ids";
+import { loadManifest, loadManifests, manifestEvidence, manifestFiles, type LoadedManifest } from "./manifest";
 import { packFromArgs, type PackArgs } from "./pack-args";
 import { verifyPack, type PackReport } from "./provenance";
 import { loadSerialTree } from "./serial-files";
@@ -18,6 +20,16 @@ export interface VerifyArgs extends PackArgs {
   holder?: string;
   /** A certificate of origin document to compare with the on-chain hash. */
   certificate?: string;
+  /** Manifest files, separated by commas (default: every manifest under deployments/<network>/manifests/). */
+  manifests?: string;
+}
+
+/** The manifests named by --manifests (each must be one), or the ones kept under the deployment folder. */
+export function manifestsFromArgs(network: string, value: string | undefined): LoadedManifest[] {
+  if (value === undefined || value.trim() === "") return loadManifests(manifestFiles(network, deploymentsDir()), "manifest").loaded;
+  const files = value.split(",").map((f) => f.trim()).filter((f) => f !== "");
+  if (files.length === 0) throw new InputError("--manifests", value, "manifest files separated by commas");
+  return files.map((file) => ({ manifest: loadManifest(file, "--manifests"), file }));
 }
 
 export async function verifyFromArgs(hre: HardhatRuntimeEnvironment, args: VerifyArgs): Promise<PackReport> {
@@ -30,10 +42,17 @@ export async function verifyFromArgs(hre: HardhatRuntimeEnvironment, args: Verif
       throw new InputError("--certificate", args.certificate, "a readable file");
     }
   }
+  const manifests = manifestsFromArgs(hre.network.name, args.manifests);
   const { rx, record } = await connect(hre);
   const holder = args.holder === undefined ? undefined : await resolvePartner(rx, args.holder, "--holder");
   const tree = loadSerialTree(hre.network.name, batchIdOf(pack.gtin, pack.lot));
   // Without the batch's serial file the serial cannot be proven: the contract then says SerialNotInBatch.
   const proof = tree?.has(pack.serial) ? tree.proof(pack.serial) : [];
-  return verifyPack(rx, pack, { proof, holder, certificateHash, fromBlock: record.contracts.RxTrace.blockNumber });
+  return verifyPack(rx, pack, {
+    proof,
+    holder,
+    certificateHash,
+    fromBlock: record.contracts.RxTrace.blockNumber,
+    manifests: (custody) => manifestEvidence(manifests, { chainId: record.chainId, contract: record.contracts.RxTrace.address, custody }),
+  });
 }

@@ -5,7 +5,10 @@
 import { formatCelsius } from "../../scripts/lib/domain";
 import { expiryToYYMMDD } from "../../scripts/lib/gs1";
 import {
+  CUSTODY_CONFLICT_EXIT_CODE,
+  custodyWarnings,
   LABEL_MISMATCH_EXIT_CODE,
+  NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE,
   verdictExitCode,
   verdictLabel,
   type PackReport,
@@ -34,6 +37,9 @@ export function bannerOf(report: PackReport): Banner {
     }
     if (report.certificate?.matches === false) notes.push("The certificate document does not match the one the manufacturer committed to.");
     return { tone: "stop", label: "DO NOT DISPENSE", text: "do not dispense: the pack's label or documents disagree with the chain", notes };
+  }
+  if (code === NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE || code === CUSTODY_CONFLICT_EXIT_CODE) {
+    return { tone: "stop", label: "DO NOT DISPENSE", text: "do not dispense: the pack's manifests do not place it in your custody", notes: custodyWarnings(report.custody) };
   }
   return { tone: "stop", label: verdictLabel(report.verdict), text: report.verdictText, notes: [] };
 }
@@ -82,8 +88,20 @@ function describe(e: TimelineEntry): { headline: string; details: string[]; aler
         ],
         alert: e.excursion,
       };
+    case "handed-over":
+      return {
+        headline: `Handed over: ${e.quantity} units from ${party(e.from)} to ${party(e.to)}`,
+        details: [
+          `Temperature ${formatCelsius(e.leg.minTemp)} to ${formatCelsius(e.leg.maxTemp)}, mean kinetic ${formatCelsius(e.leg.meanKineticTemp)}, ` +
+            `${e.leg.minutesOutOfRange} min out of range`,
+          ...(e.excursion ? ["Temperature excursion: the units were quarantined"] : []),
+        ],
+        alert: e.excursion,
+      };
     case "rejected":
       return { headline: `Rejected: ${e.quantity} units by ${party(e.by)} (${e.reason}), back to ${party(e.from)}`, details: [], alert: false };
+    case "cancelled":
+      return { headline: `Cancelled: ${e.quantity} units left unsettled by ${party(e.to)}, back to ${party(e.from)}`, details: [], alert: false };
     case "recalled":
       return { headline: `Recalled (class ${e.recallClass}) by ${party(e.by)}`, details: [e.reasonURI], alert: true };
     case "flagged-suspect":

@@ -1,0 +1,360 @@
+/**
+ * Pack-level custody for the commands: what a partner holds pack by pack (its serial file, the manifests under
+ * the deployment folder and the chain), choosing the packs and cases of a shipment, checking a received
+ * manifest, sealing and opening cases. Pure manifest logic is in manifest.ts; this module reads the chain and
+ * the deployment folder.
+ */
+import { existsSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import type { ContractTransactionReceipt } from "ethers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { RxTrace } from "../../typechain-types";
+import { describeBatch, parseBatchRef, partnerLabel, requireBatch, units, type BatchRef, type KnownBatch } from "./batch-lookup";
+import { sendAndReport } from "./cli";
+import type { DeploymentRecord } from "./deployment";
+import { InputError } from "./errors";
+import { formatSscc, parseSerial, parseSscc } from "./gs1";
+import {
+  buildManifest,
+  caseContentsOf,
+  checkManifest,
+  combineProvers,
+  KnownBatchNodes,
+  knownCaseContents,
+  loadCaseRecords,
+  loadManifests,
+  manifestFiles,
+  packsHeld,
+  packsOf,
+  saveCaseRecord,
+  CASE_FORMAT,
+  type BatchProver,
+  type CaseRecord,
+  type Manifest,
+  type ManifestCase,
+} from "./manifest";
+import { custodyFacts, type CustodyFacts } from "./provenance";
+import { loadSerialTree, parseSerialList } from "./serial-files";
+
+type Print = (line: string) => void;
+
+/** Where a command runs: the deployment's network, chain, contract and first block. */
+export interface DeploymentContext {
+  network: string;
+  chainId: number;
+  contract: string;
+  fromBlock: number;
+}
+
+export function contextOf(record: DeploymentRecord): DeploymentContext {
+  return { network: record.network, chainId: record.chainId, contract: record.contracts.RxTrace.address, fromBlock: record.contracts.RxTrace.blockNumber };
+}
+
+/** Reads a list of pack serials (one per line or a JSON array): each valid, none repeated, at least one. */
+export function readSerialList(file: string | undefined, field: string): string[] {
+  if (file === undefined || file === "" || !existsSync(file) || !statSync(file).isFile()) {
+    throw new InputError(field, file ?? "", "a readable file of pack serials (one per line, or a JSON array)");
+  }
+  let serials: string[];
+  try {
+    serials = parseSerialList(readFileSync(file, "utf8"), file);
+  } catch (error) {
+    throw new InputError(field, file, error instanceof InputError ? error.expected : `a list of serials (${(error as Error).message})`);
+  }
+  if (serials.length === 0) throw new InputError(field, file, "at least one serial");
+  const seen = new Map<string, number>();
+  serials.forEach((serial, i) => {
+    parseSerial(serial, `${field} ${path.basename(file)} serial ${i + 1}`);
+    const before = seen.get(serial);
+    if (before !== undefined) throw new InputError(`${field} ${path.basename(file)} serial ${i + 1}`, serial, `each pack listed once (also serial ${before + 1})`);
+    seen.set(serial, i);
+  });
+  return serials;
+}
+
+/** A comma-separated list of SSCCs, each with a correct check digit, none repeated. */
+export function parseSsccList(value: string, field: string): bigint[] {
+  const ssccs = value.split(",").map((s) => s.trim()).filter((s) => s !== "").map((s) => parseSscc(s, field));
+  if (ssccs.length === 0) throw new InputError(field, value, "one or more SSCCs separated by commas");
+  const seen = new Set<bigint>();
+  for (const sscc of ssccs) {
+    if (seen.has(sscc)) throw new InputError(field, formatSscc(sscc), "each case listed once");
+    seen.add(sscc);
+  }
+  return ssccs;
+}
+
+/* ------------------------------------------------------------- the ledger */
+
+/** What one partner holds of one batch, pack by pack, as far as the files at hand and the chain say. */
+export interface PackLedger {
+  facts: CustodyFacts;
+  /** The batch's manifests at hand that match the chain. */
+  manifests: Manifest[];
+  /** Manifests of the batch at hand that do not match the chain (ignored). */
+  invalid: { file: string; problems: string[] }[];
+  prover: BatchProver;
+  /** The commissioned serials, when the batch's serial file is here. */
+  commissioned?: readonly string[];
+  held: Set<string>;
+  /** SSCC -> packs, for the batch's cases whose contents are known here. */
+  cases: Map<string, string[]>;
+  /** Serial -> SSCC of the sealed (not opened) case that holds it. */
+  sealedPack: Map<string, string>;
+}
+
+/** The ledger of `holder` for `batch`: reads the chain, the serial file, the manifests and the case records. */
+export async function packLedger(rx: RxTrace, context: DeploymentContext, batch: BatchRef, holder: string): Promise<PackLedger> {
+  const facts = await custodyFacts(rx, batch.batchId, context.fromBlock);
+  const { loaded } = loadManifests(manifestFiles(context.network), "manifest");
+  const manifests: Manifest[] = [];
+  const invalid: PackLedger["invalid"] = [];
+  for (const { manifest, file } of loaded) {
+    if (manifest.batchId.toLowerCase() !== batch.batchId.toLowerCase()) continue;
+    const problems = checkManifest(manifest, { chainId: context.chainId, contract: context.contract, custody: facts });
+    if (problems.length === 0) manifests.push(manifest);
+    else invalid.push({ file, problems });
+  }
+  const provers: BatchProver[] = [];
+  const tree = loadSerialTree(context.network, batch.batchId);
+  const commissioned = tree && facts.serialRoot && tree.root === facts.serialRoot.toLowerCase() ? tree.serials : undefined;
+  if (tree && commissioned) provers.push(tree);
+  if (facts.serialRoot) {
+    const known = new KnownBatchNodes(facts.serialRoot);
+    for (const m of manifests) known.add(m);
+    provers.push(known);
+  }
+  const cases = knownCaseContents(facts, loadCaseRecords(context.network), manifests);
+  const sealedPack = new Map<string, string>();
+  for (const [sscc, packs] of cases) {
+    if (facts.cases.get(sscc)?.opened) continue;
+    for (const serial of packs) sealedPack.set(serial, sscc);
+  }
+  return {
+    facts,
+    manifests,
+    invalid,
+    prover: combineProvers(provers),
+    commissioned,
+    held: packsHeld(holder, facts, manifests, commissioned),
+    cases,
+    sealedPack,
+  };
+}
+
+/** Why `holder` cannot ship `serial`, in words. */
+function whyNotHeld(ledger: PackLedger, holder: string, serial: string): string {
+  const me = holder.toLowerCase();
+  const shipped = ledger.manifests.filter((m) => m.sender.toLowerCase() === me && packsOf(m).includes(serial));
+  const settled = new Map(ledger.facts.legs.map((l) => [l.shipmentId.toLowerCase(), l.settlement]));
+  const standing = shipped.filter((m) => !["rejected", "cancelled"].includes(settled.get(m.shipmentId.toLowerCase()) ?? ""));
+  if (standing.length > 0) return `a pack ${holder} holds (it shipped this one in shipment ${standing[standing.length - 1].shipmentId})`;
+  if (ledger.commissioned && !ledger.commissioned.includes(serial)) return "a serial commissioned in this batch";
+  if (ledger.facts.manufacturer?.toLowerCase() === me && !ledger.commissioned) {
+    return "a pack of the batch's serial file (there is none here: pack-level shipping starts from it)";
+  }
+  return `a pack ${holder} holds (no manifest at hand delivered it to ${holder})`;
+}
+
+/* ------------------------------------------------------------ shipping */
+
+/** The packs of a shipment as the flags chose them. */
+export interface PackSelection {
+  serialsFile?: string;
+  serials?: string[];
+  allRemaining: boolean;
+  cases: bigint[];
+}
+
+/** The loose packs and cases of a shipment, every one held by `holder`. */
+export function selectPacks(ledger: PackLedger, holder: string, selection: PackSelection): { packs: string[]; cases: ManifestCase[] } {
+  const cases: ManifestCase[] = selection.cases.map((value) => {
+    const sscc = formatSscc(value);
+    const sealed = ledger.facts.cases.get(sscc);
+    if (!sealed) throw new InputError("--cases", sscc, "a case sealed with packs of this batch (this SSCC was not; seal it with rx:case-seal)");
+    if (sealed.opened) throw new InputError("--cases", sscc, `a sealed case (it was opened in block ${sealed.opened.block}: ship its packs loose)`);
+    const packs = ledger.cases.get(sscc);
+    if (!packs) throw new InputError("--cases", sscc, "a case whose packs are known here (no case record or received manifest lists them)");
+    const missing = packs.find((serial) => !ledger.held.has(serial));
+    if (missing !== undefined) throw new InputError("--cases", sscc, `a case held by ${holder} (its pack ${missing} is not: ${whyNotHeld(ledger, holder, missing)})`);
+    return { sscc, contents: sealed.contents.toLowerCase(), packs };
+  });
+  const inListedCase = new Set(cases.flatMap((c) => c.packs));
+  let packs: string[] = [];
+  if (selection.serials) {
+    for (const serial of selection.serials) {
+      const sscc = ledger.sealedPack.get(serial);
+      if (inListedCase.has(serial)) throw new InputError("--serials", serial, `a pack not also in a listed case (it is in case ${sscc})`);
+      if (sscc) throw new InputError("--serials", serial, `a loose pack (it is in sealed case ${sscc}: ship the case with --cases, or open it with rx:case-open)`);
+      if (!ledger.held.has(serial)) throw new InputError("--serials", serial, whyNotHeld(ledger, holder, serial));
+    }
+    packs = selection.serials;
+  } else if (selection.allRemaining) {
+    const order = ledger.commissioned ?? [...ledger.held].sort();
+    packs = order.filter((serial) => ledger.held.has(serial) && !ledger.sealedPack.has(serial) && !inListedCase.has(serial));
+    if (packs.length === 0 && cases.length === 0) {
+      const why = ledger.facts.manufacturer?.toLowerCase() === holder.toLowerCase() && !ledger.commissioned
+        ? "the batch's serial file, which is not here"
+        : `packs that ${holder} holds by the manifests at hand, loose (there are none)`;
+      throw new InputError("--all-remaining", true, why);
+    }
+  }
+  return { packs, cases };
+}
+
+export interface ShipPacksPlan {
+  manifest: Manifest;
+  loose: number;
+  inCases: number;
+}
+
+/** The manifest of a shipment from `sender` to `receiver` of the chosen packs, with the predicted shipment id. */
+export async function planPackShipment(
+  rx: RxTrace,
+  context: DeploymentContext,
+  batch: KnownBatch,
+  sender: string,
+  receiver: string,
+  selection: PackSelection,
+  print: Print,
+): Promise<ShipPacksPlan> {
+  const ledger = await packLedger(rx, context, batch, sender);
+  for (const { file, problems } of ledger.invalid) print(`skipped ${file}: it does not match the chain (${problems[0]})`);
+  if (!ledger.facts.serialRoot || BigInt(ledger.facts.serialRoot) === 0n) {
+    throw new InputError("--gtin/--lot", batch.lot, "a serialized batch (this one was commissioned without serials: ship it by --quantity)");
+  }
+  const { packs, cases } = selectPacks(ledger, sender, selection);
+  const { shipments } = await rx.holding(batch.batchId, sender);
+  const manifest = buildManifest(
+    { chainId: context.chainId, contract: context.contract, gtin: batch.gtin, lot: batch.lot, serialRoot: ledger.facts.serialRoot, sender, receiver, nonce: shipments, packs, cases },
+    ledger.prover,
+  );
+  return { manifest, loose: packs.length, inCases: manifest.quantity - packs.length };
+}
+
+/** "12 packs (10 loose, 2 in 1 sealed case)". */
+export function describeContents(m: Pick<Manifest, "packs" | "cases">): string {
+  const total = packsOf(m).length;
+  const inCases = total - m.packs.length;
+  const cases = m.cases.length;
+  return `${total} pack${total === 1 ? "" : "s"} (${m.packs.length} loose, ${inCases} in ${cases} sealed case${cases === 1 ? "" : "s"})`;
+}
+
+/* ------------------------------------------------------------ receiving */
+
+/** Problems of manifest `m` as the manifest of in-transit shipment `shipmentId`, checked against the chain. */
+export async function checkReceivedManifest(rx: RxTrace, context: DeploymentContext, m: Manifest, shipmentId: string, batchId: string): Promise<string[]> {
+  const facts = await custodyFacts(rx, batchId, context.fromBlock);
+  const problems: string[] = [];
+  if (m.shipmentId.toLowerCase() !== shipmentId.toLowerCase()) problems.push(`shipmentId: ${m.shipmentId}, but this is shipment ${shipmentId}`);
+  problems.push(...checkManifest(m, { chainId: context.chainId, contract: context.contract, custody: facts, casesSealedNow: true }));
+  return problems;
+}
+
+/* --------------------------------------------------------------- cases */
+
+export interface CaseSealArgs {
+  sscc?: string;
+  gtin?: string;
+  lot?: string;
+  serials?: string;
+}
+
+export interface CaseSealInput extends BatchRef {
+  sscc: bigint;
+  serialsFile: string;
+  serials: string[];
+}
+
+export function parseCaseSealArgs(args: CaseSealArgs): CaseSealInput {
+  const sscc = parseSscc(args.sscc ?? "", "--sscc");
+  const ref = parseBatchRef(args);
+  const serials = readSerialList(args.serials, "--serials");
+  return { ...ref, sscc, serialsFile: args.serials as string, serials };
+}
+
+export interface CaseSealResult {
+  sscc: string;
+  contents: string;
+  packs: number;
+  file: string;
+  receipt: ContractTransactionReceipt;
+}
+
+const CASE_STATUS = ["unused", "sealed", "opened"] as const;
+
+/** Seals case `sscc` with the listed packs, which the signer must hold loose; keeps the case record. */
+export async function sealCase(
+  rx: RxTrace,
+  signer: HardhatEthersSigner,
+  context: DeploymentContext,
+  input: CaseSealInput,
+  print: Print = console.log,
+): Promise<CaseSealResult> {
+  const sscc = formatSscc(input.sscc);
+  const batch = await requireBatch(rx, input);
+  const status = Number(await rx.caseStatus(input.sscc));
+  if (status !== 0) throw new InputError("--sscc", sscc, `an unused SSCC (case ${sscc} is ${CASE_STATUS[status]} already; an SSCC names one case only)`);
+  const ledger = await packLedger(rx, context, batch, signer.address);
+  for (const serial of input.serials) {
+    const other = ledger.sealedPack.get(serial);
+    if (other) throw new InputError("--serials", serial, `a loose pack (it is in sealed case ${other})`);
+    if (!ledger.held.has(serial)) throw new InputError("--serials", serial, whyNotHeld(ledger, signer.address, serial));
+  }
+  const { saleable } = await rx.holding(batch.batchId, signer.address);
+  if (saleable < BigInt(input.serials.length)) {
+    throw new InputError("--serials", input.serialsFile, `at most ${saleable} packs, the saleable units of ${describeBatch(batch)} held by ${signer.address}`);
+  }
+  const contents = caseContentsOf(input.serials);
+  print(`sealing case ${sscc}: ${units(input.serials.length)} of ${describeBatch(batch)}`);
+  print(`  packer ${await partnerLabel(rx, signer.address)}`);
+  print(`  contents ${contents} (the serial tree of its packs)`);
+  const receipt = await sendAndReport("seal case", rx.connect(signer).sealCase(input.sscc, batch.batchId, contents, input.serials.length), print);
+  const record: CaseRecord = {
+    format: CASE_FORMAT,
+    sscc,
+    batchId: batch.batchId,
+    gtin: batch.gtin.toString().padStart(14, "0"),
+    lot: batch.lot,
+    contents,
+    packs: input.serials,
+    packer: signer.address,
+    transactionHash: receipt.hash,
+  };
+  const file = saveCaseRecord(context.network, record);
+  print(`case record ${path.relative(process.cwd(), file)}; ship it with rx:ship --cases ${sscc}`);
+  return { sscc, contents, packs: input.serials.length, file, receipt };
+}
+
+export interface CaseOpenArgs {
+  sscc?: string;
+}
+
+export function parseCaseOpenArgs(args: CaseOpenArgs): { sscc: bigint } {
+  return { sscc: parseSscc(args.sscc ?? "", "--sscc") };
+}
+
+/** Opens sealed case `sscc` (its fields come from `CaseSealed`); its packs travel loose from then on. */
+export async function openCase(
+  rx: RxTrace,
+  signer: HardhatEthersSigner,
+  context: DeploymentContext,
+  input: { sscc: bigint },
+  print: Print = console.log,
+): Promise<{ sscc: string; receipt: ContractTransactionReceipt }> {
+  const sscc = formatSscc(input.sscc);
+  const status = Number(await rx.caseStatus(input.sscc));
+  if (status !== 1) throw new InputError("--sscc", sscc, `a sealed case (case ${sscc} is ${CASE_STATUS[status]})`);
+  const [sealed] = await rx.queryFilter(rx.filters.CaseSealed(input.sscc), context.fromBlock);
+  if (!sealed) throw new Error(`case ${sscc} is sealed but no CaseSealed event of this deployment has it`);
+  const { batchId, contents, packs } = sealed.args;
+  const holding = await rx.holding(batchId, signer.address);
+  const held = holding.saleable + holding.quarantined;
+  if (held < packs) {
+    throw new InputError("--signer", signer.address, `the holder of case ${sscc} (it holds ${held} units of batch ${batchId}, fewer than the case's ${packs} packs)`);
+  }
+  print(`opening case ${sscc}: ${units(packs)} of batch ${batchId}, sealed by ${await partnerLabel(rx, sealed.args.packer)}`);
+  const receipt = await sendAndReport("open case", rx.connect(signer).openCase(input.sscc, batchId, contents, packs), print);
+  print(`case ${sscc} opened: its ${units(packs)} travel loose from now on`);
+  return { sscc, receipt };
+}

@@ -1,0 +1,510 @@
+/**
+ * The signed-handover commands (tasks/signed.ts): sign an operation into a file, co-sign a handover, inspect a
+ * signed file, submit it from any account. Each checks what it can before signing or sending, and says in
+ * words why the contract would refuse a file (scripts/lib/signing.ts does the checking).
+ */
+import { getAddress, ZeroHash, type ContractTransactionReceipt } from "ethers";
+import { existsSync, statSync } from "node:fs";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { RxTrace } from "../../typechain-types";
+import { describeBatch, partnerLabel, parseBatchRef, requireAuthorizedPartner, units, type BatchRef } from "./batch-lookup";
+import { hashFile, parseBytes32, parseWhole, readInputFile, resolvePartner, sendAndReport } from "./cli";
+import { formatCelsius, RejectionReason, Standing } from "./domain";
+import { InputError } from "./errors";
+import { formatGtin } from "./gs1";
+import { LOG_CHUNK, REJECTION_REASONS, requireShipmentInTransit } from "./shipments";
+import {
+  batchIdOfOperation,
+  describeSigned,
+  formatInspection,
+  formatSignedDocument,
+  inspectSigned,
+  isoTime,
+  legFields,
+  nextNonceOf,
+  partiesOf,
+  readDomain,
+  readSignedFile,
+  recoverSigner,
+  sendSigned,
+  signOperation,
+  writeSignedFile,
+  type ChainView,
+  type Inspection,
+  type LegFields,
+  type SignedDocument,
+  type SignedKind,
+  type SignedOperation,
+  SIGNED_KINDS,
+} from "./signing";
+import { summarizeLeg } from "./temperature";
+
+type Print = (line: string) => void;
+
+/** The exit code of `rx:signed` for a well-formed file the contract would refuse now (or one still unsigned by a party). */
+export const NOT_READY_EXIT_CODE = 2;
+/** The deadline of a signature when `--deadline` is not given. */
+export const DEFAULT_DEADLINE_SECONDS = 24 * 3600;
+
+const MAX_UINT32 = (1n << 32n) - 1n;
+const MAX_UINT40 = (1n << 40n) - 1n;
+const MAX_UINT48 = (1n << 48n) - 1n;
+const MAX_UINT64 = (1n << 64n) - 1n;
+
+/** The flags each kind takes besides --kind, --deadline, --nonce and --out. */
+const FLAGS_OF: Record<SignedKind, readonly (keyof SignArgs)[]> = {
+  ship: ["gtin", "lot", "batch", "to", "quantity", "manifest"],
+  handover: ["gtin", "lot", "batch", "to", "quantity", "manifest", "logger"],
+  receive: ["shipment", "logger"],
+  reject: ["shipment", "reason", "evidence"],
+};
+
+const given = (value: string | undefined): value is string => value !== undefined && value !== "";
+
+/* -------------------------------------------------------------- deadline */
+
+/** A deadline relative to the chain's time (`after` seconds), or a fixed unix second. */
+export type DeadlineSpec = { after: number } | { at: number };
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, min: 60, h: 3600, d: 86400 };
+
+/** `--deadline`: a duration (30m, 24h, 7d) from now, or a date-time with its zone; default 24 h. */
+export function parseDeadline(value: string | undefined): DeadlineSpec {
+  if (!given(value)) return { after: DEFAULT_DEADLINE_SECONDS };
+  const text = value.trim();
+  const duration = /^(\d+)\s*(s|m|min|h|d)$/.exec(text);
+  if (duration && Number(duration[1]) > 0) return { after: Number(duration[1]) * UNIT_SECONDS[duration[2]] };
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(text) && Number.isFinite(Date.parse(text))) {
+    return { at: Math.floor(Date.parse(text) / 1000) };
+  }
+  throw new InputError("--deadline", value, "a duration from now such as 30m, 24h or 7d, or a date-time with its zone such as 2025-06-30T18:00Z");
+}
+
+/** The deadline as a unix second, checked against the chain's time `now`. */
+function resolveDeadline(spec: DeadlineSpec, now: bigint, text: string | undefined): bigint {
+  const deadline = "after" in spec ? now + BigInt(spec.after) : BigInt(spec.at);
+  if (deadline <= now) throw new InputError("--deadline", text ?? "", `a time after the chain's time now, ${isoTime(now)}`);
+  if (deadline > MAX_UINT40) throw new InputError("--deadline", text ?? "", "a time before the year 36812 (uint40 seconds)");
+  return deadline;
+}
+
+async function chainNow(rx: RxTrace): Promise<bigint> {
+  const block = await rx.runner?.provider?.getBlock("latest");
+  if (!block) throw new Error("the network returned no latest block");
+  return BigInt(block.timestamp);
+}
+
+/* ------------------------------------------------------------------ sign */
+
+export interface SignArgs {
+  kind?: string;
+  gtin?: string;
+  lot?: string;
+  batch?: string;
+  to?: string;
+  quantity?: string;
+  manifest?: string;
+  shipment?: string;
+  logger?: string;
+  reason?: string;
+  evidence?: string;
+  deadline?: string;
+  nonce?: string;
+  out?: string;
+}
+
+export interface SignInput {
+  kind: SignedKind;
+  /** Ship and handover: the batch, by GTIN and lot or by id. */
+  batch?: { batchId: string; ref?: BatchRef };
+  to?: string;
+  quantity?: bigint;
+  manifest: string;
+  shipmentId?: string;
+  logger?: { file: string; bytes: Buffer };
+  reason?: RejectionReason;
+  evidence: string;
+  deadline: DeadlineSpec;
+  deadlineText?: string;
+  nonce?: bigint;
+  out: string;
+}
+
+/** Checks the flags of `rx:sign` (nothing read from the chain yet). */
+export function parseSignArgs(args: SignArgs): SignInput {
+  const kind = (args.kind ?? "").trim() as SignedKind;
+  if (!SIGNED_KINDS.includes(kind)) throw new InputError("--kind", args.kind ?? "", `one of ${SIGNED_KINDS.join(", ")}`);
+  const allowed = FLAGS_OF[kind];
+  for (const flag of ["gtin", "lot", "batch", "to", "quantity", "manifest", "shipment", "logger", "reason", "evidence"] as const) {
+    if (given(args[flag]) && !allowed.includes(flag)) {
+      throw new InputError(`--${flag}`, args[flag], `no --${flag} with --kind ${kind} (it takes ${allowed.map((f) => `--${f}`).join(", ")})`);
+    }
+  }
+  if (!given(args.out)) throw new InputError("--out", args.out ?? "", "the path of the signed file to write");
+  if (existsSync(args.out) && statSync(args.out).isDirectory()) throw new InputError("--out", args.out, "a file path, not a directory");
+  const input: SignInput = {
+    kind,
+    manifest: ZeroHash,
+    evidence: ZeroHash,
+    deadline: parseDeadline(args.deadline),
+    deadlineText: args.deadline,
+    out: args.out,
+  };
+  const maxNonce = kind === "handover" ? MAX_UINT32 : MAX_UINT64;
+  if (given(args.nonce)) input.nonce = parseWhole(args.nonce, "--nonce", 0n, maxNonce);
+
+  if (kind === "ship" || kind === "handover") {
+    if (given(args.batch)) {
+      if (given(args.gtin) || given(args.lot)) throw new InputError("--batch", args.batch, "either --batch or --gtin with --lot, not both");
+      input.batch = { batchId: parseBytes32(args.batch, "--batch", "a batch id") };
+    } else {
+      if (!given(args.gtin) && !given(args.lot)) throw new InputError("--gtin", "", "the batch: --gtin with --lot (or --batch with its id)");
+      const ref = parseBatchRef(args);
+      input.batch = { batchId: ref.batchId, ref };
+    }
+    if (!given(args.to)) throw new InputError("--to", args.to ?? "", "the receiver's address (0x…) or 13-digit GLN");
+    input.to = args.to.trim();
+    input.quantity = parseWhole(args.quantity ?? "", "--quantity", 1n, MAX_UINT48);
+    if (given(args.manifest)) input.manifest = parseBytes32(args.manifest, "--manifest", "Merkle root of the packs shipped", true);
+  } else {
+    input.shipmentId = parseBytes32(args.shipment, "--shipment", "a shipment id (see rx:shipments)");
+  }
+  if (kind === "receive" || kind === "handover") {
+    input.logger = { file: args.logger ?? "", bytes: readInputFile(args.logger, "--logger", "the carrier's logger CSV: timestamp,celsius") };
+  }
+  if (kind === "reject") {
+    const word = (args.reason ?? "").trim();
+    const reason = REJECTION_REASONS[word];
+    if (reason === undefined) throw new InputError("--reason", args.reason ?? "", `one of ${Object.keys(REJECTION_REASONS).join(", ")}`);
+    input.reason = reason;
+    if (given(args.evidence)) input.evidence = hashFile(args.evidence, "--evidence");
+  }
+  return input;
+}
+
+/** GTIN and lot of batch `batchId`, from its `BatchCommissioned` event (undefined when none is found). */
+export async function batchRefOf(rx: RxTrace, batchId: string, fromBlock: number): Promise<BatchRef | undefined> {
+  const latest = (await rx.runner?.provider?.getBlockNumber()) ?? fromBlock;
+  for (let start = fromBlock; start <= latest; start += LOG_CHUNK) {
+    const [log] = await rx.queryFilter(rx.filters.BatchCommissioned(batchId), start, Math.min(latest, start + LOG_CHUNK - 1));
+    if (log) return { batchId, gtin: log.args.batch.gtin, lot: log.args.batch.lot };
+  }
+  return undefined;
+}
+
+/** The leg summary of a logger file against the batch's storage range, and whether it is an excursion. */
+async function legOf(rx: RxTrace, batchId: string, logger: { file: string; bytes: Buffer }): Promise<{ leg: LegFields; excursion: boolean; readings: number }> {
+  const b = await rx.batch(batchId);
+  const range = { minTemp: Number(b.minTemp), maxTemp: Number(b.maxTemp) };
+  const summary = summarizeLeg(logger.bytes, range, logger.file);
+  const excursion = summary.minTemp < range.minTemp || summary.maxTemp > range.maxTemp || summary.minutesOutOfRange > 0;
+  return { leg: legFields(summary), excursion, readings: summary.readings };
+}
+
+/** Whether the leg left the batch's storage range (the units would go to quarantine). */
+async function isExcursion(rx: RxTrace, batchId: string, leg: LegFields): Promise<boolean> {
+  const b = await rx.batch(batchId);
+  return leg.minTemp < b.minTemp || leg.maxTemp > b.maxTemp || leg.minutesOutOfRange > 0n;
+}
+
+async function requireAuthorizedSigner(rx: RxTrace, signer: HardhatEthersSigner): Promise<void> {
+  const standing = Number(await rx.standing(signer.address));
+  if (standing !== Standing.Authorized) {
+    throw new InputError("--signer", signer.address, `an authorized partner (${signer.address} is ${Standing[standing]}: the contract would refuse its signature)`);
+  }
+}
+
+async function labels(rx: RxTrace, doc: SignedDocument): Promise<Map<string, string>> {
+  const names = new Map<string, string>();
+  const { sender, receiver } = doc.kind === "receive" || doc.kind === "reject" ? doc.message.shipment : doc.message;
+  for (const a of [sender, receiver]) names.set(getAddress(a), await partnerLabel(rx, a));
+  return names;
+}
+
+async function describeWithNames(rx: RxTrace, doc: SignedDocument): Promise<string[]> {
+  const names = await labels(rx, doc);
+  const lines = describeSigned(doc, (a) => names.get(getAddress(a)) ?? a);
+  if (doc.kind === "receive" || doc.kind === "handover") {
+    const excursion = await isExcursion(rx, batchIdOfOperation(doc), doc.message.leg);
+    lines.push(excursion ? "  EXCURSION: the units go to quarantine (a regulator releases or condemns them)" : "  within the batch's storage range: the units go to saleable stock");
+  }
+  return lines;
+}
+
+export interface SignResult {
+  doc: SignedDocument;
+  file: string;
+}
+
+/**
+ * Signs the operation `input` describes as `signer` (the sender of a ship or handover, the receiver of a
+ * receive or reject) and writes the signed file. Checked first: the batch or shipment, the parties' standing,
+ * the sender's saleable units, the logger file, the deadline and the nonce.
+ */
+export async function signToFile(
+  rx: RxTrace,
+  signer: HardhatEthersSigner,
+  fromBlock: number,
+  input: SignInput,
+  print: Print = console.log,
+): Promise<SignResult> {
+  const domain = await readDomain(rx);
+  const now = await chainNow(rx);
+  const deadline = resolveDeadline(input.deadline, now, input.deadlineText);
+  await requireAuthorizedSigner(rx, signer);
+  let op: SignedOperation;
+  let ref: BatchRef | undefined;
+  if (input.kind === "ship" || input.kind === "handover") {
+    const batchId = input.batch!.batchId;
+    const record = await rx.batch(batchId);
+    if (record.expiry === 0n) {
+      if (input.batch!.ref) {
+        throw new InputError("--gtin/--lot", `${formatGtin(input.batch!.ref.gtin)} / ${input.batch!.ref.lot}`, `the GTIN and lot of a commissioned batch (no batch ${batchId} on this deployment)`);
+      }
+      throw new InputError("--batch", batchId, "the id of a commissioned batch of this deployment");
+    }
+    ref = input.batch!.ref ?? (await batchRefOf(rx, batchId, fromBlock));
+    const receiver = getAddress(await resolvePartner(rx, input.to!, "--to"));
+    await requireAuthorizedPartner(rx, receiver, "--to", input.to!);
+    if (receiver === signer.address) throw new InputError("--to", input.to!, `another partner than the signer ${signer.address} (the sender)`);
+    const { saleable, shipments } = await rx.holding(batchId, signer.address);
+    if (saleable < input.quantity!) {
+      throw new InputError("--quantity", input.quantity!, `at most ${saleable}, the saleable units of ${ref ? describeBatch(ref) : `batch ${batchId}`} held by ${signer.address}`);
+    }
+    const base = { batchId, sender: signer.address, receiver, quantity: input.quantity!, manifest: input.manifest, nonce: 0n, deadline };
+    if (input.kind === "ship") op = { kind: "ship", message: base };
+    else {
+      const { leg, readings } = await legOf(rx, batchId, input.logger!);
+      print(`logger ${input.logger!.file}: ${readings} readings, keccak256 ${leg.loggerHash}`);
+      op = { kind: "handover", message: { ...base, leg, nonce: shipments } };
+    }
+  } else {
+    const entry = await requireShipmentInTransit(rx, input.shipmentId!, fromBlock);
+    if (getAddress(entry.shipment.receiver) !== signer.address) {
+      throw new InputError("--signer", signer.address, `the shipment's receiver ${entry.shipment.receiver} (only it may sign its receipt or rejection)`);
+    }
+    ref = await batchRefOf(rx, entry.shipment.batchId, fromBlock);
+    const shipment = { ...entry.shipment, sender: getAddress(entry.shipment.sender), receiver: getAddress(entry.shipment.receiver) };
+    if (input.kind === "receive") {
+      const { leg, readings } = await legOf(rx, shipment.batchId, input.logger!);
+      print(`logger ${input.logger!.file}: ${readings} readings, keccak256 ${leg.loggerHash}`);
+      op = { kind: "receive", message: { shipment, leg, nonce: 0n, deadline } };
+    } else {
+      op = { kind: "reject", message: { shipment, reason: BigInt(input.reason!), evidence: input.evidence, nonce: 0n, deadline } };
+    }
+  }
+
+  const next = await nextNonceOf(rx, op);
+  const nonce = input.nonce ?? next;
+  if (nonce < next) {
+    const what = op.kind === "handover" ? `the sender's shipment count of the batch, ${next}` : `${signer.address}'s next signature nonce, ${next}`;
+    throw new InputError("--nonce", input.nonce!, `at least ${what} (lower nonces are used already)`);
+  }
+  op = { ...op, message: { ...op.message, nonce } } as SignedOperation;
+
+  const party = partiesOf(op)[0].party;
+  const sig = await signOperation(signer, domain, op);
+  const doc = { ...op, domain, batch: ref ? { gtin: ref.gtin, lot: ref.lot } : undefined, signatures: [{ party, signer: signer.address, ...sig }] } as SignedDocument;
+  // The device signed what we asked for: the signature recovers to it under the contract's rule.
+  if (recoverSigner(domain, doc, sig) !== signer.address) throw new Error(`the signature of ${signer.address} does not recover to it; nothing written`);
+  writeSignedFile(input.out, doc);
+
+  for (const line of await describeWithNames(rx, doc)) print(line);
+  if (nonce > next) {
+    const first = op.kind === "handover" ? `the sender's shipments of the batch numbered ${next} to ${nonce - 1n}` : `the signatures with nonces ${next} to ${nonce - 1n}`;
+    print(`note: nonce ${nonce} is ahead of the next, ${next}: it is accepted only after ${first}`);
+  }
+  print(`signed by the ${party} ${signer.address}; wrote ${input.out}`);
+  if (op.kind === "handover") print(`next: the receiver co-signs it with rx:cosign --in ${input.out} --signer <the receiver>`);
+  else print(`next: anyone submits it with rx:submit --in ${input.out}`);
+  return { doc, file: input.out };
+}
+
+/* ---------------------------------------------------------------- cosign */
+
+export interface CosignArgs {
+  in?: string;
+  out?: string;
+  logger?: string;
+}
+
+export interface CosignInput {
+  in: string;
+  out: string;
+  doc: SignedDocument;
+  logger?: { file: string; bytes: Buffer };
+}
+
+export function parseCosignArgs(args: CosignArgs): CosignInput {
+  const doc = readSignedFile(args.in, "--in");
+  if (doc.kind !== "handover") throw new InputError("--in", args.in, `a handover file (this one is a signed ${doc.kind}; only handovers are co-signed)`);
+  if (given(args.out) && existsSync(args.out) && statSync(args.out).isDirectory()) throw new InputError("--out", args.out, "a file path, not a directory");
+  const logger = given(args.logger) ? { file: args.logger, bytes: readInputFile(args.logger, "--logger", "the carrier's logger CSV") } : undefined;
+  return { in: args.in!, out: given(args.out) ? args.out : args.in!, doc, logger };
+}
+
+/** Checks that a signed file names this deployment's domain. */
+async function requireThisDeployment(rx: RxTrace, doc: SignedDocument, file: string): Promise<void> {
+  const domain = await readDomain(rx);
+  if (doc.domain.chainId !== domain.chainId || getAddress(doc.domain.verifyingContract) !== domain.verifyingContract) {
+    throw new InputError("--in", file, `a file signed for this deployment, contract ${domain.verifyingContract} on chain ${domain.chainId} (it names ${doc.domain.verifyingContract} on chain ${doc.domain.chainId})`);
+  }
+  if (doc.domain.name !== domain.name || doc.domain.version !== domain.version) {
+    throw new InputError("--in", file, `a file for the domain "${domain.name}" version ${domain.version} (it names "${doc.domain.name}" version ${doc.domain.version})`);
+  }
+}
+
+/**
+ * The receiver co-signs a handover the sender signed: only when the sender's signature matches the fields,
+ * and (with --logger) when the leg summary is that of the receiver's copy of the logger file.
+ */
+export async function cosignFile(rx: RxTrace, signer: HardhatEthersSigner, input: CosignInput, print: Print = console.log): Promise<SignResult> {
+  const doc = input.doc;
+  if (doc.kind !== "handover") throw new InputError("--in", input.in, "a handover file");
+  await requireThisDeployment(rx, doc, input.in);
+  const m = doc.message;
+  if (getAddress(m.receiver) !== signer.address) {
+    throw new InputError("--signer", signer.address, `the handover's receiver ${m.receiver} (only it co-signs)`);
+  }
+  const bySender = doc.signatures.find((s) => s.party === "sender")!;
+  const recovered = recoverSigner(doc.domain, doc, bySender);
+  if (recovered !== getAddress(m.sender)) {
+    throw new InputError("--in", input.in, `a handover whose sender's signature matches its fields (it recovers to ${recovered}, not the sender ${m.sender}: the file was changed after the sender signed; do not co-sign it)`);
+  }
+  if (input.logger) {
+    const { leg } = await legOf(rx, m.batchId, input.logger);
+    const same = (Object.keys(leg) as (keyof LegFields)[]).every((k) => leg[k] === m.leg[k]);
+    if (!same) {
+      throw new InputError("--logger", input.logger.file, `the logger file the sender summarised (keccak256 ${m.leg.loggerHash}, min ${formatCelsius(m.leg.minTemp)}, max ${formatCelsius(m.leg.maxTemp)}, ${m.leg.minutesOutOfRange} minutes out of range); this one hashes to ${leg.loggerHash}`);
+    }
+    print(`logger ${input.logger.file}: matches the signed summary`);
+  }
+  await requireAuthorizedSigner(rx, signer);
+  const now = await chainNow(rx);
+  if (now > m.deadline) throw new InputError("--in", input.in, `a handover whose deadline has not passed (it passed at ${isoTime(m.deadline)}; the sender signs again)`);
+  const next = await nextNonceOf(rx, doc);
+  if (m.nonce !== next) {
+    throw new InputError("--in", input.in, `a handover with the sender's current shipment count of the batch, ${next} (it carries ${m.nonce}: the sender shipped since signing, or it was submitted already)`);
+  }
+
+  const sig = await signOperation(signer, doc.domain, doc);
+  const cosigned: SignedDocument = { ...doc, signatures: [bySender, { party: "receiver", signer: signer.address, ...sig }] };
+  writeSignedFile(input.out, cosigned);
+  for (const line of await describeWithNames(rx, cosigned)) print(line);
+  print(`co-signed by the receiver ${signer.address}; wrote ${input.out}`);
+  print(`next: anyone submits it with rx:submit --in ${input.out}`);
+  return { doc: cosigned, file: input.out };
+}
+
+/* --------------------------------------------------------------- inspect */
+
+export interface InspectArgs {
+  in?: string;
+}
+
+export interface InspectResult {
+  file: string;
+  doc: SignedDocument;
+  inspection: Inspection;
+}
+
+/** What the chain says about `doc` now. */
+async function chainViewOf(rx: RxTrace, doc: SignedDocument): Promise<ChainView> {
+  const network = await rx.runner?.provider?.getNetwork();
+  if (!network) throw new Error("the contract has no provider");
+  const standings: Record<string, Standing> = {};
+  for (const { account } of partiesOf(doc)) standings[getAddress(account)] = Number(await rx.standing(account)) as Standing;
+  return { chainId: network.chainId, contract: await rx.getAddress(), now: await chainNow(rx), nextNonce: await nextNonceOf(rx, doc), standings };
+}
+
+/** Reads and checks the signed file of `--in` (nothing read from the chain yet). */
+export function parseInArgs(args: InspectArgs): { file: string; doc: SignedDocument } {
+  return { file: args.in!, doc: readSignedFile(args.in, "--in") };
+}
+
+/** Checks a signed file against the chain (read-only). */
+export async function inspectFile(rx: RxTrace, input: { file: string; doc: SignedDocument }): Promise<InspectResult> {
+  return { ...input, inspection: inspectSigned(input.doc, await chainViewOf(rx, input.doc)) };
+}
+
+/** The inspection in words. */
+export async function formatInspectResult(rx: RxTrace, result: InspectResult): Promise<string[]> {
+  return [`${result.file}:`, ...(await describeWithNames(rx, result.doc)), ...formatInspection(result.inspection)];
+}
+
+/** The inspection as one JSON object (bigints as decimal strings). */
+export function inspectJson(result: InspectResult): string {
+  const i = result.inspection;
+  const report = {
+    file: result.file,
+    kind: result.doc.kind,
+    ready: i.ready,
+    problems: i.problems,
+    signed: JSON.parse(formatSignedDocument(result.doc)) as unknown,
+    chain: i.chain,
+    contract: i.contract,
+    deadline: { ...i.deadline, iso: isoTime(i.deadline.deadline) },
+    nonce: i.nonce,
+    signatures: i.signatures.map((s) => ({ ...s, standing: Standing[s.standing] })),
+  };
+  return JSON.stringify(report, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v), 2);
+}
+
+/* ---------------------------------------------------------------- submit */
+
+export interface SubmitResult {
+  kind: SignedKind;
+  receipt: ContractTransactionReceipt;
+  /** The shipment id (ship), the settled shipment (receive, reject) or the handover id. */
+  id: string;
+  excursion?: boolean;
+}
+
+function eventOf(rx: RxTrace, receipt: ContractTransactionReceipt, name: string) {
+  for (const log of receipt.logs) {
+    const parsed = rx.interface.parseLog(log);
+    if (parsed?.name === name) return parsed;
+  }
+  throw new Error(`tx ${receipt.hash} emitted no ${name} event`);
+}
+
+/**
+ * Submits a signed file from `submitter`, any account: refused before sending (nothing is spent) when the
+ * contract would refuse the signatures; the contract still decides custody, whose refusals come back decoded.
+ */
+export async function submitFile(
+  rx: RxTrace,
+  submitter: HardhatEthersSigner,
+  input: { file: string; doc: SignedDocument },
+  print: Print = console.log,
+): Promise<SubmitResult> {
+  const { doc, inspection } = await inspectFile(rx, input);
+  if (!inspection.ready) throw new InputError("--in", input.file, `a signed file the contract accepts now, but ${inspection.problems.join("; ")}`);
+  for (const line of await describeWithNames(rx, doc)) print(line);
+  print(`submitting from ${submitter.address} (anyone may: the contract acts for the signer${doc.kind === "handover" ? "s" : ""})`);
+  const receipt = await sendAndReport(`submit ${doc.kind}`, sendSigned(rx.connect(submitter), doc), print);
+  switch (doc.kind) {
+    case "ship": {
+      const e = eventOf(rx, receipt, "Shipped");
+      print(`shipment ${e.args.shipmentId} nonce ${e.args.nonce}${e.args.isReturn ? " (a return)" : ""}: ${units(doc.message.quantity)} in transit`);
+      if (doc.message.manifest !== ZeroHash) print(`manifest ${doc.message.manifest} committed`);
+      print(`the receiver settles it with rx:receive (or rx:sign --kind receive) --shipment ${e.args.shipmentId}`);
+      return { kind: doc.kind, receipt, id: e.args.shipmentId as string };
+    }
+    case "receive": {
+      const e = eventOf(rx, receipt, "Received");
+      print(`shipment ${e.args.shipmentId} received by ${e.args.receiver}${e.args.excursion ? " into quarantine" : ""}`);
+      return { kind: doc.kind, receipt, id: e.args.shipmentId as string, excursion: e.args.excursion as boolean };
+    }
+    case "reject": {
+      const e = eventOf(rx, receipt, "Rejected");
+      print(`shipment ${e.args.shipmentId} rejected by ${e.args.receiver}: ${units(doc.message.shipment.quantity)} back to ${e.args.sender}`);
+      return { kind: doc.kind, receipt, id: e.args.shipmentId as string };
+    }
+    case "handover": {
+      const e = eventOf(rx, receipt, "HandedOver");
+      print(`handover ${e.args.handoverId}: ${units(doc.message.quantity)} from ${e.args.sender} to ${e.args.receiver}${e.args.excursion ? " into quarantine" : ""} (shipment nonce ${e.args.nonce})`);
+      return { kind: doc.kind, receipt, id: e.args.handoverId as string, excursion: e.args.excursion as boolean };
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// rx: tasks of signed handovers (EIP-712): sign an operation into a file, co-sign a handover, inspect a signed
+// file, submit it from any account. Thin entry points over scripts/lib/signed-commands.ts.
+import { task } from "hardhat/config";
+import { withSuite } from "../scripts/lib/batch-lookup";
+import { resolveSigner } from "../scripts/lib/cli";
+import { REJECTION_REASONS } from "../scripts/lib/shipments";
+import {
+  cosignFile,
+  formatInspectResult,
+  inspectFile,
+  inspectJson,
+  NOT_READY_EXIT_CODE,
+  parseCosignArgs,
+  parseInArgs,
+  parseSignArgs,
+  signToFile,
+  submitFile,
+  type CosignArgs,
+  type InspectArgs,
+  type SignArgs,
+} from "../scripts/lib/signed-commands";
+
+interface WithSigner {
+  signer?: string;
+}
+
+task("rx:sign", "Signs a ship, receive, reject or handover (EIP-712) into a file that anyone can submit")
+  .addOptionalParam("kind", "ship | receive | reject | handover")
+  .addOptionalParam("out", "the signed file to write (JSON, rxtrace-signed/1)")
+  .addOptionalParam("gtin", "ship, handover: the product's GTIN (AI 01), with --lot")
+  .addOptionalParam("lot", "ship, handover: the lot (AI 10), with --gtin")
+  .addOptionalParam("batch", "ship, handover: the batch id instead of --gtin and --lot")
+  .addOptionalParam("to", "ship, handover: the receiver, address or 13-digit GLN")
+  .addOptionalParam("quantity", "ship, handover: units")
+  .addOptionalParam("manifest", "ship, handover: the Merkle root of the packs (optional)")
+  .addOptionalParam("shipment", "receive, reject: the shipment id (see rx:shipments)")
+  .addOptionalParam("logger", "receive, handover: the carrier's logger file, CSV lines of timestamp,celsius")
+  .addOptionalParam("reason", `reject: ${Object.keys(REJECTION_REASONS).join(" | ")}`)
+  .addOptionalParam("evidence", "reject: a photo, report or note; its keccak256 is signed")
+  .addOptionalParam("deadline", "a duration from now (30m, 24h, 7d) or a date-time with its zone (default 24h)")
+  .addOptionalParam("nonce", "the nonce to sign (default: the next one on chain; higher to sign ahead)")
+  .addOptionalParam("signer", "the signer: the sender (ship, handover) or the receiver (receive, reject); account index or address (default 0)")
+  .setAction(async (args: SignArgs & WithSigner, hre) =>
+    withSuite(hre, () => parseSignArgs(args), async ({ rx, record }, input) =>
+      signToFile(rx, await resolveSigner(hre, args.signer), record.contracts.RxTrace.blockNumber, input),
+    ),
+  );
+
+task("rx:cosign", "The receiver co-signs a handover file the sender signed")
+  .addOptionalParam("in", "the handover file (from rx:sign --kind handover)")
+  .addOptionalParam("out", "where to write the co-signed file (default: in place)")
+  .addOptionalParam("logger", "the receiver's copy of the logger file: checked against the signed summary")
+  .addOptionalParam("signer", "the receiver: account index or address (default 0)")
+  .setAction(async (args: CosignArgs & WithSigner, hre) =>
+    withSuite(hre, () => parseCosignArgs(args), async ({ rx }, input) => cosignFile(rx, await resolveSigner(hre, args.signer), input)),
+  );
+
+task("rx:signed", "Inspects a signed file (read-only): the fields in words, who signed, and whether the contract would accept it now")
+  .addOptionalParam("in", "the signed file")
+  .addFlag("json", "print one JSON object instead of text")
+  .setAction(async (args: InspectArgs & { json: boolean }, hre) => {
+    const result = await withSuite(hre, () => parseInArgs(args), async ({ rx }, input) => {
+      const inspected = await inspectFile(rx, input);
+      console.log(args.json ? inspectJson(inspected) : (await formatInspectResult(rx, inspected)).join("\n"));
+      return inspected;
+    });
+    // 0 when the contract would accept the file now; the README lists the codes.
+    process.exitCode = result.inspection.ready ? 0 : NOT_READY_EXIT_CODE;
+    return result;
+  });
+
+task("rx:submit", "Submits a signed file from any account; prints the transaction and the shipment or handover id")
+  .addOptionalParam("in", "the signed file (co-signed, for a handover)")
+  .addOptionalParam("signer", "the account that sends and pays: index or address (default 0)")
+  .setAction(async (args: { in?: string } & WithSigner, hre) =>
+    withSuite(hre, () => parseInArgs(args), async ({ rx }, input) => submitFile(rx, await resolveSigner(hre, args.signer), input)),
+  );

@@ -1,0 +1,624 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { RxTrace } from "../../typechain-types";
+import { deploymentsDir } from "../../scripts/lib/deployment";
+import { ShipmentStatus } from "../../scripts/lib/domain";
+import { formatGln, formatGtin, makeSscc, formatSscc } from "../../scripts/lib/gs1";
+import { batchIdOf, shipmentIdOf } from "../../scripts/lib/ids";
+import { buildManifest, caseContentsOf, loadManifest, manifestFiles, ManifestTree, manifestPath, saveManifest, type Manifest } from "../../scripts/lib/manifest";
+import {
+  CUSTODY_CONFLICT_EXIT_CODE,
+  NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE,
+  type PackReport,
+} from "../../scripts/lib/provenance";
+import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, serialRange } from "../../scripts/lib/scenario";
+import { saveSerialFile, serialFilePath } from "../../scripts/lib/serial-files";
+import { SerialTree } from "../../scripts/lib/serial-tree";
+import type { ShipResult } from "../../scripts/lib/shipments";
+import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";
+
+const LOT = "P24-0001";
+const SERIALS = serialRange(40, "PK");
+const GOOD_LOGGER = path.join(__dirname, "..", "..", "examples", "logger-good.csv");
+const GOOD_LEG = { minTemp: 31, maxTemp: 62, meanKineticTemp: 48, minutesOutOfRange: 0, loggerHash: hre.ethers.id("logger") };
+const SSCC = formatSscc(makeSscc("10312345000000001"));
+const CASE_PACKS = SERIALS.slice(30, 36);
+const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
+const scratch = mkdtempSync(path.join(tmpdir(), "rx-packs-"));
+let files = 0;
+
+/** A file of serials, one per line, in a folder of its own. */
+function serialFile(serials: readonly string[]): string {
+  const file = path.join(scratch, `serials-${++files}.txt`);
+  writeFileSync(file, serials.join("\n") + "\n");
+  return file;
+}
+
+/**
+ * The manifests and case records under the deployment folder. Files are not part of the chain's snapshot: each
+ * fixture saves them as it left them and each test starts from that copy (and from the lot's serial file).
+ */
+const networkFolder = () => path.join(deploymentsDir(), hre.network.name);
+const KEPT = ["manifests", "cases"];
+
+function saveFolder(): string {
+  const copy = mkdtempSync(path.join(tmpdir(), "rx-packs-folder-"));
+  for (const part of KEPT) {
+    if (existsSync(path.join(networkFolder(), part))) cpSync(path.join(networkFolder(), part), path.join(copy, part), { recursive: true });
+  }
+  return copy;
+}
+
+async function use<T extends { folder: string; batchId: string; tree: SerialTree }>(fixture: () => Promise<T>): Promise<T> {
+  const f = await loadFixture(fixture);
+  for (const part of KEPT) {
+    rmSync(path.join(networkFolder(), part), { recursive: true, force: true });
+    if (existsSync(path.join(f.folder, part))) cpSync(path.join(f.folder, part), path.join(networkFolder(), part), { recursive: true });
+  }
+  saveSerialFile(hre.network.name, f.batchId, GTIN, LOT, f.tree);
+  return f;
+}
+
+async function blockNumber(): Promise<number> {
+  return hre.ethers.provider.getBlockNumber();
+}
+
+async function run<T>(task: string, args: Record<string, unknown>): Promise<{ result: T; lines: string[] }> {
+  return captureOutput(() => hre.run(task, args) as Promise<T>);
+}
+
+async function verify(params: Record<string, unknown>): Promise<{ lines: string[]; exitCode: number; report?: PackReport }> {
+  const { lines } = await captureOutput(() => hre.run("rx:verify", params));
+  const exitCode = Number(process.exitCode ?? 0);
+  process.exitCode = 0; // the verdict's exit code is for the command line, not for mocha
+  return { lines, exitCode, report: params.json ? (JSON.parse(lines.join("\n")) as PackReport) : undefined };
+}
+
+const ship = (args: Record<string, unknown>) => ({ gtin: formatGtin(GTIN), lot: LOT, ...args });
+
+/** A serialized lot of 40 packs at the manufacturer, its serial file saved. */
+async function lotFixture() {
+  const base = await loadFixture(castTaskFixture);
+  const [, , manufacturer, , distributor, distributor2, pharmacy, pharmacy2] = base.signers;
+  const tree = SerialTree.of(SERIALS);
+  await base.rx.connect(manufacturer).commissionBatch({
+    gtin: GTIN, lot: LOT, expiry: (await time.latest()) + 400 * 24 * 3600, quantity: 40n, ...COLD_CHAIN, serialRoot: tree.root,
+    certificateHash: CERTIFICATE_HASH, certificateURI: CERTIFICATE_URI,
+  });
+  for (const part of KEPT) rmSync(path.join(networkFolder(), part), { recursive: true, force: true });
+  const batchId = batchIdOf(GTIN, LOT);
+  saveSerialFile(hre.network.name, batchId, GTIN, LOT, tree);
+  return { ...base, manufacturer, distributor, distributor2, pharmacy, pharmacy2, tree, batchId, folder: saveFolder() };
+}
+
+/** PK000001-PK000020 in transit from the manufacturer to the distributor, the manifest also in a file of its own. */
+async function shippedFixture() {
+  const base = await loadFixture(lotFixture);
+  const manifestOut = path.join(mkdtempSync(path.join(tmpdir(), "rx-packs-out-")), "to-northline.json");
+  const { result } = await run<ShipResult>("rx:ship", ship({ to: gln("distributor"), serials: serialFile(SERIALS.slice(0, 20)), manifestOut, signer: SIGNER.manufacturer }));
+  return { ...base, shipmentId: result.shipmentId, manifest: result.manifest!, manifestOut, folder: saveFolder() };
+}
+
+/** The distributor received the 20 packs. */
+async function receivedFixture() {
+  const base = await loadFixture(shippedFixture);
+  await run("rx:receive", { shipment: base.shipmentId, logger: GOOD_LOGGER, manifest: base.manifestOut, signer: SIGNER.distributor });
+  return { ...base, folder: saveFolder() };
+}
+
+/** The pharmacy received PK000001-PK000005 from the distributor. */
+async function pharmacyFixture() {
+  const base = await loadFixture(receivedFixture);
+  const { result } = await run<ShipResult>("rx:ship", ship({ to: gln("pharmacy"), serials: serialFile(SERIALS.slice(0, 5)), signer: SIGNER.distributor }));
+  await run("rx:receive", { shipment: result.shipmentId, logger: GOOD_LOGGER, signer: SIGNER.pharmacy });
+  return { ...base, toPharmacy: result.shipmentId, folder: saveFolder() };
+}
+
+/** The manufacturer sealed PK000031-PK000036 in case SSCC. */
+async function caseFixture() {
+  const base = await loadFixture(lotFixture);
+  const { result } = await run<{ file: string }>("rx:case-seal", ship({ sscc: SSCC, serials: serialFile(CASE_PACKS), signer: SIGNER.manufacturer }));
+  return { ...base, caseFile: result.file, folder: saveFolder() };
+}
+
+/** The case and PK000021-PK000022 shipped to the distributor and received. */
+async function caseReceivedFixture() {
+  const base = await loadFixture(caseFixture);
+  const { result } = await run<ShipResult>("rx:ship", ship({ to: gln("distributor"), serials: serialFile(SERIALS.slice(20, 22)), cases: SSCC, signer: SIGNER.manufacturer }));
+  await run("rx:receive", { shipment: result.shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor });
+  return { ...base, shipmentId: result.shipmentId, folder: saveFolder() };
+}
+
+/** A shipment from `sender` that lists packs it does not hold: what the ship command refuses, sent straight to the contract. */
+async function shipDishonestly(rx: RxTrace, sender: HardhatEthersSigner, receiver: string, packs: string[], tree: SerialTree): Promise<Manifest> {
+  const batchId = batchIdOf(GTIN, LOT);
+  const { shipments } = await rx.holding(batchId, sender.address);
+  const manifest = buildManifest(
+    { chainId: 31337, contract: await rx.getAddress(), gtin: GTIN, lot: LOT, serialRoot: tree.root, sender: sender.address, receiver, nonce: shipments, packs, cases: [] },
+    tree,
+  );
+  await rx.connect(sender).shipPacks(batchId, receiver, manifest.quantity, manifest.root);
+  saveManifest(manifest, manifestPath(hre.network.name, manifest.shipmentId));
+  return manifest;
+}
+
+/** A co-signed handover of `packs` with their manifest, signed by both parties as their handhelds would. */
+async function handOver(rx: RxTrace, sender: HardhatEthersSigner, receiver: HardhatEthersSigner, packs: string[], prover: SerialTree): Promise<Manifest> {
+  const batchId = batchIdOf(GTIN, LOT);
+  const { shipments } = await rx.holding(batchId, sender.address);
+  const manifest = buildManifest(
+    { chainId: 31337, contract: await rx.getAddress(), gtin: GTIN, lot: LOT, serialRoot: prover.root, sender: sender.address, receiver: receiver.address, nonce: shipments, packs, cases: [] },
+    prover,
+  );
+  const [, name, version, chainId, verifyingContract] = await rx.eip712Domain();
+  const domain = { name, version, chainId, verifyingContract };
+  const types = {
+    Handover: [
+      { name: "batchId", type: "bytes32" }, { name: "sender", type: "address" }, { name: "receiver", type: "address" },
+      { name: "quantity", type: "uint48" }, { name: "manifest", type: "bytes32" }, { name: "leg", type: "TemperatureLeg" },
+      { name: "nonce", type: "uint32" }, { name: "deadline", type: "uint40" },
+    ],
+    TemperatureLeg: [
+      { name: "minTemp", type: "int16" }, { name: "maxTemp", type: "int16" }, { name: "meanKineticTemp", type: "int16" },
+      { name: "minutesOutOfRange", type: "uint32" }, { name: "loggerHash", type: "bytes32" },
+    ],
+  };
+  const h = {
+    batchId, sender: sender.address, receiver: receiver.address, quantity: manifest.quantity, manifest: manifest.root, leg: GOOD_LEG,
+    nonce: shipments, deadline: (await time.latest()) + 3600,
+  };
+  const compact = async (signer: HardhatEthersSigner) => {
+    const signature = hre.ethers.Signature.from(await signer.signTypedData(domain, types, h));
+    return { r: signature.r, vs: signature.yParityAndS };
+  };
+  await rx.handover(h, chainId, await compact(sender), await compact(receiver));
+  saveManifest(manifest, manifestPath(hre.network.name, manifest.shipmentId));
+  return manifest;
+}
+
+describe("rx:ship with named packs", function () {
+  describe("when the manufacturer ships the packs of a serial file", function () {
+    it("commits the manifest's root on the chain", async function () {
+      const { rx, shipmentId, manifest, batchId } = await use(shippedFixture);
+      const [event] = await rx.queryFilter(rx.filters.ManifestCommitted(shipmentId));
+      expect([event.args.batchId, event.args.manifest]).to.deep.equal([batchId, manifest.root]);
+      expect((await rx.shipment(shipmentId)).status).to.equal(BigInt(ShipmentStatus.InTransit));
+    });
+
+    it("writes the manifest under the deployment folder and to --manifest-out", async function () {
+      const { shipmentId, manifestOut } = await use(shippedFixture);
+      const kept = loadManifest(manifestPath(hre.network.name, shipmentId), "kept");
+      expect(loadManifest(manifestOut, "out")).to.deep.equal(kept);
+      expect([kept.shipmentId, kept.packs, kept.cases, kept.quantity]).to.deep.equal([shipmentId, SERIALS.slice(0, 20), [], 20]);
+      expect(kept.transactionHash).to.match(/^0x[0-9a-f]{64}$/);
+    });
+
+    it("prints the manifest and where it went", async function () {
+      await use(lotFixture);
+      const { lines, result } = await run<ShipResult>("rx:ship", ship({ to: gln("distributor"), serials: serialFile(SERIALS.slice(0, 3)), signer: SIGNER.manufacturer }));
+      expect(lines[0]).to.match(/^shipping 3 units of GTIN/);
+      expect(lines).to.include(`  manifest ${result.manifest!.root}: 3 packs (3 loose, 0 in 0 sealed cases), every pack proven in the batch`);
+      expect(lines.join("\n")).to.match(/^manifest written to .*manifests\/0x[0-9a-f]{64}\.json: it travels with the goods$/m);
+    });
+  });
+
+  describe("when the manufacturer ships --all-remaining", function () {
+    it("ships every pack it has not shipped yet", async function () {
+      const { batchId, manufacturer } = await use(shippedFixture);
+      const { result } = await run<ShipResult>("rx:ship", ship({ to: gln("distributor2"), allRemaining: true, signer: SIGNER.manufacturer }));
+      expect([result.manifest!.packs, result.shipment.quantity]).to.deep.equal([SERIALS.slice(20), 20n]);
+      expect(result.shipmentId).to.equal(shipmentIdOf({ batchId, sender: manufacturer.address, receiver: result.shipment.receiver, quantity: 20n, nonce: 1n }));
+    });
+  });
+
+  describe("when the distributor ships --all-remaining of what it received", function () {
+    it("proves the packs from the received manifest alone", async function () {
+      const { batchId } = await use(pharmacyFixture);
+      rmSync(serialFilePath(hre.network.name, batchId));
+      const { result } = await run<ShipResult>("rx:ship", ship({ to: gln("pharmacy2"), allRemaining: true, signer: SIGNER.distributor }));
+      expect(result.manifest!.packs).to.deep.equal(SERIALS.slice(5, 20));
+    });
+  });
+
+  describe("when a serial was shipped already", function () {
+    it("names the serial and the shipment, and sends nothing", async function () {
+      const { shipmentId, manufacturer } = await use(shippedFixture);
+      const before = await blockNumber();
+      await expect(
+        run("rx:ship", ship({ to: gln("distributor2"), serials: serialFile(["PK000021", "PK000003"]), signer: SIGNER.manufacturer })),
+      ).to.be.rejectedWith(`--serials: got "PK000003", expected a pack ${manufacturer.address} holds (it shipped this one in shipment ${shipmentId})`);
+      expect(await blockNumber()).to.equal(before);
+    });
+  });
+
+  describe("when the contract refuses the shipment", function () {
+    it("reports the refusal and leaves no manifest behind", async function () {
+      const { manufacturer, pharmacy } = await use(lotFixture);
+      await expect(run("rx:ship", ship({ to: gln("pharmacy"), serials: serialFile(["PK000001"]), signer: SIGNER.manufacturer }))).to.be.rejectedWith(
+        `the contract refused: CustodyRouteNotPermitted(sender=${manufacturer.address}, senderRole=Manufacturer, receiver=${pharmacy.address}, receiverRole=Dispenser)`,
+      );
+      expect(manifestFiles(hre.network.name)).to.deep.equal([]);
+      expect(existsSync(path.join(networkFolder(), "manifests", "pending"))).to.equal(true);
+      expect(readdirSync(path.join(networkFolder(), "manifests", "pending"))).to.deep.equal([]);
+    });
+  });
+
+  describe("when a serial was never commissioned", function () {
+    it("names the serial", async function () {
+      await use(lotFixture);
+      await expect(run("rx:ship", ship({ to: gln("distributor"), serials: serialFile(["PK000001", "FORGED1"]), signer: SIGNER.manufacturer }))).to.be.rejectedWith(
+        '--serials: got "FORGED1", expected a serial commissioned in this batch',
+      );
+    });
+  });
+
+  describe("when the distributor lists a pack it never received", function () {
+    it("names the serial and sends nothing", async function () {
+      const { distributor } = await use(receivedFixture);
+      const before = await blockNumber();
+      await expect(run("rx:ship", ship({ to: gln("pharmacy"), serials: serialFile(["PK000025"]), signer: SIGNER.distributor }))).to.be.rejectedWith(
+        `--serials: got "PK000025", expected a pack ${distributor.address} holds (no manifest at hand delivered it to ${distributor.address})`,
+      );
+      expect(await blockNumber()).to.equal(before);
+    });
+  });
+
+  describe("when --quantity disagrees with the packs", function () {
+    it("names --quantity and the count", async function () {
+      await use(lotFixture);
+      await expect(run("rx:ship", ship({ to: gln("distributor"), serials: serialFile(SERIALS.slice(0, 4)), quantity: "5", signer: SIGNER.manufacturer }))).to.be.rejectedWith(
+        '--quantity: got "5", expected 4, the packs chosen: 4 packs (4 loose, 0 in 0 sealed cases) (or leave --quantity out)',
+      );
+    });
+  });
+
+  describe("when the serial file lists a pack twice", function () {
+    it("names the line", async function () {
+      await use(lotFixture);
+      const file = serialFile(["PK000001", "PK000002", "PK000001"]);
+      await expect(run("rx:ship", ship({ to: gln("distributor"), serials: file, signer: SIGNER.manufacturer }))).to.be.rejectedWith(
+        `--serials ${path.basename(file)} serial 3: got "PK000001", expected each pack listed once (also serial 1)`,
+      );
+    });
+  });
+
+  describe("when --serials and --all-remaining are both given", function () {
+    it("names --all-remaining", async function () {
+      await use(lotFixture);
+      await expect(run("rx:ship", ship({ to: gln("distributor"), serials: serialFile(["PK000001"]), allRemaining: true, signer: SIGNER.manufacturer }))).to.be.rejectedWith(
+        "--all-remaining: got true, expected either --serials or --all-remaining, not both",
+      );
+    });
+  });
+
+  describe("when --manifest-out comes without packs", function () {
+    it("names --manifest-out", async function () {
+      await use(lotFixture);
+      await expect(run("rx:ship", ship({ to: gln("distributor"), quantity: "2", manifestOut: "m.json", signer: SIGNER.manufacturer }))).to.be.rejectedWith(
+        '--manifest-out: got "m.json", expected --serials, --all-remaining or --cases with it (a shipment by --quantity has no manifest)',
+      );
+    });
+  });
+});
+
+describe("rx:receive with a manifest", function () {
+  describe("when the manifest that came with the goods matches the chain", function () {
+    it("says so, then receives", async function () {
+      const { rx, shipmentId, manifestOut, manifest, batchId, distributor } = await use(shippedFixture);
+      const { lines } = await run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, manifest: manifestOut, signer: SIGNER.distributor });
+      expect(lines).to.include(`manifest ${manifestOut}: 20 packs (20 loose, 0 in 0 sealed cases), root ${manifest.root} as committed on the chain; every pack proven in the batch`);
+      expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(20n);
+    });
+  });
+
+  describe("when --manifest is left out", function () {
+    it("checks the manifest kept under the deployment folder", async function () {
+      const { shipmentId } = await use(shippedFixture);
+      const { lines } = await run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor });
+      expect(lines.some((l) => l.startsWith(`manifest ${manifestPath(hre.network.name, shipmentId)}: 20 packs`))).to.equal(true);
+    });
+  });
+
+  describe("when a pack of the manifest was swapped", function () {
+    it("refuses, names --manifest and the root, and sends nothing", async function () {
+      const { rx, shipmentId, manifest } = await use(shippedFixture);
+      const file = path.join(scratch, "swapped.json");
+      saveManifest({ ...manifest, packs: ["PK000040", ...manifest.packs.slice(1)] }, file);
+      const before = await blockNumber();
+      await expect(run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, manifest: file, signer: SIGNER.distributor })).to.be.rejectedWith(
+        new RegExp(`--manifest: got "${file}", expected root: ${manifest.root} is not the root of the packs and cases listed .* \\(nothing was sent: reject the shipment, or receive anyway with --accept-mismatch\\)`),
+      );
+      expect(await blockNumber()).to.equal(before);
+      expect((await rx.shipment(shipmentId)).status).to.equal(BigInt(ShipmentStatus.InTransit));
+    });
+  });
+
+  describe("when the manifest was rebuilt for other packs", function () {
+    it("refuses: the root is not the one the shipment committed to", async function () {
+      const { shipmentId, manifest, tree } = await use(shippedFixture);
+      const other = buildManifest({ ...manifest, gtin: GTIN, packs: SERIALS.slice(20, 40), cases: [] }, tree);
+      const file = path.join(scratch, "rebuilt.json");
+      saveManifest(other, file);
+      await expect(run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, manifest: file, signer: SIGNER.distributor })).to.be.rejectedWith(
+        `expected root: ${other.root}, but shipment ${shipmentId} committed to ${manifest.root}: the list of packs is not the one shipped`,
+      );
+    });
+  });
+
+  describe("when the mismatch is accepted", function () {
+    it("prints each problem and receives", async function () {
+      const { rx, shipmentId, manifest, batchId, distributor } = await use(shippedFixture);
+      const file = path.join(scratch, "accepted.json");
+      saveManifest({ ...manifest, packs: ["PK000040", ...manifest.packs.slice(1)] }, file);
+      const { lines } = await run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, manifest: file, acceptMismatch: true, signer: SIGNER.distributor });
+      expect(lines.filter((l) => l.startsWith(`MISMATCH accepted (--accept-mismatch): ${file}: `))).to.have.length(2);
+      expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(20n);
+    });
+  });
+
+  describe("when no manifest is at hand", function () {
+    it("refuses, naming --manifest and the committed root", async function () {
+      const { shipmentId, manifest } = await use(shippedFixture);
+      rmSync(manifestPath(hre.network.name, shipmentId));
+      await expect(run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor })).to.be.rejectedWith(
+        `--manifest: got "", expected the shipment's manifest file: the shipment commits to manifest ${manifest.root}, and none was given`,
+      );
+    });
+  });
+
+  describe("when the shipment carries no manifest", function () {
+    it("names --manifest", async function () {
+      const { manifestOut } = await use(shippedFixture);
+      const { result } = await run<ShipResult>("rx:ship", ship({ to: gln("distributor2"), quantity: "2", signer: SIGNER.manufacturer }));
+      await expect(run("rx:receive", { shipment: result.shipmentId, logger: GOOD_LOGGER, manifest: manifestOut, signer: SIGNER.distributor2 })).to.be.rejectedWith(
+        `--manifest: got "${manifestOut}", expected nothing: shipment ${result.shipmentId} carries no manifest (it was shipped by quantity)`,
+      );
+    });
+  });
+});
+
+describe("rx:verify with manifests", function () {
+  describe("when the pack travelled in the manifests of both legs", function () {
+    it("proves each leg and puts the pack in the pharmacy's chain of custody", async function () {
+      const { shipmentId, toPharmacy } = await use(pharmacyFixture);
+      const { exitCode, report } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "PK000003", holder: gln("pharmacy"), json: true });
+      const custody = report!.custody!;
+      expect(exitCode).to.equal(0);
+      expect(custody.legs.map((l) => [l.shipmentId, l.statusText])).to.deep.equal([[shipmentId, "proven"], [toPharmacy, "proven"]]);
+      expect(custody.path.map((s) => s.to.name)).to.deep.equal(["Northline Wholesale", "Main Street Pharmacy"]);
+      expect(custody.verifier).to.deep.include({ inChain: true, reason: `Main Street Pharmacy received it in shipment ${toPharmacy}` });
+    });
+
+    it("prints the pack's legs and path", async function () {
+      await use(pharmacyFixture);
+      const { lines } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "PK000003", holder: gln("pharmacy") });
+      expect(lines).to.include("legs of this pack (2 manifests at hand, 2 matching the chain):");
+      expect(lines).to.include("path: Acme Pharma Manufacturing -> Northline Wholesale -> Main Street Pharmacy");
+      expect(lines.filter((l) => l.endsWith(": proven"))).to.have.length(2);
+    });
+  });
+
+  describe("when the pharmacy's manifests never listed the pack", function () {
+    it("says NOT IN THE VERIFIER'S CHAIN OF CUSTODY and exits with its code", async function () {
+      await use(pharmacyFixture);
+      const { lines, exitCode } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "PK000015", holder: gln("pharmacy") });
+      expect(exitCode).to.equal(NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE);
+      expect(lines[0]).to.equal("GENUINE: genuine: may be dispensed");
+      expect(lines).to.include("WARNING: NOT IN THE VERIFIER'S CHAIN OF CUSTODY: none of the 1 manifest of the legs Main Street Pharmacy received lists this pack");
+    });
+
+    it("shows which leg did not list it", async function () {
+      await use(pharmacyFixture);
+      const { report } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "PK000015", holder: gln("pharmacy"), json: true });
+      expect(report!.custody!.legs.map((l) => l.status)).to.deep.equal(["proven", "not-in-manifest"]);
+    });
+  });
+
+  describe("when only some manifests are given", function () {
+    it("says which leg has no manifest and that it cannot tell", async function () {
+      const { shipmentId } = await use(pharmacyFixture);
+      const only = manifestPath(hre.network.name, shipmentId);
+      const { exitCode, report } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "PK000003", holder: gln("pharmacy"), manifests: only, json: true });
+      expect(exitCode).to.equal(0);
+      expect(report!.custody!.legs.map((l) => l.statusText)).to.deep.equal(["proven", "no manifest available"]);
+      expect(report!.custody!.verifier?.inChain).to.equal(undefined);
+    });
+
+    it("names --manifests when a file is not a manifest", async function () {
+      await use(pharmacyFixture);
+      await expect(verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "PK000003", manifests: GOOD_LOGGER })).to.be.rejectedWith(
+        new RegExp(`--manifests: got ".*logger-good\\.csv", expected a JSON manifest file`),
+      );
+    });
+  });
+
+  describe("when the distributor listed the same pack in two manifests", function () {
+    it("reports the conflict and exits with its code", async function () {
+      const { rx, distributor, pharmacy2, tree, toPharmacy } = await use(pharmacyFixture);
+      const twice = await shipDishonestly(rx, distributor, pharmacy2.address, ["PK000003"], tree);
+      const { exitCode, report } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "PK000003", holder: gln("pharmacy"), json: true });
+      expect(exitCode).to.equal(CUSTODY_CONFLICT_EXIT_CODE);
+      expect(report!.custody!.conflicts.map((c) => [c.holder.name, c.shipments])).to.deep.equal([["Northline Wholesale", [toPharmacy, twice.shipmentId]]]);
+    });
+
+    it("warns about it in words", async function () {
+      const { rx, distributor, pharmacy2, tree, toPharmacy } = await use(pharmacyFixture);
+      const twice = await shipDishonestly(rx, distributor, pharmacy2.address, ["PK000003"], tree);
+      const { lines } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "PK000003", holder: gln("pharmacy2") });
+      expect(lines).to.include(
+        `WARNING: CUSTODY CONFLICT: Northline Wholesale (GLN ${gln("distributor")}) listed this pack in two manifests: ${toPharmacy} and ${twice.shipmentId}`,
+      );
+    });
+
+    it("is refused by rx:ship in the first place", async function () {
+      const { toPharmacy } = await use(pharmacyFixture);
+      await expect(run("rx:ship", ship({ to: gln("pharmacy2"), serials: serialFile(["PK000003"]), signer: SIGNER.distributor }))).to.be.rejectedWith(
+        `(it shipped this one in shipment ${toPharmacy})`,
+      );
+    });
+  });
+
+  describe("when a leg is a co-signed handover with a manifest", function () {
+    it("proves the leg and shows the handover in the timeline", async function () {
+      const { rx, distributor, pharmacy2, tree } = await use(pharmacyFixture);
+      const handover = await handOver(rx, distributor, pharmacy2, ["PK000006", "PK000007"], tree);
+      const { exitCode, report } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "PK000007", holder: gln("pharmacy2"), json: true });
+      expect(exitCode).to.equal(0);
+      expect(report!.custody!.legs.map((l) => [l.kind, l.status])).to.deep.equal([["shipment", "proven"], ["shipment", "not-in-manifest"], ["handover", "proven"]]);
+      expect(report!.timeline.find((e) => e.kind === "handed-over")).to.deep.include({ shipmentId: handover.shipmentId, manifest: handover.root, quantity: "2" });
+    });
+  });
+
+  describe("when the pack reached its sender by a batch-level leg", function () {
+    it("marks the unproven stretch of the path and still proves the last leg", async function () {
+      const { rx, batchId, manufacturer, distributor, pharmacy, tree } = await use(lotFixture);
+      await rx.connect(manufacturer).ship(batchId, distributor.address, 10n);
+      await rx.connect(distributor).receiveShipment({ batchId, sender: manufacturer.address, receiver: distributor.address, quantity: 10n, nonce: 0n }, GOOD_LEG);
+      const onward = await shipDishonestly(rx, distributor, pharmacy.address, ["PK000003"], tree);
+      await rx.connect(pharmacy).receiveShipment({ batchId, sender: distributor.address, receiver: pharmacy.address, quantity: 1n, nonce: 0n }, GOOD_LEG);
+      const { lines, exitCode } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "PK000003", holder: gln("pharmacy") });
+      expect(exitCode).to.equal(0);
+      expect(lines).to.include("path: Acme Pharma Manufacturing … Northline Wholesale -> Main Street Pharmacy");
+      expect(lines).to.include(`verifier Main Street Pharmacy (GLN ${gln("pharmacy")}): in its chain of custody: Main Street Pharmacy received it in shipment ${onward.shipmentId}`);
+    });
+  });
+
+  describe("when a leg went by quantity", function () {
+    it("calls it a batch-level leg", async function () {
+      await use(pharmacyFixture);
+      await run("rx:ship", ship({ to: gln("distributor2"), quantity: "3", signer: SIGNER.manufacturer }));
+      const { report } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "PK000003", json: true });
+      expect(report!.custody!.legs.map((l) => l.statusText)).to.deep.equal(["proven", "proven", "batch-level leg (no manifest)"]);
+    });
+  });
+});
+
+describe("rx:case-seal and rx:case-open", function () {
+  describe("when the manufacturer seals six packs", function () {
+    it("commits the case's contents on the chain and keeps its record", async function () {
+      const { rx, batchId, caseFile, manufacturer } = await use(caseFixture);
+      const [event] = await rx.queryFilter(rx.filters.CaseSealed(BigInt(SSCC)));
+      expect([event.args.batchId, event.args.packer, event.args.contents, event.args.packs]).to.deep.equal([batchId, manufacturer.address, caseContentsOf(CASE_PACKS), 6n]);
+      expect(await rx.caseStatus(BigInt(SSCC))).to.equal(1n);
+      expect(JSON.parse(readFileSync(caseFile, "utf8"))).to.deep.include({ sscc: SSCC, packs: CASE_PACKS, contents: caseContentsOf(CASE_PACKS) });
+    });
+  });
+
+  describe("when the SSCC's check digit is wrong", function () {
+    it("names --sscc and the right check digit", async function () {
+      await use(lotFixture);
+      const wrong = SSCC.slice(0, 17) + ((Number(SSCC[17]) + 1) % 10);
+      await expect(run("rx:case-seal", ship({ sscc: wrong, serials: serialFile(CASE_PACKS), signer: SIGNER.manufacturer }))).to.be.rejectedWith(
+        `--sscc: got "${wrong}", expected an SSCC whose check digit is ${SSCC[17]} (GS1 mod-10)`,
+      );
+    });
+  });
+
+  describe("when the SSCC was used already", function () {
+    it("names --sscc and sends nothing", async function () {
+      await use(caseFixture);
+      const before = await blockNumber();
+      await expect(run("rx:case-seal", ship({ sscc: SSCC, serials: serialFile(["PK000001"]), signer: SIGNER.manufacturer }))).to.be.rejectedWith(
+        `--sscc: got "${SSCC}", expected an unused SSCC (case ${SSCC} is sealed already; an SSCC names one case only)`,
+      );
+      expect(await blockNumber()).to.equal(before);
+    });
+  });
+
+  describe("when a pack is in another sealed case", function () {
+    it("names the pack", async function () {
+      await use(caseFixture);
+      const other = formatSscc(makeSscc("10312345000000002"));
+      await expect(run("rx:case-seal", ship({ sscc: other, serials: serialFile(["PK000001", CASE_PACKS[2]]), signer: SIGNER.manufacturer }))).to.be.rejectedWith(
+        `--serials: got "${CASE_PACKS[2]}", expected a loose pack (it is in sealed case ${SSCC})`,
+      );
+    });
+  });
+
+  describe("when the case is shipped with loose packs", function () {
+    it("lists the case in the manifest and counts its packs", async function () {
+      const { shipmentId } = await use(caseReceivedFixture);
+      const manifest = loadManifest(manifestPath(hre.network.name, shipmentId), "kept");
+      expect([manifest.packs, manifest.cases, manifest.quantity]).to.deep.equal([SERIALS.slice(20, 22), [{ sscc: SSCC, contents: caseContentsOf(CASE_PACKS), packs: CASE_PACKS }], 8]);
+      expect(manifest.root).to.equal(ManifestTree.of(SERIALS.slice(20, 22), [BigInt(SSCC)]).root);
+    });
+
+    it("lets verify prove a pack of the case", async function () {
+      await use(caseReceivedFixture);
+      const { report } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: CASE_PACKS[1], holder: gln("distributor"), json: true });
+      expect(report!.custody!.legs.map((l) => [l.status, l.case])).to.deep.equal([["proven", SSCC]]);
+    });
+
+    it("leaves the case's packs out of --all-remaining", async function () {
+      await use(caseFixture);
+      const { result } = await run<ShipResult>("rx:ship", ship({ to: gln("distributor"), allRemaining: true, signer: SIGNER.manufacturer }));
+      expect([result.manifest!.packs, result.manifest!.cases]).to.deep.equal([SERIALS.filter((s) => !CASE_PACKS.includes(s)), []]);
+    });
+
+    it("refuses a pack of the case listed loose", async function () {
+      await use(caseFixture);
+      await expect(run("rx:ship", ship({ to: gln("distributor"), serials: serialFile([CASE_PACKS[0]]), signer: SIGNER.manufacturer }))).to.be.rejectedWith(
+        `--serials: got "${CASE_PACKS[0]}", expected a loose pack (it is in sealed case ${SSCC}: ship the case with --cases, or open it with rx:case-open)`,
+      );
+    });
+  });
+
+  describe("when the distributor ships the sealed case on", function () {
+    it("knows the case's packs from the manifest it received", async function () {
+      await use(caseReceivedFixture);
+      rmSync(path.join(networkFolder(), "cases"), { recursive: true });
+      const { result } = await run<ShipResult>("rx:ship", ship({ to: gln("pharmacy"), cases: SSCC, signer: SIGNER.distributor }));
+      expect([result.manifest!.cases.map((c) => c.sscc), result.shipment.quantity]).to.deep.equal([[SSCC], 6n]);
+    });
+  });
+
+  describe("when a case that was never sealed is shipped", function () {
+    it("names --cases", async function () {
+      await use(lotFixture);
+      await expect(run("rx:ship", ship({ to: gln("distributor"), cases: SSCC, signer: SIGNER.manufacturer }))).to.be.rejectedWith(
+        `--cases: got "${SSCC}", expected a case sealed with packs of this batch (this SSCC was not; seal it with rx:case-seal)`,
+      );
+    });
+  });
+
+  describe("when the distributor opens the case", function () {
+    it("emits CaseOpened and prints it", async function () {
+      const { rx, batchId, distributor } = await use(caseReceivedFixture);
+      const { lines } = await run("rx:case-open", { sscc: SSCC, signer: SIGNER.distributor });
+      const [event] = await rx.queryFilter(rx.filters.CaseOpened(BigInt(SSCC)));
+      expect([event.args.batchId, event.args.by]).to.deep.equal([batchId, distributor.address]);
+      expect(lines).to.include(`case ${SSCC} opened: its 6 units travel loose from now on`);
+    });
+
+    it("then ships the case's packs loose, and no longer the case", async function () {
+      await use(caseReceivedFixture);
+      await run("rx:case-open", { sscc: SSCC, signer: SIGNER.distributor });
+      const { result } = await run<ShipResult>("rx:ship", ship({ to: gln("pharmacy"), serials: serialFile(CASE_PACKS.slice(0, 2)), signer: SIGNER.distributor }));
+      expect(result.manifest!.packs).to.deep.equal(CASE_PACKS.slice(0, 2));
+      await expect(run("rx:ship", ship({ to: gln("pharmacy"), cases: SSCC, signer: SIGNER.distributor }))).to.be.rejectedWith(
+        new RegExp(`--cases: got "${SSCC}", expected a sealed case \\(it was opened in block \\d+: ship its packs loose\\)`),
+      );
+    });
+  });
+
+  describe("when a case that is not sealed is opened", function () {
+    it("names --sscc", async function () {
+      await use(lotFixture);
+      await expect(run("rx:case-open", { sscc: SSCC, signer: SIGNER.manufacturer })).to.be.rejectedWith(`--sscc: got "${SSCC}", expected a sealed case (case ${SSCC} is unused)`);
+    });
+  });
+
+  describe("when someone without the packs opens the case", function () {
+    it("names --signer", async function () {
+      const { pharmacy } = await use(caseFixture);
+      await expect(run("rx:case-open", { sscc: SSCC, signer: SIGNER.pharmacy })).to.be.rejectedWith(
+        `--signer: got "${pharmacy.address}", expected the holder of case ${SSCC} (it holds 0 units of batch`,
+      );
+    });
+  });
+});
