@@ -73,7 +73,20 @@ extendEnvironment((hre) => {
   }
 });
 
+// `npm run mutation` (scripts/mutation.ts) writes each mutant's artifact to a folder of its own, so a
+// mutation run never disturbs the artifacts of the working tree; legacy-pipeline builds without viaIR are
+// larger than 24 KB, which only the mutation run deploys.
+const MUTATION = process.env.RXTRACE_MUTATION === "1";
+
 const config: HardhatUserConfig = {
+  ...(MUTATION
+    ? {
+        paths: {
+          artifacts: process.env.RXTRACE_MUTATION_ARTIFACTS ?? ".mutation/artifacts",
+          cache: process.env.RXTRACE_MUTATION_CACHE ?? ".mutation/cache",
+        },
+      }
+    : {}),
   solidity: {
     version: SOLC_VERSION,
     settings: {
@@ -92,6 +105,7 @@ const config: HardhatUserConfig = {
       // Estimate every transaction, as on a real network: a refused command fails at estimation and
       // nothing is mined (by default the in-process network would mine it as a reverted transaction).
       gas: "auto",
+      allowUnlimitedContractSize: MUTATION,
     },
     localhost: { url: process.env.LOCALHOST_RPC_URL || "http://127.0.0.1:8545" },
     amoy: publicNetwork("amoy"),

@@ -1,13 +1,12 @@
-// SuMo (Solidity mutation testing): `npm run mutation`. It mutates contracts/ in place, compiles and runs
-// the contract suites once per mutant (bailing on the first failure), then restores the files.
+// SuMo (Solidity mutation testing) generates the mutants of `npm run mutation` (`sumo mutate`: minimal
+// operators, interfaces skipped: they hold declarations only). scripts/mutation.ts compiles and tests them;
+// see its header for why it does not use SuMo's own spawn-per-mutant runner.
 module.exports = {
   buildDir: "artifacts",
   contractsDir: "contracts",
   testDir: "test",
-  // Interfaces hold declarations only; the command, browser, property and end-to-end suites do not
-  // exercise more Solidity than the contract suites and would only slow every mutant down.
   skipContracts: ["interfaces"],
-  skipTests: ["test/tasks", "test/e2e", "test/web", "test/property", "test/GasSnapshot.test.ts", "test/Readme.test.ts", "test/SharedLibrary.test.ts"],
+  skipTests: [],
   testingTimeOutInSec: 300,
   network: "none",
   testingFramework: "hardhat",

@@ -1,0 +1,325 @@
+/**
+ * `npm run mutation`: mutation testing of contracts/.
+ *
+ * SuMo (@morenabarboni/sumo) generates the mutants (`sumo mutate`, operators and exclusions in
+ * sumo-config.js). SuMo's own runner spawns `hardhat compile` and `hardhat test` for every mutant, a viaIR
+ * compile through solc-js each time: 1 to 2 minutes a mutant, more than 15 hours for our ~900 mutants on two
+ * cores. This runner reaches the same verdicts in seconds a mutant:
+ *  - one process keeps solc-js loaded and compiles each mutant from the last build's standard-JSON input with
+ *    one source replaced (the legacy pipeline with the optimizer: mutation semantics don't need viaIR, and it
+ *    compiles several times faster). A mutant that doesn't compile is stillborn; one whose bytecode equals
+ *    the original's is equivalent (trivial compiler equivalence, as SuMo's `tce`).
+ *  - the mutant's artifact is written to the worker's own artifacts folder (set through RXTRACE_MUTATION in
+ *    hardhat.config.ts) and the contract suites run in this process with mocha, bailing on
+ *    the first failure: first the suites of the mutated file, then, for a mutant they did not kill, every
+ *    other contract suite, so "live" means no contract test at all kills it.
+ * The original goes through the same pipeline first and must pass every suite. Tests of gas are left out:
+ * their figures hold for the production build (viaIR), and GasSnapshot runs in `npm test`.
+ *
+ * `npm run mutation` generates the mutants and runs MUTATION_JOBS workers (default 2, one per core), each on
+ * every n-th mutant with its own artifacts folder (.mutation/artifacts-<i>), then prints the score
+ * (`npm run mutation:report` prints it again from .mutation/results-*.jsonl). To narrow a run:
+ *  - MUTATION_FILES=Custody,Cases: only files whose path contains one of these;
+ *  - MUTATION_HASHES=m1,m2: re-run chosen mutants; their verdicts replace the earlier ones in the report;
+ *  - MUTATION_LIMIT=k: each worker stops after k mutants;
+ *  - MUTATION_SUITES=Custody,Journey: only those suites (a quick trial, not a score).
+ */
+import hre from "hardhat";
+import { clearSnapshots } from "@nomicfoundation/hardhat-network-helpers";
+import Mocha from "mocha";
+import { execFileSync, spawn } from "node:child_process";
+import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+
+const ROOT = path.join(__dirname, "..");
+const WORK = path.join(ROOT, ".mutation");
+const SUMO_RESULTS = path.join(ROOT, ".sumo", "results");
+const ARTIFACT = path.join(hre.config.paths.artifacts, "contracts", "RxTrace.sol", "RxTrace.json");
+
+/** The contract suites: what every live mutant must have survived (MUTATION_SUITES narrows it for a trial). */
+const CONTRACT_SUITES = [
+  "AccessMatrix",
+  "PartnerRegistry",
+  "BatchRegistry",
+  "Custody",
+  "ProductSafety",
+  "Dispensing",
+  "Verification",
+  "Cases",
+  "SignedHandovers",
+  "Journey",
+  "SharedLibrary",
+];
+const ALL_SUITES = process.env.MUTATION_SUITES
+  ? CONTRACT_SUITES.filter((s) => process.env.MUTATION_SUITES?.split(",").includes(s))
+  : CONTRACT_SUITES;
+
+/** The suites most likely to kill a mutant of each file, run first. */
+const FIRST_SUITES: Record<string, string[]> = {
+  "RxAccess.sol": ["PartnerRegistry", "AccessMatrix"],
+  "PartnerRegistry.sol": ["PartnerRegistry", "AccessMatrix"],
+  "BatchRegistry.sol": ["BatchRegistry"],
+  "Custody.sol": ["Custody"],
+  "ProductSafety.sol": ["ProductSafety"],
+  "Dispensing.sol": ["Dispensing"],
+  "Verification.sol": ["Verification"],
+  "Cases.sol": ["Cases"],
+  "SignedHandovers.sol": ["SignedHandovers"],
+  "GS1.sol": ["SharedLibrary", "BatchRegistry", "PartnerRegistry", "Cases"],
+  "Ids.sol": ["SharedLibrary", "Dispensing", "Verification"],
+  "Routes.sol": ["Custody"],
+  "Temperature.sol": ["Custody"],
+  "BatchFlags.sol": ["ProductSafety"],
+  "HoldingPacking.sol": ["Dispensing", "Custody"],
+};
+
+interface Mutant {
+  hash: string;
+  file: string; // source name, e.g. contracts/modules/Custody.sol
+  operator: string;
+  line: number;
+  original: string;
+  replacement: string;
+  source: string; // the whole mutated file
+}
+
+type Status = "killed" | "live" | "stillborn" | "equivalent" | "timedout";
+
+interface Result {
+  hash: string;
+  file: string;
+  operator: string;
+  line: number;
+  original: string;
+  replacement: string;
+  status: Status;
+  killedBy?: string;
+  seconds: number;
+}
+
+function suiteFile(name: string): string {
+  return path.join(ROOT, "test", `${name}.test.ts`);
+}
+
+/** Has SuMo write the mutants of contracts/ to .sumo/results (generated.csv and one file per mutant). */
+function generateMutants(): void {
+  rmSync(path.join(ROOT, ".sumo"), { recursive: true, force: true });
+  // SuMo finds the project root through app-root-path; name it, so a linked node_modules can't mislead it.
+  execFileSync(process.execPath, [require.resolve("@morenabarboni/sumo/index.js"), "mutate"], {
+    cwd: ROOT,
+    env: { ...process.env, APP_ROOT_PATH: ROOT },
+    stdio: "ignore",
+  });
+}
+
+/** The mutants SuMo wrote. */
+function readMutants(): Mutant[] {
+  const rows = readFileSync(path.join(SUMO_RESULTS, "generated.csv"), "utf8").trim().split("\n").slice(1);
+  return rows.map((row) => {
+    const [hash, file, operator, , , startLine, , original, replacement] = row.split("$");
+    const source = readFileSync(path.join(SUMO_RESULTS, "mutants", `${path.basename(file)}-${hash}.sol`), "utf8");
+    return {
+      hash,
+      file: path.relative(ROOT, file).split(path.sep).join("/"),
+      operator,
+      line: Number(startLine),
+      original: original.trim(),
+      replacement: replacement.replace(/;\s*$/, "").trim(),
+      source,
+    };
+  });
+}
+
+interface SolcOutput {
+  errors?: { severity: string; formattedMessage: string }[];
+  contracts?: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>>;
+}
+
+/** The standard-JSON input of the last build of RxTrace, set up for fast, deterministic compiles. */
+function buildInput(): { input: { sources: Record<string, { content: string }>; settings: Record<string, unknown> } } {
+  const dir = path.join(ROOT, "artifacts", "build-info");
+  const builds = readdirSync(dir)
+    .map((name) => path.join(dir, name))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  for (const file of builds) {
+    const info = JSON.parse(readFileSync(file, "utf8")) as { input: { sources: Record<string, { content: string }>; settings: Record<string, unknown> } };
+    if (!info.input.sources["contracts/RxTrace.sol"]) continue;
+    const { input } = info;
+    input.settings = {
+      ...input.settings,
+      viaIR: false,
+      optimizer: { enabled: true, runs: 200 },
+      metadata: { bytecodeHash: "none", appendCBOR: false },
+      outputSelection: { "contracts/RxTrace.sol": { RxTrace: ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },
+    };
+    return { input };
+  }
+  throw new Error("no build of contracts/RxTrace.sol in artifacts/build-info: run `npx hardhat compile` first");
+}
+
+// solc-js stays loaded for the whole run: loading and warming it up is most of a one-off compile's time.
+const solc = require("solc") as { compile(input: string): string };
+
+function compile(input: ReturnType<typeof buildInput>["input"], file?: string, source?: string) {
+  const sources = file ? { ...input.sources, [file]: { content: source as string } } : input.sources;
+  const out = JSON.parse(solc.compile(JSON.stringify({ ...input, sources }))) as SolcOutput;
+  const errors = (out.errors ?? []).filter((e) => e.severity === "error");
+  const contract = out.contracts?.["contracts/RxTrace.sol"]?.RxTrace;
+  if (errors.length > 0 || !contract) return { error: errors[0]?.formattedMessage ?? "no RxTrace in the output" };
+  return { abi: contract.abi, bytecode: contract.evm.bytecode.object, deployed: contract.evm.deployedBytecode.object };
+}
+
+function writeArtifact(base: Record<string, unknown>, built: { abi: unknown[]; bytecode: string; deployed: string }): void {
+  writeFileSync(
+    ARTIFACT,
+    JSON.stringify({ ...base, abi: built.abi, bytecode: `0x${built.bytecode}`, deployedBytecode: `0x${built.deployed}` }),
+  );
+  hre.artifacts.clearCache?.();
+}
+
+/** Runs `suites` in this process on a fresh chain, stopping at the first failure; returns its title. */
+async function runSuites(suites: string[]): Promise<{ failed?: string; timedOut: boolean }> {
+  await hre.network.provider.send("hardhat_reset");
+  await clearSnapshots();
+  const testDir = path.join(ROOT, "test") + path.sep;
+  for (const key of Object.keys(require.cache)) if (key.startsWith(testDir)) delete require.cache[key];
+  let failed: string | undefined;
+  let timedOut = false;
+  class Quiet {
+    constructor(runner: Mocha.Runner) {
+      runner.on("fail", (test: Mocha.Test, err: Error) => {
+        failed ??= test.fullTitle();
+        if (/Timeout of \d+ms exceeded/.test(err.message)) timedOut = true;
+      });
+    }
+  }
+  // Gas figures belong to the production build (viaIR), not to this one: tests of gas are left out here.
+  const mocha = new Mocha({ timeout: 60_000, bail: true, grep: /\bgas\b/, invert: true, reporter: Quiet as unknown as string });
+  for (const suite of suites) mocha.addFile(suiteFile(suite));
+  await mocha.loadFilesAsync();
+  await new Promise<number>((resolve) => mocha.run(resolve));
+  mocha.dispose();
+  return { failed, timedOut };
+}
+
+function shard(): { index: number; count: number } {
+  const spec = process.env.MUTATION_SHARD ?? "1/1";
+  const match = /^(\d+)\/(\d+)$/.exec(spec);
+  if (!match || Number(match[1]) < 1 || Number(match[1]) > Number(match[2])) {
+    throw new Error(`MUTATION_SHARD: "${spec}" is not i/n with 1 <= i <= n (e.g. 1/2)`);
+  }
+  return { index: Number(match[1]), count: Number(match[2]) };
+}
+
+/**
+ * `npm run mutation`: has SuMo generate the mutants, then runs MUTATION_JOBS workers (default 2, one per
+ * core), each on its share of the mutants with its own artifacts folder, and prints the report.
+ */
+async function coordinate(): Promise<void> {
+  const jobs = Number(process.env.MUTATION_JOBS ?? 2);
+  if (!Number.isInteger(jobs) || jobs < 1) throw new Error(`MUTATION_JOBS: "${process.env.MUTATION_JOBS}" is not a whole number >= 1`);
+  mkdirSync(WORK, { recursive: true });
+  generateMutants();
+  if (!process.env.MUTATION_HASHES) {
+    for (const f of readdirSync(WORK)) if (/^results-.*\.jsonl$/.test(f)) rmSync(path.join(WORK, f));
+  }
+  const codes = await Promise.all(
+    Array.from({ length: jobs }, (_, i) => {
+      const env = {
+        ...process.env,
+        MUTATION_WORKER: "1",
+        MUTATION_SHARD: `${i + 1}/${jobs}`,
+        RXTRACE_MUTATION_ARTIFACTS: path.join(WORK, `artifacts-${i + 1}`),
+        RXTRACE_MUTATION_CACHE: path.join(WORK, `cache-${i + 1}`),
+      };
+      const child = spawn(process.execPath, [require.resolve("hardhat/internal/cli/cli"), "run", "--no-compile", __filename], {
+        cwd: ROOT,
+        env,
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      child.stdout.on("data", (chunk: Buffer) => {
+        for (const line of chunk.toString().split("\n").filter(Boolean)) console.log(`[worker ${i + 1}] ${line}`);
+      });
+      return new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? 1)));
+    }),
+  );
+  if (codes.some((c) => c !== 0)) throw new Error(`a mutation worker failed (exit codes ${codes.join(", ")})`);
+  execFileSync(process.execPath, [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(__dirname, "mutation-report.ts")], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
+}
+
+async function main(): Promise<void> {
+  if (process.env.RXTRACE_MUTATION !== "1") {
+    throw new Error("run through `npm run mutation` (RXTRACE_MUTATION=1 points Hardhat at .mutation/)");
+  }
+  if (process.env.MUTATION_WORKER !== "1") return coordinate();
+  const { index, count } = shard();
+  cpSync(path.join(ROOT, "artifacts"), hre.config.paths.artifacts, { recursive: true });
+  const base = JSON.parse(readFileSync(path.join(ROOT, "artifacts", "contracts", "RxTrace.sol", "RxTrace.json"), "utf8")) as Record<string, unknown>;
+  const { input } = buildInput();
+
+  const filters = (process.env.MUTATION_FILES ?? "").split(",").map((f) => f.trim()).filter(Boolean);
+  const hashes = (process.env.MUTATION_HASHES ?? "").split(",").map((h) => h.trim()).filter(Boolean);
+  const limit = Number(process.env.MUTATION_LIMIT ?? Infinity);
+  const all = readMutants();
+  const mine = all
+    .filter((m) => filters.length === 0 || filters.some((f) => m.file.includes(f)))
+    .filter((m) => hashes.length === 0 || hashes.includes(m.hash))
+    .filter((_, i) => i % count === index - 1)
+    .slice(0, limit);
+  console.log(`${all.length} mutants from SuMo; this shard (${index}/${count}) tests ${mine.length}`);
+
+  const original = compile(input);
+  if ("error" in original) throw new Error(`the original contracts don't compile: ${original.error}`);
+  writeArtifact(base, original);
+  const pre = await runSuites(ALL_SUITES);
+  if (pre.failed) throw new Error(`the original fails a contract test under mutation settings: ${pre.failed}`);
+  console.log("original: every contract suite passes");
+
+  // A re-run of chosen mutants (after the tests improved) sorts after the full run's files, and its verdicts
+  // replace theirs in the report.
+  const out = path.join(WORK, hashes.length > 0 ? `results-z-rerun-${Date.now()}.jsonl` : `results-${index}-of-${count}.jsonl`);
+  writeFileSync(out, "");
+  let done = 0;
+  for (const m of mine) {
+    const started = performance.now();
+    const built = compile(input, m.file, m.source);
+    let status: Status;
+    let killedBy: string | undefined;
+    if ("error" in built) {
+      status = "stillborn";
+    } else if (built.bytecode === original.bytecode && built.deployed === original.deployed) {
+      status = "equivalent";
+    } else {
+      writeArtifact(base, built);
+      const first = (FIRST_SUITES[path.basename(m.file)] ?? ALL_SUITES).filter((s) => ALL_SUITES.includes(s));
+      let run = await runSuites(first);
+      if (!run.failed) run = await runSuites(ALL_SUITES.filter((s) => !first.includes(s)));
+      status = run.failed ? (run.timedOut ? "timedout" : "killed") : "live";
+      killedBy = run.failed;
+    }
+    const result: Result = {
+      hash: m.hash,
+      file: m.file,
+      operator: m.operator,
+      line: m.line,
+      original: m.original,
+      replacement: m.replacement,
+      status,
+      killedBy,
+      seconds: Math.round((performance.now() - started) / 100) / 10,
+    };
+    appendFileSync(out, JSON.stringify(result) + "\n");
+    done += 1;
+    console.log(`[${done}/${mine.length}] ${m.hash} ${path.basename(m.file)}:${m.line} ${m.operator} ${status} (${result.seconds} s)`);
+  }
+  writeArtifact(base, original);
+  console.log(`wrote ${path.relative(ROOT, out)}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exitCode = 1;
+});
