@@ -7,18 +7,9 @@
  */
 import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
+// Type only: importing it does not run the runner.
+import type { Result } from "./mutation";
 
-interface Result {
-  hash: string;
-  file: string;
-  operator: string;
-  line: number;
-  original: string;
-  replacement: string;
-  status: "killed" | "live" | "stillborn" | "equivalent" | "timedout";
-  killedBy?: string;
-  seconds: number;
-}
 
 const ROOT = path.join(__dirname, "..");
 const WORK = path.join(ROOT, ".mutation");

@@ -83,9 +83,9 @@ interface Mutant {
   source: string; // the whole mutated file
 }
 
-type Status = "killed" | "live" | "stillborn" | "equivalent" | "timedout";
+export type Status = "killed" | "live" | "stillborn" | "equivalent" | "timedout";
 
-interface Result {
+export interface Result {
   hash: string;
   file: string;
   operator: string;

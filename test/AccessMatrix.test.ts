@@ -25,6 +25,7 @@ import {
   type TypedDataField,
 } from "ethers";
 import { RxTrace__factory, type IBatchRegistry, type RxTrace } from "../typechain-types";
+import { SIGNED_TYPES } from "../scripts/lib/signing";
 import type { AuthorizationStruct, CompactSignatureStruct } from "../typechain-types/contracts/RxTrace";
 import { makeGln, makeGtin } from "../scripts/lib/gs1";
 import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../scripts/lib/ids";
@@ -467,67 +468,13 @@ const REJECTING = {
 // Signing (EIP-712): the actor signs, the stranger submits
 // ---------------------------------------------------------------------------------------------------------
 
-const SHIPMENT_FIELDS: TypedDataField[] = [
-  { name: "batchId", type: "bytes32" },
-  { name: "sender", type: "address" },
-  { name: "receiver", type: "address" },
-  { name: "quantity", type: "uint48" },
-  { name: "nonce", type: "uint32" },
-];
-const LEG_FIELDS: TypedDataField[] = [
-  { name: "minTemp", type: "int16" },
-  { name: "maxTemp", type: "int16" },
-  { name: "meanKineticTemp", type: "int16" },
-  { name: "minutesOutOfRange", type: "uint32" },
-  { name: "loggerHash", type: "bytes32" },
-];
-/** The typed data of the signed entry points, written from the type strings of contracts/modules/SignedHandovers.sol. */
+/** The typed data of the signed entry points: the library's, which test/SignedHandovers.test.ts checks against the contract. */
 const TYPES = {
-  Ship: {
-    Ship: [
-      { name: "sender", type: "address" },
-      { name: "batchId", type: "bytes32" },
-      { name: "receiver", type: "address" },
-      { name: "quantity", type: "uint48" },
-      { name: "manifest", type: "bytes32" },
-      { name: "nonce", type: "uint64" },
-      { name: "deadline", type: "uint40" },
-    ],
-  },
-  Receive: {
-    Receive: [
-      { name: "shipment", type: "Shipment" },
-      { name: "leg", type: "TemperatureLeg" },
-      { name: "nonce", type: "uint64" },
-      { name: "deadline", type: "uint40" },
-    ],
-    Shipment: SHIPMENT_FIELDS,
-    TemperatureLeg: LEG_FIELDS,
-  },
-  Reject: {
-    Reject: [
-      { name: "shipment", type: "Shipment" },
-      { name: "reason", type: "uint8" },
-      { name: "evidence", type: "bytes32" },
-      { name: "nonce", type: "uint64" },
-      { name: "deadline", type: "uint40" },
-    ],
-    Shipment: SHIPMENT_FIELDS,
-  },
-  Handover: {
-    Handover: [
-      { name: "batchId", type: "bytes32" },
-      { name: "sender", type: "address" },
-      { name: "receiver", type: "address" },
-      { name: "quantity", type: "uint48" },
-      { name: "manifest", type: "bytes32" },
-      { name: "leg", type: "TemperatureLeg" },
-      { name: "nonce", type: "uint32" },
-      { name: "deadline", type: "uint40" },
-    ],
-    TemperatureLeg: LEG_FIELDS,
-  },
-} as const satisfies Record<string, Record<string, TypedDataField[]>>;
+  Ship: SIGNED_TYPES.ship,
+  Receive: SIGNED_TYPES.receive,
+  Reject: SIGNED_TYPES.reject,
+  Handover: SIGNED_TYPES.handover,
+};
 
 /** `who`'s ERC-2098 compact signature of `message`, under the contract's EIP-712 domain. */
 async function signedBy(

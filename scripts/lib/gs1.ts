@@ -59,11 +59,19 @@ export function makeGtin(prefix: string, itemReference: string, indicator = "0")
 /** Parses a 13-digit GLN with a correct check digit. */
 export function parseGln(input: string | bigint | number, field = "gln"): bigint {
   const text = typeof input === "string" ? input.trim() : input.toString().padStart(13, "0");
-  if (!/^\d{13}$/.test(text)) throw new InputError(field, input, "a GLN of 13 digits");
+  return checkedKey(text, 13, "a GLN", "", input, field);
+}
+
+/**
+ * `text` as a GS1 key of `digits` digits with a correct mod-10 check digit, not zero. `key` names it in the
+ * errors ("a GLN", "an SSCC"), `format` says how it is written; `input` and `field` name what was given.
+ */
+function checkedKey(text: string, digits: number, key: string, format: string, input: string | bigint | number, field: string): bigint {
+  if (!new RegExp(`^\\d{${digits}}$`).test(text)) throw new InputError(field, input, `${key} of ${digits} digits${format}`);
   if (!hasValidCheckDigit(text)) {
-    throw new InputError(field, input, `a GLN whose check digit is ${gs1CheckDigit(text.slice(0, -1))}`);
+    throw new InputError(field, input, `${key} whose check digit is ${gs1CheckDigit(text.slice(0, -1))} (GS1 mod-10), not ${text.slice(-1)}`);
   }
-  if (BigInt(text) === 0n) throw new InputError(field, input, "a non-zero GLN");
+  if (BigInt(text) === 0n) throw new InputError(field, input, `a non-zero ${key.split(" ")[1]}`);
   return BigInt(text);
 }
 
@@ -195,12 +203,7 @@ export const SSCC_DIGITS = 18;
 export function parseSscc(input: string | bigint | number, field = "sscc"): bigint {
   let text = typeof input === "string" ? input.replace(/\s+/g, "") : input.toString().padStart(SSCC_DIGITS, "0");
   if (text.startsWith("(00)")) text = text.slice(4);
-  if (!/^\d{18}$/.test(text)) throw new InputError(field, input, "an SSCC of 18 digits (AI 00)");
-  if (!hasValidCheckDigit(text)) {
-    throw new InputError(field, input, `an SSCC whose check digit is ${gs1CheckDigit(text.slice(0, -1))} (GS1 mod-10), not ${text.slice(-1)}`);
-  }
-  if (BigInt(text) === 0n) throw new InputError(field, input, "a non-zero SSCC");
-  return BigInt(text);
+  return checkedKey(text, SSCC_DIGITS, "an SSCC", " (AI 00)", input, field);
 }
 
 /** Builds an SSCC from its 17-digit body (extension digit, company prefix, serial reference). */
