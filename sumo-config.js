@@ -1,11 +1,11 @@
-// SuMo (Solidity mutation testing) generates the mutants of `npm run mutation` (`sumo mutate`: minimal
-// operators, interfaces skipped: they hold declarations only). scripts/mutation.ts compiles and tests them;
-// see its header for why it does not use SuMo's own spawn-per-mutant runner.
+// SuMo (Solidity mutation testing) generates the mutants of `npm run mutation` (`sumo mutate`, minimal
+// operators). Skipped: contracts/interfaces (declarations only) and contracts/test (test helpers).
+// scripts/mutation.ts compiles and tests the mutants; its header says why not with SuMo's own runner.
 module.exports = {
   buildDir: "artifacts",
   contractsDir: "contracts",
   testDir: "test",
-  skipContracts: ["interfaces"],
+  skipContracts: ["interfaces", "test"],
   skipTests: [],
   testingTimeOutInSec: 300,
   network: "none",

@@ -49,6 +49,7 @@ const CONTRACT_SUITES = [
   "SignedHandovers",
   "Journey",
   "SharedLibrary",
+  "ContractPartners",
 ];
 const ALL_SUITES = process.env.MUTATION_SUITES
   ? CONTRACT_SUITES.filter((s) => process.env.MUTATION_SUITES?.split(",").includes(s))
