@@ -3,6 +3,7 @@
 import { task } from "hardhat/config";
 import { withSuite } from "../scripts/lib/batch-lookup";
 import { resolveSigner } from "../scripts/lib/cli";
+import { contextOf } from "../scripts/lib/packs";
 import { REJECTION_REASONS } from "../scripts/lib/shipments";
 import {
   cosignFile,
@@ -13,11 +14,13 @@ import {
   parseCosignArgs,
   parseInArgs,
   parseSignArgs,
+  parseSubmitArgs,
   signToFile,
   submitFile,
   type CosignArgs,
   type InspectArgs,
   type SignArgs,
+  type SubmitArgs,
 } from "../scripts/lib/signed-commands";
 
 interface WithSigner {
@@ -31,8 +34,11 @@ task("rx:sign", "Signs a ship, receive, reject or handover (EIP-712) into a file
   .addOptionalParam("lot", "ship, handover: the lot (AI 10), with --gtin")
   .addOptionalParam("batch", "ship, handover: the batch id instead of --gtin and --lot")
   .addOptionalParam("to", "ship, handover: the receiver, address or 13-digit GLN")
-  .addOptionalParam("quantity", "ship, handover: units")
-  .addOptionalParam("manifest", "ship, handover: the Merkle root of the packs (optional)")
+  .addOptionalParam("quantity", "ship, handover: units (with --serials, --all-remaining or --cases: optional, must match the packs)")
+  .addOptionalParam("manifest", "ship, handover: a raw Merkle root of the packs (no manifest file; --serials and the others build one)")
+  .addOptionalParam("serials", "ship, handover: these packs loose, with a manifest written next to --out: a file of serials, one per line or a JSON array")
+  .addFlag("allRemaining", "ship, handover: every pack the signer holds loose, by its serial file and the manifests it received")
+  .addOptionalParam("cases", "ship, handover: these sealed cases whole: SSCCs separated by commas (see rx:case-seal)")
   .addOptionalParam("shipment", "receive, reject: the shipment id (see rx:shipments)")
   .addOptionalParam("logger", "receive, handover: the carrier's logger file, CSV lines of timestamp,celsius")
   .addOptionalParam("reason", `reject: ${Object.keys(REJECTION_REASONS).join(" | ")}`)
@@ -42,7 +48,7 @@ task("rx:sign", "Signs a ship, receive, reject or handover (EIP-712) into a file
   .addOptionalParam("signer", "the signer: the sender (ship, handover) or the receiver (receive, reject); account index or address (default 0)")
   .setAction(async (args: SignArgs & WithSigner, hre) =>
     withSuite(hre, () => parseSignArgs(args), async ({ rx, record }, input) =>
-      signToFile(rx, await resolveSigner(hre, args.signer), record.contracts.RxTrace.blockNumber, input),
+      signToFile(rx, await resolveSigner(hre, args.signer), contextOf(record), input),
     ),
   );
 
@@ -50,9 +56,13 @@ task("rx:cosign", "The receiver co-signs a handover file the sender signed")
   .addOptionalParam("in", "the handover file (from rx:sign --kind handover)")
   .addOptionalParam("out", "where to write the co-signed file (default: in place)")
   .addOptionalParam("logger", "the receiver's copy of the logger file: checked against the signed summary")
+  .addOptionalParam("manifest", "the handover's manifest file, checked before co-signing (default: the one next to --in, as rx:sign wrote it)")
+  .addFlag("acceptMismatch", "co-sign even when the manifest is missing or does not match (prints each problem)")
   .addOptionalParam("signer", "the receiver: account index or address (default 0)")
   .setAction(async (args: CosignArgs & WithSigner, hre) =>
-    withSuite(hre, () => parseCosignArgs(args), async ({ rx }, input) => cosignFile(rx, await resolveSigner(hre, args.signer), input)),
+    withSuite(hre, () => parseCosignArgs(args), async ({ rx, record }, input) =>
+      cosignFile(rx, await resolveSigner(hre, args.signer), contextOf(record), input),
+    ),
   );
 
 task("rx:signed", "Inspects a signed file (read-only): the fields in words, who signed, and whether the contract would accept it now")
@@ -71,7 +81,10 @@ task("rx:signed", "Inspects a signed file (read-only): the fields in words, who 
 
 task("rx:submit", "Submits a signed file from any account; prints the transaction and the shipment or handover id")
   .addOptionalParam("in", "the signed file (co-signed, for a handover)")
+  .addOptionalParam("manifest", "ship, handover: the manifest to keep once mined (default: the one next to --in)")
   .addOptionalParam("signer", "the account that sends and pays: index or address (default 0)")
-  .setAction(async (args: { in?: string } & WithSigner, hre) =>
-    withSuite(hre, () => parseInArgs(args), async ({ rx }, input) => submitFile(rx, await resolveSigner(hre, args.signer), input)),
+  .setAction(async (args: SubmitArgs & WithSigner, hre) =>
+    withSuite(hre, () => parseSubmitArgs(args), async ({ rx, record }, input) =>
+      submitFile(rx, await resolveSigner(hre, args.signer), contextOf(record), input),
+    ),
   );

@@ -33,7 +33,7 @@ import {
   type Manifest,
   type ManifestCase,
 } from "./manifest";
-import { custodyFacts, type CustodyFacts } from "./provenance";
+import { custodyFacts, type CustodyFacts, type LegFact } from "./provenance";
 import { loadSerialTree, parseSerialList } from "./serial-files";
 
 type Print = (line: string) => void;
@@ -242,9 +242,21 @@ export function describeContents(m: Pick<Manifest, "packs" | "cases">): string {
 
 /* ------------------------------------------------------------ receiving */
 
-/** Problems of manifest `m` as the manifest of in-transit shipment `shipmentId`, checked against the chain. */
-export async function checkReceivedManifest(rx: RxTrace, context: DeploymentContext, m: Manifest, shipmentId: string, batchId: string): Promise<string[]> {
+/**
+ * Problems of manifest `m` as the manifest of in-transit shipment `shipmentId`, checked against the chain.
+ * `pending`: a leg that is signed but not on the chain yet (a signed ship or a co-signed handover before it is
+ * submitted), checked as if it were the chain's latest leg, so the same checks apply before anyone signs on.
+ */
+export async function checkReceivedManifest(
+  rx: RxTrace,
+  context: DeploymentContext,
+  m: Manifest,
+  shipmentId: string,
+  batchId: string,
+  pending?: LegFact,
+): Promise<string[]> {
   const facts = await custodyFacts(rx, batchId, context.fromBlock);
+  if (pending) facts.legs.push(pending);
   const problems: string[] = [];
   if (m.shipmentId.toLowerCase() !== shipmentId.toLowerCase()) problems.push(`shipmentId: ${m.shipmentId}, but this is shipment ${shipmentId}`);
   problems.push(...checkManifest(m, { chainId: context.chainId, contract: context.contract, custody: facts, casesSealedNow: true }));

@@ -167,9 +167,14 @@ export interface PathStep {
 }
 
 export interface PackCustody {
+  /**
+   * Whether the serial is proven a commissioned serial of the batch: its proof against the batch's serial root
+   * holds (the contract's verdict), or a manifest at hand that matches the chain lists it (its batch proof).
+   */
+  inBatch: boolean;
   /** Every leg of the batch, oldest first, with what the manifests say about this pack. */
   legs: PackLeg[];
-  /** Where the pack starts: the manufacturer that commissioned it. */
+  /** Where the pack starts: the manufacturer that commissioned it (undefined when the serial is not proven in the batch). */
   origin?: PartnerInfo;
   /** The legs the pack itself travelled, from the manufacturer on, as far as the manifests prove them. */
   path: PathStep[];
@@ -395,6 +400,11 @@ export async function batchTimeline(rx: RxTrace, batchId: string, serial?: strin
  * back). A proven leg whose sender does not hold the pack by then is either a gap (the pack reached the sender
  * by a leg no manifest at hand proves: the path goes on from there) or, when the sender had shipped the pack
  * already and never got it back, a conflict: the same holder listed one pack in two manifests.
+ *
+ * `serialProven`: whether the serial's proof against the batch's serial root holds (verifyPack passes the
+ * contract's answer; callers that pass only serials of the batch may leave the default). A serial neither
+ * proven so nor listed by a manifest that matches the chain was never commissioned, as far as anyone can show:
+ * it is in no one's chain of custody, not even the manufacturer's.
  */
 export function packCustody(
   serial: string,
@@ -403,6 +413,7 @@ export function packCustody(
   who: (account: string) => PartnerInfo,
   times: ReadonlyMap<number, number>,
   verifier?: string,
+  serialProven = true,
 ): PackCustody {
   const byShipment = new Map<string, ManifestEvidence>();
   for (const e of evidence) {
@@ -464,29 +475,39 @@ export function packCustody(
     inTransit = leg.settlement === "in-transit";
   }
 
+  // A manifest that matches the chain proves each of its packs against the batch's serial root.
+  const inBatch = serialProven || legs.some((l) => l.status === "proven");
   const custody: PackCustody = {
+    inBatch,
     legs,
-    origin: facts.manufacturer ? who(facts.manufacturer) : undefined,
+    origin: facts.manufacturer && inBatch ? who(facts.manufacturer) : undefined,
     path,
     holder: holder ? who(holder) : undefined,
     inTransit,
     conflicts,
     manifests: { consulted: legs.filter((l) => l.file !== undefined).length, valid: legs.filter((l) => l.status === "proven" || l.status === "not-in-manifest").length },
   };
-  if (verifier) custody.verifier = { partner: who(verifier), ...chainOfCustody(key(verifier), facts, legs, who) };
+  if (verifier) custody.verifier = { partner: who(verifier), ...chainOfCustody(key(verifier), facts, legs, who, inBatch) };
   return custody;
 }
 
-/** Whether the manifests put the pack in `verifier`'s chain of custody, and why. */
+/**
+ * Whether the manifests put the pack in `verifier`'s chain of custody, and why. Only a serial proven in the
+ * batch (`inBatch`) was commissioned: a forged serial is in no one's chain, the manufacturer's included.
+ */
 function chainOfCustody(
   verifier: string,
   facts: CustodyFacts,
   legs: readonly PackLeg[],
   who: (account: string) => PartnerInfo,
+  inBatch: boolean,
 ): { inChain: boolean | undefined; reason: string } {
   const isVerifier = (p: PartnerInfo) => p.account.toLowerCase() === verifier;
   const arrived = (l: PackLeg) => l.settlement === "received" || l.settlement === "handed-over";
   const name = who(verifier).name;
+  if (!inBatch) {
+    return { inChain: false, reason: `the serial is not proven in the batch's serial tree (no proof against its serial root, and no manifest at hand that matches the chain lists it): no one is shown to have commissioned it` };
+  }
   let lastIn: PackLeg | "commissioned" | undefined = facts.manufacturer?.toLowerCase() === verifier ? "commissioned" : undefined;
   let leftIn: PackLeg | undefined;
   for (const leg of legs) {
@@ -553,7 +574,9 @@ export async function verifyPack(rx: RxTrace, pack: PackIdentity, options: Verif
   // Only a batch with pack-level legs has a pack-level story to tell.
   if (history && options.manifests && history.facts.legs.some((leg) => leg.manifest !== undefined)) {
     const verifier = options.holder && BigInt(options.holder) !== 0n ? options.holder : undefined;
-    report.custody = packCustody(pack.serial, history.facts, options.manifests(history.facts), history.who, history.times, verifier);
+    // The contract checked the serial's proof against the batch's serial root: SerialNotInBatch means it failed.
+    const serialProven = verdictCode !== Verdict.SerialNotInBatch;
+    report.custody = packCustody(pack.serial, history.facts, options.manifests(history.facts), history.who, history.times, verifier, serialProven);
   }
   return report;
 }
@@ -596,7 +619,9 @@ export function formatCustody(custody: PackCustody): string[] {
     lines.push(`  ${date(leg.time)}  ${what}: ${leg.statusText}${leg.case ? ` (in sealed case ${leg.case})` : ""}`);
     for (const problem of leg.problems ?? []) lines.push(`      ${leg.file}: ${problem}`);
   }
-  if (custody.path.length === 0) {
+  if (!custody.inBatch) {
+    lines.push("path: none: the serial is not proven in the batch, so no one is known to have commissioned it");
+  } else if (custody.path.length === 0) {
     lines.push(`path: ${custody.origin?.name ?? "?"}; no manifest at hand lists this pack in a leg`);
   } else {
     const words = [custody.origin?.name ?? "?"];

@@ -2,16 +2,35 @@
  * The signed-handover commands (tasks/signed.ts): sign an operation into a file, co-sign a handover, inspect a
  * signed file, submit it from any account. Each checks what it can before signing or sending, and says in
  * words why the contract would refuse a file (scripts/lib/signing.ts does the checking).
+ *
+ * A signed ship or handover may name its packs (`--serials`, `--all-remaining`, `--cases`, planned exactly as
+ * `rx:ship` plans them): the manifest's root goes into the signed message, and the manifest file travels next
+ * to the signed file (`ship.json` -> `ship.manifest.json`; not signed, so the signed payload stays standard
+ * EIP-712). The receiver checks it before co-signing a handover, and `rx:submit` keeps it under the deployment
+ * folder once the leg is on the chain, where `rx:receive`, `rx:ship --all-remaining` and `rx:verify` find it.
  */
 import { getAddress, ZeroHash, type ContractTransactionReceipt } from "ethers";
-import { existsSync, statSync } from "node:fs";
+import { existsSync, rmSync, statSync } from "node:fs";
+import path from "node:path";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { RxTrace } from "../../typechain-types";
 import { describeBatch, partnerLabel, parseBatchRef, requireAuthorizedPartner, units, type BatchRef } from "./batch-lookup";
-import { hashFile, parseBytes32, parseWhole, readInputFile, resolvePartner, sendAndReport } from "./cli";
+import { hashFile, parseBytes32, parseWhole, readInputFile, resolvePartner, revertData, sendAndReport } from "./cli";
 import { formatCelsius, RejectionReason, Standing } from "./domain";
 import { InputError } from "./errors";
 import { formatGtin } from "./gs1";
+import { shipmentIdOf } from "./ids";
+import { loadManifest, manifestPath, pendingManifestPath, saveManifest, withNonce, type Manifest } from "./manifest";
+import {
+  checkReceivedManifest,
+  describeContents,
+  parseSsccList,
+  planPackShipment,
+  readSerialList,
+  type DeploymentContext,
+  type PackSelection,
+} from "./packs";
+import type { LegFact } from "./provenance";
 import { LOG_CHUNK, REJECTION_REASONS, requireShipmentInTransit } from "./shipments";
 import {
   batchIdOfOperation,
@@ -51,15 +70,31 @@ const MAX_UINT40 = (1n << 40n) - 1n;
 const MAX_UINT48 = (1n << 48n) - 1n;
 const MAX_UINT64 = (1n << 64n) - 1n;
 
+/** The flags of `rx:sign` that only some kinds take. */
+const KIND_FLAGS = ["gtin", "lot", "batch", "to", "quantity", "manifest", "serials", "allRemaining", "cases", "shipment", "logger", "reason", "evidence"] as const;
+type KindFlag = (typeof KIND_FLAGS)[number];
+
 /** The flags each kind takes besides --kind, --deadline, --nonce and --out. */
-const FLAGS_OF: Record<SignedKind, readonly (keyof SignArgs)[]> = {
-  ship: ["gtin", "lot", "batch", "to", "quantity", "manifest"],
-  handover: ["gtin", "lot", "batch", "to", "quantity", "manifest", "logger"],
+const FLAGS_OF: Record<SignedKind, readonly KindFlag[]> = {
+  ship: ["gtin", "lot", "batch", "to", "quantity", "manifest", "serials", "allRemaining", "cases"],
+  handover: ["gtin", "lot", "batch", "to", "quantity", "manifest", "serials", "allRemaining", "cases", "logger"],
   receive: ["shipment", "logger"],
   reject: ["shipment", "reason", "evidence"],
 };
 
 const given = (value: string | undefined): value is string => value !== undefined && value !== "";
+
+/** "allRemaining" -> "--all-remaining". */
+const flagOf = (name: string): string => `--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
+/**
+ * Where the manifest of a signed ship or handover travels: next to the signed file, `ship.json` ->
+ * `ship.manifest.json`. It is not part of the signed payload; its root is.
+ */
+export function signedManifestPath(signedFile: string): string {
+  const ext = path.extname(signedFile);
+  return `${ext ? signedFile.slice(0, -ext.length) : signedFile}.manifest.json`;
+}
 
 /* -------------------------------------------------------------- deadline */
 
@@ -104,6 +139,12 @@ export interface SignArgs {
   to?: string;
   quantity?: string;
   manifest?: string;
+  /** Ship, handover: a file of the pack serials handed over loose (one per line, or a JSON array). */
+  serials?: string;
+  /** Ship, handover: every pack the sender holds loose, by its serial file and the manifests at hand. */
+  allRemaining?: boolean;
+  /** Ship, handover: sealed cases handed over whole, SSCCs separated by commas. */
+  cases?: string;
   shipment?: string;
   logger?: string;
   reason?: string;
@@ -118,8 +159,12 @@ export interface SignInput {
   /** Ship and handover: the batch, by GTIN and lot or by id. */
   batch?: { batchId: string; ref?: BatchRef };
   to?: string;
+  /** Units; with a pack selection, undefined unless given (then it must match the packs). */
   quantity?: bigint;
+  /** The raw `--manifest` root (zero: none, or built from `packs`). */
   manifest: string;
+  /** The packs and cases, planned into a manifest as `rx:ship` plans them. */
+  packs?: PackSelection;
   shipmentId?: string;
   logger?: { file: string; bytes: Buffer };
   reason?: RejectionReason;
@@ -135,9 +180,11 @@ export function parseSignArgs(args: SignArgs): SignInput {
   const kind = (args.kind ?? "").trim() as SignedKind;
   if (!SIGNED_KINDS.includes(kind)) throw new InputError("--kind", args.kind ?? "", `one of ${SIGNED_KINDS.join(", ")}`);
   const allowed = FLAGS_OF[kind];
-  for (const flag of ["gtin", "lot", "batch", "to", "quantity", "manifest", "shipment", "logger", "reason", "evidence"] as const) {
-    if (given(args[flag]) && !allowed.includes(flag)) {
-      throw new InputError(`--${flag}`, args[flag], `no --${flag} with --kind ${kind} (it takes ${allowed.map((f) => `--${f}`).join(", ")})`);
+  for (const flag of KIND_FLAGS) {
+    const value = args[flag];
+    const present = typeof value === "boolean" ? value : given(value);
+    if (present && !allowed.includes(flag)) {
+      throw new InputError(flagOf(flag), value, `no ${flagOf(flag)} with --kind ${kind} (it takes ${allowed.map(flagOf).join(", ")})`);
     }
   }
   if (!given(args.out)) throw new InputError("--out", args.out ?? "", "the path of the signed file to write");
@@ -164,7 +211,23 @@ export function parseSignArgs(args: SignArgs): SignInput {
     }
     if (!given(args.to)) throw new InputError("--to", args.to ?? "", "the receiver's address (0x…) or 13-digit GLN");
     input.to = args.to.trim();
-    input.quantity = parseWhole(args.quantity ?? "", "--quantity", 1n, MAX_UINT48);
+    const allRemaining = args.allRemaining === true;
+    if (allRemaining && given(args.serials)) throw new InputError("--all-remaining", true, "either --serials or --all-remaining, not both");
+    const packLevel = allRemaining || given(args.serials) || given(args.cases);
+    if (packLevel && given(args.manifest)) {
+      throw new InputError("--manifest", args.manifest, "no --manifest with --serials, --all-remaining or --cases (they build the manifest and sign its root)");
+    }
+    if (packLevel) {
+      input.packs = {
+        serialsFile: given(args.serials) ? args.serials : undefined,
+        serials: given(args.serials) ? readSerialList(args.serials, "--serials") : undefined,
+        allRemaining,
+        cases: given(args.cases) ? parseSsccList(args.cases, "--cases") : [],
+      };
+      if (given(args.quantity)) input.quantity = parseWhole(args.quantity, "--quantity", 1n, MAX_UINT48);
+    } else {
+      input.quantity = parseWhole(args.quantity ?? "", "--quantity", 1n, MAX_UINT48);
+    }
     if (given(args.manifest)) input.manifest = parseBytes32(args.manifest, "--manifest", "Merkle root of the packs shipped", true);
   } else {
     input.shipmentId = parseBytes32(args.shipment, "--shipment", "a shipment id (see rx:shipments)");
@@ -234,26 +297,32 @@ async function describeWithNames(rx: RxTrace, doc: SignedDocument): Promise<stri
 export interface SignResult {
   doc: SignedDocument;
   file: string;
+  /** The manifest of a ship or handover of named packs, and the file it travels in (next to the signed file). */
+  manifest?: Manifest;
+  manifestFile?: string;
 }
 
 /**
  * Signs the operation `input` describes as `signer` (the sender of a ship or handover, the receiver of a
  * receive or reject) and writes the signed file. Checked first: the batch or shipment, the parties' standing,
- * the sender's saleable units, the logger file, the deadline and the nonce.
+ * the sender's saleable units (and, with named packs, that it holds each pack), the logger file, the deadline
+ * and the nonce. With named packs, the manifest is written next to the signed file.
  */
 export async function signToFile(
   rx: RxTrace,
   signer: HardhatEthersSigner,
-  fromBlock: number,
+  context: DeploymentContext,
   input: SignInput,
   print: Print = console.log,
 ): Promise<SignResult> {
+  const fromBlock = context.fromBlock;
   const domain = await readDomain(rx);
   const now = await chainNow(rx);
   const deadline = resolveDeadline(input.deadline, now, input.deadlineText);
   await requireAuthorizedSigner(rx, signer);
   let op: SignedOperation;
   let ref: BatchRef | undefined;
+  let manifest: Manifest | undefined;
   if (input.kind === "ship" || input.kind === "handover") {
     const batchId = input.batch!.batchId;
     const record = await rx.batch(batchId);
@@ -267,11 +336,23 @@ export async function signToFile(
     const receiver = getAddress(await resolvePartner(rx, input.to!, "--to"));
     await requireAuthorizedPartner(rx, receiver, "--to", input.to!);
     if (receiver === signer.address) throw new InputError("--to", input.to!, `another partner than the signer ${signer.address} (the sender)`);
-    const { saleable, shipments } = await rx.holding(batchId, signer.address);
-    if (saleable < input.quantity!) {
-      throw new InputError("--quantity", input.quantity!, `at most ${saleable}, the saleable units of ${ref ? describeBatch(ref) : `batch ${batchId}`} held by ${signer.address}`);
+    let quantity = input.quantity ?? 0n;
+    if (input.packs) {
+      if (!ref) throw new Error(`batch ${batchId} is commissioned, but no BatchCommissioned event of this deployment names its GTIN and lot`);
+      const plan = await planPackShipment(rx, context, { ...ref, record }, signer.address, receiver, input.packs, print);
+      manifest = plan.manifest;
+      if (input.quantity !== undefined && input.quantity !== BigInt(manifest.quantity)) {
+        throw new InputError("--quantity", input.quantity, `${manifest.quantity}, the packs chosen: ${describeContents(manifest)} (or leave --quantity out)`);
+      }
+      quantity = BigInt(manifest.quantity);
     }
-    const base = { batchId, sender: signer.address, receiver, quantity: input.quantity!, manifest: input.manifest, nonce: 0n, deadline };
+    const { saleable, shipments } = await rx.holding(batchId, signer.address);
+    if (saleable < quantity) {
+      const field = !manifest ? "--quantity" : input.packs?.serialsFile ? "--serials" : input.packs?.allRemaining ? "--all-remaining" : "--cases";
+      throw new InputError(field, manifest ? `${quantity} packs` : quantity, `at most ${saleable}, the saleable units of ${ref ? describeBatch(ref) : `batch ${batchId}`} held by ${signer.address}`);
+    }
+    const root = manifest?.root ?? input.manifest;
+    const base = { batchId, sender: signer.address, receiver, quantity, manifest: root, nonce: 0n, deadline };
     if (input.kind === "ship") op = { kind: "ship", message: base };
     else {
       const { leg, readings } = await legOf(rx, batchId, input.logger!);
@@ -301,15 +382,31 @@ export async function signToFile(
     throw new InputError("--nonce", input.nonce!, `at least ${what} (lower nonces are used already)`);
   }
   op = { ...op, message: { ...op.message, nonce } } as SignedOperation;
+  // A handover's id is that of its signed nonce; a signed ship takes the sender's shipment count when it is
+  // submitted (rx:submit sets the manifest's nonce from the Shipped event).
+  if (manifest && op.kind === "handover" && BigInt(manifest.nonce) !== nonce) manifest = withNonce(manifest, Number(nonce));
 
   const party = partiesOf(op)[0].party;
   const sig = await signOperation(signer, domain, op);
   const doc = { ...op, domain, batch: ref ? { gtin: ref.gtin, lot: ref.lot } : undefined, signatures: [{ party, signer: signer.address, ...sig }] } as SignedDocument;
   // The device signed what we asked for: the signature recovers to it under the contract's rule.
   if (recoverSigner(domain, doc, sig) !== signer.address) throw new Error(`the signature of ${signer.address} does not recover to it; nothing written`);
-  writeSignedFile(input.out, doc);
+  // The manifest first, then the signed file: a run that fails leaves neither (and can be run again).
+  const manifestFile = manifest ? saveManifest(manifest, signedManifestPath(input.out)) : undefined;
+  try {
+    writeSignedFile(input.out, doc);
+  } catch (error) {
+    if (manifestFile) rmSync(manifestFile, { force: true });
+    throw error;
+  }
 
   for (const line of await describeWithNames(rx, doc)) print(line);
+  if (manifest && manifestFile) {
+    print(`manifest ${manifest.root}: ${describeContents(manifest)}, every pack proven in the batch`);
+    print(`manifest written to ${manifestFile}: it travels with the signed file (the receiver checks it; rx:submit keeps it)`);
+  } else if ((op.kind === "ship" || op.kind === "handover") && op.message.manifest !== ZeroHash) {
+    print(`note: no manifest file is written for a raw --manifest root: rx:verify shows this leg as "no manifest available" unless its manifest is at hand (sign with --serials, --all-remaining or --cases instead)`);
+  }
   if (nonce > next) {
     const first = op.kind === "handover" ? `the sender's shipments of the batch numbered ${next} to ${nonce - 1n}` : `the signatures with nonces ${next} to ${nonce - 1n}`;
     print(`note: nonce ${nonce} is ahead of the next, ${next}: it is accepted only after ${first}`);
@@ -317,7 +414,117 @@ export async function signToFile(
   print(`signed by the ${party} ${signer.address}; wrote ${input.out}`);
   if (op.kind === "handover") print(`next: the receiver co-signs it with rx:cosign --in ${input.out} --signer <the receiver>`);
   else print(`next: anyone submits it with rx:submit --in ${input.out}`);
-  return { doc, file: input.out };
+  return { doc, file: input.out, manifest, manifestFile };
+}
+
+/* -------------------------------------------------------------- manifests */
+
+type LegDocument = Extract<SignedDocument, { kind: "ship" | "handover" }>;
+
+const isLeg = (doc: SignedDocument): doc is LegDocument => doc.kind === "ship" || doc.kind === "handover";
+
+/** A manifest file read for a signed ship or handover. */
+export interface ManifestAtHand {
+  file: string;
+  manifest: Manifest;
+}
+
+/**
+ * Reads `--manifest` (a manifest file) for the signed file `doc`: refused for a file that carries no manifest
+ * root, where there is nothing to check it against.
+ */
+function parseManifestArg(value: string | undefined, doc: SignedDocument): ManifestAtHand | undefined {
+  if (!given(value)) return undefined;
+  if (!isLeg(doc)) throw new InputError("--manifest", value, `nothing: a signed ${doc.kind} carries no manifest (only a ship or a handover does)`);
+  if (doc.message.manifest === ZeroHash) throw new InputError("--manifest", value, `nothing: the signed ${doc.kind} carries no manifest root (it is batch level)`);
+  return { file: value, manifest: loadManifest(value, "--manifest") };
+}
+
+/** The manifest of signed file `signedFile`: the one given with --manifest, or the one travelling next to it. */
+function manifestAtHand(signedFile: string, explicit: ManifestAtHand | undefined): ManifestAtHand | undefined {
+  if (explicit) return explicit;
+  const file = signedManifestPath(signedFile);
+  return existsSync(file) ? { file, manifest: loadManifest(file, "--manifest") } : undefined;
+}
+
+/**
+ * The leg a signed ship or handover becomes once submitted, as if it were the batch's latest: a handover takes
+ * its signed nonce; a ship takes the sender's shipment count at submission (its count now).
+ */
+async function pendingLegOf(rx: RxTrace, doc: LegDocument): Promise<LegFact> {
+  const m = doc.message;
+  const nonce = doc.kind === "handover" ? m.nonce : (await rx.holding(m.batchId, m.sender)).shipments;
+  const latest = (await rx.runner?.provider?.getBlockNumber()) ?? 0;
+  return {
+    shipmentId: shipmentIdOf({ batchId: m.batchId, sender: m.sender, receiver: m.receiver, quantity: m.quantity, nonce }),
+    kind: doc.kind === "handover" ? "handover" : "shipment",
+    sender: getAddress(m.sender),
+    receiver: getAddress(m.receiver),
+    quantity: m.quantity,
+    nonce: Number(nonce),
+    block: latest + 1,
+    logIndex: 0,
+    tx: "(not submitted yet)",
+    manifest: m.manifest === ZeroHash ? undefined : m.manifest,
+    settlement: doc.kind === "handover" ? "handed-over" : "in-transit",
+  };
+}
+
+/**
+ * Problems of manifest `m` as the manifest of the signed ship or handover `doc`: its fields against the signed
+ * ones, then the checks `rx:receive` makes before receiving (packs proven in the batch, root, count, id, cases
+ * sealed), with the signed leg standing in for the chain's. For a ship, the manifest comes back with the nonce
+ * the shipment would take now.
+ */
+export async function checkSignedManifest(rx: RxTrace, context: DeploymentContext, doc: LegDocument, m: Manifest): Promise<{ manifest: Manifest; problems: string[] }> {
+  const leg = await pendingLegOf(rx, doc);
+  const manifest = doc.kind === "ship" && m.nonce !== leg.nonce ? withNonce(m, leg.nonce) : m;
+  const signed = doc.message;
+  const what = doc.kind === "handover" ? "the signed handover" : "the signed shipment";
+  const fields: string[] = [];
+  if (manifest.batchId.toLowerCase() !== signed.batchId.toLowerCase()) fields.push(`batchId: ${manifest.batchId}, but ${what} moves batch ${signed.batchId}`);
+  if (getAddress(manifest.sender) !== getAddress(signed.sender)) fields.push(`sender: ${manifest.sender}, but ${what} is from ${getAddress(signed.sender)}`);
+  if (getAddress(manifest.receiver) !== getAddress(signed.receiver)) fields.push(`receiver: ${manifest.receiver}, but ${what} is to ${getAddress(signed.receiver)}`);
+  if (BigInt(manifest.quantity) !== signed.quantity) fields.push(`quantity: ${manifest.quantity}, but ${what} moves ${units(signed.quantity)}`);
+  if (doc.kind === "handover" && BigInt(manifest.nonce) !== signed.nonce) fields.push(`nonce: ${manifest.nonce}, but ${what} is signed with nonce ${signed.nonce}`);
+  const checked = await checkReceivedManifest(rx, context, manifest, leg.shipmentId, signed.batchId, leg);
+  if (fields.length === 0) return { manifest, problems: checked };
+  // The fields say why the ids differ: the chain checks' id lines would only repeat it, and their root check
+  // needs the ids to match.
+  if (manifest.root.toLowerCase() !== signed.manifest.toLowerCase()) fields.push(`root: ${manifest.root}, but ${what} signs manifest ${signed.manifest}`);
+  return { manifest, problems: [...fields, ...checked.filter((p) => !p.startsWith("shipmentId:"))] };
+}
+
+/**
+ * The receiver's check of a handover's manifest before it co-signs: the file at hand must be the signed
+ * root's, every pack proven in the batch. Refuses (an InputError on --manifest) when the file is missing or
+ * wrong, unless `acceptMismatch`, which prints each problem and goes on. Returns the manifest when it holds.
+ */
+async function requireHandoverManifest(
+  rx: RxTrace,
+  context: DeploymentContext,
+  doc: LegDocument,
+  input: CosignInput,
+  print: Print,
+): Promise<ManifestAtHand | undefined> {
+  const root = doc.message.manifest;
+  const atHand = manifestAtHand(input.in, input.manifest);
+  const refuse = (value: string, problems: string[]) =>
+    new InputError("--manifest", value, `${problems.join("; ")} (nothing was co-signed: ask the sender for the right file, or co-sign anyway with --accept-mismatch)`);
+  if (!atHand) {
+    const problem = `the handover's manifest file: the handover signs manifest ${root}, and none was given with --manifest or found at ${signedManifestPath(input.in)}`;
+    if (!input.acceptMismatch) throw refuse("", [problem]);
+    print(`MISMATCH accepted (--accept-mismatch): no manifest at hand for manifest ${root}`);
+    return undefined;
+  }
+  const { manifest, problems } = await checkSignedManifest(rx, context, doc, atHand.manifest);
+  if (problems.length > 0) {
+    if (!input.acceptMismatch) throw refuse(atHand.file, problems);
+    for (const problem of problems) print(`MISMATCH accepted (--accept-mismatch): ${atHand.file}: ${problem}`);
+    return undefined;
+  }
+  print(`manifest ${atHand.file}: ${describeContents(manifest)}, root ${manifest.root} as signed; every pack proven in the batch`);
+  return { file: atHand.file, manifest };
 }
 
 /* ---------------------------------------------------------------- cosign */
@@ -326,6 +533,10 @@ export interface CosignArgs {
   in?: string;
   out?: string;
   logger?: string;
+  /** The handover's manifest file (default: the one next to --in). */
+  manifest?: string;
+  /** Co-sign even when the manifest is missing or does not match. */
+  acceptMismatch?: boolean;
 }
 
 export interface CosignInput {
@@ -333,6 +544,8 @@ export interface CosignInput {
   out: string;
   doc: SignedDocument;
   logger?: { file: string; bytes: Buffer };
+  manifest?: ManifestAtHand;
+  acceptMismatch: boolean;
 }
 
 export function parseCosignArgs(args: CosignArgs): CosignInput {
@@ -340,7 +553,8 @@ export function parseCosignArgs(args: CosignArgs): CosignInput {
   if (doc.kind !== "handover") throw new InputError("--in", args.in, `a handover file (this one is a signed ${doc.kind}; only handovers are co-signed)`);
   if (given(args.out) && existsSync(args.out) && statSync(args.out).isDirectory()) throw new InputError("--out", args.out, "a file path, not a directory");
   const logger = given(args.logger) ? { file: args.logger, bytes: readInputFile(args.logger, "--logger", "the carrier's logger CSV") } : undefined;
-  return { in: args.in!, out: given(args.out) ? args.out : args.in!, doc, logger };
+  const manifest = parseManifestArg(args.manifest, doc);
+  return { in: args.in!, out: given(args.out) ? args.out : args.in!, doc, logger, manifest, acceptMismatch: args.acceptMismatch === true };
 }
 
 /** Checks that a signed file names this deployment's domain. */
@@ -356,9 +570,16 @@ async function requireThisDeployment(rx: RxTrace, doc: SignedDocument, file: str
 
 /**
  * The receiver co-signs a handover the sender signed: only when the sender's signature matches the fields,
- * and (with --logger) when the leg summary is that of the receiver's copy of the logger file.
+ * (with --logger) when the leg summary is that of the receiver's copy of the logger file, and, when the
+ * handover carries a manifest, when its file holds (see `requireHandoverManifest`).
  */
-export async function cosignFile(rx: RxTrace, signer: HardhatEthersSigner, input: CosignInput, print: Print = console.log): Promise<SignResult> {
+export async function cosignFile(
+  rx: RxTrace,
+  signer: HardhatEthersSigner,
+  context: DeploymentContext,
+  input: CosignInput,
+  print: Print = console.log,
+): Promise<SignResult> {
   const doc = input.doc;
   if (doc.kind !== "handover") throw new InputError("--in", input.in, "a handover file");
   await requireThisDeployment(rx, doc, input.in);
@@ -379,6 +600,7 @@ export async function cosignFile(rx: RxTrace, signer: HardhatEthersSigner, input
     }
     print(`logger ${input.logger.file}: matches the signed summary`);
   }
+  const checked = m.manifest !== ZeroHash ? await requireHandoverManifest(rx, context, doc, input, print) : undefined;
   await requireAuthorizedSigner(rx, signer);
   const now = await chainNow(rx);
   if (now > m.deadline) throw new InputError("--in", input.in, `a handover whose deadline has not passed (it passed at ${isoTime(m.deadline)}; the sender signs again)`);
@@ -389,11 +611,19 @@ export async function cosignFile(rx: RxTrace, signer: HardhatEthersSigner, input
 
   const sig = await signOperation(signer, doc.domain, doc);
   const cosigned: SignedDocument = { ...doc, signatures: [bySender, { party: "receiver", signer: signer.address, ...sig }] };
-  writeSignedFile(input.out, cosigned);
+  // The checked manifest travels next to the co-signed file, where rx:submit looks for it.
+  const beside = signedManifestPath(input.out);
+  const copied = checked && path.resolve(checked.file) !== path.resolve(beside) ? saveManifest(checked.manifest, beside) : undefined;
+  try {
+    writeSignedFile(input.out, cosigned);
+  } catch (error) {
+    if (copied) rmSync(copied, { force: true });
+    throw error;
+  }
   for (const line of await describeWithNames(rx, cosigned)) print(line);
-  print(`co-signed by the receiver ${signer.address}; wrote ${input.out}`);
+  print(`co-signed by the receiver ${signer.address}; wrote ${input.out}${copied ? ` and its manifest ${copied}` : ""}`);
   print(`next: anyone submits it with rx:submit --in ${input.out}`);
-  return { doc: cosigned, file: input.out };
+  return { doc: cosigned, file: input.out, manifest: checked?.manifest, manifestFile: checked ? beside : undefined };
 }
 
 /* --------------------------------------------------------------- inspect */
@@ -458,6 +688,26 @@ export interface SubmitResult {
   /** The shipment id (ship), the settled shipment (receive, reject) or the handover id. */
   id: string;
   excursion?: boolean;
+  /** Where the leg's manifest was kept under the deployment folder (a ship or handover of named packs). */
+  manifestFile?: string;
+}
+
+export interface SubmitArgs {
+  in?: string;
+  /** The manifest of a signed ship or handover (default: the one next to --in). */
+  manifest?: string;
+}
+
+export interface SubmitInput {
+  file: string;
+  doc: SignedDocument;
+  manifest?: ManifestAtHand;
+}
+
+/** Reads the signed file of `--in` and the manifest of `--manifest` (nothing read from the chain yet). */
+export function parseSubmitArgs(args: SubmitArgs): SubmitInput {
+  const { file, doc } = parseInArgs(args);
+  return { file, doc, manifest: parseManifestArg(args.manifest, doc) };
 }
 
 function eventOf(rx: RxTrace, receipt: ContractTransactionReceipt, name: string) {
@@ -469,27 +719,78 @@ function eventOf(rx: RxTrace, receipt: ContractTransactionReceipt, name: string)
 }
 
 /**
+ * The manifest of a signed ship or handover to keep once it is on the chain: the file at hand, checked against
+ * the signed fields and the chain. A file that does not hold is not kept (the signatures, not the file, decide
+ * the submission); the problems are printed.
+ */
+async function manifestToKeep(rx: RxTrace, context: DeploymentContext, input: SubmitInput, print: Print): Promise<Manifest | undefined> {
+  const doc = input.doc;
+  if (!isLeg(doc) || doc.message.manifest === ZeroHash) return undefined;
+  const atHand = manifestAtHand(input.file, input.manifest);
+  if (!atHand) {
+    print(`note: no manifest file at hand (none given with --manifest, none at ${signedManifestPath(input.file)}): rx:verify shows this leg as "no manifest available" until its manifest is kept`);
+    return undefined;
+  }
+  const { manifest, problems } = await checkSignedManifest(rx, context, doc, atHand.manifest);
+  if (problems.length === 0) return manifest;
+  print(`manifest ${atHand.file} does not match the signed ${doc.kind}: it will not be kept`);
+  for (const problem of problems) print(`  - ${problem}`);
+  return undefined;
+}
+
+/**
  * Submits a signed file from `submitter`, any account: refused before sending (nothing is spent) when the
  * contract would refuse the signatures; the contract still decides custody, whose refusals come back decoded.
+ * A ship or handover of named packs: once mined, its manifest is kept under the deployment folder as
+ * `manifests/<shipment or handover id>.json` (while the transaction is out, under `manifests/pending/`).
  */
 export async function submitFile(
   rx: RxTrace,
   submitter: HardhatEthersSigner,
-  input: { file: string; doc: SignedDocument },
+  context: DeploymentContext,
+  input: SubmitInput,
   print: Print = console.log,
 ): Promise<SubmitResult> {
   const { doc, inspection } = await inspectFile(rx, input);
   if (!inspection.ready) throw new InputError("--in", input.file, `a signed file the contract accepts now, but ${inspection.problems.join("; ")}`);
   for (const line of await describeWithNames(rx, doc)) print(line);
+  const manifest = await manifestToKeep(rx, context, input, print);
+  if (manifest) print(`manifest ${manifest.root}: ${describeContents(manifest)}, every pack proven in the batch`);
   print(`submitting from ${submitter.address} (anyone may: the contract acts for the signer${doc.kind === "handover" ? "s" : ""})`);
-  const receipt = await sendAndReport(`submit ${doc.kind}`, sendSigned(rx.connect(submitter), doc), print);
+  // As rx:ship does: the planned manifest waits under manifests/pending/ while the transaction is out, so that
+  // a command that dies after sending leaves it behind; a refusal (nothing mined) removes it.
+  const pending = manifest ? saveManifest(manifest, pendingManifestPath(context.network, manifest.shipmentId)) : undefined;
+  let receipt: ContractTransactionReceipt;
+  try {
+    receipt = await sendAndReport(`submit ${doc.kind}`, sendSigned(rx.connect(submitter), doc), print);
+  } catch (error) {
+    if (pending) {
+      if (revertData(error)) rmSync(pending, { force: true });
+      else print(`the planned manifest is kept at ${path.relative(process.cwd(), pending)}: if the ${doc.kind} went out, it is its manifest`);
+    }
+    throw error;
+  }
+  /** Keeps the manifest of leg `id` (whose sender's shipment nonce was `nonce`) under the deployment folder. */
+  const keep = (id: string, nonce: bigint): string | undefined => {
+    if (!manifest) return undefined;
+    const mined = BigInt(manifest.nonce) === nonce ? manifest : withNonce(manifest, Number(nonce));
+    if (mined.shipmentId.toLowerCase() !== id.toLowerCase()) {
+      print(`the manifest names leg ${mined.shipmentId}, but the transaction made ${id}: it was not kept (the planned one is at ${pending})`);
+      return undefined;
+    }
+    const file = saveManifest({ ...mined, transactionHash: receipt.hash }, manifestPath(context.network, id));
+    if (pending) rmSync(pending, { force: true });
+    print(`manifest kept at ${path.relative(process.cwd(), file)}`);
+    return file;
+  };
   switch (doc.kind) {
     case "ship": {
       const e = eventOf(rx, receipt, "Shipped");
       print(`shipment ${e.args.shipmentId} nonce ${e.args.nonce}${e.args.isReturn ? " (a return)" : ""}: ${units(doc.message.quantity)} in transit`);
       if (doc.message.manifest !== ZeroHash) print(`manifest ${doc.message.manifest} committed`);
+      const manifestFile = keep(e.args.shipmentId as string, e.args.nonce as bigint);
       print(`the receiver settles it with rx:receive (or rx:sign --kind receive) --shipment ${e.args.shipmentId}`);
-      return { kind: doc.kind, receipt, id: e.args.shipmentId as string };
+      return { kind: doc.kind, receipt, id: e.args.shipmentId as string, manifestFile };
     }
     case "receive": {
       const e = eventOf(rx, receipt, "Received");
@@ -504,7 +805,8 @@ export async function submitFile(
     case "handover": {
       const e = eventOf(rx, receipt, "HandedOver");
       print(`handover ${e.args.handoverId}: ${units(doc.message.quantity)} from ${e.args.sender} to ${e.args.receiver}${e.args.excursion ? " into quarantine" : ""} (shipment nonce ${e.args.nonce})`);
-      return { kind: doc.kind, receipt, id: e.args.handoverId as string, excursion: e.args.excursion as boolean };
+      const manifestFile = keep(e.args.handoverId as string, e.args.nonce as bigint);
+      return { kind: doc.kind, receipt, id: e.args.handoverId as string, excursion: e.args.excursion as boolean, manifestFile };
     }
   }
 }

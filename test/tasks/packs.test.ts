@@ -7,10 +7,20 @@ import path from "node:path";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { RxTrace } from "../../typechain-types";
 import { deploymentsDir } from "../../scripts/lib/deployment";
-import { ShipmentStatus } from "../../scripts/lib/domain";
+import { ShipmentStatus, Verdict } from "../../scripts/lib/domain";
 import { formatGln, formatGtin, makeSscc, formatSscc } from "../../scripts/lib/gs1";
 import { batchIdOf, shipmentIdOf } from "../../scripts/lib/ids";
-import { buildManifest, caseContentsOf, loadManifest, manifestFiles, ManifestTree, manifestPath, saveManifest, type Manifest } from "../../scripts/lib/manifest";
+import {
+  buildManifest,
+  caseContentsOf,
+  loadManifest,
+  manifestFiles,
+  ManifestTree,
+  manifestPath,
+  pendingManifestPath,
+  saveManifest,
+  type Manifest,
+} from "../../scripts/lib/manifest";
 import {
   CUSTODY_CONFLICT_EXIT_CODE,
   NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE,
@@ -19,7 +29,8 @@ import {
 import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, serialRange } from "../../scripts/lib/scenario";
 import { saveSerialFile, serialFilePath } from "../../scripts/lib/serial-files";
 import { SerialTree } from "../../scripts/lib/serial-tree";
-import type { ShipResult } from "../../scripts/lib/shipments";
+import type { ReceiveResult, ShipResult } from "../../scripts/lib/shipments";
+import { signedManifestPath, type SignResult, type SubmitResult } from "../../scripts/lib/signed-commands";
 import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";
 
 const LOT = "P24-0001";
@@ -619,6 +630,337 @@ describe("rx:case-seal and rx:case-open", function () {
       await expect(run("rx:case-open", { sscc: SSCC, signer: SIGNER.pharmacy })).to.be.rejectedWith(
         `--signer: got "${pharmacy.address}", expected the holder of case ${SSCC} (it holds 0 units of batch`,
       );
+    });
+  });
+});
+
+describe("rx:verify of a serial the batch's serial tree does not prove", function () {
+  describe("when a forged serial is verified for the manufacturer", function () {
+    it("keeps the SerialNotInBatch code and does not put the serial in the manufacturer's chain of custody", async function () {
+      await use(pharmacyFixture);
+      const { exitCode, report } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "FORGED01", holder: gln("manufacturer"), json: true });
+      expect([exitCode, report!.verdict, report!.custody!.inBatch, report!.custody!.origin]).to.deep.equal([10 + Verdict.SerialNotInBatch, "SerialNotInBatch", false, undefined]);
+      expect(report!.custody!.verifier).to.deep.include({
+        inChain: false,
+        reason: "the serial is not proven in the batch's serial tree (no proof against its serial root, and no manifest at hand that matches the chain lists it): no one is shown to have commissioned it",
+      });
+    });
+
+    it("says so in words, and never that the manufacturer commissioned it", async function () {
+      await use(pharmacyFixture);
+      const { lines, exitCode } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "FORGED01", holder: gln("manufacturer") });
+      expect(exitCode).to.equal(10 + Verdict.SerialNotInBatch);
+      expect(lines).to.include("path: none: the serial is not proven in the batch, so no one is known to have commissioned it");
+      expect(lines.filter((l) => l.includes("Acme Pharma Manufacturing commissioned it"))).to.deep.equal([]);
+      expect(lines.filter((l) => l.includes(": in its chain of custody"))).to.deep.equal([]);
+    });
+  });
+
+  describe("when a genuine pack the manufacturer never shipped is verified for it", function () {
+    it("puts the pack in the manufacturer's chain of custody: it commissioned it", async function () {
+      await use(pharmacyFixture);
+      const { exitCode, report } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "PK000030", holder: gln("manufacturer"), json: true });
+      expect([exitCode, report!.custody!.inBatch]).to.deep.equal([0, true]);
+      expect(report!.custody!.verifier).to.deep.include({ inChain: true, reason: "Acme Pharma Manufacturing commissioned it" });
+    });
+  });
+
+  describe("when the serial file is not at hand but the manifests list the pack", function () {
+    it("keeps the contract's SerialNotInBatch code, and the manifests still prove the pack in the batch", async function () {
+      const { batchId, toPharmacy } = await use(pharmacyFixture);
+      rmSync(serialFilePath(hre.network.name, batchId));
+      const { exitCode, report } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "PK000003", holder: gln("pharmacy"), json: true });
+      expect([exitCode, report!.custody!.inBatch]).to.deep.equal([10 + Verdict.SerialNotInBatch, true]);
+      expect(report!.custody!.verifier).to.deep.include({ inChain: true, reason: `Main Street Pharmacy received it in shipment ${toPharmacy}` });
+    });
+  });
+});
+
+/* ------------------------------------------------- signed ships and handovers of named packs */
+
+/** A fresh folder for signed files (they are not part of the chain's snapshot). */
+const signedFolder = () => mkdtempSync(path.join(tmpdir(), "rx-packs-signed-"));
+
+/** Copies a signed file and the manifest next to it into a fresh folder (for a test that changes them). */
+function copySigned(file: string): string {
+  const copy = path.join(signedFolder(), path.basename(file));
+  cpSync(file, copy);
+  if (existsSync(signedManifestPath(file))) cpSync(signedManifestPath(file), signedManifestPath(copy));
+  return copy;
+}
+
+const signatureParties = (file: string) => (JSON.parse(readFileSync(file, "utf8")) as { signatures: { party: string }[] }).signatures.map((s) => s.party);
+
+/** The manufacturer signed a shipment of PK000001-PK000010 to the distributor (nothing sent). */
+async function signedShipFixture() {
+  const base = await use(lotFixture);
+  const out = path.join(signedFolder(), "ship.json");
+  const { result, lines } = await run<SignResult>("rx:sign", ship({ kind: "ship", to: gln("distributor"), serials: serialFile(SERIALS.slice(0, 10)), out, signer: SIGNER.manufacturer }));
+  return { ...base, out, signed: result, signLines: lines, folder: saveFolder() };
+}
+
+/** A stranger submitted it. */
+async function submittedShipFixture() {
+  const base = await use(signedShipFixture);
+  const { result, lines } = await run<SubmitResult>("rx:submit", { in: base.out, signer: SIGNER.stranger });
+  return { ...base, submitted: result, submitLines: lines, folder: saveFolder() };
+}
+
+/** The distributor (holding PK000001-PK000020) signed a handover of PK000001-PK000005 to the pharmacy. */
+async function signedHandoverFixture() {
+  const base = await use(receivedFixture);
+  const out = path.join(signedFolder(), "handover.json");
+  const { result, lines } = await run<SignResult>("rx:sign", ship({ kind: "handover", to: gln("pharmacy"), serials: serialFile(SERIALS.slice(0, 5)), logger: GOOD_LOGGER, out, signer: SIGNER.distributor }));
+  return { ...base, out, signed: result, signLines: lines, folder: saveFolder() };
+}
+
+/** The pharmacy co-signed it into a file of its own, and a stranger submitted that. */
+async function handedOverFixture() {
+  const base = await use(signedHandoverFixture);
+  const cosigned = path.join(signedFolder(), "cosigned.json");
+  const cosign = await run<SignResult>("rx:cosign", { in: base.out, out: cosigned, logger: GOOD_LOGGER, signer: SIGNER.pharmacy });
+  const submit = await run<SubmitResult>("rx:submit", { in: cosigned, signer: SIGNER.stranger });
+  return { ...base, cosigned, cosignLines: cosign.lines, submitted: submit.result, submitLines: submit.lines, folder: saveFolder() };
+}
+
+describe("rx:sign --kind ship with named packs, rx:submit", function () {
+  describe("when the manufacturer signs a shipment of the packs of a serial file", function () {
+    it("writes the manifest next to the signed file, signs its root and sends nothing", async function () {
+      const { out, signed, signLines } = await use(signedShipFixture);
+      const file = path.join(path.dirname(out), "ship.manifest.json");
+      const manifest = loadManifest(file, "written");
+      const json = JSON.parse(readFileSync(out, "utf8")) as { message: { manifest: string; quantity: string } };
+      expect([signed.manifestFile, manifest.packs, json.message.manifest, json.message.quantity]).to.deep.equal([file, SERIALS.slice(0, 10), manifest.root, "10"]);
+      expect(signLines).to.include.members([
+        `manifest ${manifest.root}: 10 packs (10 loose, 0 in 0 sealed cases), every pack proven in the batch`,
+        `manifest written to ${file}: it travels with the signed file (the receiver checks it; rx:submit keeps it)`,
+      ]);
+      expect(manifestFiles(hre.network.name)).to.deep.equal([]);
+    });
+  });
+
+  describe("when a stranger submits it", function () {
+    it("keeps the manifest under the shipment id, with the transaction, and nothing pending", async function () {
+      const { submitted, submitLines, signed } = await use(submittedShipFixture);
+      const kept = manifestPath(hre.network.name, submitted.id);
+      const manifest = loadManifest(kept, "kept");
+      expect([submitted.manifestFile, manifest.shipmentId, manifest.root, manifest.transactionHash]).to.deep.equal([kept, submitted.id, signed.manifest!.root, submitted.receipt.hash]);
+      expect(submitLines).to.include(`manifest kept at ${path.relative(process.cwd(), kept)}`);
+      expect(existsSync(pendingManifestPath(hre.network.name, submitted.id))).to.equal(false);
+    });
+
+    it("lets the distributor receive with the kept manifest, and rx:verify prove the leg", async function () {
+      const { submitted } = await use(submittedShipFixture);
+      const received = await run<ReceiveResult>("rx:receive", { shipment: submitted.id, logger: GOOD_LOGGER, signer: SIGNER.distributor });
+      expect(received.result.manifestChecked).to.equal(true);
+      expect(received.lines.some((l) => l.startsWith(`manifest ${manifestPath(hre.network.name, submitted.id)}: 10 packs`))).to.equal(true);
+      const { exitCode, report } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "PK000003", holder: gln("distributor"), json: true });
+      expect(exitCode).to.equal(0);
+      expect(report!.custody!.legs.map((l) => [l.shipmentId, l.statusText])).to.deep.equal([[submitted.id, "proven"]]);
+      expect(report!.custody!.verifier).to.deep.include({ inChain: true, reason: `Northline Wholesale received it in shipment ${submitted.id}` });
+    });
+
+    it("lets rx:ship --all-remaining leave out the packs it took", async function () {
+      await use(submittedShipFixture);
+      const { result } = await run<ShipResult>("rx:ship", ship({ to: gln("distributor2"), allRemaining: true, signer: SIGNER.manufacturer }));
+      expect(result.manifest!.packs).to.deep.equal(SERIALS.slice(10));
+    });
+  });
+
+  describe("when the manufacturer shipped between signing and submitting", function () {
+    it("keeps the manifest under the shipment nonce the submission took", async function () {
+      const { batchId, manufacturer, distributor, out } = await use(signedShipFixture);
+      const between = await run<ShipResult>("rx:ship", ship({ to: gln("distributor2"), serials: serialFile(SERIALS.slice(10, 12)), signer: SIGNER.manufacturer }));
+      const { result } = await run<SubmitResult>("rx:submit", { in: out, signer: SIGNER.stranger });
+      const id = shipmentIdOf({ batchId, sender: manufacturer.address, receiver: distributor.address, quantity: 10n, nonce: 1n });
+      const kept = loadManifest(manifestPath(hre.network.name, id), "kept");
+      expect([result.id, kept.nonce, kept.shipmentId]).to.deep.equal([id, 1, id]);
+      const { report } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "PK000003", json: true });
+      expect(report!.custody!.legs.map((l) => [l.shipmentId, l.status])).to.deep.equal([[between.result.shipmentId, "not-in-manifest"], [id, "proven"]]);
+    });
+  });
+
+  describe("when the signed file is submitted with a manifest of other packs", function () {
+    it("submits, prints why the manifest does not match, and keeps none", async function () {
+      const { out, signed, tree } = await use(signedShipFixture);
+      const copy = copySigned(out);
+      const other = buildManifest({ ...signed.manifest!, gtin: GTIN, packs: SERIALS.slice(10, 20), cases: [] }, tree);
+      saveManifest(other, signedManifestPath(copy));
+      const { result, lines } = await run<SubmitResult>("rx:submit", { in: copy, signer: SIGNER.stranger });
+      expect(lines).to.include(`manifest ${signedManifestPath(copy)} does not match the signed ship: it will not be kept`);
+      expect(lines.some((l) => l.startsWith(`  - root: ${other.root}, but shipment ${result.id} committed to ${signed.manifest!.root}`))).to.equal(true);
+      expect([result.manifestFile, existsSync(manifestPath(hre.network.name, result.id))]).to.deep.equal([undefined, false]);
+    });
+  });
+});
+
+describe("rx:sign --kind handover with named packs, rx:cosign, rx:submit", function () {
+  describe("when the pharmacy co-signs", function () {
+    it("checks the manifest against the signed root and the batch first", async function () {
+      const { cosignLines, cosigned, signed, pharmacy } = await use(handedOverFixture);
+      expect(cosignLines).to.include.members([
+        `manifest ${signed.manifestFile}: 5 packs (5 loose, 0 in 0 sealed cases), root ${signed.manifest!.root} as signed; every pack proven in the batch`,
+        `co-signed by the receiver ${pharmacy.address}; wrote ${cosigned} and its manifest ${signedManifestPath(cosigned)}`,
+      ]);
+    });
+  });
+
+  describe("when a stranger submits the co-signed handover", function () {
+    it("keeps the manifest under the handover id", async function () {
+      const { submitted, signed } = await use(handedOverFixture);
+      const kept = loadManifest(manifestPath(hre.network.name, submitted.id), "kept");
+      expect([submitted.id, kept.shipmentId, kept.root, kept.transactionHash]).to.deep.equal([signed.manifest!.shipmentId, submitted.id, signed.manifest!.root, submitted.receipt.hash]);
+    });
+
+    it("lets rx:verify prove the handover leg and put the pack in the pharmacy's chain of custody", async function () {
+      const { submitted, shipmentId } = await use(handedOverFixture);
+      const { exitCode, report } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "PK000003", holder: gln("pharmacy"), json: true });
+      const custody = report!.custody!;
+      expect(exitCode).to.equal(0);
+      expect(custody.legs.map((l) => [l.kind, l.shipmentId, l.statusText])).to.deep.equal([["shipment", shipmentId, "proven"], ["handover", submitted.id, "proven"]]);
+      expect(custody.path.map((s) => s.to.name)).to.deep.equal(["Northline Wholesale", "Main Street Pharmacy"]);
+      expect(custody.verifier).to.deep.include({ inChain: true, reason: `Main Street Pharmacy received it in handover ${submitted.id}` });
+    });
+  });
+
+  describe("when a pack of the manifest was swapped after signing", function () {
+    it("refuses to co-sign, names --manifest and the root, and writes nothing", async function () {
+      const { out, signed } = await use(signedHandoverFixture);
+      const copy = copySigned(out);
+      saveManifest({ ...signed.manifest!, packs: ["PK000006", ...signed.manifest!.packs.slice(1)] }, signedManifestPath(copy));
+      const before = readFileSync(copy, "utf8");
+      await expect(run("rx:cosign", { in: copy, logger: GOOD_LOGGER, signer: SIGNER.pharmacy })).to.be.rejectedWith(
+        new RegExp(
+          `--manifest: got "${signedManifestPath(copy)}", expected root: ${signed.manifest!.root} is not the root of the packs and cases listed .*` +
+            "\\(nothing was co-signed: ask the sender for the right file, or co-sign anyway with --accept-mismatch\\)",
+        ),
+      );
+      expect([readFileSync(copy, "utf8") === before, signatureParties(copy)]).to.deep.equal([true, ["sender"]]);
+    });
+  });
+
+  describe("when the manifest was rebuilt for other packs", function () {
+    it("refuses: its root is not the one the handover signs", async function () {
+      const { out, signed, tree } = await use(signedHandoverFixture);
+      const copy = copySigned(out);
+      const other = buildManifest({ ...signed.manifest!, gtin: GTIN, packs: SERIALS.slice(5, 10), cases: [] }, tree);
+      saveManifest(other, signedManifestPath(copy));
+      await expect(run("rx:cosign", { in: copy, signer: SIGNER.pharmacy })).to.be.rejectedWith(
+        `expected root: ${other.root}, but handover ${signed.manifest!.shipmentId} committed to ${signed.manifest!.root}: the list of packs is not the one shipped`,
+      );
+    });
+  });
+
+  describe("when the manifest names another receiver", function () {
+    it("refuses, naming the receiver", async function () {
+      const { out, signed, tree, pharmacy, pharmacy2 } = await use(signedHandoverFixture);
+      const copy = copySigned(out);
+      saveManifest(buildManifest({ ...signed.manifest!, gtin: GTIN, receiver: pharmacy2.address }, tree), signedManifestPath(copy));
+      await expect(run("rx:cosign", { in: copy, signer: SIGNER.pharmacy })).to.be.rejectedWith(
+        `expected receiver: ${pharmacy2.address}, but the signed handover is to ${pharmacy.address} (nothing was co-signed`,
+      );
+    });
+  });
+
+  describe("when no manifest file is at hand", function () {
+    it("refuses, naming --manifest, the signed root and where it looked", async function () {
+      const { out, signed } = await use(signedHandoverFixture);
+      const copy = copySigned(out);
+      rmSync(signedManifestPath(copy));
+      await expect(run("rx:cosign", { in: copy, signer: SIGNER.pharmacy })).to.be.rejectedWith(
+        `--manifest: got "", expected the handover's manifest file: the handover signs manifest ${signed.manifest!.root}, and none was given with --manifest or found at ${signedManifestPath(copy)}`,
+      );
+    });
+
+    it("takes it from --manifest, and puts it next to the co-signed file", async function () {
+      const { out } = await use(signedHandoverFixture);
+      const copy = copySigned(out);
+      const elsewhere = path.join(signedFolder(), "from-the-sender.json");
+      cpSync(signedManifestPath(copy), elsewhere);
+      rmSync(signedManifestPath(copy));
+      const { result } = await run<SignResult>("rx:cosign", { in: copy, manifest: elsewhere, signer: SIGNER.pharmacy });
+      expect([result.manifestFile, loadManifest(signedManifestPath(copy), "copied"), signatureParties(copy)]).to.deep.equal([
+        signedManifestPath(copy), loadManifest(elsewhere, "given"), ["sender", "receiver"],
+      ]);
+    });
+  });
+
+  describe("when the mismatch is accepted", function () {
+    it("co-signs with each problem printed; rx:submit then keeps no manifest and the leg stays unproven", async function () {
+      const { out, signed } = await use(signedHandoverFixture);
+      const copy = copySigned(out);
+      saveManifest({ ...signed.manifest!, packs: ["PK000006", ...signed.manifest!.packs.slice(1)] }, signedManifestPath(copy));
+      const cosign = await run("rx:cosign", { in: copy, acceptMismatch: true, signer: SIGNER.pharmacy });
+      expect(cosign.lines.filter((l) => l.startsWith(`MISMATCH accepted (--accept-mismatch): ${signedManifestPath(copy)}: `))).to.have.length(2);
+      const { result, lines } = await run<SubmitResult>("rx:submit", { in: copy, signer: SIGNER.stranger });
+      expect(lines).to.include(`manifest ${signedManifestPath(copy)} does not match the signed handover: it will not be kept`);
+      expect([result.manifestFile, existsSync(manifestPath(hre.network.name, result.id))]).to.deep.equal([undefined, false]);
+      const { report } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "PK000003", json: true });
+      expect(report!.custody!.legs.map((l) => l.statusText)).to.deep.equal(["proven", "no manifest available"]);
+    });
+  });
+});
+
+describe("rx:sign, rx:cosign, rx:submit with named packs: bad input", function () {
+  const HANDOVER = { kind: "handover", to: gln("pharmacy"), logger: GOOD_LOGGER, signer: SIGNER.distributor };
+
+  describe("when --manifest comes with --serials", function () {
+    it("names --manifest", async function () {
+      await use(receivedFixture);
+      const root = hre.ethers.id("root");
+      await expect(run("rx:sign", ship({ ...HANDOVER, serials: serialFile(["PK000001"]), manifest: root, out: path.join(signedFolder(), "h.json") }))).to.be.rejectedWith(
+        `--manifest: got "${root}", expected no --manifest with --serials, --all-remaining or --cases (they build the manifest and sign its root)`,
+      );
+    });
+  });
+
+  describe("when --serials and --all-remaining are both given", function () {
+    it("names --all-remaining", async function () {
+      await use(receivedFixture);
+      await expect(run("rx:sign", ship({ ...HANDOVER, serials: serialFile(["PK000001"]), allRemaining: true, out: path.join(signedFolder(), "h.json") }))).to.be.rejectedWith(
+        "--all-remaining: got true, expected either --serials or --all-remaining, not both",
+      );
+    });
+  });
+
+  describe("when --quantity does not match the packs", function () {
+    it("names --quantity and the packs chosen, and writes neither file", async function () {
+      await use(receivedFixture);
+      const out = path.join(signedFolder(), "h.json");
+      await expect(run("rx:sign", ship({ ...HANDOVER, serials: serialFile(SERIALS.slice(0, 5)), quantity: "3", out }))).to.be.rejectedWith(
+        '--quantity: got "3", expected 5, the packs chosen: 5 packs (5 loose, 0 in 0 sealed cases) (or leave --quantity out)',
+      );
+      expect([existsSync(out), existsSync(signedManifestPath(out))]).to.deep.equal([false, false]);
+    });
+  });
+
+  describe("when the signer does not hold a pack", function () {
+    it("names the pack as rx:ship does, and writes neither file", async function () {
+      const { distributor } = await use(receivedFixture);
+      const out = path.join(signedFolder(), "h.json");
+      await expect(run("rx:sign", ship({ ...HANDOVER, serials: serialFile(["PK000001", "PK000025"]), out }))).to.be.rejectedWith(
+        `--serials: got "PK000025", expected a pack ${distributor.address} holds (no manifest at hand delivered it to ${distributor.address})`,
+      );
+      expect([existsSync(out), existsSync(signedManifestPath(out))]).to.deep.equal([false, false]);
+    });
+  });
+
+  describe("when --all-remaining is signed", function () {
+    it("hands over every pack the signer holds loose", async function () {
+      await use(receivedFixture);
+      const { result } = await run<SignResult>("rx:sign", ship({ ...HANDOVER, allRemaining: true, out: path.join(signedFolder(), "h.json") }));
+      expect([result.manifest!.packs, result.doc.kind === "handover" && result.doc.message.quantity]).to.deep.equal([SERIALS.slice(0, 20), 20n]);
+    });
+  });
+
+  describe("when --manifest is given for a handover signed by quantity", function () {
+    it("rx:cosign and rx:submit name --manifest", async function () {
+      const { manifestOut } = await use(receivedFixture);
+      const out = path.join(signedFolder(), "h.json");
+      await run("rx:sign", ship({ ...HANDOVER, quantity: "2", out }));
+      const expected = `--manifest: got "${manifestOut}", expected nothing: the signed handover carries no manifest root (it is batch level)`;
+      await expect(run("rx:cosign", { in: out, manifest: manifestOut, signer: SIGNER.pharmacy })).to.be.rejectedWith(expected);
+      await expect(run("rx:submit", { in: out, manifest: manifestOut })).to.be.rejectedWith(expected);
     });
   });
 });

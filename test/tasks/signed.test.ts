@@ -8,7 +8,7 @@ import { ShipmentStatus } from "../../scripts/lib/domain";
 import { formatGln, formatGtin } from "../../scripts/lib/gs1";
 import { batchIdOf, shipmentIdOf, type ShipmentKey } from "../../scripts/lib/ids";
 import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN } from "../../scripts/lib/scenario";
-import { NOT_READY_EXIT_CODE, type InspectResult, type SignResult, type SubmitResult } from "../../scripts/lib/signed-commands";
+import { NOT_READY_EXIT_CODE, signedManifestPath, type InspectResult, type SignResult, type SubmitResult } from "../../scripts/lib/signed-commands";
 import { SIGNED_FORMAT } from "../../scripts/lib/signing";
 import { childEnv, hardhat } from "../e2e/processes";
 import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";
@@ -20,6 +20,9 @@ const EXCURSION_LOGGER = path.join(EXAMPLES, "logger-excursion.csv");
 const GOOD_LEG = { minTemp: 31, maxTemp: 62, meanKineticTemp: 48, minutesOutOfRange: 0, loggerHash: hre.ethers.id("logger") };
 const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
 const HEX_TX = /^submit (ship|receive|reject|handover): tx 0x[0-9a-f]{64} block \d+ gas \d+$/m;
+/** A list of two pack serials, for the flags that need a readable file. */
+const SERIALS_FILE = path.join(mkdtempSync(path.join(tmpdir(), "rx-signed-serials-")), "serials.txt");
+writeFileSync(SERIALS_FILE, "SN000001\nSN000002\n");
 
 /** A lot of 100 packs at the manufacturer, and a folder for signed files. */
 async function lotFixture() {
@@ -208,6 +211,29 @@ describe("rx:sign, rx:signed, rx:submit: a signed shipment", function () {
   });
 });
 
+describe("rx:sign: the manifest of a signed ship or handover", function () {
+  describe("when the signed file is named", function () {
+    it("puts the manifest next to it, as NAME.manifest.json", function () {
+      expect([signedManifestPath("out/ship.json"), signedManifestPath("handover"), signedManifestPath("a.signed.json")]).to.deep.equal([
+        "out/ship.manifest.json", "handover.manifest.json", "a.signed.manifest.json",
+      ]);
+    });
+  });
+
+  describe("when only a raw --manifest root is signed", function () {
+    it("signs the root, writes no manifest file and says what that means", async function () {
+      await loadFixture(lotFixture);
+      const out = path.join(folder(), "ship.json");
+      const root = hre.ethers.id("packs");
+      const { result, lines } = await sign({ ...SHIP, manifest: root, out });
+      expect([result.doc.kind === "ship" && result.doc.message.manifest, result.manifestFile, existsSync(signedManifestPath(out))]).to.deep.equal([root, undefined, false]);
+      expect(lines).to.include(
+        'note: no manifest file is written for a raw --manifest root: rx:verify shows this leg as "no manifest available" unless its manifest is at hand (sign with --serials, --all-remaining or --cases instead)',
+      );
+    });
+  });
+});
+
 describe("rx:sign --kind receive | reject", function () {
   describe("when the distributor signs its receipt with the logger file and a stranger submits it", function () {
     it("receives the shipment into saleable stock", async function () {
@@ -365,7 +391,9 @@ describe("signed files: bad input", function () {
     const CASES: { what: string; params: Record<string, unknown>; error: RegExp }[] = [
       { what: "an unknown --kind", params: { ...SHIP, kind: "deliver" }, error: /--kind: got "deliver", expected one of ship, receive, reject, handover/ },
       { what: "no --quantity", params: { ...SHIP, quantity: undefined }, error: /--quantity: got "", expected a whole number from 1 to/ },
-      { what: "a --logger with --kind ship", params: { ...SHIP, logger: GOOD_LOGGER }, error: /--logger: got ".*", expected no --logger with --kind ship \(it takes --gtin, --lot, --batch, --to, --quantity, --manifest\)/ },
+      { what: "a --logger with --kind ship", params: { ...SHIP, logger: GOOD_LOGGER }, error: /--logger: got ".*", expected no --logger with --kind ship \(it takes --gtin, --lot, --batch, --to, --quantity, --manifest, --serials, --all-remaining, --cases\)/ },
+      { what: "--serials on a lot commissioned without serials", params: { ...SHIP, quantity: undefined, serials: SERIALS_FILE }, error: /--gtin\/--lot: got "S24-0001", expected a serialized batch \(this one was commissioned without serials: ship it by --quantity\)/ },
+      { what: "--all-remaining with --kind reject", params: { kind: "reject", shipment: hre.ethers.ZeroHash, reason: "damaged", allRemaining: true }, error: /--all-remaining: got true, expected no --all-remaining with --kind reject \(it takes --shipment, --reason, --evidence\)/ },
       { what: "no --out", params: { ...SHIP, out: undefined }, error: /--out: got "", expected the path of the signed file to write/ },
       { what: "a --deadline that is no duration or date-time", params: { ...SHIP, deadline: "tomorrow" }, error: /--deadline: got "tomorrow", expected a duration from now such as 30m, 24h or 7d/ },
       { what: "a --deadline in the past", params: { ...SHIP, deadline: "2001-01-01T00:00Z" }, error: /--deadline: got "2001-01-01T00:00Z", expected a time after the chain's time now/ },
@@ -383,7 +411,7 @@ describe("signed files: bad input", function () {
         const out = path.join(folder(), "never.json");
         const params = "out" in c.params && c.params.out === undefined ? c.params : { out, ...c.params };
         await expect(sign(params)).to.be.rejectedWith(c.error);
-        expect(existsSync(out)).to.equal(false);
+        expect([existsSync(out), existsSync(signedManifestPath(out))]).to.deep.equal([false, false]);
       });
     }
 
