@@ -5,25 +5,31 @@
  * Deploy; onboard a manufacturer, two distributors, two pharmacies and a regulator; commission a serialized
  * lot from a serial file and import two more lots from a JSON file; ship and receive along two paths (one leg
  * with a temperature excursion); reject a shipment; dispense a pack; recall the second lot; then verify a
- * genuine pack, a dispensed pack, an excursion pack, a recalled pack and a forged serial.
+ * genuine pack, a dispensed pack, an excursion pack, a recalled pack and a forged serial. Last, pack-level
+ * custody: a lot shipped pack by pack with a manifest, two of its packs handed over to a pharmacy in a
+ * handover both sides sign and a courier submits, and verification of a pack that reached the pharmacy and
+ * of one that never did.
  */
 import hre from "hardhat";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { CAST } from "./lib/scenario";
 import { formatGln } from "./lib/gs1";
 import { Role } from "./lib/domain";
 import type { ShipResult } from "./lib/shipments";
 import type { PackReport } from "./lib/provenance";
-import { formatReport, verdictLabel } from "./lib/provenance";
+import { formatReport, verdictExitCode, verdictLabel } from "./lib/provenance";
 import { verifyFromArgs } from "./lib/verify-command";
 
 const EXAMPLES = path.join(__dirname, "..", "examples");
 const example = (file: string) => path.relative(process.cwd(), path.join(EXAMPLES, file));
 /** Accounts of the in-process network, by role in the story. */
-const SIGNER = { admin: "0", manufacturer: "2", distributor: "4", distributor2: "5", pharmacy: "6", pharmacy2: "7", regulator: "8" } as const;
+const SIGNER = { admin: "0", manufacturer: "2", distributor: "4", distributor2: "5", pharmacy: "6", pharmacy2: "7", regulator: "8", courier: "9" } as const;
 const GTIN = "00312345000172";
 const LOT = "A24-0001";
 const RECALLED_LOT = "A24-0002";
+const PACK_LOT = "A24-0004";
 
 function step(title: string, command?: string): void {
   console.log(`\n== ${title}`);
@@ -113,6 +119,35 @@ async function main(): Promise<void> {
 
   step("one full timeline: the genuine pack");
   console.log(formatReport(reports[0]).join("\n"));
+
+  step("pack-level custody: the manufacturer ships every pack of a lot, with a manifest");
+  await run("rx:commission", {
+    gtin: GTIN, lot: PACK_LOT, expiry: "281231", quantity: "6", minTemp: "2", maxTemp: "8",
+    certificate: example("certificate-A24-0004.txt"), certificateUri: "ipfs://QmZ4tDuvesekSs4qM5ZBKpXiZGun7S2CYtEZRB3DYXkjGx",
+    serials: example("serials-A24-0004.txt"), signer: SIGNER.manufacturer,
+  });
+  const packs = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: PACK_LOT, to: gln("distributor"), allRemaining: true, signer: SIGNER.manufacturer });
+  console.log("   (Northline checks the manifest against the chain before it receives)");
+  await run("rx:receive", { shipment: packs.shipmentId, logger: example("logger-good.csv"), signer: SIGNER.distributor });
+
+  step("a handover at Main Street's door: Northline signs two packs over, the pharmacist co-signs, a courier submits");
+  const handover = path.join(mkdtempSync(path.join(tmpdir(), "rxtrace-demo-")), "handover.json");
+  await run("rx:sign", {
+    kind: "handover", gtin: GTIN, lot: PACK_LOT, to: gln("pharmacy"), serials: example("handover-A24-0004.txt"),
+    logger: example("logger-good.csv"), out: handover, signer: SIGNER.distributor,
+  });
+  await run("rx:cosign", { in: handover, logger: example("logger-good.csv"), signer: SIGNER.pharmacy });
+  await run("rx:submit", { in: handover, signer: SIGNER.courier });
+
+  step("verify packs of that lot at Main Street (pharmacist): the pack's own legs");
+  for (const [label, serial] of [["a pack Main Street received", "SND000001"], ["a pack that stayed at Northline", "SND000005"]]) {
+    const args = { gtin: GTIN, lot: PACK_LOT, serial, holder: gln("pharmacy") };
+    const report = await verifyFromArgs(hre, args);
+    const exit = verdictExitCode(report);
+    console.log(`$ npx hardhat rx:verify --gtin ${GTIN} --lot ${PACK_LOT} --serial ${serial} --holder ${gln("pharmacy")}   (exit code ${exit})`);
+    console.log(`   ${label}:`);
+    console.log(formatReport(report).map((line) => `   ${line}`).join("\n"));
+  }
 }
 
 main().catch((error: unknown) => {
