@@ -259,6 +259,21 @@ describe("RxTrace: BatchRegistry", function () {
       });
     });
 
+    // The prefix follows the indicator digit, found by dropping it (mod 10^13): these GTINs sit on the edges
+    // where a wrong modulus would carry into or borrow from the prefix.
+    for (const gtin of [20312345999999n, 40312345000002n, 80312345000000n]) {
+      describe(`when the GTIN ${formatGtin(gtin)} has indicator digit ${String(gtin)[0]} and an edge item reference`, function () {
+        it("commissions the batch under the manufacturer's prefix", async function () {
+          const { rx, manufacturer } = await loadFixture(partnersFixture);
+          expect(hasValidCheckDigit(formatGtin(gtin))).to.equal(true);
+          const { input } = await commissionInput({ gtin });
+          await expect(rx.connect(manufacturer).commissionBatch(input))
+            .to.emit(rx, "BatchCommissioned")
+            .withArgs(batchIdOf(gtin, LOT), manufacturer.address, gtin, commissionArgs(input));
+        });
+      });
+    }
+
     describe("when the same GTIN is commissioned with another lot", function () {
       it("creates a second, distinct batch", async function () {
         const { rx, manufacturer, batchId } = await loadFixture(batchFixture);

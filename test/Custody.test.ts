@@ -1490,4 +1490,37 @@ describe("RxTrace: Custody", function () {
       expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(25n);
     });
   });
+
+  describe("stock fields of one holder", function () {
+    it("keep their own bits: odd counts in every field read back exactly", async function () {
+      const { rx, batchId, distributor, pharmacy, regulator, tree } = await loadFixture(pharmacyFixture);
+      await rx.connect(pharmacy).dispense(batchId, serialToBytes32(tree.serials[0]), tree.proof(tree.serials[0]));
+      await deliverFrom(rx, distributor, batchId, pharmacy, 4n, WARM_LEG);
+      await rx.connect(regulator).condemnQuarantine(batchId, pharmacy.address, 1n);
+      await shipFrom(rx, pharmacy, batchId, distributor.address, 2n);
+      expect(holdingRecord(await rx.holding(batchId, pharmacy.address))).to.deep.equal({
+        saleable: 17n,
+        quarantined: 3n,
+        dispensed: 1n,
+        condemned: 1n,
+        shipments: 1n,
+      });
+    });
+  });
+
+  describe("a leg summary on the edge of consistency", function () {
+    const constant = (temp: number): TemperatureLegStruct => ({ ...GOOD_LEG, minTemp: temp, maxTemp: temp, meanKineticTemp: temp });
+    for (const [what, leg] of [
+      ["a constant temperature (min = mean kinetic = max)", constant(50)],
+      ["a mean kinetic temperature equal to the minimum", { ...GOOD_LEG, meanKineticTemp: GOOD_LEG.minTemp }],
+      ["a mean kinetic temperature equal to the maximum", { ...GOOD_LEG, meanKineticTemp: GOOD_LEG.maxTemp }],
+    ] as const) {
+      it(`is received with ${what}`, async function () {
+        const { rx, distributor, shipment, shipmentId, batchId } = await loadFixture(shippedFixture);
+        await expect(rx.connect(distributor).receiveShipment(shipment, leg))
+          .to.emit(rx, "Received")
+          .withArgs(shipmentId, batchId, distributor.address, shipment.sender, shipment.quantity, Object.values(leg), false);
+      });
+    }
+  });
 });
