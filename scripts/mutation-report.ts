@@ -24,6 +24,12 @@ function main(): void {
       if (line.trim()) byHash.set((JSON.parse(line) as Result).hash, JSON.parse(line) as Result);
     }
   }
+  // Only the mutants SuMo generates from the contracts as they are now: results for code since changed drop out.
+  const generated = path.join(ROOT, ".sumo", "results", "generated.csv");
+  if (existsSync(generated)) {
+    const current = new Set(readFileSync(generated, "utf8").trim().split("\n").slice(1).map((row) => row.split("$")[0]));
+    for (const hash of [...byHash.keys()]) if (!current.has(hash)) byHash.delete(hash);
+  }
   const judged = existsSync(JUDGED)
     ? (JSON.parse(readFileSync(JUDGED, "utf8")) as { hash: string; why: string }[])
     : [];

@@ -178,29 +178,50 @@ function writeArtifact(base: Record<string, unknown>, built: { abi: unknown[]; b
   hre.artifacts.clearCache?.();
 }
 
+/** What the current run's reporter saw. */
+const outcome: { failed?: string; timedOut: boolean } = { timedOut: false };
+
+/** Records the first failure of a run, and prints nothing. */
+class Quiet {
+  constructor(runner: Mocha.Runner) {
+    runner.on("fail", (test: Mocha.Test, err: Error) => {
+      outcome.failed ??= test.fullTitle();
+      if (/Timeout of \d+ms exceeded/.test(err.message)) outcome.timedOut = true;
+    });
+  }
+}
+
+/**
+ * One mocha instance per suite, its file loaded once and run again for every mutant: loading (and
+ * transpiling) a test file is a good part of a short run. Fixtures start afresh each run (see runSuites).
+ */
+const loaded = new Map<string, Mocha>();
+
+async function suiteOf(name: string): Promise<Mocha> {
+  let mocha = loaded.get(name);
+  if (!mocha) {
+    // Gas figures belong to the production build (viaIR), not to this one: tests of gas are left out here.
+    mocha = new Mocha({ timeout: 60_000, bail: true, grep: /\bgas\b/, invert: true, reporter: Quiet as unknown as string });
+    mocha.cleanReferencesAfterRun(false);
+    mocha.addFile(suiteFile(name));
+    await mocha.loadFilesAsync();
+    loaded.set(name, mocha);
+  }
+  return mocha;
+}
+
 /** Runs `suites` in this process on a fresh chain, stopping at the first failure; returns its title. */
 async function runSuites(suites: string[]): Promise<{ failed?: string; timedOut: boolean }> {
   await hre.network.provider.send("hardhat_reset");
   await clearSnapshots();
-  const testDir = path.join(ROOT, "test") + path.sep;
-  for (const key of Object.keys(require.cache)) if (key.startsWith(testDir)) delete require.cache[key];
-  let failed: string | undefined;
-  let timedOut = false;
-  class Quiet {
-    constructor(runner: Mocha.Runner) {
-      runner.on("fail", (test: Mocha.Test, err: Error) => {
-        failed ??= test.fullTitle();
-        if (/Timeout of \d+ms exceeded/.test(err.message)) timedOut = true;
-      });
-    }
+  outcome.failed = undefined;
+  outcome.timedOut = false;
+  for (const suite of suites) {
+    const mocha = await suiteOf(suite);
+    await new Promise<number>((resolve) => mocha.run(resolve));
+    if (outcome.failed) break;
   }
-  // Gas figures belong to the production build (viaIR), not to this one: tests of gas are left out here.
-  const mocha = new Mocha({ timeout: 60_000, bail: true, grep: /\bgas\b/, invert: true, reporter: Quiet as unknown as string });
-  for (const suite of suites) mocha.addFile(suiteFile(suite));
-  await mocha.loadFilesAsync();
-  await new Promise<number>((resolve) => mocha.run(resolve));
-  mocha.dispose();
-  return { failed, timedOut };
+  return { ...outcome };
 }
 
 function shard(): { index: number; count: number } {

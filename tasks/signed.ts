@@ -1,5 +1,6 @@
 // rx: tasks of signed handovers (EIP-712): sign an operation into a file, co-sign a handover, inspect a signed
-// file, submit it from any account. Thin entry points over scripts/lib/signed-commands.ts.
+// file, submit it from any account, revoke the signatures handed out but not submitted. Thin entry points over
+// scripts/lib/signed-commands.ts.
 import { task } from "hardhat/config";
 import { withSuite } from "../scripts/lib/batch-lookup";
 import { resolveSigner } from "../scripts/lib/cli";
@@ -13,12 +14,15 @@ import {
   NOT_READY_EXIT_CODE,
   parseCosignArgs,
   parseInArgs,
+  parseRevokeArgs,
   parseSignArgs,
   parseSubmitArgs,
+  revokeSignaturesOf,
   signToFile,
   submitFile,
   type CosignArgs,
   type InspectArgs,
+  type RevokeArgs,
   type SignArgs,
   type SubmitArgs,
 } from "../scripts/lib/signed-commands";
@@ -69,8 +73,8 @@ task("rx:signed", "Inspects a signed file (read-only): the fields in words, who 
   .addOptionalParam("in", "the signed file")
   .addFlag("json", "print one JSON object instead of text")
   .setAction(async (args: InspectArgs & { json: boolean }, hre) => {
-    const result = await withSuite(hre, () => parseInArgs(args), async ({ rx }, input) => {
-      const inspected = await inspectFile(rx, input);
+    const result = await withSuite(hre, () => parseInArgs(args), async ({ rx, record }, input) => {
+      const inspected = await inspectFile(rx, input, contextOf(record).fromBlock);
       console.log(args.json ? inspectJson(inspected) : (await formatInspectResult(rx, inspected)).join("\n"));
       return inspected;
     });
@@ -87,4 +91,11 @@ task("rx:submit", "Submits a signed file from any account; prints the transactio
     withSuite(hre, () => parseSubmitArgs(args), async ({ rx, record }, input) =>
       submitFile(rx, await resolveSigner(hre, args.signer), contextOf(record), input),
     ),
+  );
+
+task("rx:revoke-signatures", "Revokes the ship, receive and reject signatures the signer handed out and nobody submitted (works while paused or suspended)")
+  .addOptionalParam("next", "the signer's next signature nonce once revoked, above its current one: every signature with a lower nonce becomes void")
+  .addOptionalParam("signer", "the partner revoking its own signatures: account index or address (default 0)")
+  .setAction(async (args: RevokeArgs & WithSigner, hre) =>
+    withSuite(hre, () => parseRevokeArgs(args), async ({ rx }, input) => revokeSignaturesOf(rx, await resolveSigner(hre, args.signer), input)),
   );

@@ -548,6 +548,26 @@ async function handoverFor(ctx: Ctx, who: ActorKey) {
   };
 }
 
+/** How far each revoking actor moves its signature nonce. */
+const REVOKED = 3n;
+
+/**
+ * Every onboarded partner, whatever its standing: revoking its own unused signatures only takes rights away. Only
+ * accounts that were never onboarded (the admin, the pauser, the stranger) are refused.
+ */
+const EVERY_PARTNER = {
+  standIns: PARTNER_ROLES,
+  allowed: [
+    "manufacturer",
+    "otherManufacturer",
+    "distributor",
+    "pharmacy",
+    "regulator",
+    ...PARTNER_ROLES.flatMap((role) => [suspendedOf(role), expiredOf(role)]),
+  ],
+  refusal: (ctx: Ctx, who: ActorKey): Expected => ({ name: "PartnerUnknown", args: [addr(ctx, who)] }),
+} as const satisfies Partial<Row>;
+
 // ---------------------------------------------------------------------------------------------------------
 // Cases
 // ---------------------------------------------------------------------------------------------------------
@@ -887,6 +907,21 @@ const TABLE: readonly Row[] = [
       expect((await ctx.rx.shipment(id)).status).to.equal(ShipmentStatus.None);
       // The handover's nonce is the sender's shipment count; its signature nonce is left alone.
       expect(await signatureNonce(ctx, who)).to.equal(nonceBefore);
+    },
+  },
+  {
+    // The actor is the caller: it revokes the signatures it handed out and nobody submitted yet.
+    name: "revokeSignatures",
+    ...EVERY_PARTNER,
+    whilePaused: "works",
+    call: async (ctx, who) => ctx.rx.connect(ctx.accounts[who]).revokeSignatures((await signatureNonce(ctx, who)) + REVOKED),
+    observe: async (ctx, who) => [await signatureNonce(ctx, who)],
+    emits: async (ctx, who) => {
+      const from = await signatureNonce(ctx, who);
+      return [{ name: "SignaturesRevoked", args: [addr(ctx, who), from, from + REVOKED] }];
+    },
+    after: async (ctx, who, _at, [nonceBefore]) => {
+      expect(await signatureNonce(ctx, who)).to.equal(nonceBefore + REVOKED);
     },
   },
   // ------------------------------------------------------------------ product safety
@@ -1377,7 +1412,7 @@ describe("RxTrace: pause", function () {
     "dispense",
     "multicall",
   ];
-  const RESTRICTIVE = ["suspendPartner", "recall", "flagSuspect", "declareIllegitimate", "unpause"];
+  const RESTRICTIVE = ["suspendPartner", "recall", "flagSuspect", "declareIllegitimate", "revokeSignatures", "unpause"];
 
   describe("the table", function () {
     it("freezes exactly the functions that move product or widen rights", function () {

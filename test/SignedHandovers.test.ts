@@ -142,6 +142,18 @@ function changed(op: SignedOperation, change: Record<string, unknown>): SignedOp
   return { ...op, message: { ...op.message, ...change } } as SignedOperation;
 }
 
+/** `op` claimed to be signed by `account`: the party whose nonce it uses (and which the contract checks first) becomes `account`. */
+function claimedBy(op: SignedOperation, account: string): SignedOperation {
+  switch (op.kind) {
+    case "ship":
+    case "handover":
+      return changed(op, { sender: account });
+    case "receive":
+    case "reject":
+      return changed(op, { shipment: { ...op.message.shipment, receiver: account } });
+  }
+}
+
 const ENTRY_POINTS: EntryPoint[] = [
   {
     name: "shipSigned",
@@ -560,6 +572,19 @@ describe("RxTrace: SignedHandovers", function () {
       });
     });
 
+    describe("when the receiver is the zero address and its signature is missing", function () {
+      it("reverts with SignatureInvalidSigner(zero address, zero address), though the sender signed", async function () {
+        const f = await loadFixture(signingFixture);
+        const op = changed(handoverOf(f, 1n, await deadlineIn(HOUR)), { receiver: ethers.ZeroAddress });
+        const bySender = { party: "sender" as const, signer: f.manufacturer.address, ...(await signOperation(f.manufacturer, f.domain, op)) };
+        const doc = { ...op, domain: f.domain, signatures: [bySender, { party: "receiver" as const, signer: ethers.ZeroAddress, r: ethers.ZeroHash, vs: ethers.ZeroHash }] } as SignedDocument;
+        expect(recoverSigner(f.domain, doc, bySender)).to.equal(f.manufacturer.address);
+        await expect(submit(f, doc))
+          .to.be.revertedWithCustomError(f.rx, "SignatureInvalidSigner")
+          .withArgs(ethers.ZeroAddress, ethers.ZeroAddress);
+      });
+    });
+
     describe("when the sender's signature is offered as the receiver's", function () {
       it("reverts with SignatureInvalidSigner(receiver, sender)", async function () {
         const f = await loadFixture(signingFixture);
@@ -681,6 +706,170 @@ describe("RxTrace: SignedHandovers", function () {
       const doc = await signAll(f, changed(shipOf(f, 0n, await deadlineIn(HOUR)), { quantity: 41n }));
       await expect(submit(f, doc)).to.be.revertedWithCustomError(f.rx, "CustodyInsufficientSaleable");
       expect((await f.rx.partner(f.manufacturer.address)).nonce).to.equal(0n);
+    });
+  });
+
+  describe("revokeSignatures", function () {
+    /**
+     * The manufacturer signed a shipment with nonce 0 and one ahead with nonce 2, submitted neither, then revoked
+     * every signature up to nonce 2: its next nonce is 3.
+     */
+    async function revokedFixture() {
+      const base = await loadFixture(signingFixture);
+      const deadline = await deadlineIn(DAY);
+      const unsent = await signAll(base, shipOf(base, 0n, deadline));
+      const ahead = await signAll(base, changed(shipOf(base, 2n, deadline), { quantity: 5n }));
+      const tx = await base.rx.connect(base.manufacturer).revokeSignatures(3n);
+      return { ...base, deadline, unsent, ahead, tx };
+    }
+
+    describe("when the manufacturer revokes up to nonce 2, having used none", function () {
+      it("emits SignaturesRevoked(partner, 0, 3)", async function () {
+        const { rx, tx, manufacturer } = await loadFixture(revokedFixture);
+        await expect(tx).to.emit(rx, "SignaturesRevoked").withArgs(manufacturer.address, 0n, 3n);
+      });
+
+      it("moves its next signature nonce to 3", async function () {
+        const { rx, manufacturer } = await loadFixture(revokedFixture);
+        expect((await rx.partner(manufacturer.address)).nonce).to.equal(3n);
+      });
+
+      it("leaves the other partners' nonces, its stock and its shipment count alone", async function () {
+        const { rx, batchId, manufacturer, distributor } = await loadFixture(revokedFixture);
+        expect((await rx.partner(distributor.address)).nonce).to.equal(0n);
+        expect(holdingRecord(await rx.holding(batchId, manufacturer.address))).to.deep.equal({ ...NO_STOCK, saleable: COMMISSIONED - 60n, shipments: 1n });
+      });
+
+      it("makes the signature it handed out with nonce 0 fail with SignatureReplayed(signer, 0, 3)", async function () {
+        const f = await loadFixture(revokedFixture);
+        await expect(submit(f, f.unsent))
+          .to.be.revertedWithCustomError(f.rx, "SignatureReplayed")
+          .withArgs(f.manufacturer.address, 0n, 3n);
+      });
+
+      it("makes the one it signed ahead with nonce 2 fail with SignatureReplayed(signer, 2, 3)", async function () {
+        const f = await loadFixture(revokedFixture);
+        await expect(submit(f, f.ahead))
+          .to.be.revertedWithCustomError(f.rx, "SignatureReplayed")
+          .withArgs(f.manufacturer.address, 2n, 3n);
+      });
+
+      it("accepts a new signature with nonce 3, the next, and moves on to 4", async function () {
+        const f = await loadFixture(revokedFixture);
+        const doc = await signAll(f, shipOf(f, 3n, f.deadline));
+        const id = shipmentIdOf({ batchId: f.batchId, sender: f.manufacturer.address, receiver: f.distributor.address, quantity: 10n, nonce: 1n });
+        await expect(submit(f, doc)).to.emit(f.rx, "Shipped").withArgs(id, f.batchId, f.manufacturer.address, f.distributor.address, 10n, 1n, false);
+        expect((await f.rx.partner(f.manufacturer.address)).nonce).to.equal(4n);
+      });
+    });
+
+    describe("when it revokes again", function () {
+      it("emits SignaturesRevoked from its current nonce", async function () {
+        const { rx, manufacturer } = await loadFixture(revokedFixture);
+        await expect(rx.connect(manufacturer).revokeSignatures(10n)).to.emit(rx, "SignaturesRevoked").withArgs(manufacturer.address, 3n, 10n);
+      });
+    });
+
+    describe("when the next nonce is not ahead of the current one", function () {
+      it("reverts with SignatureRevokeNotAhead(partner, next, current) for the current nonce", async function () {
+        const { rx, manufacturer } = await loadFixture(revokedFixture);
+        await expect(rx.connect(manufacturer).revokeSignatures(3n))
+          .to.be.revertedWithCustomError(rx, "SignatureRevokeNotAhead")
+          .withArgs(manufacturer.address, 3n, 3n);
+      });
+
+      it("reverts with SignatureRevokeNotAhead(partner, next, current) for a lower nonce", async function () {
+        const { rx, manufacturer } = await loadFixture(revokedFixture);
+        await expect(rx.connect(manufacturer).revokeSignatures(2n))
+          .to.be.revertedWithCustomError(rx, "SignatureRevokeNotAhead")
+          .withArgs(manufacturer.address, 2n, 3n);
+      });
+
+      it("reverts with SignatureRevokeNotAhead(partner, 0, 0) for nonce 0 when nothing was signed", async function () {
+        const { rx, distributor } = await loadFixture(signingFixture);
+        await expect(rx.connect(distributor).revokeSignatures(0n))
+          .to.be.revertedWithCustomError(rx, "SignatureRevokeNotAhead")
+          .withArgs(distributor.address, 0n, 0n);
+      });
+
+      it("reverts with SignatureRevokeNotAhead for the largest nonce, which no signature could move past", async function () {
+        const { rx, distributor } = await loadFixture(signingFixture);
+        const largest = (1n << 64n) - 1n;
+        await expect(rx.connect(distributor).revokeSignatures(largest))
+          .to.be.revertedWithCustomError(rx, "SignatureRevokeNotAhead")
+          .withArgs(distributor.address, largest, 0n);
+        await expect(rx.connect(distributor).revokeSignatures(largest - 1n))
+          .to.emit(rx, "SignaturesRevoked")
+          .withArgs(distributor.address, 0n, largest - 1n);
+      });
+
+      it("leaves the nonce where it was", async function () {
+        const { rx, manufacturer } = await loadFixture(revokedFixture);
+        await expect(rx.connect(manufacturer).revokeSignatures(2n)).to.be.revertedWithCustomError(rx, "SignatureRevokeNotAhead");
+        expect((await rx.partner(manufacturer.address)).nonce).to.equal(3n);
+      });
+    });
+
+    describe("when a stranger calls it", function () {
+      it("reverts with PartnerUnknown(stranger)", async function () {
+        const { rx, stranger } = await loadFixture(signingFixture);
+        await expect(rx.connect(stranger).revokeSignatures(1n)).to.be.revertedWithCustomError(rx, "PartnerUnknown").withArgs(stranger.address);
+      });
+    });
+
+    describe("when the partner is suspended (its device was lost, say)", function () {
+      async function suspendedRevokedFixture() {
+        const base = await loadFixture(signingFixture);
+        const unsent = await signAll(base, shipOf(base, 0n, await deadlineIn(DAY)));
+        await base.rx.suspendPartner(base.manufacturer.address, EVIDENCE);
+        const tx = await base.rx.connect(base.manufacturer).revokeSignatures(1n);
+        return { ...base, unsent, tx };
+      }
+
+      it("still revokes: it only takes rights away", async function () {
+        const { rx, tx, manufacturer } = await loadFixture(suspendedRevokedFixture);
+        await expect(tx).to.emit(rx, "SignaturesRevoked").withArgs(manufacturer.address, 0n, 1n);
+        expect((await rx.partner(manufacturer.address)).nonce).to.equal(1n);
+      });
+
+      it("keeps the revoked signature dead once the partner is reinstated", async function () {
+        const f = await loadFixture(suspendedRevokedFixture);
+        await f.rx.reinstatePartner(f.manufacturer.address);
+        await expect(submit(f, f.unsent))
+          .to.be.revertedWithCustomError(f.rx, "SignatureReplayed")
+          .withArgs(f.manufacturer.address, 0n, 1n);
+      });
+    });
+
+    describe("when the partner's licence expired", function () {
+      it("still revokes", async function () {
+        const { rx, manufacturer, licenceExpiry } = await loadFixture(signingFixture);
+        await time.increaseTo(licenceExpiry + 1);
+        expect(await rx.standing(manufacturer.address)).to.equal(Standing.LicenceExpired);
+        await expect(rx.connect(manufacturer).revokeSignatures(1n)).to.emit(rx, "SignaturesRevoked").withArgs(manufacturer.address, 0n, 1n);
+      });
+    });
+
+    describe("when the suite is paused", function () {
+      it("still revokes", async function () {
+        const { rx, pauser, distributor } = await loadFixture(signingFixture);
+        await rx.connect(pauser).pause();
+        await expect(rx.connect(distributor).revokeSignatures(5n)).to.emit(rx, "SignaturesRevoked").withArgs(distributor.address, 0n, 5n);
+        expect((await rx.partner(distributor.address)).nonce).to.equal(5n);
+      });
+    });
+
+    describe("when both parties of a co-signed handover revoke their signatures", function () {
+      it("leaves the handover valid: its nonce is the sender's shipment count, not a signature nonce", async function () {
+        const f = await loadFixture(signingFixture);
+        const doc = await signAll(f, handoverOf(f, 1n, await deadlineIn(HOUR)));
+        await f.rx.connect(f.manufacturer).revokeSignatures(7n);
+        await f.rx.connect(f.distributor2).revokeSignatures(7n);
+        const id = shipmentIdOf({ batchId: f.batchId, sender: f.manufacturer.address, receiver: f.distributor2.address, quantity: 10n, nonce: 1n });
+        await expect(submit(f, doc))
+          .to.emit(f.rx, "HandedOver")
+          .withArgs(id, f.batchId, f.manufacturer.address, f.distributor2.address, 10n, 1n, MANIFEST, legArgs(GOOD_LEG), false);
+      });
     });
   });
 
@@ -828,6 +1017,32 @@ describe("RxTrace: SignedHandovers", function () {
           await expect(submit(f, doc))
             .to.be.revertedWithCustomError(f.rx, "PartnerNotAuthorized")
             .withArgs(firstSigner(doc), Standing.LicenceExpired);
+        });
+      });
+
+      if (entry.kind !== "handover") {
+        describe("when the signer revoked its signatures after signing", function () {
+          it("reverts with SignatureReplayed(signer, nonce, the revoked-to next nonce)", async function () {
+            const f = await loadFixture(entry.fixture);
+            const doc = await signAll(f, entry.operation(f, 0n, await deadlineIn(HOUR)));
+            await f.rx.connect(signerOf(f, firstSigner(doc))).revokeSignatures(1n);
+            await expect(submit(f, doc))
+              .to.be.revertedWithCustomError(f.rx, "SignatureReplayed")
+              .withArgs(firstSigner(doc), 0n, 1n);
+          });
+        });
+      }
+
+      describe("when the claimed signer is the zero address and the signature is malformed", function () {
+        it("reverts with SignatureInvalidSigner(zero address, zero address): zero is nobody's signature", async function () {
+          const f = await loadFixture(entry.fixture);
+          const op = claimedBy(entry.operation(f, 0n, await deadlineIn(HOUR)), ethers.ZeroAddress);
+          const signatures = partiesOf(op).map(({ party, account }) => ({ party, signer: account, r: ethers.ZeroHash, vs: ethers.ZeroHash }));
+          const doc = { ...op, domain: f.domain, signatures } as SignedDocument;
+          expect(recoverSigner(f.domain, doc, signatures[0])).to.equal(ethers.ZeroAddress);
+          await expect(submit(f, doc))
+            .to.be.revertedWithCustomError(f.rx, "SignatureInvalidSigner")
+            .withArgs(ethers.ZeroAddress, ethers.ZeroAddress);
         });
       });
 

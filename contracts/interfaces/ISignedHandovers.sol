@@ -43,6 +43,9 @@ interface ISignedHandovers {
         bool excursion
     );
 
+    /// @notice `partner` revoked its unused signatures: nonces `fromNonce` to `nextNonce - 1` can never be used.
+    event SignaturesRevoked(address indexed partner, uint64 fromNonce, uint64 nextNonce);
+
     /// @notice The signature was made for chain `signedFor`; this is chain `chainId`.
     error SignatureWrongChain(uint256 signedFor, uint256 chainId);
     /// @notice The signature's deadline `deadline` passed (now `now`).
@@ -55,6 +58,8 @@ interface ISignedHandovers {
     error SignatureReplayed(address signer, uint64 nonce, uint64 next);
     /// @notice `signer`'s nonce `nonce` is ahead of its next nonce `next`: submit the earlier signatures first.
     error SignatureNonceTooHigh(address signer, uint64 nonce, uint64 next);
+    /// @notice Revoking needs a next nonce `nextNonce` above the current one, `current`, and below 2^64 - 1.
+    error SignatureRevokeNotAhead(address partner, uint64 nextNonce, uint64 current);
 
     /// @notice `ship` (or `shipPacks` when `manifest` is not zero) for `sender`, who signed `Ship`.
     function shipSigned(
@@ -77,6 +82,12 @@ interface ISignedHandovers {
         bytes32 evidence,
         Authorization calldata auth
     ) external;
+
+    /// @notice The caller, a partner, revokes every signature it made for ship, receive or reject that was not
+    /// submitted yet, up to nonce `nextNonce - 1`: its next nonce becomes `nextNonce`. Works while paused and
+    /// while suspended (it only takes rights away). A co-signed handover is revoked by any shipment of its batch
+    /// by the sender, which moves the handover's nonce on.
+    function revokeSignatures(uint64 nextNonce) external;
 
     /// @notice A co-signed handover: moves `h.quantity` units from the sender's saleable stock to the receiver's
     /// (quarantined when the leg left the storage range) in one transaction, without an in-transit state. Both

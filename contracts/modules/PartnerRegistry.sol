@@ -149,6 +149,13 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
         p.nonce = current + 1;
     }
 
+    /// @dev Moves known partner `account`'s next signature nonce to `next`; returns the one it replaces.
+    function _skipNonces(address account, uint64 next) internal returns (uint64 previous) {
+        Partner storage p = _knownPartner(account);
+        previous = p.nonce;
+        p.nonce = next;
+    }
+
     /// @dev True when `account` (whose record is `p`) owns a company prefix that `gtin` starts with. Tries only
     /// the prefix lengths the manufacturer has (one, almost always): at most 9 lookups, independent of history.
     function _ownsGtin(Partner memory p, address account, uint64 gtin) internal view returns (bool) {

@@ -89,6 +89,16 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
     }
 
     /// @inheritdoc ISignedHandovers
+    function revokeSignatures(uint64 nextNonce) external {
+        uint64 current = _skipNonces(msg.sender, nextNonce);
+        // The largest nonce stays out of reach: a signature carrying it could never move the nonce on.
+        if (nextNonce <= current || nextNonce == type(uint64).max) {
+            revert SignatureRevokeNotAhead(msg.sender, nextNonce, current);
+        }
+        emit SignaturesRevoked(msg.sender, current, nextNonce);
+    }
+
+    /// @inheritdoc ISignedHandovers
     function handover(
         Handover calldata h,
         uint256 chainId,
@@ -137,7 +147,8 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
 
     function _requireSigner(bytes32 digest, address signer, bytes32 r, bytes32 vs) private pure {
         (address recovered, , ) = ECDSA.tryRecover(digest, r, vs);
-        if (recovered != signer) revert SignatureInvalidSigner(signer, recovered);
+        // A malformed signature recovers to zero, which is nobody's signature, not even for a zero `signer`.
+        if (recovered != signer || recovered == address(0)) revert SignatureInvalidSigner(signer, recovered);
     }
 
     function _useSignatureNonce(address signer, uint64 nonce) private {

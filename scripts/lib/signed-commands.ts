@@ -41,6 +41,7 @@ import {
   isoTime,
   legFields,
   nextNonceOf,
+  nonceOwnerOf,
   partiesOf,
   readDomain,
   readSignedFile,
@@ -51,6 +52,7 @@ import {
   type ChainView,
   type Inspection,
   type LegFields,
+  type Revocation,
   type SignedDocument,
   type SignedKind,
   type SignedOperation,
@@ -638,13 +640,29 @@ export interface InspectResult {
   inspection: Inspection;
 }
 
-/** What the chain says about `doc` now. */
-async function chainViewOf(rx: RxTrace, doc: SignedDocument): Promise<ChainView> {
+/**
+ * The signer's revocation (`SignaturesRevoked` since block `fromBlock`) that covers `nonce`, if any. Ranges of
+ * one signer never overlap: each starts at the nonce the previous left.
+ */
+async function revocationOf(rx: RxTrace, signer: string, nonce: bigint, fromBlock: number): Promise<Revocation | undefined> {
+  for (const e of await rx.queryFilter(rx.filters.SignaturesRevoked(signer), fromBlock)) {
+    if (e.args.fromNonce <= nonce && nonce < e.args.nextNonce) {
+      return { fromNonce: e.args.fromNonce, nextNonce: e.args.nextNonce, block: e.blockNumber, tx: e.transactionHash };
+    }
+  }
+  return undefined;
+}
+
+/** What the chain says about `doc` now; events are read from block `fromBlock` (the deployment's). */
+async function chainViewOf(rx: RxTrace, doc: SignedDocument, fromBlock: number): Promise<ChainView> {
   const network = await rx.runner?.provider?.getNetwork();
   if (!network) throw new Error("the contract has no provider");
   const standings: Record<string, Standing> = {};
   for (const { account } of partiesOf(doc)) standings[getAddress(account)] = Number(await rx.standing(account)) as Standing;
-  return { chainId: network.chainId, contract: await rx.getAddress(), now: await chainNow(rx), nextNonce: await nextNonceOf(rx, doc), standings };
+  const nextNonce = await nextNonceOf(rx, doc);
+  // A used signature nonce was taken by a submission or revoked: say which when the signer revoked it.
+  const revoked = doc.kind !== "handover" && doc.message.nonce < nextNonce ? await revocationOf(rx, nonceOwnerOf(doc), doc.message.nonce, fromBlock) : undefined;
+  return { chainId: network.chainId, contract: await rx.getAddress(), now: await chainNow(rx), nextNonce, revoked, standings };
 }
 
 /** Reads and checks the signed file of `--in` (nothing read from the chain yet). */
@@ -652,9 +670,9 @@ export function parseInArgs(args: InspectArgs): { file: string; doc: SignedDocum
   return { file: args.in!, doc: readSignedFile(args.in, "--in") };
 }
 
-/** Checks a signed file against the chain (read-only). */
-export async function inspectFile(rx: RxTrace, input: { file: string; doc: SignedDocument }): Promise<InspectResult> {
-  return { ...input, inspection: inspectSigned(input.doc, await chainViewOf(rx, input.doc)) };
+/** Checks a signed file against the chain (read-only); events are read from block `fromBlock` (the deployment's). */
+export async function inspectFile(rx: RxTrace, input: { file: string; doc: SignedDocument }, fromBlock = 0): Promise<InspectResult> {
+  return { ...input, inspection: inspectSigned(input.doc, await chainViewOf(rx, input.doc, fromBlock)) };
 }
 
 /** The inspection in words. */
@@ -751,7 +769,7 @@ export async function submitFile(
   input: SubmitInput,
   print: Print = console.log,
 ): Promise<SubmitResult> {
-  const { doc, inspection } = await inspectFile(rx, input);
+  const { doc, inspection } = await inspectFile(rx, input, context.fromBlock);
   if (!inspection.ready) throw new InputError("--in", input.file, `a signed file the contract accepts now, but ${inspection.problems.join("; ")}`);
   for (const line of await describeWithNames(rx, doc)) print(line);
   const manifest = await manifestToKeep(rx, context, input, print);
@@ -809,4 +827,76 @@ export async function submitFile(
       return { kind: doc.kind, receipt, id: e.args.handoverId as string, excursion: e.args.excursion as boolean, manifestFile };
     }
   }
+}
+
+/* ---------------------------------------------------------------- revoke */
+
+export interface RevokeArgs {
+  /** The signer's next signature nonce once revoked: every signature with a lower nonce is void. */
+  next?: string;
+}
+
+export interface RevokeInput {
+  next: bigint;
+  /** `--next` as given, for errors. */
+  text: string;
+}
+
+/**
+ * The largest `--next`: a partner whose nonce reached 2^64 - 1 could never use it (the contract would have to
+ * move it past the largest uint64), so revoking that far would end its signing for good.
+ */
+export const MAX_REVOKE_NEXT = MAX_UINT64 - 1n;
+
+/** Checks the flags of `rx:revoke-signatures` (nothing read from the chain yet). */
+export function parseRevokeArgs(args: RevokeArgs): RevokeInput {
+  if (!given(args.next)) {
+    throw new InputError("--next", args.next ?? "", "the signer's next signature nonce once revoked, above its current one (every unsubmitted ship, receive or reject it signed with a lower nonce becomes void)");
+  }
+  return { next: parseWhole(args.next, "--next", 1n, MAX_REVOKE_NEXT), text: args.next };
+}
+
+/** "nonce 4", "nonces 4 to 9": the nonces from `from` up to `next - 1`. */
+function nonceRange(from: bigint, next: bigint): string {
+  return next - from === 1n ? `nonce ${from}` : `nonces ${from} to ${next - 1n}`;
+}
+
+export interface RevokeResult {
+  partner: string;
+  /** The first nonce revoked: the partner's next nonce before. */
+  fromNonce: bigint;
+  /** Its next nonce now. */
+  nextNonce: bigint;
+  receipt: ContractTransactionReceipt;
+}
+
+/**
+ * `signer`, a partner, revokes the ship, receive and reject signatures it handed out and nobody submitted:
+ * its next signature nonce moves to `input.next`. Checked before sending: the signer is an onboarded partner
+ * (any standing: a suspended one may revoke) and `--next` is above its current nonce.
+ */
+export async function revokeSignaturesOf(
+  rx: RxTrace,
+  signer: HardhatEthersSigner,
+  input: RevokeInput,
+  print: Print = console.log,
+): Promise<RevokeResult> {
+  const standing = Number(await rx.standing(signer.address)) as Standing;
+  if (standing === Standing.Unknown) {
+    throw new InputError("--signer", signer.address, `an onboarded partner (${signer.address} was never onboarded: it has no signatures to revoke, and the contract would refuse with PartnerUnknown)`);
+  }
+  const current = (await rx.partner(signer.address)).nonce;
+  if (input.next <= current) {
+    const used = current === 0n ? "" : `; nonces below ${current} are used or revoked already`;
+    throw new InputError("--next", input.text, `a nonce above ${signer.address}'s current next signature nonce, ${current} (${current + 1n} revokes the signature with nonce ${current}${used})`);
+  }
+  print(`revoking the unsubmitted ship, receive and reject signatures of ${await partnerLabel(rx, signer.address)} with ${nonceRange(current, input.next)}`);
+  if (standing !== Standing.Authorized) print(`note: ${signer.address} is ${Standing[standing]}; revoking still works (it only takes rights away)`);
+  const receipt = await sendAndReport("revoke signatures", rx.connect(signer).revokeSignatures(input.next), print);
+  const e = eventOf(rx, receipt, "SignaturesRevoked");
+  const [fromNonce, nextNonce] = [e.args.fromNonce as bigint, e.args.nextNonce as bigint];
+  print(`signatures with ${nonceRange(fromNonce, nextNonce)} revoked: ${signer.address}'s next signature nonce is ${nextNonce}`);
+  print("a signed ship, receive or reject file with a lower nonce is refused now (rx:signed shows it as revoked); sign again what is still wanted");
+  print("co-signed handovers are not revoked by this: their nonce is the sender's shipment count of the batch, and any shipment of the batch by the sender voids them");
+  return { partner: signer.address, fromNonce, nextNonce, receipt };
 }

@@ -613,8 +613,18 @@ export interface ChainView {
   now: bigint;
   /** The nonce the operation must carry now (`nextNonceOf`). */
   nextNonce: bigint;
+  /** The signer's revocation that voided the operation's nonce (`SignaturesRevoked`), when it was revoked. */
+  revoked?: Revocation;
   /** The standing of each signing party's account. */
   standings: Record<string, Standing>;
+}
+
+/** A partner's `revokeSignatures`: nonces `fromNonce` to `nextNonce - 1` can never be used. */
+export interface Revocation {
+  fromNonce: bigint;
+  nextNonce: bigint;
+  block: number;
+  tx: string;
 }
 
 export interface SignatureCheck {
@@ -632,7 +642,8 @@ export interface Inspection {
   chain: { signedFor: bigint; current: bigint; ok: boolean };
   contract: { signedFor: string; deployment: string; ok: boolean };
   deadline: { deadline: bigint; now: bigint; ok: boolean };
-  nonce: { account: string; nonce: bigint; next: bigint; state: "next" | "used" | "ahead" };
+  /** A used nonce was either taken by a submitted signature or revoked by its signer (`revoked`). */
+  nonce: { account: string; nonce: bigint; next: bigint; state: "next" | "used" | "ahead"; revoked?: Revocation };
   signatures: SignatureCheck[];
   /** Why the contract would refuse the file now (empty when it is ready to submit), each with its error. */
   problems: string[];
@@ -675,11 +686,16 @@ export function inspectSigned(doc: SignedDocument, view: ChainView): Inspection 
   }
   const owner = nonceOwnerOf(doc);
   const n = doc.message.nonce;
-  const nonce = { account: owner, nonce: n, next: view.nextNonce, state: n === view.nextNonce ? ("next" as const) : n < view.nextNonce ? ("used" as const) : ("ahead" as const) };
+  const state = n === view.nextNonce ? ("next" as const) : n < view.nextNonce ? ("used" as const) : ("ahead" as const);
+  const r = view.revoked;
+  const revoked = state === "used" && doc.kind !== "handover" && r && r.fromNonce <= n && n < r.nextNonce ? r : undefined;
+  const nonce = { account: owner, nonce: n, next: view.nextNonce, state, ...(revoked ? { revoked } : {}) };
   const used =
     doc.kind === "handover"
       ? "the handover was submitted before, or the sender shipped the batch since signing: sign it again"
-      : "this file was submitted before, or another signature took the nonce";
+      : revoked
+        ? `the signer revoked it (rx:revoke-signatures in block ${revoked.block}, up to nonce ${revoked.nextNonce - 1n}): sign again if it is still wanted`
+        : "this file was submitted before, another signature took the nonce, or the signer revoked it";
   const ahead = doc.kind === "handover" ? "the sender's shipments of the batch sent before it must come first" : "submit the earlier signatures first";
   if (nonce.state === "used") problems.push(`nonce ${n} (${nonceMeaning(doc.kind)}) was used already, the next is ${view.nextNonce}: ${used} (SignatureReplayed)`);
   if (nonce.state === "ahead") problems.push(`nonce ${n} (${nonceMeaning(doc.kind)}) is ahead of the next, ${view.nextNonce}: ${ahead} (SignatureNonceTooHigh)`);
@@ -699,7 +715,11 @@ export function formatInspection(inspection: Inspection): string[] {
       (i.deadline.ok ? `in ${formatDuration(i.deadline.deadline - i.deadline.now)}` : `EXPIRED ${formatDuration(i.deadline.now - i.deadline.deadline)} ago`) +
       ` (chain time ${isoTime(i.deadline.now)})`,
     `nonce ${i.nonce.nonce} (${nonceMeaning(i.kind)}, ${i.nonce.account}): ` +
-      { next: "its next nonce", used: `USED already (next is ${i.nonce.next})`, ahead: `AHEAD of its next nonce ${i.nonce.next}` }[i.nonce.state],
+      {
+        next: "its next nonce",
+        used: i.nonce.revoked ? `USED already: revoked by the signer in block ${i.nonce.revoked.block} (next is ${i.nonce.next})` : `USED already (next is ${i.nonce.next})`,
+        ahead: `AHEAD of its next nonce ${i.nonce.next}`,
+      }[i.nonce.state],
   ];
   for (const s of i.signatures) {
     const standing = s.standing === Standing.Authorized ? "" : ` (${Standing[s.standing]})`;

@@ -8,7 +8,14 @@ import { ShipmentStatus } from "../../scripts/lib/domain";
 import { formatGln, formatGtin } from "../../scripts/lib/gs1";
 import { batchIdOf, shipmentIdOf, type ShipmentKey } from "../../scripts/lib/ids";
 import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN } from "../../scripts/lib/scenario";
-import { NOT_READY_EXIT_CODE, signedManifestPath, type InspectResult, type SignResult, type SubmitResult } from "../../scripts/lib/signed-commands";
+import {
+  NOT_READY_EXIT_CODE,
+  signedManifestPath,
+  type InspectResult,
+  type RevokeResult,
+  type SignResult,
+  type SubmitResult,
+} from "../../scripts/lib/signed-commands";
 import { SIGNED_FORMAT } from "../../scripts/lib/signing";
 import { childEnv, hardhat } from "../e2e/processes";
 import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";
@@ -77,6 +84,10 @@ async function inspect(params: Record<string, unknown>): Promise<{ result: Inspe
 
 async function submit(params: Record<string, unknown>): Promise<{ result: SubmitResult; lines: string[] }> {
   return captureOutput(() => hre.run("rx:submit", params));
+}
+
+async function revoke(params: Record<string, unknown>): Promise<{ result: RevokeResult; lines: string[] }> {
+  return captureOutput(() => hre.run("rx:revoke-signatures", params));
 }
 
 /** Reads the signed file as JSON, changes it with `edit`, writes it back. */
@@ -382,6 +393,149 @@ describe("rx:sign --kind handover, rx:cosign, rx:submit", function () {
       const out = path.join(folder(), "ship.json");
       await sign({ ...SHIP, out });
       await expect(hre.run("rx:cosign", { in: out, signer: SIGNER.distributor })).to.be.rejectedWith(/--in: got ".*", expected a handover file \(this one is a signed ship/);
+    });
+  });
+});
+
+describe("rx:revoke-signatures", function () {
+  const MAX_UINT64 = (1n << 64n) - 1n;
+
+  describe("when the manufacturer revokes a signed shipment it handed out and nobody submitted", function () {
+    async function revokedFixture() {
+      const base = await loadFixture(lotFixture);
+      const out = path.join(folder(), "ship.json");
+      await sign({ ...SHIP, out });
+      const { result, lines } = await revoke({ next: "1", signer: SIGNER.manufacturer });
+      return { ...base, out, result, lines };
+    }
+
+    it("moves its signature nonce past the file's and prints the transaction", async function () {
+      const { rx, result, lines, manufacturer } = await loadFixture(revokedFixture);
+      expect([result.partner, result.fromNonce, result.nextNonce]).to.deep.equal([manufacturer.address, 0n, 1n]);
+      expect((await rx.partner(manufacturer.address)).nonce).to.equal(1n);
+      expect(lines.join("\n")).to.match(/^revoke signatures: tx 0x[0-9a-f]{64} block \d+ gas \d+$/m);
+    });
+
+    it("says which nonces it revokes, what that voids and what it does not", async function () {
+      const { lines, manufacturer } = await loadFixture(revokedFixture);
+      expect(lines).to.include.members([
+        `revoking the unsubmitted ship, receive and reject signatures of ${manufacturer.address} (Manufacturer, GLN ${gln("manufacturer")}) with nonce 0`,
+        `signatures with nonce 0 revoked: ${manufacturer.address}'s next signature nonce is 1`,
+        "a signed ship, receive or reject file with a lower nonce is refused now (rx:signed shows it as revoked); sign again what is still wanted",
+        "co-signed handovers are not revoked by this: their nonce is the sender's shipment count of the batch, and any shipment of the batch by the sender voids them",
+      ]);
+    });
+
+    it("then rx:signed reports the file's nonce as used, revoked by the signer (exit 2)", async function () {
+      const { out, result, manufacturer } = await loadFixture(revokedFixture);
+      const { lines, exitCode } = await inspect({ in: out });
+      const block = result.receipt.blockNumber;
+      expect(exitCode).to.equal(NOT_READY_EXIT_CODE);
+      expect(lines).to.include.members([
+        `nonce 0 (the signer's signature nonce, ${manufacturer.address}): USED already: revoked by the signer in block ${block} (next is 1)`,
+        `  - nonce 0 (the signer's signature nonce) was used already, the next is 1: the signer revoked it (rx:revoke-signatures in block ${block}, up to nonce 0): sign again if it is still wanted (SignatureReplayed)`,
+      ]);
+    });
+
+    it("then rx:signed --json carries the revocation", async function () {
+      const { out, result } = await loadFixture(revokedFixture);
+      const { lines } = await inspect({ in: out, json: true });
+      const report = JSON.parse(lines.join("\n")) as { nonce: { state: string; revoked: { fromNonce: string; nextNonce: string; block: number; tx: string } } };
+      expect(report.nonce).to.deep.include({ state: "used", revoked: { fromNonce: "0", nextNonce: "1", block: result.receipt.blockNumber, tx: result.receipt.hash } });
+    });
+
+    it("then rx:submit refuses the file before sending, with the reason", async function () {
+      const { out } = await loadFixture(revokedFixture);
+      const before = await blockNumber();
+      await expect(submit({ in: out, signer: SIGNER.stranger })).to.be.rejectedWith(
+        /--in: got ".*ship\.json", expected a signed file the contract accepts now, but nonce 0 \(the signer's signature nonce\) was used already, the next is 1: the signer revoked it \(rx:revoke-signatures in block \d+, up to nonce 0\): sign again if it is still wanted \(SignatureReplayed\)/,
+      );
+      expect(await blockNumber()).to.equal(before);
+    });
+
+    it("then signs a new shipment with the next nonce, which goes through", async function () {
+      const { rx, manufacturer } = await loadFixture(revokedFixture);
+      const again = path.join(folder(), "ship-again.json");
+      const { result } = await sign({ ...SHIP, out: again });
+      expect(result.doc.message.nonce).to.equal(1n);
+      await submit({ in: again, signer: SIGNER.stranger });
+      expect((await rx.partner(manufacturer.address)).nonce).to.equal(2n);
+    });
+  });
+
+  describe("when a submitted file's nonce is inspected after a later revocation", function () {
+    it("still reports it as used, not revoked: the revocation started above it", async function () {
+      const { manufacturer } = await loadFixture(lotFixture);
+      const out = path.join(folder(), "ship.json");
+      await sign({ ...SHIP, quantity: "1", out });
+      await submit({ in: out });
+      await revoke({ next: "5", signer: SIGNER.manufacturer });
+      const { lines, result } = await inspect({ in: out });
+      expect(result.inspection.nonce).to.deep.equal({ account: manufacturer.address, nonce: 0n, next: 5n, state: "used" });
+      expect(lines).to.include(`nonce 0 (the signer's signature nonce, ${manufacturer.address}): USED already (next is 5)`);
+    });
+  });
+
+  describe("when the signer is suspended", function () {
+    it("still revokes, and says so", async function () {
+      const { rx, distributor } = await loadFixture(lotFixture);
+      await rx.suspendPartner(distributor.address, hre.ethers.id("lost handheld"));
+      const { result, lines } = await revoke({ next: "10", signer: SIGNER.distributor });
+      expect([result.fromNonce, result.nextNonce, (await rx.partner(distributor.address)).nonce]).to.deep.equal([0n, 10n, 10n]);
+      expect(lines).to.include.members([
+        `note: ${distributor.address} is Suspended; revoking still works (it only takes rights away)`,
+        `signatures with nonces 0 to 9 revoked: ${distributor.address}'s next signature nonce is 10`,
+      ]);
+    });
+  });
+
+  describe("when the suite is paused", function () {
+    it("still revokes", async function () {
+      const { rx, signers, distributor } = await loadFixture(lotFixture);
+      await rx.connect(signers[Number(SIGNER.pauser)]).pause();
+      await revoke({ next: "1", signer: SIGNER.distributor });
+      expect((await rx.partner(distributor.address)).nonce).to.equal(1n);
+    });
+  });
+
+  describe("bad input", function () {
+    /** The manufacturer revoked up to nonce 1: its next signature nonce is 2. */
+    async function movedFixture() {
+      const base = await loadFixture(lotFixture);
+      await revoke({ next: "2", signer: SIGNER.manufacturer });
+      return base;
+    }
+
+    const CASES: { what: string; params: Record<string, unknown>; error: string | RegExp }[] = [
+      { what: "no --next", params: { signer: SIGNER.manufacturer }, error: /^--next: got "", expected the signer's next signature nonce once revoked, above its current one/ },
+      { what: "a --next that is no number", params: { next: "soon", signer: SIGNER.manufacturer }, error: `--next: got "soon", expected a whole number from 1 to ${MAX_UINT64 - 1n}` },
+      { what: "a --next of 0", params: { next: "0", signer: SIGNER.manufacturer }, error: `--next: got "0", expected a whole number from 1 to ${MAX_UINT64 - 1n}` },
+      { what: "a --next of 2^64 - 1, a nonce no signature could use", params: { next: MAX_UINT64.toString(), signer: SIGNER.manufacturer }, error: `--next: got "${MAX_UINT64}", expected a whole number from 1 to ${MAX_UINT64 - 1n}` },
+      { what: "a --next equal to the current nonce", params: { next: "2", signer: SIGNER.manufacturer }, error: /^--next: got "2", expected a nonce above 0x[0-9a-fA-F]{40}'s current next signature nonce, 2 \(3 revokes the signature with nonce 2; nonces below 2 are used or revoked already\)$/ },
+      { what: "a --next below the current nonce", params: { next: "1", signer: SIGNER.manufacturer }, error: /^--next: got "1", expected a nonce above 0x[0-9a-fA-F]{40}'s current next signature nonce, 2 / },
+      { what: "a signer that was never onboarded", params: { next: "1", signer: SIGNER.stranger }, error: /^--signer: got "0x[0-9a-fA-F]{40}", expected an onboarded partner \(0x[0-9a-fA-F]{40} was never onboarded: it has no signatures to revoke, and the contract would refuse with PartnerUnknown\)$/ },
+    ];
+    for (const c of CASES) {
+      it(`names the flag for ${c.what}, and sends nothing`, async function () {
+        const { rx, manufacturer } = await loadFixture(movedFixture);
+        const before = await blockNumber();
+        await expect(revoke(c.params)).to.be.rejectedWith(c.error);
+        expect(await blockNumber()).to.equal(before);
+        expect((await rx.partner(manufacturer.address)).nonce).to.equal(2n);
+      });
+    }
+
+    it("names the current nonce of the signer when --next is not ahead", async function () {
+      const { manufacturer } = await loadFixture(movedFixture);
+      await expect(revoke({ next: "2", signer: SIGNER.manufacturer })).to.be.rejectedWith(`a nonce above ${manufacturer.address}'s current next signature nonce, 2`);
+    });
+  });
+
+  describe("on the command line", function () {
+    it("exits 1 with one line naming --next when it is missing", async function () {
+      const run = await hardhat(["rx:revoke-signatures"], childEnv({}));
+      expect(run.code).to.equal(1);
+      expect(run.stderr + run.stdout).to.include('--next: got "", expected the signer\'s next signature nonce once revoked');
     });
   });
 });
