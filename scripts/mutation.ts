@@ -302,7 +302,7 @@ async function main(): Promise<void> {
 
   // A re-run of chosen mutants (after the tests improved) sorts after the full run's files, and its verdicts
   // replace theirs in the report.
-  const out = path.join(WORK, hashes.length > 0 ? `results-z-rerun-${Date.now()}.jsonl` : `results-${index}-of-${count}.jsonl`);
+  const out = path.join(WORK, hashes.length > 0 ? `results-z-rerun-${Date.now()}-${index}-of-${count}.jsonl` : `results-${index}-of-${count}.jsonl`);
   writeFileSync(out, "");
   let done = 0;
   for (const m of mine) {

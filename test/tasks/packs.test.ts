@@ -588,6 +588,23 @@ describe("rx:case-seal and rx:case-open", function () {
     });
   });
 
+  describe("when another holder of the batch opens the case while it is in transit", function () {
+    it("still receives the leg and proves the case's packs: the case counts as sealed when the leg left", async function () {
+      const { rx, batchId, manufacturer, distributor, distributor2 } = await use(caseFixture);
+      await rx.connect(manufacturer).ship(batchId, distributor2.address, 10n);
+      await rx.connect(distributor2).receiveShipment({ batchId, sender: manufacturer.address, receiver: distributor2.address, quantity: 10n, nonce: 0n }, GOOD_LEG);
+      const { result } = await run<ShipResult>("rx:ship", ship({ to: gln("distributor"), serials: serialFile(SERIALS.slice(20, 22)), cases: SSCC, signer: SIGNER.manufacturer }));
+      await expect(rx.connect(distributor2).openCase(BigInt(SSCC), batchId, caseContentsOf(CASE_PACKS), 6n))
+        .to.emit(rx, "CaseOpened")
+        .withArgs(BigInt(SSCC), batchId, distributor2.address);
+      await run("rx:receive", { shipment: result.shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor });
+      expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(8n);
+      const { report } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: CASE_PACKS[1], holder: gln("distributor"), json: true });
+      // The first leg is distributor2's stock, shipped by quantity.
+      expect(report!.custody!.legs.map((l) => [l.status, l.case])).to.deep.equal([["batch-level", undefined], ["proven", SSCC]]);
+    });
+  });
+
   describe("when a case that was never sealed is shipped", function () {
     it("names --cases", async function () {
       await use(lotFixture);
