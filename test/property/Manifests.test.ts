@@ -86,18 +86,11 @@ import { parseReceiveArgs, parseRejectArgs, parseShipArgs, receiveWithLogger, re
 import { legFields, readDomain, sendSigned, signOperation, type SignedDocument, type SignedOperation } from "../../scripts/lib/signing";
 import { partnersFixture } from "../fixtures";
 import { batchSerials, packSequences, PARTNERS, PackModel, type LegModel, type Mode, type Partner, type PackRunner, type SettleOp, type ShipOp } from "./pack-model";
-
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}: got ${JSON.stringify(raw)}, expected a positive integer`);
-  return value;
-}
+import { envInt, fuzzSeed } from "./env";
 
 const RUNS = envInt("FUZZ_RUNS", 25);
 const STEPS = envInt("FUZZ_STEPS", 16);
-const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 0x7fffffff);
+const SEED = fuzzSeed();
 const MIN_PACKS = 4;
 const MAX_PACKS = 24;
 

@@ -23,21 +23,14 @@ import { describeOp, operationSequences, resolution, resolve, type Op, type Step
 import { execute, modelOf, propertyFixture, readSnapshot, sameEmitted, type PropertyFixture } from "./chain";
 import { ApproxNow, type Call, type Emitted, type Model, type Outcome, type Snapshot, type Value } from "./model";
 import { SLOTS, slotOfBatchId, type Actor } from "./universe";
+import { envInt, fuzzSeed } from "./env";
 
 /** The network estimates gas before sending, so a refused call is never mined (hardhat.config.ts: gas "auto"). */
 const ESTIMATES_GAS = hre.network.config.gas === "auto";
 
-function envInt(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}: got ${JSON.stringify(raw)}, expected a positive integer`);
-  return value;
-}
-
 const RUNS = envInt("FUZZ_RUNS", 50);
 const STEPS = envInt("FUZZ_STEPS", 40);
-const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 0x7fffffff);
+const SEED = fuzzSeed();
 
 /** Operations refused while paused, and the ones that only the admin or the pauser may call. */
 const PAUSE_GATED = new Set<Call["kind"]>([
