@@ -414,6 +414,17 @@ describe("RxTrace: Cases", function () {
       });
     });
 
+    describe("when the caller holds exactly as many units as the case holds", function () {
+      it("opens the case", async function () {
+        const { rx, batchId, manufacturer, distributor } = await loadFixture(sealedFixture);
+        await shipFrom(rx, manufacturer, batchId, distributor.address, COMMISSIONED - PACKS);
+        expect((await rx.holding(batchId, manufacturer.address)).saleable).to.equal(PACKS);
+        await expect(rx.connect(manufacturer).openCase(SSCC, batchId, CONTENTS, PACKS))
+          .to.emit(rx, "CaseOpened")
+          .withArgs(SSCC, batchId, manufacturer.address);
+      });
+    });
+
     describe("when the caller is not an authorized partner", function () {
       it("reverts with PartnerNotAuthorized (Unknown) for a stranger", async function () {
         const { rx, batchId, stranger } = await loadFixture(sealedFixture);

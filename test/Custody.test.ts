@@ -1508,6 +1508,14 @@ describe("RxTrace: Custody", function () {
     });
   });
 
+  describe("a second warm leg to a holder with quarantined units", function () {
+    it("adds to the quarantined units", async function () {
+      const { rx, batchId, manufacturer, distributor } = await loadFixture(quarantinedFixture);
+      await deliverFrom(rx, manufacturer, batchId, distributor, 5n, WARM_LEG);
+      expect(holdingRecord(await rx.holding(batchId, distributor.address))).to.deep.equal({ ...NO_STOCK, quarantined: 65n });
+    });
+  });
+
   describe("a leg summary on the edge of consistency", function () {
     const constant = (temp: number): TemperatureLegStruct => ({ ...GOOD_LEG, minTemp: temp, maxTemp: temp, meanKineticTemp: temp });
     for (const [what, leg] of [

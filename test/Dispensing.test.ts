@@ -19,6 +19,7 @@ import {
   dispensedFixture,
   pharmacyFixture,
   quarantinedPharmacyFixture,
+  WARM_LEG,
 } from "./fixtures";
 
 const FIRST = SERIALS[0];
@@ -267,6 +268,15 @@ describe("RxTrace: Dispensing", function () {
     describe("when the pharmacy has no saleable unit", function () {
       it("reverts with CustodyInsufficientSaleable for a pharmacy holding nothing", async function () {
         const { rx, pharmacy2, batchId, tree } = await loadFixture(pharmacyFixture);
+        await expect(rx.connect(pharmacy2).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST)))
+          .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
+          .withArgs(batchId, pharmacy2.address, 0n, 1n);
+      });
+
+      it("reverts with CustodyInsufficientSaleable for a pharmacy holding one quarantined unit and no saleable one", async function () {
+        // An odd quarantined count sets the lowest bit next to the saleable count in the packed stock word.
+        const { rx, distributor, pharmacy2, batchId, tree } = await loadFixture(pharmacyFixture);
+        await deliverFrom(rx, distributor, batchId, pharmacy2, 1n, WARM_LEG);
         await expect(rx.connect(pharmacy2).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST)))
           .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
           .withArgs(batchId, pharmacy2.address, 0n, 1n);
