@@ -274,6 +274,18 @@ describe("RxTrace: BatchRegistry", function () {
       });
     }
 
+    describe("when the manufacturer's prefix has the most digits a prefix may have (12)", function () {
+      it("commissions a GTIN under it", async function () {
+        const { rx, manufacturer } = await loadFixture(partnersFixture);
+        await rx.assignCompanyPrefix(manufacturer.address, "099999999999");
+        const gtin = makeGtin("099999999999", "");
+        const { input } = await commissionInput({ gtin });
+        await expect(rx.connect(manufacturer).commissionBatch(input))
+          .to.emit(rx, "BatchCommissioned")
+          .withArgs(batchIdOf(gtin, LOT), manufacturer.address, gtin, commissionArgs(input));
+      });
+    });
+
     describe("when the same GTIN is commissioned with another lot", function () {
       it("creates a second, distinct batch", async function () {
         const { rx, manufacturer, batchId } = await loadFixture(batchFixture);

@@ -961,4 +961,25 @@ describe("RxTrace: partners that are contracts", function () {
       });
     });
   });
+
+  describe("revokeSignatures", function () {
+    describe("when the distributor's wallet revokes its signature nonces", function () {
+      it("moves the wallet's nonce, not the key's, and names the wallet", async function () {
+        const { rx, rxAddress, distributor } = await loadFixture(walletsFixture);
+        await expect(distributor.wallet.execute(rxAddress, rx.interface.encodeFunctionData("revokeSignatures", [5n])))
+          .to.emit(rx, "SignaturesRevoked")
+          .withArgs(distributor.address, 0n, 5n);
+        expect((await rx.partner(distributor.address)).nonce).to.equal(5n);
+      });
+    });
+
+    describe("when the key behind the wallet calls directly", function () {
+      it("reverts with PartnerUnknown naming the key", async function () {
+        const { rx, distributor } = await loadFixture(walletsFixture);
+        await expect(rx.connect(distributor.owner).revokeSignatures(5n))
+          .to.be.revertedWithCustomError(rx, "PartnerUnknown")
+          .withArgs(distributor.owner.address);
+      });
+    });
+  });
 });

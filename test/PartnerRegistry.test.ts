@@ -553,6 +553,13 @@ describe("RxTrace: PartnerRegistry", function () {
           .to.be.revertedWithCustomError(rx, "EnforcedPause")
           .withArgs();
       });
+
+      it("tells a non-admin it lacks the role before it tells it the suite is paused", async function () {
+        const { rx, manufacturer } = await loadFixture(pausedFixture);
+        await expect(rx.connect(manufacturer).assignCompanyPrefix(manufacturer.address, SECOND_PREFIX))
+          .to.be.revertedWithCustomError(rx, "AccessControlUnauthorizedAccount")
+          .withArgs(manufacturer.address, await rx.DEFAULT_ADMIN_ROLE());
+      });
     });
   });
 
@@ -840,6 +847,14 @@ describe("RxTrace: PartnerRegistry", function () {
         await expect(rx.reinstatePartner(distributor.address))
           .to.be.revertedWithCustomError(rx, "EnforcedPause")
           .withArgs();
+      });
+
+      it("tells a non-admin it lacks the role before it tells it the suite is paused", async function () {
+        const { rx, pauser, distributor } = await loadFixture(suspendedFixture);
+        await rx.connect(pauser).pause();
+        await expect(rx.connect(distributor).reinstatePartner(distributor.address))
+          .to.be.revertedWithCustomError(rx, "AccessControlUnauthorizedAccount")
+          .withArgs(distributor.address, await rx.DEFAULT_ADMIN_ROLE());
       });
     });
   });
