@@ -14,7 +14,11 @@
  *    the first failure: first the suites of the mutated file, then, for a mutant they did not kill, every
  *    other contract suite, so "live" means no contract test at all kills it.
  * The original goes through the same pipeline first and must pass every suite. Tests of gas are left out:
- * their figures hold for the production build (viaIR), and GasSnapshot runs in `npm test`.
+ * their figures hold for the production build (viaIR), and GasSnapshot runs in `npm test`. A mutant that makes
+ * a test run into mocha's timeout (an endless loop, bounded only by the block gas limit) counts as killed
+ * ("timedout"), and so does one whose suites never finish (a watchdog gives them WATCHDOG_SECONDS); its
+ * worker then exits, since the in-process node is still busy with it, and the coordinator starts a new one
+ * that carries on where the results file stops.
  *
  * `npm run mutation` generates the mutants and runs MUTATION_JOBS workers (default 2, one per core), each on
  * every n-th mutant with its own artifacts folder (.mutation/artifacts-<i>), then prints the score
@@ -28,7 +32,7 @@ import hre from "hardhat";
 import { clearSnapshots } from "@nomicfoundation/hardhat-network-helpers";
 import Mocha from "mocha";
 import { execFileSync, spawn } from "node:child_process";
-import { appendFileSync, cpSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 const ROOT = path.join(__dirname, "..");
@@ -97,6 +101,13 @@ export interface Result {
   killedBy?: string;
   seconds: number;
 }
+
+/** The last line a worker prints when it tested all its mutants. */
+const DONE = "done:";
+/** The exit code of a worker that asks to be replaced. */
+const RESTART = 75;
+/** A mutant's suites get this long in all; a live mutant needs well under a minute. */
+const WATCHDOG_SECONDS = 150;
 
 function suiteFile(name: string): string {
   return path.join(ROOT, "test", `${name}.test.ts`);
@@ -196,6 +207,8 @@ class Quiet {
  * transpiling) a test file is a good part of a short run. Fixtures start afresh each run (see runSuites).
  */
 const loaded = new Map<string, Mocha>();
+// Each loaded suite keeps its process listeners (uncaughtException, unhandledRejection) between runs.
+process.setMaxListeners(CONTRACT_SUITES.length + 10);
 
 async function suiteOf(name: string): Promise<Mocha> {
   let mocha = loaded.get(name);
@@ -245,24 +258,26 @@ async function coordinate(): Promise<void> {
   if (!process.env.MUTATION_HASHES) {
     for (const f of readdirSync(WORK)) if (/^results-.*\.jsonl$/.test(f)) rmSync(path.join(WORK, f));
   }
+  const stamp = Date.now();
   const codes = await Promise.all(
-    Array.from({ length: jobs }, (_, i) => {
+    Array.from({ length: jobs }, async (_, i) => {
       const env = {
         ...process.env,
         MUTATION_WORKER: "1",
         MUTATION_SHARD: `${i + 1}/${jobs}`,
+        // A re-run of chosen mutants sorts after the full run's files, and its verdicts replace theirs.
+        MUTATION_OUT: path.join(WORK, process.env.MUTATION_HASHES ? `results-z-rerun-${stamp}-${i + 1}-of-${jobs}.jsonl` : `results-${i + 1}-of-${jobs}.jsonl`),
         RXTRACE_MUTATION_ARTIFACTS: path.join(WORK, `artifacts-${i + 1}`),
         RXTRACE_MUTATION_CACHE: path.join(WORK, `cache-${i + 1}`),
       };
-      const child = spawn(process.execPath, [require.resolve("hardhat/internal/cli/cli"), "run", "--no-compile", __filename], {
-        cwd: ROOT,
-        env,
-        stdio: ["ignore", "pipe", "inherit"],
-      });
-      child.stdout.on("data", (chunk: Buffer) => {
-        for (const line of chunk.toString().split("\n").filter(Boolean)) console.log(`[worker ${i + 1}] ${line}`);
-      });
-      return new Promise<number>((resolve) => child.on("close", (code) => resolve(code ?? 1)));
+      // A worker that met a mutant looping until the test timeout exits to be replaced (the in-process node
+      // is still busy with it); the new worker skips what the file already has.
+      for (let attempt = 1; attempt <= 100; attempt++) {
+        const code = await runWorker(i + 1, env);
+        if (code !== RESTART) return code;
+        console.log(`[worker ${i + 1}] restarting after a mutant that timed out`);
+      }
+      return 1;
     }),
   );
   if (codes.some((c) => c !== 0)) throw new Error(`a mutation worker failed (exit codes ${codes.join(", ")})`);
@@ -270,6 +285,25 @@ async function coordinate(): Promise<void> {
     cwd: ROOT,
     stdio: "inherit",
   });
+}
+
+/** Runs one worker process; resolves with its exit code, or 1 when it ended without its last line. */
+function runWorker(n: number, env: NodeJS.ProcessEnv): Promise<number> {
+  const child = spawn(process.execPath, [require.resolve("hardhat/internal/cli/cli"), "run", "--no-compile", __filename], {
+    cwd: ROOT,
+    env,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let finished = false;
+  child.stdout.on("data", (chunk: Buffer) => {
+    for (const line of chunk.toString().split("\n").filter(Boolean)) {
+      if (line.startsWith(DONE)) finished = true;
+      console.log(`[worker ${n}] ${line}`);
+    }
+  });
+  return new Promise<number>((resolve) =>
+    child.on("close", (code) => resolve(code === RESTART ? RESTART : finished ? (code ?? 1) : code || 1)),
+  );
 }
 
 async function main(): Promise<void> {
@@ -300,12 +334,19 @@ async function main(): Promise<void> {
   if (pre.failed) throw new Error(`the original fails a contract test under mutation settings: ${pre.failed}`);
   console.log("original: every contract suite passes");
 
-  // A re-run of chosen mutants (after the tests improved) sorts after the full run's files, and its verdicts
-  // replace theirs in the report.
-  const out = path.join(WORK, hashes.length > 0 ? `results-z-rerun-${Date.now()}-${index}-of-${count}.jsonl` : `results-${index}-of-${count}.jsonl`);
-  writeFileSync(out, "");
+  const out = process.env.MUTATION_OUT ?? path.join(WORK, `results-${index}-of-${count}.jsonl`);
+  const tested = new Set(
+    existsSync(out)
+      ? readFileSync(out, "utf8").split("\n").filter(Boolean).map((line) => (JSON.parse(line) as Result).hash)
+      : [],
+  );
+  if (tested.size === 0) writeFileSync(out, "");
   let done = 0;
   for (const m of mine) {
+    if (tested.has(m.hash)) {
+      done += 1;
+      continue;
+    }
     const started = performance.now();
     const built = compile(input, m.file, m.source);
     let status: Status;
@@ -317,8 +358,20 @@ async function main(): Promise<void> {
     } else {
       writeArtifact(base, built);
       const first = (FIRST_SUITES[path.basename(m.file)] ?? ALL_SUITES).filter((s) => ALL_SUITES.includes(s));
-      let run = await runSuites(first);
-      if (!run.failed) run = await runSuites(ALL_SUITES.filter((s) => !first.includes(s)));
+      const suites = async () => {
+        const run = await runSuites(first);
+        return run.failed ? run : runSuites(ALL_SUITES.filter((s) => !first.includes(s)));
+      };
+      // Some mutants leave a request to the in-process node unanswered for good: without this watchdog the
+      // worker would simply run out of work to wait on and end without a word.
+      let watchdog: NodeJS.Timeout | undefined;
+      const run = await Promise.race([
+        suites(),
+        new Promise<{ failed: string; timedOut: boolean }>((resolve) => {
+          watchdog = setTimeout(() => resolve({ failed: `no verdict within ${WATCHDOG_SECONDS} s`, timedOut: true }), WATCHDOG_SECONDS * 1000);
+        }),
+      ]);
+      clearTimeout(watchdog);
       status = run.failed ? (run.timedOut ? "timedout" : "killed") : "live";
       killedBy = run.failed;
     }
@@ -336,9 +389,10 @@ async function main(): Promise<void> {
     appendFileSync(out, JSON.stringify(result) + "\n");
     done += 1;
     console.log(`[${done}/${mine.length}] ${m.hash} ${path.basename(m.file)}:${m.line} ${m.operator} ${status} (${result.seconds} s)`);
+    if (status === "timedout") process.exit(RESTART);
   }
   writeArtifact(base, original);
-  console.log(`wrote ${path.relative(ROOT, out)}`);
+  console.log(`${DONE} ${done} mutants, results in ${path.relative(ROOT, out)}`);
 }
 
 main().catch((error: unknown) => {

@@ -321,6 +321,13 @@ describe("RxTrace: PartnerRegistry", function () {
           .to.be.revertedWithCustomError(rx, "EnforcedPause")
           .withArgs();
       });
+
+      it("tells a non-admin it lacks the role before it tells it the suite is paused", async function () {
+        const { rx, stranger, licenceExpiry } = await loadFixture(pausedFixture);
+        await expect(rx.connect(stranger).onboardPartner(stranger.address, Role.Distributor, NEWCOMER_GLN, LICENCE_REF, licenceExpiry, NEWCOMER_NAME))
+          .to.be.revertedWithCustomError(rx, "AccessControlUnauthorizedAccount")
+          .withArgs(stranger.address, await rx.DEFAULT_ADMIN_ROLE());
+      });
     });
   });
 
@@ -585,6 +592,16 @@ describe("RxTrace: PartnerRegistry", function () {
   });
 
   describe("renewLicence", function () {
+    describe("when a non-admin renews while the suite is paused", function () {
+      it("tells it that it lacks the role before it tells it the suite is paused", async function () {
+        const { rx, pauser, distributor, licenceExpiry } = await loadFixture(partnersFixture);
+        await rx.connect(pauser).pause();
+        await expect(rx.connect(distributor).renewLicence(distributor.address, RENEWED_REF, licenceExpiry + YEAR))
+          .to.be.revertedWithCustomError(rx, "AccessControlUnauthorizedAccount")
+          .withArgs(distributor.address, await rx.DEFAULT_ADMIN_ROLE());
+      });
+    });
+
     describe("when the admin renews a partner's licence", function () {
       it("emits LicenceRenewed", async function () {
         const { rx, distributor, licenceExpiry } = await loadFixture(partnersFixture);

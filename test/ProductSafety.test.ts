@@ -557,6 +557,16 @@ describe("RxTrace: ProductSafety", function () {
   });
 
   describe("condemnQuarantine", function () {
+    describe("when a regulator releases quarantined units of a holder that also has saleable ones", function () {
+      it("adds them to the saleable units", async function () {
+        const { rx, regulator, manufacturer, distributor, batchId } = await loadFixture(quarantinedFixture);
+        await deliverFrom(rx, manufacturer, batchId, distributor, 5n);
+        await rx.connect(regulator).releaseQuarantine(batchId, distributor.address, 10n);
+        const h = await rx.holding(batchId, distributor.address);
+        expect([h.saleable, h.quarantined]).to.deep.equal([15n, 50n]);
+      });
+    });
+
     describe("when a regulator condemns all quarantined units", function () {
       it("emits QuarantineCondemned", async function () {
         const { rx, regulator, distributor, batchId } = await loadFixture(quarantinedFixture);
