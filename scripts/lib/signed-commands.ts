@@ -305,6 +305,21 @@ export interface SignResult {
 }
 
 /**
+ * Writes signed file `file` and, when given, `manifest` next to it (`signedManifestPath`): the manifest first,
+ * then the signed file, so that a run that fails leaves neither and can be run again. Returns the manifest's path.
+ */
+function writeWithManifest(file: string, doc: SignedDocument, manifest: Manifest | undefined): string | undefined {
+  const manifestFile = manifest ? saveManifest(manifest, signedManifestPath(file)) : undefined;
+  try {
+    writeSignedFile(file, doc);
+  } catch (error) {
+    if (manifestFile) rmSync(manifestFile, { force: true });
+    throw error;
+  }
+  return manifestFile;
+}
+
+/**
  * Signs the operation `input` describes as `signer` (the sender of a ship or handover, the receiver of a
  * receive or reject) and writes the signed file. Checked first: the batch or shipment, the parties' standing,
  * the sender's saleable units (and, with named packs, that it holds each pack), the logger file, the deadline
@@ -393,14 +408,7 @@ export async function signToFile(
   const doc = { ...op, domain, batch: ref ? { gtin: ref.gtin, lot: ref.lot } : undefined, signatures: [{ party, signer: signer.address, ...sig }] } as SignedDocument;
   // The device signed what we asked for: the signature recovers to it under the contract's rule.
   if (recoverSigner(domain, doc, sig) !== signer.address) throw new Error(`the signature of ${signer.address} does not recover to it; nothing written`);
-  // The manifest first, then the signed file: a run that fails leaves neither (and can be run again).
-  const manifestFile = manifest ? saveManifest(manifest, signedManifestPath(input.out)) : undefined;
-  try {
-    writeSignedFile(input.out, doc);
-  } catch (error) {
-    if (manifestFile) rmSync(manifestFile, { force: true });
-    throw error;
-  }
+  const manifestFile = writeWithManifest(input.out, doc, manifest);
 
   for (const line of await describeWithNames(rx, doc)) print(line);
   if (manifest && manifestFile) {
@@ -615,13 +623,7 @@ export async function cosignFile(
   const cosigned: SignedDocument = { ...doc, signatures: [bySender, { party: "receiver", signer: signer.address, ...sig }] };
   // The checked manifest travels next to the co-signed file, where rx:submit looks for it.
   const beside = signedManifestPath(input.out);
-  const copied = checked && path.resolve(checked.file) !== path.resolve(beside) ? saveManifest(checked.manifest, beside) : undefined;
-  try {
-    writeSignedFile(input.out, cosigned);
-  } catch (error) {
-    if (copied) rmSync(copied, { force: true });
-    throw error;
-  }
+  const copied = writeWithManifest(input.out, cosigned, checked && path.resolve(checked.file) !== path.resolve(beside) ? checked.manifest : undefined);
   for (const line of await describeWithNames(rx, cosigned)) print(line);
   print(`co-signed by the receiver ${signer.address}; wrote ${input.out}${copied ? ` and its manifest ${copied}` : ""}`);
   print(`next: anyone submits it with rx:submit --in ${input.out}`);
