@@ -1,7 +1,7 @@
 import "@nomicfoundation/hardhat-toolbox";
 import "dotenv/config";
 import "./tasks";
-import { registerReliableRpc } from "./scripts/lib/reliable";
+import { registerReliableRpc } from "./src/chain/reliable";
 import { extendEnvironment, subtask } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";

@@ -5,7 +5,7 @@
 import hre from "hardhat";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { GAS_BUDGETS, GAS_KEYS, flatCostReport, formatGasTable, measureGas } from "./lib/bench";
+import { GAS_BUDGETS, GAS_KEYS, flatCostReport, formatGasTable, measureGas } from "../src/bench/gas";
 
 async function main(): Promise<void> {
   const measurement = await measureGas(hre, (line) => console.log(line));

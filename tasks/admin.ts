@@ -19,10 +19,10 @@ import {
   setPauser,
   suspendPartner,
   type OnboardArgs,
-} from "../scripts/lib/admin";
-import { resolvePartner, resolveSigner, runCommand } from "../scripts/lib/cli";
-import { connect } from "../scripts/lib/deployment";
-import { InputError } from "../scripts/lib/errors";
+} from "../src/commands/admin/admin";
+import { resolvePartner, resolveSigner, runCommand } from "../src/commands/shared/cli";
+import { connect } from "../src/chain/deployment";
+import { InputError } from "../src/domain/errors";
 
 /** The suite, the signer and the account a command acts on (`--account`: address or GLN). */
 async function setup(hre: HardhatRuntimeEnvironment, signer: string | undefined, account: string | undefined) {

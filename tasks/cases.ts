@@ -1,9 +1,9 @@
 // rx: tasks of shipping cases (SSCC): seal a case with the packs inside, open it. Thin entry points over
 // scripts/lib/packs.ts. A sealed case travels as one line of a manifest (rx:ship --cases).
 import { task } from "hardhat/config";
-import { withSuite } from "../scripts/lib/batch-lookup";
-import { resolveSigner } from "../scripts/lib/cli";
-import { contextOf, openCase, parseCaseOpenArgs, parseCaseSealArgs, sealCase, type CaseOpenArgs, type CaseSealArgs } from "../scripts/lib/packs";
+import { withSuite } from "../src/commands/shared/batch-lookup";
+import { resolveSigner } from "../src/commands/shared/cli";
+import { contextOf, openCase, parseCaseOpenArgs, parseCaseSealArgs, sealCase, type CaseOpenArgs, type CaseSealArgs } from "../src/commands/packs/packs";
 
 interface WithSigner {
   signer?: string;

@@ -2,9 +2,9 @@
 // in transit, receive with the logger file (and the manifest), reject. Thin entry points over
 // scripts/lib/shipments.ts.
 import { task } from "hardhat/config";
-import { withSuite } from "../scripts/lib/batch-lookup";
-import { resolveSigner } from "../scripts/lib/cli";
-import { contextOf } from "../scripts/lib/packs";
+import { withSuite } from "../src/commands/shared/batch-lookup";
+import { resolveSigner } from "../src/commands/shared/cli";
+import { contextOf } from "../src/commands/packs/packs";
 import {
   listShipments,
   parseReceiveArgs,
@@ -19,7 +19,7 @@ import {
   type RejectArgs,
   type ShipArgs,
   type ShipmentsArgs,
-} from "../scripts/lib/shipments";
+} from "../src/commands/custody/shipments";
 
 interface WithSigner {
   signer?: string;

@@ -1,7 +1,7 @@
 import { task, types } from "hardhat/config";
-import { runCommand } from "../scripts/lib/cli";
-import { deploySuite, verifyOnExplorer } from "../scripts/lib/deployment";
-import { InputError } from "../scripts/lib/errors";
+import { runCommand } from "../src/commands/shared/cli";
+import { deploySuite, verifyOnExplorer } from "../src/chain/deployment";
+import { InputError } from "../src/domain/errors";
 import { isAddress } from "ethers";
 
 task("rx:deploy", "Deploys the suite and writes deployments/<network>.json")

@@ -1,8 +1,8 @@
 // rx: tasks of the dispensing group. A thin entry point over scripts/lib/dispensing.ts.
 import { task } from "hardhat/config";
-import { withSuite } from "../scripts/lib/batch-lookup";
-import { resolveSigner } from "../scripts/lib/cli";
-import { dispensePack, parseDispenseArgs, type DispenseArgs } from "../scripts/lib/dispensing";
+import { withSuite } from "../src/commands/shared/batch-lookup";
+import { resolveSigner } from "../src/commands/shared/cli";
+import { dispensePack, parseDispenseArgs, type DispenseArgs } from "../src/commands/dispense/dispensing";
 
 task("rx:dispense", "Dispenses one pack, given its GS1 Digital Link or --gtin --lot --serial (a dispenser)")
   .addOptionalParam("link", "the pack's GS1 Digital Link (https://…/01/<gtin>/10/<lot>/21/<serial>[?17=YYMMDD])")

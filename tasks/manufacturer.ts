@@ -1,13 +1,13 @@
 // The manufacturer's commands: commission one batch from flags (rx:commission) or many from a JSON or CSV
 // file (rx:import). Thin entry points over scripts/lib/commission.ts and scripts/lib/batch-import.ts.
 import { task } from "hardhat/config";
-import { rxInterface } from "../scripts/lib/admin";
-import { importBatches } from "../scripts/lib/batch-import";
-import { resolveSigner, runCommand } from "../scripts/lib/cli";
+import { rxInterface } from "../src/commands/admin/admin";
+import { importBatches } from "../src/commands/commission/batch-import";
+import { resolveSigner, runCommand } from "../src/commands/shared/cli";
 import {
-  checkBatchFields, commissionOne, type BatchFields } from "../scripts/lib/commission";
-import { connect } from "../scripts/lib/deployment";
-import { InputError } from "../scripts/lib/errors";
+  checkBatchFields, commissionOne, type BatchFields } from "../src/commands/commission/commission";
+import { connect } from "../src/chain/deployment";
+import { InputError } from "../src/domain/errors";
 
 task("rx:commission", "Commissions one batch: validates everything, sends, saves the serial file")
   .addParam("gtin", "GTIN-14 (or -8/-12/-13), check digit included, under one of your company prefixes")

@@ -2,11 +2,11 @@ import { task } from "hardhat/config";
 import path from "node:path";
 import { mkdirSync } from "node:fs";
 import QRCode from "qrcode";
-import { runCommand } from "../scripts/lib/cli";
-import { writeFileAtomic } from "../scripts/lib/deployment";
-import { InputError } from "../scripts/lib/errors";
-import { formatDigitalLink } from "../scripts/lib/gs1";
-import { packFromArgs, type PackArgs } from "../scripts/lib/pack-args";
+import { runCommand } from "../src/commands/shared/cli";
+import { writeFileAtomic } from "../src/chain/deployment";
+import { InputError } from "../src/domain/errors";
+import { formatDigitalLink } from "../src/gs1/identifiers";
+import { packFromArgs, type PackArgs } from "../src/gs1/pack-args";
 
 interface QrArgs extends PackArgs {
   out: string;

@@ -1,8 +1,8 @@
 // rx: tasks of the product-safety group: recall, suspect, clear, illegitimate, release, condemn.
 // Thin entry points over scripts/lib/safety-actions.ts.
 import { task } from "hardhat/config";
-import { withSuite } from "../scripts/lib/batch-lookup";
-import { resolveSigner } from "../scripts/lib/cli";
+import { withSuite } from "../src/commands/shared/batch-lookup";
+import { resolveSigner } from "../src/commands/shared/cli";
 import {
   flagBatch,
   parseFlagArgs,
@@ -15,7 +15,7 @@ import {
   type QuarantineAction,
   type QuarantineArgs,
   type RecallArgs,
-} from "../scripts/lib/safety-actions";
+} from "../src/commands/safety/safety-actions";
 
 interface WithSigner {
   signer?: string;

@@ -2,10 +2,10 @@
 // file, submit it from any account, revoke the signatures handed out but not submitted. Thin entry points over
 // scripts/lib/signed-commands.ts.
 import { task } from "hardhat/config";
-import { withSuite } from "../scripts/lib/batch-lookup";
-import { resolveSigner } from "../scripts/lib/cli";
-import { contextOf } from "../scripts/lib/packs";
-import { REJECTION_REASONS } from "../scripts/lib/shipments";
+import { withSuite } from "../src/commands/shared/batch-lookup";
+import { resolveSigner } from "../src/commands/shared/cli";
+import { contextOf } from "../src/commands/packs/packs";
+import { REJECTION_REASONS } from "../src/commands/custody/shipments";
 import {
   cosignFile,
   formatInspectResult,
@@ -25,7 +25,7 @@ import {
   type RevokeArgs,
   type SignArgs,
   type SubmitArgs,
-} from "../scripts/lib/signed-commands";
+} from "../src/commands/signed/sign";
 
 interface WithSigner {
   signer?: string;

@@ -1,7 +1,7 @@
 import { task } from "hardhat/config";
-import { runCommand } from "../scripts/lib/cli";
-import { formatReport, verdictExitCode } from "../scripts/lib/provenance";
-import { verifyFromArgs, type VerifyArgs } from "../scripts/lib/verify-command";
+import { runCommand } from "../src/commands/shared/cli";
+import { formatReport, verdictExitCode } from "../src/domain/provenance";
+import { verifyFromArgs, type VerifyArgs } from "../src/commands/verify/verify-command";
 
 task("rx:verify", "Is this pack genuine and safe to dispense? Prints the verdict and the provenance timeline")
   .addOptionalParam("link", "the pack's GS1 Digital Link (as in its QR code)")

@@ -25,12 +25,12 @@ import {
   type TypedDataField,
 } from "ethers";
 import { RxTrace__factory, type IBatchRegistry, type RxTrace } from "../typechain-types";
-import { SIGNED_TYPES } from "../scripts/lib/signing";
+import { SIGNED_TYPES } from "../src/signing/typed-data";
 import type { AuthorizationStruct, CompactSignatureStruct } from "../typechain-types/contracts/RxTrace";
-import { makeGln, makeGtin } from "../scripts/lib/gs1";
-import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../scripts/lib/ids";
-import { RejectionReason, Role, ShipmentStatus, Standing, Verdict } from "../scripts/lib/domain";
-import { FOREIGN_GTIN, GTIN } from "../scripts/lib/scenario";
+import { makeGln, makeGtin } from "../src/gs1/identifiers";
+import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../src/domain/ids";
+import { RejectionReason, Role, ShipmentStatus, Standing, Verdict } from "../src/domain/enums";
+import { FOREIGN_GTIN, GTIN } from "../src/scenario/scenario";
 import {
   caseContentsOf,
   CaseStatus,

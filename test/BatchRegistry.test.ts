@@ -2,10 +2,10 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { BatchStructOutput } from "../typechain-types/contracts/RxTrace";
-import { Role, Standing } from "../scripts/lib/domain";
-import { formatGtin, gs1CheckDigit, hasValidCheckDigit, makeGln, makeGtin, parseLot } from "../scripts/lib/gs1";
-import { batchIdOf } from "../scripts/lib/ids";
-import { CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, FOREIGN_GTIN, GTIN, GTIN_2 } from "../scripts/lib/scenario";
+import { Role, Standing } from "../src/domain/enums";
+import { formatGtin, gs1CheckDigit, hasValidCheckDigit, makeGln, makeGtin, parseLot } from "../src/gs1/identifiers";
+import { batchIdOf } from "../src/domain/ids";
+import { CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, FOREIGN_GTIN, GTIN, GTIN_2 } from "../src/scenario/scenario";
 import {
   batchFixture,
   COMMISSIONED,

@@ -2,9 +2,9 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { RecallClass, Standing } from "../scripts/lib/domain";
-import { batchIdOf, serialToBytes32 } from "../scripts/lib/ids";
-import { CERTIFICATE_URI, GTIN } from "../scripts/lib/scenario";
+import { RecallClass, Standing } from "../src/domain/enums";
+import { batchIdOf, serialToBytes32 } from "../src/domain/ids";
+import { CERTIFICATE_URI, GTIN } from "../src/scenario/scenario";
 import {
   batchFixture,
   caseContentsOf,

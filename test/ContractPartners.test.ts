@@ -18,10 +18,10 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { PartnerWallet__factory, type PartnerWallet } from "../typechain-types";
 import type { TemperatureLegStruct } from "../typechain-types/contracts/RxTrace";
-import { RecallClass, RejectionReason, Role, ShipmentStatus, Standing } from "../scripts/lib/domain";
-import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../scripts/lib/ids";
-import { CAST, CERTIFICATE_URI, FOREIGN_GTIN, GTIN } from "../scripts/lib/scenario";
-import { legFields, readDomain, signAuthorization, signOperation } from "../scripts/lib/signing";
+import { RecallClass, RejectionReason, Role, ShipmentStatus, Standing } from "../src/domain/enums";
+import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../src/domain/ids";
+import { CAST, CERTIFICATE_URI, FOREIGN_GTIN, GTIN } from "../src/scenario/scenario";
+import { legFields, readDomain, signAuthorization, signOperation } from "../src/signing/typed-data";
 import {
   caseContentsOf,
   CaseStatus,

@@ -5,10 +5,10 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import type { ContractTransactionResponse } from "ethers";
 import type { RxTrace } from "../typechain-types";
 import type { ShipmentRecordStructOutput, TemperatureLegStruct } from "../typechain-types/contracts/RxTrace";
-import { RecallClass, RejectionReason, Role, ShipmentStatus, Standing } from "../scripts/lib/domain";
-import { makeGln } from "../scripts/lib/gs1";
-import { batchIdOf, shipmentIdOf, type ShipmentKey } from "../scripts/lib/ids";
-import { CERTIFICATE_URI, GTIN } from "../scripts/lib/scenario";
+import { RecallClass, RejectionReason, Role, ShipmentStatus, Standing } from "../src/domain/enums";
+import { makeGln } from "../src/gs1/identifiers";
+import { batchIdOf, shipmentIdOf, type ShipmentKey } from "../src/domain/ids";
+import { CERTIFICATE_URI, GTIN } from "../src/scenario/scenario";
 import {
   batchFixture,
   COMMISSIONED,

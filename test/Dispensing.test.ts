@@ -2,10 +2,10 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { batchIdOf, serialToBytes32 } from "../scripts/lib/ids";
-import { RecallClass, Role, Standing } from "../scripts/lib/domain";
-import { GTIN, GTIN_2, serialRange } from "../scripts/lib/scenario";
-import { SerialTree } from "../scripts/lib/serial-tree";
+import { batchIdOf, serialToBytes32 } from "../src/domain/ids";
+import { RecallClass, Role, Standing } from "../src/domain/enums";
+import { GTIN, GTIN_2, serialRange } from "../src/scenario/scenario";
+import { SerialTree } from "../src/merkle/serial-tree";
 import {
   DAY,
   LICENCE_REF,

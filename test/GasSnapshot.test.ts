@@ -11,7 +11,7 @@ import {
   measureGas,
   type GasTable,
   type Measurement,
-} from "../scripts/lib/bench";
+} from "../src/bench/gas";
 
 /** Gas may rise by at most this fraction above the committed snapshot before the test fails. */
 const TOLERANCE = 0.01;

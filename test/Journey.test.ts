@@ -2,10 +2,10 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { RecallClass, RejectionReason, Verdict } from "../scripts/lib/domain";
-import { batchIdOf, serialToBytes32 } from "../scripts/lib/ids";
-import { GTIN, GTIN_2, serialRange } from "../scripts/lib/scenario";
-import { SerialTree } from "../scripts/lib/serial-tree";
+import { RecallClass, RejectionReason, Verdict } from "../src/domain/enums";
+import { batchIdOf, serialToBytes32 } from "../src/domain/ids";
+import { GTIN, GTIN_2, serialRange } from "../src/scenario/scenario";
+import { SerialTree } from "../src/merkle/serial-tree";
 import { GOOD_LEG, LOT, WARM_LEG, batchFixture, commissionInput, deliverFrom, shipFrom } from "./fixtures";
 
 const LOT_2 = "B24-0002";

@@ -8,11 +8,11 @@ import {
   IAccessControlDefaultAdminRules__factory,
   IERC165__factory,
 } from "../typechain-types";
-import { deployRxTrace } from "../scripts/lib/deploy";
-import { Role, Standing } from "../scripts/lib/domain";
-import { formatGln, gs1CheckDigit, makeGln, makeGtin } from "../scripts/lib/gs1";
-import { batchIdOf, shipmentIdOf } from "../scripts/lib/ids";
-import { CAST, GTIN } from "../scripts/lib/scenario";
+import { deployRxTrace } from "../src/chain/deploy";
+import { Role, Standing } from "../src/domain/enums";
+import { formatGln, gs1CheckDigit, makeGln, makeGtin } from "../src/gs1/identifiers";
+import { batchIdOf, shipmentIdOf } from "../src/domain/ids";
+import { CAST, GTIN } from "../src/scenario/scenario";
 import {
   LICENCE_REF,
   LOT,

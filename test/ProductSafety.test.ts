@@ -1,9 +1,9 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { batchIdOf } from "../scripts/lib/ids";
-import { RecallClass, Role, Standing } from "../scripts/lib/domain";
-import { GTIN } from "../scripts/lib/scenario";
+import { batchIdOf } from "../src/domain/ids";
+import { RecallClass, Role, Standing } from "../src/domain/enums";
+import { GTIN } from "../src/scenario/scenario";
 import {
   batchFixture,
   deliverFrom,

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import hre, { artifacts } from "hardhat";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { GAS_KEYS, type GasTable } from "../scripts/lib/bench";
+import { GAS_KEYS, type GasTable } from "../src/bench/gas";
 
 /** The README is the front door: these tests keep its tables true to the code. */
 describe("README", function () {

@@ -3,7 +3,7 @@ import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { keccak_256 } from "@noble/hashes/sha3";
-import { InputError } from "../scripts/lib/errors";
+import { InputError } from "../src/domain/errors";
 import {
   expiryFromYYMMDD,
   expiryToYYMMDD,
@@ -21,12 +21,12 @@ import {
   parseGtin,
   parseLot,
   parseSerial,
-} from "../scripts/lib/gs1";
-import { batchIdOf, packKeyOf, serialFromBytes32, serialLeafOf, serialToBytes32, shipmentIdOf } from "../scripts/lib/ids";
-import { keccak256Raw, keccakImplementation } from "../scripts/lib/keccak";
-import { SerialTree } from "../scripts/lib/serial-tree";
-import { meanKineticTemperature, summarizeLeg } from "../scripts/lib/temperature";
-import { GTIN, serialRange } from "../scripts/lib/scenario";
+} from "../src/gs1/identifiers";
+import { batchIdOf, packKeyOf, serialFromBytes32, serialLeafOf, serialToBytes32, shipmentIdOf } from "../src/domain/ids";
+import { keccak256Raw, keccakImplementation } from "../src/merkle/keccak";
+import { SerialTree } from "../src/merkle/serial-tree";
+import { meanKineticTemperature, summarizeLeg } from "../src/domain/temperature";
+import { GTIN, serialRange } from "../src/scenario/scenario";
 import { deployFixture, LOT } from "./fixtures";
 
 /** Published identifiers with correct check digits (GS1, Wikipedia and ISBN examples). */

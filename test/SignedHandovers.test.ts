@@ -6,10 +6,10 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionResponse } from "ethers";
 import type { TemperatureLegStruct } from "../typechain-types/contracts/RxTrace";
-import { RecallClass, RejectionReason, Role, ShipmentStatus, Standing } from "../scripts/lib/domain";
-import { shipmentIdOf, type ShipmentKey } from "../scripts/lib/ids";
-import { CERTIFICATE_URI } from "../scripts/lib/scenario";
-import { calldataGas } from "../scripts/lib/bench";
+import { RecallClass, RejectionReason, Role, ShipmentStatus, Standing } from "../src/domain/enums";
+import { shipmentIdOf, type ShipmentKey } from "../src/domain/ids";
+import { CERTIFICATE_URI } from "../src/scenario/scenario";
+import { calldataGas } from "../src/bench/gas";
 import {
   legFields,
   nextNonceOf,
@@ -28,7 +28,7 @@ import {
   type SignedKind,
   type SignedOperation,
   type SigningDomain,
-} from "../scripts/lib/signing";
+} from "../src/signing/typed-data";
 import {
   batchFixture,
   COMMISSIONED,

@@ -2,10 +2,10 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { RxTrace } from "../typechain-types";
-import { batchIdOf, serialToBytes32 } from "../scripts/lib/ids";
-import { RecallClass, Verdict } from "../scripts/lib/domain";
-import { GTIN, GTIN_2 } from "../scripts/lib/scenario";
-import { SerialTree } from "../scripts/lib/serial-tree";
+import { batchIdOf, serialToBytes32 } from "../src/domain/ids";
+import { RecallClass, Verdict } from "../src/domain/enums";
+import { GTIN, GTIN_2 } from "../src/scenario/scenario";
+import { SerialTree } from "../src/merkle/serial-tree";
 import {
   LOT,
   SERIALS,

@@ -3,10 +3,10 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { IBatchRegistry } from "../typechain-types";
 import type { HoldingStructOutput, TemperatureLegStruct } from "../typechain-types/contracts/RxTrace";
-import { deployRxTrace } from "../scripts/lib/deploy";
-import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, serialRange } from "../scripts/lib/scenario";
-import { SerialTree } from "../scripts/lib/serial-tree";
-import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../scripts/lib/ids";
+import { deployRxTrace } from "../src/chain/deploy";
+import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, serialRange } from "../src/scenario/scenario";
+import { SerialTree } from "../src/merkle/serial-tree";
+import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../src/domain/ids";
 
 export const DAY = 24 * 60 * 60;
 export const YEAR = 365 * DAY;

@@ -14,10 +14,10 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import type { Connect, Plugin } from "vite";
-import { InputError } from "../scripts/lib/errors";
-import { parseSerial } from "../scripts/lib/gs1";
-import { loadSerialTree, serialFilePath } from "../scripts/lib/serial-files";
-import type { SerialTree } from "../scripts/lib/serial-tree";
+import { InputError } from "../src/domain/errors";
+import { parseSerial } from "../src/gs1/identifiers";
+import { loadSerialTree, serialFilePath } from "../src/files/serial-files";
+import type { SerialTree } from "../src/merkle/serial-tree";
 
 export const DEFAULT_LOCALHOST_RPC_URL = "http://127.0.0.1:8545";
 

@@ -5,11 +5,11 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { HardhatNetworkHDAccountsConfig } from "hardhat/types";
-import type { DeploymentRecord } from "../../scripts/lib/deployment";
-import { Verdict } from "../../scripts/lib/domain";
-import { formatGln } from "../../scripts/lib/gs1";
-import type { PackReport } from "../../scripts/lib/provenance";
-import { CAST } from "../../scripts/lib/scenario";
+import type { DeploymentRecord } from "../../src/chain/deployment";
+import { Verdict } from "../../src/domain/enums";
+import { formatGln } from "../../src/gs1/identifiers";
+import type { PackReport } from "../../src/domain/provenance";
+import { CAST } from "../../src/scenario/scenario";
 import { childEnv, hardhat, startNode, type Node, type Run } from "./processes";
 
 const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);

@@ -7,11 +7,11 @@ import path from "node:path";
 import type { HardhatNetworkHDAccountsConfig } from "hardhat/types";
 import type { RxTrace } from "../../typechain-types";
 import { RxTrace__factory } from "../../typechain-types/factories/contracts/RxTrace__factory";
-import type { DeploymentRecord } from "../../scripts/lib/deployment";
-import { ShipmentStatus } from "../../scripts/lib/domain";
-import { formatGln } from "../../scripts/lib/gs1";
-import { batchIdOf } from "../../scripts/lib/ids";
-import { CAST } from "../../scripts/lib/scenario";
+import type { DeploymentRecord } from "../../src/chain/deployment";
+import { ShipmentStatus } from "../../src/domain/enums";
+import { formatGln } from "../../src/gs1/identifiers";
+import { batchIdOf } from "../../src/domain/ids";
+import { CAST } from "../../src/scenario/scenario";
 import { FAULTS, startFlakyProxy, type FlakyProxy } from "./flaky-proxy";
 import { childEnv, hardhat, startNode, type Node, type Run } from "./processes";
 

@@ -45,12 +45,12 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionReceipt } from "ethers";
 import type { RxTrace } from "../../typechain-types";
-import { parseBatchRef, requireBatch, type KnownBatch } from "../../scripts/lib/batch-lookup";
-import { deploymentsDir } from "../../scripts/lib/deployment";
-import { Verdict } from "../../scripts/lib/domain";
-import { InputError } from "../../scripts/lib/errors";
-import { formatGtin } from "../../scripts/lib/gs1";
-import { serialToBytes32 } from "../../scripts/lib/ids";
+import { parseBatchRef, requireBatch, type KnownBatch } from "../../src/commands/shared/batch-lookup";
+import { deploymentsDir } from "../../src/chain/deployment";
+import { Verdict } from "../../src/domain/enums";
+import { InputError } from "../../src/domain/errors";
+import { formatGtin } from "../../src/gs1/identifiers";
+import { serialToBytes32 } from "../../src/domain/ids";
 import {
   buildManifest,
   checkManifest,
@@ -65,8 +65,8 @@ import {
   type LoadedManifest,
   type Manifest,
   type ManifestFacts,
-} from "../../scripts/lib/manifest";
-import { packLedger, planPackShipment, selectPacks, type DeploymentContext, type PackSelection } from "../../scripts/lib/packs";
+} from "../../src/manifests/manifest";
+import { packLedger, planPackShipment, selectPacks, type DeploymentContext, type PackSelection } from "../../src/commands/packs/packs";
 import {
   custodyFacts,
   custodyWarnings,
@@ -78,12 +78,12 @@ import {
   type CustodyFacts,
   type PackCustody,
   type PartnerInfo,
-} from "../../scripts/lib/provenance";
-import { CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN } from "../../scripts/lib/scenario";
-import { saveSerialFile } from "../../scripts/lib/serial-files";
-import { SerialTree } from "../../scripts/lib/serial-tree";
-import { parseReceiveArgs, parseRejectArgs, parseShipArgs, receiveWithLogger, rejectWithReason, shipUnits } from "../../scripts/lib/shipments";
-import { legFields, readDomain, sendSigned, signOperation, type SignedDocument, type SignedOperation } from "../../scripts/lib/signing";
+} from "../../src/domain/provenance";
+import { CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN } from "../../src/scenario/scenario";
+import { saveSerialFile } from "../../src/files/serial-files";
+import { SerialTree } from "../../src/merkle/serial-tree";
+import { parseReceiveArgs, parseRejectArgs, parseShipArgs, receiveWithLogger, rejectWithReason, shipUnits } from "../../src/commands/custody/shipments";
+import { legFields, readDomain, sendSigned, signOperation, type SignedDocument, type SignedOperation } from "../../src/signing/typed-data";
 import { partnersFixture } from "../fixtures";
 import { batchSerials, packSequences, PARTNERS, PackModel, type LegModel, type Mode, type Partner, type PackRunner, type SettleOp, type ShipOp } from "./pack-model";
 import { envInt, fuzzSeed } from "./env";

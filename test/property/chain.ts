@@ -8,9 +8,9 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionResponse } from "ethers";
 import type { RxTrace } from "../../typechain-types";
-import { Role } from "../../scripts/lib/domain";
-import { CAST } from "../../scripts/lib/scenario";
-import { revertData } from "../../scripts/lib/cli";
+import { Role } from "../../src/domain/enums";
+import { CAST } from "../../src/scenario/scenario";
+import { revertData } from "../../src/commands/shared/cli";
 import { partnersFixture } from "../fixtures";
 import { ApproxNow, Model, isZeroHolding, slotSerialCandidates, type Call, type Emitted, type HoldingState, type Outcome, type Snapshot, type Value } from "./model";
 import {

@@ -10,8 +10,8 @@
  */
 import fc from "fast-check";
 import { ZeroHash, id } from "ethers";
-import { Role } from "../../scripts/lib/domain";
-import type { ShipmentKey } from "../../scripts/lib/ids";
+import { Role } from "../../src/domain/enums";
+import type { ShipmentKey } from "../../src/domain/ids";
 import type { Call, Leg, Model } from "./model";
 import {
   ACTORS,

@@ -8,9 +8,9 @@
  * of the chain: values are bigints, addresses and hashes lowercase hex.
  */
 import { AbiCoder, ZeroHash, concat, id, keccak256 } from "ethers";
-import { Role, Standing } from "../../scripts/lib/domain";
-import { gtinHasPrefix, hasValidCheckDigit } from "../../scripts/lib/gs1";
-import { batchIdOf, shipmentIdOf, type ShipmentKey } from "../../scripts/lib/ids";
+import { Role, Standing } from "../../src/domain/enums";
+import { gtinHasPrefix, hasValidCheckDigit } from "../../src/gs1/identifiers";
+import { batchIdOf, shipmentIdOf, type ShipmentKey } from "../../src/domain/ids";
 import {
   ACTORS,
   DAY,

@@ -8,10 +8,10 @@
  * the next block is on.
  */
 import { id } from "ethers";
-import { makeGln } from "../../scripts/lib/gs1";
-import { batchIdOf, serialToBytes32 } from "../../scripts/lib/ids";
-import { CAST, FOREIGN_GTIN, GTIN, GTIN_2, type CastMember } from "../../scripts/lib/scenario";
-import { SerialTree } from "../../scripts/lib/serial-tree";
+import { makeGln } from "../../src/gs1/identifiers";
+import { batchIdOf, serialToBytes32 } from "../../src/domain/ids";
+import { CAST, FOREIGN_GTIN, GTIN, GTIN_2, type CastMember } from "../../src/scenario/scenario";
+import { SerialTree } from "../../src/merkle/serial-tree";
 
 export const DAY = 24n * 60n * 60n;
 export const HALF_DAY = DAY / 2n;

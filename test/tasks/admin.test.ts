@@ -6,10 +6,10 @@ import { existsSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ZeroHash, id, keccak256 } from "ethers";
-import { recordPath } from "../../scripts/lib/deployment";
-import { Role, Standing } from "../../scripts/lib/domain";
-import { formatGln, makeGln } from "../../scripts/lib/gs1";
-import { CAST } from "../../scripts/lib/scenario";
+import { recordPath } from "../../src/chain/deployment";
+import { Role, Standing } from "../../src/domain/enums";
+import { formatGln, makeGln } from "../../src/gs1/identifiers";
+import { CAST } from "../../src/scenario/scenario";
 import { SIGNER, captureOutput, castTaskFixture, deployedFixture } from "./fixtures";
 
 const NEWCOMER_GLN = formatGln(makeGln("077777700001"));

@@ -10,8 +10,8 @@ import path from "node:path";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { RxTrace } from "../../typechain-types";
-import { connect, type DeploymentRecord } from "../../scripts/lib/deployment";
-import { CAST } from "../../scripts/lib/scenario";
+import { connect, type DeploymentRecord } from "../../src/chain/deployment";
+import { CAST } from "../../src/scenario/scenario";
 
 // Every test process keeps its deployment records and serial files in a folder of its own: nothing is
 // written into the repository's deployments/, and test files running in parallel never share a record.

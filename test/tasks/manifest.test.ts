@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { ethers } from "hardhat";
-import { InputError } from "../../scripts/lib/errors";
-import { formatSscc, makeSscc, parseSscc } from "../../scripts/lib/gs1";
-import { batchIdOf, serialToBytes32, shipmentIdOf } from "../../scripts/lib/ids";
+import { InputError } from "../../src/domain/errors";
+import { formatSscc, makeSscc, parseSscc } from "../../src/gs1/identifiers";
+import { batchIdOf, serialToBytes32, shipmentIdOf } from "../../src/domain/ids";
 import {
   buildManifest,
   caseContentsOf,
@@ -22,10 +22,10 @@ import {
   type Manifest,
   type ManifestFacts,
   type ManifestPlan,
-} from "../../scripts/lib/manifest";
-import type { CaseFact, CustodyFacts, LegFact, Settlement } from "../../scripts/lib/provenance";
-import { GTIN, serialRange } from "../../scripts/lib/scenario";
-import { SerialTree } from "../../scripts/lib/serial-tree";
+} from "../../src/manifests/manifest";
+import type { CaseFact, CustodyFacts, LegFact, Settlement } from "../../src/domain/provenance";
+import { GTIN, serialRange } from "../../src/scenario/scenario";
+import { SerialTree } from "../../src/merkle/serial-tree";
 
 const LOT = "M24-0001";
 const SERIALS = serialRange(64, "MS");

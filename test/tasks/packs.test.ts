@@ -6,10 +6,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { RxTrace } from "../../typechain-types";
-import { deploymentsDir } from "../../scripts/lib/deployment";
-import { ShipmentStatus, Verdict } from "../../scripts/lib/domain";
-import { formatGln, formatGtin, makeSscc, formatSscc } from "../../scripts/lib/gs1";
-import { batchIdOf, shipmentIdOf } from "../../scripts/lib/ids";
+import { deploymentsDir } from "../../src/chain/deployment";
+import { ShipmentStatus, Verdict } from "../../src/domain/enums";
+import { formatGln, formatGtin, makeSscc, formatSscc } from "../../src/gs1/identifiers";
+import { batchIdOf, shipmentIdOf } from "../../src/domain/ids";
 import {
   buildManifest,
   caseContentsOf,
@@ -20,17 +20,17 @@ import {
   pendingManifestPath,
   saveManifest,
   type Manifest,
-} from "../../scripts/lib/manifest";
+} from "../../src/manifests/manifest";
 import {
   CUSTODY_CONFLICT_EXIT_CODE,
   NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE,
   type PackReport,
-} from "../../scripts/lib/provenance";
-import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, serialRange } from "../../scripts/lib/scenario";
-import { saveSerialFile, serialFilePath } from "../../scripts/lib/serial-files";
-import { SerialTree } from "../../scripts/lib/serial-tree";
-import type { ReceiveResult, ShipResult } from "../../scripts/lib/shipments";
-import { signedManifestPath, type SignResult, type SubmitResult } from "../../scripts/lib/signed-commands";
+} from "../../src/domain/provenance";
+import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, serialRange } from "../../src/scenario/scenario";
+import { saveSerialFile, serialFilePath } from "../../src/files/serial-files";
+import { SerialTree } from "../../src/merkle/serial-tree";
+import type { ReceiveResult, ShipResult } from "../../src/commands/custody/shipments";
+import { signedManifestPath, type SignResult, type SubmitResult } from "../../src/commands/signed/sign";
 import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";
 
 const LOT = "P24-0001";

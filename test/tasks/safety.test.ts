@@ -5,9 +5,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ZeroHash } from "ethers";
-import { formatGln, formatGtin } from "../../scripts/lib/gs1";
-import { batchIdOf } from "../../scripts/lib/ids";
-import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, GTIN_2 } from "../../scripts/lib/scenario";
+import { formatGln, formatGtin } from "../../src/gs1/identifiers";
+import { batchIdOf } from "../../src/domain/ids";
+import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, GTIN_2 } from "../../src/scenario/scenario";
 import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";
 
 const LOT = "S24-0001";

@@ -4,10 +4,10 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ShipmentStatus } from "../../scripts/lib/domain";
-import { formatGln, formatGtin } from "../../scripts/lib/gs1";
-import { batchIdOf, shipmentIdOf, type ShipmentKey } from "../../scripts/lib/ids";
-import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN } from "../../scripts/lib/scenario";
+import { ShipmentStatus } from "../../src/domain/enums";
+import { formatGln, formatGtin } from "../../src/gs1/identifiers";
+import { batchIdOf, shipmentIdOf, type ShipmentKey } from "../../src/domain/ids";
+import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN } from "../../src/scenario/scenario";
 import {
   NOT_READY_EXIT_CODE,
   signedManifestPath,
@@ -15,8 +15,8 @@ import {
   type RevokeResult,
   type SignResult,
   type SubmitResult,
-} from "../../scripts/lib/signed-commands";
-import { SIGNED_FORMAT } from "../../scripts/lib/signing";
+} from "../../src/commands/signed/sign";
+import { SIGNED_FORMAT } from "../../src/signing/typed-data";
 import { childEnv, hardhat } from "../e2e/processes";
 import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";
 

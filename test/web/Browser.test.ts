@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { BarcodeFormat, DataMatrixWriter, EncodeHintType } from "@zxing/library";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
-import { Verdict, VERDICT_TEXT } from "../../scripts/lib/domain";
-import { GS } from "../../scripts/lib/gs1-element-string";
-import { verdictLabel } from "../../scripts/lib/provenance";
+import { Verdict, VERDICT_TEXT } from "../../src/domain/enums";
+import { GS } from "../../src/gs1/element-string";
+import { verdictLabel } from "../../src/domain/provenance";
 import { childEnv, freePort, hardhat, startNode, startServer, type Node, type Run } from "../e2e/processes";
 
 const ROOT = path.join(__dirname, "..", "..");

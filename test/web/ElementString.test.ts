@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { InputError } from "../../scripts/lib/errors";
-import { GS, parseElements, parseElementString, parseScannedCode } from "../../scripts/lib/gs1-element-string";
+import { InputError } from "../../src/domain/errors";
+import { GS, parseElements, parseElementString, parseScannedCode } from "../../src/gs1/element-string";
 
 const GTIN = 312345000172n;
 

@@ -3,11 +3,11 @@
  * contract over plain JSON-RPC, the verdict and timeline from the shared library (provenance.ts).
  */
 import { JsonRpcProvider, Network, ZeroAddress } from "ethers";
-import type { DeploymentRecord } from "../../scripts/lib/deployment";
-import { InputError } from "../../scripts/lib/errors";
-import { parseGln, type PackIdentity } from "../../scripts/lib/gs1";
-import { batchIdOf } from "../../scripts/lib/ids";
-import { verifyPack, type PackReport } from "../../scripts/lib/provenance";
+import type { DeploymentRecord } from "../../src/chain/deployment";
+import { InputError } from "../../src/domain/errors";
+import { parseGln, type PackIdentity } from "../../src/gs1/identifiers";
+import { batchIdOf } from "../../src/domain/ids";
+import { verifyPack, type PackReport } from "../../src/domain/provenance";
 import type { RxTrace } from "../../typechain-types";
 import { RxTrace__factory } from "../../typechain-types/factories/contracts/RxTrace__factory";
 

@@ -3,10 +3,10 @@
  * from the chain; the provenance timeline; the certificate of origin checked on this device.
  */
 import { keccak256 } from "ethers";
-import { InputError } from "../../scripts/lib/errors";
-import { parseGtin, parseLot, parseSerial, expiryFromYYMMDD, type PackIdentity } from "../../scripts/lib/gs1";
-import { parseScannedCode } from "../../scripts/lib/gs1-element-string";
-import type { PackReport } from "../../scripts/lib/provenance";
+import { InputError } from "../../src/domain/errors";
+import { parseGtin, parseLot, parseSerial, expiryFromYYMMDD, type PackIdentity } from "../../src/gs1/identifiers";
+import { parseScannedCode } from "../../src/gs1/element-string";
+import type { PackReport } from "../../src/domain/provenance";
 import { checkPack, connect, loadNetworks, type NetworkOption } from "./chain";
 import { CameraScanner, decodeImage } from "./decode";
 import { bannerOf, packLine, renderBanner, renderMessage, renderTimeline } from "./render";

@@ -2,8 +2,8 @@
  * The report on the page: the verdict banner (words first, colour second), the provenance timeline as an
  * ordered list, the certificate commitment. Text from the chain goes in as text, never as HTML.
  */
-import { formatCelsius } from "../../scripts/lib/domain";
-import { expiryToYYMMDD } from "../../scripts/lib/gs1";
+import { formatCelsius } from "../../src/domain/enums";
+import { expiryToYYMMDD } from "../../src/gs1/identifiers";
 import {
   CUSTODY_CONFLICT_EXIT_CODE,
   custodyWarnings,
@@ -14,7 +14,7 @@ import {
   type PackReport,
   type PartnerInfo,
   type TimelineEntry,
-} from "../../scripts/lib/provenance";
+} from "../../src/domain/provenance";
 
 export interface Banner {
   /** "genuine" (may be dispensed) or "stop" (do not dispense). */

@@ -8,12 +8,12 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { ContractTransactionReceipt } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { RxTrace } from "../../typechain-types";
-import { describeBatch, parseBatchRef, partnerLabel, requireBatch, units, type BatchRef, type KnownBatch } from "./batch-lookup";
-import { sendAndReport } from "./cli";
-import type { DeploymentRecord } from "./deployment";
-import { InputError } from "./errors";
-import { formatSscc, parseSerial, parseSscc } from "./gs1";
+import type { RxTrace } from "../../../typechain-types";
+import { describeBatch, parseBatchRef, partnerLabel, requireBatch, units, type BatchRef, type KnownBatch } from "../shared/batch-lookup";
+import { sendAndReport } from "../shared/cli";
+import type { DeploymentRecord } from "../../chain/deployment";
+import { InputError } from "../../domain/errors";
+import { formatSscc, parseSerial, parseSscc } from "../../gs1/identifiers";
 import {
   buildManifest,
   caseContentsOf,
@@ -32,9 +32,9 @@ import {
   type CaseRecord,
   type Manifest,
   type ManifestCase,
-} from "./manifest";
-import { custodyFacts, type CustodyFacts, type LegFact } from "./provenance";
-import { loadSerialTree, parseSerialList } from "./serial-files";
+} from "../../manifests/manifest";
+import { custodyFacts, type CustodyFacts, type LegFact } from "../../domain/provenance";
+import { loadSerialTree, parseSerialList } from "../../files/serial-files";
 
 type Print = (line: string) => void;
 

@@ -8,9 +8,9 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { Signer } from "ethers";
-import type { RxTrace } from "../../typechain-types";
-import { chainNow } from "./admin";
-import { describeRevert } from "./cli";
+import type { RxTrace } from "../../../typechain-types";
+import { chainNow } from "../admin/admin";
+import { describeRevert } from "../shared/cli";
 import {
   FIELD_KEYS,
   InputErrors,
@@ -26,8 +26,8 @@ import {
   type BatchPlan,
   type FieldKey,
 } from "./commission";
-import { deploymentsDir } from "./deployment";
-import { InputError } from "./errors";
+import { deploymentsDir } from "../../chain/deployment";
+import { InputError } from "../../domain/errors";
 
 type Print = (line: string) => void;
 

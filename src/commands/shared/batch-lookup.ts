@@ -5,14 +5,14 @@
  */
 import { keccak256, toUtf8Bytes, ZeroHash } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { RxTrace } from "../../typechain-types";
-import type { BatchStructOutput } from "../../typechain-types/contracts/RxTrace";
+import type { RxTrace } from "../../../typechain-types";
+import type { BatchStructOutput } from "../../../typechain-types/contracts/RxTrace";
 import { runCommand } from "./cli";
-import { connect, type DeploymentRecord } from "./deployment";
-import { Role, Standing } from "./domain";
-import { InputError } from "./errors";
-import { expiryToYYMMDD, formatGln, formatGtin, parseGtin, parseLot } from "./gs1";
-import { batchIdOf } from "./ids";
+import { connect, type DeploymentRecord } from "../../chain/deployment";
+import { Role, Standing } from "../../domain/enums";
+import { InputError } from "../../domain/errors";
+import { expiryToYYMMDD, formatGln, formatGtin, parseGtin, parseLot } from "../../gs1/identifiers";
+import { batchIdOf } from "../../domain/ids";
 
 /** Bits of `Batch.flags` (contracts/libraries/BatchFlags.sol). */
 export const BATCH_FLAGS = { recalled: 1, suspect: 2, illegitimate: 4 } as const;

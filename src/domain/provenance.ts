@@ -8,8 +8,8 @@
  */
 import type { EventLog, Log } from "ethers";
 import type { RxTrace } from "../../typechain-types";
-import { formatCelsius, Role, RecallClass, RejectionReason, Verdict, VERDICT_TEXT } from "./domain";
-import { formatGln, formatGtin, formatSscc, type PackIdentity, expiryToYYMMDD } from "./gs1";
+import { formatCelsius, Role, RecallClass, RejectionReason, Verdict, VERDICT_TEXT } from "./enums";
+import { formatGln, formatGtin, formatSscc, type PackIdentity, expiryToYYMMDD } from "../gs1/identifiers";
 import { serialToBytes32 } from "./ids";
 
 export interface PartnerInfo {

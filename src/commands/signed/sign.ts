@@ -13,14 +13,14 @@ import { getAddress, ZeroHash, type ContractTransactionReceipt } from "ethers";
 import { existsSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { RxTrace } from "../../typechain-types";
-import { describeBatch, partnerLabel, parseBatchRef, requireAuthorizedPartner, units, type BatchRef } from "./batch-lookup";
-import { hashFile, parseBytes32, parseWhole, readInputFile, resolvePartner, revertData, sendAndReport } from "./cli";
-import { formatCelsius, RejectionReason, Standing } from "./domain";
-import { InputError } from "./errors";
-import { formatGtin } from "./gs1";
-import { shipmentIdOf } from "./ids";
-import { loadManifest, manifestPath, pendingManifestPath, saveManifest, withNonce, type Manifest } from "./manifest";
+import type { RxTrace } from "../../../typechain-types";
+import { describeBatch, partnerLabel, parseBatchRef, requireAuthorizedPartner, units, type BatchRef } from "../shared/batch-lookup";
+import { hashFile, parseBytes32, parseWhole, readInputFile, resolvePartner, revertData, sendAndReport } from "../shared/cli";
+import { formatCelsius, RejectionReason, Standing } from "../../domain/enums";
+import { InputError } from "../../domain/errors";
+import { formatGtin } from "../../gs1/identifiers";
+import { shipmentIdOf } from "../../domain/ids";
+import { loadManifest, manifestPath, pendingManifestPath, saveManifest, withNonce, type Manifest } from "../../manifests/manifest";
 import {
   checkReceivedManifest,
   describeContents,
@@ -29,9 +29,9 @@ import {
   readSerialList,
   type DeploymentContext,
   type PackSelection,
-} from "./packs";
-import type { LegFact } from "./provenance";
-import { LOG_CHUNK, REJECTION_REASONS, requireShipmentInTransit } from "./shipments";
+} from "../packs/packs";
+import type { LegFact } from "../../domain/provenance";
+import { LOG_CHUNK, REJECTION_REASONS, requireShipmentInTransit } from "../custody/shipments";
 import {
   batchIdOfOperation,
   describeSigned,
@@ -57,8 +57,8 @@ import {
   type SignedKind,
   type SignedOperation,
   SIGNED_KINDS,
-} from "./signing";
-import { summarizeLeg } from "./temperature";
+} from "../../signing/typed-data";
+import { summarizeLeg } from "../../domain/temperature";
 
 type Print = (line: string) => void;
 

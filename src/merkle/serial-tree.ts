@@ -9,10 +9,10 @@
  * A case's contents are the same tree over the case's serials.
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { InputError } from "./errors";
-import { parseSerial } from "./gs1";
-import { serialToBytes32 } from "./ids";
-import { MerkleLayout, NODE, standardLeaf } from "./merkle";
+import { InputError } from "../domain/errors";
+import { parseSerial } from "../gs1/identifiers";
+import { serialToBytes32 } from "../domain/ids";
+import { MerkleLayout, NODE, standardLeaf } from "./tree";
 
 /** The leaf of a serial: keccak256(keccak256(abi.encode(bytes32 serial))), the ASCII zero padded on the right. */
 export function serialLeaf(serial: string, field = "serial"): Buffer {

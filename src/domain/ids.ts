@@ -2,7 +2,7 @@
  * Identifier derivation, mirroring contracts/libraries/Ids.sol one-to-one.
  */
 import { AbiCoder, decodeBytes32String, encodeBytes32String, keccak256, concat } from "ethers";
-import { parseSerial } from "./gs1";
+import { parseSerial } from "../gs1/identifiers";
 
 const abi = AbiCoder.defaultAbiCoder();
 

@@ -5,11 +5,11 @@
  */
 import { Interface, ZeroHash, getAddress, id, isAddress, type ContractTransactionReceipt, type Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { RxTrace } from "../../typechain-types";
-import { hashFile, parseBytes32, parseDate, sendAndReport } from "./cli";
-import { Role, Standing } from "./domain";
-import { InputError } from "./errors";
-import { formatGln, parseCompanyPrefix, parseGln } from "./gs1";
+import type { RxTrace } from "../../../typechain-types";
+import { hashFile, parseBytes32, parseDate, sendAndReport } from "../shared/cli";
+import { Role, Standing } from "../../domain/enums";
+import { InputError } from "../../domain/errors";
+import { formatGln, parseCompanyPrefix, parseGln } from "../../gs1/identifiers";
 
 type Print = (line: string) => void;
 

@@ -8,16 +8,16 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { ZeroHash, type ContractTransactionReceipt, type Signer } from "ethers";
-import type { IBatchRegistry, RxTrace } from "../../typechain-types";
-import { hashFile, parseDate, parseWhole, sendAndReport } from "./cli";
-import { Role, Standing } from "./domain";
-import { InputError } from "./errors";
-import { expiryFromYYMMDD, formatGtin, parseGtin, parseLot, parseSerial } from "./gs1";
-import { batchIdOf } from "./ids";
-import { chainNow, formatDay } from "./admin";
-import { saveSerialFile, serialFilePath, parseSerialList, type SerialFile } from "./serial-files";
-import { SerialTree } from "./serial-tree";
-import { deploymentsDir } from "./deployment";
+import type { IBatchRegistry, RxTrace } from "../../../typechain-types";
+import { hashFile, parseDate, parseWhole, sendAndReport } from "../shared/cli";
+import { Role, Standing } from "../../domain/enums";
+import { InputError } from "../../domain/errors";
+import { expiryFromYYMMDD, formatGtin, parseGtin, parseLot, parseSerial } from "../../gs1/identifiers";
+import { batchIdOf } from "../../domain/ids";
+import { chainNow, formatDay } from "../admin/admin";
+import { saveSerialFile, serialFilePath, parseSerialList, type SerialFile } from "../../files/serial-files";
+import { SerialTree } from "../../merkle/serial-tree";
+import { deploymentsDir } from "../../chain/deployment";
 
 type Print = (line: string) => void;
 

@@ -3,8 +3,8 @@
  * one set of realistic GS1 identifiers, so every entry point tells the same story.
  */
 import { keccak256, toUtf8Bytes } from "ethers";
-import { makeGln, makeGtin } from "./gs1";
-import { Role } from "./domain";
+import { makeGln, makeGtin } from "../gs1/identifiers";
+import { Role } from "../domain/enums";
 
 export interface CastMember {
   key: "manufacturer" | "otherManufacturer" | "distributor" | "distributor2" | "pharmacy" | "pharmacy2" | "regulator";

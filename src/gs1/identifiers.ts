@@ -2,7 +2,7 @@
  * GS1 identifiers as printed in a pack's DataMatrix / QR code: GTIN, GLN, lot, serial, expiry and the
  * GS1 Digital Link URI. Mirrors contracts/libraries/GS1.sol; both are tested against the same vectors.
  */
-import { InputError } from "./errors";
+import { InputError } from "../domain/errors";
 
 /** GS1 AI encodable character set 82, allowed in lots (AI 10) and serials (AI 21). */
 const CSET82 = /^[!"%&'()*+,\-./0-9:;<=>?A-Z_a-z]+$/;

@@ -1,8 +1,8 @@
 /**
  * A pack named on the command line: `--link <GS1 Digital Link>` or `--gtin --lot --serial [--expiry YYMMDD]`.
  */
-import { InputError } from "./errors";
-import { expiryFromYYMMDD, parseDigitalLink, parseGtin, parseLot, parseSerial, type PackIdentity } from "./gs1";
+import { InputError } from "../domain/errors";
+import { expiryFromYYMMDD, parseDigitalLink, parseGtin, parseLot, parseSerial, type PackIdentity } from "./identifiers";
 
 export interface PackArgs {
   link?: string;

@@ -7,14 +7,14 @@
 import path from "node:path";
 import type { ContractTransactionReceipt } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { RxTrace } from "../../typechain-types";
-import { describeBatch, partnerLabel, parseBatchRef, requireBatch, type BatchRef, type KnownBatch } from "./batch-lookup";
-import { sendAndReport } from "./cli";
-import { InputError } from "./errors";
-import { expiryToYYMMDD, formatDigitalLink, parseDigitalLink, parseSerial } from "./gs1";
-import { batchIdOf, serialToBytes32 } from "./ids";
-import { loadSerialTree, serialFilePath } from "./serial-files";
-import { deploymentsDir } from "./deployment";
+import type { RxTrace } from "../../../typechain-types";
+import { describeBatch, partnerLabel, parseBatchRef, requireBatch, type BatchRef, type KnownBatch } from "../shared/batch-lookup";
+import { sendAndReport } from "../shared/cli";
+import { InputError } from "../../domain/errors";
+import { expiryToYYMMDD, formatDigitalLink, parseDigitalLink, parseSerial } from "../../gs1/identifiers";
+import { batchIdOf, serialToBytes32 } from "../../domain/ids";
+import { loadSerialTree, serialFilePath } from "../../files/serial-files";
+import { deploymentsDir } from "../../chain/deployment";
 
 type Print = (line: string) => void;
 

@@ -30,11 +30,11 @@ import {
 } from "ethers";
 import { readFileSync } from "node:fs";
 import type { RxTrace } from "../../typechain-types";
-import { writeFileAtomic } from "./deployment";
-import { formatCelsius, RejectionReason, Standing } from "./domain";
-import { InputError } from "./errors";
-import { formatGtin, parseGtin, parseLot } from "./gs1";
-import { batchIdOf, shipmentIdOf, type ShipmentKey } from "./ids";
+import { writeFileAtomic } from "../chain/deployment";
+import { formatCelsius, RejectionReason, Standing } from "../domain/enums";
+import { InputError } from "../domain/errors";
+import { formatGtin, parseGtin, parseLot } from "../gs1/identifiers";
+import { batchIdOf, shipmentIdOf, type ShipmentKey } from "../domain/ids";
 
 /** The `format` of a signed file this version reads and writes. */
 export const SIGNED_FORMAT = "rxtrace-signed/1";

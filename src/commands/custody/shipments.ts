@@ -11,9 +11,9 @@ import { existsSync, realpathSync, rmSync } from "node:fs";
 import path from "node:path";
 import type { ContractTransactionReceipt } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { RxTrace } from "../../typechain-types";
-import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog } from "../../typechain-types/common";
-import type { ShippedEvent } from "../../typechain-types/contracts/RxTrace";
+import type { RxTrace } from "../../../typechain-types";
+import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog } from "../../../typechain-types/common";
+import type { ShippedEvent } from "../../../typechain-types/contracts/RxTrace";
 import {
   describeBatch,
   partnerLabel,
@@ -22,15 +22,15 @@ import {
   requireBatch,
   units,
   type BatchRef,
-} from "./batch-lookup";
-import { hashFile, parseBytes32, parseWhole, readInputFile, resolvePartner, revertData, sendAndReport } from "./cli";
-import { formatCelsius, RejectionReason, ShipmentStatus, Standing } from "./domain";
-import { InputError } from "./errors";
-import { formatGtin } from "./gs1";
-import { type ShipmentKey, shipmentIdOf } from "./ids";
-import { loadManifest, manifestPath, pendingManifestPath, saveManifest, withNonce, type Manifest } from "./manifest";
-import { checkReceivedManifest, describeContents, parseSsccList, planPackShipment, readSerialList, type DeploymentContext, type PackSelection } from "./packs";
-import { summarizeLeg, type LegSummary } from "./temperature";
+} from "../shared/batch-lookup";
+import { hashFile, parseBytes32, parseWhole, readInputFile, resolvePartner, revertData, sendAndReport } from "../shared/cli";
+import { formatCelsius, RejectionReason, ShipmentStatus, Standing } from "../../domain/enums";
+import { InputError } from "../../domain/errors";
+import { formatGtin } from "../../gs1/identifiers";
+import { type ShipmentKey, shipmentIdOf } from "../../domain/ids";
+import { loadManifest, manifestPath, pendingManifestPath, saveManifest, withNonce, type Manifest } from "../../manifests/manifest";
+import { checkReceivedManifest, describeContents, parseSsccList, planPackShipment, readSerialList, type DeploymentContext, type PackSelection } from "../packs/packs";
+import { summarizeLeg, type LegSummary } from "../../domain/temperature";
 
 /** Blocks per `eth_getLogs` request: public RPCs refuse wide ranges. */
 export const LOG_CHUNK = 10_000;

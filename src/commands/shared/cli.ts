@@ -7,12 +7,12 @@ import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { isAddress, keccak256, type ContractTransactionReceipt, type ContractTransactionResponse, type Interface } from "ethers";
-import type { RxTrace } from "../../typechain-types";
-import { InputError } from "./errors";
-import { DeploymentError } from "./deployment";
-import { Role, Standing } from "./domain";
-import { parseGln } from "./gs1";
-import { retrySummary } from "./reliable";
+import type { RxTrace } from "../../../typechain-types";
+import { InputError } from "../../domain/errors";
+import { DeploymentError } from "../../chain/deployment";
+import { Role, Standing } from "../../domain/enums";
+import { parseGln } from "../../gs1/identifiers";
+import { retrySummary } from "../../chain/reliable";
 
 // Every command on an HTTP network talks JSON-RPC through the retrying, exactly-once layer of reliable.ts.
 

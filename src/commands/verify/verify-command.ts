@@ -6,14 +6,14 @@
 import { readFileSync } from "node:fs";
 import { keccak256 } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import { resolvePartner } from "./cli";
-import { connect, deploymentsDir } from "./deployment";
-import { InputError } from "./errors";
-import { batchIdOf } from "./ids";
-import { loadManifest, loadManifests, manifestEvidence, manifestFiles, type LoadedManifest } from "./manifest";
-import { packFromArgs, type PackArgs } from "./pack-args";
-import { verifyPack, type PackReport } from "./provenance";
-import { loadSerialTree } from "./serial-files";
+import { resolvePartner } from "../shared/cli";
+import { connect, deploymentsDir } from "../../chain/deployment";
+import { InputError } from "../../domain/errors";
+import { batchIdOf } from "../../domain/ids";
+import { loadManifest, loadManifests, manifestEvidence, manifestFiles, type LoadedManifest } from "../../manifests/manifest";
+import { packFromArgs, type PackArgs } from "../../gs1/pack-args";
+import { verifyPack, type PackReport } from "../../domain/provenance";
+import { loadSerialTree } from "../../files/serial-files";
 
 export interface VerifyArgs extends PackArgs {
   /** A partner (address or GLN) whose custody is checked. */

@@ -5,7 +5,7 @@
  */
 import { ZeroHash, type ContractTransactionReceipt, type ContractTransactionResponse } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import type { RxTrace } from "../../typechain-types";
+import type { RxTrace } from "../../../typechain-types";
 import {
   describeBatch,
   describeBatchState,
@@ -16,10 +16,10 @@ import {
   units,
   type BatchRef,
   type KnownBatch,
-} from "./batch-lookup";
-import { hashFile, parseWhole, resolvePartner, sendAndReport } from "./cli";
-import { RecallClass } from "./domain";
-import { InputError } from "./errors";
+} from "../shared/batch-lookup";
+import { hashFile, parseWhole, resolvePartner, sendAndReport } from "../shared/cli";
+import { RecallClass } from "../../domain/enums";
+import { InputError } from "../../domain/errors";
 
 type Print = (line: string) => void;
 const MAX_UINT48 = (1n << 48n) - 1n;

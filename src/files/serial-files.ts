@@ -5,10 +5,10 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { deploymentsDir, writeFileAtomic } from "./deployment";
-import { InputError } from "./errors";
-import { formatGtin } from "./gs1";
-import { SerialTree } from "./serial-tree";
+import { deploymentsDir, writeFileAtomic } from "../chain/deployment";
+import { InputError } from "../domain/errors";
+import { formatGtin } from "../gs1/identifiers";
+import { SerialTree } from "../merkle/serial-tree";
 
 export interface SerialFile {
   format: "rxtrace-serials-v1";

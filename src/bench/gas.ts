@@ -5,13 +5,13 @@
  */
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { ContractTransactionReceipt, ContractTransactionResponse } from "ethers";
-import { deployRxTrace } from "./deploy";
-import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, GTIN_2, serialRange } from "./scenario";
-import { SerialTree } from "./serial-tree";
-import { batchIdOf, serialToBytes32 } from "./ids";
-import { RecallClass, RejectionReason } from "./domain";
-import { batchTimeline } from "./provenance";
-import { legFields, readDomain, signOperation, type SignedOperation } from "./signing";
+import { deployRxTrace } from "../chain/deploy";
+import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, GTIN_2, serialRange } from "../scenario/scenario";
+import { SerialTree } from "../merkle/serial-tree";
+import { batchIdOf, serialToBytes32 } from "../domain/ids";
+import { RecallClass, RejectionReason } from "../domain/enums";
+import { batchTimeline } from "../domain/provenance";
+import { legFields, readDomain, signOperation, type SignedOperation } from "../signing/typed-data";
 
 export const GAS_KEYS = [
   "deploy",

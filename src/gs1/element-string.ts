@@ -5,8 +5,8 @@
  * `(01)00312345000172(17)280331(10)A24-0001(21)SN000002`, and any scanned code (`parseScannedCode`):
  * a Digital Link URI (QR) or an element string (DataMatrix). Browser-safe: no Node modules.
  */
-import { InputError } from "./errors";
-import { expiryFromYYMMDD, parseDigitalLink, parseGtin, parseLot, parseSerial, type PackIdentity } from "./gs1";
+import { InputError } from "../domain/errors";
+import { expiryFromYYMMDD, parseDigitalLink, parseGtin, parseLot, parseSerial, type PackIdentity } from "./identifiers";
 
 /** FNC1 in the transmitted data: ASCII 29, "group separator". */
 export const GS = "\u001d";
