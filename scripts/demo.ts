@@ -19,7 +19,7 @@ import { formatGln } from "../src/gs1/identifiers";
 import { Role } from "../src/domain/enums";
 import type { ShipResult } from "../src/commands/custody/shipments";
 import type { PackReport } from "../src/domain/provenance";
-import { formatReport, verdictExitCode, verdictLabel } from "../src/domain/provenance";
+import { formatReport, verdictExitCode, verdictLabel } from "../src/domain/report";
 import { verifyFromArgs } from "../src/commands/verify/verify-command";
 
 const EXAMPLES = path.join(__dirname, "..", "examples");

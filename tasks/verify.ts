@@ -1,6 +1,6 @@
 import { task } from "hardhat/config";
 import { runCommand } from "../src/commands/shared/cli";
-import { formatReport, verdictExitCode } from "../src/domain/provenance";
+import { formatReport, verdictExitCode } from "../src/domain/report";
 import { verifyFromArgs, type VerifyArgs } from "../src/commands/verify/verify-command";
 
 task("rx:verify", "Is this pack genuine and safe to dispense? Prints the verdict and the provenance timeline")

@@ -10,7 +10,7 @@ import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, GTIN_2, seri
 import { SerialTree } from "../merkle/serial-tree";
 import { batchIdOf, serialToBytes32 } from "../domain/ids";
 import { RecallClass, RejectionReason } from "../domain/enums";
-import { batchTimeline } from "../domain/provenance";
+import { batchTimeline } from "../chain/events/provenance";
 import { legFields, readDomain, signOperation, type SignedOperation } from "../signing/typed-data";
 
 export const GAS_KEYS = [

@@ -67,18 +67,9 @@ import {
   type ManifestFacts,
 } from "../../src/manifests/manifest";
 import { packLedger, planPackShipment, selectPacks, type DeploymentContext, type PackSelection } from "../../src/commands/packs/packs";
-import {
-  custodyFacts,
-  custodyWarnings,
-  NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE,
-  packCustody,
-  partnerDirectory,
-  verdictExitCode,
-  verifyPack,
-  type CustodyFacts,
-  type PackCustody,
-  type PartnerInfo,
-} from "../../src/domain/provenance";
+import { custodyFacts, partnerDirectory, verifyPack } from "../../src/chain/events/provenance";
+import { custodyWarnings, NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE, verdictExitCode } from "../../src/domain/report";
+import { packCustody, type CustodyFacts, type PackCustody, type PartnerInfo } from "../../src/domain/provenance";
 import { CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN } from "../../src/scenario/scenario";
 import { saveSerialFile } from "../../src/files/serial-files";
 import { SerialTree } from "../../src/merkle/serial-tree";

@@ -21,11 +21,8 @@ import {
   saveManifest,
   type Manifest,
 } from "../../src/manifests/manifest";
-import {
-  CUSTODY_CONFLICT_EXIT_CODE,
-  NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE,
-  type PackReport,
-} from "../../src/domain/provenance";
+import { CUSTODY_CONFLICT_EXIT_CODE, NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE } from "../../src/domain/report";
+import { type PackReport } from "../../src/domain/provenance";
 import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, serialRange } from "../../src/scenario/scenario";
 import { saveSerialFile, serialFilePath } from "../../src/files/serial-files";
 import { SerialTree } from "../../src/merkle/serial-tree";

@@ -6,7 +6,7 @@ import { BarcodeFormat, DataMatrixWriter, EncodeHintType } from "@zxing/library"
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import { Verdict, VERDICT_TEXT } from "../../src/domain/enums";
 import { GS } from "../../src/gs1/element-string";
-import { verdictLabel } from "../../src/domain/provenance";
+import { verdictLabel } from "../../src/domain/report";
 import { childEnv, freePort, hardhat, startNode, startServer, type Node, type Run } from "../e2e/processes";
 
 const ROOT = path.join(__dirname, "..", "..");

@@ -7,7 +7,8 @@ import type { DeploymentRecord } from "../../src/chain/deployment";
 import { InputError } from "../../src/domain/errors";
 import { parseGln, type PackIdentity } from "../../src/gs1/identifiers";
 import { batchIdOf } from "../../src/domain/ids";
-import { verifyPack, type PackReport } from "../../src/domain/provenance";
+import { verifyPack } from "../../src/chain/events/provenance";
+import { type PackReport } from "../../src/domain/provenance";
 import type { RxTrace } from "../../typechain-types";
 import { RxTrace__factory } from "../../typechain-types/factories/contracts/RxTrace__factory";
 

@@ -4,17 +4,8 @@
  */
 import { formatCelsius } from "../../src/domain/enums";
 import { expiryToYYMMDD } from "../../src/gs1/identifiers";
-import {
-  CUSTODY_CONFLICT_EXIT_CODE,
-  custodyWarnings,
-  LABEL_MISMATCH_EXIT_CODE,
-  NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE,
-  verdictExitCode,
-  verdictLabel,
-  type PackReport,
-  type PartnerInfo,
-  type TimelineEntry,
-} from "../../src/domain/provenance";
+import { CUSTODY_CONFLICT_EXIT_CODE, custodyWarnings, LABEL_MISMATCH_EXIT_CODE, NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE, verdictExitCode, verdictLabel } from "../../src/domain/report";
+import { type PackReport, type PartnerInfo, type TimelineEntry } from "../../src/domain/provenance";
 
 export interface Banner {
   /** "genuine" (may be dispensed) or "stop" (do not dispense). */

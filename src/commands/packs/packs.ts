@@ -33,7 +33,8 @@ import {
   type Manifest,
   type ManifestCase,
 } from "../../manifests/manifest";
-import { custodyFacts, type CustodyFacts, type LegFact } from "../../domain/provenance";
+import { custodyFacts } from "../../chain/events/provenance";
+import { type CustodyFacts, type LegFact } from "../../domain/provenance";
 import { loadSerialTree, parseSerialList } from "../../files/serial-files";
 
 type Print = (line: string) => void;

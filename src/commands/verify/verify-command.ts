@@ -12,7 +12,8 @@ import { InputError } from "../../domain/errors";
 import { batchIdOf } from "../../domain/ids";
 import { loadManifest, loadManifests, manifestEvidence, manifestFiles, type LoadedManifest } from "../../manifests/manifest";
 import { packFromArgs, type PackArgs } from "../../gs1/pack-args";
-import { verifyPack, type PackReport } from "../../domain/provenance";
+import { verifyPack } from "../../chain/events/provenance";
+import { type PackReport } from "../../domain/provenance";
 import { loadSerialTree } from "../../files/serial-files";
 
 export interface VerifyArgs extends PackArgs {

@@ -1,0 +1,265 @@
+/**
+ * A pack's provenance read from the contract's events (no database): the events of a batch, oldest first,
+ * turned into its custody facts and timeline (src/domain/provenance.ts says what they mean), and `verifyPack`,
+ * the contract's verdict with that history. It reads the chain only through the contract (ethers and the
+ * typechain types, no Node module), so the web page runs it in the browser too.
+ */
+import type { EventLog, Log } from "ethers";
+import type { RxTrace } from "../../../typechain-types";
+import { Role, RecallClass, RejectionReason, Verdict, VERDICT_TEXT } from "../../domain/enums";
+import { formatGln, formatGtin, formatSscc, type PackIdentity, expiryToYYMMDD } from "../../gs1/identifiers";
+import { serialToBytes32 } from "../../domain/ids";
+import { type CustodyFacts, type LegFact, type ManifestEvidence, type PackReport, type PartnerInfo, type TemperatureSummary, type TimelineEntry, packCustody } from "../../domain/provenance";
+
+function isEventLog(log: EventLog | Log): log is EventLog {
+  return "args" in log;
+}
+
+/** Partner names and GLNs from `PartnerOnboarded`. */
+export async function partnerDirectory(rx: RxTrace, fromBlock = 0): Promise<Map<string, PartnerInfo>> {
+  const directory = new Map<string, PartnerInfo>();
+  for (const e of await rx.queryFilter(rx.filters.PartnerOnboarded(), fromBlock)) {
+    directory.set(e.args.account.toLowerCase(), {
+      account: e.args.account,
+      name: e.args.name,
+      gln: formatGln(e.args.gln),
+      role: Role[Number(e.args.role)],
+    });
+  }
+  return directory;
+}
+
+/** Which `PackDispensed` events to read: none, one serial's (32 bytes) or every pack's of the batch. */
+type Dispensings = "none" | "all" | { serial: string };
+
+/** Every event of one batch, oldest first. */
+async function batchLogs(rx: RxTrace, batchId: string, dispensings: Dispensings, fromBlock: number): Promise<EventLog[]> {
+  const f = rx.filters;
+  const queries = [
+    rx.queryFilter(f.BatchCommissioned(batchId), fromBlock),
+    rx.queryFilter(f.Shipped(undefined, batchId), fromBlock),
+    rx.queryFilter(f.ManifestCommitted(undefined, batchId), fromBlock),
+    rx.queryFilter(f.HandedOver(undefined, batchId), fromBlock),
+    rx.queryFilter(f.Received(undefined, batchId), fromBlock),
+    rx.queryFilter(f.Rejected(undefined, batchId), fromBlock),
+    rx.queryFilter(f.ShipmentCancelled(undefined, batchId), fromBlock),
+    rx.queryFilter(f.CaseSealed(undefined, batchId), fromBlock),
+    rx.queryFilter(f.CaseOpened(undefined, batchId), fromBlock),
+    rx.queryFilter(f.BatchRecalled(batchId), fromBlock),
+    rx.queryFilter(f.BatchFlaggedSuspect(batchId), fromBlock),
+    rx.queryFilter(f.SuspectCleared(batchId), fromBlock),
+    rx.queryFilter(f.BatchDeclaredIllegitimate(batchId), fromBlock),
+    rx.queryFilter(f.QuarantineReleased(batchId), fromBlock),
+    rx.queryFilter(f.QuarantineCondemned(batchId), fromBlock),
+    dispensings === "none"
+      ? Promise.resolve([])
+      : rx.queryFilter(f.PackDispensed(batchId, dispensings === "all" ? undefined : dispensings.serial), fromBlock),
+  ] as const;
+  const logs = (await Promise.all(queries)).flat() as (EventLog | Log)[];
+  logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+  return logs.filter(isEventLog);
+}
+
+/** The custody facts of a batch from its events. */
+function custodyFactsOf(batchId: string, logs: readonly EventLog[]): CustodyFacts {
+  const facts: CustodyFacts = { batchId, legs: [], cases: new Map(), dispensed: new Set() };
+  const legs = new Map<string, LegFact>();
+  const position = (log: EventLog) => ({ block: log.blockNumber, logIndex: log.index });
+  for (const log of logs) {
+    const a = log.args;
+    switch (log.eventName) {
+      case "BatchCommissioned":
+        facts.manufacturer = a.manufacturer;
+        facts.serialRoot = a.batch.serialRoot;
+        break;
+      case "Shipped":
+      case "HandedOver": {
+        const handover = log.eventName === "HandedOver";
+        const manifest = handover && BigInt(a.manifest) !== 0n ? (a.manifest as string) : undefined;
+        const leg: LegFact = {
+          shipmentId: handover ? a.handoverId : a.shipmentId,
+          kind: handover ? "handover" : "shipment",
+          sender: a.sender,
+          receiver: a.receiver,
+          quantity: a.quantity,
+          nonce: Number(a.nonce),
+          ...position(log),
+          tx: log.transactionHash,
+          manifest,
+          settlement: handover ? "handed-over" : "in-transit",
+        };
+        legs.set(leg.shipmentId.toLowerCase(), leg);
+        facts.legs.push(leg);
+        break;
+      }
+      case "ManifestCommitted": {
+        const leg = legs.get(String(a.shipmentId).toLowerCase());
+        if (leg) leg.manifest = a.manifest;
+        break;
+      }
+      case "Received":
+      case "Rejected":
+      case "ShipmentCancelled": {
+        const leg = legs.get(String(a.shipmentId).toLowerCase());
+        if (leg) leg.settlement = log.eventName === "Received" ? "received" : log.eventName === "Rejected" ? "rejected" : "cancelled";
+        break;
+      }
+      case "CaseSealed": {
+        const sscc = formatSscc(a.sscc);
+        facts.cases.set(sscc, { sscc, batchId: a.batchId, packer: a.packer, contents: a.contents, packs: Number(a.packs), ...position(log) });
+        break;
+      }
+      case "CaseOpened": {
+        const sealed = facts.cases.get(formatSscc(a.sscc));
+        if (sealed) sealed.opened = { by: a.by, ...position(log) };
+        break;
+      }
+      case "PackDispensed":
+        facts.dispensed.add(String(a.serial).toLowerCase());
+        break;
+    }
+  }
+  return facts;
+}
+
+/** What the chain says about a batch's custody: its legs with their manifest roots, its cases, its dispensed packs. */
+export async function custodyFacts(rx: RxTrace, batchId: string, fromBlock = 0): Promise<CustodyFacts> {
+  return custodyFactsOf(batchId, await batchLogs(rx, batchId, "all", fromBlock));
+}
+
+/** The timeline of a batch's events. */
+function timelineOf(logs: readonly EventLog[], who: (account: string) => PartnerInfo, times: Map<number, number>): TimelineEntry[] {
+  const entries: TimelineEntry[] = [];
+  const shipped = new Map<string, TimelineEntry & { kind: "shipped" }>();
+  for (const log of logs) {
+    const base = { time: times.get(log.blockNumber) ?? 0, block: log.blockNumber, tx: log.transactionHash };
+    const a = log.args;
+    switch (log.eventName) {
+      case "BatchCommissioned":
+        entries.push({ kind: "commissioned", ...base, by: who(a.manufacturer), quantity: a.batch.quantity.toString(), expiry: Number(a.batch.expiry), certificateHash: a.batch.certificateHash, certificateURI: a.batch.certificateURI, serialRoot: a.batch.serialRoot });
+        break;
+      case "Shipped": {
+        const entry = { kind: "shipped" as const, ...base, shipmentId: a.shipmentId as string, from: who(a.sender), to: who(a.receiver), quantity: a.quantity.toString(), isReturn: a.isReturn as boolean };
+        shipped.set(entry.shipmentId.toLowerCase(), entry);
+        entries.push(entry);
+        break;
+      }
+      case "ManifestCommitted": {
+        const entry = shipped.get(String(a.shipmentId).toLowerCase());
+        if (entry) entry.manifest = a.manifest;
+        break;
+      }
+      case "HandedOver":
+        entries.push({
+          kind: "handed-over", ...base, shipmentId: a.handoverId, from: who(a.sender), to: who(a.receiver), quantity: a.quantity.toString(),
+          leg: legOf(a.leg), excursion: a.excursion, ...(BigInt(a.manifest) === 0n ? {} : { manifest: a.manifest as string }),
+        });
+        break;
+      case "Received":
+        entries.push({ kind: "received", ...base, shipmentId: a.shipmentId, from: who(a.sender), by: who(a.receiver), quantity: a.quantity.toString(), leg: legOf(a.leg), excursion: a.excursion });
+        break;
+      case "Rejected":
+        entries.push({ kind: "rejected", ...base, shipmentId: a.shipmentId, from: who(a.sender), by: who(a.receiver), quantity: a.quantity.toString(), reason: RejectionReason[Number(a.reason)], evidence: a.evidence });
+        break;
+      case "ShipmentCancelled":
+        entries.push({ kind: "cancelled", ...base, shipmentId: a.shipmentId, from: who(a.sender), to: who(a.receiver), quantity: a.quantity.toString() });
+        break;
+      case "BatchRecalled":
+        entries.push({ kind: "recalled", ...base, by: who(a.by), recallClass: RecallClass[Number(a.recallClass)], reasonHash: a.reasonHash, reasonURI: a.reasonURI });
+        break;
+      case "BatchFlaggedSuspect":
+        entries.push({ kind: "flagged-suspect", ...base, by: who(a.by), reason: a.reason });
+        break;
+      case "SuspectCleared":
+        entries.push({ kind: "suspect-cleared", ...base, by: who(a.regulator), reason: a.reason });
+        break;
+      case "BatchDeclaredIllegitimate":
+        entries.push({ kind: "declared-illegitimate", ...base, by: who(a.regulator), reason: a.reason });
+        break;
+      case "QuarantineReleased":
+      case "QuarantineCondemned":
+        entries.push({ kind: log.eventName === "QuarantineReleased" ? "quarantine-released" : "quarantine-condemned", ...base, holder: who(a.holder), by: who(a.regulator), quantity: a.quantity.toString() });
+        break;
+      case "PackDispensed":
+        entries.push({ kind: "dispensed", ...base, by: who(a.dispenser) });
+        break;
+    }
+  }
+  return entries;
+}
+
+function legOf(leg: { minTemp: bigint; maxTemp: bigint; meanKineticTemp: bigint; minutesOutOfRange: bigint; loggerHash: string }): TemperatureSummary {
+  return { minTemp: Number(leg.minTemp), maxTemp: Number(leg.maxTemp), meanKineticTemp: Number(leg.meanKineticTemp), minutesOutOfRange: Number(leg.minutesOutOfRange), loggerHash: leg.loggerHash };
+}
+
+/** Everything verifyPack needs about a batch, read once. */
+interface BatchHistory {
+  timeline: TimelineEntry[];
+  facts: CustodyFacts;
+  who: (account: string) => PartnerInfo;
+  times: Map<number, number>;
+}
+
+async function batchHistory(rx: RxTrace, batchId: string, dispensings: Dispensings, fromBlock: number): Promise<BatchHistory> {
+  const [directory, logs] = await Promise.all([partnerDirectory(rx, fromBlock), batchLogs(rx, batchId, dispensings, fromBlock)]);
+  const who = (account: string): PartnerInfo =>
+    directory.get(account.toLowerCase()) ?? { account, name: "(not a partner)", gln: "", role: "None" };
+  const times = new Map<number, number>();
+  for (const block of new Set(logs.map((l) => l.blockNumber))) {
+    const b = await rx.runner?.provider?.getBlock(block);
+    times.set(block, b?.timestamp ?? 0);
+  }
+  return { timeline: timelineOf(logs, who, times), facts: custodyFactsOf(batchId, logs), who, times };
+}
+
+/** The events of one batch (and, with a serial, of that pack's dispensing), oldest first. */
+export async function batchTimeline(rx: RxTrace, batchId: string, serial?: string, fromBlock = 0): Promise<TimelineEntry[]> {
+  return (await batchHistory(rx, batchId, serial ? { serial } : "none", fromBlock)).timeline;
+}
+
+export interface VerifyOptions {
+  /** The Merkle proof of the serial; empty when the serial is unknown to the verifier's serial file. */
+  proof: string[];
+  /** Check the custody of this account (zero address: skip). */
+  holder?: string;
+  /** keccak256 of a certificate document at hand, to compare with the commitment. */
+  certificateHash?: string;
+  fromBlock?: number;
+  /**
+   * Checks the manifests at hand against the batch's custody facts (manifest.ts `manifestEvidence`); with it,
+   * the report follows the pack through its legs (`custody`).
+   */
+  manifests?: (facts: CustodyFacts) => ManifestEvidence[];
+}
+
+/** The verdict on a pack and its timeline. */
+export async function verifyPack(rx: RxTrace, pack: PackIdentity, options: VerifyOptions): Promise<PackReport> {
+  const serial32 = serialToBytes32(pack.serial);
+  const holder = options.holder ?? "0x0000000000000000000000000000000000000000";
+  const [code, batchId] = await rx.verifyPack(pack.gtin, pack.lot, serial32, options.proof, holder);
+  const verdictCode = Number(code);
+  const history = verdictCode === Verdict.UnknownBatch ? undefined : await batchHistory(rx, batchId, { serial: serial32 }, options.fromBlock ?? 0);
+  const timeline = history?.timeline ?? [];
+  const commissioned = timeline.find((e) => e.kind === "commissioned");
+  const report: PackReport = {
+    verdict: Verdict[verdictCode],
+    verdictCode,
+    verdictText: VERDICT_TEXT[verdictCode as Verdict],
+    pack: { gtin: formatGtin(pack.gtin), lot: pack.lot, serial: pack.serial, expiry: pack.expiry },
+    batchId,
+    timeline,
+  };
+  if (commissioned && commissioned.kind === "commissioned") {
+    if (pack.expiry) report.expiryMatches = expiryToYYMMDD(commissioned.expiry) === pack.expiry;
+    report.certificate = { hash: commissioned.certificateHash, uri: commissioned.certificateURI };
+    if (options.certificateHash) report.certificate.matches = options.certificateHash.toLowerCase() === commissioned.certificateHash.toLowerCase();
+  }
+  // Only a batch with pack-level legs has a pack-level story to tell.
+  if (history && options.manifests && history.facts.legs.some((leg) => leg.manifest !== undefined)) {
+    const verifier = options.holder && BigInt(options.holder) !== 0n ? options.holder : undefined;
+    // The contract checked the serial's proof against the batch's serial root: SerialNotInBatch means it failed.
+    const serialProven = verdictCode !== Verdict.SerialNotInBatch;
+    report.custody = packCustody(pack.serial, history.facts, options.manifests(history.facts), history.who, history.times, verifier, serialProven);
+  }
+  return report;
+}

@@ -1,0 +1,151 @@
+/**
+ * A verification report in words: the verdict's label, the warnings a pharmacist reads first, the pack's own
+ * legs and the timeline as terminal lines, and the verify command's exit codes. Pure: the demo, `rx:verify`
+ * and the page print the same words.
+ */
+import { formatCelsius, Verdict } from "./enums";
+import { expiryToYYMMDD } from "../gs1/identifiers";
+import { type PackCustody, type PackReport, type PartnerInfo, type Settlement } from "./provenance";
+
+/** "AlreadyDispensed" -> "ALREADY DISPENSED". */
+export function verdictLabel(verdict: string): string {
+  return verdict.replace(/([a-z])([A-Z])/g, "$1 $2").toUpperCase();
+}
+
+const date = (time: number) => new Date(time * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+const party = (p: PartnerInfo) => (p.gln ? `${p.name} (GLN ${p.gln})` : `${p.name} ${p.account}`);
+
+const SETTLEMENT_TEXT: Record<Settlement, string> = {
+  "in-transit": "in transit",
+  received: "received",
+  rejected: "rejected",
+  cancelled: "cancelled",
+  "handed-over": "handed over",
+};
+
+/** The warnings a pharmacist must read before the timeline. */
+export function custodyWarnings(custody: PackCustody | undefined): string[] {
+  if (!custody) return [];
+  const lines: string[] = [];
+  if (custody.verifier?.inChain === false) {
+    lines.push(`WARNING: NOT IN THE VERIFIER'S CHAIN OF CUSTODY: ${custody.verifier.reason}`);
+  }
+  for (const c of custody.conflicts) {
+    lines.push(`WARNING: CUSTODY CONFLICT: ${party(c.holder)} listed this pack in two manifests: ${c.shipments.join(" and ")}`);
+  }
+  return lines;
+}
+
+/** The pack's own legs as lines for a terminal. */
+export function formatCustody(custody: PackCustody): string[] {
+  const { consulted, valid } = custody.manifests;
+  const lines = [`legs of this pack (${consulted} manifest${consulted === 1 ? "" : "s"} at hand, ${valid} matching the chain):`];
+  for (const leg of custody.legs) {
+    const what = `${leg.kind} ${leg.shipmentId} ${party(leg.from)} -> ${party(leg.to)}, ${leg.quantity} units, ${SETTLEMENT_TEXT[leg.settlement]}`;
+    lines.push(`  ${date(leg.time)}  ${what}: ${leg.statusText}${leg.case ? ` (in sealed case ${leg.case})` : ""}`);
+    for (const problem of leg.problems ?? []) lines.push(`      ${leg.file}: ${problem}`);
+  }
+  if (!custody.inBatch) {
+    lines.push("path: none: the serial is not proven in the batch, so no one is known to have commissioned it");
+  } else if (custody.path.length === 0) {
+    lines.push(`path: ${custody.origin?.name ?? "?"}; no manifest at hand lists this pack in a leg`);
+  } else {
+    const words = [custody.origin?.name ?? "?"];
+    for (const step of custody.path) {
+      // "…" marks a stretch no manifest at hand proves: the pack reached the step's sender by another leg.
+      if (step.unprovenBefore) words.push(`… ${step.from.name}`);
+      const back = step.settlement === "rejected" || step.settlement === "cancelled";
+      words.push(`-> ${step.to.name}${step.settlement === "in-transit" ? " (in transit)" : back ? ` (${step.settlement}, back to ${step.from.name})` : ""}`);
+    }
+    lines.push(`path: ${words.join(" ")}`);
+  }
+  if (custody.verifier) {
+    const { inChain, reason, partner } = custody.verifier;
+    const verdict = inChain === true ? "in its chain of custody" : inChain === false ? "NOT in its chain of custody" : "cannot tell from the manifests at hand";
+    lines.push(`verifier ${party(partner)}: ${verdict}: ${reason}`);
+  }
+  return lines;
+}
+
+/** The report as lines for a terminal. */
+export function formatReport(report: PackReport): string[] {
+  const lines = [
+    `${verdictLabel(report.verdict)}: ${report.verdictText}`,
+    `pack   GTIN ${report.pack.gtin}  lot ${report.pack.lot}  serial ${report.pack.serial}${report.pack.expiry ? `  expiry ${report.pack.expiry}` : ""}`,
+    `batch  ${report.batchId}`,
+  ];
+  if (report.expiryMatches === false) lines.push("WARNING: the expiry printed on the pack differs from the batch record");
+  lines.push(...custodyWarnings(report.custody));
+  for (const e of report.timeline) {
+    const when = date(e.time);
+    const manifest = (root?: string) => (root ? ` (manifest ${root})` : "");
+    switch (e.kind) {
+      case "commissioned":
+        lines.push(`${when}  commissioned by ${party(e.by)}: ${e.quantity} units, expires ${expiryToYYMMDD(e.expiry)}`);
+        break;
+      case "shipped":
+        lines.push(`${when}  ${e.isReturn ? "returned" : "shipped"} ${e.quantity} units ${party(e.from)} -> ${party(e.to)}${manifest(e.manifest)}`);
+        break;
+      case "handed-over":
+        lines.push(
+          `${when}  handed over ${e.quantity} units ${party(e.from)} -> ${party(e.to)}${manifest(e.manifest)}: ` +
+            `${formatCelsius(e.leg.minTemp)} to ${formatCelsius(e.leg.maxTemp)}, MKT ${formatCelsius(e.leg.meanKineticTemp)}, ` +
+            `${e.leg.minutesOutOfRange} min out of range${e.excursion ? "  EXCURSION: quarantined" : ""}`,
+        );
+        break;
+      case "received":
+        lines.push(
+          `${when}  received ${e.quantity} units by ${party(e.by)} from ${party(e.from)}: ` +
+            `${formatCelsius(e.leg.minTemp)} to ${formatCelsius(e.leg.maxTemp)}, MKT ${formatCelsius(e.leg.meanKineticTemp)}, ` +
+            `${e.leg.minutesOutOfRange} min out of range${e.excursion ? "  EXCURSION: quarantined" : ""}`,
+        );
+        break;
+      case "rejected":
+        lines.push(`${when}  rejected ${e.quantity} units by ${party(e.by)} (${e.reason}), back to ${party(e.from)}`);
+        break;
+      case "cancelled":
+        lines.push(`${when}  cancelled: ${e.quantity} units unsettled by ${party(e.to)}, back to ${party(e.from)}`);
+        break;
+      case "recalled":
+        lines.push(`${when}  RECALLED (class ${e.recallClass}) by ${party(e.by)}: ${e.reasonURI}`);
+        break;
+      case "flagged-suspect":
+        lines.push(`${when}  put on hold as suspect by ${party(e.by)}`);
+        break;
+      case "suspect-cleared":
+        lines.push(`${when}  cleared of suspicion by ${party(e.by)}`);
+        break;
+      case "declared-illegitimate":
+        lines.push(`${when}  DECLARED ILLEGITIMATE by ${party(e.by)}`);
+        break;
+      case "quarantine-released":
+      case "quarantine-condemned":
+        lines.push(`${when}  ${e.quantity} quarantined units of ${party(e.holder)} ${e.kind === "quarantine-released" ? "released" : "condemned"} by ${party(e.by)}`);
+        break;
+      case "dispensed":
+        lines.push(`${when}  this pack was dispensed by ${party(e.by)}`);
+        break;
+    }
+  }
+  if (report.custody) lines.push(...formatCustody(report.custody));
+  if (report.certificate) {
+    const match = report.certificate.matches === undefined ? "" : report.certificate.matches ? "  (document matches)" : "  (DOCUMENT DOES NOT MATCH)";
+    lines.push(`certificate of origin ${report.certificate.hash} at ${report.certificate.uri}${match}`);
+  }
+  return lines;
+}
+
+/** Exit code of the verify command: 0 only for a genuine pack whose label agrees with the chain. */
+export const LABEL_MISMATCH_EXIT_CODE = 20;
+/** The manifests of the legs the verifier received never list the pack (or it shipped the pack on). */
+export const NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE = 21;
+/** A holder listed the pack in two manifests: one of the two packs is likely a clone. */
+export const CUSTODY_CONFLICT_EXIT_CODE = 22;
+
+export function verdictExitCode(report: PackReport): number {
+  if (report.verdictCode !== Verdict.Genuine) return 10 + report.verdictCode;
+  if (report.expiryMatches === false || report.certificate?.matches === false) return LABEL_MISMATCH_EXIT_CODE;
+  if (report.custody?.verifier?.inChain === false) return NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE;
+  if (report.custody && report.custody.conflicts.length > 0) return CUSTODY_CONFLICT_EXIT_CODE;
+  return 0;
+}
