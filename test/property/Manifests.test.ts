@@ -51,21 +51,10 @@ import { Verdict } from "../../src/domain/enums";
 import { InputError } from "../../src/domain/errors";
 import { formatGtin } from "../../src/gs1/identifiers";
 import { serialToBytes32 } from "../../src/domain/ids";
-import {
-  buildManifest,
-  checkManifest,
-  loadManifests,
-  manifestEvidence,
-  manifestFiles,
-  manifestPath,
-  ManifestTree,
-  packsHeld,
-  packsOf,
-  saveManifest,
-  type LoadedManifest,
-  type Manifest,
-  type ManifestFacts,
-} from "../../src/manifests/manifest";
+import { buildManifest, ManifestTree, packsOf, type Manifest } from "../../src/manifests/manifest";
+import { checkManifest, manifestEvidence, type LoadedManifest, type ManifestFacts } from "../../src/manifests/check";
+import { loadManifests, manifestFiles, manifestPath, saveManifest } from "../../src/files/manifest-files";
+import { packsHeld } from "../../src/manifests/holdings";
 import { packLedger, planPackShipment, selectPacks, type DeploymentContext, type PackSelection } from "../../src/commands/packs/packs";
 import { custodyFacts, partnerDirectory, verifyPack } from "../../src/chain/events/provenance";
 import { custodyWarnings, NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE, verdictExitCode } from "../../src/domain/report";

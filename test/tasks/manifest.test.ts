@@ -7,22 +7,10 @@ import { ethers } from "hardhat";
 import { InputError } from "../../src/domain/errors";
 import { formatSscc, makeSscc, parseSscc } from "../../src/gs1/identifiers";
 import { batchIdOf, serialToBytes32, shipmentIdOf } from "../../src/domain/ids";
-import {
-  buildManifest,
-  caseContentsOf,
-  checkManifest,
-  KnownBatchNodes,
-  loadManifest,
-  ManifestTree,
-  packsHeld,
-  parseManifest,
-  saveManifest,
-  ssccToBytes32,
-  withNonce,
-  type Manifest,
-  type ManifestFacts,
-  type ManifestPlan,
-} from "../../src/manifests/manifest";
+import { buildManifest, caseContentsOf, KnownBatchNodes, ManifestTree, ssccToBytes32, withNonce, type Manifest, type ManifestPlan } from "../../src/manifests/manifest";
+import { checkManifest, parseManifest, type ManifestFacts } from "../../src/manifests/check";
+import { loadManifest, saveManifest } from "../../src/files/manifest-files";
+import { packsHeld } from "../../src/manifests/holdings";
 import type { CaseFact, CustodyFacts, LegFact, Settlement } from "../../src/domain/provenance";
 import { GTIN, serialRange } from "../../src/scenario/scenario";
 import { SerialTree } from "../../src/merkle/serial-tree";

@@ -10,17 +10,8 @@ import { deploymentsDir } from "../../src/chain/deployment";
 import { ShipmentStatus, Verdict } from "../../src/domain/enums";
 import { formatGln, formatGtin, makeSscc, formatSscc } from "../../src/gs1/identifiers";
 import { batchIdOf, shipmentIdOf } from "../../src/domain/ids";
-import {
-  buildManifest,
-  caseContentsOf,
-  loadManifest,
-  manifestFiles,
-  ManifestTree,
-  manifestPath,
-  pendingManifestPath,
-  saveManifest,
-  type Manifest,
-} from "../../src/manifests/manifest";
+import { buildManifest, caseContentsOf, ManifestTree, type Manifest } from "../../src/manifests/manifest";
+import { loadManifest, manifestFiles, manifestPath, pendingManifestPath, saveManifest } from "../../src/files/manifest-files";
 import { CUSTODY_CONFLICT_EXIT_CODE, NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE } from "../../src/domain/report";
 import { type PackReport } from "../../src/domain/provenance";
 import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, serialRange } from "../../src/scenario/scenario";

@@ -28,7 +28,8 @@ import { formatCelsius, RejectionReason, ShipmentStatus, Standing } from "../../
 import { InputError } from "../../domain/errors";
 import { formatGtin } from "../../gs1/identifiers";
 import { type ShipmentKey, shipmentIdOf } from "../../domain/ids";
-import { loadManifest, manifestPath, pendingManifestPath, saveManifest, withNonce, type Manifest } from "../../manifests/manifest";
+import { loadManifest, manifestPath, pendingManifestPath, saveManifest } from "../../files/manifest-files";
+import { withNonce, type Manifest } from "../../manifests/manifest";
 import { checkReceivedManifest, describeContents, parseSsccList, planPackShipment, readSerialList, type DeploymentContext, type PackSelection } from "../packs/packs";
 import { summarizeLeg, type LegSummary } from "../../domain/temperature";
 

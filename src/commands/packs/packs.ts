@@ -14,25 +14,10 @@ import { sendAndReport } from "../shared/cli";
 import type { DeploymentRecord } from "../../chain/deployment";
 import { InputError } from "../../domain/errors";
 import { formatSscc, parseSerial, parseSscc } from "../../gs1/identifiers";
-import {
-  buildManifest,
-  caseContentsOf,
-  checkManifest,
-  combineProvers,
-  KnownBatchNodes,
-  knownCaseContents,
-  loadCaseRecords,
-  loadManifests,
-  manifestFiles,
-  packsHeld,
-  packsOf,
-  saveCaseRecord,
-  CASE_FORMAT,
-  type BatchProver,
-  type CaseRecord,
-  type Manifest,
-  type ManifestCase,
-} from "../../manifests/manifest";
+import { buildManifest, caseContentsOf, combineProvers, KnownBatchNodes, packsOf, CASE_FORMAT, type BatchProver, type CaseRecord, type Manifest, type ManifestCase } from "../../manifests/manifest";
+import { checkManifest } from "../../manifests/check";
+import { knownCaseContents, packsHeld } from "../../manifests/holdings";
+import { loadCaseRecords, loadManifests, manifestFiles, saveCaseRecord } from "../../files/manifest-files";
 import { custodyFacts } from "../../chain/events/provenance";
 import { type CustodyFacts, type LegFact } from "../../domain/provenance";
 import { loadSerialTree, parseSerialList } from "../../files/serial-files";

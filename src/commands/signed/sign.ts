@@ -20,7 +20,8 @@ import { formatCelsius, RejectionReason, Standing } from "../../domain/enums";
 import { InputError } from "../../domain/errors";
 import { formatGtin } from "../../gs1/identifiers";
 import { shipmentIdOf } from "../../domain/ids";
-import { loadManifest, manifestPath, pendingManifestPath, saveManifest, withNonce, type Manifest } from "../../manifests/manifest";
+import { loadManifest, manifestPath, pendingManifestPath, saveManifest } from "../../files/manifest-files";
+import { withNonce, type Manifest } from "../../manifests/manifest";
 import {
   checkReceivedManifest,
   describeContents,
