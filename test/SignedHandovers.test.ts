@@ -10,25 +10,8 @@ import { RecallClass, RejectionReason, Role, ShipmentStatus, Standing } from "..
 import { shipmentIdOf, type ShipmentKey } from "../src/domain/ids";
 import { CERTIFICATE_URI } from "../src/scenario/scenario";
 import { calldataGas } from "../src/bench/gas";
-import {
-  legFields,
-  nextNonceOf,
-  partiesOf,
-  PRIMARY_TYPES,
-  readDomain,
-  recoverSigner,
-  sendSigned,
-  signAuthorization,
-  SIGNED_KINDS,
-  SIGNED_TYPES,
-  signOperation,
-  typeStringOf,
-  type Party,
-  type SignedDocument,
-  type SignedKind,
-  type SignedOperation,
-  type SigningDomain,
-} from "../src/signing/typed-data";
+import { legFields, nextNonceOf, partiesOf, PRIMARY_TYPES, readDomain, recoverSigner, signAuthorization, SIGNED_KINDS, SIGNED_TYPES, signOperation, typeStringOf, type Party, type SignedKind, type SignedOperation, type SigningDomain } from "../src/signing/typed-data";
+import { sendSigned, type SignedDocument } from "../src/signing/document";
 import {
   batchFixture,
   COMMISSIONED,

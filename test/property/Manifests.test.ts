@@ -63,7 +63,8 @@ import { CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN } from "../../src/s
 import { saveSerialFile } from "../../src/files/serial-files";
 import { SerialTree } from "../../src/merkle/serial-tree";
 import { parseReceiveArgs, parseRejectArgs, parseShipArgs, receiveWithLogger, rejectWithReason, shipUnits } from "../../src/commands/custody/shipments";
-import { legFields, readDomain, sendSigned, signOperation, type SignedDocument, type SignedOperation } from "../../src/signing/typed-data";
+import { legFields, readDomain, signOperation, type SignedOperation } from "../../src/signing/typed-data";
+import { sendSigned, type SignedDocument } from "../../src/signing/document";
 import { partnersFixture } from "../fixtures";
 import { batchSerials, packSequences, PARTNERS, PackModel, type LegModel, type Mode, type Partner, type PackRunner, type SettleOp, type ShipOp } from "./pack-model";
 import { envInt, fuzzSeed } from "./env";

@@ -33,32 +33,10 @@ import {
 } from "../packs/packs";
 import type { LegFact } from "../../domain/provenance";
 import { LOG_CHUNK, REJECTION_REASONS, requireShipmentInTransit } from "../custody/shipments";
-import {
-  batchIdOfOperation,
-  describeSigned,
-  formatInspection,
-  formatSignedDocument,
-  inspectSigned,
-  isoTime,
-  legFields,
-  nextNonceOf,
-  nonceOwnerOf,
-  partiesOf,
-  readDomain,
-  readSignedFile,
-  recoverSigner,
-  sendSigned,
-  signOperation,
-  writeSignedFile,
-  type ChainView,
-  type Inspection,
-  type LegFields,
-  type Revocation,
-  type SignedDocument,
-  type SignedKind,
-  type SignedOperation,
-  SIGNED_KINDS,
-} from "../../signing/typed-data";
+import { batchIdOfOperation, legFields, nextNonceOf, nonceOwnerOf, partiesOf, readDomain, recoverSigner, signOperation, type LegFields, type SignedKind, type SignedOperation, SIGNED_KINDS } from "../../signing/typed-data";
+import { describeSigned, formatInspection, inspectSigned, isoTime, type ChainView, type Inspection, type Revocation } from "../../signing/inspect";
+import { formatSignedDocument, sendSigned, type SignedDocument } from "../../signing/document";
+import { readSignedFile, writeSignedFile } from "../../files/signed-files";
 import { summarizeLeg } from "../../domain/temperature";
 
 type Print = (line: string) => void;
