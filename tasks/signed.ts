@@ -6,26 +6,12 @@ import { withSuite } from "../src/commands/shared/batch-lookup";
 import { resolveSigner } from "../src/commands/shared/cli";
 import { contextOf } from "../src/commands/packs/packs";
 import { REJECTION_REASONS } from "../src/commands/custody/shipments";
-import {
-  cosignFile,
-  formatInspectResult,
-  inspectFile,
-  inspectJson,
-  NOT_READY_EXIT_CODE,
-  parseCosignArgs,
-  parseInArgs,
-  parseRevokeArgs,
-  parseSignArgs,
-  parseSubmitArgs,
-  revokeSignaturesOf,
-  signToFile,
-  submitFile,
-  type CosignArgs,
-  type InspectArgs,
-  type RevokeArgs,
-  type SignArgs,
-  type SubmitArgs,
-} from "../src/commands/signed/sign";
+import { cosignFile, parseCosignArgs, type CosignArgs } from "../src/commands/signed/cosign";
+import { formatInspectResult, inspectFile, inspectJson, parseInArgs, type InspectArgs } from "../src/commands/signed/inspect";
+import { NOT_READY_EXIT_CODE } from "../src/commands/signed/shared";
+import { parseRevokeArgs, revokeSignaturesOf, type RevokeArgs } from "../src/commands/signed/revoke";
+import { parseSignArgs, signToFile, type SignArgs } from "../src/commands/signed/sign";
+import { parseSubmitArgs, submitFile, type SubmitArgs } from "../src/commands/signed/submit";
 
 interface WithSigner {
   signer?: string;

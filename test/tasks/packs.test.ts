@@ -18,7 +18,8 @@ import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, serialRange 
 import { saveSerialFile, serialFilePath } from "../../src/files/serial-files";
 import { SerialTree } from "../../src/merkle/serial-tree";
 import type { ReceiveResult, ShipResult } from "../../src/commands/custody/shipments";
-import { signedManifestPath, type SignResult, type SubmitResult } from "../../src/commands/signed/sign";
+import { signedManifestPath, type SignResult } from "../../src/commands/signed/shared";
+import { type SubmitResult } from "../../src/commands/signed/submit";
 import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";
 
 const LOT = "P24-0001";

@@ -8,14 +8,10 @@ import { ShipmentStatus } from "../../src/domain/enums";
 import { formatGln, formatGtin } from "../../src/gs1/identifiers";
 import { batchIdOf, shipmentIdOf, type ShipmentKey } from "../../src/domain/ids";
 import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN } from "../../src/scenario/scenario";
-import {
-  NOT_READY_EXIT_CODE,
-  signedManifestPath,
-  type InspectResult,
-  type RevokeResult,
-  type SignResult,
-  type SubmitResult,
-} from "../../src/commands/signed/sign";
+import { NOT_READY_EXIT_CODE, signedManifestPath, type SignResult } from "../../src/commands/signed/shared";
+import { type InspectResult } from "../../src/commands/signed/inspect";
+import { type RevokeResult } from "../../src/commands/signed/revoke";
+import { type SubmitResult } from "../../src/commands/signed/submit";
 import { SIGNED_FORMAT } from "../../src/signing/typed-data";
 import { childEnv, hardhat } from "../e2e/processes";
 import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";

@@ -1,0 +1,81 @@
+/** `rx:revoke`: a wallet revokes the signatures it gave by moving its nonce past them. */
+import { type ContractTransactionReceipt } from "ethers";
+import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
+import type { RxTrace } from "../../../typechain-types";
+import { partnerLabel } from "../shared/batch-lookup";
+import { parseWhole, sendAndReport } from "../shared/cli";
+import { Standing } from "../../domain/enums";
+import { InputError } from "../../domain/errors";
+import { MAX_UINT64, type Print, eventOf, given } from "./shared";
+
+/* ---------------------------------------------------------------- revoke */
+
+export interface RevokeArgs {
+  /** The signer's next signature nonce once revoked: every signature with a lower nonce is void. */
+  next?: string;
+}
+
+export interface RevokeInput {
+  next: bigint;
+  /** `--next` as given, for errors. */
+  text: string;
+}
+
+/**
+ * The largest `--next`: a partner whose nonce reached 2^64 - 1 could never use it (the contract would have to
+ * move it past the largest uint64), so revoking that far would end its signing for good.
+ */
+export const MAX_REVOKE_NEXT = MAX_UINT64 - 1n;
+
+/** Checks the flags of `rx:revoke-signatures` (nothing read from the chain yet). */
+export function parseRevokeArgs(args: RevokeArgs): RevokeInput {
+  if (!given(args.next)) {
+    throw new InputError("--next", args.next ?? "", "the signer's next signature nonce once revoked, above its current one (every unsubmitted ship, receive or reject it signed with a lower nonce becomes void)");
+  }
+  return { next: parseWhole(args.next, "--next", 1n, MAX_REVOKE_NEXT), text: args.next };
+}
+
+/** "nonce 4", "nonces 4 to 9": the nonces from `from` up to `next - 1`. */
+function nonceRange(from: bigint, next: bigint): string {
+  return next - from === 1n ? `nonce ${from}` : `nonces ${from} to ${next - 1n}`;
+}
+
+export interface RevokeResult {
+  partner: string;
+  /** The first nonce revoked: the partner's next nonce before. */
+  fromNonce: bigint;
+  /** Its next nonce now. */
+  nextNonce: bigint;
+  receipt: ContractTransactionReceipt;
+}
+
+/**
+ * `signer`, a partner, revokes the ship, receive and reject signatures it handed out and nobody submitted:
+ * its next signature nonce moves to `input.next`. Checked before sending: the signer is an onboarded partner
+ * (any standing: a suspended one may revoke) and `--next` is above its current nonce.
+ */
+export async function revokeSignaturesOf(
+  rx: RxTrace,
+  signer: HardhatEthersSigner,
+  input: RevokeInput,
+  print: Print = console.log,
+): Promise<RevokeResult> {
+  const standing = Number(await rx.standing(signer.address)) as Standing;
+  if (standing === Standing.Unknown) {
+    throw new InputError("--signer", signer.address, `an onboarded partner (${signer.address} was never onboarded: it has no signatures to revoke, and the contract would refuse with PartnerUnknown)`);
+  }
+  const current = (await rx.partner(signer.address)).nonce;
+  if (input.next <= current) {
+    const used = current === 0n ? "" : `; nonces below ${current} are used or revoked already`;
+    throw new InputError("--next", input.text, `a nonce above ${signer.address}'s current next signature nonce, ${current} (${current + 1n} revokes the signature with nonce ${current}${used})`);
+  }
+  print(`revoking the unsubmitted ship, receive and reject signatures of ${await partnerLabel(rx, signer.address)} with ${nonceRange(current, input.next)}`);
+  if (standing !== Standing.Authorized) print(`note: ${signer.address} is ${Standing[standing]}; revoking still works (it only takes rights away)`);
+  const receipt = await sendAndReport("revoke signatures", rx.connect(signer).revokeSignatures(input.next), print);
+  const e = eventOf(rx, receipt, "SignaturesRevoked");
+  const [fromNonce, nextNonce] = [e.args.fromNonce as bigint, e.args.nextNonce as bigint];
+  print(`signatures with ${nonceRange(fromNonce, nextNonce)} revoked: ${signer.address}'s next signature nonce is ${nextNonce}`);
+  print("a signed ship, receive or reject file with a lower nonce is refused now (rx:signed shows it as revoked); sign again what is still wanted");
+  print("co-signed handovers are not revoked by this: their nonce is the sender's shipment count of the batch, and any shipment of the batch by the sender voids them");
+  return { partner: signer.address, fromNonce, nextNonce, receipt };
+}
