@@ -3,7 +3,8 @@
 import { task } from "hardhat/config";
 import { withSuite } from "../src/commands/shared/batch-lookup";
 import { resolveSigner } from "../src/commands/shared/cli";
-import { contextOf, openCase, parseCaseOpenArgs, parseCaseSealArgs, sealCase, type CaseOpenArgs, type CaseSealArgs } from "../src/commands/packs/packs";
+import { contextOf } from "../src/commands/packs/selection";
+import { openCase, parseCaseOpenArgs, parseCaseSealArgs, sealCase, type CaseOpenArgs, type CaseSealArgs } from "../src/commands/packs/cases";
 
 interface WithSigner {
   signer?: string;

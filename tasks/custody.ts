@@ -4,7 +4,7 @@
 import { task } from "hardhat/config";
 import { withSuite } from "../src/commands/shared/batch-lookup";
 import { resolveSigner } from "../src/commands/shared/cli";
-import { contextOf } from "../src/commands/packs/packs";
+import { contextOf } from "../src/commands/packs/selection";
 import {
   listShipments,
   parseReceiveArgs,

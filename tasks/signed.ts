@@ -4,7 +4,7 @@
 import { task } from "hardhat/config";
 import { withSuite } from "../src/commands/shared/batch-lookup";
 import { resolveSigner } from "../src/commands/shared/cli";
-import { contextOf } from "../src/commands/packs/packs";
+import { contextOf } from "../src/commands/packs/selection";
 import { REJECTION_REASONS } from "../src/commands/custody/shipments";
 import { cosignFile, parseCosignArgs, type CosignArgs } from "../src/commands/signed/cosign";
 import { formatInspectResult, inspectFile, inspectJson, parseInArgs, type InspectArgs } from "../src/commands/signed/inspect";

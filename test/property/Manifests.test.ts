@@ -55,7 +55,7 @@ import { buildManifest, ManifestTree, packsOf, type Manifest } from "../../src/m
 import { checkManifest, manifestEvidence, type LoadedManifest, type ManifestFacts } from "../../src/manifests/check";
 import { loadManifests, manifestFiles, manifestPath, saveManifest } from "../../src/files/manifest-files";
 import { packsHeld } from "../../src/manifests/holdings";
-import { packLedger, planPackShipment, selectPacks, type DeploymentContext, type PackSelection } from "../../src/commands/packs/packs";
+import { packLedger, planPackShipment, selectPacks, type DeploymentContext, type PackSelection } from "../../src/commands/packs/selection";
 import { custodyFacts, partnerDirectory, verifyPack } from "../../src/chain/events/provenance";
 import { custodyWarnings, NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE, verdictExitCode } from "../../src/domain/report";
 import { packCustody, type CustodyFacts, type PackCustody, type PartnerInfo } from "../../src/domain/provenance";

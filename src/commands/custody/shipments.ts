@@ -30,7 +30,7 @@ import { formatGtin } from "../../gs1/identifiers";
 import { type ShipmentKey, shipmentIdOf } from "../../domain/ids";
 import { loadManifest, manifestPath, pendingManifestPath, saveManifest } from "../../files/manifest-files";
 import { withNonce, type Manifest } from "../../manifests/manifest";
-import { checkReceivedManifest, describeContents, parseSsccList, planPackShipment, readSerialList, type DeploymentContext, type PackSelection } from "../packs/packs";
+import { checkReceivedManifest, describeContents, parseSsccList, planPackShipment, readSerialList, type DeploymentContext, type PackSelection } from "../packs/selection";
 import { summarizeLeg, type LegSummary } from "../../domain/temperature";
 
 /** Blocks per `eth_getLogs` request: public RPCs refuse wide ranges. */

@@ -7,9 +7,7 @@ import type { RxTrace } from "../../../typechain-types";
 import { readInputFile } from "../shared/cli";
 import { formatCelsius } from "../../domain/enums";
 import { InputError } from "../../domain/errors";
-import {
-  describeContents, type DeploymentContext
-} from "../packs/packs";
+import { describeContents, type DeploymentContext } from "../packs/selection";
 import { nextNonceOf, recoverSigner, signOperation, type LegFields } from "../../signing/typed-data";
 import { isoTime } from "../../signing/inspect";
 import { type SignedDocument } from "../../signing/document";

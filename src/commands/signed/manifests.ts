@@ -10,9 +10,7 @@ import { InputError } from "../../domain/errors";
 import { shipmentIdOf } from "../../domain/ids";
 import { loadManifest } from "../../files/manifest-files";
 import { withNonce, type Manifest } from "../../manifests/manifest";
-import {
-  checkReceivedManifest, type DeploymentContext
-} from "../packs/packs";
+import { checkReceivedManifest, type DeploymentContext } from "../packs/selection";
 import type { LegFact } from "../../domain/provenance";
 import { type SignedDocument } from "../../signing/document";
 import { given, signedManifestPath } from "./shared";

@@ -20,14 +20,7 @@ import { RejectionReason } from "../../domain/enums";
 import { InputError } from "../../domain/errors";
 import { formatGtin } from "../../gs1/identifiers";
 import { withNonce, type Manifest } from "../../manifests/manifest";
-import {
-  describeContents,
-  parseSsccList,
-  planPackShipment,
-  readSerialList,
-  type DeploymentContext,
-  type PackSelection
-} from "../packs/packs";
+import { describeContents, parseSsccList, planPackShipment, readSerialList, type DeploymentContext, type PackSelection } from "../packs/selection";
 import { LOG_CHUNK, REJECTION_REASONS, requireShipmentInTransit } from "../custody/shipments";
 import { nextNonceOf, partiesOf, readDomain, recoverSigner, signOperation, type SignedKind, type SignedOperation, SIGNED_KINDS } from "../../signing/typed-data";
 import { isoTime } from "../../signing/inspect";

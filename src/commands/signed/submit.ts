@@ -9,9 +9,7 @@ import { revertData, sendAndReport } from "../shared/cli";
 import { InputError } from "../../domain/errors";
 import { manifestPath, pendingManifestPath, saveManifest } from "../../files/manifest-files";
 import { withNonce, type Manifest } from "../../manifests/manifest";
-import {
-  describeContents, type DeploymentContext
-} from "../packs/packs";
+import { describeContents, type DeploymentContext } from "../packs/selection";
 import { type SignedKind } from "../../signing/typed-data";
 import { sendSigned, type SignedDocument } from "../../signing/document";
 import { type ManifestAtHand, checkSignedManifest, isLeg, manifestAtHand, parseManifestArg } from "./manifests";
