@@ -1,0 +1,6 @@
+/**
+ * Reading the chain, browser-safe: a batch's events through the typechain contract (ethers only, no Node
+ * module), turned into custody facts, a timeline and `verifyPack`'s report. The web page runs it in the
+ * browser; `rx:verify` and the demo run the same code in Node.
+ */
+export * from "./provenance";

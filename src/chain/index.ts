@@ -1,0 +1,9 @@
+/**
+ * The chain, Node side: deployment records (`deployments/<network>.json`) and the deploy of the suite, the
+ * JSON-RPC layer that survives a flaky connection (reliable.ts, registered by hardhat.config.ts), and
+ * reading events (events/, the one browser-safe subfolder).
+ */
+export * from "./deploy";
+export * from "./deployment";
+export * from "./reliable";
+export * from "./events";
