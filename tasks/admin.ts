@@ -1,6 +1,6 @@
 // The admin's commands: onboard partners (a regulator is onboarded with role regulator), assign company
 // prefixes, renew licences, suspend and reinstate, grant and revoke the pauser role, and read a partner's
-// record. Thin entry points over scripts/lib/admin.ts; every one validates its flags before sending.
+// record. Thin entry points over src/commands/admin/admin.ts; every one validates its flags before sending.
 import { task } from "hardhat/config";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import {

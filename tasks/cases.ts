@@ -1,5 +1,5 @@
 // rx: tasks of shipping cases (SSCC): seal a case with the packs inside, open it. Thin entry points over
-// scripts/lib/packs.ts. A sealed case travels as one line of a manifest (rx:ship --cases).
+// src/commands/packs/cases.ts. A sealed case travels as one line of a manifest (rx:ship --cases).
 import { task } from "hardhat/config";
 import { withSuite } from "../src/commands/shared/batch-lookup";
 import { resolveSigner } from "../src/commands/shared/cli";

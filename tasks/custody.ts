@@ -1,6 +1,6 @@
 // rx: tasks of the custody group: ship (by quantity, or named packs and cases with a manifest), list shipments
 // in transit, receive with the logger file (and the manifest), reject. Thin entry points over
-// scripts/lib/shipments.ts.
+// src/commands/custody/shipments.ts.
 import { task } from "hardhat/config";
 import { withSuite } from "../src/commands/shared/batch-lookup";
 import { resolveSigner } from "../src/commands/shared/cli";

@@ -1,4 +1,4 @@
-// rx: tasks of the dispensing group. A thin entry point over scripts/lib/dispensing.ts.
+// rx: tasks of the dispensing group. A thin entry point over src/commands/dispense/dispensing.ts.
 import { task } from "hardhat/config";
 import { withSuite } from "../src/commands/shared/batch-lookup";
 import { resolveSigner } from "../src/commands/shared/cli";

@@ -1,5 +1,5 @@
 // Every rxtrace command is a Hardhat task in the rx: namespace (nothing clashes with the toolbox's own
-// tasks such as `verify`). Each one is a thin entry point over scripts/lib.
+// tasks such as `verify`). Each one is a thin entry point over src/commands.
 import "./deploy";
 import "./admin";
 import "./manufacturer";

@@ -1,5 +1,5 @@
 // The manufacturer's commands: commission one batch from flags (rx:commission) or many from a JSON or CSV
-// file (rx:import). Thin entry points over scripts/lib/commission.ts and scripts/lib/batch-import.ts.
+// file (rx:import). Thin entry points over src/commands/commission/commission.ts and src/commands/commission/batch-import.ts.
 import { task } from "hardhat/config";
 import { rxInterface } from "../src/commands/admin/admin";
 import { importBatches } from "../src/commands/commission/batch-import";

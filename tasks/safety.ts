@@ -1,5 +1,5 @@
 // rx: tasks of the product-safety group: recall, suspect, clear, illegitimate, release, condemn.
-// Thin entry points over scripts/lib/safety-actions.ts.
+// Thin entry points over src/commands/safety/safety-actions.ts.
 import { task } from "hardhat/config";
 import { withSuite } from "../src/commands/shared/batch-lookup";
 import { resolveSigner } from "../src/commands/shared/cli";

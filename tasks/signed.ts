@@ -1,6 +1,6 @@
 // rx: tasks of signed handovers (EIP-712): sign an operation into a file, co-sign a handover, inspect a signed
 // file, submit it from any account, revoke the signatures handed out but not submitted. Thin entry points over
-// scripts/lib/signed-commands.ts.
+// src/commands/signed/.
 import { task } from "hardhat/config";
 import { withSuite } from "../src/commands/shared/batch-lookup";
 import { resolveSigner } from "../src/commands/shared/cli";

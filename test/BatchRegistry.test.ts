@@ -146,7 +146,7 @@ describe("RxTrace: BatchRegistry", function () {
         expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(0n);
       });
 
-      it("derives the same batch id on-chain as scripts/lib/ids.ts", async function () {
+      it("derives the same batch id on-chain as src/domain/ids.ts", async function () {
         const { rx } = await loadFixture(commissionedFixture);
         expect(await rx.batchIdOf(GTIN, LOT)).to.equal(batchIdOf(GTIN, LOT));
       });
@@ -655,7 +655,7 @@ describe("RxTrace: BatchRegistry", function () {
       [GTIN_2, "X"],
       [FOREIGN_GTIN, CSET82_SPECIALS.join("")],
     ] as const) {
-      it(`matches scripts/lib/ids.ts for (${formatGtin(gtin)}, ${JSON.stringify(lot)})`, async function () {
+      it(`matches src/domain/ids.ts for (${formatGtin(gtin)}, ${JSON.stringify(lot)})`, async function () {
         const { rx } = await loadFixture(partnersFixture);
         expect(await rx.batchIdOf(gtin, lot)).to.equal(batchIdOf(gtin, lot));
       });

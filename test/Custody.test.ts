@@ -419,7 +419,7 @@ describe("RxTrace: Custody", function () {
           .withArgs(shipmentId, batchId, manufacturer.address, distributor.address, 60n, 0n, false);
       });
 
-      it("returns the shipment id of scripts/lib/ids.ts", async function () {
+      it("returns the shipment id of src/domain/ids.ts", async function () {
         const { returned, shipmentId } = await loadFixture(shipFixture);
         expect(returned).to.equal(shipmentId);
       });
@@ -450,7 +450,7 @@ describe("RxTrace: Custody", function () {
         });
       });
 
-      it("derives the same shipment id on-chain (shipmentIdOf) as scripts/lib/ids.ts", async function () {
+      it("derives the same shipment id on-chain (shipmentIdOf) as src/domain/ids.ts", async function () {
         const { rx, key, shipmentId } = await loadFixture(shipFixture);
         expect(await rx.shipmentIdOf(key)).to.equal(shipmentId);
       });
@@ -807,7 +807,7 @@ describe("RxTrace: Custody", function () {
         expect(names).to.deep.equal(["Shipped", "ManifestCommitted"]);
       });
 
-      it("returns the id ship would return, that of scripts/lib/ids.ts", async function () {
+      it("returns the id ship would return, that of src/domain/ids.ts", async function () {
         const { returned, asShip, shipmentId } = await loadFixture(shipPacksFixture);
         expect([returned, asShip]).to.deep.equal([shipmentId, shipmentId]);
       });

@@ -380,7 +380,7 @@ describe("RxTrace: Dispensing", function () {
     });
   });
 
-  describe("Merkle proofs (scripts/lib/serial-tree.ts against OpenZeppelin)", function () {
+  describe("Merkle proofs (src/merkle/serial-tree.ts against OpenZeppelin)", function () {
     const PROBES = [BIG_SERIALS[0], BIG_SERIALS[1], BIG_SERIALS[127], BIG_SERIALS[128], BIG_SERIALS[255], BIG_SERIALS[256]];
 
     describe("when the tree has 257 serials", function () {

@@ -36,7 +36,7 @@ function expectInputError(fn: () => unknown, field: string): void {
   expect(fn).to.throw(InputError).with.property("field", field);
 }
 
-describe("Shared library (scripts/lib)", function () {
+describe("Shared library (src/)", function () {
   describe("gs1", function () {
     describe("check digits", function () {
       for (const digits of VALID) {

@@ -236,7 +236,7 @@ describe("RxTrace: SignedHandovers", function () {
     });
   });
 
-  describe("typed data (scripts/lib/signing.ts)", function () {
+  describe("typed data (src/signing)", function () {
     const source = contractTypeStrings();
     for (const kind of SIGNED_KINDS) {
       it(`encodes ${PRIMARY_TYPES[kind]} exactly as the contract's type string`, function () {

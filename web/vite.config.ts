@@ -1,7 +1,8 @@
 /**
  * `npm run web`: the pharmacist's verification page on http://127.0.0.1:5173 (dev server; `vite preview`
- * after `vite build` serves the same with the same API). The page imports the shared library
- * (scripts/lib) and the typechain ABI; the API middleware (server.ts) serves deployment records and proofs.
+ * after `vite build` serves the same with the same API). The page imports the browser-safe folders of the
+ * library (src/gs1, src/domain, src/chain/events) and the typechain ABI; the API middleware (server.ts) serves
+ * deployment records and proofs.
  */
 import path from "node:path";
 import { defineConfig } from "vite";

@@ -188,7 +188,7 @@ export type SignedOperation =
   | { kind: "reject"; message: RejectMessage }
   | { kind: "handover"; message: HandoverMessage };
 
-/** A leg summary (scripts/lib/temperature.ts, or a contract struct) as typed-data fields. */
+/** A leg summary (src/domain/temperature.ts, or a contract struct) as typed-data fields. */
 export function legFields(leg: {
   minTemp: BigNumberish;
   maxTemp: BigNumberish;

@@ -8,7 +8,7 @@
  * through the ship command's library (rx:ship --serials / --all-remaining: the manifest file is planned from
  * the serial file and the manifests at hand, and written under the deployment folder), as a ship signed by the
  * sender and submitted by a third party, or as a handover co-signed by both partners (the manifest planned the
- * same way, the messages signed with scripts/lib/signing.ts); shipments are then received with the receive
+ * same way, the messages signed with src/signing); shipments are then received with the receive
  * command's library (which checks the manifest against the chain), rejected (the packs go back), or left in
  * transit for a later settle. The model (pack-model.ts) says where every pack went.
  *

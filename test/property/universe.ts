@@ -34,10 +34,10 @@ export const ACTORS = [
 ] as const;
 export type Actor = (typeof ACTORS)[number];
 
-/** The cast members of scripts/lib/scenario.ts, by name. */
+/** The cast members of src/scenario/scenario.ts, by name. */
 export const CAST_BY_KEY: ReadonlyMap<string, CastMember> = new Map(CAST.map((m) => [m.key, m]));
 
-/** Who holds which GS1 company prefix after the fixture (scripts/lib/scenario.ts). */
+/** Who holds which GS1 company prefix after the fixture (src/scenario/scenario.ts). */
 export const PREFIX_OWNERS: readonly { prefix: string; owner: Actor }[] = CAST.flatMap((m) =>
   m.prefixes.map((prefix) => ({ prefix, owner: m.key as Actor })),
 );

@@ -61,7 +61,7 @@ function facts(legs: LegFact[], cases: CaseFact[] = [sealedCase()], dispensed: s
 
 const onChain = (custody: CustodyFacts, casesSealedNow = false): ManifestFacts => ({ chainId: 31337, contract: CONTRACT, custody, casesSealedNow });
 
-describe("manifest (scripts/lib/manifest.ts)", function () {
+describe("manifest (src/manifests)", function () {
   describe("ManifestTree", function () {
     const packs = SERIALS.slice(0, 7);
     const sscc = BigInt(SSCC);

@@ -8,7 +8,7 @@ function expectInputError(fn: () => unknown, field: string): void {
   expect(fn).to.throw(InputError).with.property("field", field);
 }
 
-describe("GS1 element strings (scripts/lib/gs1-element-string.ts)", function () {
+describe("GS1 element strings (src/gs1/element-string.ts)", function () {
   describe("when a DataMatrix delivers the pack's AIs with FNC1 separators", function () {
     it("reads GTIN, expiry, lot and serial after the ]d2 symbology identifier", function () {
       const pack = parseElementString(`]d2010031234500017217280331` + `10A24-0001${GS}21SN000002`);

@@ -136,7 +136,7 @@ function receiptTimeoutMs(): number {
 
 /**
  * Sends, waits and prints one line about a transaction. On an HTTP network the sending is exactly once and
- * the receipt polling is retried (scripts/lib/reliable.ts); the wait itself has a deadline.
+ * the receipt polling is retried (src/chain/reliable.ts); the wait itself has a deadline.
  */
 export async function sendAndReport(
   label: string,
