@@ -376,7 +376,7 @@ describe("RxTrace: BatchRegistry", function () {
       for (const digits of GTIN_VECTORS) {
         const valid = hasValidCheckDigit(digits);
         const error = valid ? "BatchGtinNotOwned" : "BatchInvalidGtin";
-        it(`agrees with gs1.ts that ${digits} is ${valid ? "valid" : "invalid"} (reverts with ${error})`, async function () {
+        it(`agrees with src/gs1 that ${digits} is ${valid ? "valid" : "invalid"} (reverts with ${error})`, async function () {
           const { rx, manufacturer } = await loadFixture(partnersFixture);
           const gtin = BigInt(digits);
           const { input } = await commissionInput({ gtin });

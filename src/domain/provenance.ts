@@ -116,7 +116,7 @@ export const LEG_STATUS_TEXT: Record<LegStatus, string> = {
 };
 
 /**
- * A manifest file checked against the chain by the caller (manifest.ts `manifestEvidence`): whether it holds
+ * A manifest file checked against the chain by the caller (src/manifests/check.ts `manifestEvidence`): whether it holds
  * and which packs it lists, loose or in sealed cases.
  */
 export interface ManifestEvidence {

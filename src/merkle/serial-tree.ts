@@ -5,7 +5,7 @@
  * leaves (same leaf hash, same layout, same proofs; `toStandardTree()` hands it to that library and the
  * tests compare the two), and the contract checks proofs by OpenZeppelin's MerkleProof rule (Ids.provesSerial). We build it
  * ourselves only because the library's builder needs about two minutes for a million serials: this one
- * hashes raw bytes (see keccak.ts) and keeps the nodes in one buffer (64 MB for a million packs; merkle.ts).
+ * hashes raw bytes (see keccak.ts) and keeps the nodes in one buffer (64 MB for a million packs; tree.ts).
  * A case's contents are the same tree over the case's serials.
  */
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";

@@ -1,6 +1,6 @@
 /**
  * OpenZeppelin StandardMerkleTree layouts, built fast: the batch serial tree (serial-tree.ts), a case's contents
- * (the same tree over the case's serials) and a shipment's manifest (manifest.ts) share this code.
+ * (the same tree over the case's serials) and a shipment's manifest (src/manifests) share this code.
  *
  * The layout is exactly @openzeppelin/merkle-tree's: leaves sorted by hash, node i at index i, the leaves at
  * the end, children of i at 2i+1 and 2i+2, pairs hashed smaller first. Multiproofs are the library's too

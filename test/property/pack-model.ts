@@ -29,7 +29,7 @@ export const RECEIVERS: Readonly<Record<Partner, readonly Partner[]>> = {
 export type Mode = "shipPacks" | "shipSigned" | "handover";
 /** What happens to a shipment right after it leaves: received, rejected (back to the sender) or left in transit. */
 export type Then = "receive" | "reject" | "hold";
-/** How a leg ended (provenance.ts `Settlement`, without cancellation, which no command here does). */
+/** How a leg ended (src/domain/provenance.ts `Settlement`, without cancellation, which no command here does). */
 export type LegSettlement = "in-transit" | "received" | "rejected" | "handed-over";
 
 export interface ShipOp {

@@ -1,6 +1,6 @@
 /**
  * The page's view of the chain: the deployment record and proofs from the page's server (server.ts), the
- * contract over plain JSON-RPC, the verdict and timeline from the shared library (provenance.ts).
+ * contract over plain JSON-RPC, the verdict and timeline from the shared library (src/chain/events, src/domain).
  */
 import { JsonRpcProvider, Network, ZeroAddress } from "ethers";
 import type { DeploymentRecord } from "../../src/chain/deployment";

@@ -226,7 +226,7 @@ export interface VerifyOptions {
   certificateHash?: string;
   fromBlock?: number;
   /**
-   * Checks the manifests at hand against the batch's custody facts (manifest.ts `manifestEvidence`); with it,
+   * Checks the manifests at hand against the batch's custody facts (src/manifests/check.ts `manifestEvidence`); with it,
    * the report follows the pack through its legs (`custody`).
    */
   manifests?: (facts: CustodyFacts) => ManifestEvidence[];
