@@ -54,14 +54,11 @@ function importsOf(file: string): Import[] {
     found.push({ specifier, typeOnly, target: specifier.startsWith(".") ? resolve(file, specifier) : undefined });
   const visit = (node: ts.Node) => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
-      let typeOnly = false;
-      if (ts.isImportDeclaration(node)) {
-        const clause = node.importClause;
-        const named = clause?.namedBindings;
-        typeOnly = !!clause && (clause.isTypeOnly || (!clause.name && !!named && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly)));
-      } else {
-        typeOnly = node.isTypeOnly;
-      }
+      const clause = ts.isImportDeclaration(node) ? node.importClause : undefined;
+      const named = clause?.namedBindings;
+      const typeOnly = ts.isExportDeclaration(node)
+        ? node.isTypeOnly
+        : !!clause && (clause.isTypeOnly || (!clause.name && !!named && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((e) => e.isTypeOnly)));
       add(node.moduleSpecifier.text, typeOnly);
     } else if (ts.isCallExpression(node) && node.arguments.length === 1 && ts.isStringLiteral(node.arguments[0])) {
       const callee = node.expression;
