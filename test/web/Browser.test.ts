@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { BarcodeFormat, DataMatrixWriter, EncodeHintType } from "@zxing/library";
@@ -8,9 +8,9 @@ import { Verdict, VERDICT_TEXT } from "../../src/domain/enums";
 import { GS } from "../../src/gs1/element-string";
 import { verdictLabel } from "../../src/domain/report";
 import { childEnv, freePort, hardhat, startNode, startServer, type Node, type Run } from "../e2e/processes";
+import { chooseChromium } from "./chromium";
 
 const ROOT = path.join(__dirname, "..", "..");
-const CHROMIUM = process.env.RXTRACE_CHROMIUM || "/usr/bin/chromium";
 const SCREENSHOTS = path.join(ROOT, "test-output", "web");
 const EXAMPLES = path.join(ROOT, "examples");
 const GTIN = "00312345000172";
@@ -63,7 +63,8 @@ interface AxeViolation {
 
 /**
  * The pharmacist's page against a real node holding the demo's data: a local `hardhat node`, the demo run on
- * it as a separate process, `npm run web`'s server, and Debian's Chromium driven by playwright-core.
+ * it as a separate process, `npm run web`'s server, and Chromium driven by playwright-core: RXTRACE_CHROMIUM,
+ * else a system Chromium, else the one the @sparticuz/chromium package carries (see ./chromium.ts).
  */
 describe("Verification page in a real browser (web/)", function () {
   this.timeout(300_000);
@@ -78,9 +79,7 @@ describe("Verification page in a real browser (web/)", function () {
 
   before(async function () {
     this.timeout(180_000);
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium), or set RXTRACE_CHROMIUM to its path`);
-    }
+    const chromiumChoice = await chooseChromium();
     dir = mkdtempSync(path.join(tmpdir(), "rx-web-"));
     node = await startNode(childEnv({}));
     const env = childEnv({ LOCALHOST_RPC_URL: node.url, RXTRACE_RPC_URL_LOCALHOST: node.url, RXTRACE_DEPLOYMENTS_DIR: dir });
@@ -94,7 +93,8 @@ describe("Verification page in a real browser (web/)", function () {
     dataMatrixVideo(`01${GTIN}17280331` + `10${LOT}${GS}21SN000005`, video);
     web = await startWeb(env);
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
+      executablePath: chromiumChoice.executablePath,
+      env: chromiumChoice.env,
       timeout: 60_000,
       args: [
         "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-quic", "--no-first-run",
@@ -155,6 +155,9 @@ describe("Verification page in a real browser (web/)", function () {
       const shown = await byLink(link(LOT, "SN000002", "280331"), "genuine");
       expect(shown).to.include({ tone: "verdict genuine", text: expected(Verdict.Genuine).text, error: "" });
       expect(shown.label).to.contain(expected(Verdict.Genuine).label);
+      // The first screen only, as a phone shows it: docs/page.png in the README is a copy of this file.
+      await page.evaluate("window.scrollTo(0, 0)");
+      await page.screenshot({ path: path.join(SCREENSHOTS, "page.png") });
     });
 
     it("says ALREADY DISPENSED, in red, for the pack the demo dispensed", async function () {
