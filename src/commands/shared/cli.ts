@@ -72,7 +72,7 @@ export async function runCommand<T>(iface: Interface | undefined, body: () => Pr
     if (error instanceof HardhatPluginError) throw error;
     if (error instanceof InputError || error instanceof DeploymentError) throw new HardhatPluginError("rxtrace", error.message, error);
     const revert = iface ? describeRevert(error, iface) : undefined;
-    if (revert) throw new HardhatPluginError("rxtrace", `the contract refused: ${revert} (see the README's error table)`, error as Error);
+    if (revert) throw new HardhatPluginError("rxtrace", `the contract refused: ${revert} (see docs/errors.md)`, error as Error);
     const message = error instanceof Error ? error.message : String(error);
     throw new HardhatPluginError("rxtrace", message, error instanceof Error ? error : undefined);
   } finally {
