@@ -134,8 +134,10 @@ export function splitPackPath(timeline: readonly TimelineEntry[], context: PackP
     else if (LOT_WIDE.has(e.kind)) ownPath.push(e);
     else if (e.kind === "quarantine-released" || e.kind === "quarantine-condemned") (!notInBatch && holders.has(key(e.holder.account)) ? ownPath : lotLegs).push(e);
   }
+  // Whether some leg's manifest cannot tell (lot-level, missing, not matching the chain): only then do words mention the walk.
+  const lotLevel = [...legs.keys()].some((id) => status.get(id) !== "proven" && status.get(id) !== "not-in-manifest");
   const lotLegCount = [...legs.keys()].filter((id) => !own.has(id)).length;
-  return { ownPath, lotLegs, lotLegCount, basis, ...(towards ? { towards } : {}), basisText: basisText(basis, towards, custody !== undefined) };
+  return { ownPath, lotLegs, lotLegCount, basis, ...(towards ? { towards } : {}), basisText: basisText(basis, towards, custody !== undefined, lotLevel) };
 }
 
 /** The report's split: its timeline, manifests, verifier and verdict. */
@@ -143,8 +145,9 @@ export function packPathOf(report: PackReport): PackPath {
   return splitPackPath(report.timeline, { custody: report.custody, holder: report.holder, serialInBatch: report.verdict !== "SerialNotInBatch" });
 }
 
-function basisText(basis: PathBasis, towards: PartnerInfo | undefined, manifests: boolean): string {
+function basisText(basis: PathBasis, towards: PartnerInfo | undefined, manifests: boolean, lotLevel: boolean): string {
   const also = manifests ? "the legs whose manifests list it, and " : "";
+  if (manifests && !lotLevel && basis !== "not-in-batch" && basis !== "none") return "the legs whose manifests list it";
   switch (basis) {
     case "not-in-batch":
       return "none: the serial is not proven in the batch, so it travelled none of the lot's legs";
@@ -153,7 +156,7 @@ function basisText(basis: PathBasis, towards: PartnerInfo | undefined, manifests
     case "holder":
       return `${also}the lot-level legs that can have carried it to ${towards?.name ?? "?"}, the verifying holder`;
     case "manifests":
-      return `the legs whose manifests list it, to ${towards?.name ?? "?"}`;
+      return `the legs whose manifests list it, and the lot-level legs that can have carried it to ${towards?.name ?? "?"}, where they lead`;
     case "none":
       return "its legs cannot be told apart from the lot's without the verifying holder (--holder, or the page's GLN) or the manifests";
   }

@@ -196,6 +196,18 @@ describe("The pack's own path apart from its lot's other legs (src/domain/pack-p
         expect(legIds(split.ownPath)).to.deep.equal(["MD", "DP"]);
       });
 
+      it("says the path is the manifests' alone when every leg's manifest can tell", function () {
+        const lot = twoPaths();
+        const split = splitPackPath(lot.timeline, { custody: custody(lot, { MD: "proven", DP: "proven", MD2: "not-in-manifest", D2P2: "not-in-manifest" }, P), holder: P });
+        expect(split.basisText).to.equal("the legs whose manifests list it");
+      });
+
+      it("names the manifests and the walk to the holder when some leg's manifest cannot tell", function () {
+        const lot = twoPaths();
+        const split = splitPackPath(lot.timeline, { custody: custody(lot, { DP: "proven" }, P), holder: P });
+        expect(split.basisText).to.equal("the legs whose manifests list it, and the lot-level legs that can have carried it to Main Street, the verifying holder");
+      });
+
       it("puts no leg on the path when the manifests show the serial is not in the batch", function () {
         const lot = twoPaths();
         const split = splitPackPath(lot.timeline, { custody: custody(lot, {}, undefined, false), holder: P });
