@@ -11,8 +11,9 @@
  *      have carried units to the pack's holder: walking back from the holder, a leg counts when its units
  *      arrived at a holder on the way before that holder sent the pack on (the holder itself: at any time;
  *      a leg still in transit only when it goes to the holder itself; a rejected or cancelled leg carried
- *      nothing), and its sender is then on the way in turn, back to the manufacturer. A holder whose
- *      arrival of the pack a later proven leg shows needs no unproven leg in before it.
+ *      nothing), and its sender is then on the way in turn, back to the manufacturer. The sender of a proven
+ *      leg is on the way too (until it sent the pack), so the walk fills the gaps before proven legs; a holder
+ *      whose arrival of the pack a later proven leg shows needs no unproven leg in before it.
  *   The holder walked back from: the pharmacy that dispensed the pack; else the verifier (`--holder`, the page's
  *   GLN); else the last holder the manifests prove. With none of them, no lot-level leg is the pack's.
  * - quarantine releases and condemnations at a holder on that path.
@@ -158,7 +159,7 @@ function basisText(basis: PathBasis, towards: PartnerInfo | undefined, manifests
     case "manifests":
       return `the legs whose manifests list it, and the lot-level legs that can have carried it to ${towards?.name ?? "?"}, where they lead`;
     case "none":
-      return "its legs cannot be told apart from the lot's without the verifying holder (--holder, or the page's GLN) or the manifests";
+      return "its legs cannot be told apart from the lot's without the verifying holder's GLN or the pack's manifests";
   }
 }
 

@@ -184,7 +184,7 @@ describe("rx:verify", function () {
       await loadFixture(lotAtTwoPharmaciesFixture);
       const { lines } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001" });
       expect(lines.filter((l) => /^(path of this pack|(other )?legs of this lot)/.test(l))).to.deep.equal([
-        "path of this pack (its legs cannot be told apart from the lot's without the verifying holder (--holder, or the page's GLN) or the manifests):",
+        "path of this pack (its legs cannot be told apart from the lot's without the verifying holder's GLN or the pack's manifests):",
         "legs of this lot (3): the lot's, not shown to have carried this pack (one line per leg, --all for every event):",
       ]);
     });

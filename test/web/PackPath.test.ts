@@ -156,7 +156,7 @@ describe("The pack's own path apart from its lot's other legs (src/domain/pack-p
       it("puts no leg on the pack's path without a dispenser, a holder or manifests, and says why", function () {
         const split = splitPackPath(twoPaths().timeline);
         expect([split.basis, legIds(split.ownPath), split.lotLegCount]).to.deep.equal(["none", [], 4]);
-        expect(split.basisText).to.contain("without the verifying holder");
+        expect(split.basisText).to.contain("without the verifying holder's GLN");
       });
 
       it("puts no leg on the path of a serial not in the batch, even with a holder", function () {
