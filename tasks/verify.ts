@@ -4,7 +4,7 @@ import { formatReport, verdictExitCode } from "../src/domain/report";
 import { packPathOf, packPathSummary } from "../src/domain/pack-path";
 import { verifyFromArgs, type VerifyArgs } from "../src/commands/verify/verify-command";
 
-task("rx:verify", "Is this pack genuine and safe to dispense? Prints the verdict and the provenance timeline")
+task("rx:verify", "Is this pack genuine and safe to dispense? Prints the verdict, the pack's own path (--json: `path`) and the lot's other legs apart")
   .addOptionalParam("link", "the pack's GS1 Digital Link (as in its QR code)")
   .addOptionalParam("gtin", "GTIN (8, 12, 13 or 14 digits)")
   .addOptionalParam("lot", "lot (AI 10)")
