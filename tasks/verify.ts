@@ -1,9 +1,10 @@
 import { task } from "hardhat/config";
 import { runCommand } from "../src/commands/shared/cli";
 import { formatReport, verdictExitCode } from "../src/domain/report";
+import { packPathOf, packPathSummary } from "../src/domain/pack-path";
 import { verifyFromArgs, type VerifyArgs } from "../src/commands/verify/verify-command";
 
-task("rx:verify", "Is this pack genuine and safe to dispense? Prints the verdict and the provenance timeline")
+task("rx:verify", "Is this pack genuine and safe to dispense? Prints the verdict, the pack's own path (--json: `path`) and the lot's other legs apart")
   .addOptionalParam("link", "the pack's GS1 Digital Link (as in its QR code)")
   .addOptionalParam("gtin", "GTIN (8, 12, 13 or 14 digits)")
   .addOptionalParam("lot", "lot (AI 10)")
@@ -13,9 +14,16 @@ task("rx:verify", "Is this pack genuine and safe to dispense? Prints the verdict
   .addOptionalParam("certificate", "a certificate of origin document to compare with the on-chain hash")
   .addOptionalParam("manifests", "manifest files of the batch's legs, separated by commas (default: those under deployments/<network>/manifests/)")
   .addFlag("json", "print one JSON object (with a `verdict` field) instead of text")
-  .setAction(async (args: VerifyArgs & { json: boolean }, hre) => {
+  .addFlag(
+    "all",
+    "list every event of the lot's other legs; by default the text shows the pack's own path in full (its manifests' legs, or the " +
+      "lot-level legs that can have carried it to its dispenser or to --holder) and the lot's other legs one line each",
+  )
+  .setAction(async (args: VerifyArgs & { json: boolean; all: boolean }, hre) => {
     const report = await runCommand(undefined, () => verifyFromArgs(hre, args));
-    console.log(args.json ? JSON.stringify(report, null, 2) : formatReport(report).join("\n"));
+    // --json: the report, plus `path`: which legs are the pack's and which the lot's (src/domain/pack-path.ts).
+    const json = () => JSON.stringify({ ...report, path: packPathSummary(packPathOf(report)) }, null, 2);
+    console.log(args.json ? json() : formatReport(report, { all: args.all }).join("\n"));
     // 0 only for a genuine pack that may be dispensed; the README lists the other codes.
     process.exitCode = verdictExitCode(report);
     return report;

@@ -46,6 +46,8 @@ export interface PackReport {
   expiryMatches?: boolean;
   certificate?: { hash: string; uri: string; matches?: boolean };
   timeline: TimelineEntry[];
+  /** The verifier whose custody was asked about (`--holder`, the page's GLN), when one was. */
+  holder?: PartnerInfo;
   /** The pack's own legs, when manifests were consulted (the verify command always consults them). */
   custody?: PackCustody;
 }

@@ -1,11 +1,12 @@
 /**
  * A verification report in words: the verdict's label, the warnings a pharmacist reads first, the pack's own
- * legs and the timeline as terminal lines, and the verify command's exit codes. Pure: the demo, `rx:verify`
- * and the page print the same words.
+ * path and the lot's other legs apart (collapsed), what the manifests say of each leg, as terminal lines, and the
+ * verify command's exit codes. Pure: the demo, `rx:verify` and the page print the same words.
  */
 import { formatCelsius, Verdict } from "./enums";
 import { expiryToYYMMDD } from "../gs1/identifiers";
-import { type PackCustody, type PackReport, type PartnerInfo, type Settlement } from "./provenance";
+import { lotLegsLabel, packPathOf } from "./pack-path";
+import { type PackCustody, type PackReport, type PartnerInfo, type Settlement, type TimelineEntry } from "./provenance";
 
 /** "AlreadyDispensed" -> "ALREADY DISPENSED". */
 export function verdictLabel(verdict: string): string {
@@ -40,11 +41,15 @@ export function custodyWarnings(custody: PackCustody | undefined): string[] {
 export function formatCustody(custody: PackCustody): string[] {
   const { consulted, valid } = custody.manifests;
   const lines = [`legs of this pack (${consulted} manifest${consulted === 1 ? "" : "s"} at hand, ${valid} matching the chain):`];
+  // A leg whose manifest (matching the chain) does not list the pack is among the lot's other legs: counted, not listed.
+  const others = custody.legs.filter((l) => l.status === "not-in-manifest").length;
   for (const leg of custody.legs) {
+    if (leg.status === "not-in-manifest") continue;
     const what = `${leg.kind} ${leg.shipmentId} ${party(leg.from)} -> ${party(leg.to)}, ${leg.quantity} units, ${SETTLEMENT_TEXT[leg.settlement]}`;
     lines.push(`  ${date(leg.time)}  ${what}: ${leg.statusText}${leg.case ? ` (in sealed case ${leg.case})` : ""}`);
     for (const problem of leg.problems ?? []) lines.push(`      ${leg.file}: ${problem}`);
   }
+  if (others > 0) lines.push(`  ${others} leg${others === 1 ? "" : "s"} of the lot whose manifest${others === 1 ? " does" : "s do"} not list this pack`);
   if (!custody.inBatch) {
     lines.push("path: none: the serial is not proven in the batch, so no one is known to have commissioned it");
   } else if (custody.path.length === 0) {
@@ -67,8 +72,87 @@ export function formatCustody(custody: PackCustody): string[] {
   return lines;
 }
 
-/** The report as lines for a terminal. */
-export function formatReport(report: PackReport): string[] {
+/** One timeline entry as a terminal line. */
+export function formatEntry(e: TimelineEntry): string {
+  const when = date(e.time);
+  const manifest = (root?: string) => (root ? ` (manifest ${root})` : "");
+  switch (e.kind) {
+    case "commissioned":
+      return `${when}  commissioned by ${party(e.by)}: ${e.quantity} units, expires ${expiryToYYMMDD(e.expiry)}`;
+    case "shipped":
+      return `${when}  ${e.isReturn ? "returned" : "shipped"} ${e.quantity} units ${party(e.from)} -> ${party(e.to)}${manifest(e.manifest)}`;
+    case "handed-over":
+      return (
+        `${when}  handed over ${e.quantity} units ${party(e.from)} -> ${party(e.to)}${manifest(e.manifest)}: ` +
+        `${formatCelsius(e.leg.minTemp)} to ${formatCelsius(e.leg.maxTemp)}, MKT ${formatCelsius(e.leg.meanKineticTemp)}, ` +
+        `${e.leg.minutesOutOfRange} min out of range${e.excursion ? "  EXCURSION: quarantined" : ""}`
+      );
+    case "received":
+      return (
+        `${when}  received ${e.quantity} units by ${party(e.by)} from ${party(e.from)}: ` +
+        `${formatCelsius(e.leg.minTemp)} to ${formatCelsius(e.leg.maxTemp)}, MKT ${formatCelsius(e.leg.meanKineticTemp)}, ` +
+        `${e.leg.minutesOutOfRange} min out of range${e.excursion ? "  EXCURSION: quarantined" : ""}`
+      );
+    case "rejected":
+      return `${when}  rejected ${e.quantity} units by ${party(e.by)} (${e.reason}), back to ${party(e.from)}`;
+    case "cancelled":
+      return `${when}  cancelled: ${e.quantity} units unsettled by ${party(e.to)}, back to ${party(e.from)}`;
+    case "recalled":
+      return `${when}  RECALLED (class ${e.recallClass}) by ${party(e.by)}: ${e.reasonURI}`;
+    case "flagged-suspect":
+      return `${when}  put on hold as suspect by ${party(e.by)}`;
+    case "suspect-cleared":
+      return `${when}  cleared of suspicion by ${party(e.by)}`;
+    case "declared-illegitimate":
+      return `${when}  DECLARED ILLEGITIMATE by ${party(e.by)}`;
+    case "quarantine-released":
+    case "quarantine-condemned":
+      return `${when}  ${e.quantity} quarantined units of ${party(e.holder)} ${e.kind === "quarantine-released" ? "released" : "condemned"} by ${party(e.by)}`;
+    case "dispensed":
+      return `${when}  this pack was dispensed by ${party(e.by)}`;
+  }
+}
+
+/**
+ * The lot's other legs collapsed: one line per leg (when it left, who to whom, how many, how it ended, an
+ * excursion), one per quarantine decision.
+ */
+export function collapseLotLegs(entries: readonly TimelineEntry[]): string[] {
+  const lines: string[] = [];
+  const legs = new Map<string, { line: number; start: TimelineEntry }>();
+  for (const e of entries) {
+    if (!("shipmentId" in e)) {
+      lines.push(formatEntry(e));
+      continue;
+    }
+    const id = e.shipmentId.toLowerCase();
+    if (e.kind === "shipped" || e.kind === "handed-over") {
+      const what = e.kind === "shipped" ? (e.isReturn ? "return" : "shipment") : "handover";
+      const ended = e.kind === "handed-over" ? `handed over${e.excursion ? ", EXCURSION: quarantined" : ""}` : "in transit";
+      legs.set(id, { line: lines.length, start: e });
+      lines.push(`${date(e.time)}  ${what} ${e.quantity} units ${e.from.name} -> ${e.to.name}: ${ended}`);
+      continue;
+    }
+    const leg = legs.get(id);
+    const ended =
+      e.kind === "received" ? `received${e.excursion ? ", EXCURSION: quarantined" : ""}` : e.kind === "rejected" ? `rejected (${e.reason})` : "cancelled";
+    if (leg) lines[leg.line] = lines[leg.line].replace(/: in transit$/, `: ${ended}`);
+    else lines.push(formatEntry(e)); // the leg's start is not in the list (cannot happen with splitPackPath)
+  }
+  return lines;
+}
+
+export interface FormatOptions {
+  /** Every event of the lot's other legs instead of one line per leg. */
+  all?: boolean;
+}
+
+/**
+ * The report as lines for a terminal: the verdict and warnings; the pack's own path (src/domain/pack-path.ts says
+ * which legs are its); the lot's other legs apart, labelled as the lot's, one line per leg (every event with
+ * `all`); the manifests' word on the pack; the certificate.
+ */
+export function formatReport(report: PackReport, options: FormatOptions = {}): string[] {
   const lines = [
     `${verdictLabel(report.verdict)}: ${report.verdictText}`,
     `pack   GTIN ${report.pack.gtin}  lot ${report.pack.lot}  serial ${report.pack.serial}${report.pack.expiry ? `  expiry ${report.pack.expiry}` : ""}`,
@@ -76,55 +160,14 @@ export function formatReport(report: PackReport): string[] {
   ];
   if (report.expiryMatches === false) lines.push("WARNING: the expiry printed on the pack differs from the batch record");
   lines.push(...custodyWarnings(report.custody));
-  for (const e of report.timeline) {
-    const when = date(e.time);
-    const manifest = (root?: string) => (root ? ` (manifest ${root})` : "");
-    switch (e.kind) {
-      case "commissioned":
-        lines.push(`${when}  commissioned by ${party(e.by)}: ${e.quantity} units, expires ${expiryToYYMMDD(e.expiry)}`);
-        break;
-      case "shipped":
-        lines.push(`${when}  ${e.isReturn ? "returned" : "shipped"} ${e.quantity} units ${party(e.from)} -> ${party(e.to)}${manifest(e.manifest)}`);
-        break;
-      case "handed-over":
-        lines.push(
-          `${when}  handed over ${e.quantity} units ${party(e.from)} -> ${party(e.to)}${manifest(e.manifest)}: ` +
-            `${formatCelsius(e.leg.minTemp)} to ${formatCelsius(e.leg.maxTemp)}, MKT ${formatCelsius(e.leg.meanKineticTemp)}, ` +
-            `${e.leg.minutesOutOfRange} min out of range${e.excursion ? "  EXCURSION: quarantined" : ""}`,
-        );
-        break;
-      case "received":
-        lines.push(
-          `${when}  received ${e.quantity} units by ${party(e.by)} from ${party(e.from)}: ` +
-            `${formatCelsius(e.leg.minTemp)} to ${formatCelsius(e.leg.maxTemp)}, MKT ${formatCelsius(e.leg.meanKineticTemp)}, ` +
-            `${e.leg.minutesOutOfRange} min out of range${e.excursion ? "  EXCURSION: quarantined" : ""}`,
-        );
-        break;
-      case "rejected":
-        lines.push(`${when}  rejected ${e.quantity} units by ${party(e.by)} (${e.reason}), back to ${party(e.from)}`);
-        break;
-      case "cancelled":
-        lines.push(`${when}  cancelled: ${e.quantity} units unsettled by ${party(e.to)}, back to ${party(e.from)}`);
-        break;
-      case "recalled":
-        lines.push(`${when}  RECALLED (class ${e.recallClass}) by ${party(e.by)}: ${e.reasonURI}`);
-        break;
-      case "flagged-suspect":
-        lines.push(`${when}  put on hold as suspect by ${party(e.by)}`);
-        break;
-      case "suspect-cleared":
-        lines.push(`${when}  cleared of suspicion by ${party(e.by)}`);
-        break;
-      case "declared-illegitimate":
-        lines.push(`${when}  DECLARED ILLEGITIMATE by ${party(e.by)}`);
-        break;
-      case "quarantine-released":
-      case "quarantine-condemned":
-        lines.push(`${when}  ${e.quantity} quarantined units of ${party(e.holder)} ${e.kind === "quarantine-released" ? "released" : "condemned"} by ${party(e.by)}`);
-        break;
-      case "dispensed":
-        lines.push(`${when}  this pack was dispensed by ${party(e.by)}`);
-        break;
+  if (report.timeline.length > 0) {
+    const path = packPathOf(report);
+    lines.push(`path of this pack (${path.basisText}):`);
+    lines.push(...path.ownPath.map((e) => `  ${formatEntry(e)}`));
+    if (path.lotLegs.length > 0) {
+      const how = options.all ? "every event" : "one line per leg, --all for every event";
+      lines.push(`${lotLegsLabel(path)}: the lot's, not shown to have carried this pack (${how}):`);
+      lines.push(...(options.all ? path.lotLegs.map(formatEntry) : collapseLotLegs(path.lotLegs)).map((l) => `  ${l}`));
     }
   }
   if (report.custody) lines.push(...formatCustody(report.custody));

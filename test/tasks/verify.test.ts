@@ -59,7 +59,7 @@ describe("rx:verify", function () {
   describe("when the pack is genuine", function () {
     it("prints GENUINE and the timeline, and exits 0", async function () {
       await loadFixture(lotAtPharmacyFixture);
-      const { lines, exitCode } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001" });
+      const { lines, exitCode } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001", holder: gln("pharmacy") });
       expect(exitCode).to.equal(0);
       expect(lines[0]).to.equal("GENUINE: genuine: may be dispensed");
       const text = lines.join("\n");
@@ -116,6 +116,90 @@ describe("rx:verify", function () {
     it("says Genuine for the pharmacy holding the lot, named by address", async function () {
       const { pharmacy } = await loadFixture(lotAtPharmacyFixture);
       const { exitCode } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001", holder: pharmacy.address });
+      expect(exitCode).to.equal(0);
+    });
+  });
+
+  describe("when the lot also went to another pharmacy", function () {
+    /** The lot of lotAtPharmacyFixture, 5 more units from the distributor to St. Mary. */
+    async function lotAtTwoPharmaciesFixture() {
+      const base = await loadFixture(lotAtPharmacyFixture);
+      const { rx, signers, batchId } = base;
+      const [, , , , distributor, , , pharmacy2] = signers;
+      await rx.connect(distributor).ship(batchId, pharmacy2.address, 5n);
+      const shipped = (await rx.queryFilter(rx.filters.Shipped(undefined, batchId, distributor.address))).at(-1)!;
+      await rx.connect(pharmacy2).receiveShipment({ batchId, sender: distributor.address, receiver: pharmacy2.address, quantity: 5n, nonce: shipped.args.nonce }, leg);
+      return base;
+    }
+    /** The lines from `header` up to the next line that is not indented. */
+    const section = (lines: string[], header: string) => {
+      const start = lines.findIndex((l) => l.startsWith(header));
+      const end = lines.findIndex((l, i) => i > start && !l.startsWith("  "));
+      return start === -1 ? [] : lines.slice(start, end === -1 ? undefined : end);
+    };
+
+    it("prints the pack's path first: the legs that can have carried it to the holder, every event of each", async function () {
+      await loadFixture(lotAtTwoPharmaciesFixture);
+      const { lines } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001", holder: gln("pharmacy") });
+      const path = section(lines, "path of this pack");
+      expect(path[0]).to.equal("path of this pack (the lot-level legs that can have carried it to Main Street Pharmacy, the verifying holder):");
+      expect(path.slice(1).map((l) => l.replace(/^ {2}\S+ \S+ UTC {2}/, "").replace(/ \(GLN \d+\)/g, "").replace(/: .*/, ""))).to.deep.equal([
+        "commissioned by Acme Pharma Manufacturing",
+        "shipped 30 units Acme Pharma Manufacturing -> Northline Wholesale",
+        "received 30 units by Northline Wholesale from Acme Pharma Manufacturing",
+        "shipped 20 units Northline Wholesale -> Main Street Pharmacy",
+        "received 20 units by Main Street Pharmacy from Northline Wholesale",
+      ]);
+    });
+
+    it("prints the other pharmacy's leg apart, labelled as the lot's, on one line", async function () {
+      await loadFixture(lotAtTwoPharmaciesFixture);
+      const { lines } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001", holder: gln("pharmacy") });
+      const lot = section(lines, "other legs of this lot");
+      expect(lot[0]).to.equal("other legs of this lot (1): the lot's, not shown to have carried this pack (one line per leg, --all for every event):");
+      expect(lot.slice(1).map((l) => l.replace(/^ {2}\S+ \S+ UTC {2}/, ""))).to.deep.equal(["shipment 5 units Northline Wholesale -> St. Mary Hospital Pharmacy: received"]);
+    });
+
+    it("lists every event of the lot's other legs with --all", async function () {
+      await loadFixture(lotAtTwoPharmaciesFixture);
+      const { lines } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001", holder: gln("pharmacy"), all: true });
+      const lot = section(lines, "other legs of this lot");
+      expect(lot.slice(1).map((l) => l.replace(/^ {2}\S+ \S+ UTC {2}/, "").replace(/ \(GLN \d+\)/g, "").replace(/: .*/, ""))).to.deep.equal([
+        "shipped 5 units Northline Wholesale -> St. Mary Hospital Pharmacy",
+        "received 5 units by St. Mary Hospital Pharmacy from Northline Wholesale",
+      ]);
+    });
+
+    it("walks back from the pharmacy that dispensed the pack, without --holder", async function () {
+      await loadFixture(lotAtTwoPharmaciesFixture);
+      const { lines } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000002" });
+      const path = section(lines, "path of this pack");
+      expect([path[0], path.at(-1)?.replace(/ \(GLN \d+\)/g, "").replace(/^ {2}\S+ \S+ UTC {2}/, "")]).to.deep.equal([
+        "path of this pack (the lot-level legs that can have carried it to Main Street Pharmacy, which dispensed it):",
+        "this pack was dispensed by Main Street Pharmacy",
+      ]);
+    });
+
+    it("leaves every leg to the lot without --holder, a dispensing or manifests, and says what would tell them apart", async function () {
+      await loadFixture(lotAtTwoPharmaciesFixture);
+      const { lines } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001" });
+      expect(lines.filter((l) => /^(path of this pack|(other )?legs of this lot)/.test(l))).to.deep.equal([
+        "path of this pack (its legs cannot be told apart from the lot's without the verifying holder's GLN or the pack's manifests):",
+        "legs of this lot (3): the lot's, not shown to have carried this pack (one line per leg, --all for every event):",
+      ]);
+    });
+
+    it("adds the split to --json: the pack's legs, the lot's legs and why", async function () {
+      const { rx, batchId } = await loadFixture(lotAtTwoPharmaciesFixture);
+      const ids = (await rx.queryFilter(rx.filters.Shipped(undefined, batchId))).map((e) => e.args.shipmentId);
+      const { lines } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001", holder: gln("pharmacy"), json: true });
+      const { path: split } = JSON.parse(lines.join("\n")) as { path: { basis: string; ownLegs: string[]; lotLegs: string[] } };
+      expect(split).to.deep.include({ basis: "holder", ownLegs: ids.slice(0, 2), lotLegs: ids.slice(2) });
+    });
+
+    it("keeps the verdict and exit code of the holder that received the other leg", async function () {
+      await loadFixture(lotAtTwoPharmaciesFixture);
+      const { exitCode } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001", holder: gln("pharmacy2") });
       expect(exitCode).to.equal(0);
     });
   });

@@ -18,6 +18,8 @@ const LOT = "A24-0001";
 const RECALLED_LOT = "A24-0002";
 /** St. Mary Hospital Pharmacy: the demo's warm leg ended there, so its units of LOT are quarantined. */
 const ST_MARY_GLN = "0860001000023";
+/** Main Street Pharmacy: path 1 of the demo ended there. */
+const MAIN_STREET_GLN = "0860001000016";
 const link = (lot: string, serial: string, expiry?: string) =>
   `https://id.rxtrace.example/01/${GTIN}/10/${lot}/21/${serial}${expiry ? `?17=${expiry}` : ""}`;
 /** The words the banner shows for a verdict. */
@@ -189,15 +191,46 @@ describe("Verification page in a real browser (web/)", function () {
       expect(shown.label).to.contain(expected(Verdict.SerialNotInBatch).label);
     });
 
-    it("shows the timeline: manufacturer with GLN, each leg with quantities and temperatures, the excursion", async function () {
+    it("shows the pack's path to this pharmacy: manufacturer with GLN, each leg with quantities and temperatures", async function () {
       await open();
+      await setHolder(MAIN_STREET_GLN);
       await byLink(link(LOT, "SN000002"), "timeline");
       const items = await page.$$eval("#timeline li", (lis) => lis.map((li) => li.textContent ?? ""));
       expect(items[0]).to.contain("Commissioned by Acme Pharma Manufacturing (GLN 0312345000011)").and.contain("12 units");
       expect(items.join("\n"))
         .to.contain("Received: 4 units by Main Street Pharmacy (GLN 0860001000016)")
-        .and.contain("Temperature 3.6 °C to 6.4 °C, mean kinetic 5.3 °C, 0 min out of range")
-        .and.contain("Temperature excursion: the units were quarantined");
+        .and.contain("Temperature 3.6 °C to 6.4 °C, mean kinetic 5.3 °C, 0 min out of range");
+      expect(await page.textContent("#path-basis")).to.equal(
+        "This pack's path: the lot-level legs that can have carried it to Main Street Pharmacy, the verifying holder.",
+      );
+    });
+
+    it("keeps the legs to St. Mary off the pack's path", async function () {
+      await open();
+      await setHolder(MAIN_STREET_GLN);
+      await byLink(link(LOT, "SN000002"), "timeline-own");
+      const items = await page.$$eval("#timeline li", (lis) => lis.map((li) => li.textContent ?? ""));
+      expect(items.filter((i) => i.includes("St. Mary"))).to.deep.equal([]);
+    });
+
+    it("shows the lot's other legs apart, collapsed and labelled as the lot's, the warm leg among them", async function () {
+      await open();
+      await setHolder(MAIN_STREET_GLN);
+      await byLink(link(LOT, "SN000002"), "timeline-lot");
+      const lot = await page.$eval("#lot-legs", (d) => ({ open: d.hasAttribute("open"), hidden: d.hasAttribute("hidden") }));
+      expect(lot).to.deep.equal({ open: false, hidden: false });
+      expect(await page.textContent("#lot-legs-summary")).to.equal("Other legs of this lot (3): the lot's, not shown to have carried this pack");
+      await page.click("#lot-legs-summary");
+      const items = await page.$$eval("#lot-timeline li", (lis) => lis.map((li) => li.textContent ?? ""));
+      expect(items.join("\n")).to.contain("Temperature excursion: the units were quarantined");
+    });
+
+    it("shows the warm leg on the path of a pack at St. Mary", async function () {
+      await open();
+      await setHolder(ST_MARY_GLN);
+      await byLink(link(LOT, "SN000010"), "timeline-warm");
+      const items = await page.$$eval("#timeline li", (lis) => lis.map((li) => li.textContent ?? ""));
+      expect(items.join("\n")).to.contain("Temperature excursion: the units were quarantined");
     });
 
     it("names the field and what was expected when the link is malformed", async function () {

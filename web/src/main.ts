@@ -1,6 +1,6 @@
 /**
  * The pharmacist's verification page: a pack named by camera, photo, link or typed numbers; the verdict
- * from the chain; the provenance timeline; the certificate of origin checked on this device.
+ * from the chain; the pack's own path, the lot's other legs apart; the certificate of origin checked on this device.
  */
 import { keccak256 } from "ethers";
 import { InputError } from "../../src/domain/errors";
@@ -9,7 +9,7 @@ import { parseScannedCode } from "../../src/gs1/element-string";
 import type { PackReport } from "../../src/domain/provenance";
 import { checkPack, connect, loadNetworks, type NetworkOption } from "./chain";
 import { CameraScanner, decodeImage } from "./decode";
-import { bannerOf, packLine, renderBanner, renderMessage, renderTimeline } from "./render";
+import { bannerOf, packLine, renderBanner, renderMessage, renderProvenance } from "./render";
 
 function byId<T extends HTMLElement>(id: string): T {
   const node = document.getElementById(id);
@@ -39,7 +39,11 @@ const ui = {
   verdict: byId<HTMLDivElement>("verdict"),
   details: byId<HTMLDivElement>("details"),
   packLine: byId<HTMLParagraphElement>("pack-line"),
+  pathBasis: byId<HTMLParagraphElement>("path-basis"),
   timeline: byId<HTMLOListElement>("timeline"),
+  lotLegs: byId<HTMLDetailsElement>("lot-legs"),
+  lotLegsSummary: byId<HTMLElement>("lot-legs-summary"),
+  lotTimeline: byId<HTMLOListElement>("lot-timeline"),
   certificateCommitment: byId<HTMLParagraphElement>("certificate-commitment"),
   certificateDrop: byId<HTMLDivElement>("certificate-drop"),
   certificateInput: byId<HTMLInputElement>("certificate-input"),
@@ -93,7 +97,7 @@ function showReport(report: PackReport): void {
   renderBanner(ui.verdict, bannerOf(report));
   ui.details.hidden = false;
   ui.packLine.textContent = packLine(report);
-  renderTimeline(ui.timeline, report.timeline);
+  renderProvenance({ basis: ui.pathBasis, path: ui.timeline, lotLegs: ui.lotLegs, lotLegsSummary: ui.lotLegsSummary, lotTimeline: ui.lotTimeline }, report);
   ui.certificateResult.textContent = "";
   ui.certificateResult.className = "";
   ui.certificateInput.value = "";

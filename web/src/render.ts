@@ -1,11 +1,14 @@
 /**
- * The report on the page: the verdict banner (words first, colour second), the provenance timeline as an
- * ordered list, the certificate commitment. Text from the chain goes in as text, never as HTML.
+ * The report on the page: the verdict banner (words first, colour second), the provenance: the pack's own path
+ * as an ordered list and the lot's other legs apart in a collapsed <details> labelled as the lot's
+ * (src/domain/pack-path.ts decides which is which), the certificate commitment. Text from the chain goes in as
+ * text, never as HTML.
  */
 import { formatCelsius } from "../../src/domain/enums";
 import { expiryToYYMMDD } from "../../src/gs1/identifiers";
 import { CUSTODY_CONFLICT_EXIT_CODE, custodyWarnings, LABEL_MISMATCH_EXIT_CODE, NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE, verdictExitCode, verdictLabel } from "../../src/domain/report";
 import { type PackReport, type PartnerInfo, type TimelineEntry } from "../../src/domain/provenance";
+import { lotLegsLabel, packPathOf } from "../../src/domain/pack-path";
 
 export interface Banner {
   /** "genuine" (may be dispensed) or "stop" (do not dispense). */
@@ -113,10 +116,10 @@ function describe(e: TimelineEntry): { headline: string; details: string[]; aler
   }
 }
 
-export function renderTimeline(list: HTMLOListElement, timeline: TimelineEntry[]): void {
+export function renderTimeline(list: HTMLOListElement, timeline: readonly TimelineEntry[], empty = "Nothing on the chain for this GTIN and lot."): void {
   list.replaceChildren();
   if (timeline.length === 0) {
-    list.append(el("li", "", "Nothing on the chain for this GTIN and lot."));
+    list.append(el("li", "", empty));
     return;
   }
   for (const entry of timeline) {
@@ -128,6 +131,28 @@ export function renderTimeline(list: HTMLOListElement, timeline: TimelineEntry[]
     for (const d of details) item.append(el("div", "", d));
     list.append(item);
   }
+}
+
+export interface ProvenanceTargets {
+  /** What the path's legs are. */
+  basis: HTMLElement;
+  path: HTMLOListElement;
+  /** Collapsed; hidden when every leg is the pack's. */
+  lotLegs: HTMLDetailsElement;
+  lotLegsSummary: HTMLElement;
+  lotTimeline: HTMLOListElement;
+}
+
+/** The pack's own path, then the lot's other legs in a collapsed <details> labelled as the lot's. */
+export function renderProvenance(targets: ProvenanceTargets, report: PackReport): void {
+  const split = packPathOf(report);
+  const label = lotLegsLabel(split);
+  targets.basis.textContent = report.timeline.length === 0 ? "" : `This pack's path: ${split.basisText}.`;
+  renderTimeline(targets.path, split.ownPath);
+  targets.lotLegs.open = false;
+  targets.lotLegs.hidden = split.lotLegs.length === 0;
+  targets.lotLegsSummary.textContent = `${label[0].toUpperCase()}${label.slice(1)}: the lot's, not shown to have carried this pack`;
+  renderTimeline(targets.lotTimeline, split.lotLegs, "None.");
 }
 
 export function packLine(report: PackReport): string {

@@ -249,6 +249,7 @@ export async function verifyPack(rx: RxTrace, pack: PackIdentity, options: Verif
     batchId,
     timeline,
   };
+  if (history && options.holder && BigInt(options.holder) !== 0n) report.holder = history.who(options.holder);
   if (commissioned && commissioned.kind === "commissioned") {
     if (pack.expiry) report.expiryMatches = expiryToYYMMDD(commissioned.expiry) === pack.expiry;
     report.certificate = { hash: commissioned.certificateHash, uri: commissioned.certificateURI };
