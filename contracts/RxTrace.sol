@@ -2,20 +2,139 @@
 pragma solidity 0.8.28;
 
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
+import {ICases} from "./interfaces/ICases.sol";
+import {ICustody} from "./interfaces/ICustody.sol";
+import {IPartnerRegistry} from "./interfaces/IPartnerRegistry.sol";
+import {IProductSafety} from "./interfaces/IProductSafety.sol";
 import {IRxTrace} from "./interfaces/IRxTrace.sol";
+import {ISignedHandovers} from "./interfaces/ISignedHandovers.sol";
+import {Role, Shipment} from "./interfaces/RxTypes.sol";
+import {Cases} from "./modules/Cases.sol";
+import {Custody} from "./modules/Custody.sol";
+import {PartnerRegistry} from "./modules/PartnerRegistry.sol";
+import {ProductSafety} from "./modules/ProductSafety.sol";
 import {RxAccess} from "./modules/RxAccess.sol";
 import {SignedHandovers} from "./modules/SignedHandovers.sol";
+import {RxTraceExtension} from "./RxTraceExtension.sol";
 
 /// @title rxtrace
-/// @notice Prescription drug traceability from the manufacturer to the pharmacy, in one deployable composed of
+/// @notice Prescription drug traceability from the manufacturer to the pharmacy, behind one address composed of
 /// the modules: access and pause, partner registry, batches, custody, product safety, dispensing, verification,
 /// shipping cases and handovers signed off-chain.
 /// `multicall` batches admin work (onboard a partner and assign its prefixes) into one transaction.
+///
+/// Where the seam is, and why: the suite no longer fits in one contract's 24,576 bytes, so it is two contracts on
+/// one storage. This contract (the core) runs the hot paths itself: commission, ship, receive, reject, dispense,
+/// co-signed and signed handovers, recall, pause, and every view, so none of them pays for the split. The rare acts
+/// (onboarding and licensing partners, company prefixes, sealing and opening cases, suspect holds, quarantine
+/// decisions, cancelling a shipment, revoking signatures) run in `RxTraceExtension`, which the core deploys in its
+/// constructor and reaches by DELEGATECALL: the extension's code acts on the core's storage with the caller's
+/// `msg.sender`, so the rules, events and errors are exactly those of a single contract, and users see one address
+/// and one ABI (this contract's). Both contracts inherit the same module chain, so their storage layouts are the
+/// same by construction; each overrides the other half's entry points (the core with forwarders, the extension
+/// with refusals). The extension's own storage is never used: it holds nothing anyone relies on.
 contract RxTrace is SignedHandovers, Multicall, IRxTrace {
+    /// @notice The contract that runs the rare acts on this contract's storage (see the title comment).
+    address public immutable EXTENSION;
+
     /// @param adminDelay seconds a scheduled admin handover must wait before the new admin can accept it
     /// @param admin the first admin (DEFAULT_ADMIN_ROLE); a multisig or timelock on public networks
     /// @param pauser the first holder of PAUSER_ROLE, or zero for none
     constructor(uint48 adminDelay, address admin, address pauser) RxAccess(adminDelay, admin) {
         if (pauser != address(0)) _grantRole(PAUSER_ROLE, pauser);
+        EXTENSION = address(new RxTraceExtension(adminDelay, admin));
+    }
+
+    /// @inheritdoc IPartnerRegistry
+    function onboardPartner(address, Role, uint64, bytes32, uint40, string calldata)
+        external
+        override(IPartnerRegistry, PartnerRegistry)
+    {
+        _forward();
+    }
+
+    /// @inheritdoc IPartnerRegistry
+    function assignCompanyPrefix(address, string calldata) external override(IPartnerRegistry, PartnerRegistry) {
+        _forward();
+    }
+
+    /// @inheritdoc IPartnerRegistry
+    function renewLicence(address, bytes32, uint40) external override(IPartnerRegistry, PartnerRegistry) {
+        _forward();
+    }
+
+    /// @inheritdoc IPartnerRegistry
+    function suspendPartner(address, bytes32) external override(IPartnerRegistry, PartnerRegistry) {
+        _forward();
+    }
+
+    /// @inheritdoc IPartnerRegistry
+    function reinstatePartner(address) external override(IPartnerRegistry, PartnerRegistry) {
+        _forward();
+    }
+
+    /// @inheritdoc ICases
+    function sealCase(uint64, bytes32, bytes32, uint48) external override(ICases, Cases) {
+        _forward();
+    }
+
+    /// @inheritdoc ICases
+    function openCase(uint64, bytes32, bytes32, uint48) external override(ICases, Cases) {
+        _forward();
+    }
+
+    /// @inheritdoc IProductSafety
+    function flagSuspect(bytes32, bytes32) external override(IProductSafety, ProductSafety) {
+        _forward();
+    }
+
+    /// @inheritdoc IProductSafety
+    function confirmSuspect(bytes32, bytes32) external override(IProductSafety, ProductSafety) {
+        _forward();
+    }
+
+    /// @inheritdoc IProductSafety
+    function clearSuspect(bytes32, bytes32) external override(IProductSafety, ProductSafety) {
+        _forward();
+    }
+
+    /// @inheritdoc IProductSafety
+    function declareIllegitimate(bytes32, bytes32) external override(IProductSafety, ProductSafety) {
+        _forward();
+    }
+
+    /// @inheritdoc IProductSafety
+    function releaseQuarantine(bytes32, address, uint48) external override(IProductSafety, ProductSafety) {
+        _forward();
+    }
+
+    /// @inheritdoc IProductSafety
+    function condemnQuarantine(bytes32, address, uint48) external override(IProductSafety, ProductSafety) {
+        _forward();
+    }
+
+    /// @inheritdoc ICustody
+    function cancelShipment(Shipment calldata) external override(ICustody, Custody) {
+        _forward();
+    }
+
+    /// @inheritdoc ISignedHandovers
+    function revokeSignatures(uint64) external override(ISignedHandovers, SignedHandovers) {
+        _forward();
+    }
+
+    /// @dev Runs the call in the extension on this contract's storage and returns or reverts with its result.
+    function _forward() private {
+        address extension = EXTENSION;
+        // Never returns to Solidity code, so it may use memory from zero on.
+        assembly {
+            calldatacopy(0, 0, calldatasize())
+            let ok := delegatecall(gas(), extension, 0, calldatasize(), 0, 0)
+            returndatacopy(0, 0, returndatasize())
+            if iszero(ok) {
+                revert(0, returndatasize())
+            }
+            return(0, returndatasize())
+        }
     }
 }

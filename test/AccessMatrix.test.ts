@@ -34,14 +34,18 @@ import { FOREIGN_GTIN, GTIN } from "../src/scenario/scenario";
 import {
   caseContentsOf,
   CaseStatus,
+  claimOf,
   commissionInput,
   DAY,
+  deliverPacksFrom,
   GOOD_LEG,
   LICENCE_REF,
   LOT,
   pharmacyFixture,
+  REJECT_TYPES,
   SERIALS,
   shipFrom,
+  shipPacksFrom,
   WARM_LEG,
   YEAR,
 } from "./fixtures";
@@ -185,17 +189,16 @@ async function matrixFixture() {
   }
   const sentBy = {} as Record<"suspendedDistributor" | "expiredDistributor", { shipment: ShipmentKey; shipmentId: string }>;
   for (const key of ["suspendedDistributor", "expiredDistributor"] as const) {
-    sentBy[key] = await shipFrom(rx, standIns[key], batchId, pharmacy.address, 1n);
+    sentBy[key] = await shipPacksFrom(rx, standIns[key], batchId, pharmacy.address, [SERIALS[key === "suspendedDistributor" ? 60 : 61]]);
   }
   const inbound = await shipFrom(rx, manufacturer, batchId, distributor.address, STOCK);
 
   // Dispenser stand-ins hold saleable units; the pharmacy holds quarantined ones besides its saleable units.
-  for (const key of ["suspendedDispenser", "expiredDispenser"] as const) {
-    const leg = await shipFrom(rx, distributor, batchId, standIns[key].address, STOCK);
-    await rx.connect(standIns[key]).receiveShipment(leg.shipment, GOOD_LEG);
+  for (const [i, key] of (["suspendedDispenser", "expiredDispenser"] as const).entries()) {
+    const serials = SERIALS.slice(62 + i * Number(STOCK), 62 + (i + 1) * Number(STOCK));
+    await deliverPacksFrom(rx, distributor, batchId, standIns[key], serials);
   }
-  const warm = await shipFrom(rx, distributor, batchId, pharmacy.address, STOCK);
-  await rx.connect(pharmacy).receiveShipment(warm.shipment, WARM_LEG);
+  await deliverPacksFrom(rx, distributor, batchId, pharmacy, SERIALS.slice(80, 80 + Number(STOCK)), WARM_LEG);
 
   for (const role of PARTNER_ROLES) await rx.connect(admin).suspendPartner(standIns[suspendedOf(role)].address, REASON);
   await time.increaseTo(shortExpiry + 1);
@@ -305,14 +308,15 @@ function commissionFor(ctx: Ctx, who: ActorKey): IBatchRegistry.CommissionStruct
 }
 
 /** Where each actor ships one unit: a batch it holds (when it holds one) on a route it may use. */
-function shipmentFor(ctx: Ctx, who: ActorKey): { batchId: string; receiver: string; isReturn: boolean } {
+function shipmentFor(ctx: Ctx, who: ActorKey, lotLevel = false): { batchId: string; receiver: string; isReturn: boolean } {
   switch (who) {
     case "otherManufacturer":
       return { batchId: ctx.foreignBatchId, receiver: ctx.distributor.address, isReturn: false };
     case "distributor":
     case "suspendedDistributor":
     case "expiredDistributor":
-      return { batchId: ctx.batchId, receiver: ctx.pharmacy.address, isReturn: false };
+      // A lot-level leg of a serialized batch may not go to a dispenser: it goes to the other distributor.
+      return { batchId: ctx.batchId, receiver: lotLevel ? ctx.distributor2.address : ctx.pharmacy.address, isReturn: false };
     case "pharmacy":
     case "suspendedDispenser":
     case "expiredDispenser":
@@ -387,8 +391,8 @@ const saleableOf = async (ctx: Ctx, batchId: string, holder: string): Promise<bi
   (await ctx.rx.holding(batchId, holder)).saleable;
 
 /** The Shipped event of `who` shipping one unit along `shipmentFor`, read before the call. */
-async function shippedEvent(ctx: Ctx, who: ActorKey): Promise<Expected> {
-  const s = shipmentFor(ctx, who);
+async function shippedEvent(ctx: Ctx, who: ActorKey, lotLevel = false): Promise<Expected> {
+  const s = shipmentFor(ctx, who, lotLevel);
   const nonce = (await ctx.rx.holding(s.batchId, addr(ctx, who))).shipments;
   const id = shipmentIdOf({ batchId: s.batchId, sender: addr(ctx, who), receiver: s.receiver, quantity: 1n, nonce });
   return { name: "Shipped", args: [id, s.batchId, addr(ctx, who), s.receiver, 1n, nonce, s.isReturn] };
@@ -402,8 +406,8 @@ async function shippedWithManifest(ctx: Ctx, who: ActorKey): Promise<Expected[]>
 }
 
 /** One unit left `who`'s saleable stock and is in transit since `at`. */
-async function expectShippedOne(ctx: Ctx, who: ActorKey, at: number, [saleableBefore]: readonly bigint[]): Promise<void> {
-  const s = shipmentFor(ctx, who);
+async function expectShippedOne(ctx: Ctx, who: ActorKey, at: number, [saleableBefore]: readonly bigint[], lotLevel = false): Promise<void> {
+  const s = shipmentFor(ctx, who, lotLevel);
   const h = await ctx.rx.holding(s.batchId, addr(ctx, who));
   expect(h.saleable).to.equal(saleableBefore - 1n);
   const id = shipmentIdOf({ batchId: s.batchId, sender: addr(ctx, who), receiver: s.receiver, quantity: 1n, nonce: h.shipments - 1n });
@@ -442,25 +446,26 @@ const RECEIVING = {
   },
 } as const satisfies Partial<Row>;
 
-/** rejectShipment and rejectSigned: only the receiver; the sender's saleable stock is observed. */
+/** rejectShipment and rejectSigned (damaged goods): only the receiver; the sender's quarantine is observed. */
 const REJECTING = {
   standIns: [Role.Distributor],
   allowed: ["distributor"],
   whilePaused: "reverts",
-  observe: async (ctx, who) => [await saleableOf(ctx, ctx.batchId, settledFor(ctx, who).shipment.sender)],
+  observe: async (ctx, who) => [(await ctx.rx.holding(ctx.batchId, settledFor(ctx, who).shipment.sender)).quarantined],
   emits: async (ctx, who) => {
     const { shipment, shipmentId } = settledFor(ctx, who);
+    const leg = [GOOD_LEG.minTemp, GOOD_LEG.maxTemp, GOOD_LEG.meanKineticTemp, GOOD_LEG.minutesOutOfRange, GOOD_LEG.loggerHash];
     return [
       {
         name: "Rejected",
-        args: [shipmentId, shipment.batchId, addr(ctx, who), shipment.sender, shipment.quantity, RejectionReason.Damaged, EVIDENCE],
+        args: [shipmentId, shipment.batchId, addr(ctx, who), shipment.sender, shipment.quantity, RejectionReason.Damaged, EVIDENCE, leg, true],
       },
     ];
   },
-  after: async (ctx, who, _at, [senderSaleableBefore]) => {
+  after: async (ctx, who, _at, [senderQuarantinedBefore]) => {
     const { shipment, shipmentId } = settledFor(ctx, who);
     expect((await ctx.rx.shipment(shipmentId)).status).to.equal(ShipmentStatus.None);
-    expect(await saleableOf(ctx, ctx.batchId, shipment.sender)).to.equal(senderSaleableBefore + shipment.quantity);
+    expect((await ctx.rx.holding(ctx.batchId, shipment.sender)).quarantined).to.equal(senderQuarantinedBefore + shipment.quantity);
   },
 } as const satisfies Partial<Row>;
 
@@ -472,7 +477,7 @@ const REJECTING = {
 const TYPES = {
   Ship: SIGNED_TYPES.ship,
   Receive: SIGNED_TYPES.receive,
-  Reject: SIGNED_TYPES.reject,
+  Reject: REJECT_TYPES,
   Handover: SIGNED_TYPES.handover,
 };
 
@@ -713,10 +718,11 @@ const TABLE: readonly Row[] = [
     name: "ship",
     ...SHIPPING,
     call: (ctx, who) => {
-      const s = shipmentFor(ctx, who);
+      const s = shipmentFor(ctx, who, true);
       return ctx.rx.connect(ctx.accounts[who]).ship(s.batchId, s.receiver, 1n);
     },
-    emits: async (ctx, who) => [await shippedEvent(ctx, who)],
+    emits: async (ctx, who) => [await shippedEvent(ctx, who, true)],
+    after: (ctx, who, at, observed) => expectShippedOne(ctx, who, at, observed, true),
   },
   {
     name: "shipPacks",
@@ -742,7 +748,7 @@ const TABLE: readonly Row[] = [
     ...REJECTING,
     refusal: notReceiver,
     call: (ctx, who) =>
-      ctx.rx.connect(ctx.accounts[who]).rejectShipment(settledFor(ctx, who).shipment, RejectionReason.Damaged, EVIDENCE),
+      ctx.rx.connect(ctx.accounts[who]).rejectShipment(settledFor(ctx, who).shipment, RejectionReason.Damaged, EVIDENCE, GOOD_LEG),
   },
   {
     // Only the sender, once the receiver left the shipment unsettled for CANCEL_AFTER seconds.
@@ -753,7 +759,7 @@ const TABLE: readonly Row[] = [
     refusal: notSender,
     setup: untilCancellable,
     call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).cancelShipment(cancelledFor(ctx, who).shipment),
-    observe: async (ctx, who) => [(await ctx.rx.holding(ctx.batchId, addr(ctx, who))).saleable],
+    observe: async (ctx, who) => [(await ctx.rx.holding(ctx.batchId, addr(ctx, who))).quarantined],
     emits: async (ctx, who) => {
       const { shipment, shipmentId } = cancelledFor(ctx, who);
       return [
@@ -763,10 +769,10 @@ const TABLE: readonly Row[] = [
         },
       ];
     },
-    after: async (ctx, who, _at, [saleableBefore]) => {
+    after: async (ctx, who, _at, [quarantinedBefore]) => {
       const { shipment, shipmentId } = cancelledFor(ctx, who);
-      expect((await ctx.rx.shipment(shipmentId)).status).to.equal(ShipmentStatus.None);
-      expect((await ctx.rx.holding(ctx.batchId, addr(ctx, who))).saleable).to.equal(saleableBefore + shipment.quantity);
+      expect((await ctx.rx.shipment(shipmentId)).status).to.equal(2n); // ShipmentStatus.Cancelled
+      expect((await ctx.rx.holding(ctx.batchId, addr(ctx, who))).quarantined).to.equal(quarantinedBefore + shipment.quantity);
     },
   },
   // ------------------------------------------------------------------ cases
@@ -858,9 +864,9 @@ const TABLE: readonly Row[] = [
     refusal: notReceiverSigning,
     call: async (ctx, who) => {
       const { shipment } = settledFor(ctx, who);
-      const fields = { shipment, reason: RejectionReason.Damaged, evidence: EVIDENCE };
+      const fields = { shipment, reason: RejectionReason.Damaged, evidence: EVIDENCE, leg: GOOD_LEG };
       const auth = await authorizationBy(ctx, who, TYPES.Reject, fields);
-      return submitter(ctx).rejectSigned(shipment, RejectionReason.Damaged, EVIDENCE, auth);
+      return submitter(ctx).rejectSigned(shipment, RejectionReason.Damaged, EVIDENCE, GOOD_LEG, auth);
     },
     observe: async (ctx, who) => [...(await REJECTING.observe(ctx, who)), await signatureNonce(ctx, who)],
     after: async (ctx, who, at, [senderSaleableBefore, nonceBefore]) => {
@@ -902,9 +908,10 @@ const TABLE: readonly Row[] = [
       const h = await ctx.rx.holding(s.batchId, addr(ctx, who));
       expect(h.saleable).to.equal(senderBefore - 1n);
       expect(await saleableOf(ctx, s.batchId, s.receiver)).to.equal(receiverBefore + 1n);
-      // Never in transit: no shipment record under the handover's id.
+      // Never in transit: no shipment record under the handover's id, except the custody record of a pack leg a
+      // dispenser received (ShipmentStatus.Received, 3).
       const id = shipmentIdOf({ batchId: s.batchId, sender: addr(ctx, who), receiver: s.receiver, quantity: 1n, nonce: h.shipments - 1n });
-      expect((await ctx.rx.shipment(id)).status).to.equal(ShipmentStatus.None);
+      expect((await ctx.rx.shipment(id)).status).to.equal(s.receiver === ctx.pharmacy.address ? 3n : ShipmentStatus.None);
       // The handover's nonce is the sender's shipment count; its signature nonce is left alone.
       expect(await signatureNonce(ctx, who)).to.equal(nonceBefore);
     },
@@ -928,7 +935,8 @@ const TABLE: readonly Row[] = [
   {
     name: "recall",
     standIns: [Role.Manufacturer, Role.Regulator],
-    allowed: ["manufacturer", "regulator"],
+    // The batch's own manufacturer recalls in any standing (a restrictive act always works).
+    allowed: ["manufacturer", "regulator", "suspendedManufacturer", "expiredManufacturer"],
     whilePaused: "works",
     // Anyone but the batch's manufacturer must be an authorized regulator.
     refusal: requiresRole(Role.Regulator),
@@ -938,7 +946,7 @@ const TABLE: readonly Row[] = [
     ],
     after: async (ctx, who) => {
       expect((await ctx.rx.batch(recalledBatch(ctx, who))).recallClass).to.equal(1);
-      expect(await verdictOfMainBatch(ctx)).to.equal(Verdict.Recalled);
+      if (recalledBatch(ctx, who) === ctx.batchId) expect(await verdictOfMainBatch(ctx)).to.equal(Verdict.Recalled);
     },
   },
   {
@@ -952,8 +960,26 @@ const TABLE: readonly Row[] = [
         ? { name: "SafetyNotHolder", args: [ctx.batchId, ctx.otherManufacturer.address] }
         : partnerGate(ctx, who),
     call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).flagSuspect(ctx.batchId, REASON),
-    emits: async (ctx, who) => [{ name: "BatchFlaggedSuspect", args: [ctx.batchId, addr(ctx, who), REASON] }],
+    // A holder's flag lapses SUSPECT_LAPSE (7 days) after the block; a regulator's does not (zero).
+    emits: async (ctx, who, at) => [
+      { name: "BatchFlaggedSuspect", args: [ctx.batchId, addr(ctx, who), REASON, who === "regulator" ? 0 : at + 7 * DAY] },
+    ],
     after: async (ctx) => {
+      expect(await verdictOfMainBatch(ctx)).to.equal(Verdict.Suspect);
+    },
+  },
+  {
+    // A regulator makes a holder's suspect flag permanent (it would lapse after SUSPECT_LAPSE).
+    name: "confirmSuspect",
+    ...REGULATOR_ONLY,
+    whilePaused: "works",
+    setup: async (ctx) => {
+      await ctx.rx.connect(ctx.pharmacy).flagSuspect(ctx.batchId, REASON);
+    },
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).confirmSuspect(ctx.batchId, REASON),
+    emits: async (ctx, who) => [{ name: "SuspectConfirmed", args: [ctx.batchId, addr(ctx, who), REASON] }],
+    after: async (ctx) => {
+      expect((await ctx.rx.suspectHold(ctx.batchId)).lapsesAt).to.equal(0n);
       expect(await verdictOfMainBatch(ctx)).to.equal(Verdict.Suspect);
     },
   },
@@ -1016,7 +1042,7 @@ const TABLE: readonly Row[] = [
     whilePaused: "reverts",
     refusal: requiresRole(Role.Dispenser),
     call: (ctx, who) =>
-      ctx.rx.connect(ctx.accounts[who]).dispense(ctx.batchId, serialToBytes32(SERIALS[0]), ctx.tree.proof(SERIALS[0])),
+      ctx.rx.connect(ctx.accounts[who]).dispense(ctx.batchId, serialToBytes32(SERIALS[0]), ctx.tree.proof(SERIALS[0]), claimOf(ctx.toPharmacy, SERIALS[0])),
     emits: async (ctx, who) => [
       { name: "PackDispensed", args: [ctx.batchId, serialToBytes32(SERIALS[0]), addr(ctx, who)] },
     ],
@@ -1324,8 +1350,8 @@ describe("RxTrace: access matrix", function () {
   describe("dispense", function () {
     describe("when an authorized dispenser holds none of the batch", function () {
       it("reverts with CustodyInsufficientSaleable", async function () {
-        const { rx, batchId, pharmacy2, tree } = await loadFixture(matrixFixture);
-        await expect(rx.connect(pharmacy2).dispense(batchId, serialToBytes32(SERIALS[0]), tree.proof(SERIALS[0])))
+        const { rx, batchId, pharmacy2, tree, toPharmacy } = await loadFixture(matrixFixture);
+        await expect(rx.connect(pharmacy2).dispense(batchId, serialToBytes32(SERIALS[0]), tree.proof(SERIALS[0]), claimOf(toPharmacy, SERIALS[0])))
           .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
           .withArgs(batchId, pharmacy2.address, 0n, 1n);
       });
@@ -1412,7 +1438,7 @@ describe("RxTrace: pause", function () {
     "dispense",
     "multicall",
   ];
-  const RESTRICTIVE = ["suspendPartner", "recall", "flagSuspect", "declareIllegitimate", "revokeSignatures", "unpause"];
+  const RESTRICTIVE = ["suspendPartner", "recall", "flagSuspect", "confirmSuspect", "declareIllegitimate", "revokeSignatures", "unpause"];
 
   describe("the table", function () {
     it("freezes exactly the functions that move product or widen rights", function () {

@@ -9,6 +9,7 @@ import { RecallClass, RejectionReason, Role, ShipmentStatus, Standing } from "..
 import { makeGln } from "../src/gs1/identifiers";
 import { batchIdOf, shipmentIdOf, type ShipmentKey } from "../src/domain/ids";
 import { CERTIFICATE_URI, GTIN } from "../src/scenario/scenario";
+import { ManifestTree } from "../src/manifests/manifest";
 import {
   batchFixture,
   COMMISSIONED,
@@ -19,10 +20,12 @@ import {
   NO_STOCK,
   LICENCE_REF,
   licenceExpiredFixture,
+  deliverPacksFrom,
+  dispenseFrom,
+  shipPacksFrom,
   pharmacyFixture,
   quarantinedFixture,
   receivedFixture,
-  serialToBytes32,
   shipFrom,
   shippedFixture,
   suspendedFixture,
@@ -43,6 +46,11 @@ function shipmentRecord(r: ShipmentRecordStructOutput) {
 }
 
 const SETTLED = { status: BigInt(ShipmentStatus.None), isReturn: false, shippedAt: 0n };
+
+/** ShipmentStatus of contracts/interfaces/RxTypes.sol (scripts/lib/domain.ts knows only the first two yet). */
+const Status = { None: 0n, InTransit: 1n, Cancelled: 2n, Received: 3n, ReceivedInQuarantine: 4n } as const;
+/** QuarantineCause of contracts/interfaces/RxTypes.sol. */
+const Cause = { SenderNotAuthorized: 0, ShipmentCancelled: 1 } as const;
 
 /** A leg inside 2-8 degrees except for the given fields. */
 function leg(overrides: Partial<TemperatureLegStruct>): TemperatureLegStruct {
@@ -185,11 +193,11 @@ async function returnShippedFixture() {
  * What holds once the manufacturer's 60-unit shipment to the distributor went back to the manufacturer,
  * rejected by the receiver or cancelled by the sender: written once, applied to both.
  */
-function behavesAsSettledBack(settled: () => Promise<ShippedContext>): void {
-  it("returns the units to the sender's saleable stock", async function () {
+function behavesAsSettledBack(settled: () => Promise<ShippedContext>, record: "deleted" | "cancelled"): void {
+  it("returns the units to the sender's quarantine, never to its saleable stock", async function () {
     const { rx, batchId, manufacturer } = await loadFixture(settled);
     const holding = holdingRecord(await rx.holding(batchId, manufacturer.address));
-    expect(holding).to.deep.equal({ ...NO_STOCK, saleable: COMMISSIONED, shipments: 1n });
+    expect(holding).to.deep.equal({ ...NO_STOCK, saleable: COMMISSIONED - 60n, quarantined: 60n, shipments: 1n });
   });
 
   it("credits nothing to the receiver", async function () {
@@ -197,14 +205,23 @@ function behavesAsSettledBack(settled: () => Promise<ShippedContext>): void {
     expect(holdingRecord(await rx.holding(batchId, distributor.address))).to.deep.equal(NO_STOCK);
   });
 
-  it("deletes the shipment record", async function () {
-    const { rx, shipmentId } = await loadFixture(settled);
-    expect(shipmentRecord(await rx.shipment(shipmentId))).to.deep.equal(SETTLED);
-  });
+  if (record === "deleted") {
+    it("deletes the shipment record", async function () {
+      const { rx, shipmentId } = await loadFixture(settled);
+      expect(shipmentRecord(await rx.shipment(shipmentId))).to.deep.equal(SETTLED);
+    });
+  } else {
+    it("keeps the shipment record as Cancelled", async function () {
+      const { rx, shipmentId } = await loadFixture(settled);
+      expect((await rx.shipment(shipmentId)).status).to.equal(Status.Cancelled);
+    });
+  }
 
   const again = {
-    received: (c: ShippedContext) => c.rx.connect(c.distributor).receiveShipment(c.shipment, GOOD_LEG),
-    rejected: (c: ShippedContext) => c.rx.connect(c.distributor).rejectShipment(c.shipment, RejectionReason.Other, EVIDENCE),
+    ...(record === "deleted"
+      ? { received: (c: ShippedContext) => c.rx.connect(c.distributor).receiveShipment(c.shipment, GOOD_LEG) }
+      : {}),
+    rejected: (c: ShippedContext) => c.rx.connect(c.distributor).rejectShipment(c.shipment, RejectionReason.Other, EVIDENCE, GOOD_LEG),
     cancelled: (c: ShippedContext) => c.rx.connect(c.manufacturer).cancelShipment(c.shipment),
   };
   for (const [what, call] of Object.entries(again)) {
@@ -221,7 +238,9 @@ function behavesAsSettledBack(settled: () => Promise<ShippedContext>): void {
 
   it("gives the sender's next shipment a new nonce, so the old id never comes back", async function () {
     const { rx, batchId, manufacturer, distributor, shipmentId } = await loadFixture(settled);
-    const next = await shipFrom(rx, manufacturer, batchId, distributor.address, 60n);
+    const next = await shipFrom(rx, manufacturer, batchId, distributor.address, 40n);
+    const { shipment } = await loadFixture(settled);
+    expect(shipmentIdOf({ ...shipment, quantity: 40n, nonce: 1n })).to.equal(next.shipmentId);
     expect([next.shipment.nonce, next.shipmentId === shipmentId]).to.deep.equal([1n, false]);
   });
 }
@@ -342,7 +361,7 @@ const SHIP_REFUSALS: ShipRefusal[] = [
     attempt: async (f) => ({
       sender: f.distributor,
       batchId: f.batchId,
-      receiver: f.pharmacy.address,
+      receiver: f.distributor2.address,
       quantity: 1n,
       error: "CustodyInsufficientSaleable",
       args: [f.batchId, f.distributor.address, 0n, 1n],
@@ -468,8 +487,8 @@ describe("RxTrace: Custody", function () {
     describe("when a distributor splits its stock between two pharmacies", function () {
       async function splitFixture() {
         const base = await loadFixture(receivedFixture);
-        const toFirst = await shipFrom(base.rx, base.distributor, base.batchId, base.pharmacy.address, 20n);
-        const toSecond = await shipFrom(base.rx, base.distributor, base.batchId, base.pharmacy2.address, 15n);
+        const toFirst = await shipPacksFrom(base.rx, base.distributor, base.batchId, base.pharmacy.address, base.tree.serials.slice(0, 20));
+        const toSecond = await shipPacksFrom(base.rx, base.distributor, base.batchId, base.pharmacy2.address, base.tree.serials.slice(20, 35));
         return { ...base, toFirst, toSecond };
       }
 
@@ -550,7 +569,11 @@ describe("RxTrace: Custody", function () {
             const receiver = f[to];
             const nonce = (await f.rx.holding(f.batchId, sender.address)).shipments;
             const key: ShipmentKey = { batchId: f.batchId, sender: sender.address, receiver: receiver.address, quantity: 1n, nonce };
-            await expect(f.rx.connect(sender).ship(f.batchId, receiver.address, 1n))
+            // A serialized batch reaches a dispenser in pack legs only.
+            const tx = ROLE_OF[to] === Role.Dispenser
+              ? f.rx.connect(sender).shipPacks(f.batchId, receiver.address, 1n, MANIFEST)
+              : f.rx.connect(sender).ship(f.batchId, receiver.address, 1n);
+            await expect(tx)
               .to.emit(f.rx, "Shipped")
               .withArgs(shipmentIdOf(key), f.batchId, sender.address, receiver.address, 1n, nonce, kind === "return");
           });
@@ -627,8 +650,8 @@ describe("RxTrace: Custody", function () {
       });
 
       it("reverts with CustodyInsufficientSaleable for a partner that holds nothing", async function () {
-        const { rx, batchId, distributor, pharmacy } = await loadFixture(batchFixture);
-        await expect(rx.connect(distributor).ship(batchId, pharmacy.address, 1n))
+        const { rx, batchId, distributor, distributor2 } = await loadFixture(batchFixture);
+        await expect(rx.connect(distributor).ship(batchId, distributor2.address, 1n))
           .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
           .withArgs(batchId, distributor.address, 0n, 1n);
       });
@@ -640,8 +663,8 @@ describe("RxTrace: Custody", function () {
       });
 
       it("does not count quarantined units as saleable", async function () {
-        const { rx, batchId, distributor, pharmacy } = await loadFixture(quarantinedFixture);
-        await expect(rx.connect(distributor).ship(batchId, pharmacy.address, 1n))
+        const { rx, batchId, distributor, distributor2 } = await loadFixture(quarantinedFixture);
+        await expect(rx.connect(distributor).ship(batchId, distributor2.address, 1n))
           .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
           .withArgs(batchId, distributor.address, 0n, 1n);
       });
@@ -744,7 +767,7 @@ describe("RxTrace: Custody", function () {
       it("still ships forward at the expiry second itself", async function () {
         const { rx, batchId, distributor, pharmacy, expiry } = await loadFixture(lateFixture);
         await time.setNextBlockTimestamp(expiry);
-        await rx.connect(distributor).ship(batchId, pharmacy.address, 1n);
+        await rx.connect(distributor).shipPacks(batchId, pharmacy.address, 1n, MANIFEST);
         expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(59n);
       });
 
@@ -1101,26 +1124,31 @@ describe("RxTrace: Custody", function () {
     describe("when the receiver rejects a shipment in transit", function () {
       async function rejectedFixture() {
         const base = await loadFixture(shippedFixture);
-        const tx = await base.rx.connect(base.distributor).rejectShipment(base.shipment, RejectionReason.Damaged, EVIDENCE);
+        const tx = await base.rx.connect(base.distributor).rejectShipment(base.shipment, RejectionReason.Damaged, EVIDENCE, GOOD_LEG);
         return { ...base, tx };
       }
 
-      it("emits Rejected with the reason and evidence", async function () {
+      it("emits Rejected with the reason, evidence, leg and the quarantine", async function () {
         const { rx, tx, shipmentId, batchId, distributor, manufacturer } = await loadFixture(rejectedFixture);
         await expect(tx)
           .to.emit(rx, "Rejected")
-          .withArgs(shipmentId, batchId, distributor.address, manufacturer.address, 60n, RejectionReason.Damaged, EVIDENCE);
+          .withArgs(shipmentId, batchId, distributor.address, manufacturer.address, 60n, RejectionReason.Damaged, EVIDENCE, legArgs(GOOD_LEG), true);
       });
 
-      behavesAsSettledBack(rejectedFixture);
+      behavesAsSettledBack(rejectedFixture, "deleted");
     });
 
-    for (const reason of [RejectionReason.WrongQuantity, RejectionReason.NoTemperatureData, RejectionReason.WrongProduct, RejectionReason.Other]) {
-      it(`emits Rejected with reason ${RejectionReason[reason]} and no evidence`, async function () {
+    for (const { reason, quarantined } of [
+      { reason: RejectionReason.WrongQuantity, quarantined: false },
+      { reason: RejectionReason.NoTemperatureData, quarantined: true },
+      { reason: RejectionReason.WrongProduct, quarantined: false },
+      { reason: RejectionReason.Other, quarantined: false },
+    ]) {
+      it(`emits Rejected with reason ${RejectionReason[reason]}, no evidence and ${quarantined ? "" : "no "}quarantine on a good leg`, async function () {
         const { rx, shipment, shipmentId, batchId, distributor, manufacturer } = await loadFixture(shippedFixture);
-        await expect(rx.connect(distributor).rejectShipment(shipment, reason, ethers.ZeroHash))
+        await expect(rx.connect(distributor).rejectShipment(shipment, reason, ethers.ZeroHash, GOOD_LEG))
           .to.emit(rx, "Rejected")
-          .withArgs(shipmentId, batchId, distributor.address, manufacturer.address, 60n, reason, ethers.ZeroHash);
+          .withArgs(shipmentId, batchId, distributor.address, manufacturer.address, 60n, reason, ethers.ZeroHash, legArgs(GOOD_LEG), quarantined);
       });
     }
 
@@ -1128,7 +1156,7 @@ describe("RxTrace: Custody", function () {
       it("gives the units back to the returning pharmacy", async function () {
         const { rx, batchId, pharmacy, distributor } = await loadFixture(pharmacyFixture);
         const back = await shipFrom(rx, pharmacy, batchId, distributor.address, 5n);
-        await rx.connect(distributor).rejectShipment(back.shipment, RejectionReason.WrongProduct, EVIDENCE);
+        await rx.connect(distributor).rejectShipment(back.shipment, RejectionReason.WrongProduct, EVIDENCE, GOOD_LEG);
         expect((await rx.holding(batchId, pharmacy.address)).saleable).to.equal(20n);
       });
     });
@@ -1137,7 +1165,7 @@ describe("RxTrace: Custody", function () {
       it("still lets the receiver refuse it, back to the sender", async function () {
         const { rx, shipment, batchId, manufacturer, distributor } = await loadFixture(shippedFixture);
         await rx.connect(manufacturer).recall(batchId, RecallClass.II, REASON, CERTIFICATE_URI);
-        await rx.connect(distributor).rejectShipment(shipment, RejectionReason.Other, EVIDENCE);
+        await rx.connect(distributor).rejectShipment(shipment, RejectionReason.Other, EVIDENCE, GOOD_LEG);
         expect((await rx.holding(batchId, manufacturer.address)).saleable).to.equal(COMMISSIONED);
       });
     });
@@ -1147,7 +1175,7 @@ describe("RxTrace: Custody", function () {
         it(`reverts with CustodyShipmentNotInTransit for ${what}`, async function () {
           const f = await loadFixture(shippedFixture);
           const wrong = key(f);
-          await expect(f.rx.connect(f.distributor).rejectShipment(wrong, RejectionReason.Damaged, EVIDENCE))
+          await expect(f.rx.connect(f.distributor).rejectShipment(wrong, RejectionReason.Damaged, EVIDENCE, GOOD_LEG))
             .to.be.revertedWithCustomError(f.rx, "CustodyShipmentNotInTransit")
             .withArgs(shipmentIdOf(wrong));
         });
@@ -1155,7 +1183,7 @@ describe("RxTrace: Custody", function () {
 
       it("reverts with CustodyShipmentNotInTransit for a received shipment", async function () {
         const { rx, shipment, shipmentId, distributor } = await loadFixture(receivedFixture);
-        await expect(rx.connect(distributor).rejectShipment(shipment, RejectionReason.Damaged, EVIDENCE))
+        await expect(rx.connect(distributor).rejectShipment(shipment, RejectionReason.Damaged, EVIDENCE, GOOD_LEG))
           .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
           .withArgs(shipmentId);
       });
@@ -1164,14 +1192,14 @@ describe("RxTrace: Custody", function () {
     describe("when the caller is not the receiver", function () {
       it("reverts with CustodyNotReceiver", async function () {
         const { rx, shipment, shipmentId, distributor, distributor2 } = await loadFixture(shippedFixture);
-        await expect(rx.connect(distributor2).rejectShipment(shipment, RejectionReason.Damaged, EVIDENCE))
+        await expect(rx.connect(distributor2).rejectShipment(shipment, RejectionReason.Damaged, EVIDENCE, GOOD_LEG))
           .to.be.revertedWithCustomError(rx, "CustodyNotReceiver")
           .withArgs(shipmentId, distributor2.address, distributor.address);
       });
 
       it("reverts with CustodyNotReceiver for the sender trying to take it back", async function () {
         const { rx, shipment, shipmentId, manufacturer, distributor } = await loadFixture(shippedFixture);
-        await expect(rx.connect(manufacturer).rejectShipment(shipment, RejectionReason.Other, EVIDENCE))
+        await expect(rx.connect(manufacturer).rejectShipment(shipment, RejectionReason.Other, EVIDENCE, GOOD_LEG))
           .to.be.revertedWithCustomError(rx, "CustodyNotReceiver")
           .withArgs(shipmentId, manufacturer.address, distributor.address);
       });
@@ -1182,7 +1210,7 @@ describe("RxTrace: Custody", function () {
         it(`reverts with PartnerNotAuthorized (${Standing[standing]}) ${what}`, async function () {
           const f = await loadFixture(shippedFixture);
           await arrange(f);
-          await expect(f.rx.connect(f.distributor).rejectShipment(f.shipment, RejectionReason.Damaged, EVIDENCE))
+          await expect(f.rx.connect(f.distributor).rejectShipment(f.shipment, RejectionReason.Damaged, EVIDENCE, GOOD_LEG))
             .to.be.revertedWithCustomError(f.rx, "PartnerNotAuthorized")
             .withArgs(f.distributor.address, standing);
         });
@@ -1193,7 +1221,7 @@ describe("RxTrace: Custody", function () {
       it("reverts with EnforcedPause", async function () {
         const { rx, pauser, shipment, distributor } = await loadFixture(shippedFixture);
         await rx.connect(pauser).pause();
-        await expect(rx.connect(distributor).rejectShipment(shipment, RejectionReason.Damaged, EVIDENCE))
+        await expect(rx.connect(distributor).rejectShipment(shipment, RejectionReason.Damaged, EVIDENCE, GOOD_LEG))
           .to.be.revertedWithCustomError(rx, "EnforcedPause")
           .withArgs();
       });
@@ -1242,7 +1270,7 @@ describe("RxTrace: Custody", function () {
         expect(BigInt(block?.timestamp ?? 0)).to.equal(cancellableAt);
       });
 
-      behavesAsSettledBack(cancelledFixture);
+      behavesAsSettledBack(cancelledFixture, "cancelled");
     });
 
     describe("when the receiver was suspended after the shipment left", function () {
@@ -1255,19 +1283,20 @@ describe("RxTrace: Custody", function () {
 
       it("the receiver cannot reject it (PartnerNotAuthorized)", async function () {
         const { rx, shipment, distributor } = await loadFixture(strandedFixture);
-        await expect(rx.connect(distributor).rejectShipment(shipment, RejectionReason.Other, EVIDENCE))
+        await expect(rx.connect(distributor).rejectShipment(shipment, RejectionReason.Other, EVIDENCE, GOOD_LEG))
           .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
           .withArgs(distributor.address, Standing.Suspended);
       });
 
-      it("the sender cancels it after 30 days and gets its units back", async function () {
+      it("the sender cancels it after 30 days and gets its units back into quarantine", async function () {
         const f = await loadFixture(strandedFixture);
         await time.increaseTo(await cancellableAtOf(f));
         await expect(f.rx.connect(f.manufacturer).cancelShipment(f.shipment))
           .to.emit(f.rx, "ShipmentCancelled")
           .withArgs(f.shipmentId, f.batchId, f.manufacturer.address, f.distributor.address, 60n);
-        expect((await f.rx.holding(f.batchId, f.manufacturer.address)).saleable).to.equal(COMMISSIONED);
-        expect((await f.rx.shipment(f.shipmentId)).status).to.equal(BigInt(ShipmentStatus.None));
+        const h = await f.rx.holding(f.batchId, f.manufacturer.address);
+        expect([h.saleable, h.quarantined]).to.deep.equal([COMMISSIONED - 60n, 60n]);
+        expect((await f.rx.shipment(f.shipmentId)).status).to.equal(Status.Cancelled);
       });
     });
 
@@ -1287,12 +1316,12 @@ describe("RxTrace: Custody", function () {
           .withArgs(back.shipmentId, batchId, distributor.address, manufacturer.address, 10n);
       });
 
-      it("gives the units back to the distributor and deletes the return", async function () {
+      it("gives the units back into the distributor's quarantine and keeps the return as Cancelled", async function () {
         const { rx, batchId, distributor, back } = await loadFixture(recalledReturnFixture);
         await rx.connect(distributor).cancelShipment(back.shipment);
         const holding = holdingRecord(await rx.holding(batchId, distributor.address));
-        expect(holding).to.deep.equal({ ...NO_STOCK, saleable: 60n, shipments: 1n });
-        expect(shipmentRecord(await rx.shipment(back.shipmentId))).to.deep.equal(SETTLED);
+        expect(holding).to.deep.equal({ ...NO_STOCK, saleable: 50n, quarantined: 10n, shipments: 1n });
+        expect((await rx.shipment(back.shipmentId)).status).to.equal(Status.Cancelled);
       });
     });
 
@@ -1404,7 +1433,7 @@ describe("RxTrace: Custody", function () {
       it("reverts with CustodyShipmentNotInTransit for a rejected shipment", async function () {
         const f = await loadFixture(shippedFixture);
         const cancellableAt = await cancellableAtOf(f);
-        await f.rx.connect(f.distributor).rejectShipment(f.shipment, RejectionReason.Damaged, EVIDENCE);
+        await f.rx.connect(f.distributor).rejectShipment(f.shipment, RejectionReason.Damaged, EVIDENCE, GOOD_LEG);
         await time.increaseTo(cancellableAt);
         await expect(f.rx.connect(f.manufacturer).cancelShipment(f.shipment))
           .to.be.revertedWithCustomError(f.rx, "CustodyShipmentNotInTransit")
@@ -1450,14 +1479,13 @@ describe("RxTrace: Custody", function () {
     async function journeyFixture() {
       const base = await loadFixture(receivedFixture);
       const { rx, batchId, tree, manufacturer, distributor, distributor2, pharmacy, pharmacy2, regulator } = base;
-      await deliverFrom(rx, distributor, batchId, pharmacy, 20n);
-      await deliverFrom(rx, distributor, batchId, pharmacy2, 15n, WARM_LEG);
+      const toPharmacy = await deliverPacksFrom(rx, distributor, batchId, pharmacy, tree.serials.slice(0, 20));
+      await deliverPacksFrom(rx, distributor, batchId, pharmacy2, tree.serials.slice(20, 35), WARM_LEG);
       await rx.connect(regulator).condemnQuarantine(batchId, pharmacy2.address, 5n);
       const pending = await shipFrom(rx, distributor, batchId, distributor2.address, 10n);
       const refused = await shipFrom(rx, distributor, batchId, distributor2.address, 5n);
-      await rx.connect(distributor2).rejectShipment(refused.shipment, RejectionReason.WrongQuantity, EVIDENCE);
-      const serial = tree.serials[0];
-      await rx.connect(pharmacy).dispense(batchId, serialToBytes32(serial), tree.proof(serial));
+      await rx.connect(distributor2).rejectShipment(refused.shipment, RejectionReason.WrongQuantity, EVIDENCE, GOOD_LEG);
+      await dispenseFrom(rx, pharmacy, batchId, tree, tree.serials[0], toPharmacy);
       await deliverFrom(rx, pharmacy, batchId, manufacturer, 3n);
       const holders = [manufacturer, distributor, distributor2, pharmacy, pharmacy2].map((s) => s.address);
       return { ...base, holders, pending };
@@ -1487,15 +1515,16 @@ describe("RxTrace: Custody", function () {
       await time.increaseTo(shippedAt + (await rx.CANCEL_AFTER()));
       await rx.connect(distributor).cancelShipment(pending.shipment);
       expect(await unitsAccountedFor(rx, batchId, holders, 0n)).to.equal(COMMISSIONED);
-      expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(25n);
+      const h = await rx.holding(batchId, distributor.address);
+      expect([h.saleable, h.quarantined]).to.deep.equal([15n, 10n]);
     });
   });
 
   describe("stock fields of one holder", function () {
     it("keep their own bits: odd counts in every field read back exactly", async function () {
-      const { rx, batchId, distributor, pharmacy, regulator, tree } = await loadFixture(pharmacyFixture);
-      await rx.connect(pharmacy).dispense(batchId, serialToBytes32(tree.serials[0]), tree.proof(tree.serials[0]));
-      await deliverFrom(rx, distributor, batchId, pharmacy, 4n, WARM_LEG);
+      const { rx, batchId, distributor, pharmacy, regulator, tree, toPharmacy } = await loadFixture(pharmacyFixture);
+      await dispenseFrom(rx, pharmacy, batchId, tree, tree.serials[0], toPharmacy);
+      await deliverPacksFrom(rx, distributor, batchId, pharmacy, tree.serials.slice(40, 44), WARM_LEG);
       await rx.connect(regulator).condemnQuarantine(batchId, pharmacy.address, 1n);
       await shipFrom(rx, pharmacy, batchId, distributor.address, 2n);
       expect(holdingRecord(await rx.holding(batchId, pharmacy.address))).to.deep.equal({
@@ -1530,5 +1559,173 @@ describe("RxTrace: Custody", function () {
           .withArgs(shipmentId, batchId, distributor.address, shipment.sender, shipment.quantity, Object.values(leg), false);
       });
     }
+  });
+});
+
+describe("RxTrace: Custody, units from refused or cancelled legs never become saleable without a decision", function () {
+  /** The distributor shipped PHARMACY_SERIALS to the pharmacy (a pack leg in transit); it keeps 40 saleable. */
+  async function toPharmacyFixture() {
+    const base = await loadFixture(receivedFixture);
+    const leg = await shipPacksFrom(base.rx, base.distributor, base.batchId, base.pharmacy.address, base.tree.serials.slice(0, 20));
+    return { ...base, leg };
+  }
+
+  describe("rejectShipment", function () {
+    describe("when the pharmacy refuses a warm leg at the door", function () {
+      it("puts the units in the sender's quarantine: an attacker distributor cannot reship them as saleable", async function () {
+        const { rx, batchId, distributor, pharmacy, pharmacy2, tree, leg } = await loadFixture(toPharmacyFixture);
+        await rx.connect(pharmacy).rejectShipment(leg.shipment, RejectionReason.NoTemperatureData, EVIDENCE, WARM_LEG);
+        const h = await rx.holding(batchId, distributor.address);
+        expect([h.saleable, h.quarantined]).to.deep.equal([40n, 20n]);
+        const manifest = ManifestTree.of(tree.serials.slice(0, 60), []);
+        await expect(rx.connect(distributor).shipPacks(batchId, pharmacy2.address, 60n, manifest.root))
+          .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
+          .withArgs(batchId, distributor.address, 40n, 60n);
+      });
+
+      it("emits Rejected with the warm leg and the quarantine, whatever the reason", async function () {
+        const { rx, batchId, distributor, pharmacy, leg } = await loadFixture(toPharmacyFixture);
+        await expect(rx.connect(pharmacy).rejectShipment(leg.shipment, RejectionReason.WrongQuantity, EVIDENCE, WARM_LEG))
+          .to.emit(rx, "Rejected")
+          .withArgs(leg.shipmentId, batchId, pharmacy.address, distributor.address, 20n, RejectionReason.WrongQuantity, EVIDENCE, legArgs(WARM_LEG), true);
+      });
+
+      it("lets a regulator release them, after which they ship again", async function () {
+        const { rx, batchId, distributor, distributor2, pharmacy, regulator, leg } = await loadFixture(toPharmacyFixture);
+        await rx.connect(pharmacy).rejectShipment(leg.shipment, RejectionReason.WrongQuantity, EVIDENCE, WARM_LEG);
+        await rx.connect(regulator).releaseQuarantine(batchId, distributor.address, 20n);
+        await expect(rx.connect(distributor).ship(batchId, distributor2.address, 60n)).to.emit(rx, "Shipped");
+      });
+    });
+
+    describe("when the reason says the goods are damaged, on a good leg", function () {
+      it("still puts the units in the sender's quarantine", async function () {
+        const { rx, batchId, distributor, pharmacy, leg } = await loadFixture(toPharmacyFixture);
+        await rx.connect(pharmacy).rejectShipment(leg.shipment, RejectionReason.Damaged, EVIDENCE, GOOD_LEG);
+        const h = await rx.holding(batchId, distributor.address);
+        expect([h.saleable, h.quarantined]).to.deep.equal([40n, 20n]);
+      });
+    });
+
+    describe("when a good leg is refused for a reason that says nothing against the goods", function () {
+      it("returns the units to the sender's saleable stock (the legitimate path)", async function () {
+        const { rx, batchId, distributor, pharmacy, leg } = await loadFixture(toPharmacyFixture);
+        await rx.connect(pharmacy).rejectShipment(leg.shipment, RejectionReason.WrongProduct, EVIDENCE, GOOD_LEG);
+        const h = await rx.holding(batchId, distributor.address);
+        expect([h.saleable, h.quarantined]).to.deep.equal([60n, 0n]);
+      });
+    });
+
+    describe("when the leg summary is inconsistent", function () {
+      it("reverts with CustodyInvalidTemperatureLeg and keeps the shipment in transit", async function () {
+        const { rx, pharmacy, leg: sent } = await loadFixture(toPharmacyFixture);
+        const bad = leg({ minTemp: 50, meanKineticTemp: 40, maxTemp: 60 });
+        await expect(rx.connect(pharmacy).rejectShipment(sent.shipment, RejectionReason.Other, EVIDENCE, bad))
+          .to.be.revertedWithCustomError(rx, "CustodyInvalidTemperatureLeg")
+          .withArgs(50, 40, 60);
+        expect((await rx.shipment(sent.shipmentId)).status).to.equal(Status.InTransit);
+      });
+    });
+  });
+
+  describe("cancelShipment", function () {
+    /** shippedFixture, cancelled by the manufacturer after CANCEL_AFTER. */
+    async function cancelledFixture() {
+      const base = await loadFixture(shippedFixture);
+      await time.increase(30 * DAY);
+      await base.rx.connect(base.manufacturer).cancelShipment(base.shipment);
+      return base;
+    }
+
+    describe("when the sender cancels goods whose whereabouts are unknown", function () {
+      it("puts them in its quarantine: an attacker sender cannot sell them again", async function () {
+        const { rx, batchId, manufacturer, distributor2 } = await loadFixture(cancelledFixture);
+        await expect(rx.connect(manufacturer).ship(batchId, distributor2.address, COMMISSIONED))
+          .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
+          .withArgs(batchId, manufacturer.address, 40n, COMMISSIONED);
+      });
+    });
+
+    describe("when the receiver receives after the cancellation (a receipt racing a cancel)", function () {
+      it("emits Received, then ReceiptQuarantined with cause ShipmentCancelled", async function () {
+        const { rx, shipment, shipmentId, batchId, distributor, manufacturer } = await loadFixture(cancelledFixture);
+        const tx = rx.connect(distributor).receiveShipment(shipment, GOOD_LEG);
+        await expect(tx)
+          .to.emit(rx, "Received")
+          .withArgs(shipmentId, batchId, distributor.address, manufacturer.address, 60n, legArgs(GOOD_LEG), false);
+        await expect(tx)
+          .to.emit(rx, "ReceiptQuarantined")
+          .withArgs(shipmentId, batchId, distributor.address, 60n, Cause.ShipmentCancelled);
+      });
+
+      it("moves the units from the sender's quarantine into the receiver's, never to saleable", async function () {
+        const { rx, shipment, shipmentId, batchId, distributor, manufacturer } = await loadFixture(cancelledFixture);
+        await rx.connect(distributor).receiveShipment(shipment, GOOD_LEG);
+        const from = await rx.holding(batchId, manufacturer.address);
+        const to = await rx.holding(batchId, distributor.address);
+        expect([from.saleable, from.quarantined, to.saleable, to.quarantined]).to.deep.equal([40n, 0n, 0n, 60n]);
+        expect(shipmentRecord(await rx.shipment(shipmentId))).to.deep.equal(SETTLED);
+      });
+
+      it("reverts with CustodyCancelledUnitsGone once a regulator condemned the sender's quarantine", async function () {
+        const { rx, shipment, shipmentId, batchId, distributor, manufacturer, regulator } = await loadFixture(cancelledFixture);
+        await rx.connect(regulator).condemnQuarantine(batchId, manufacturer.address, 1n);
+        await expect(rx.connect(distributor).receiveShipment(shipment, GOOD_LEG))
+          .to.be.revertedWithCustomError(rx, "CustodyCancelledUnitsGone")
+          .withArgs(shipmentId, manufacturer.address, 59n, 60n);
+      });
+
+      it("cannot be rejected any more (CustodyShipmentNotInTransit)", async function () {
+        const { rx, shipment, shipmentId, distributor } = await loadFixture(cancelledFixture);
+        await expect(rx.connect(distributor).rejectShipment(shipment, RejectionReason.Other, EVIDENCE, GOOD_LEG))
+          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
+          .withArgs(shipmentId);
+      });
+    });
+
+    describe("when the receiver received before the sender tried to cancel", function () {
+      it("reverts the cancellation with CustodyShipmentNotInTransit", async function () {
+        const { rx, shipment, shipmentId, distributor, manufacturer } = await loadFixture(shippedFixture);
+        await time.increase(30 * DAY);
+        await rx.connect(distributor).receiveShipment(shipment, GOOD_LEG);
+        await expect(rx.connect(manufacturer).cancelShipment(shipment))
+          .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
+          .withArgs(shipmentId);
+      });
+    });
+  });
+
+  describe("receiveShipment", function () {
+    for (const { what, lapse } of [
+      { what: "suspended", lapse: (f: ShippedContext) => f.rx.suspendPartner(f.manufacturer.address, REASON) },
+      {
+        what: "past its licence (the receiver's renewed)",
+        lapse: async (f: ShippedContext) => {
+          await f.rx.renewLicence(f.distributor.address, LICENCE_REF, f.licenceExpiry + YEAR);
+          await time.increaseTo(f.licenceExpiry + 1);
+        },
+      },
+    ]) {
+      describe(`when the sender is ${what} after shipping`, function () {
+        it("receives into quarantine: an attacker partner cannot pass its goods off as saleable", async function () {
+          const f = await loadFixture(shippedFixture);
+          await lapse(f);
+          const tx = f.rx.connect(f.distributor).receiveShipment(f.shipment, GOOD_LEG);
+          await expect(tx)
+            .to.emit(f.rx, "ReceiptQuarantined")
+            .withArgs(f.shipmentId, f.batchId, f.distributor.address, 60n, Cause.SenderNotAuthorized);
+          const h = await f.rx.holding(f.batchId, f.distributor.address);
+          expect([h.saleable, h.quarantined]).to.deep.equal([0n, 60n]);
+        });
+      });
+    }
+
+    describe("when the sender is still authorized (the legitimate path)", function () {
+      it("emits no ReceiptQuarantined and credits saleable stock", async function () {
+        const f = await loadFixture(shippedFixture);
+        await expect(f.rx.connect(f.distributor).receiveShipment(f.shipment, GOOD_LEG)).not.to.emit(f.rx, "ReceiptQuarantined");
+        expect((await f.rx.holding(f.batchId, f.distributor.address)).saleable).to.equal(60n);
+      });
+    });
   });
 });

@@ -2,10 +2,11 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
-import { batchIdOf, serialToBytes32 } from "../src/domain/ids";
+import { batchIdOf, serialToBytes32, shipmentIdOf } from "../src/domain/ids";
 import { RecallClass, Role, Standing } from "../src/domain/enums";
 import { GTIN, GTIN_2, serialRange } from "../src/scenario/scenario";
 import { SerialTree } from "../src/merkle/serial-tree";
+import { ManifestTree } from "../src/manifests/manifest";
 import {
   DAY,
   LICENCE_REF,
@@ -15,8 +16,15 @@ import {
   YEAR,
   batchFixture,
   commissionInput,
+  claimOf,
   deliverFrom,
+  deliverPacksFrom,
+  dispenseFrom,
   dispensedFixture,
+  PHARMACY2_SERIALS,
+  shipPacksFrom,
+  twoPharmaciesFixture,
+  PHARMACY_SERIALS,
   pharmacyFixture,
   quarantinedPharmacyFixture,
   WARM_LEG,
@@ -30,6 +38,26 @@ const REASON = ethers.id("reason");
 const RECALL_URI = "ipfs://QmRecallNotice";
 
 type PharmacyContext = Awaited<ReturnType<typeof pharmacyFixture>>;
+
+/** The pack leg of pharmacyFixture (the distributor's first shipment, PHARMACY_SERIALS), known in advance. */
+const PHARMACY_MANIFEST = ManifestTree.of(PHARMACY_SERIALS, []);
+let distributorAddress = "";
+before(async function () {
+  distributorAddress = (await ethers.getSigners())[4].address;
+});
+
+/**
+ * The claim the pharmacy of pharmacyFixture shows for `serial`: its pack leg from the distributor, with the proof
+ * of `serial` in the leg's manifest (an empty proof for a pack the leg does not list).
+ */
+function pharmacyClaim(serial: string) {
+  return {
+    sender: distributorAddress,
+    quantity: BigInt(PHARMACY_SERIALS.length),
+    nonce: 0n,
+    manifestProof: PHARMACY_SERIALS.includes(serial) ? PHARMACY_MANIFEST.proofOfPack(serial) : [],
+  };
+}
 
 /** Serials and proofs that do not place the serial in the batch (tree) of pharmacyFixture. */
 const NOT_IN_BATCH: { what: string; serial: string; proof: (tree: SerialTree) => string[] }[] = [
@@ -126,6 +154,8 @@ async function unserializedFixture() {
 /** A batch (GTIN_2, lot M257) of 257 serials, an odd-sized tree; the pharmacy holds 10 saleable packs. */
 const BIG_LOT = "M257-0001";
 const BIG_SERIALS = serialRange(257, "MK");
+/** The 10 packs of the big batch the pharmacy receives: every probe below, and 4 more. */
+const BIG_LEG_SERIALS = [0, 1, 2, 3, 127, 128, 129, 130, 255, 256].map((i) => BIG_SERIALS[i]);
 async function bigTreeFixture() {
   const base = await loadFixture(batchFixture);
   const bigTree = SerialTree.of(BIG_SERIALS);
@@ -138,8 +168,8 @@ async function bigTreeFixture() {
   await base.rx.connect(base.manufacturer).commissionBatch(bigInput);
   const bigBatchId = batchIdOf(GTIN_2, BIG_LOT);
   await deliverFrom(base.rx, base.manufacturer, bigBatchId, base.distributor, 10n);
-  await deliverFrom(base.rx, base.distributor, bigBatchId, base.pharmacy, 10n);
-  return { ...base, bigTree, bigBatchId };
+  const bigLeg = await deliverPacksFrom(base.rx, base.distributor, bigBatchId, base.pharmacy, BIG_LEG_SERIALS);
+  return { ...base, bigTree, bigBatchId, bigLeg };
 }
 
 describe("RxTrace: Dispensing", function () {
@@ -148,7 +178,7 @@ describe("RxTrace: Dispensing", function () {
       it("emits PackDispensed", async function () {
         const { rx, pharmacy, batchId, tree } = await loadFixture(pharmacyFixture);
         const serial = serialToBytes32(FIRST);
-        await expect(rx.connect(pharmacy).dispense(batchId, serial, tree.proof(FIRST)))
+        await expect(rx.connect(pharmacy).dispense(batchId, serial, tree.proof(FIRST), pharmacyClaim(FIRST)))
           .to.emit(rx, "PackDispensed")
           .withArgs(batchId, serial, pharmacy.address);
       });
@@ -157,20 +187,20 @@ describe("RxTrace: Dispensing", function () {
         const { rx, pharmacy, batchId, tree } = await loadFixture(pharmacyFixture);
         const serial = serialToBytes32(FIRST);
         expect(await rx.isDispensed(batchId, serial)).to.equal(false);
-        await rx.connect(pharmacy).dispense(batchId, serial, tree.proof(FIRST));
+        await rx.connect(pharmacy).dispense(batchId, serial, tree.proof(FIRST), pharmacyClaim(FIRST));
         expect(await rx.isDispensed(batchId, serial)).to.equal(true);
       });
 
       it("leaves the other packs undispensed", async function () {
         const { rx, pharmacy, batchId, tree } = await loadFixture(pharmacyFixture);
-        await rx.connect(pharmacy).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST));
+        await rx.connect(pharmacy).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST), pharmacyClaim(FIRST));
         expect(await rx.isDispensed(batchId, serialToBytes32(SECOND))).to.equal(false);
       });
 
       it("moves one unit from saleable to dispensed", async function () {
         const { rx, pharmacy, batchId, tree } = await loadFixture(pharmacyFixture);
         const before = await rx.holding(batchId, pharmacy.address);
-        await rx.connect(pharmacy).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST));
+        await rx.connect(pharmacy).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST), pharmacyClaim(FIRST));
         const after = await rx.holding(batchId, pharmacy.address);
         expect([after.saleable, after.dispensed]).to.deep.equal([before.saleable - 1n, before.dispensed + 1n]);
         expect([after.quarantined, after.condemned, after.shipments]).to.deep.equal([
@@ -184,9 +214,9 @@ describe("RxTrace: Dispensing", function () {
     describe("when a pharmacy dispenses several packs", function () {
       it("counts each of them", async function () {
         const { rx, pharmacy, batchId, tree } = await loadFixture(pharmacyFixture);
-        const serials = [FIRST, SECOND, "SN000050", LAST];
+        const serials = [FIRST, SECOND, "SN000010", "SN000020"];
         for (const serial of serials) {
-          await expect(rx.connect(pharmacy).dispense(batchId, serialToBytes32(serial), tree.proof(serial)))
+          await expect(rx.connect(pharmacy).dispense(batchId, serialToBytes32(serial), tree.proof(serial), pharmacyClaim(serial)))
             .to.emit(rx, "PackDispensed")
             .withArgs(batchId, serialToBytes32(serial), pharmacy.address);
         }
@@ -199,11 +229,11 @@ describe("RxTrace: Dispensing", function () {
         const { rx, pharmacy, batchId, tree } = await loadFixture(pharmacyFixture);
         const serials = serialRange(21);
         for (const serial of serials.slice(0, 20)) {
-          await rx.connect(pharmacy).dispense(batchId, serialToBytes32(serial), tree.proof(serial));
+          await rx.connect(pharmacy).dispense(batchId, serialToBytes32(serial), tree.proof(serial), pharmacyClaim(serial));
         }
         const h = await rx.holding(batchId, pharmacy.address);
         expect([h.saleable, h.dispensed]).to.deep.equal([0n, 20n]);
-        await expect(rx.connect(pharmacy).dispense(batchId, serialToBytes32(serials[20]), tree.proof(serials[20])))
+        await expect(rx.connect(pharmacy).dispense(batchId, serialToBytes32(serials[20]), tree.proof(serials[20]), pharmacyClaim(serials[20])))
           .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
           .withArgs(batchId, pharmacy.address, 0n, 1n);
       });
@@ -217,7 +247,7 @@ describe("RxTrace: Dispensing", function () {
         it(`reverts with DispensePackAlreadyDispensed for ${by}`, async function () {
           const f = await loadFixture(dispensedFixture);
           const serial = serialToBytes32(FIRST);
-          await expect(f.rx.connect(f[caller]).dispense(f.batchId, serial, f.tree.proof(FIRST)))
+          await expect(f.rx.connect(f[caller]).dispense(f.batchId, serial, f.tree.proof(FIRST), pharmacyClaim(FIRST)))
             .to.be.revertedWithCustomError(f.rx, "DispensePackAlreadyDispensed")
             .withArgs(f.batchId, serial);
         });
@@ -226,7 +256,7 @@ describe("RxTrace: Dispensing", function () {
       it("leaves the holding of the second pharmacy unchanged", async function () {
         const { rx, pharmacy2, batchId, tree } = await loadFixture(dispensedFixture);
         const serial = serialToBytes32(FIRST);
-        await expect(rx.connect(pharmacy2).dispense(batchId, serial, tree.proof(FIRST)))
+        await expect(rx.connect(pharmacy2).dispense(batchId, serial, tree.proof(FIRST), pharmacyClaim(FIRST)))
           .to.be.revertedWithCustomError(rx, "DispensePackAlreadyDispensed")
           .withArgs(batchId, serial);
         const h = await rx.holding(batchId, pharmacy2.address);
@@ -239,7 +269,7 @@ describe("RxTrace: Dispensing", function () {
         it(`reverts with DispenseSerialNotInBatch for ${what}`, async function () {
           const f = await loadFixture(pharmacyFixture);
           const serial32 = serialToBytes32(serial);
-          await expect(f.rx.connect(f.pharmacy).dispense(f.batchId, serial32, proof(f.tree)))
+          await expect(f.rx.connect(f.pharmacy).dispense(f.batchId, serial32, proof(f.tree), pharmacyClaim(serial)))
             .to.be.revertedWithCustomError(f.rx, "DispenseSerialNotInBatch")
             .withArgs(f.batchId, serial32);
         });
@@ -248,7 +278,7 @@ describe("RxTrace: Dispensing", function () {
       it("does not mark the pack dispensed", async function () {
         const { rx, pharmacy, batchId, tree } = await loadFixture(pharmacyFixture);
         const forged = serialToBytes32("SN999999");
-        await expect(rx.connect(pharmacy).dispense(batchId, forged, tree.proof(FIRST)))
+        await expect(rx.connect(pharmacy).dispense(batchId, forged, tree.proof(FIRST), pharmacyClaim(FIRST)))
           .to.be.revertedWithCustomError(rx, "DispenseSerialNotInBatch")
           .withArgs(batchId, forged);
         expect(await rx.isDispensed(batchId, forged)).to.equal(false);
@@ -259,7 +289,7 @@ describe("RxTrace: Dispensing", function () {
       it("reverts with DispenseBatchNotSerialized", async function () {
         const { rx, pharmacy, plainBatchId, tree } = await loadFixture(unserializedFixture);
         expect((await rx.batch(plainBatchId)).serialRoot).to.equal(ethers.dataSlice(ethers.ZeroHash, 0, 21));
-        await expect(rx.connect(pharmacy).dispense(plainBatchId, serialToBytes32(FIRST), tree.proof(FIRST)))
+        await expect(rx.connect(pharmacy).dispense(plainBatchId, serialToBytes32(FIRST), tree.proof(FIRST), pharmacyClaim(FIRST)))
           .to.be.revertedWithCustomError(rx, "DispenseBatchNotSerialized")
           .withArgs(plainBatchId);
       });
@@ -268,7 +298,7 @@ describe("RxTrace: Dispensing", function () {
     describe("when the pharmacy has no saleable unit", function () {
       it("reverts with CustodyInsufficientSaleable for a pharmacy holding nothing", async function () {
         const { rx, pharmacy2, batchId, tree } = await loadFixture(pharmacyFixture);
-        await expect(rx.connect(pharmacy2).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST)))
+        await expect(rx.connect(pharmacy2).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST), pharmacyClaim(FIRST)))
           .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
           .withArgs(batchId, pharmacy2.address, 0n, 1n);
       });
@@ -276,8 +306,8 @@ describe("RxTrace: Dispensing", function () {
       it("reverts with CustodyInsufficientSaleable for a pharmacy holding one quarantined unit and no saleable one", async function () {
         // An odd quarantined count sets the lowest bit next to the saleable count in the packed stock word.
         const { rx, distributor, pharmacy2, batchId, tree } = await loadFixture(pharmacyFixture);
-        await deliverFrom(rx, distributor, batchId, pharmacy2, 1n, WARM_LEG);
-        await expect(rx.connect(pharmacy2).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST)))
+        await deliverPacksFrom(rx, distributor, batchId, pharmacy2, [SERIALS[50]], WARM_LEG);
+        await expect(rx.connect(pharmacy2).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST), pharmacyClaim(FIRST)))
           .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
           .withArgs(batchId, pharmacy2.address, 0n, 1n);
       });
@@ -285,7 +315,7 @@ describe("RxTrace: Dispensing", function () {
       it("reverts with CustodyInsufficientSaleable for a pharmacy holding only quarantined units", async function () {
         const { rx, pharmacy, batchId, tree } = await loadFixture(quarantinedPharmacyFixture);
         expect((await rx.holding(batchId, pharmacy.address)).quarantined).to.equal(20n);
-        await expect(rx.connect(pharmacy).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST)))
+        await expect(rx.connect(pharmacy).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST), pharmacyClaim(FIRST)))
           .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
           .withArgs(batchId, pharmacy.address, 0n, 1n);
       });
@@ -296,7 +326,7 @@ describe("RxTrace: Dispensing", function () {
         it(`reverts with ${what}`, async function () {
           const f = await loadFixture(pharmacyFixture);
           await arrange?.(f);
-          await expect(f.rx.connect(f[caller]).dispense(f.batchId, serialToBytes32(FIRST), f.tree.proof(FIRST)))
+          await expect(f.rx.connect(f[caller]).dispense(f.batchId, serialToBytes32(FIRST), f.tree.proof(FIRST), pharmacyClaim(FIRST)))
             .to.be.revertedWithCustomError(f.rx, error)
             .withArgs(...args(f));
         });
@@ -308,7 +338,7 @@ describe("RxTrace: Dispensing", function () {
         it(`reverts with ${error}`, async function () {
           const f = await loadFixture(pharmacyFixture);
           await arrange(f);
-          await expect(f.rx.connect(f.pharmacy).dispense(f.batchId, serialToBytes32(FIRST), f.tree.proof(FIRST)))
+          await expect(f.rx.connect(f.pharmacy).dispense(f.batchId, serialToBytes32(FIRST), f.tree.proof(FIRST), pharmacyClaim(FIRST)))
             .to.be.revertedWithCustomError(f.rx, error)
             .withArgs(...args(f));
         });
@@ -322,7 +352,7 @@ describe("RxTrace: Dispensing", function () {
         await rx.connect(admin).renewLicence(pharmacy.address, LICENCE_REF, expiry + BigInt(YEAR));
         const now = expiry + BigInt(DAY);
         await time.setNextBlockTimestamp(now);
-        await expect(rx.connect(pharmacy).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST)))
+        await expect(rx.connect(pharmacy).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST), pharmacyClaim(FIRST)))
           .to.be.revertedWithCustomError(rx, "BatchExpired")
           .withArgs(batchId, expiry, now);
       });
@@ -332,7 +362,7 @@ describe("RxTrace: Dispensing", function () {
         const expiry = BigInt(input.expiry);
         await rx.connect(admin).renewLicence(pharmacy.address, LICENCE_REF, expiry + BigInt(YEAR));
         await time.setNextBlockTimestamp(expiry);
-        await expect(rx.connect(pharmacy).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST)))
+        await expect(rx.connect(pharmacy).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST), pharmacyClaim(FIRST)))
           .to.emit(rx, "PackDispensed")
           .withArgs(batchId, serialToBytes32(FIRST), pharmacy.address);
         expect(await rx.isDispensed(batchId, serialToBytes32(FIRST))).to.equal(true);
@@ -342,7 +372,7 @@ describe("RxTrace: Dispensing", function () {
     describe("when the batch is unknown", function () {
       it("reverts with BatchUnknown", async function () {
         const { rx, pharmacy, tree } = await loadFixture(pharmacyFixture);
-        await expect(rx.connect(pharmacy).dispense(UNKNOWN_BATCH, serialToBytes32(FIRST), tree.proof(FIRST)))
+        await expect(rx.connect(pharmacy).dispense(UNKNOWN_BATCH, serialToBytes32(FIRST), tree.proof(FIRST), pharmacyClaim(FIRST)))
           .to.be.revertedWithCustomError(rx, "BatchUnknown")
           .withArgs(UNKNOWN_BATCH);
       });
@@ -352,7 +382,7 @@ describe("RxTrace: Dispensing", function () {
       it("reverts with EnforcedPause", async function () {
         const { rx, pauser, pharmacy, batchId, tree } = await loadFixture(pharmacyFixture);
         await rx.connect(pauser).pause();
-        await expect(rx.connect(pharmacy).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST)))
+        await expect(rx.connect(pharmacy).dispense(batchId, serialToBytes32(FIRST), tree.proof(FIRST), pharmacyClaim(FIRST)))
           .to.be.revertedWithCustomError(rx, "EnforcedPause")
           .withArgs();
       });
@@ -366,7 +396,7 @@ describe("RxTrace: Dispensing", function () {
         const { input } = await commissionInput({ gtin: GTIN_2 });
         await rx.connect(manufacturer).commissionBatch(input);
         const serial = serialToBytes32(FIRST);
-        await rx.connect(pharmacy).dispense(batchId, serial, tree.proof(FIRST));
+        await rx.connect(pharmacy).dispense(batchId, serial, tree.proof(FIRST), pharmacyClaim(FIRST));
         expect(await rx.isDispensed(batchId, serial)).to.equal(true);
         expect(await rx.isDispensed(batchIdOf(GTIN_2, LOT), serial)).to.equal(false);
       });
@@ -435,11 +465,11 @@ describe("RxTrace: Dispensing", function () {
       });
 
       it("lets the contract dispense with those proofs", async function () {
-        const { rx, pharmacy, bigBatchId, bigTree } = await loadFixture(bigTreeFixture);
+        const { rx, pharmacy, bigBatchId, bigTree, bigLeg } = await loadFixture(bigTreeFixture);
         const standard = bigTree.toStandardTree();
         for (const serial of PROBES) {
           const serial32 = serialToBytes32(serial);
-          await expect(rx.connect(pharmacy).dispense(bigBatchId, serial32, standard.getProof([serial32])))
+          await expect(rx.connect(pharmacy).dispense(bigBatchId, serial32, standard.getProof([serial32]), claimOf(bigLeg, serial)))
             .to.emit(rx, "PackDispensed")
             .withArgs(bigBatchId, serial32, pharmacy.address);
           expect(await rx.isDispensed(bigBatchId, serial32)).to.equal(true);
@@ -449,10 +479,10 @@ describe("RxTrace: Dispensing", function () {
       });
 
       it("makes the contract refuse a serial of the tree with a truncated proof", async function () {
-        const { rx, pharmacy, bigBatchId, bigTree } = await loadFixture(bigTreeFixture);
+        const { rx, pharmacy, bigBatchId, bigTree, bigLeg } = await loadFixture(bigTreeFixture);
         const serial32 = serialToBytes32(BIG_SERIALS[256]);
         const proof = bigTree.proof(BIG_SERIALS[256]).slice(0, -1);
-        await expect(rx.connect(pharmacy).dispense(bigBatchId, serial32, proof))
+        await expect(rx.connect(pharmacy).dispense(bigBatchId, serial32, proof, claimOf(bigLeg, BIG_SERIALS[256])))
           .to.be.revertedWithCustomError(rx, "DispenseSerialNotInBatch")
           .withArgs(bigBatchId, serial32);
       });
@@ -460,6 +490,115 @@ describe("RxTrace: Dispensing", function () {
       it("stores the first 21 bytes of the root", async function () {
         const { rx, bigBatchId, bigTree } = await loadFixture(bigTreeFixture);
         expect((await rx.batch(bigBatchId)).serialRoot).to.equal(ethers.dataSlice(bigTree.root, 0, 21));
+      });
+    });
+  });
+});
+
+describe("RxTrace: Dispensing, the pack rule (a dispenser dispenses only packs in its custody)", function () {
+  type TwoContext = Awaited<ReturnType<typeof twoPharmaciesFixture>>;
+  /** pharmacy2's claim to a pack it never received, using its own leg (PHARMACY2_SERIALS) with a forged proof. */
+  const attackerClaim = (f: TwoContext, serial: string) => ({ ...claimOf(f.toPharmacy2, PHARMACY2_SERIALS[0]), manifestProof: f.toPharmacy.manifest.proofOfPack(serial) });
+
+  describe("dispense", function () {
+    describe("when another pharmacy tries to burn a genuine pack that sits at the first one", function () {
+      it("an attacker pharmacy cannot burn another pharmacy's pack with its own leg: DispensePackNotInLeg", async function () {
+        const f = await loadFixture(twoPharmaciesFixture);
+        const serial32 = serialToBytes32(FIRST);
+        await expect(f.rx.connect(f.pharmacy2).dispense(f.batchId, serial32, f.tree.proof(FIRST), attackerClaim(f, FIRST)))
+          .to.be.revertedWithCustomError(f.rx, "DispensePackNotInLeg")
+          .withArgs(f.batchId, serial32, f.toPharmacy2.shipmentId);
+        expect(await f.rx.isDispensed(f.batchId, serial32)).to.equal(false);
+      });
+
+      it("an attacker pharmacy cannot claim the other pharmacy's leg: DispenseLegNotReceived", async function () {
+        const f = await loadFixture(twoPharmaciesFixture);
+        const serial32 = serialToBytes32(FIRST);
+        const claim = claimOf(f.toPharmacy, FIRST);
+        // The leg id with the attacker as receiver is no leg anyone received.
+        const legId = shipmentIdOf({ ...f.toPharmacy.shipment, receiver: f.pharmacy2.address });
+        await expect(f.rx.connect(f.pharmacy2).dispense(f.batchId, serial32, f.tree.proof(FIRST), claim))
+          .to.be.revertedWithCustomError(f.rx, "DispenseLegNotReceived")
+          .withArgs(f.batchId, serial32, legId);
+      });
+
+      it("leaves the genuine pack dispensable by the pharmacy that holds it (the legitimate path)", async function () {
+        const f = await loadFixture(twoPharmaciesFixture);
+        await expect(dispenseFrom(f.rx, f.pharmacy, f.batchId, f.tree, FIRST, f.toPharmacy))
+          .to.emit(f.rx, "PackDispensed")
+          .withArgs(f.batchId, serialToBytes32(FIRST), f.pharmacy.address);
+      });
+    });
+
+    describe("when the pharmacy shipped a leg of the batch after receiving the pack", function () {
+      it("reverts with DispenseLegShippedOn: a pack it received and shipped on is not its to dispense", async function () {
+        const f = await loadFixture(twoPharmaciesFixture);
+        await f.rx.connect(f.pharmacy).shipPacks(f.batchId, f.distributor.address, 1n, ManifestTree.of([FIRST], []).root);
+        const serial32 = serialToBytes32(FIRST);
+        await expect(dispenseFrom(f.rx, f.pharmacy, f.batchId, f.tree, FIRST, f.toPharmacy))
+          .to.be.revertedWithCustomError(f.rx, "DispenseLegShippedOn")
+          .withArgs(f.batchId, serial32, f.toPharmacy.shipmentId, 0n, 1n);
+      });
+
+      it("lets the distributor that got it back ship it to another pharmacy, which dispenses it", async function () {
+        const f = await loadFixture(twoPharmaciesFixture);
+        await deliverPacksFrom(f.rx, f.pharmacy, f.batchId, f.distributor, [FIRST]);
+        const again = await deliverPacksFrom(f.rx, f.distributor, f.batchId, f.pharmacy2, [FIRST]);
+        await expect(dispenseFrom(f.rx, f.pharmacy2, f.batchId, f.tree, FIRST, again))
+          .to.emit(f.rx, "PackDispensed")
+          .withArgs(f.batchId, serialToBytes32(FIRST), f.pharmacy2.address);
+      });
+    });
+
+    describe("when the leg was received into quarantine", function () {
+      it("reverts with DispenseLegQuarantined although the pharmacy holds saleable units of another leg", async function () {
+        const f = await loadFixture(pharmacyFixture);
+        const warm = await deliverPacksFrom(f.rx, f.distributor, f.batchId, f.pharmacy, [SERIALS[40]], WARM_LEG);
+        const serial32 = serialToBytes32(SERIALS[40]);
+        await expect(dispenseFrom(f.rx, f.pharmacy, f.batchId, f.tree, SERIALS[40], warm))
+          .to.be.revertedWithCustomError(f.rx, "DispenseLegQuarantined")
+          .withArgs(f.batchId, serial32, warm.shipmentId);
+      });
+    });
+
+    describe("when the leg is still in transit", function () {
+      it("reverts with DispenseLegNotReceived", async function () {
+        const f = await loadFixture(pharmacyFixture);
+        const sent = await shipPacksFrom(f.rx, f.distributor, f.batchId, f.pharmacy.address, [SERIALS[40]]);
+        const serial32 = serialToBytes32(SERIALS[40]);
+        await expect(dispenseFrom(f.rx, f.pharmacy, f.batchId, f.tree, SERIALS[40], sent))
+          .to.be.revertedWithCustomError(f.rx, "DispenseLegNotReceived")
+          .withArgs(f.batchId, serial32, sent.shipmentId);
+      });
+    });
+  });
+
+  describe("receiveShipment of a pack leg by a dispenser", function () {
+    it("keeps the leg as Received with the manifest and the dispenser's shipment count", async function () {
+      const { rx, toPharmacy } = await loadFixture(pharmacyFixture);
+      const r = await rx.shipment(toPharmacy.shipmentId);
+      expect([r.status, r.manifest, r.receiverShipments]).to.deep.equal([
+        3n,
+        ethers.dataSlice(toPharmacy.manifest.root, 0, 21),
+        0n,
+      ]);
+    });
+  });
+
+  describe("ship", function () {
+    describe("when a lot-level leg of a serialized batch goes to a dispenser", function () {
+      it("reverts with CustodyManifestRequired", async function () {
+        const { rx, distributor, pharmacy, batchId } = await loadFixture(pharmacyFixture);
+        await expect(rx.connect(distributor).ship(batchId, pharmacy.address, 1n))
+          .to.be.revertedWithCustomError(rx, "CustodyManifestRequired")
+          .withArgs(batchId, pharmacy.address);
+      });
+    });
+
+    describe("when a lot-level leg of a serialized batch goes between distributors (the lot rule)", function () {
+      it("ships", async function () {
+        const { rx, distributor, distributor2, batchId } = await loadFixture(pharmacyFixture);
+        await expect(rx.connect(distributor).ship(batchId, distributor2.address, 1n)).to.emit(rx, "Shipped");
       });
     });
   });

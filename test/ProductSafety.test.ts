@@ -1,10 +1,11 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { batchIdOf } from "../src/domain/ids";
 import { RecallClass, Role, Standing } from "../src/domain/enums";
 import { GTIN } from "../src/scenario/scenario";
 import {
+  DAY,
   batchFixture,
   deliverFrom,
   pharmacyFixture,
@@ -20,6 +21,10 @@ const CLEAR_REASON = ethers.id("investigation closed: genuine");
 const ILLEGITIMATE_REASON = ethers.id("counterfeit confirmed by lab");
 const SUSPENSION_REASON = ethers.id("licence under review");
 const UNKNOWN_BATCH = batchIdOf(GTIN, "NO-SUCH-LOT");
+
+const SUSPECT_LAPSE = 7 * DAY;
+/** When a holder's flag made in the latest block lapses. */
+const lapsesAt = async () => (await time.latest()) + SUSPECT_LAPSE;
 
 const RECALLED = 1n;
 const SUSPECT = 2n;
@@ -116,12 +121,35 @@ describe("RxTrace: ProductSafety", function () {
     });
 
     describe("when the batch is recalled already", function () {
-      it("reverts with SafetyAlreadyRecalled and the stored class", async function () {
+      for (const { what, recallClass } of [
+        { what: "the same class", recallClass: RecallClass.II },
+        { what: "a less serious class (de-escalation)", recallClass: RecallClass.III },
+      ]) {
+        it(`reverts with SafetyAlreadyRecalled and the stored class for ${what}`, async function () {
+          const { rx, manufacturer, regulator, batchId } = await loadFixture(batchFixture);
+          await rx.connect(manufacturer).recall(batchId, RecallClass.II, REASON_HASH, REASON_URI);
+          await expect(rx.connect(regulator).recall(batchId, recallClass, REASON_HASH, REASON_URI))
+            .to.be.revertedWithCustomError(rx, "SafetyAlreadyRecalled")
+            .withArgs(batchId, RecallClass.II);
+        });
+      }
+    });
+
+    describe("when a recalled batch's recall is escalated (III to I)", function () {
+      it("emits RecallEscalated with the previous and the new class", async function () {
         const { rx, manufacturer, regulator, batchId } = await loadFixture(batchFixture);
-        await rx.connect(manufacturer).recall(batchId, RecallClass.II, REASON_HASH, REASON_URI);
+        await rx.connect(manufacturer).recall(batchId, RecallClass.III, REASON_HASH, REASON_URI);
         await expect(rx.connect(regulator).recall(batchId, RecallClass.I, REASON_HASH, REASON_URI))
-          .to.be.revertedWithCustomError(rx, "SafetyAlreadyRecalled")
-          .withArgs(batchId, RecallClass.II);
+          .to.emit(rx, "RecallEscalated")
+          .withArgs(batchId, regulator.address, RecallClass.III, RecallClass.I, REASON_HASH, REASON_URI);
+      });
+
+      it("stores the new class and keeps the RECALLED flag", async function () {
+        const { rx, manufacturer, batchId } = await loadFixture(batchFixture);
+        await rx.connect(manufacturer).recall(batchId, RecallClass.III, REASON_HASH, REASON_URI);
+        await rx.connect(manufacturer).recall(batchId, RecallClass.I, REASON_HASH, REASON_URI);
+        const b = await rx.batch(batchId);
+        expect([b.flags, b.recallClass]).to.deep.equal([RECALLED, BigInt(RecallClass.I)]);
       });
     });
 
@@ -148,13 +176,22 @@ describe("RxTrace: ProductSafety", function () {
       });
     });
 
-    describe("when the batch's manufacturer is suspended", function () {
-      it("reverts with PartnerNotAuthorized", async function () {
+    describe("when the batch's manufacturer is suspended or its licence lapsed (a restrictive act always works)", function () {
+      it("still recalls for a suspended manufacturer", async function () {
         const { rx, admin, manufacturer, batchId } = await loadFixture(batchFixture);
         await rx.connect(admin).suspendPartner(manufacturer.address, SUSPENSION_REASON);
         await expect(rx.connect(manufacturer).recall(batchId, RecallClass.I, REASON_HASH, REASON_URI))
-          .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
-          .withArgs(manufacturer.address, Standing.Suspended);
+          .to.emit(rx, "BatchRecalled")
+          .withArgs(batchId, manufacturer.address, RecallClass.I, REASON_HASH, REASON_URI);
+      });
+
+      it("still recalls for a manufacturer whose licence lapsed", async function () {
+        const { rx, manufacturer, batchId, licenceExpiry } = await loadFixture(batchFixture);
+        await time.increaseTo(licenceExpiry + 1);
+        expect(await rx.standing(manufacturer.address)).to.equal(Standing.LicenceExpired);
+        await expect(rx.connect(manufacturer).recall(batchId, RecallClass.I, REASON_HASH, REASON_URI))
+          .to.emit(rx, "BatchRecalled")
+          .withArgs(batchId, manufacturer.address, RecallClass.I, REASON_HASH, REASON_URI);
       });
     });
   });
@@ -163,9 +200,10 @@ describe("RxTrace: ProductSafety", function () {
     describe("when a current holder flags the batch", function () {
       it("emits BatchFlaggedSuspect", async function () {
         const { rx, pharmacy, batchId } = await loadFixture(pharmacyFixture);
-        await expect(rx.connect(pharmacy).flagSuspect(batchId, SUSPECT_REASON))
+        const tx = await rx.connect(pharmacy).flagSuspect(batchId, SUSPECT_REASON);
+        await expect(tx)
           .to.emit(rx, "BatchFlaggedSuspect")
-          .withArgs(batchId, pharmacy.address, SUSPECT_REASON);
+          .withArgs(batchId, pharmacy.address, SUSPECT_REASON, await lapsesAt());
       });
 
       it("sets the SUSPECT flag", async function () {
@@ -180,9 +218,10 @@ describe("RxTrace: ProductSafety", function () {
         const { rx, distributor, batchId } = await loadFixture(quarantinedFixture);
         const h = await rx.holding(batchId, distributor.address);
         expect([h.saleable, h.quarantined]).to.deep.equal([0n, 60n]);
-        await expect(rx.connect(distributor).flagSuspect(batchId, SUSPECT_REASON))
+        const tx = await rx.connect(distributor).flagSuspect(batchId, SUSPECT_REASON);
+        await expect(tx)
           .to.emit(rx, "BatchFlaggedSuspect")
-          .withArgs(batchId, distributor.address, SUSPECT_REASON);
+          .withArgs(batchId, distributor.address, SUSPECT_REASON, await lapsesAt());
         expect((await rx.batch(batchId)).flags).to.equal(SUSPECT);
       });
     });
@@ -192,7 +231,7 @@ describe("RxTrace: ProductSafety", function () {
         const { rx, regulator, batchId } = await loadFixture(pharmacyFixture);
         await expect(rx.connect(regulator).flagSuspect(batchId, SUSPECT_REASON))
           .to.emit(rx, "BatchFlaggedSuspect")
-          .withArgs(batchId, regulator.address, SUSPECT_REASON);
+          .withArgs(batchId, regulator.address, SUSPECT_REASON, 0);
         expect((await rx.batch(batchId)).flags).to.equal(SUSPECT);
       });
     });
@@ -201,9 +240,10 @@ describe("RxTrace: ProductSafety", function () {
       it("still flags the batch", async function () {
         const { rx, pauser, pharmacy, batchId } = await loadFixture(pharmacyFixture);
         await rx.connect(pauser).pause();
-        await expect(rx.connect(pharmacy).flagSuspect(batchId, SUSPECT_REASON))
+        const tx = await rx.connect(pharmacy).flagSuspect(batchId, SUSPECT_REASON);
+        await expect(tx)
           .to.emit(rx, "BatchFlaggedSuspect")
-          .withArgs(batchId, pharmacy.address, SUSPECT_REASON);
+          .withArgs(batchId, pharmacy.address, SUSPECT_REASON, await lapsesAt());
         expect((await rx.batch(batchId)).flags).to.equal(SUSPECT);
       });
     });
@@ -217,8 +257,8 @@ describe("RxTrace: ProductSafety", function () {
       });
 
       it("reverts with SafetyNotHolder for a distributor that shipped everything out", async function () {
-        const { rx, distributor, pharmacy, batchId } = await loadFixture(receivedFixture);
-        await shipFrom(rx, distributor, batchId, pharmacy.address, 60n);
+        const { rx, distributor, distributor2, batchId } = await loadFixture(receivedFixture);
+        await shipFrom(rx, distributor, batchId, distributor2.address, 60n);
         await expect(rx.connect(distributor).flagSuspect(batchId, SUSPECT_REASON))
           .to.be.revertedWithCustomError(rx, "SafetyNotHolder")
           .withArgs(batchId, distributor.address);
@@ -293,13 +333,13 @@ describe("RxTrace: ProductSafety", function () {
       });
 
       it("lets the batch be shipped again", async function () {
-        const { rx, regulator, distributor, pharmacy, batchId } = await loadFixture(suspectFixture);
-        await expect(rx.connect(distributor).ship(batchId, pharmacy.address, 5n))
+        const { rx, regulator, distributor, distributor2, batchId } = await loadFixture(suspectFixture);
+        await expect(rx.connect(distributor).ship(batchId, distributor2.address, 5n))
           .to.be.revertedWithCustomError(rx, "BatchOnHold")
           .withArgs(batchId);
         await rx.connect(regulator).clearSuspect(batchId, CLEAR_REASON);
         const nonce = (await rx.holding(batchId, distributor.address)).shipments;
-        await expect(rx.connect(distributor).ship(batchId, pharmacy.address, 5n)).to.emit(rx, "Shipped");
+        await expect(rx.connect(distributor).ship(batchId, distributor2.address, 5n)).to.emit(rx, "Shipped");
         expect((await rx.holding(batchId, distributor.address)).shipments).to.equal(nonce + 1n);
       });
     });
@@ -477,10 +517,10 @@ describe("RxTrace: ProductSafety", function () {
       });
 
       it("lets the holder ship the released units", async function () {
-        const { rx, regulator, distributor, pharmacy, batchId } = await loadFixture(quarantinedFixture);
+        const { rx, regulator, distributor, distributor2, batchId } = await loadFixture(quarantinedFixture);
         await rx.connect(regulator).releaseQuarantine(batchId, distributor.address, 60n);
-        await deliverFrom(rx, distributor, batchId, pharmacy, 60n);
-        expect((await rx.holding(batchId, pharmacy.address)).saleable).to.equal(60n);
+        await deliverFrom(rx, distributor, batchId, distributor2, 60n);
+        expect((await rx.holding(batchId, distributor2.address)).saleable).to.equal(60n);
       });
     });
 
@@ -654,6 +694,136 @@ describe("RxTrace: ProductSafety", function () {
         await expect(rx.connect(regulator).condemnQuarantine(batchId, distributor.address, 1n))
           .to.be.revertedWithCustomError(rx, "EnforcedPause")
           .withArgs();
+      });
+    });
+  });
+});
+
+describe("RxTrace: ProductSafety, suspect holds that no holder can renew at will", function () {
+  /** The pharmacy (a holder) flagged the lot; its hold lapses after SUSPECT_LAPSE. */
+  async function holderFlaggedFixture() {
+    const base = await loadFixture(pharmacyFixture);
+    await base.rx.connect(base.pharmacy).flagSuspect(base.batchId, SUSPECT_REASON);
+    return { ...base, lapses: await lapsesAt() };
+  }
+
+  describe("flagSuspect", function () {
+    describe("when a holder that flagged the lot flags it again after a regulator cleared it", function () {
+      it("reverts with SafetyAlreadyFlaggedBy: an attacker holding 1 unit cannot freeze the lot again", async function () {
+        const { rx, regulator, pharmacy, batchId } = await loadFixture(holderFlaggedFixture);
+        await rx.connect(regulator).clearSuspect(batchId, CLEAR_REASON);
+        await expect(rx.connect(pharmacy).flagSuspect(batchId, SUSPECT_REASON))
+          .to.be.revertedWithCustomError(rx, "SafetyAlreadyFlaggedBy")
+          .withArgs(batchId, pharmacy.address);
+      });
+
+      it("still lets another holder flag it, once", async function () {
+        const { rx, regulator, distributor, batchId } = await loadFixture(holderFlaggedFixture);
+        await rx.connect(regulator).clearSuspect(batchId, CLEAR_REASON);
+        const tx = await rx.connect(distributor).flagSuspect(batchId, SUSPECT_REASON);
+        await expect(tx)
+          .to.emit(rx, "BatchFlaggedSuspect")
+          .withArgs(batchId, distributor.address, SUSPECT_REASON, await lapsesAt());
+      });
+    });
+
+    describe("when a holder's flag lapsed without a regulator's confirmation", function () {
+      it("lets the lot move again", async function () {
+        const { rx, distributor, distributor2, batchId, lapses } = await loadFixture(holderFlaggedFixture);
+        await expect(rx.connect(distributor).ship(batchId, distributor2.address, 1n))
+          .to.be.revertedWithCustomError(rx, "BatchOnHold")
+          .withArgs(batchId);
+        await time.increaseTo(lapses);
+        await expect(rx.connect(distributor).ship(batchId, distributor2.address, 1n)).to.emit(rx, "Shipped");
+      });
+
+      it("holds the lot until the second before it lapses", async function () {
+        const { rx, distributor, distributor2, batchId, lapses } = await loadFixture(holderFlaggedFixture);
+        await time.setNextBlockTimestamp(lapses - 1);
+        await expect(rx.connect(distributor).ship(batchId, distributor2.address, 1n))
+          .to.be.revertedWithCustomError(rx, "BatchOnHold")
+          .withArgs(batchId);
+      });
+
+      it("lets another holder flag it", async function () {
+        const { rx, distributor, batchId, lapses } = await loadFixture(holderFlaggedFixture);
+        await time.increaseTo(lapses);
+        const tx = await rx.connect(distributor).flagSuspect(batchId, SUSPECT_REASON);
+        await expect(tx)
+          .to.emit(rx, "BatchFlaggedSuspect")
+          .withArgs(batchId, distributor.address, SUSPECT_REASON, await lapsesAt());
+      });
+    });
+
+    describe("when a regulator flagged the lot", function () {
+      it("never lapses", async function () {
+        const { rx, distributor, distributor2, batchId } = await loadFixture(suspectFixture);
+        await time.increase(10 * SUSPECT_LAPSE);
+        await expect(rx.connect(distributor).ship(batchId, distributor2.address, 1n))
+          .to.be.revertedWithCustomError(rx, "BatchOnHold")
+          .withArgs(batchId);
+      });
+
+      it("stores the regulator and no lapse (suspectHold)", async function () {
+        const { rx, regulator, batchId } = await loadFixture(suspectFixture);
+        const hold = await rx.suspectHold(batchId);
+        expect([hold.by, hold.lapsesAt]).to.deep.equal([regulator.address, 0n]);
+      });
+    });
+  });
+
+  describe("confirmSuspect", function () {
+    describe("when a regulator confirms a holder's live flag", function () {
+      it("emits SuspectConfirmed", async function () {
+        const { rx, regulator, batchId } = await loadFixture(holderFlaggedFixture);
+        await expect(rx.connect(regulator).confirmSuspect(batchId, SUSPECT_REASON))
+          .to.emit(rx, "SuspectConfirmed")
+          .withArgs(batchId, regulator.address, SUSPECT_REASON);
+      });
+
+      it("keeps the lot on hold past the lapse", async function () {
+        const { rx, regulator, distributor, distributor2, batchId, lapses } = await loadFixture(holderFlaggedFixture);
+        await rx.connect(regulator).confirmSuspect(batchId, SUSPECT_REASON);
+        await time.increaseTo(lapses + DAY);
+        await expect(rx.connect(distributor).ship(batchId, distributor2.address, 1n))
+          .to.be.revertedWithCustomError(rx, "BatchOnHold")
+          .withArgs(batchId);
+      });
+
+      it("works while paused (a restrictive act)", async function () {
+        const { rx, pauser, regulator, batchId } = await loadFixture(holderFlaggedFixture);
+        await rx.connect(pauser).pause();
+        await expect(rx.connect(regulator).confirmSuspect(batchId, SUSPECT_REASON))
+          .to.emit(rx, "SuspectConfirmed")
+          .withArgs(batchId, regulator.address, SUSPECT_REASON);
+      });
+    });
+
+    describe("when the flag lapsed already", function () {
+      it("reverts with SafetyNotSuspect", async function () {
+        const { rx, regulator, batchId, lapses } = await loadFixture(holderFlaggedFixture);
+        await time.increaseTo(lapses);
+        await expect(rx.connect(regulator).confirmSuspect(batchId, SUSPECT_REASON))
+          .to.be.revertedWithCustomError(rx, "SafetyNotSuspect")
+          .withArgs(batchId);
+      });
+    });
+
+    describe("when the caller is not a regulator", function () {
+      it("reverts with PartnerWrongRole for the manufacturer", async function () {
+        const { rx, manufacturer, batchId } = await loadFixture(holderFlaggedFixture);
+        await expect(rx.connect(manufacturer).confirmSuspect(batchId, SUSPECT_REASON))
+          .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
+          .withArgs(manufacturer.address, Role.Manufacturer, Role.Regulator);
+      });
+    });
+
+    describe("when the batch is unknown", function () {
+      it("reverts with BatchUnknown", async function () {
+        const { rx, regulator } = await loadFixture(holderFlaggedFixture);
+        await expect(rx.connect(regulator).confirmSuspect(UNKNOWN_BATCH, SUSPECT_REASON))
+          .to.be.revertedWithCustomError(rx, "BatchUnknown")
+          .withArgs(UNKNOWN_BATCH);
       });
     });
   });

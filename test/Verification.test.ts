@@ -11,7 +11,8 @@ import {
   SERIALS,
   WARM_LEG,
   commissionInput,
-  deliverFrom,
+  deliverPacksFrom,
+  dispenseFrom,
   dispensedFixture,
   pharmacyFixture,
   quarantinedPharmacyFixture,
@@ -73,7 +74,7 @@ describe("RxTrace: Verification", function () {
 
       it("returns Genuine when it also holds quarantined units", async function () {
         const { rx, distributor, pharmacy, tree, batchId } = await loadFixture(pharmacyFixture);
-        await deliverFrom(rx, distributor, batchId, pharmacy, 5n, WARM_LEG);
+        await deliverPacksFrom(rx, distributor, batchId, pharmacy, SERIALS.slice(40, 45), WARM_LEG);
         const h = await rx.holding(batchId, pharmacy.address);
         expect([h.saleable, h.quarantined]).to.deep.equal([20n, 5n]);
         const answer = await verify(rx, FIRST, tree.proof(FIRST), pharmacy.address);
@@ -325,16 +326,14 @@ describe("RxTrace: Verification", function () {
 
       it("returns NotInCustody for a distributor that shipped everything out", async function () {
         const { rx, distributor, pharmacy2, tree, batchId } = await loadFixture(pharmacyFixture);
-        await deliverFrom(rx, distributor, batchId, pharmacy2, 40n);
+        await deliverPacksFrom(rx, distributor, batchId, pharmacy2, SERIALS.slice(20, 60));
         const answer = await verify(rx, FIRST, tree.proof(FIRST), distributor.address);
         expect(answer).to.deep.equal({ verdict: BigInt(Verdict.NotInCustody), batchId });
       });
 
       it("returns NotInCustody for a pharmacy that dispensed all its units", async function () {
-        const { rx, pharmacy, tree, batchId } = await loadFixture(pharmacyFixture);
-        for (const serial of SERIALS.slice(0, 20)) {
-          await rx.connect(pharmacy).dispense(batchId, serialToBytes32(serial), tree.proof(serial));
-        }
+        const { rx, pharmacy, tree, batchId, toPharmacy } = await loadFixture(pharmacyFixture);
+        for (const serial of SERIALS.slice(0, 20)) await dispenseFrom(rx, pharmacy, batchId, tree, serial, toPharmacy);
         const answer = await verify(rx, SERIALS[20], tree.proof(SERIALS[20]), pharmacy.address);
         expect(answer).to.deep.equal({ verdict: BigInt(Verdict.NotInCustody), batchId });
       });

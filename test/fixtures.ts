@@ -7,6 +7,8 @@ import { deployRxTrace } from "../src/chain/deploy";
 import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, serialRange } from "../src/scenario/scenario";
 import { SerialTree } from "../src/merkle/serial-tree";
 import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../src/domain/ids";
+import { ManifestTree } from "../src/manifests/manifest";
+import { SIGNED_TYPES } from "../src/signing/typed-data";
 
 export const DAY = 24 * 60 * 60;
 export const YEAR = 365 * DAY;
@@ -107,6 +109,87 @@ export async function deliverFrom(
   return sent;
 }
 
+/** A pack leg: the shipment and the manifest of the packs it carries. */
+export interface PackLeg {
+  shipment: ShipmentKey;
+  shipmentId: string;
+  manifest: ManifestTree;
+}
+
+/** Ships `serials` as a pack leg (`shipPacks`, the manifest of exactly those packs); returns the leg. */
+export async function shipPacksFrom(
+  rx: Awaited<ReturnType<typeof deployFixture>>["rx"],
+  sender: HardhatEthersSigner,
+  batchId: string,
+  receiver: string,
+  serials: readonly string[],
+): Promise<PackLeg> {
+  const manifest = ManifestTree.of(serials, []);
+  const quantity = BigInt(serials.length);
+  const nonce = (await rx.holding(batchId, sender.address)).shipments;
+  await rx.connect(sender).shipPacks(batchId, receiver, quantity, manifest.root);
+  const shipment: ShipmentKey = { batchId, sender: sender.address, receiver, quantity, nonce };
+  return { shipment, shipmentId: shipmentIdOf(shipment), manifest };
+}
+
+/** Ships `serials` from `sender` to `receiver` as a pack leg, which the receiver receives on `leg`. */
+export async function deliverPacksFrom(
+  rx: Awaited<ReturnType<typeof deployFixture>>["rx"],
+  sender: HardhatEthersSigner,
+  batchId: string,
+  receiver: HardhatEthersSigner,
+  serials: readonly string[],
+  leg: TemperatureLegStruct = GOOD_LEG,
+): Promise<PackLeg> {
+  const sent = await shipPacksFrom(rx, sender, batchId, receiver.address, serials);
+  await rx.connect(receiver).receiveShipment(sent.shipment, leg);
+  return sent;
+}
+
+/** What `dispense` takes to show that `serial` came to the dispenser on pack leg `leg`. */
+export function claimOf(leg: PackLeg, serial: string) {
+  return {
+    sender: leg.shipment.sender,
+    quantity: leg.shipment.quantity,
+    nonce: leg.shipment.nonce,
+    manifestProof: leg.manifest.proofOfPack(serial),
+  };
+}
+
+/** Dispenses `serial` as `dispenser`, showing pack leg `leg`. */
+export async function dispenseFrom(
+  rx: Awaited<ReturnType<typeof deployFixture>>["rx"],
+  dispenser: HardhatEthersSigner,
+  batchId: string,
+  tree: SerialTree,
+  serial: string,
+  leg: PackLeg,
+) {
+  return rx.connect(dispenser).dispense(batchId, serialToBytes32(serial), tree.proof(serial), claimOf(leg, serial));
+}
+
+/** The packs the fixtures deliver to the pharmacy (20) and to pharmacy2 (10). */
+export const PHARMACY_SERIALS = SERIALS.slice(0, 20);
+export const PHARMACY2_SERIALS = SERIALS.slice(20, 30);
+
+/**
+ * The EIP-712 types of a signed rejection as `SignedHandovers.sol` hashes them since issue 11 (the leg's
+ * temperature summary is signed too). scripts/lib/signing.ts still has the old `Reject`; the command layer
+ * adopts this definition in its own phase.
+ */
+export const REJECT_TYPES = {
+  Reject: [
+    { name: "shipment", type: "Shipment" },
+    { name: "reason", type: "uint8" },
+    { name: "evidence", type: "bytes32" },
+    { name: "leg", type: "TemperatureLeg" },
+    { name: "nonce", type: "uint64" },
+    { name: "deadline", type: "uint40" },
+  ],
+  Shipment: SIGNED_TYPES.receive.Shipment,
+  TemperatureLeg: SIGNED_TYPES.receive.TemperatureLeg,
+};
+
 /** 60 packs in transit from the manufacturer to the distributor. */
 export async function shippedFixture() {
   const base = await loadFixture(batchFixture);
@@ -121,11 +204,10 @@ export async function receivedFixture() {
   return base;
 }
 
-/** The pharmacy holds 20 saleable packs received from the distributor. */
+/** The pharmacy holds 20 saleable packs (PHARMACY_SERIALS) received from the distributor on a pack leg. */
 export async function pharmacyFixture() {
   const base = await loadFixture(receivedFixture);
-  const leg = await shipFrom(base.rx, base.distributor, base.batchId, base.pharmacy.address, 20n);
-  await base.rx.connect(base.pharmacy).receiveShipment(leg.shipment, GOOD_LEG);
+  const leg = await deliverPacksFrom(base.rx, base.distributor, base.batchId, base.pharmacy, PHARMACY_SERIALS);
   return { ...base, toPharmacy: leg };
 }
 
@@ -139,22 +221,21 @@ export async function quarantinedFixture() {
 /** The pharmacy received its 20 packs on a warm leg: it holds only quarantined units. */
 export async function quarantinedPharmacyFixture() {
   const base = await loadFixture(receivedFixture);
-  await deliverFrom(base.rx, base.distributor, base.batchId, base.pharmacy, 20n, WARM_LEG);
-  return base;
+  const toPharmacy = await deliverPacksFrom(base.rx, base.distributor, base.batchId, base.pharmacy, PHARMACY_SERIALS, WARM_LEG);
+  return { ...base, toPharmacy };
 }
 
 /** As pharmacyFixture, and pharmacy2 also holds 10 saleable packs of the batch. */
 export async function twoPharmaciesFixture() {
   const base = await loadFixture(pharmacyFixture);
-  await deliverFrom(base.rx, base.distributor, base.batchId, base.pharmacy2, 10n);
-  return base;
+  const toPharmacy2 = await deliverPacksFrom(base.rx, base.distributor, base.batchId, base.pharmacy2, PHARMACY2_SERIALS);
+  return { ...base, toPharmacy2 };
 }
 
 /** As twoPharmaciesFixture, and the pharmacy dispensed pack SERIALS[0]. */
 export async function dispensedFixture() {
   const base = await loadFixture(twoPharmaciesFixture);
-  const serial = SERIALS[0];
-  await base.rx.connect(base.pharmacy).dispense(base.batchId, serialToBytes32(serial), base.tree.proof(serial));
+  await dispenseFrom(base.rx, base.pharmacy, base.batchId, base.tree, SERIALS[0], base.toPharmacy);
   return base;
 }
 

@@ -23,7 +23,7 @@ import {
 /// - `Ship(address sender,bytes32 batchId,address receiver,uint48 quantity,bytes32 manifest,uint64 nonce,
 ///   uint40 deadline)`
 /// - `Receive(Shipment shipment,TemperatureLeg leg,uint64 nonce,uint40 deadline)`
-/// - `Reject(Shipment shipment,uint8 reason,bytes32 evidence,uint64 nonce,uint40 deadline)`
+/// - `Reject(Shipment shipment,uint8 reason,bytes32 evidence,TemperatureLeg leg,uint64 nonce,uint40 deadline)`
 /// - `Handover(bytes32 batchId,address sender,address receiver,uint48 quantity,bytes32 manifest,
 ///   TemperatureLeg leg,uint32 nonce,uint40 deadline)`
 /// with `Shipment(bytes32 batchId,address sender,address receiver,uint48 quantity,uint32 nonce)` and
@@ -42,6 +42,10 @@ interface ISignedHandovers {
         TemperatureLeg leg,
         bool excursion
     );
+
+    /// @notice `signer`'s signature with nonce `nonce` was used (for ship, receive or reject): with
+    /// `SignaturesRevoked`, an indexer rebuilds every partner's next nonce from the logs.
+    event SignatureNonceUsed(address indexed signer, uint64 nonce);
 
     /// @notice `partner` revoked its unused signatures: nonces `fromNonce` to `nextNonce - 1` can never be used.
     event SignaturesRevoked(address indexed partner, uint64 fromNonce, uint64 nextNonce);
@@ -80,6 +84,7 @@ interface ISignedHandovers {
         Shipment calldata shipment,
         RejectionReason reason,
         bytes32 evidence,
+        TemperatureLeg calldata leg,
         Authorization calldata auth
     ) external;
 

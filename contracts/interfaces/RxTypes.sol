@@ -42,6 +42,13 @@ struct Batch {
     uint8 recallClass; // 8 bits: 0 when not recalled, else 1 (class I), 2 (class II) or 3 (class III)
 }
 
+/// @notice Who put a batch on hold as suspect, and until when the hold lasts, one storage slot (200 of 256 bits).
+/// Read only while the batch's SUSPECT flag is set, so the hot paths pay nothing for it otherwise.
+struct SuspectHold {
+    address by; // 160 bits: the holder or regulator that flagged the batch
+    uint40 lapsesAt; // 40 bits: when a holder's flag lapses unless a regulator confirms it; zero: it does not lapse
+}
+
 /// @notice One holder's units of one batch, packed into one storage slot (224 of 256 bits).
 struct Holding {
     uint48 saleable; // units that may be shipped onward or dispensed
@@ -61,18 +68,43 @@ struct Shipment {
     uint32 nonce; // the sender's shipment count for this batch when it shipped
 }
 
-/// @notice Where a shipment stands. Settled shipments are deleted from storage (their receipt or rejection is
-/// in the `Received` / `Rejected` event), so a settled shipment reads as `None`, like an unknown one.
+/// @notice Where a shipment stands. A lot-level leg is deleted from storage once settled (its receipt or rejection
+/// is in the `Received` / `Rejected` event), so it then reads as `None`, like an unknown one. A pack leg (one with a
+/// manifest) received by a dispenser stays as `Received` or `ReceivedInQuarantine`: it is the dispenser's proof of
+/// custody of the packs it lists (see `dispense`). A cancelled shipment stays as `Cancelled`, so that a receipt
+/// racing the cancellation has a defined outcome.
 enum ShipmentStatus {
     None,
-    InTransit
+    InTransit,
+    Cancelled,
+    Received,
+    ReceivedInQuarantine
 }
 
-/// @notice The stored state of a shipment in transit, one storage slot (56 of 256 bits).
+/// @notice The stored state of a shipment, one storage slot (256 of 256 bits).
 struct ShipmentRecord {
-    ShipmentStatus status; // 8 bits: InTransit while it exists
+    ShipmentStatus status; // 8 bits: see ShipmentStatus
     bool isReturn; // 8 bits: true when the shipment goes upstream (a return), false when it goes forward
     uint40 shippedAt; // 40 bits: block timestamp of the shipment
+    bytes21 manifest; // 168 bits: the first 21 bytes of the manifest root, zero for a lot-level leg. Forging a pack
+    // into a leg means finding a proof that hashes to these 168 bits (as for a batch's serial root).
+    uint32 receiverShipments; // 32 bits: the receiver's shipment count of the batch when it received the leg
+    // (`Received` only): while the count is unchanged, nothing left the receiver since, so neither did the packs.
+}
+
+/// @notice Why units were received into quarantine although the leg stayed inside the storage range.
+enum QuarantineCause {
+    SenderNotAuthorized, // the sender was suspended or lost its licence after shipping
+    ShipmentCancelled // the sender had cancelled the shipment (into its quarantine) before the receipt
+}
+
+/// @notice What a dispenser shows to dispense a pack of a serialized lot: the leg that brought the pack to it (the
+/// shipment or co-signed handover, whose receiver is the dispenser) and the pack's place in that leg's manifest.
+struct PackClaim {
+    address sender; // the leg's sender
+    uint48 quantity; // the leg's quantity
+    uint32 nonce; // the leg's nonce (the sender's shipment count when it shipped)
+    bytes32[] manifestProof; // Merkle proof of the leaf [0, serial] in the leg's manifest (StandardMerkleTree)
 }
 
 /// @notice The carrier's temperature summary for one leg, in tenths of a degree Celsius.

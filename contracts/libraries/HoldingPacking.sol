@@ -30,6 +30,11 @@ library HoldingPacking {
         return word & _MASK48;
     }
 
+    /// @notice The shipment count in a packed holding.
+    function shipments(uint256 word) internal pure returns (uint256) {
+        return (word >> 192) & _MASK32;
+    }
+
     /// @notice One pack leaves saleable stock and joins the dispensed count, in one subtraction and one addition
     /// on the packed word. The caller checked saleable >= 1; dispensed cannot reach 2^48 because it never
     /// exceeds the batch quantity (a uint48), so neither field borrows from or carries into its neighbour.

@@ -33,12 +33,30 @@ library Ids {
         return keccak256(abi.encode(batch, serial));
     }
 
+    /// @notice The leaf of a loose pack in a shipment manifest: @openzeppelin/merkle-tree's StandardMerkleTree leaf
+    /// of the values `[0, serial]` typed `["uint8", "bytes32"]` (kind 0 is a pack, kind 1 a sealed case).
+    function manifestPackLeaf(bytes32 serial) internal pure returns (bytes32 leaf) {
+        // keccak256(bytes.concat(keccak256(abi.encode(uint8(0), serial)))) in the scratch space: the encoding is
+        // a zero word then the serial, 64 bytes, which fit in scratch words 0x00 and 0x20.
+        assembly ("memory-safe") {
+            mstore(0x00, 0)
+            mstore(0x20, serial)
+            mstore(0x00, keccak256(0x00, 0x40))
+            leaf := keccak256(0x00, 0x20)
+        }
+    }
+
     /// @notice True when `proof` leads from `serial`'s leaf to a root whose first 21 bytes are `root`.
+    function provesSerial(bytes32[] calldata proof, bytes21 root, bytes32 serial) internal pure returns (bool) {
+        return bytes21(rootOf(proof, serialLeaf(serial))) == root;
+    }
+
+    /// @notice The root that `proof` leads to from `leaf`.
     /// @dev The same walk as OpenZeppelin's `MerkleProof.processProofCalldata` (sorted pairs: the smaller word
     /// is hashed first), written as one loop over the scratch space because it runs 20 times for a batch of a
     /// million packs on every dispense. The tests check it against the OpenZeppelin library's proofs.
-    function provesSerial(bytes32[] calldata proof, bytes21 root, bytes32 serial) internal pure returns (bool) {
-        bytes32 node = serialLeaf(serial);
+    function rootOf(bytes32[] calldata proof, bytes32 leaf) internal pure returns (bytes32 node) {
+        node = leaf;
         assembly ("memory-safe") {
             let end := add(proof.offset, shl(5, proof.length))
             for { let p := proof.offset } lt(p, end) { p := add(p, 0x20) } {
@@ -55,6 +73,5 @@ library Ids {
                 node := keccak256(0x00, 0x40)
             }
         }
-        return bytes21(node) == root;
     }
 }

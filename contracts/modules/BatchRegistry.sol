@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IBatchRegistry} from "../interfaces/IBatchRegistry.sol";
-import {Batch, Holding, Partner, Role} from "../interfaces/RxTypes.sol";
+import {Batch, Holding, Partner, Role, SuspectHold} from "../interfaces/RxTypes.sol";
 import {BatchFlags} from "../libraries/BatchFlags.sol";
 import {GS1} from "../libraries/GS1.sol";
 import {HoldingPacking} from "../libraries/HoldingPacking.sol";
@@ -19,9 +19,11 @@ abstract contract BatchRegistry is PartnerRegistry, IBatchRegistry {
     /// @dev Stock per (batch, holder): one packed word each (see HoldingPacking), so no operation iterates over
     /// holders and each reads and writes its stock once.
     mapping(bytes32 batchId => mapping(address holder => uint256 packed)) private _holdings;
+    /// @dev Who flagged a batch suspect and when a holder's flag lapses; read only while the SUSPECT flag is set.
+    mapping(bytes32 batchId => SuspectHold hold) private _suspectHolds;
 
     /// @inheritdoc IBatchRegistry
-    function commissionBatch(Commission calldata c) external whenNotPaused returns (bytes32 batchId) {
+    function commissionBatch(Commission calldata c) external virtual whenNotPaused returns (bytes32 batchId) {
         Partner memory p = _requireRole(msg.sender, Role.Manufacturer);
         if (!GS1.isGtin14(c.gtin)) revert BatchInvalidGtin(c.gtin);
         if (!GS1.isLot(c.lot)) revert BatchInvalidLot(c.lot);
@@ -105,18 +107,30 @@ abstract contract BatchRegistry is PartnerRegistry, IBatchRegistry {
         _holdings[batchId][holder] = HoldingPacking.pack(h);
     }
 
+    /// @dev Whether batch `batchId` (whose flags are `flags`) is on hold as suspect now: flagged, by a regulator
+    /// or confirmed by one, or by a holder less than SUSPECT_LAPSE ago. Reads the hold only when flagged.
+    function _isSuspect(bytes32 batchId, uint8 flags) internal view returns (bool) {
+        if (!BatchFlags.has(flags, BatchFlags.SUSPECT)) return false;
+        uint40 lapsesAt = _suspectHolds[batchId].lapsesAt;
+        return lapsesAt == 0 || block.timestamp < lapsesAt;
+    }
+
+    function _suspectHold(bytes32 batchId) internal view returns (SuspectHold storage) {
+        return _suspectHolds[batchId];
+    }
+
     /// @dev Reverts when the batch is on hold (suspect or illegitimate).
-    function _requireNotOnHold(bytes32 batchId, uint8 flags) internal pure {
+    function _requireNotOnHold(bytes32 batchId, uint8 flags) internal view {
         if (BatchFlags.has(flags, BatchFlags.ILLEGITIMATE)) revert BatchIsIllegitimate(batchId);
-        if (BatchFlags.has(flags, BatchFlags.SUSPECT)) revert BatchOnHold(batchId);
+        if (_isSuspect(batchId, flags)) revert BatchOnHold(batchId);
     }
 
     /// @dev Reverts unless the batch may move forward or be dispensed: not on hold, not recalled, not expired.
-    /// Any flag set blocks forward movement, so the happy path tests the flags once.
+    /// With no flag set (the happy path) the flags are tested once.
     function _requireForwardable(bytes32 batchId, Batch memory b) internal view {
         if (b.flags != 0) {
             _requireNotOnHold(batchId, b.flags);
-            revert BatchUnderRecall(batchId, b.recallClass);
+            if (BatchFlags.has(b.flags, BatchFlags.RECALLED)) revert BatchUnderRecall(batchId, b.recallClass);
         }
         if (b.expiry < block.timestamp) revert BatchExpired(batchId, b.expiry, block.timestamp);
     }

@@ -15,7 +15,7 @@ abstract contract Cases is Verification, ICases {
     mapping(uint64 sscc => bytes32 commitment) private _cases;
 
     /// @inheritdoc ICases
-    function sealCase(uint64 sscc, bytes32 batchId, bytes32 contents, uint48 packs) external whenNotPaused {
+    function sealCase(uint64 sscc, bytes32 batchId, bytes32 contents, uint48 packs) external virtual whenNotPaused {
         _requireAuthorized(msg.sender);
         if (!GS1.isSscc(sscc)) revert CaseInvalidSscc(sscc);
         CaseStatus status = _caseStatus(sscc);
@@ -30,7 +30,7 @@ abstract contract Cases is Verification, ICases {
     }
 
     /// @inheritdoc ICases
-    function openCase(uint64 sscc, bytes32 batchId, bytes32 contents, uint48 packs) external whenNotPaused {
+    function openCase(uint64 sscc, bytes32 batchId, bytes32 contents, uint48 packs) external virtual whenNotPaused {
         _requireAuthorized(msg.sender);
         CaseStatus status = _caseStatus(sscc);
         if (status != CaseStatus.Sealed) revert CaseNotSealed(sscc, status);

@@ -6,6 +6,7 @@ import {
     Batch,
     Holding,
     Partner,
+    QuarantineCause,
     RejectionReason,
     Role,
     Shipment,
@@ -22,9 +23,10 @@ import {BatchRegistry} from "./BatchRegistry.sol";
 /// @title Quantity-aware custody
 /// @dev A shipment is stored as one slot keyed by the hash of its fields; receive and reject take the fields
 /// back as calldata and check them against the hash. That keeps a hop at one new storage slot instead of
-/// three, and the fields themselves are in the `Shipped` event for anyone to read. Settling a shipment
-/// deletes its slot: no later transaction needs it (the nonce in the id means it can never come back), and
-/// the refund pays for most of the receiver's new stock slot.
+/// three, and the fields themselves are in the `Shipped` event for anyone to read. Settling a lot-level leg
+/// deletes its slot: no later transaction needs it (the nonce in the id means it can never come back), and the
+/// refund pays for most of the receiver's new stock slot. A pack leg received by a dispenser keeps its slot (the
+/// dispenser's custody record, read by `dispense`), and so does a cancelled shipment (a late receipt must find it).
 abstract contract Custody is BatchRegistry, ICustody {
     mapping(bytes32 shipmentId => ShipmentRecord record) private _shipments;
 
@@ -34,6 +36,7 @@ abstract contract Custody is BatchRegistry, ICustody {
     /// @inheritdoc ICustody
     function ship(bytes32 batchId, address receiver, uint48 quantity)
         external
+        virtual
         whenNotPaused
         returns (bytes32 shipmentId)
     {
@@ -43,20 +46,21 @@ abstract contract Custody is BatchRegistry, ICustody {
     /// @inheritdoc ICustody
     function shipPacks(bytes32 batchId, address receiver, uint48 quantity, bytes32 manifest)
         external
+        virtual
         whenNotPaused
         returns (bytes32 shipmentId)
     {
-        if (manifest == bytes32(0)) revert CustodyMissingManifest();
+        if (bytes21(manifest) == bytes21(0)) revert CustodyMissingManifest();
         return _ship(msg.sender, batchId, receiver, quantity, manifest);
     }
 
     /// @inheritdoc ICustody
-    function receiveShipment(Shipment calldata s, TemperatureLeg calldata leg) external whenNotPaused {
+    function receiveShipment(Shipment calldata s, TemperatureLeg calldata leg) external virtual whenNotPaused {
         _receive(msg.sender, s, leg);
     }
 
     /// @inheritdoc ICustody
-    function cancelShipment(Shipment calldata s) external whenNotPaused {
+    function cancelShipment(Shipment calldata s) external virtual whenNotPaused {
         bytes32 shipmentId = Ids.shipmentId(s);
         ShipmentRecord storage record = _shipments[shipmentId];
         if (record.status != ShipmentStatus.InTransit) revert CustodyShipmentNotInTransit(shipmentId);
@@ -64,16 +68,21 @@ abstract contract Custody is BatchRegistry, ICustody {
         _requireAuthorized(msg.sender);
         uint256 cancellableAt = uint256(record.shippedAt) + CANCEL_AFTER;
         if (block.timestamp < cancellableAt) revert CustodyCancelTooEarly(shipmentId, cancellableAt, block.timestamp);
-        delete _shipments[shipmentId];
+        record.status = ShipmentStatus.Cancelled;
         Holding memory h = _holding(s.batchId, s.sender);
-        h.saleable += s.quantity;
+        h.quarantined += s.quantity;
         _setHolding(s.batchId, s.sender, h);
         emit ShipmentCancelled(shipmentId, s.batchId, s.sender, s.receiver, s.quantity);
     }
 
     /// @inheritdoc ICustody
-    function rejectShipment(Shipment calldata s, RejectionReason reason, bytes32 evidence) external whenNotPaused {
-        _reject(msg.sender, s, reason, evidence);
+    function rejectShipment(
+        Shipment calldata s,
+        RejectionReason reason,
+        bytes32 evidence,
+        TemperatureLeg calldata leg
+    ) external virtual whenNotPaused {
+        _reject(msg.sender, s, reason, evidence, leg);
     }
 
     /// @inheritdoc ICustody
@@ -91,36 +100,92 @@ abstract contract Custody is BatchRegistry, ICustody {
         internal
         returns (bytes32 shipmentId)
     {
-        (uint32 nonce, bool isReturn) = _debit(from, batchId, receiver, quantity);
+        (uint32 nonce, bool isReturn) = _debit(from, batchId, receiver, quantity, manifest);
         shipmentId = Ids.shipmentId(Shipment(batchId, from, receiver, quantity, nonce));
         _shipments[shipmentId] = ShipmentRecord({
             status: ShipmentStatus.InTransit,
             isReturn: isReturn,
-            shippedAt: uint40(block.timestamp)
+            shippedAt: uint40(block.timestamp),
+            manifest: bytes21(manifest),
+            receiverShipments: 0
         });
         emit Shipped(shipmentId, batchId, from, receiver, quantity, nonce, isReturn);
         if (manifest != bytes32(0)) emit ManifestCommitted(shipmentId, batchId, manifest);
     }
 
-    /// @dev `to` receives shipment `s` with the leg summary `leg`.
+    /// @dev `to` receives shipment `s` with the leg summary `leg`: a shipment in transit, or one its sender
+    /// cancelled (the units then move from the sender's quarantine into the receiver's).
     function _receive(address to, Shipment calldata s, TemperatureLeg calldata leg) internal {
-        (bytes32 shipmentId, bool isReturn) = _settle(to, s);
-        bool excursion = _credit(to, s.batchId, s.quantity, isReturn, leg);
+        bytes32 shipmentId = Ids.shipmentId(s);
+        ShipmentRecord storage record = _shipments[shipmentId];
+        ShipmentStatus status = record.status;
+        if (status != ShipmentStatus.InTransit && status != ShipmentStatus.Cancelled) {
+            revert CustodyShipmentNotInTransit(shipmentId);
+        }
+        if (to != s.receiver) revert CustodyNotReceiver(shipmentId, to, s.receiver);
+        Role role = _requireAuthorized(to).role;
+        bool quarantine;
+        QuarantineCause cause;
+        if (status == ShipmentStatus.Cancelled) {
+            Holding memory from = _holding(s.batchId, s.sender);
+            if (from.quarantined < s.quantity) {
+                revert CustodyCancelledUnitsGone(shipmentId, s.sender, from.quarantined, s.quantity);
+            }
+            // Checked just above.
+            unchecked {
+                from.quarantined -= s.quantity;
+            }
+            _setHolding(s.batchId, s.sender, from);
+            (quarantine, cause) = (true, QuarantineCause.ShipmentCancelled);
+        } else if (!_isAuthorized(s.sender)) {
+            // The sender was suspended or lost its licence after shipping: its goods are not saleable on its word.
+            (quarantine, cause) = (true, QuarantineCause.SenderNotAuthorized);
+        }
+        bool isReturn = record.isReturn;
+        (bool excursion, uint32 shipments) = _credit(to, s.batchId, s.quantity, isReturn, leg, quarantine);
+        if (record.manifest != bytes21(0) && role == Role.Dispenser) {
+            // A pack leg stays as the dispenser's custody record of the packs it lists.
+            record.status = excursion || quarantine ? ShipmentStatus.ReceivedInQuarantine : ShipmentStatus.Received;
+            record.receiverShipments = shipments;
+        } else {
+            delete _shipments[shipmentId];
+        }
         emit Received(shipmentId, s.batchId, to, s.sender, s.quantity, leg, excursion);
+        if (quarantine) emit ReceiptQuarantined(shipmentId, s.batchId, to, s.quantity, cause);
     }
 
-    /// @dev `to` refuses shipment `s`; the units go back to the sender.
-    function _reject(address to, Shipment calldata s, RejectionReason reason, bytes32 evidence) internal {
-        (bytes32 shipmentId, ) = _settle(to, s);
+    /// @dev `to` refuses shipment `s`; the units go back to the sender: saleable only when the leg stayed in range
+    /// and the reason says nothing against the goods, else quarantined.
+    function _reject(
+        address to,
+        Shipment calldata s,
+        RejectionReason reason,
+        bytes32 evidence,
+        TemperatureLeg calldata leg
+    ) internal {
+        bytes32 shipmentId = Ids.shipmentId(s);
+        if (_shipments[shipmentId].status != ShipmentStatus.InTransit) revert CustodyShipmentNotInTransit(shipmentId);
+        if (to != s.receiver) revert CustodyNotReceiver(shipmentId, to, s.receiver);
+        _requireAuthorized(to);
+        delete _shipments[shipmentId];
+        _requireConsistent(leg);
+        Batch memory b = _batchRecord(s.batchId);
+        bool quarantined = Temperature.isExcursion(leg, b.minTemp, b.maxTemp) || reason == RejectionReason.Damaged
+            || reason == RejectionReason.NoTemperatureData;
         Holding memory h = _holding(s.batchId, s.sender);
-        h.saleable += s.quantity;
+        if (quarantined) {
+            h.quarantined += s.quantity;
+        } else {
+            h.saleable += s.quantity;
+        }
         _setHolding(s.batchId, s.sender, h);
-        emit Rejected(shipmentId, s.batchId, to, s.sender, s.quantity, reason, evidence);
+        emit Rejected(shipmentId, s.batchId, to, s.sender, s.quantity, reason, evidence, leg, quarantined);
     }
 
     /// @dev Every check of a shipment from `from` to `receiver`, then takes `quantity` saleable units out of
     /// `from`'s stock and counts the shipment. Returns the shipment's nonce and whether it goes upstream.
-    function _debit(address from, bytes32 batchId, address receiver, uint48 quantity)
+    /// A serialized batch reaches a dispenser only in a pack leg (a non-zero `manifest`).
+    function _debit(address from, bytes32 batchId, address receiver, uint48 quantity, bytes32 manifest)
         internal
         returns (uint32 nonce, bool isReturn)
     {
@@ -140,6 +205,9 @@ abstract contract Custody is BatchRegistry, ICustody {
             _requireNotOnHold(batchId, b.flags);
         } else {
             _requireForwardable(batchId, b);
+            if (to.role == Role.Dispenser && b.serialRoot != bytes21(0) && bytes21(manifest) == bytes21(0)) {
+                revert CustodyManifestRequired(batchId, receiver);
+            }
         }
         if (quantity == 0) revert BatchInvalidQuantity(quantity);
 
@@ -155,14 +223,17 @@ abstract contract Custody is BatchRegistry, ICustody {
     }
 
     /// @dev Adds `quantity` units to `to`'s stock: saleable, or quarantined when `leg` left the batch's storage
-    /// range. Forward deliveries need a batch that is neither on hold nor recalled.
-    function _credit(address to, bytes32 batchId, uint48 quantity, bool isReturn, TemperatureLeg calldata leg)
-        internal
-        returns (bool excursion)
-    {
-        if (!Temperature.isConsistent(leg)) {
-            revert CustodyInvalidTemperatureLeg(leg.minTemp, leg.meanKineticTemp, leg.maxTemp);
-        }
+    /// range or `quarantine` says so. Forward deliveries need a batch that is neither on hold nor recalled.
+    /// Returns whether the leg was an excursion and `to`'s shipment count of the batch.
+    function _credit(
+        address to,
+        bytes32 batchId,
+        uint48 quantity,
+        bool isReturn,
+        TemperatureLeg calldata leg,
+        bool quarantine
+    ) internal returns (bool excursion, uint32 shipments) {
+        _requireConsistent(leg);
         Batch memory b = _batchRecord(batchId);
         // Recalled product may still come back upstream, never go onward.
         if (!isReturn) {
@@ -172,22 +243,36 @@ abstract contract Custody is BatchRegistry, ICustody {
         excursion = Temperature.isExcursion(leg, b.minTemp, b.maxTemp);
 
         Holding memory h = _holding(batchId, to);
-        if (excursion) {
+        if (excursion || quarantine) {
             h.quarantined += quantity;
         } else {
             h.saleable += quantity;
         }
         _setHolding(batchId, to, h);
+        shipments = h.shipments;
     }
 
-    /// @dev Checks that `s` is a shipment in transit to `receiver`, an authorized partner, and deletes it.
-    function _settle(address receiver, Shipment calldata s) private returns (bytes32 shipmentId, bool isReturn) {
-        shipmentId = Ids.shipmentId(s);
-        ShipmentRecord storage record = _shipments[shipmentId];
-        if (record.status != ShipmentStatus.InTransit) revert CustodyShipmentNotInTransit(shipmentId);
-        if (receiver != s.receiver) revert CustodyNotReceiver(shipmentId, receiver, s.receiver);
-        _requireAuthorized(receiver);
-        isReturn = record.isReturn;
-        delete _shipments[shipmentId];
+    /// @dev The stored record of shipment `shipmentId`.
+    function _shipmentRecord(bytes32 shipmentId) internal view returns (ShipmentRecord storage) {
+        return _shipments[shipmentId];
+    }
+
+    /// @dev Stores a pack leg a dispenser received in one step (a co-signed handover, which was never in transit).
+    function _recordReceivedPackLeg(bytes32 legId, bool isReturn, bytes32 manifest, bool quarantined, uint32 shipments)
+        internal
+    {
+        _shipments[legId] = ShipmentRecord({
+            status: quarantined ? ShipmentStatus.ReceivedInQuarantine : ShipmentStatus.Received,
+            isReturn: isReturn,
+            shippedAt: uint40(block.timestamp),
+            manifest: bytes21(manifest),
+            receiverShipments: shipments
+        });
+    }
+
+    function _requireConsistent(TemperatureLeg calldata leg) private pure {
+        if (!Temperature.isConsistent(leg)) {
+            revert CustodyInvalidTemperatureLeg(leg.minTemp, leg.meanKineticTemp, leg.maxTemp);
+        }
     }
 }

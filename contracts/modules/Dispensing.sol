@@ -2,19 +2,26 @@
 pragma solidity 0.8.28;
 
 import {IDispensing} from "../interfaces/IDispensing.sol";
-import {Batch, Role} from "../interfaces/RxTypes.sol";
+import {Batch, PackClaim, Role, Shipment, ShipmentRecord, ShipmentStatus} from "../interfaces/RxTypes.sol";
 import {HoldingPacking} from "../libraries/HoldingPacking.sol";
 import {Ids} from "../libraries/Ids.sol";
 import {ProductSafety} from "./ProductSafety.sol";
 
 /// @title Dispensing serialized packs
 /// @dev Serials are committed as a Merkle root (one slot for a million packs); a dispensed pack costs one
-/// new slot keyed by (batch, serial), so a second dispense of a cloned serial is refused in O(1).
+/// new slot keyed by (batch, serial), so a second dispense of a cloned serial is refused in O(1). Custody of the
+/// pack is shown, not stored per pack: the claim names the received pack leg (one slot, written at receipt in the
+/// slot the shipment had anyway) and proves the pack in its manifest; the dispenser's shipment count, unchanged
+/// since that receipt, rules out a later outgoing leg. Shipping or receiving a leg costs the same whatever it holds.
 abstract contract Dispensing is ProductSafety, IDispensing {
     mapping(bytes32 packKey => bool dispensed) private _dispensed;
 
     /// @inheritdoc IDispensing
-    function dispense(bytes32 batchId, bytes32 serial, bytes32[] calldata proof) external whenNotPaused {
+    function dispense(bytes32 batchId, bytes32 serial, bytes32[] calldata proof, PackClaim calldata claim)
+        external
+        virtual
+        whenNotPaused
+    {
         _requireRole(msg.sender, Role.Dispenser);
         Batch memory b = _existingBatch(batchId);
         _requireForwardable(batchId, b);
@@ -25,6 +32,21 @@ abstract contract Dispensing is ProductSafety, IDispensing {
 
         uint256 stock = _packedHolding(batchId, msg.sender);
         if (HoldingPacking.saleable(stock) == 0) revert CustodyInsufficientSaleable(batchId, msg.sender, 0, 1);
+        bytes32 legId = Ids.shipmentId(Shipment(batchId, claim.sender, msg.sender, claim.quantity, claim.nonce));
+        ShipmentRecord memory leg = _shipmentRecord(legId);
+        if (leg.status != ShipmentStatus.Received) {
+            if (leg.status == ShipmentStatus.ReceivedInQuarantine) {
+                revert DispenseLegQuarantined(batchId, serial, legId);
+            }
+            revert DispenseLegNotReceived(batchId, serial, legId);
+        }
+        if (bytes21(Ids.rootOf(claim.manifestProof, Ids.manifestPackLeaf(serial))) != leg.manifest) {
+            revert DispensePackNotInLeg(batchId, serial, legId);
+        }
+        uint256 shipments = HoldingPacking.shipments(stock);
+        if (shipments != leg.receiverShipments) {
+            revert DispenseLegShippedOn(batchId, serial, legId, leg.receiverShipments, shipments);
+        }
         _setPackedHolding(batchId, msg.sender, HoldingPacking.dispenseOne(stock));
         _dispensed[key] = true;
         emit PackDispensed(batchId, serial, msg.sender);

@@ -27,7 +27,7 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
         bytes32 licenceRef,
         uint40 licenceExpiry,
         string calldata name
-    ) external onlyRole(DEFAULT_ADMIN_ROLE) whenNotPaused {
+    ) external virtual onlyRole(DEFAULT_ADMIN_ROLE) whenNotPaused {
         if (account == address(0)) revert PartnerInvalidAccount(account);
         if (role == Role.None) revert PartnerInvalidRole(role);
         if (!GS1.isGln(gln)) revert PartnerInvalidGln(gln);
@@ -53,6 +53,7 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     /// @inheritdoc IPartnerRegistry
     function assignCompanyPrefix(address manufacturer, string calldata prefix)
         external
+        virtual
         onlyRole(DEFAULT_ADMIN_ROLE)
         whenNotPaused
     {
@@ -82,6 +83,7 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     /// @inheritdoc IPartnerRegistry
     function renewLicence(address account, bytes32 licenceRef, uint40 licenceExpiry)
         external
+        virtual
         onlyRole(DEFAULT_ADMIN_ROLE)
         whenNotPaused
     {
@@ -92,7 +94,7 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     }
 
     /// @inheritdoc IPartnerRegistry
-    function suspendPartner(address account, bytes32 reason) external onlyRole(DEFAULT_ADMIN_ROLE) {
+    function suspendPartner(address account, bytes32 reason) external virtual onlyRole(DEFAULT_ADMIN_ROLE) {
         Partner storage p = _knownPartner(account);
         if (p.suspended) revert PartnerAlreadySuspended(account);
         p.suspended = true;
@@ -100,7 +102,7 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     }
 
     /// @inheritdoc IPartnerRegistry
-    function reinstatePartner(address account) external onlyRole(DEFAULT_ADMIN_ROLE) whenNotPaused {
+    function reinstatePartner(address account) external virtual onlyRole(DEFAULT_ADMIN_ROLE) whenNotPaused {
         Partner storage p = _knownPartner(account);
         if (!p.suspended) revert PartnerNotSuspended(account);
         p.suspended = false;
@@ -133,6 +135,16 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
         p = _partners[account];
         Standing s = _standingOf(p);
         if (s != Standing.Authorized) revert PartnerNotAuthorized(account, s);
+    }
+
+    /// @dev `account`'s role (None for a stranger).
+    function _roleOf(address account) internal view returns (Role) {
+        return _partners[account].role;
+    }
+
+    /// @dev Whether `account` may act now.
+    function _isAuthorized(address account) internal view returns (bool) {
+        return _standingOf(_partners[account]) == Standing.Authorized;
     }
 
     /// @dev Reverts unless `account` may act now and has role `role`.

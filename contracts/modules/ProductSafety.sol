@@ -2,45 +2,74 @@
 pragma solidity 0.8.28;
 
 import {IProductSafety} from "../interfaces/IProductSafety.sol";
-import {Batch, Holding, Partner, Role} from "../interfaces/RxTypes.sol";
+import {Batch, Holding, Partner, Role, SuspectHold} from "../interfaces/RxTypes.sol";
 import {BatchFlags} from "../libraries/BatchFlags.sol";
 import {Custody} from "./Custody.sol";
 
 /// @title Recalls, suspect product and quarantine
 abstract contract ProductSafety is Custody, IProductSafety {
     /// @inheritdoc IProductSafety
-    function recall(bytes32 batchId, uint8 recallClass, bytes32 reasonHash, string calldata reasonURI) external {
+    uint256 public constant SUSPECT_LAPSE = 7 days;
+
+    /// @dev Holders that flagged a batch suspect once: a holder's flag cannot be renewed at will.
+    mapping(bytes32 batchId => mapping(address holder => bool flagged)) private _flaggedBy;
+
+    /// @inheritdoc IProductSafety
+    function recall(bytes32 batchId, uint8 recallClass, bytes32 reasonHash, string calldata reasonURI)
+        external
+        virtual
+    {
         Batch storage b = _existingBatch(batchId);
-        if (msg.sender == _manufacturerOf(batchId)) {
-            _requireAuthorized(msg.sender);
-        } else {
-            _requireRole(msg.sender, Role.Regulator);
-        }
+        // A restrictive act: the lot's own manufacturer may recall it even suspended or with a lapsed licence.
+        if (msg.sender != _manufacturerOf(batchId)) _requireRole(msg.sender, Role.Regulator);
         if (recallClass == 0 || recallClass > 3) revert SafetyInvalidRecallClass(recallClass);
         uint8 flags = b.flags;
-        if (BatchFlags.has(flags, BatchFlags.RECALLED)) revert SafetyAlreadyRecalled(batchId, b.recallClass);
+        uint8 current = b.recallClass;
+        if (BatchFlags.has(flags, BatchFlags.RECALLED)) {
+            // Class I is the most serious: a recall can only move towards it.
+            if (recallClass >= current) revert SafetyAlreadyRecalled(batchId, current);
+            b.recallClass = recallClass;
+            emit RecallEscalated(batchId, msg.sender, current, recallClass, reasonHash, reasonURI);
+            return;
+        }
         b.flags = flags | BatchFlags.RECALLED;
         b.recallClass = recallClass;
         emit BatchRecalled(batchId, msg.sender, recallClass, reasonHash, reasonURI);
     }
 
     /// @inheritdoc IProductSafety
-    function flagSuspect(bytes32 batchId, bytes32 reason) external {
+    function flagSuspect(bytes32 batchId, bytes32 reason) external virtual {
         Batch storage b = _existingBatch(batchId);
         Partner memory p = _requireAuthorized(msg.sender);
+        uint40 lapsesAt;
         if (p.role != Role.Regulator) {
             Holding memory h = _holding(batchId, msg.sender);
             if (h.saleable == 0 && h.quarantined == 0) revert SafetyNotHolder(batchId, msg.sender);
+            if (_flaggedBy[batchId][msg.sender]) revert SafetyAlreadyFlaggedBy(batchId, msg.sender);
+            _flaggedBy[batchId][msg.sender] = true;
+            lapsesAt = uint40(block.timestamp + SUSPECT_LAPSE);
         }
         uint8 flags = b.flags;
         if (BatchFlags.has(flags, BatchFlags.ILLEGITIMATE)) revert SafetyAlreadyIllegitimate(batchId);
-        if (BatchFlags.has(flags, BatchFlags.SUSPECT)) revert SafetyAlreadySuspect(batchId);
+        if (_isSuspect(batchId, flags)) revert SafetyAlreadySuspect(batchId);
         b.flags = flags | BatchFlags.SUSPECT;
-        emit BatchFlaggedSuspect(batchId, msg.sender, reason);
+        SuspectHold storage hold = _suspectHold(batchId);
+        hold.by = msg.sender;
+        hold.lapsesAt = lapsesAt;
+        emit BatchFlaggedSuspect(batchId, msg.sender, reason, lapsesAt);
     }
 
     /// @inheritdoc IProductSafety
-    function clearSuspect(bytes32 batchId, bytes32 reason) external whenNotPaused {
+    function confirmSuspect(bytes32 batchId, bytes32 reason) external virtual {
+        Batch storage b = _existingBatch(batchId);
+        _requireRole(msg.sender, Role.Regulator);
+        if (!_isSuspect(batchId, b.flags)) revert SafetyNotSuspect(batchId);
+        _suspectHold(batchId).lapsesAt = 0;
+        emit SuspectConfirmed(batchId, msg.sender, reason);
+    }
+
+    /// @inheritdoc IProductSafety
+    function clearSuspect(bytes32 batchId, bytes32 reason) external virtual whenNotPaused {
         Batch storage b = _existingBatch(batchId);
         _requireRole(msg.sender, Role.Regulator);
         uint8 flags = b.flags;
@@ -50,7 +79,12 @@ abstract contract ProductSafety is Custody, IProductSafety {
     }
 
     /// @inheritdoc IProductSafety
-    function declareIllegitimate(bytes32 batchId, bytes32 reason) external {
+    function suspectHold(bytes32 batchId) external view returns (SuspectHold memory) {
+        return _suspectHold(batchId);
+    }
+
+    /// @inheritdoc IProductSafety
+    function declareIllegitimate(bytes32 batchId, bytes32 reason) external virtual {
         Batch storage b = _existingBatch(batchId);
         _requireRole(msg.sender, Role.Regulator);
         uint8 flags = b.flags;
@@ -60,7 +94,7 @@ abstract contract ProductSafety is Custody, IProductSafety {
     }
 
     /// @inheritdoc IProductSafety
-    function releaseQuarantine(bytes32 batchId, address holder, uint48 quantity) external whenNotPaused {
+    function releaseQuarantine(bytes32 batchId, address holder, uint48 quantity) external virtual whenNotPaused {
         Holding memory h = _takeQuarantined(batchId, holder, quantity);
         h.saleable += quantity;
         _setHolding(batchId, holder, h);
@@ -68,7 +102,7 @@ abstract contract ProductSafety is Custody, IProductSafety {
     }
 
     /// @inheritdoc IProductSafety
-    function condemnQuarantine(bytes32 batchId, address holder, uint48 quantity) external whenNotPaused {
+    function condemnQuarantine(bytes32 batchId, address holder, uint48 quantity) external virtual whenNotPaused {
         Holding memory h = _takeQuarantined(batchId, holder, quantity);
         h.condemned += quantity;
         _setHolding(batchId, holder, h);

@@ -17,12 +17,12 @@ abstract contract RxAccess is AccessControlDefaultAdminRules, Pausable, IEmergen
     constructor(uint48 adminDelay, address admin) AccessControlDefaultAdminRules(adminDelay, admin) {}
 
     /// @inheritdoc IEmergencyPause
-    function pause() external onlyRole(PAUSER_ROLE) {
+    function pause() external virtual onlyRole(PAUSER_ROLE) {
         _pause();
     }
 
     /// @inheritdoc IEmergencyPause
-    function unpause() external onlyRole(PAUSER_ROLE) {
+    function unpause() external virtual onlyRole(PAUSER_ROLE) {
         _unpause();
     }
 }

@@ -9,6 +9,7 @@ import {
     CompactSignature,
     Handover,
     RejectionReason,
+    Role,
     Shipment,
     TemperatureLeg
 } from "../interfaces/RxTypes.sol";
@@ -35,8 +36,9 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
         "TemperatureLeg(int16 minTemp,int16 maxTemp,int16 meanKineticTemp,uint32 minutesOutOfRange,bytes32 loggerHash)"
     );
     bytes32 private constant _REJECT_TYPEHASH = keccak256(
-        "Reject(Shipment shipment,uint8 reason,bytes32 evidence,uint64 nonce,uint40 deadline)"
+        "Reject(Shipment shipment,uint8 reason,bytes32 evidence,TemperatureLeg leg,uint64 nonce,uint40 deadline)"
         "Shipment(bytes32 batchId,address sender,address receiver,uint48 quantity,uint32 nonce)"
+        "TemperatureLeg(int16 minTemp,int16 maxTemp,int16 meanKineticTemp,uint32 minutesOutOfRange,bytes32 loggerHash)"
     );
     bytes32 private constant _HANDOVER_TYPEHASH = keccak256(
         "Handover(bytes32 batchId,address sender,address receiver,uint48 quantity,bytes32 manifest,"
@@ -54,7 +56,7 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
         uint48 quantity,
         bytes32 manifest,
         Authorization calldata auth
-    ) external whenNotPaused returns (bytes32 shipmentId) {
+    ) external virtual whenNotPaused returns (bytes32 shipmentId) {
         bytes32 structHash = keccak256(
             abi.encode(_SHIP_TYPEHASH, sender, batchId, receiver, quantity, manifest, auth.nonce, auth.deadline)
         );
@@ -65,6 +67,7 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
     /// @inheritdoc ISignedHandovers
     function receiveSigned(Shipment calldata s, TemperatureLeg calldata leg, Authorization calldata auth)
         external
+        virtual
         whenNotPaused
     {
         bytes32 structHash = keccak256(
@@ -79,17 +82,18 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
         Shipment calldata s,
         RejectionReason reason,
         bytes32 evidence,
+        TemperatureLeg calldata leg,
         Authorization calldata auth
-    ) external whenNotPaused {
+    ) external virtual whenNotPaused {
         bytes32 structHash = keccak256(
-            abi.encode(_REJECT_TYPEHASH, _hashShipment(s), reason, evidence, auth.nonce, auth.deadline)
+            abi.encode(_REJECT_TYPEHASH, _hashShipment(s), reason, evidence, _hashLeg(leg), auth.nonce, auth.deadline)
         );
         _authorize(structHash, s.receiver, auth);
-        _reject(s.receiver, s, reason, evidence);
+        _reject(s.receiver, s, reason, evidence, leg);
     }
 
     /// @inheritdoc ISignedHandovers
-    function revokeSignatures(uint64 nextNonce) external {
+    function revokeSignatures(uint64 nextNonce) external virtual {
         uint64 current = _skipNonces(msg.sender, nextNonce);
         // The largest nonce stays out of reach: a signature carrying it could never move the nonce on.
         if (nextNonce <= current || nextNonce == type(uint64).max) {
@@ -104,7 +108,7 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
         uint256 chainId,
         CompactSignature calldata bySender,
         CompactSignature calldata byReceiver
-    ) external whenNotPaused returns (bytes32 handoverId) {
+    ) external virtual whenNotPaused returns (bytes32 handoverId) {
         _requireLive(chainId, h.deadline);
         bytes32 digest = _hashTypedDataV4(
             keccak256(
@@ -127,9 +131,13 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
         // separate nonce to store, and a handover, once submitted, can never be submitted again.
         _requireNextNonce(h.sender, h.nonce, _holding(h.batchId, h.sender).shipments);
 
-        (, bool isReturn) = _debit(h.sender, h.batchId, h.receiver, h.quantity);
-        bool excursion = _credit(h.receiver, h.batchId, h.quantity, isReturn, h.leg);
+        (, bool isReturn) = _debit(h.sender, h.batchId, h.receiver, h.quantity, h.manifest);
+        (bool excursion, uint32 shipments) = _credit(h.receiver, h.batchId, h.quantity, isReturn, h.leg, false);
         handoverId = Ids.shipmentId(Shipment(h.batchId, h.sender, h.receiver, h.quantity, h.nonce));
+        if (bytes21(h.manifest) != bytes21(0) && _roleOf(h.receiver) == Role.Dispenser) {
+            // The dispenser's custody record of the packs handed over, as a received pack leg (see `dispense`).
+            _recordReceivedPackLeg(handoverId, isReturn, h.manifest, excursion, shipments);
+        }
         emit HandedOver(handoverId, h.batchId, h.sender, h.receiver, h.quantity, h.nonce, h.manifest, h.leg, excursion);
     }
 
@@ -153,6 +161,7 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
 
     function _useSignatureNonce(address signer, uint64 nonce) private {
         _requireNextNonce(signer, nonce, _useNonce(signer));
+        emit SignatureNonceUsed(signer, nonce);
     }
 
     function _requireNextNonce(address signer, uint64 nonce, uint64 next) private pure {

@@ -24,7 +24,7 @@ abstract contract Verification is Dispensing, IVerification {
         if (BatchFlags.has(b.flags, BatchFlags.ILLEGITIMATE)) return (Verdict.Illegitimate, batchId);
         if (BatchFlags.has(b.flags, BatchFlags.RECALLED)) return (Verdict.Recalled, batchId);
         if (_isDispensed(batchId, serial)) return (Verdict.AlreadyDispensed, batchId);
-        if (BatchFlags.has(b.flags, BatchFlags.SUSPECT)) return (Verdict.Suspect, batchId);
+        if (_isSuspect(batchId, b.flags)) return (Verdict.Suspect, batchId);
         if (b.expiry < block.timestamp) return (Verdict.Expired, batchId);
         if (holder != address(0)) {
             Holding memory h = _holding(batchId, holder);

@@ -8,6 +8,7 @@ import type { ContractTransactionReceipt, ContractTransactionResponse } from "et
 import { deployRxTrace } from "../chain/deploy";
 import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, GTIN_2, serialRange } from "../scenario/scenario";
 import { SerialTree } from "../merkle/serial-tree";
+import { ManifestTree } from "../manifests/manifest";
 import { batchIdOf, serialToBytes32 } from "../domain/ids";
 import { RecallClass, RejectionReason } from "../domain/enums";
 import { batchTimeline } from "../chain/events/provenance";
@@ -20,9 +21,10 @@ export const GAS_KEYS = [
   "ship",
   "receive",
   "handover",
+  "handoverPacks",
   "reject",
   "recall",
-  "dispense",
+  "dispensePackProof",
   "commission1",
   "commission1M",
   "ship1",
@@ -31,6 +33,7 @@ export const GAS_KEYS = [
   "verifyCall1000",
   "cosignedHandover",
   "cosignedHandoverFirst",
+  "cosignedHandoverPacks",
 ] as const;
 export type GasKey = (typeof GAS_KEYS)[number];
 export type GasTable = Record<GasKey, number>;
@@ -39,11 +42,15 @@ export type GasTable = Record<GasKey, number>;
 export const GAS_BUDGETS: Partial<GasTable> = {
   commissionBatch: 130_000,
   ship: 75_000,
-  receive: 65_000,
+  // Issue 11 raised it from 65,000: a receipt now reads the sender's partner record (one cold SLOAD, 2,100 gas)
+  // to quarantine the goods of a sender suspended since it shipped, and tells a cancelled shipment apart.
+  receive: 68_000,
   handover: 130_000,
   reject: 60_000,
   recall: 40_000,
-  dispense: 75_000,
+  // Issue 11: dispensing a pack of a 1,000,000-serial batch with the proof that it is in the dispenser's custody
+  // (the leg that brought it and the pack's place in the leg's manifest).
+  dispensePackProof: 100_000,
   // Issue 4: a handover co-signed by both partners, into a holder's existing stock of the batch.
   cosignedHandover: 80_000,
 };
@@ -162,16 +169,23 @@ export async function measureGas(hre: HardhatRuntimeEnvironment, log: (line: str
   table.ship = first.gas;
   table.receive = await gasOf(rx.connect(distributor).receiveShipment(first.shipment, leg));
 
-  const second = await shipTo(distributor, pharmacy.address, 2_000n);
-  const received = await gasOf(rx.connect(pharmacy).receiveShipment(second.shipment, leg));
-  table.handover = second.gas + received;
+  // A serialized batch reaches a pharmacy in pack legs: 2,000 packs, the measured serial among them. The receipt
+  // keeps the leg as the pharmacy's custody record (no deletion refund) and shipPacks commits the manifest.
+  const legSerials = serials.slice(BENCH_SERIALS - 2_000);
+  const manifest = ManifestTree.of(legSerials, []);
+  const secondNonce = (await rx.holding(batchId, distributor.address)).shipments;
+  const shipped = await gasOf(rx.connect(distributor).shipPacks(batchId, pharmacy.address, 2_000n, manifest.root));
+  const second = { batchId, sender: distributor.address, receiver: pharmacy.address, quantity: 2_000n, nonce: secondNonce };
+  const received = await gasOf(rx.connect(pharmacy).receiveShipment(second, leg));
+  table.handoverPacks = shipped + received;
 
   const third = await shipTo(distributor, distributor2.address, 3_000n);
   table.reject = await gasOf(
-    rx.connect(distributor2).rejectShipment(third.shipment, RejectionReason.Damaged, ethers.id("photo of damaged case")),
+    rx.connect(distributor2).rejectShipment(third.shipment, RejectionReason.Damaged, ethers.id("photo of damaged case"), leg),
   );
 
-  table.dispense = await gasOf(rx.connect(pharmacy).dispense(batchId, serialToBytes32(serial), proof));
+  const claim = { sender: distributor.address, quantity: 2_000n, nonce: secondNonce, manifestProof: manifest.proofOfPack(serial) };
+  table.dispensePackProof = await gasOf(rx.connect(pharmacy).dispense(batchId, serialToBytes32(serial), proof, claim));
 
   const lot2 = "A24-0002";
   await rx.connect(manufacturer).commissionBatch({ ...commission, gtin: GTIN_2, lot: lot2, quantity: 500n });
@@ -210,8 +224,10 @@ export async function measureGas(hre: HardhatRuntimeEnvironment, log: (line: str
   const timelineSeconds = seconds(started);
   log(`timeline of a batch with ${SCALE_LEGS.toLocaleString("en-US")} legs rebuilt from events in ${timelineSeconds.toFixed(2)} s (${timeline.length} entries)`);
 
-  // Co-signed handovers: into a holder that already has stock of the batch, and a first delivery.
-  const cosign = async (from: typeof manufacturer, to: typeof manufacturer, quantity: bigint): Promise<number> => {
+  // Co-signed handovers: a first delivery, then one into a holder that already has stock of the batch (both
+  // lot-level, between distributors), and a pack handover to a pharmacy that holds the batch (its manifest is
+  // kept as the pharmacy's custody record: one more slot).
+  const cosign = async (from: typeof manufacturer, to: typeof manufacturer, quantity: bigint, manifestRoot = ethers.ZeroHash): Promise<number> => {
     const op: SignedOperation = {
       kind: "handover",
       message: {
@@ -219,7 +235,7 @@ export async function measureGas(hre: HardhatRuntimeEnvironment, log: (line: str
         sender: from.address,
         receiver: to.address,
         quantity,
-        manifest: ethers.ZeroHash,
+        manifest: manifestRoot,
         leg: legFields(leg),
         nonce: (await rx.holding(batchId, from.address)).shipments,
         deadline: BigInt(now + 30 * 24 * 3600),
@@ -229,8 +245,13 @@ export async function measureGas(hre: HardhatRuntimeEnvironment, log: (line: str
     const [bySender, byReceiver] = [await signOperation(from, domain, op), await signOperation(to, domain, op)];
     return gasOf(rx.connect(admin).handover(op.message, domain.chainId, bySender, byReceiver));
   };
-  table.cosignedHandover = await cosign(distributor, pharmacy, 100n);
   table.cosignedHandoverFirst = await cosign(distributor, distributor2, 100n);
+  table.cosignedHandover = await cosign(distributor, distributor2, 100n);
+  table.cosignedHandoverPacks = await cosign(distributor, pharmacy, 100n, ManifestTree.of(serials.slice(0, 100), []).root);
+
+  // A lot-level leg between distributors (ship + receive into existing stock), the `handover` of issue 2.
+  const lotLeg = await shipTo(distributor, distributor2.address, 1_000n);
+  table.handover = lotLeg.gas + (await gasOf(rx.connect(distributor2).receiveShipment(lotLeg.shipment, leg)));
 
   return {
     table: Object.fromEntries(GAS_KEYS.map((k) => [k, table[k] as number])) as GasTable,

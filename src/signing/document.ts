@@ -49,7 +49,7 @@ export function sendSigned(rx: RxTrace, doc: SignedDocument): Promise<ContractTr
     }
     case "reject": {
       const m = doc.message;
-      return rx.rejectSigned(m.shipment, m.reason, m.evidence, authorizationOf(doc.domain, m, signatureOf(doc, "receiver")));
+      return rx.rejectSigned(m.shipment, m.reason, m.evidence, m.leg, authorizationOf(doc.domain, m, signatureOf(doc, "receiver")));
     }
     case "handover":
       return rx.handover(doc.message, doc.domain.chainId, signatureOf(doc, "sender"), signatureOf(doc, "receiver"));

@@ -81,10 +81,12 @@ export const SIGNED_TYPES: Record<SignedKind, Record<string, TypedDataField[]>> 
       { name: "shipment", type: "Shipment" },
       { name: "reason", type: "uint8" },
       { name: "evidence", type: "bytes32" },
+      { name: "leg", type: "TemperatureLeg" },
       { name: "nonce", type: "uint64" },
       { name: "deadline", type: "uint40" },
     ],
     Shipment: SHIPMENT,
+    TemperatureLeg: TEMPERATURE_LEG,
   },
   handover: {
     Handover: [
@@ -162,6 +164,11 @@ export interface RejectMessage {
   shipment: ShipmentKey;
   reason: bigint;
   evidence: string;
+  /**
+   * The leg's temperature summary, as for a receipt (all zero when there is no data). The units go back to the
+   * sender's saleable stock only when it stayed in range and the reason is neither Damaged nor NoTemperatureData.
+   */
+  leg: LegFields;
   nonce: bigint;
   deadline: bigint;
 }

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {IBatchRegistry} from "./interfaces/IBatchRegistry.sol";
+import {
+    Authorization,
+    CompactSignature,
+    Handover,
+    PackClaim,
+    RejectionReason,
+    Shipment,
+    TemperatureLeg
+} from "./interfaces/RxTypes.sol";
+import {RxAccess} from "./modules/RxAccess.sol";
+import {SignedHandovers} from "./modules/SignedHandovers.sol";
+
+/// @title The rare acts of rxtrace, run by the core on its own storage
+/// @notice Reached only through `RxTrace` (by DELEGATECALL): see the seam described on `RxTrace`. It inherits the
+/// same module chain as the core, so the storage layouts are the same, and refuses the core's own entry points so
+/// that their code is not deployed twice. Called directly, it acts on its own empty storage, which nobody reads.
+contract RxTraceExtension is SignedHandovers {
+    /// @notice This entry point runs in the core (`RxTrace`), not here.
+    error ExtensionNotServed();
+
+    constructor(uint48 adminDelay, address admin) RxAccess(adminDelay, admin) {}
+
+    function commissionBatch(IBatchRegistry.Commission calldata) external pure override returns (bytes32) {
+        revert ExtensionNotServed();
+    }
+
+    function ship(bytes32, address, uint48) external pure override returns (bytes32) {
+        revert ExtensionNotServed();
+    }
+
+    function shipPacks(bytes32, address, uint48, bytes32) external pure override returns (bytes32) {
+        revert ExtensionNotServed();
+    }
+
+    function receiveShipment(Shipment calldata, TemperatureLeg calldata) external pure override {
+        revert ExtensionNotServed();
+    }
+
+    function rejectShipment(Shipment calldata, RejectionReason, bytes32, TemperatureLeg calldata)
+        external
+        pure
+        override
+    {
+        revert ExtensionNotServed();
+    }
+
+    function dispense(bytes32, bytes32, bytes32[] calldata, PackClaim calldata) external pure override {
+        revert ExtensionNotServed();
+    }
+
+    function recall(bytes32, uint8, bytes32, string calldata) external pure override {
+        revert ExtensionNotServed();
+    }
+
+    function pause() external pure override {
+        revert ExtensionNotServed();
+    }
+
+    function unpause() external pure override {
+        revert ExtensionNotServed();
+    }
+
+    function shipSigned(address, bytes32, address, uint48, bytes32, Authorization calldata)
+        external
+        pure
+        override
+        returns (bytes32)
+    {
+        revert ExtensionNotServed();
+    }
+
+    function receiveSigned(Shipment calldata, TemperatureLeg calldata, Authorization calldata) external pure override {
+        revert ExtensionNotServed();
+    }
+
+    function rejectSigned(
+        Shipment calldata,
+        RejectionReason,
+        bytes32,
+        TemperatureLeg calldata,
+        Authorization calldata
+    ) external pure override {
+        revert ExtensionNotServed();
+    }
+
+    function handover(Handover calldata, uint256, CompactSignature calldata, CompactSignature calldata)
+        external
+        pure
+        override
+        returns (bytes32)
+    {
+        revert ExtensionNotServed();
+    }
+}
