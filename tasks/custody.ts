@@ -29,7 +29,12 @@ task("rx:ship", "Ships saleable units of a batch to a partner, by quantity or as
   .addParam("gtin", "the product's GTIN (AI 01)")
   .addParam("lot", "the lot (AI 10)")
   .addParam("to", "the receiver: address or 13-digit GLN")
-  .addOptionalParam("quantity", "units to ship (with --serials, --all-remaining or --cases: optional, must match the packs)")
+  .addOptionalParam(
+    "quantity",
+    "units to ship (with --serials, --all-remaining or --cases: optional, must match the packs). A serialized lot reaches a dispenser only " +
+      "in pack legs: to a dispenser, --quantity alone picks that many packs the sender holds loose, in the serial file's order, prints them " +
+      "and ships them with a manifest (refused when the sender holds fewer by the files at hand)",
+  )
   .addOptionalParam("serials", "ship these packs loose, with a manifest: a file of serials, one per line or a JSON array")
   .addFlag("allRemaining", "ship every pack the sender holds loose, by its serial file and the manifests it received")
   .addOptionalParam("cases", "ship these sealed cases whole: SSCCs separated by commas (see rx:case-seal)")
@@ -51,7 +56,10 @@ task("rx:shipments", "Lists the shipments in transit (read-only), to find a ship
     ),
   );
 
-task("rx:receive", "Receives a shipment with the carrier's temperature logger file (CSV timestamp,celsius), checking its manifest")
+task(
+  "rx:receive",
+  "Receives a shipment with the carrier's temperature logger file (CSV timestamp,celsius), checking its manifest; a shipment its sender cancelled is received into quarantine",
+)
   .addParam("shipment", "the shipment id (see rx:shipments)")
   .addParam("logger", "the logger file: CSV lines of timestamp,celsius")
   .addOptionalParam("manifest", "the manifest that came with the goods (default: deployments/<network>/manifests/<shipment>.json)")
@@ -63,10 +71,14 @@ task("rx:receive", "Receives a shipment with the carrier's temperature logger fi
     ),
   );
 
-task("rx:reject", "Rejects a shipment; its units go back to the sender")
+task(
+  "rx:reject",
+  "Rejects a shipment with the leg's logger summary; its units go back to the sender, saleable only when the leg stayed in range and the reason is not damaged or no-temperature-data, else into the sender's quarantine",
+)
   .addParam("shipment", "the shipment id (see rx:shipments)")
   .addParam("reason", Object.keys(REJECTION_REASONS).join(" | "))
   .addOptionalParam("evidence", "a photo, report or note; its keccak256 is recorded")
+  .addOptionalParam("logger", "the leg's logger file, CSV lines of timestamp,celsius (as for rx:receive); without it the rejection states no data and the units go into the sender's quarantine")
   .addOptionalParam("signer", "the receiver: account index or address (default 0)")
   .setAction(async (args: RejectArgs & WithSigner, hre) =>
     withSuite(hre, () => parseRejectArgs(args), async ({ rx, record }, input) =>

@@ -174,21 +174,9 @@ export const PHARMACY2_SERIALS = SERIALS.slice(20, 30);
 
 /**
  * The EIP-712 types of a signed rejection as `SignedHandovers.sol` hashes them since issue 11 (the leg's
- * temperature summary is signed too). scripts/lib/signing.ts still has the old `Reject`; the command layer
- * adopts this definition in its own phase.
+ * temperature summary is signed too): the shared definition of src/signing/typed-data.ts.
  */
-export const REJECT_TYPES = {
-  Reject: [
-    { name: "shipment", type: "Shipment" },
-    { name: "reason", type: "uint8" },
-    { name: "evidence", type: "bytes32" },
-    { name: "leg", type: "TemperatureLeg" },
-    { name: "nonce", type: "uint64" },
-    { name: "deadline", type: "uint40" },
-  ],
-  Shipment: SIGNED_TYPES.receive.Shipment,
-  TemperatureLeg: SIGNED_TYPES.receive.TemperatureLeg,
-};
+export const REJECT_TYPES = SIGNED_TYPES.reject;
 
 /** 60 packs in transit from the manufacturer to the distributor. */
 export async function shippedFixture() {

@@ -16,11 +16,30 @@ export enum Standing {
   LicenceExpired,
 }
 
-/** A settled shipment is deleted from storage and reads as `None`; its fate is in the Received / Rejected events. */
+/**
+ * Where a shipment stands (`shipment(id).status`). A settled lot-level leg is deleted from storage and reads as
+ * `None` (its fate is in the Received / Rejected events); a cancelled one stays `Cancelled`; a pack leg a dispenser
+ * received stays `Received` or `ReceivedInQuarantine`, its proof of custody of the packs it lists (dispense).
+ */
 export enum ShipmentStatus {
   None,
   InTransit,
+  Cancelled,
+  Received,
+  ReceivedInQuarantine,
 }
+
+/** Why units were received into quarantine although the leg stayed inside the storage range (`ReceiptQuarantined`). */
+export enum QuarantineCause {
+  SenderNotAuthorized,
+  ShipmentCancelled,
+}
+
+/** The words for QuarantineCause. */
+export const QUARANTINE_CAUSE_TEXT: Record<QuarantineCause, string> = {
+  [QuarantineCause.SenderNotAuthorized]: "the sender was suspended or lost its licence after shipping",
+  [QuarantineCause.ShipmentCancelled]: "the sender had cancelled the shipment (into its quarantine) before the receipt",
+};
 
 export enum RejectionReason {
   WrongQuantity,
@@ -72,4 +91,13 @@ export function tenthsOfDegree(celsius: number): number {
 /** Tenths of a degree as "5.3 °C". */
 export function formatCelsius(tenths: number | bigint): string {
   return `${(Number(tenths) / 10).toFixed(1)} °C`;
+}
+
+/**
+ * Whether the units of a rejected shipment go into the sender's quarantine rather than its saleable stock
+ * (contracts/modules/Custody.sol `_reject`): the leg left the storage range, or the reason says something
+ * against the goods or their temperature record (Damaged, NoTemperatureData).
+ */
+export function rejectionQuarantines(reason: RejectionReason, excursion: boolean): boolean {
+  return excursion || reason === RejectionReason.Damaged || reason === RejectionReason.NoTemperatureData;
 }

@@ -88,3 +88,20 @@ export function summarizeLeg(bytes: Uint8Array, range: { minTemp: number; maxTem
   const mkt = Math.min(maxTemp, Math.max(minTemp, tenths(meanKineticTemperature(readings))));
   return { minTemp, maxTemp, meanKineticTemp: mkt, minutesOutOfRange, loggerHash: keccak256(bytes), readings: readings.length };
 }
+
+/** A leg summary as the contract takes it (no reading count). */
+export interface LegFieldsNumeric {
+  minTemp: number;
+  maxTemp: number;
+  meanKineticTemp: number;
+  minutesOutOfRange: number;
+  loggerHash: string;
+}
+
+/** The summary a rejection carries when the receiver has no logger data: all zero (the contract's "no data"). */
+export const NO_LEG_DATA: LegFieldsNumeric = { minTemp: 0, maxTemp: 0, meanKineticTemp: 0, minutesOutOfRange: 0, loggerHash: "0x" + "0".repeat(64) };
+
+/** The contract's excursion rule (contracts/libraries/Temperature.sol): the leg left [minTemp, maxTemp] at any point. */
+export function isExcursion(leg: { minTemp: number; maxTemp: number; minutesOutOfRange: number }, range: { minTemp: number; maxTemp: number }): boolean {
+  return leg.minTemp < range.minTemp || leg.maxTemp > range.maxTemp || leg.minutesOutOfRange > 0;
+}

@@ -81,6 +81,9 @@ export function describeSigned(doc: SignedDocument, name: (account: string) => s
       else {
         const reason = Number(doc.message.reason) as RejectionReason;
         lines.push(`  reason ${REASON_WORDS[reason]}; evidence ${doc.message.evidence === ZeroHash ? "none" : `keccak256 ${doc.message.evidence}`}`);
+        const leg = doc.message.leg;
+        const noData = leg.loggerHash === ZeroHash && leg.minTemp === 0n && leg.maxTemp === 0n && leg.meanKineticTemp === 0n && leg.minutesOutOfRange === 0n;
+        lines.push(noData ? "  leg: no temperature data (all zero)" : `  ${legText(leg)}`);
       }
       break;
     }

@@ -24,18 +24,20 @@ import {
   type BatchRef,
 } from "../shared/batch-lookup";
 import { hashFile, parseBytes32, parseWhole, readInputFile, resolvePartner, revertData, sendAndReport } from "../shared/cli";
-import { formatCelsius, RejectionReason, ShipmentStatus, Standing } from "../../domain/enums";
+import { formatCelsius, QUARANTINE_CAUSE_TEXT, QuarantineCause, RejectionReason, rejectionQuarantines, Role, ShipmentStatus, Standing } from "../../domain/enums";
 import { InputError } from "../../domain/errors";
 import { formatGtin } from "../../gs1/identifiers";
 import { type ShipmentKey, shipmentIdOf } from "../../domain/ids";
 import { loadManifest, manifestPath, pendingManifestPath, saveManifest } from "../../files/manifest-files";
 import { withNonce, type Manifest } from "../../manifests/manifest";
 import { checkReceivedManifest, describeContents, parseSsccList, planPackShipment, readSerialList, type DeploymentContext, type PackSelection } from "../packs/selection";
-import { summarizeLeg, type LegSummary } from "../../domain/temperature";
+import { isExcursion, NO_LEG_DATA, summarizeLeg, type LegFieldsNumeric, type LegSummary } from "../../domain/temperature";
 
 /** Blocks per `eth_getLogs` request: public RPCs refuse wide ranges. */
 export const LOG_CHUNK = 10_000;
 const MAX_UINT48 = (1n << 48n) - 1n;
+/** The most packs `rx:ship --quantity` picks for a dispenser (a manifest lists each; name more with --serials). */
+const MAX_PICK = 100_000;
 
 type Print = (line: string) => void;
 
@@ -99,11 +101,13 @@ export async function settlementOf(
   rx: RxTrace,
   shipmentId: string,
   fromBlock: number,
-): Promise<{ kind: "received" | "rejected"; blockNumber: number; transactionHash: string } | undefined> {
+): Promise<{ kind: "received" | "rejected" | "cancelled"; blockNumber: number; transactionHash: string } | undefined> {
   const [received] = await queryInChunks(rx, rx.filters.Received(shipmentId), fromBlock, { stopWhenFound: true });
   if (received) return { kind: "received", blockNumber: received.blockNumber, transactionHash: received.transactionHash };
   const [rejected] = await queryInChunks(rx, rx.filters.Rejected(shipmentId), fromBlock, { stopWhenFound: true });
   if (rejected) return { kind: "rejected", blockNumber: rejected.blockNumber, transactionHash: rejected.transactionHash };
+  const [cancelled] = await queryInChunks(rx, rx.filters.ShipmentCancelled(shipmentId), fromBlock, { stopWhenFound: true });
+  if (cancelled) return { kind: "cancelled", blockNumber: cancelled.blockNumber, transactionHash: cancelled.transactionHash };
   return undefined;
 }
 
@@ -146,6 +150,10 @@ function receiptEvent<K extends "Shipped" | "Received" | "Rejected">(rx: RxTrace
     if (parsed?.name === name) return parsed;
   }
   throw new Error(`tx ${receipt.hash} emitted no ${name} event`);
+}
+
+function receiptEvents(rx: RxTrace, receipt: ContractTransactionReceipt, name: "ReceiptQuarantined") {
+  return receipt.logs.map((log) => rx.interface.parseLog(log)).filter((parsed) => parsed?.name === name).map((parsed) => parsed!);
 }
 
 function isoTime(seconds: number): string {
@@ -229,9 +237,17 @@ export async function shipUnits(
   await requireAuthorizedPartner(rx, receiver, "--to", input.to);
   let manifest: Manifest | undefined;
   let quantity = input.quantity ?? 0n;
-  if (input.packs) {
+  let packs = input.packs;
+  if (!packs && BigInt(batch.record.serialRoot) !== 0n && Number((await rx.partner(receiver)).role) === Role.Dispenser) {
+    // A serialized lot reaches a dispenser only in pack legs (CustodyManifestRequired): pick the packs.
+    if (quantity > BigInt(MAX_PICK)) throw new InputError("--quantity", quantity, `at most ${MAX_PICK} packs picked at once (name more with --serials)`);
+    print(`${describeBatch(batch)} is serialized and ${receiver} is a dispenser: the leg must name its packs; picking ${units(quantity)} held loose, in serial order`);
+    packs = { allRemaining: false, cases: [], pick: Number(quantity) };
+  }
+  if (packs) {
     if (!context) throw new Error("shipping named packs needs the deployment (network, chain, contract)");
-    const plan = await planPackShipment(rx, context, batch, signer.address, receiver, input.packs, print);
+    const plan = await planPackShipment(rx, context, batch, signer.address, receiver, packs, print);
+    if (packs.pick !== undefined) print(`  packs: ${plan.manifest.packs.join(", ")}`);
     manifest = plan.manifest;
     if (input.quantity !== undefined && input.quantity !== BigInt(manifest.quantity)) {
       throw new InputError("--quantity", input.quantity, `${manifest.quantity}, the packs chosen: ${describeContents(manifest)} (or leave --quantity out)`);
@@ -241,7 +257,7 @@ export async function shipUnits(
   if (Number(await rx.standing(signer.address)) === Standing.Authorized) {
     const { saleable } = await rx.holding(batch.batchId, signer.address);
     if (saleable < quantity) {
-      const field = manifest ? (input.packs?.serialsFile ? "--serials" : input.packs?.allRemaining ? "--all-remaining" : "--cases") : "--quantity";
+      const field = manifest && !packs?.pick ? (packs?.serialsFile ? "--serials" : packs?.allRemaining ? "--all-remaining" : "--cases") : "--quantity";
       throw new InputError(field, manifest ? `${quantity} packs` : quantity, `at most ${saleable}, the saleable units of ${describeBatch(batch)} held by ${signer.address}`);
     }
   }
@@ -339,19 +355,24 @@ export async function listShipments(rx: RxTrace, fromBlock: number, input: Shipm
 
 /* ------------------------------------------------------ receive / reject */
 
-/** The shipment `shipmentId` if it is in transit; otherwise a clear InputError on `--shipment`. */
-export async function requireShipmentInTransit(rx: RxTrace, shipmentId: string, fromBlock: number): Promise<ShipmentEntry> {
+/**
+ * The shipment `shipmentId` if it is in transit (or, with `allowCancelled`, cancelled by its sender: the goods may
+ * still arrive, see receiveWithLogger); otherwise a clear InputError on `--shipment`.
+ */
+export async function requireShipmentInTransit(rx: RxTrace, shipmentId: string, fromBlock: number, allowCancelled = false): Promise<ShipmentEntry & { cancelled: boolean }> {
   const entry = await findShipment(rx, shipmentId, fromBlock);
   if (!entry) {
     throw new InputError("--shipment", shipmentId, "the id of a shipment of this deployment (no Shipped event has it; list them with rx:shipments)");
   }
   const stored = await rx.shipment(shipmentId);
-  if (Number(stored.status) !== ShipmentStatus.InTransit) {
+  const status = Number(stored.status);
+  if (status === ShipmentStatus.Cancelled && allowCancelled) return { ...entry, cancelled: true };
+  if (status !== ShipmentStatus.InTransit) {
     const settled = await settlementOf(rx, shipmentId, fromBlock);
     const how = settled ? `it was ${settled.kind} already in tx ${settled.transactionHash} (block ${settled.blockNumber})` : "it is not in transit";
     throw new InputError("--shipment", shipmentId, `a shipment in transit (${how})`);
   }
-  return entry;
+  return { ...entry, cancelled: false };
 }
 
 function requireReceiver(signer: HardhatEthersSigner, entry: ShipmentEntry): void {
@@ -397,6 +418,8 @@ export interface ReceiveResult {
   shipment: ShipmentEntry;
   leg: LegSummary;
   excursion: boolean;
+  /** Whether the units went to quarantine: an excursion, or a `ReceiptQuarantined` cause. */
+  quarantined: boolean;
   receipt: ContractTransactionReceipt;
   /** Whether the shipment's manifest was checked and held; undefined for a batch-level shipment. */
   manifestChecked?: boolean;
@@ -453,7 +476,7 @@ export async function receiveWithLogger(
   print: Print = console.log,
   context?: DeploymentContext,
 ): Promise<ReceiveResult> {
-  const entry = await requireShipmentInTransit(rx, input.shipmentId, fromBlock);
+  const entry = await requireShipmentInTransit(rx, input.shipmentId, fromBlock, true);
   requireReceiver(signer, entry);
   const checked = context ? await requireManifest(rx, context, entry, input, print) : {};
   const batch = await rx.batch(entry.shipment.batchId);
@@ -466,7 +489,11 @@ export async function receiveWithLogger(
     `  min ${formatCelsius(leg.minTemp)}, max ${formatCelsius(leg.maxTemp)}, mean kinetic ${formatCelsius(leg.meanKineticTemp)}; ` +
       `storage range ${formatCelsius(range.minTemp)} to ${formatCelsius(range.maxTemp)}; ${leg.minutesOutOfRange} minutes out of range`,
   );
-  print(excursion ? "EXCURSION: units go to quarantine (a regulator releases or condemns them)" : "within range: units go to saleable stock");
+  const senderAuthorized = Number(await rx.standing(entry.shipment.sender)) === Standing.Authorized;
+  const cause = entry.cancelled ? QuarantineCause.ShipmentCancelled : !senderAuthorized ? QuarantineCause.SenderNotAuthorized : undefined;
+  if (excursion) print("EXCURSION: units go to quarantine (a regulator releases or condemns them)");
+  else if (cause !== undefined) print(`within range, but the units go to quarantine: ${QUARANTINE_CAUSE_TEXT[cause]} (a regulator releases or condemns them)`);
+  else print("within range: units go to saleable stock");
   const summary = {
     minTemp: leg.minTemp,
     maxTemp: leg.maxTemp,
@@ -481,9 +508,11 @@ export async function receiveWithLogger(
     print,
   );
   const event = receiptEvent(rx, receipt, "Received");
+  const quarantinedFor = receiptEvents(rx, receipt, "ReceiptQuarantined")[0];
   const holding = await rx.holding(entry.shipment.batchId, signer.address);
+  if (quarantinedFor) print(`ReceiptQuarantined: ${QUARANTINE_CAUSE_TEXT[Number(quarantinedFor.args.cause) as QuarantineCause]}`);
   print(
-    `received ${units(entry.shipment.quantity)}${event.args.excursion ? " into quarantine" : ""}; ` +
+    `received ${units(entry.shipment.quantity)}${event.args.excursion || quarantinedFor ? " into quarantine" : ""}; ` +
       `${signer.address} now holds ${holding.saleable} saleable, ${holding.quarantined} quarantined`,
   );
   if (checked.manifest && checked.file && context) {
@@ -493,7 +522,7 @@ export async function receiveWithLogger(
     print(`manifest kept at ${path.relative(process.cwd(), kept)}`);
   }
   return {
-    shipment: entry, leg, excursion: event.args.excursion as boolean, receipt,
+    shipment: entry, leg, excursion: event.args.excursion as boolean, quarantined: (event.args.excursion as boolean) || quarantinedFor !== undefined, receipt,
     manifestChecked: checked.root === undefined ? undefined : checked.manifest !== undefined,
   };
 }
@@ -511,6 +540,8 @@ export interface RejectArgs {
   shipment?: string;
   reason?: string;
   evidence?: string;
+  /** The receiver's logger file of the leg (CSV timestamp,celsius), as for rx:receive; none: no data. */
+  logger?: string;
 }
 
 export interface RejectInput {
@@ -519,6 +550,8 @@ export interface RejectInput {
   reasonWord: string;
   evidenceFile?: string;
   evidence: string;
+  loggerFile?: string;
+  logger?: Buffer;
 }
 
 export function parseRejectArgs(args: RejectArgs): RejectInput {
@@ -528,15 +561,64 @@ export function parseRejectArgs(args: RejectArgs): RejectInput {
   if (reason === undefined) throw new InputError("--reason", args.reason ?? "", `one of ${Object.keys(REJECTION_REASONS).join(", ")}`);
   const evidenceFile = args.evidence === undefined || args.evidence === "" ? undefined : args.evidence;
   const evidence = evidenceFile ? hashFile(evidenceFile, "--evidence") : "0x" + "0".repeat(64);
-  return { shipmentId, reason, reasonWord, evidenceFile, evidence };
+  const loggerFile = given(args.logger) ? args.logger : undefined;
+  const logger = loggerFile ? readInputFile(loggerFile, "--logger") : undefined;
+  return { shipmentId, reason, reasonWord, evidenceFile, evidence, loggerFile, logger };
+}
+
+/** The leg a rejection carries, and where its units will go. */
+export interface RejectionLeg {
+  leg: LegFieldsNumeric;
+  /** The logger's summary, when a logger file was given; undefined: no data (the all-zero summary). */
+  summary?: LegSummary;
+  excursion: boolean;
+  quarantined: boolean;
+  /** Why, in words. */
+  why: string;
+}
+
+/**
+ * The leg summary of a rejection of `batchId` (the logger file's, or the all-zero "no data" summary) and the
+ * contract's rule for it: the units go back to the sender's saleable stock only when the leg stayed in range and the
+ * reason is neither damaged nor no-temperature-data. Without data the units must not come back saleable: for a batch
+ * whose storage range holds 0 °C the all-zero summary reads as in range, so a rejection without --logger is refused
+ * there unless the reason is damaged or no-temperature-data.
+ */
+export async function rejectionLeg(rx: RxTrace, batchId: string, reason: RejectionReason, reasonWord: string, logger?: { file: string; bytes: Buffer }): Promise<RejectionLeg> {
+  const batch = await rx.batch(batchId);
+  const range = { minTemp: Number(batch.minTemp), maxTemp: Number(batch.maxTemp) };
+  const summary = logger ? summarizeLeg(logger.bytes, range, logger.file) : undefined;
+  const leg: LegFieldsNumeric = summary
+    ? { minTemp: summary.minTemp, maxTemp: summary.maxTemp, meanKineticTemp: summary.meanKineticTemp, minutesOutOfRange: summary.minutesOutOfRange, loggerHash: summary.loggerHash }
+    : NO_LEG_DATA;
+  const excursion = isExcursion(leg, range);
+  const quarantined = rejectionQuarantines(reason, excursion);
+  if (!summary && !quarantined) {
+    throw new InputError(
+      "--logger",
+      "",
+      `the leg's logger file (CSV timestamp,celsius): without data the units must go into the sender's quarantine, but the storage range ` +
+        `${formatCelsius(range.minTemp)} to ${formatCelsius(range.maxTemp)} holds the all-zero "no data" summary; give --logger, or --reason no-temperature-data`,
+    );
+  }
+  const why = excursion
+    ? summary ? "the leg left the storage range" : "no temperature data"
+    : reason === RejectionReason.Damaged ? "the reason is damaged" : reason === RejectionReason.NoTemperatureData ? "the reason is no temperature data" : `the leg stayed in range and the reason is ${reasonWord}`;
+  return { leg, summary, excursion, quarantined, why };
 }
 
 export interface RejectResult {
   shipment: ShipmentEntry;
   receipt: ContractTransactionReceipt;
+  /** Whether the units went into the sender's quarantine (the Rejected event's `quarantined`). */
+  quarantined: boolean;
+  leg: LegFieldsNumeric;
 }
 
-/** Rejects shipment `shipmentId`: its units go back to the sender's saleable stock. */
+/**
+ * Rejects shipment `shipmentId` with the leg's temperature summary (the logger file given, else "no data"): its
+ * units go back to the sender, into its saleable stock or its quarantine by the contract's rule (rejectionLeg).
+ */
 export async function rejectWithReason(
   rx: RxTrace,
   signer: HardhatEthersSigner,
@@ -546,15 +628,29 @@ export async function rejectWithReason(
 ): Promise<RejectResult> {
   const entry = await requireShipmentInTransit(rx, input.shipmentId, fromBlock);
   requireReceiver(signer, entry);
+  const planned = await rejectionLeg(rx, entry.shipment.batchId, input.reason, input.reasonWord, input.loggerFile && input.logger ? { file: input.loggerFile, bytes: input.logger } : undefined);
   await printShipment(rx, entry, fromBlock, print);
   print(`rejecting: ${input.reasonWord}; evidence ${input.evidenceFile ? `${input.evidenceFile} keccak256 ${input.evidence}` : "none"}`);
+  const { leg, summary } = planned;
+  if (summary) {
+    print(`logger ${input.loggerFile}: ${summary.readings} readings, keccak256 ${summary.loggerHash}`);
+    print(`  min ${formatCelsius(leg.minTemp)}, max ${formatCelsius(leg.maxTemp)}, mean kinetic ${formatCelsius(leg.meanKineticTemp)}; ${leg.minutesOutOfRange} minutes out of range`);
+  } else {
+    print("no temperature data (no --logger): the rejection carries the all-zero summary");
+  }
+  print(planned.quarantined ? `the units go into the sender's quarantine (${planned.why})` : `the units go back to the sender's saleable stock (${planned.why})`);
   const receiver = rx.connect(signer);
   const receipt = await sendAndReport(
     "reject",
-    receiver.rejectShipment(entry.shipment, input.reason, input.evidence),
+    receiver.rejectShipment(entry.shipment, input.reason, input.evidence, leg),
     print,
   );
+  const event = receiptEvent(rx, receipt, "Rejected");
+  const quarantined = event.args.quarantined as boolean;
   const holding = await rx.holding(entry.shipment.batchId, entry.shipment.sender);
-  print(`${units(entry.shipment.quantity)} back to ${entry.shipment.sender}, which now holds ${holding.saleable} saleable`);
-  return { shipment: entry, receipt };
+  print(
+    `${units(entry.shipment.quantity)} back to ${entry.shipment.sender}, ${quarantined ? "into its quarantine" : "into its saleable stock"}; ` +
+      `it now holds ${holding.saleable} saleable, ${holding.quarantined} quarantined`,
+  );
+  return { shipment: entry, receipt, quarantined, leg };
 }

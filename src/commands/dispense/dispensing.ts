@@ -3,6 +3,13 @@
  * serial's Merkle proof comes from the batch's serial file (deployments/<network>/serials/<batchId>.json);
  * a serial that is not in the file, or a link whose expiry disagrees with the batch, is refused before
  * anything is sent.
+ *
+ * The pack rule (issue 11): the dispenser shows the contract the pack leg that brought the pack to it (the
+ * leg's sender, quantity and nonce) and the pack's proof in that leg's manifest. The command finds the leg
+ * itself: the latest leg of the batch the dispenser received whose manifest (kept under
+ * deployments/<network>/manifests/, checked against the chain) lists the pack loose. It refuses before sending,
+ * in words, when no such leg exists, when the leg was received into quarantine, and when the dispenser shipped
+ * a leg of the batch since (the contract's DispenseLegShippedOn).
  */
 import path from "node:path";
 import type { ContractTransactionReceipt } from "ethers";
@@ -11,10 +18,15 @@ import type { RxTrace } from "../../../typechain-types";
 import { describeBatch, partnerLabel, parseBatchRef, requireBatch, type BatchRef, type KnownBatch } from "../shared/batch-lookup";
 import { sendAndReport } from "../shared/cli";
 import { InputError } from "../../domain/errors";
+import { ShipmentStatus } from "../../domain/enums";
 import { expiryToYYMMDD, formatDigitalLink, parseDigitalLink, parseSerial } from "../../gs1/identifiers";
 import { batchIdOf, serialToBytes32 } from "../../domain/ids";
 import { loadSerialTree, serialFilePath } from "../../files/serial-files";
+import { manifestPath } from "../../files/manifest-files";
 import { deploymentsDir } from "../../chain/deployment";
+import { ManifestTree, type Manifest } from "../../manifests/manifest";
+import type { LegFact } from "../../domain/provenance";
+import { packLedger, type DeploymentContext } from "../packs/selection";
 
 type Print = (line: string) => void;
 
@@ -50,10 +62,98 @@ export function parseDispenseArgs(args: DispenseArgs): DispenseInput {
   return { ...ref, serial: parseSerial(args.serial.trim(), "--serial"), serialField: "--serial" };
 }
 
+/** What `dispense` takes besides the serial's proof: the pack leg that brought the pack, and its manifest proof. */
+export interface PackClaim {
+  sender: string;
+  quantity: bigint;
+  nonce: bigint;
+  manifestProof: string[];
+}
+
+/** The leg that brought the pack to the dispenser, its manifest, and the claim built from them. */
+export interface FoundClaim {
+  leg: LegFact;
+  manifest: Manifest;
+  claim: PackClaim;
+}
+
+/**
+ * The pack claim for `serial` by `dispenser`: the latest leg of the batch it received (a shipment it received
+ * or a co-signed handover to it) whose manifest lists the pack loose, checked against the contract's record of
+ * the leg. Every refusal names the serial, the dispenser and the leg, and says why in words.
+ */
+export async function findPackClaim(rx: RxTrace, context: DeploymentContext, batch: KnownBatch, dispenser: string, serial: string): Promise<FoundClaim> {
+  const ledger = await packLedger(rx, context, batch, dispenser);
+  const me = dispenser.toLowerCase();
+  const received = ledger.facts.legs.filter((l) => l.receiver.toLowerCase() === me && (l.settlement === "received" || l.settlement === "handed-over"));
+  const packLegs = received.filter((l) => l.manifest !== undefined).reverse();
+  const manifestOf = (leg: LegFact) => ledger.manifests.find((m) => m.shipmentId.toLowerCase() === leg.shipmentId.toLowerCase());
+  const who = `${dispenser}`;
+  let found: { leg: LegFact; manifest: Manifest } | undefined;
+  let inCase: { leg: LegFact; sscc: string } | undefined;
+  const missing: LegFact[] = [];
+  for (const leg of packLegs) {
+    const manifest = manifestOf(leg);
+    if (!manifest) {
+      missing.push(leg);
+      continue;
+    }
+    if (manifest.packs.includes(serial)) {
+      found = { leg, manifest };
+      break;
+    }
+    const sealed = manifest.cases.find((c) => c.packs.includes(serial));
+    if (sealed && !inCase) inCase = { leg, sscc: sealed.sscc };
+  }
+  if (!found) {
+    if (inCase) {
+      throw new InputError(
+        "--serial",
+        serial,
+        `a pack ${who} received loose: it came in sealed case ${inCase.sscc} of ${inCase.leg.kind} ${inCase.leg.shipmentId}, and the contract proves ` +
+          `only packs a leg's manifest lists loose (DispensePackNotInLeg); a dispenser receives packs loose to dispense them`,
+      );
+    }
+    const kept = missing.map((l) => path.relative(process.cwd(), manifestPath(context.network, l.shipmentId)));
+    const why =
+      packLegs.length === 0
+        ? `${who} received no pack leg of ${describeBatch(batch)} (${received.length} lot-level leg${received.length === 1 ? "" : "s"}): a serialized lot reaches a dispenser only in legs that name their packs`
+        : missing.length === packLegs.length
+          ? `the manifests of the ${packLegs.length} pack leg${packLegs.length === 1 ? "" : "s"} ${who} received are not at hand (${kept.join(", ")})`
+          : `none of the manifests of the pack legs ${who} received lists it${missing.length > 0 ? ` (${missing.length} more not at hand: ${kept.join(", ")})` : ""}`;
+    throw new InputError("--serial", serial, `a pack in the custody of the dispenser ${who}: ${why}; do not dispense a pack that did not come to you`);
+  }
+  const { leg, manifest } = found;
+  const record = await rx.shipment(leg.shipmentId);
+  const status = Number(record.status);
+  if (status === ShipmentStatus.ReceivedInQuarantine) {
+    throw new InputError("--serial", serial, `a pack ${who} received outside quarantine: ${leg.kind} ${leg.shipmentId} that brought it was received into quarantine (DispenseLegQuarantined); wait for a regulator's decision`);
+  }
+  if (status !== ShipmentStatus.Received) {
+    throw new InputError("--serial", serial, `a pack of a leg the contract kept as ${who}'s custody record: ${leg.kind} ${leg.shipmentId} reads ${ShipmentStatus[status] ?? status} (DispenseLegNotReceived)`);
+  }
+  const { shipments } = await rx.holding(batch.batchId, dispenser);
+  if (shipments !== record.receiverShipments) {
+    const since = shipments - record.receiverShipments;
+    throw new InputError(
+      "--serial",
+      serial,
+      `a pack still in ${who}'s custody: ${who} shipped ${since} leg${since === 1n ? "" : "s"} of this batch since it received ${leg.kind} ${leg.shipmentId} ` +
+        `(its shipment count was ${record.receiverShipments} then, ${shipments} now), so the pack may have left; the contract refuses (DispenseLegShippedOn). ` +
+        `Only packs of legs received after a dispenser's last outgoing leg of the batch can be dispensed`,
+    );
+  }
+  const tree = ManifestTree.of(manifest.packs, manifest.cases.map((c) => BigInt(c.sscc)));
+  if (tree.root.toLowerCase() !== manifest.root.toLowerCase()) throw new Error(`the manifest of ${leg.shipmentId} does not rebuild to its root ${manifest.root}`);
+  return { leg, manifest, claim: { sender: leg.sender, quantity: leg.quantity, nonce: BigInt(leg.nonce), manifestProof: tree.proofOfPack(serial) } };
+}
+
 export interface DispenseResult {
   batch: KnownBatch;
   serial: string;
   proof: string[];
+  /** The leg shown to the contract, and the claim. */
+  found: FoundClaim;
   receipt: ContractTransactionReceipt;
 }
 
@@ -61,11 +161,12 @@ export interface DispenseResult {
 export async function dispensePack(
   rx: RxTrace,
   signer: HardhatEthersSigner,
-  network: string,
+  context: DeploymentContext,
   input: DispenseInput,
   print: Print = console.log,
   dir = deploymentsDir(),
 ): Promise<DispenseResult> {
+  const network = context.network;
   const batch = await requireBatch(rx, input);
   const onChainExpiry = expiryToYYMMDD(batch.record.expiry);
   if (input.expiry !== undefined && input.expiry !== onChainExpiry) {
@@ -95,17 +196,22 @@ export async function dispensePack(
     );
   }
   const proof = tree.proof(input.serial);
+  const found = await findPackClaim(rx, context, batch, signer.address, input.serial);
   print(`dispensing pack ${formatDigitalLink({ gtin: input.gtin, lot: input.lot, serial: input.serial, expiry: onChainExpiry })}`);
   print(`  ${describeBatch(batch)}, serial ${input.serial}, proof of ${proof.length} hashes`);
   print(`  by ${await partnerLabel(rx, signer.address)}`);
+  print(
+    `  custody: ${found.leg.kind} ${found.leg.shipmentId} from ${found.leg.sender} (nonce ${found.leg.nonce}, ${found.leg.quantity} units) brought it; ` +
+      `its manifest lists the pack (proof of ${found.claim.manifestProof.length} hashes), and nothing of the batch left since`,
+  );
   const dispenser = rx.connect(signer);
   const serial32 = serialToBytes32(input.serial);
   const receipt = await sendAndReport(
     "dispense",
-    dispenser.dispense(batch.batchId, serial32, proof),
+    dispenser.dispense(batch.batchId, serial32, proof, found.claim),
     print,
   );
   const holding = await rx.holding(batch.batchId, signer.address);
   print(`dispensed serial ${input.serial}; ${signer.address} now holds ${holding.saleable} saleable, ${holding.dispensed} dispensed`);
-  return { batch, serial: input.serial, proof, receipt };
+  return { batch, serial: input.serial, proof, found, receipt };
 }

@@ -148,6 +148,11 @@ export interface PackSelection {
   serials?: string[];
   allRemaining: boolean;
   cases: bigint[];
+  /**
+   * Pick this many of the packs the sender holds loose, in the batch's serial order (`rx:ship --quantity` of a
+   * serialized lot to a dispenser, which the contract accepts only as a pack leg).
+   */
+  pick?: number;
 }
 
 /** The loose packs and cases of a shipment, every one held by `holder`. */
@@ -173,6 +178,21 @@ export function selectPacks(ledger: PackLedger, holder: string, selection: PackS
       if (!ledger.held.has(serial)) throw new InputError("--serials", serial, whyNotHeld(ledger, holder, serial));
     }
     packs = selection.serials;
+  } else if (selection.pick !== undefined) {
+    const order = ledger.commissioned ?? [...ledger.held].sort();
+    const loose = order.filter((serial) => ledger.held.has(serial) && !ledger.sealedPack.has(serial));
+    if (loose.length < selection.pick) {
+      const source = ledger.facts.manufacturer?.toLowerCase() === holder.toLowerCase() && !ledger.commissioned
+        ? "the batch's serial file, which is not here"
+        : "the manifests at hand: a lot-level leg brings units no file names";
+      throw new InputError(
+        "--quantity",
+        selection.pick,
+        `at most ${loose.length}, the packs ${holder} holds loose by ${source} (a serialized lot reaches a dispenser only in pack legs, ` +
+          `CustodyManifestRequired: name the packs with --serials or --cases, or ship fewer)`,
+      );
+    }
+    packs = loose.slice(0, selection.pick);
   } else if (selection.allRemaining) {
     const order = ledger.commissioned ?? [...ledger.held].sort();
     packs = order.filter((serial) => ledger.held.has(serial) && !ledger.sealedPack.has(serial) && !inListedCase.has(serial));

@@ -21,8 +21,8 @@ import { InputError } from "../../domain/errors";
 import { formatGtin } from "../../gs1/identifiers";
 import { withNonce, type Manifest } from "../../manifests/manifest";
 import { describeContents, parseSsccList, planPackShipment, readSerialList, type DeploymentContext, type PackSelection } from "../packs/selection";
-import { LOG_CHUNK, REJECTION_REASONS, requireShipmentInTransit } from "../custody/shipments";
-import { nextNonceOf, partiesOf, readDomain, recoverSigner, signOperation, type SignedKind, type SignedOperation, SIGNED_KINDS } from "../../signing/typed-data";
+import { LOG_CHUNK, REJECTION_REASONS, rejectionLeg, requireShipmentInTransit } from "../custody/shipments";
+import { legFields, nextNonceOf, partiesOf, readDomain, recoverSigner, signOperation, type SignedKind, type SignedOperation, SIGNED_KINDS } from "../../signing/typed-data";
 import { isoTime } from "../../signing/inspect";
 import { type SignedDocument } from "../../signing/document";
 import { DEFAULT_DEADLINE_SECONDS, MAX_UINT32, MAX_UINT40, MAX_UINT48, MAX_UINT64, type Print, type SignResult, chainNow, describeWithNames, flagOf, given, legOf, requireAuthorizedSigner, writeWithManifest } from "./shared";
@@ -36,7 +36,7 @@ const FLAGS_OF: Record<SignedKind, readonly KindFlag[]> = {
   ship: ["gtin", "lot", "batch", "to", "quantity", "manifest", "serials", "allRemaining", "cases"],
   handover: ["gtin", "lot", "batch", "to", "quantity", "manifest", "serials", "allRemaining", "cases", "logger"],
   receive: ["shipment", "logger"],
-  reject: ["shipment", "reason", "evidence"],
+  reject: ["shipment", "reason", "evidence", "logger"],
 };
 
 /* -------------------------------------------------------------- deadline */
@@ -172,6 +172,9 @@ export function parseSignArgs(args: SignArgs): SignInput {
   if (kind === "receive" || kind === "handover") {
     input.logger = { file: args.logger ?? "", bytes: readInputFile(args.logger, "--logger", "the carrier's logger CSV: timestamp,celsius") };
   }
+  if (kind === "reject" && given(args.logger)) {
+    input.logger = { file: args.logger, bytes: readInputFile(args.logger, "--logger", "the carrier's logger CSV: timestamp,celsius") };
+  }
   if (kind === "reject") {
     const word = (args.reason ?? "").trim();
     const reason = REJECTION_REASONS[word];
@@ -261,7 +264,12 @@ export async function signToFile(
       print(`logger ${input.logger!.file}: ${readings} readings, keccak256 ${leg.loggerHash}`);
       op = { kind: "receive", message: { shipment, leg, nonce: 0n, deadline } };
     } else {
-      op = { kind: "reject", message: { shipment, reason: BigInt(input.reason!), evidence: input.evidence, nonce: 0n, deadline } };
+      const word = Object.entries(REJECTION_REASONS).find(([, r]) => r === input.reason)![0];
+      const planned = await rejectionLeg(rx, shipment.batchId, input.reason!, word, input.logger);
+      if (planned.summary) print(`logger ${input.logger!.file}: ${planned.summary.readings} readings, keccak256 ${planned.leg.loggerHash}`);
+      else print("no temperature data (no --logger): the rejection carries the all-zero summary");
+      print(planned.quarantined ? `the units will go into the sender's quarantine (${planned.why})` : `the units will go back to the sender's saleable stock (${planned.why})`);
+      op = { kind: "reject", message: { shipment, reason: BigInt(input.reason!), evidence: input.evidence, leg: legFields(planned.leg), nonce: 0n, deadline } };
     }
   }
 

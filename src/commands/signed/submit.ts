@@ -24,6 +24,8 @@ export interface SubmitResult {
   /** The shipment id (ship), the settled shipment (receive, reject) or the handover id. */
   id: string;
   excursion?: boolean;
+  /** A rejection: whether the units went into the sender's quarantine (the Rejected event's `quarantined`). */
+  quarantined?: boolean;
   /** Where the leg's manifest was kept under the deployment folder (a ship or handover of named packs). */
   manifestFile?: string;
 }
@@ -127,8 +129,9 @@ export async function submitFile(
     }
     case "reject": {
       const e = eventOf(rx, receipt, "Rejected");
-      print(`shipment ${e.args.shipmentId} rejected by ${e.args.receiver}: ${units(doc.message.shipment.quantity)} back to ${e.args.sender}`);
-      return { kind: doc.kind, receipt, id: e.args.shipmentId as string };
+      const where = e.args.quarantined ? "into its quarantine" : "into its saleable stock";
+      print(`shipment ${e.args.shipmentId} rejected by ${e.args.receiver}: ${units(doc.message.shipment.quantity)} back to ${e.args.sender}, ${where}`);
+      return { kind: doc.kind, receipt, id: e.args.shipmentId as string, quarantined: e.args.quarantined as boolean };
     }
     case "handover": {
       const e = eventOf(rx, receipt, "HandedOver");
