@@ -6,9 +6,12 @@ import { RecallClass, RejectionReason, Verdict } from "../src/domain/enums";
 import { batchIdOf, serialToBytes32 } from "../src/domain/ids";
 import { GTIN, GTIN_2, serialRange } from "../src/scenario/scenario";
 import { SerialTree } from "../src/merkle/serial-tree";
-import { GOOD_LEG, LOT, WARM_LEG, batchFixture, commissionInput, deliverFrom, shipFrom } from "./fixtures";
+import { GOOD_LEG, LOT, SERIALS, WARM_LEG, batchFixture, claimOf, commissionInput, deliverFrom, deliverPacksFrom, shipFrom, shipPacksFrom } from "./fixtures";
 
 const LOT_2 = "B24-0002";
+/** Lot A reaches the dispensers in pack legs (a serialized lot reaches a dispenser only so since issue 11). */
+const PHARMACY_PACKS = [...SERIALS.slice(0, 27), "SN000050", "SN000099", "SN000100"];
+const PHARMACY2_PACKS = SERIALS.slice(30, 50);
 
 /**
  * The whole story: manufacturer -> distributor -> two dispensers, one excursion leg, one rejected
@@ -23,14 +26,15 @@ async function journeyFixture() {
   const batchB = batchIdOf(GTIN_2, LOT_2);
 
   await deliverFrom(rx, manufacturer, batchId, distributor, 80n);
-  await deliverFrom(rx, distributor, batchId, pharmacy, 30n);
-  await deliverFrom(rx, distributor, batchId, pharmacy2, 20n, WARM_LEG); // excursion: quarantined at pharmacy2
+  const toPharmacy = await deliverPacksFrom(rx, distributor, batchId, pharmacy, PHARMACY_PACKS);
+  await deliverPacksFrom(rx, distributor, batchId, pharmacy2, PHARMACY2_PACKS, WARM_LEG); // excursion: quarantined at pharmacy2
   const toDistributor2 = await shipFrom(rx, distributor, batchId, distributor2.address, 10n);
-  await rx.connect(distributor2).rejectShipment(toDistributor2.shipment, RejectionReason.Damaged, ethers.id("photo"));
+  // Damaged: the units go back into the distributor's quarantine, whatever the leg.
+  await rx.connect(distributor2).rejectShipment(toDistributor2.shipment, RejectionReason.Damaged, ethers.id("photo"), GOOD_LEG);
 
   const dispensed = ["SN000003", "SN000050", "SN000099"];
   for (const serial of dispensed) {
-    await rx.connect(pharmacy).dispense(batchId, serialToBytes32(serial), f.tree.proof(serial));
+    await rx.connect(pharmacy).dispense(batchId, serialToBytes32(serial), f.tree.proof(serial), claimOf(toPharmacy, serial));
   }
 
   await deliverFrom(rx, manufacturer, batchB, distributor, 40n);
@@ -47,7 +51,7 @@ describe("Journey: manufacturer to two dispensers", function () {
     const expected: Record<string, [string, bigint, bigint, bigint, bigint]> = {
       // holder: [batch, saleable, quarantined, dispensed, condemned]
       manufacturerA: ["A", 20n, 0n, 0n, 0n],
-      distributorA: ["A", 30n, 0n, 0n, 0n],
+      distributorA: ["A", 20n, 10n, 0n, 0n], // the 10 damaged units came back into its quarantine
       distributor2A: ["A", 0n, 0n, 0n, 0n],
       pharmacyA: ["A", 27n, 0n, 3n, 0n],
       pharmacy2A: ["A", 5n, 0n, 0n, 15n],
@@ -113,7 +117,7 @@ describe("Journey: manufacturer to two dispensers", function () {
       const f = await loadFixture(batchFixture);
       const { shipment } = await shipFrom(f.rx, f.manufacturer, f.batchId, f.distributor.address, 50n);
       await f.rx.connect(f.distributor).receiveShipment(shipment, GOOD_LEG);
-      const warm = await shipFrom(f.rx, f.distributor, f.batchId, f.pharmacy2.address, 20n);
+      const warm = await shipPacksFrom(f.rx, f.distributor, f.batchId, f.pharmacy2.address, PHARMACY2_PACKS);
       await expect(f.rx.connect(f.pharmacy2).receiveShipment(warm.shipment, WARM_LEG))
         .to.emit(f.rx, "Received")
         .withArgs(warm.shipmentId, f.batchId, f.pharmacy2.address, f.distributor.address, 20n, Object.values(WARM_LEG), true);

@@ -53,7 +53,7 @@ export interface PackPathContext {
   serialInBatch?: boolean;
 }
 
-const LOT_WIDE = new Set<TimelineEntry["kind"]>(["commissioned", "recalled", "flagged-suspect", "suspect-cleared", "declared-illegitimate", "dispensed"]);
+const LOT_WIDE = new Set<TimelineEntry["kind"]>(["commissioned", "recalled", "recall-escalated", "flagged-suspect", "suspect-confirmed", "suspect-cleared", "declared-illegitimate", "dispensed"]);
 
 /** The leg an entry belongs to (lower-case shipment or handover id), if any. */
 function legOf(e: TimelineEntry): string | undefined {

@@ -28,13 +28,31 @@ export type TimelineEntry =
   | { kind: "shipped"; time: number; block: number; tx: string; shipmentId: string; from: PartnerInfo; to: PartnerInfo; quantity: string; isReturn: boolean; manifest?: string }
   /** A co-signed handover: shipped and received in one transaction, never in transit. */
   | { kind: "handed-over"; time: number; block: number; tx: string; shipmentId: string; from: PartnerInfo; to: PartnerInfo; quantity: string; leg: TemperatureSummary; excursion: boolean; manifest?: string }
+  /** The sender cancelled a leg left unsettled: its units went into the sender's quarantine (their whereabouts unknown). */
   | { kind: "cancelled"; time: number; block: number; tx: string; shipmentId: string; from: PartnerInfo; to: PartnerInfo; quantity: string }
-  | { kind: "received"; time: number; block: number; tx: string; shipmentId: string; from: PartnerInfo; by: PartnerInfo; quantity: string; leg: TemperatureSummary; excursion: boolean }
-  | { kind: "rejected"; time: number; block: number; tx: string; shipmentId: string; from: PartnerInfo; by: PartnerInfo; quantity: string; reason: string; evidence: string }
+  /**
+   * `quarantineCause`: the units went into quarantine although the leg stayed in range (`ReceiptQuarantined`): the
+   * sender was no longer authorized, or it had cancelled the shipment first. In words.
+   */
+  | { kind: "received"; time: number; block: number; tx: string; shipmentId: string; from: PartnerInfo; by: PartnerInfo; quantity: string; leg: TemperatureSummary; excursion: boolean; quarantineCause?: string }
+  /** `quarantined`: the units went back into the sender's quarantine (the leg left the range, or damaged / no data). */
+  | { kind: "rejected"; time: number; block: number; tx: string; shipmentId: string; from: PartnerInfo; by: PartnerInfo; quantity: string; reason: string; evidence: string; leg: TemperatureSummary; quarantined: boolean }
   | { kind: "recalled"; time: number; block: number; tx: string; by: PartnerInfo; recallClass: string; reasonHash: string; reasonURI: string }
-  | { kind: "flagged-suspect" | "suspect-cleared" | "declared-illegitimate"; time: number; block: number; tx: string; by: PartnerInfo; reason: string }
+  /** A recall made more serious (`RecallEscalated`): `previousClass` -> `recallClass`. */
+  | { kind: "recall-escalated"; time: number; block: number; tx: string; by: PartnerInfo; previousClass: string; recallClass: string; reasonHash: string; reasonURI: string }
+  /**
+   * A suspect hold. `lapsesAt`: a holder's flag holds until then unless a regulator confirms it (undefined: a
+   * regulator's flag, which does not lapse). `hold` says where it stands as of the latest block: `holds`,
+   * `confirmed` (by a regulator), `lapsed` (no longer on hold: not suspect), or `ended` (cleared or declared
+   * illegitimate since).
+   */
+  | { kind: "flagged-suspect"; time: number; block: number; tx: string; by: PartnerInfo; reason: string; lapsesAt?: number; hold: SuspectHoldState }
+  | { kind: "suspect-confirmed" | "suspect-cleared" | "declared-illegitimate"; time: number; block: number; tx: string; by: PartnerInfo; reason: string }
   | { kind: "quarantine-released" | "quarantine-condemned"; time: number; block: number; tx: string; holder: PartnerInfo; by: PartnerInfo; quantity: string }
   | { kind: "dispensed"; time: number; block: number; tx: string; by: PartnerInfo };
+
+/** Where a suspect hold stands (see the `flagged-suspect` entry). */
+export type SuspectHoldState = "holds" | "confirmed" | "lapsed" | "ended";
 
 export interface PackReport {
   verdict: string;

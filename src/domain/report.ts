@@ -6,7 +6,7 @@
 import { formatCelsius, Verdict } from "./enums";
 import { expiryToYYMMDD } from "../gs1/identifiers";
 import { lotLegsLabel, packPathOf } from "./pack-path";
-import { type PackCustody, type PackReport, type PartnerInfo, type Settlement, type TimelineEntry } from "./provenance";
+import { type PackCustody, type PackReport, type PartnerInfo, type Settlement, type TemperatureSummary, type TimelineEntry } from "./provenance";
 
 /** "AlreadyDispensed" -> "ALREADY DISPENSED". */
 export function verdictLabel(verdict: string): string {
@@ -72,6 +72,28 @@ export function formatCustody(custody: PackCustody): string[] {
   return lines;
 }
 
+const legText = (leg: TemperatureSummary) =>
+  `${formatCelsius(leg.minTemp)} to ${formatCelsius(leg.maxTemp)}, MKT ${formatCelsius(leg.meanKineticTemp)}, ${leg.minutesOutOfRange} min out of range`;
+
+/** The all-zero summary a rejection carries when the receiver had no logger data. */
+export function isNoData(leg: TemperatureSummary): boolean {
+  return leg.minTemp === 0 && leg.maxTemp === 0 && leg.meanKineticTemp === 0 && leg.minutesOutOfRange === 0 && BigInt(leg.loggerHash) === 0n;
+}
+
+/** Where a suspect hold stands, in words ("" once cleared): a lapsed holder's flag does not read as suspect. */
+export function suspectHoldText(e: TimelineEntry & { kind: "flagged-suspect" }): string {
+  switch (e.hold) {
+    case "confirmed":
+      return "confirmed by a regulator";
+    case "ended":
+      return "";
+    case "lapsed":
+      return `a holder's flag: LAPSED ${date(e.lapsesAt ?? 0)}, no regulator confirmed it; no longer on hold`;
+    case "holds":
+      return e.lapsesAt === undefined ? "a regulator's flag: it does not lapse" : `a holder's flag: lapses ${date(e.lapsesAt)} unless a regulator confirms it`;
+  }
+}
+
 /** One timeline entry as a terminal line. */
 export function formatEntry(e: TimelineEntry): string {
   const when = date(e.time);
@@ -89,18 +111,24 @@ export function formatEntry(e: TimelineEntry): string {
       );
     case "received":
       return (
-        `${when}  received ${e.quantity} units by ${party(e.by)} from ${party(e.from)}: ` +
-        `${formatCelsius(e.leg.minTemp)} to ${formatCelsius(e.leg.maxTemp)}, MKT ${formatCelsius(e.leg.meanKineticTemp)}, ` +
-        `${e.leg.minutesOutOfRange} min out of range${e.excursion ? "  EXCURSION: quarantined" : ""}`
+        `${when}  received ${e.quantity} units by ${party(e.by)} from ${party(e.from)}: ${legText(e.leg)}` +
+        `${e.excursion ? "  EXCURSION: quarantined" : ""}${e.quarantineCause ? `  QUARANTINED: ${e.quarantineCause}` : ""}`
       );
     case "rejected":
-      return `${when}  rejected ${e.quantity} units by ${party(e.by)} (${e.reason}), back to ${party(e.from)}`;
+      return (
+        `${when}  rejected ${e.quantity} units by ${party(e.by)} (${e.reason}), back to ${party(e.from)}` +
+        `${e.quarantined ? " INTO ITS QUARANTINE" : ", saleable"}: ${isNoData(e.leg) ? "no temperature data" : legText(e.leg)}`
+      );
     case "cancelled":
-      return `${when}  cancelled: ${e.quantity} units unsettled by ${party(e.to)}, back to ${party(e.from)}`;
+      return `${when}  cancelled: ${e.quantity} units unsettled by ${party(e.to)}, back to ${party(e.from)} INTO ITS QUARANTINE`;
     case "recalled":
       return `${when}  RECALLED (class ${e.recallClass}) by ${party(e.by)}: ${e.reasonURI}`;
+    case "recall-escalated":
+      return `${when}  RECALL ESCALATED (class ${e.previousClass} -> ${e.recallClass}) by ${party(e.by)}: ${e.reasonURI}`;
     case "flagged-suspect":
-      return `${when}  put on hold as suspect by ${party(e.by)}`;
+      return `${when}  put on hold as suspect by ${party(e.by)}${suspectHoldText(e) ? ` (${suspectHoldText(e)})` : ""}`;
+    case "suspect-confirmed":
+      return `${when}  suspect hold confirmed by ${party(e.by)}: it no longer lapses`;
     case "suspect-cleared":
       return `${when}  cleared of suspicion by ${party(e.by)}`;
     case "declared-illegitimate":
@@ -135,7 +163,11 @@ export function collapseLotLegs(entries: readonly TimelineEntry[]): string[] {
     }
     const leg = legs.get(id);
     const ended =
-      e.kind === "received" ? `received${e.excursion ? ", EXCURSION: quarantined" : ""}` : e.kind === "rejected" ? `rejected (${e.reason})` : "cancelled";
+      e.kind === "received"
+        ? `received${e.excursion ? ", EXCURSION: quarantined" : e.quarantineCause ? ", quarantined" : ""}`
+        : e.kind === "rejected"
+          ? `rejected (${e.reason})${e.quarantined ? ", into the sender's quarantine" : ""}`
+          : "cancelled, into the sender's quarantine";
     if (leg) lines[leg.line] = lines[leg.line].replace(/: in transit$/, `: ${ended}`);
     else lines.push(formatEntry(e)); // the leg's start is not in the list (cannot happen with splitPackPath)
   }

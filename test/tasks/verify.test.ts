@@ -15,6 +15,7 @@ import { type PackReport } from "../../src/domain/provenance";
 import { CAST, CERTIFICATE_URI, COLD_CHAIN, GTIN, serialRange } from "../../src/scenario/scenario";
 import { saveSerialFile } from "../../src/files/serial-files";
 import { SerialTree } from "../../src/merkle/serial-tree";
+import { ManifestTree } from "../../src/manifests/manifest";
 import { captureOutput, castTaskFixture } from "./fixtures";
 
 const LOT = "V24-0001";
@@ -39,9 +40,12 @@ async function lotAtPharmacyFixture() {
   saveSerialFile(hre.network.name, batchId, GTIN, LOT, tree);
   await rx.connect(manufacturer).ship(batchId, distributor.address, 30n);
   await rx.connect(distributor).receiveShipment({ batchId, sender: manufacturer.address, receiver: distributor.address, quantity: 30n, nonce: 0n }, leg);
-  await rx.connect(distributor).ship(batchId, pharmacy.address, 20n);
+  // A serialized lot reaches a pharmacy only in pack legs: the manifest's root is on chain, its file is not at hand here.
+  const toPharmacy = ManifestTree.of(serialRange(20, "VS"), []);
+  await rx.connect(distributor).shipPacks(batchId, pharmacy.address, 20n, toPharmacy.root);
   await rx.connect(pharmacy).receiveShipment({ batchId, sender: distributor.address, receiver: pharmacy.address, quantity: 20n, nonce: 0n }, leg);
-  await rx.connect(pharmacy).dispense(batchId, serialToBytes32("VS000002"), tree.proof("VS000002"));
+  const claim = { sender: distributor.address, quantity: 20n, nonce: 0n, manifestProof: toPharmacy.proofOfPack("VS000002") };
+  await rx.connect(pharmacy).dispense(batchId, serialToBytes32("VS000002"), tree.proof("VS000002"), claim);
   const dir = mkdtempSync(path.join(tmpdir(), "rx-verify-"));
   const certificate = path.join(dir, "certificate.txt");
   writeFileSync(certificate, CERTIFICATE);
@@ -126,7 +130,7 @@ describe("rx:verify", function () {
       const base = await loadFixture(lotAtPharmacyFixture);
       const { rx, signers, batchId } = base;
       const [, , , , distributor, , , pharmacy2] = signers;
-      await rx.connect(distributor).ship(batchId, pharmacy2.address, 5n);
+      await rx.connect(distributor).shipPacks(batchId, pharmacy2.address, 5n, ManifestTree.of(serialRange(5, "VS", 21), []).root);
       const shipped = (await rx.queryFilter(rx.filters.Shipped(undefined, batchId, distributor.address))).at(-1)!;
       await rx.connect(pharmacy2).receiveShipment({ batchId, sender: distributor.address, receiver: pharmacy2.address, quantity: 5n, nonce: shipped.args.nonce }, leg);
       return base;
@@ -142,8 +146,8 @@ describe("rx:verify", function () {
       await loadFixture(lotAtTwoPharmaciesFixture);
       const { lines } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001", holder: gln("pharmacy") });
       const path = section(lines, "path of this pack");
-      expect(path[0]).to.equal("path of this pack (the lot-level legs that can have carried it to Main Street Pharmacy, the verifying holder):");
-      expect(path.slice(1).map((l) => l.replace(/^ {2}\S+ \S+ UTC {2}/, "").replace(/ \(GLN \d+\)/g, "").replace(/: .*/, ""))).to.deep.equal([
+      expect(path[0]).to.equal("path of this pack (the legs whose manifests list it, and the lot-level legs that can have carried it to Main Street Pharmacy, the verifying holder):");
+      expect(path.slice(1).map((l) => l.replace(/^ {2}\S+ \S+ UTC {2}/, "").replace(/ \(GLN \d+\)/g, "").replace(/ \(manifest 0x[0-9a-f]{64}\)/, "").replace(/: .*/, ""))).to.deep.equal([
         "commissioned by Acme Pharma Manufacturing",
         "shipped 30 units Acme Pharma Manufacturing -> Northline Wholesale",
         "received 30 units by Northline Wholesale from Acme Pharma Manufacturing",
@@ -164,7 +168,7 @@ describe("rx:verify", function () {
       await loadFixture(lotAtTwoPharmaciesFixture);
       const { lines } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001", holder: gln("pharmacy"), all: true });
       const lot = section(lines, "other legs of this lot");
-      expect(lot.slice(1).map((l) => l.replace(/^ {2}\S+ \S+ UTC {2}/, "").replace(/ \(GLN \d+\)/g, "").replace(/: .*/, ""))).to.deep.equal([
+      expect(lot.slice(1).map((l) => l.replace(/^ {2}\S+ \S+ UTC {2}/, "").replace(/ \(GLN \d+\)/g, "").replace(/ \(manifest 0x[0-9a-f]{64}\)/, "").replace(/: .*/, ""))).to.deep.equal([
         "shipped 5 units Northline Wholesale -> St. Mary Hospital Pharmacy",
         "received 5 units by St. Mary Hospital Pharmacy from Northline Wholesale",
       ]);
@@ -175,7 +179,7 @@ describe("rx:verify", function () {
       const { lines } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000002" });
       const path = section(lines, "path of this pack");
       expect([path[0], path.at(-1)?.replace(/ \(GLN \d+\)/g, "").replace(/^ {2}\S+ \S+ UTC {2}/, "")]).to.deep.equal([
-        "path of this pack (the lot-level legs that can have carried it to Main Street Pharmacy, which dispensed it):",
+        "path of this pack (the legs whose manifests list it, and the lot-level legs that can have carried it to Main Street Pharmacy, which dispensed it):",
         "this pack was dispensed by Main Street Pharmacy",
       ]);
     });

@@ -6,7 +6,7 @@
  */
 import { formatCelsius } from "../../src/domain/enums";
 import { expiryToYYMMDD } from "../../src/gs1/identifiers";
-import { CUSTODY_CONFLICT_EXIT_CODE, custodyWarnings, LABEL_MISMATCH_EXIT_CODE, NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE, verdictExitCode, verdictLabel } from "../../src/domain/report";
+import { CUSTODY_CONFLICT_EXIT_CODE, custodyWarnings, isNoData, LABEL_MISMATCH_EXIT_CODE, suspectHoldText, NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE, verdictExitCode, verdictLabel } from "../../src/domain/report";
 import { type PackReport, type PartnerInfo, type TimelineEntry } from "../../src/domain/provenance";
 import { lotLegsLabel, packPathOf } from "../../src/domain/pack-path";
 
@@ -79,8 +79,9 @@ function describe(e: TimelineEntry): { headline: string; details: string[]; aler
           `Temperature ${formatCelsius(e.leg.minTemp)} to ${formatCelsius(e.leg.maxTemp)}, mean kinetic ${formatCelsius(e.leg.meanKineticTemp)}, ` +
             `${e.leg.minutesOutOfRange} min out of range`,
           ...(e.excursion ? ["Temperature excursion: the units were quarantined"] : []),
+          ...(e.quarantineCause ? [`Quarantined: ${e.quarantineCause}`] : []),
         ],
-        alert: e.excursion,
+        alert: e.excursion || e.quarantineCause !== undefined,
       };
     case "handed-over":
       return {
@@ -93,13 +94,36 @@ function describe(e: TimelineEntry): { headline: string; details: string[]; aler
         alert: e.excursion,
       };
     case "rejected":
-      return { headline: `Rejected: ${e.quantity} units by ${party(e.by)} (${e.reason}), back to ${party(e.from)}`, details: [], alert: false };
+      return {
+        headline: `Rejected: ${e.quantity} units by ${party(e.by)} (${e.reason}), back to ${party(e.from)}`,
+        details: [
+          isNoData(e.leg)
+            ? "No temperature data"
+            : `Temperature ${formatCelsius(e.leg.minTemp)} to ${formatCelsius(e.leg.maxTemp)}, mean kinetic ${formatCelsius(e.leg.meanKineticTemp)}, ` +
+              `${e.leg.minutesOutOfRange} min out of range`,
+          e.quarantined ? "The units went into the sender's quarantine" : "The units went back to the sender's saleable stock",
+        ],
+        alert: e.quarantined,
+      };
     case "cancelled":
-      return { headline: `Cancelled: ${e.quantity} units left unsettled by ${party(e.to)}, back to ${party(e.from)}`, details: [], alert: false };
+      return {
+        headline: `Cancelled: ${e.quantity} units left unsettled by ${party(e.to)}, back to ${party(e.from)}`,
+        details: ["The units went into the sender's quarantine (their whereabouts are unknown)"],
+        alert: true,
+      };
     case "recalled":
       return { headline: `Recalled (class ${e.recallClass}) by ${party(e.by)}`, details: [e.reasonURI], alert: true };
+    case "recall-escalated":
+      return { headline: `Recall escalated from class ${e.previousClass} to class ${e.recallClass} by ${party(e.by)}`, details: [e.reasonURI], alert: true };
     case "flagged-suspect":
-      return { headline: `Put on hold as suspect by ${party(e.by)}`, details: e.reason ? [e.reason] : [], alert: true };
+      return {
+        headline: `Put on hold as suspect by ${party(e.by)}`,
+        details: [...(e.reason ? [e.reason] : []), ...(suspectHoldText(e) ? [suspectHoldText(e)] : [])],
+        // A holder's flag that lapsed unconfirmed no longer holds the lot: it must not read as suspect.
+        alert: e.hold === "holds" || e.hold === "confirmed",
+      };
+    case "suspect-confirmed":
+      return { headline: `Suspect hold confirmed by ${party(e.by)}: it no longer lapses`, details: e.reason ? [e.reason] : [], alert: true };
     case "suspect-cleared":
       return { headline: `Cleared of suspicion by ${party(e.by)}`, details: e.reason ? [e.reason] : [], alert: false };
     case "declared-illegitimate":

@@ -6,7 +6,7 @@
  */
 import type { EventLog, Log } from "ethers";
 import type { RxTrace } from "../../../typechain-types";
-import { Role, RecallClass, RejectionReason, Verdict, VERDICT_TEXT } from "../../domain/enums";
+import { QUARANTINE_CAUSE_TEXT, QuarantineCause, Role, RecallClass, RejectionReason, Verdict, VERDICT_TEXT } from "../../domain/enums";
 import { formatGln, formatGtin, formatSscc, type PackIdentity, expiryToYYMMDD } from "../../gs1/identifiers";
 import { serialToBytes32 } from "../../domain/ids";
 import { type CustodyFacts, type LegFact, type ManifestEvidence, type PackReport, type PartnerInfo, type TemperatureSummary, type TimelineEntry, packCustody } from "../../domain/provenance";
@@ -45,8 +45,11 @@ async function batchLogs(rx: RxTrace, batchId: string, dispensings: Dispensings,
     rx.queryFilter(f.ShipmentCancelled(undefined, batchId), fromBlock),
     rx.queryFilter(f.CaseSealed(undefined, batchId), fromBlock),
     rx.queryFilter(f.CaseOpened(undefined, batchId), fromBlock),
+    rx.queryFilter(f.ReceiptQuarantined(undefined, batchId), fromBlock),
     rx.queryFilter(f.BatchRecalled(batchId), fromBlock),
+    rx.queryFilter(f.RecallEscalated(batchId), fromBlock),
     rx.queryFilter(f.BatchFlaggedSuspect(batchId), fromBlock),
+    rx.queryFilter(f.SuspectConfirmed(batchId), fromBlock),
     rx.queryFilter(f.SuspectCleared(batchId), fromBlock),
     rx.queryFilter(f.BatchDeclaredIllegitimate(batchId), fromBlock),
     rx.queryFilter(f.QuarantineReleased(batchId), fromBlock),
@@ -128,9 +131,12 @@ export async function custodyFacts(rx: RxTrace, batchId: string, fromBlock = 0):
 }
 
 /** The timeline of a batch's events. */
-function timelineOf(logs: readonly EventLog[], who: (account: string) => PartnerInfo, times: Map<number, number>): TimelineEntry[] {
+function timelineOf(logs: readonly EventLog[], who: (account: string) => PartnerInfo, times: Map<number, number>, now: number): TimelineEntry[] {
   const entries: TimelineEntry[] = [];
   const shipped = new Map<string, TimelineEntry & { kind: "shipped" }>();
+  const received = new Map<string, TimelineEntry & { kind: "received" }>();
+  /** The suspect hold in force, if any: confirmed, cleared or declared illegitimate later, or lapsing. */
+  let hold: (TimelineEntry & { kind: "flagged-suspect" }) | undefined;
   for (const log of logs) {
     const base = { time: times.get(log.blockNumber) ?? 0, block: log.blockNumber, tx: log.transactionHash };
     const a = log.args;
@@ -155,11 +161,22 @@ function timelineOf(logs: readonly EventLog[], who: (account: string) => Partner
           leg: legOf(a.leg), excursion: a.excursion, ...(BigInt(a.manifest) === 0n ? {} : { manifest: a.manifest as string }),
         });
         break;
-      case "Received":
-        entries.push({ kind: "received", ...base, shipmentId: a.shipmentId, from: who(a.sender), by: who(a.receiver), quantity: a.quantity.toString(), leg: legOf(a.leg), excursion: a.excursion });
+      case "Received": {
+        const entry = { kind: "received" as const, ...base, shipmentId: a.shipmentId as string, from: who(a.sender), by: who(a.receiver), quantity: a.quantity.toString(), leg: legOf(a.leg), excursion: a.excursion as boolean };
+        received.set(entry.shipmentId.toLowerCase(), entry);
+        entries.push(entry);
         break;
+      }
+      case "ReceiptQuarantined": {
+        const entry = received.get(String(a.shipmentId).toLowerCase());
+        if (entry) entry.quarantineCause = QUARANTINE_CAUSE_TEXT[Number(a.cause) as QuarantineCause] ?? `cause ${a.cause}`;
+        break;
+      }
       case "Rejected":
-        entries.push({ kind: "rejected", ...base, shipmentId: a.shipmentId, from: who(a.sender), by: who(a.receiver), quantity: a.quantity.toString(), reason: RejectionReason[Number(a.reason)], evidence: a.evidence });
+        entries.push({
+          kind: "rejected", ...base, shipmentId: a.shipmentId, from: who(a.sender), by: who(a.receiver), quantity: a.quantity.toString(),
+          reason: RejectionReason[Number(a.reason)], evidence: a.evidence, leg: legOf(a.leg), quarantined: a.quarantined,
+        });
         break;
       case "ShipmentCancelled":
         entries.push({ kind: "cancelled", ...base, shipmentId: a.shipmentId, from: who(a.sender), to: who(a.receiver), quantity: a.quantity.toString() });
@@ -167,14 +184,27 @@ function timelineOf(logs: readonly EventLog[], who: (account: string) => Partner
       case "BatchRecalled":
         entries.push({ kind: "recalled", ...base, by: who(a.by), recallClass: RecallClass[Number(a.recallClass)], reasonHash: a.reasonHash, reasonURI: a.reasonURI });
         break;
-      case "BatchFlaggedSuspect":
-        entries.push({ kind: "flagged-suspect", ...base, by: who(a.by), reason: a.reason });
+      case "RecallEscalated":
+        entries.push({
+          kind: "recall-escalated", ...base, by: who(a.by), previousClass: RecallClass[Number(a.previousClass)], recallClass: RecallClass[Number(a.recallClass)],
+          reasonHash: a.reasonHash, reasonURI: a.reasonURI,
+        });
+        break;
+      case "BatchFlaggedSuspect": {
+        const lapsesAt = Number(a.lapsesAt);
+        hold = { kind: "flagged-suspect", ...base, by: who(a.by), reason: a.reason, ...(lapsesAt === 0 ? {} : { lapsesAt }), hold: "holds" };
+        entries.push(hold);
+        break;
+      }
+      case "SuspectConfirmed":
+        if (hold) hold.hold = "confirmed";
+        entries.push({ kind: "suspect-confirmed", ...base, by: who(a.regulator), reason: a.reason });
         break;
       case "SuspectCleared":
-        entries.push({ kind: "suspect-cleared", ...base, by: who(a.regulator), reason: a.reason });
-        break;
       case "BatchDeclaredIllegitimate":
-        entries.push({ kind: "declared-illegitimate", ...base, by: who(a.regulator), reason: a.reason });
+        if (hold) hold.hold = "ended";
+        hold = undefined;
+        entries.push({ kind: log.eventName === "SuspectCleared" ? "suspect-cleared" : "declared-illegitimate", ...base, by: who(a.regulator), reason: a.reason });
         break;
       case "QuarantineReleased":
       case "QuarantineCondemned":
@@ -185,6 +215,8 @@ function timelineOf(logs: readonly EventLog[], who: (account: string) => Partner
         break;
     }
   }
+  // A holder's flag that no regulator confirmed lapses: the batch is no longer on hold (the contract's rule).
+  if (hold && hold.hold === "holds" && hold.lapsesAt !== undefined && now >= hold.lapsesAt) hold.hold = "lapsed";
   return entries;
 }
 
@@ -209,7 +241,8 @@ async function batchHistory(rx: RxTrace, batchId: string, dispensings: Dispensin
     const b = await rx.runner?.provider?.getBlock(block);
     times.set(block, b?.timestamp ?? 0);
   }
-  return { timeline: timelineOf(logs, who, times), facts: custodyFactsOf(batchId, logs), who, times };
+  const now = logs.some((l) => l.eventName === "BatchFlaggedSuspect") ? ((await rx.runner?.provider?.getBlock("latest"))?.timestamp ?? 0) : 0;
+  return { timeline: timelineOf(logs, who, times, now), facts: custodyFactsOf(batchId, logs), who, times };
 }
 
 /** The events of one batch (and, with a serial, of that pack's dispensing), oldest first. */
