@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { deploymentsDir } from "../../src/chain/deployment";
@@ -11,6 +11,8 @@ import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../.
 import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, GTIN_2, serialRange } from "../../src/scenario/scenario";
 import { saveSerialFile } from "../../src/files/serial-files";
 import { SerialTree } from "../../src/merkle/serial-tree";
+import { buildManifest, ManifestTree, type Manifest } from "../../src/manifests/manifest";
+import { manifestPath, saveManifest } from "../../src/files/manifest-files";
 import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";
 
 const LOT = "C24-0001";
@@ -53,19 +55,35 @@ async function shippedFixture() {
   return { ...base, shipment, shipmentId: shipmentIdOf(shipment) };
 }
 
-/** The pharmacy holds 20 saleable packs (manufacturer -> distributor -> pharmacy). */
+/** The packs the pharmacy receives (a serialized lot reaches a dispenser only in pack legs). */
+const PHARMACY_PACKS = [...SERIALS.slice(0, 19), "CS000100"];
+
+/** The manifest of a pack leg of the lot from `sender` to `receiver`, as rx:ship writes it. */
+async function manifestOf(f: Awaited<ReturnType<typeof lotFixture>>, sender: string, receiver: string, packs: readonly string[]): Promise<Manifest> {
+  const nonce = (await f.rx.holding(f.batchId, sender)).shipments;
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  const plan = { chainId: Number(chainId), contract: await f.rx.getAddress(), gtin: GTIN, lot: LOT, serialRoot: f.tree.root, sender, receiver, nonce, packs, cases: [] };
+  return buildManifest(plan, f.tree);
+}
+
+const toPharmacyTree = (m: Manifest) => ManifestTree.of(m.packs, []);
+
+/** The pharmacy holds 20 saleable packs (manufacturer -> distributor, lot-level; distributor -> pharmacy, a pack leg). */
 async function pharmacyFixture() {
   const base = await loadFixture(shippedFixture);
   const { rx, distributor, pharmacy, batchId } = base;
   await rx.connect(distributor).receiveShipment(base.shipment, GOOD_LEG);
-  await rx.connect(distributor).ship(batchId, pharmacy.address, 20n);
+  const toPharmacy = await manifestOf(base, distributor.address, pharmacy.address, PHARMACY_PACKS);
+  await rx.connect(distributor).shipPacks(batchId, pharmacy.address, 20n, toPharmacy.root);
   await rx.connect(pharmacy).receiveShipment({ batchId, sender: distributor.address, receiver: pharmacy.address, quantity: 20n, nonce: 0n }, GOOD_LEG);
-  return base;
+  return { ...base, toPharmacy };
 }
 
+/** The pharmacy's fixture with the serial file and the pharmacy's manifest in place (files are not in the chain snapshot). */
 async function atPharmacy() {
   const f = await loadFixture(pharmacyFixture);
   saveSerialFile(hre.network.name, f.batchId, GTIN, LOT, f.tree);
+  saveManifest(f.toPharmacy, manifestPath(hre.network.name, f.toPharmacy.shipmentId));
   return f;
 }
 
@@ -315,14 +333,53 @@ describe("rx:reject", function () {
       expect(lines.join("\n")).to.match(/^reject: tx 0x[0-9a-f]{64} block \d+ gas \d+$/m);
     });
 
-    it("returns the units to the manufacturer and records reason and evidence", async function () {
+    it("returns the units into the manufacturer's quarantine (damaged) and records reason and evidence", async function () {
       const { rx, shipmentId, dir, batchId, manufacturer } = await loadFixture(shippedFixture);
       const photo = path.join(dir, "photo2.jpg");
       writeFileSync(photo, "crushed cartons");
       await captureOutput(() => hre.run("rx:reject", { shipment: shipmentId, reason: "damaged", evidence: photo, signer: SIGNER.distributor }));
-      expect((await rx.holding(batchId, manufacturer.address)).saleable).to.equal(100n);
+      const holding = await rx.holding(batchId, manufacturer.address);
+      expect([holding.saleable, holding.quarantined]).to.deep.equal([40n, 60n]);
       const [event] = await rx.queryFilter(rx.filters.Rejected(shipmentId));
-      expect([event.args.reason, event.args.evidence]).to.deep.equal([1n, hre.ethers.keccak256(Buffer.from("crushed cartons"))]);
+      expect([event.args.reason, event.args.evidence, event.args.quarantined]).to.deep.equal([1n, hre.ethers.keccak256(Buffer.from("crushed cartons")), true]);
+    });
+  });
+
+  describe("when the distributor rejects a wrong quantity with the leg's logger file, in range", function () {
+    it("sends the logger's summary and says the units went back saleable", async function () {
+      const { rx, shipmentId, batchId, manufacturer } = await loadFixture(shippedFixture);
+      const { lines } = await captureOutput(() =>
+        hre.run("rx:reject", { shipment: shipmentId, reason: "wrong-quantity", logger: GOOD_LOGGER, signer: SIGNER.distributor }),
+      );
+      const hash = hre.ethers.keccak256(readFileSync(GOOD_LOGGER));
+      expect(lines).to.include(`the units go back to the sender's saleable stock (the leg stayed in range and the reason is wrong-quantity)`);
+      expect(lines.at(-1)).to.equal(`60 units back to ${manufacturer.address}, into its saleable stock; it now holds 100 saleable, 0 quarantined`);
+      const [event] = await rx.queryFilter(rx.filters.Rejected(shipmentId));
+      expect([event.args.leg.loggerHash, event.args.quarantined]).to.deep.equal([hash, false]);
+      expect((await rx.holding(batchId, manufacturer.address)).saleable).to.equal(100n);
+    });
+  });
+
+  describe("when the leg's logger shows an excursion", function () {
+    it("puts the units into the sender's quarantine, whatever the reason", async function () {
+      const { rx, shipmentId, batchId, manufacturer } = await loadFixture(shippedFixture);
+      const { lines } = await captureOutput(() =>
+        hre.run("rx:reject", { shipment: shipmentId, reason: "wrong-quantity", logger: EXCURSION_LOGGER, signer: SIGNER.distributor }),
+      );
+      expect(lines).to.include("the units go into the sender's quarantine (the leg left the storage range)");
+      expect(lines.at(-1)).to.equal(`60 units back to ${manufacturer.address}, into its quarantine; it now holds 40 saleable, 60 quarantined`);
+      expect((await rx.holding(batchId, manufacturer.address)).quarantined).to.equal(60n);
+    });
+  });
+
+  describe("when the receiver has no logger data", function () {
+    it("states no data and the units go into the sender's quarantine", async function () {
+      const { rx, shipmentId } = await loadFixture(shippedFixture);
+      const { lines } = await captureOutput(() => hre.run("rx:reject", { shipment: shipmentId, reason: "other", signer: SIGNER.distributor }));
+      expect(lines).to.include("no temperature data (no --logger): the rejection carries the all-zero summary");
+      expect(lines).to.include("the units go into the sender's quarantine (no temperature data)");
+      const [event] = await rx.queryFilter(rx.filters.Rejected(shipmentId));
+      expect([event.args.leg.loggerHash, event.args.quarantined]).to.deep.equal([hre.ethers.ZeroHash, true]);
     });
   });
 
@@ -451,6 +508,94 @@ describe("rx:dispense", function () {
         /the contract refused: DispensePackAlreadyDispensed\(batchId=0x[0-9a-f]{64}, serial=0x/,
       );
       expect(await blockNumber()).to.equal(before);
+    });
+  });
+});
+
+describe("rx:ship to a dispenser, by --quantity, of a serialized lot", function () {
+  /** The distributor received packs CS000031-CS000060 from the manufacturer on a pack leg (rx:ship --serials, rx:receive). */
+  async function packsAtDistributorFixture() {
+    const f = await loadFixture(lotFixture);
+    saveSerialFile(hre.network.name, f.batchId, GTIN, LOT, f.tree);
+    const list = path.join(f.dir, "to-distributor.txt");
+    writeFileSync(list, SERIALS.slice(30, 60).join("\n"));
+    const { result } = await captureOutput(() =>
+      hre.run("rx:ship", { gtin: formatGtin(GTIN), lot: LOT, to: gln("distributor"), serials: list, signer: SIGNER.manufacturer }),
+    );
+    const shipped = result as { shipmentId: string };
+    await captureOutput(() => hre.run("rx:receive", { shipment: shipped.shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor }));
+    return f;
+  }
+
+  describe("when the sender holds enough packs loose by its manifests", function () {
+    it("picks them in serial order, prints them and ships them with a manifest", async function () {
+      const { rx } = await loadFixture(packsAtDistributorFixture);
+      const { lines, result } = await captureOutput(() =>
+        hre.run("rx:ship", { gtin: formatGtin(GTIN), lot: LOT, to: gln("pharmacy2"), quantity: "3", signer: SIGNER.distributor }),
+      );
+      expect(lines).to.include("  packs: CS000031, CS000032, CS000033");
+      const shipped = result as { shipmentId: string; manifest?: Manifest };
+      expect(shipped.manifest?.packs).to.deep.equal(["CS000031", "CS000032", "CS000033"]);
+      const [committed] = await rx.queryFilter(rx.filters.ManifestCommitted(shipped.shipmentId));
+      expect(committed.args.manifest).to.equal(shipped.manifest?.root);
+    });
+  });
+
+  describe("when the sender holds the units by a lot-level leg only", function () {
+    it("refuses before sending, naming --quantity and the rule", async function () {
+      await atPharmacy();
+      const before = await blockNumber();
+      await expect(
+        hre.run("rx:ship", { gtin: formatGtin(GTIN), lot: LOT, to: gln("pharmacy2"), quantity: "3", signer: SIGNER.distributor }),
+      ).to.be.rejectedWith(/^--quantity: got "3", expected at most 0, the packs 0x[0-9a-fA-F]{40} holds loose by the manifests at hand: a lot-level leg brings units no file names \(a serialized lot reaches a dispenser only in pack legs, CustodyManifestRequired/);
+      expect(await blockNumber()).to.equal(before);
+    });
+  });
+});
+
+describe("rx:dispense, the pack rule", function () {
+  describe("when the pack never came to the dispenser", function () {
+    it("refuses before sending, naming the serial and the dispenser", async function () {
+      const { pharmacy } = await atPharmacy();
+      const before = await blockNumber();
+      await expect(
+        hre.run("rx:dispense", { gtin: formatGtin(GTIN), lot: LOT, serial: "CS000050", signer: SIGNER.pharmacy }),
+      ).to.be.rejectedWith(`--serial: got "CS000050", expected a pack in the custody of the dispenser ${pharmacy.address}: none of the manifests of the pack legs ${pharmacy.address} received lists it`);
+      expect(await blockNumber()).to.equal(before);
+    });
+  });
+
+  describe("when the dispenser shipped a leg of the batch since it received the pack", function () {
+    it("explains DispenseLegShippedOn in words before sending", async function () {
+      const { rx, pharmacy, distributor, batchId, toPharmacy } = await atPharmacy();
+      await rx.connect(pharmacy).ship(batchId, distributor.address, 1n); // a return: the pack may have left
+      const before = await blockNumber();
+      await expect(
+        hre.run("rx:dispense", { gtin: formatGtin(GTIN), lot: LOT, serial: "CS000007", signer: SIGNER.pharmacy }),
+      ).to.be.rejectedWith(
+        `${pharmacy.address} shipped 1 leg of this batch since it received shipment ${toPharmacy.shipmentId} (its shipment count was 0 then, 1 now), so the pack may have left`,
+      );
+      expect(await blockNumber()).to.equal(before);
+    });
+  });
+
+  describe("when the manifest of the leg is not at hand", function () {
+    it("says which file is missing", async function () {
+      const { toPharmacy } = await atPharmacy();
+      rmSync(manifestPath(hre.network.name, toPharmacy.shipmentId));
+      await expect(
+        hre.run("rx:dispense", { gtin: formatGtin(GTIN), lot: LOT, serial: "CS000007", signer: SIGNER.pharmacy }),
+      ).to.be.rejectedWith(new RegExp(`the manifests of the 1 pack leg 0x[0-9a-fA-F]{40} received are not at hand \\(.*${toPharmacy.shipmentId}\\.json\\)`));
+    });
+  });
+
+  describe("when the pack is in the dispenser's leg", function () {
+    it("prints the leg it shows the contract", async function () {
+      const { toPharmacy, distributor } = await atPharmacy();
+      const { lines } = await captureOutput(() => hre.run("rx:dispense", { gtin: formatGtin(GTIN), lot: LOT, serial: "CS000011", signer: SIGNER.pharmacy }));
+      expect(lines).to.include(
+        `  custody: shipment ${toPharmacy.shipmentId} from ${distributor.address} (nonce 0, 20 units) brought it; its manifest lists the pack (proof of ${toPharmacyTree(toPharmacy).proofOfPack("CS000011").length} hashes), and nothing of the batch left since`,
+      );
     });
   });
 });

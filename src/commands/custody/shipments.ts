@@ -241,7 +241,7 @@ export async function shipUnits(
   if (!packs && BigInt(batch.record.serialRoot) !== 0n && Number((await rx.partner(receiver)).role) === Role.Dispenser) {
     // A serialized lot reaches a dispenser only in pack legs (CustodyManifestRequired): pick the packs.
     if (quantity > BigInt(MAX_PICK)) throw new InputError("--quantity", quantity, `at most ${MAX_PICK} packs picked at once (name more with --serials)`);
-    print(`${describeBatch(batch)} is serialized and ${receiver} is a dispenser: the leg must name its packs; picking ${units(quantity)} held loose, in serial order`);
+    print(`${describeBatch(batch)} is serialized and ${receiver} is a dispenser: the leg must name its packs; picking ${quantity} pack${quantity === 1n ? "" : "s"} it holds loose, in serial order`);
     packs = { allRemaining: false, cases: [], pick: Number(quantity) };
   }
   if (packs) {

@@ -12,13 +12,13 @@
  * a leg of the batch since (the contract's DispenseLegShippedOn).
  */
 import path from "node:path";
-import type { ContractTransactionReceipt } from "ethers";
+import { ZeroAddress, type ContractTransactionReceipt } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { RxTrace } from "../../../typechain-types";
 import { describeBatch, partnerLabel, parseBatchRef, requireBatch, type BatchRef, type KnownBatch } from "../shared/batch-lookup";
 import { sendAndReport } from "../shared/cli";
 import { InputError } from "../../domain/errors";
-import { ShipmentStatus } from "../../domain/enums";
+import { Role, ShipmentStatus } from "../../domain/enums";
 import { expiryToYYMMDD, formatDigitalLink, parseDigitalLink, parseSerial } from "../../gs1/identifiers";
 import { batchIdOf, serialToBytes32 } from "../../domain/ids";
 import { loadSerialTree, serialFilePath } from "../../files/serial-files";
@@ -152,8 +152,8 @@ export interface DispenseResult {
   batch: KnownBatch;
   serial: string;
   proof: string[];
-  /** The leg shown to the contract, and the claim. */
-  found: FoundClaim;
+  /** The leg shown to the contract, and the claim (undefined: the signer is no dispenser, the contract refused). */
+  found?: FoundClaim;
   receipt: ContractTransactionReceipt;
 }
 
@@ -196,11 +196,13 @@ export async function dispensePack(
     );
   }
   const proof = tree.proof(input.serial);
-  const found = await findPackClaim(rx, context, batch, signer.address, input.serial);
+  // Only a dispenser dispenses: for anyone else the contract's PartnerWrongRole says so, no leg to look for.
+  const isDispenser = Number((await rx.partner(signer.address)).role) === Role.Dispenser;
+  const found = isDispenser ? await findPackClaim(rx, context, batch, signer.address, input.serial) : undefined;
   print(`dispensing pack ${formatDigitalLink({ gtin: input.gtin, lot: input.lot, serial: input.serial, expiry: onChainExpiry })}`);
   print(`  ${describeBatch(batch)}, serial ${input.serial}, proof of ${proof.length} hashes`);
   print(`  by ${await partnerLabel(rx, signer.address)}`);
-  print(
+  if (found) print(
     `  custody: ${found.leg.kind} ${found.leg.shipmentId} from ${found.leg.sender} (nonce ${found.leg.nonce}, ${found.leg.quantity} units) brought it; ` +
       `its manifest lists the pack (proof of ${found.claim.manifestProof.length} hashes), and nothing of the batch left since`,
   );
@@ -208,7 +210,7 @@ export async function dispensePack(
   const serial32 = serialToBytes32(input.serial);
   const receipt = await sendAndReport(
     "dispense",
-    dispenser.dispense(batch.batchId, serial32, proof, found.claim),
+    dispenser.dispense(batch.batchId, serial32, proof, found?.claim ?? { sender: ZeroAddress, quantity: 0n, nonce: 0n, manifestProof: [] }),
     print,
   );
   const holding = await rx.holding(batch.batchId, signer.address);

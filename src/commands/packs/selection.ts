@@ -187,7 +187,7 @@ export function selectPacks(ledger: PackLedger, holder: string, selection: PackS
         : "the manifests at hand: a lot-level leg brings units no file names";
       throw new InputError(
         "--quantity",
-        selection.pick,
+        BigInt(selection.pick),
         `at most ${loose.length}, the packs ${holder} holds loose by ${source} (a serialized lot reaches a dispenser only in pack legs, ` +
           `CustodyManifestRequired: name the packs with --serials or --cases, or ship fewer)`,
       );
