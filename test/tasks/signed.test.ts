@@ -287,8 +287,11 @@ describe("rx:sign --kind receive | reject", function () {
       expect(signed.lines).to.include(`  reason damaged; evidence keccak256 ${hre.ethers.keccak256(readFileSync(photo))}`);
       const { result, lines } = await submit({ in: out, signer: SIGNER.stranger });
       expect(result.id).to.equal(shipmentId);
-      expect(lines).to.include(`shipment ${shipmentId} rejected by ${distributor.address}: 60 units back to ${manufacturer.address}`);
-      expect((await rx.holding(batchId, manufacturer.address)).saleable).to.equal(100n);
+      // Damaged, with no logger data: the units go back into the manufacturer's quarantine.
+      expect(signed.lines).to.include("no temperature data (no --logger): the rejection carries the all-zero summary");
+      expect(lines).to.include(`shipment ${shipmentId} rejected by ${distributor.address}: 60 units back to ${manufacturer.address}, into its quarantine`);
+      expect(result.quarantined).to.equal(true);
+      expect((await rx.holding(batchId, manufacturer.address)).quarantined).to.equal(60n);
     });
   });
 });
@@ -543,7 +546,7 @@ describe("signed files: bad input", function () {
       { what: "no --quantity", params: { ...SHIP, quantity: undefined }, error: /--quantity: got "", expected a whole number from 1 to/ },
       { what: "a --logger with --kind ship", params: { ...SHIP, logger: GOOD_LOGGER }, error: /--logger: got ".*", expected no --logger with --kind ship \(it takes --gtin, --lot, --batch, --to, --quantity, --manifest, --serials, --all-remaining, --cases\)/ },
       { what: "--serials on a lot commissioned without serials", params: { ...SHIP, quantity: undefined, serials: SERIALS_FILE }, error: /--gtin\/--lot: got "S24-0001", expected a serialized batch \(this one was commissioned without serials: ship it by --quantity\)/ },
-      { what: "--all-remaining with --kind reject", params: { kind: "reject", shipment: hre.ethers.ZeroHash, reason: "damaged", allRemaining: true }, error: /--all-remaining: got true, expected no --all-remaining with --kind reject \(it takes --shipment, --reason, --evidence\)/ },
+      { what: "--all-remaining with --kind reject", params: { kind: "reject", shipment: hre.ethers.ZeroHash, reason: "damaged", allRemaining: true }, error: /--all-remaining: got true, expected no --all-remaining with --kind reject \(it takes --shipment, --reason, --evidence, --logger\)/ },
       { what: "no --out", params: { ...SHIP, out: undefined }, error: /--out: got "", expected the path of the signed file to write/ },
       { what: "a --deadline that is no duration or date-time", params: { ...SHIP, deadline: "tomorrow" }, error: /--deadline: got "tomorrow", expected a duration from now such as 30m, 24h or 7d/ },
       { what: "a --deadline in the past", params: { ...SHIP, deadline: "2001-01-01T00:00Z" }, error: /--deadline: got "2001-01-01T00:00Z", expected a time after the chain's time now/ },
