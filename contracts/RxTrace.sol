@@ -8,7 +8,7 @@ import {IPartnerRegistry} from "./interfaces/IPartnerRegistry.sol";
 import {IProductSafety} from "./interfaces/IProductSafety.sol";
 import {IRxTrace} from "./interfaces/IRxTrace.sol";
 import {ISignedHandovers} from "./interfaces/ISignedHandovers.sol";
-import {Role, Shipment} from "./interfaces/RxTypes.sol";
+import {CompactSignature, Handover, Role, Shipment} from "./interfaces/RxTypes.sol";
 import {Cases} from "./modules/Cases.sol";
 import {Custody} from "./modules/Custody.sol";
 import {PartnerRegistry} from "./modules/PartnerRegistry.sol";
@@ -27,7 +27,7 @@ import {RxTraceExtension} from "./RxTraceExtension.sol";
 /// one storage. This contract (the core) runs the hot paths itself: commission, ship, receive, reject, dispense,
 /// co-signed and signed handovers, recall, pause, and every view, so none of them pays for the split. The rare acts
 /// (onboarding and licensing partners, company prefixes, sealing and opening cases, suspect holds, quarantine
-/// decisions, cancelling a shipment, revoking signatures) run in `RxTraceExtension`, which the core deploys in its
+/// decisions, cancelling a shipment or a handover, revoking signatures) run in `RxTraceExtension`, which the core deploys in its
 /// constructor and reaches by DELEGATECALL: the extension's code acts on the core's storage with the caller's
 /// `msg.sender`, so the rules, events and errors are exactly those of a single contract, and users see one address
 /// and one ABI (this contract's). Both contracts inherit the same module chain, so their storage layouts are the
@@ -120,6 +120,14 @@ contract RxTrace is SignedHandovers, Multicall, IRxTrace {
 
     /// @inheritdoc ISignedHandovers
     function revokeSignatures(uint64) external override(ISignedHandovers, SignedHandovers) {
+        _forward();
+    }
+
+    /// @inheritdoc ISignedHandovers
+    function cancelHandover(Handover calldata, CompactSignature calldata)
+        external
+        override(ISignedHandovers, SignedHandovers)
+    {
         _forward();
     }
 

@@ -25,7 +25,7 @@ import {
   type TypedDataField,
 } from "ethers";
 import { RxTrace__factory, type IBatchRegistry, type RxTrace } from "../typechain-types";
-import { SIGNED_TYPES } from "../src/signing/typed-data";
+import { readDomain, SIGNED_TYPES } from "../src/signing/typed-data";
 import type { AuthorizationStruct, CompactSignatureStruct } from "../typechain-types/contracts/RxTrace";
 import { makeGln, makeGtin } from "../src/gs1/identifiers";
 import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../src/domain/ids";
@@ -549,6 +549,22 @@ async function handoverFor(ctx: Ctx, who: ActorKey) {
     manifest: MANIFEST,
     leg: GOOD_LEG,
     nonce,
+    // Within MAX_HANDOVER_VALIDITY (30 days) of the fixture's clock.
+    deadline: ctx.future - YEAR + 20 * DAY,
+  };
+}
+
+/** The handover nonce each actor cancels, as the sender of a handover to the distributor. */
+const CANCELLED_NONCE = 9n;
+function cancelledHandoverFor(ctx: Ctx, who: ActorKey) {
+  return {
+    batchId: ctx.batchId,
+    sender: addr(ctx, who),
+    receiver: ctx.distributor.address,
+    quantity: 1n,
+    manifest: MANIFEST,
+    leg: GOOD_LEG,
+    nonce: CANCELLED_NONCE,
     deadline: ctx.future,
   };
 }
@@ -899,7 +915,7 @@ const TABLE: readonly Row[] = [
       return [
         {
           name: "HandedOver",
-          args: [id, h.batchId, h.sender, h.receiver, 1n, h.nonce, MANIFEST, legArgs(GOOD_LEG), false],
+          args: [id, h.batchId, h.sender, h.receiver, 1n, h.nonce, MANIFEST, legArgs(GOOD_LEG), false, h.nonce],
         },
       ];
     },
@@ -929,6 +945,21 @@ const TABLE: readonly Row[] = [
     },
     after: async (ctx, who, _at, [nonceBefore]) => {
       expect(await signatureNonce(ctx, who)).to.equal(nonceBefore + REVOKED);
+    },
+  },
+  {
+    // The actor cancels a handover it signed as sender (any known partner, in any standing: it only restricts).
+    name: "cancelHandover",
+    ...EVERY_PARTNER,
+    whilePaused: "works",
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).cancelHandover(cancelledHandoverFor(ctx, who), { r: ethers.ZeroHash, vs: ethers.ZeroHash }),
+    emits: async (ctx, who) => {
+      const h = cancelledHandoverFor(ctx, who);
+      const digest = ethers.TypedDataEncoder.hash(await readDomain(ctx.rx), SIGNED_TYPES.handover, h);
+      return [{ name: "HandoverCancelled", args: [digest, h.sender, h.receiver, CANCELLED_NONCE, addr(ctx, who)] }];
+    },
+    after: async (ctx, who) => {
+      expect(await ctx.rx.isHandoverNonceUsed(addr(ctx, who), CANCELLED_NONCE)).to.equal(true);
     },
   },
   // ------------------------------------------------------------------ product safety
@@ -1438,7 +1469,16 @@ describe("RxTrace: pause", function () {
     "dispense",
     "multicall",
   ];
-  const RESTRICTIVE = ["suspendPartner", "recall", "flagSuspect", "confirmSuspect", "declareIllegitimate", "revokeSignatures", "unpause"];
+  const RESTRICTIVE = [
+    "suspendPartner",
+    "recall",
+    "flagSuspect",
+    "confirmSuspect",
+    "declareIllegitimate",
+    "revokeSignatures",
+    "cancelHandover",
+    "unpause",
+  ];
 
   describe("the table", function () {
     it("freezes exactly the functions that move product or widen rights", function () {

@@ -492,7 +492,7 @@ describe("RxTrace: SignedHandovers", function () {
         const { rx, tx, handoverId, batchId, manufacturer, distributor2 } = await loadFixture(handoverFixture);
         await expect(tx)
           .to.emit(rx, "HandedOver")
-          .withArgs(handoverId, batchId, manufacturer.address, distributor2.address, 10n, 1n, MANIFEST, legArgs(GOOD_LEG), false);
+          .withArgs(handoverId, batchId, manufacturer.address, distributor2.address, 10n, 1n, MANIFEST, legArgs(GOOD_LEG), false, 1n);
       });
 
       it("returns the handover id, the id a shipment with these fields has", async function () {
@@ -533,13 +533,89 @@ describe("RxTrace: SignedHandovers", function () {
     });
 
     describe("when the sender shipped the batch after signing", function () {
-      it("reverts with SignatureReplayed(sender, nonce, shipment count): the shipment took the nonce", async function () {
+      it("still hands over: an attacker sender cannot void a co-signed handover by shipping 1 unit first", async function () {
         const f = await loadFixture(signingFixture);
         const doc = await signAll(f, handoverOf(f, 1n, await deadlineIn(HOUR)));
         await f.rx.connect(f.manufacturer).ship(f.batchId, f.distributor.address, 1n);
+        // The handover counts as the sender's shipment 2: the id a shipment with that nonce has.
+        const id = shipmentIdOf({ batchId: f.batchId, sender: f.manufacturer.address, receiver: f.distributor2.address, quantity: 10n, nonce: 2n });
         await expect(submit(f, doc))
-          .to.be.revertedWithCustomError(f.rx, "SignatureReplayed")
-          .withArgs(f.manufacturer.address, 1n, 2n);
+          .to.emit(f.rx, "HandedOver")
+          .withArgs(id, f.batchId, f.manufacturer.address, f.distributor2.address, 10n, 2n, MANIFEST, legArgs(GOOD_LEG), false, 1n);
+      });
+    });
+
+    describe("when two handovers of one lot were signed in parallel (or a pre-signed route had a refused stop)", function () {
+      it("submits both, in any order", async function () {
+        const f = await loadFixture(signingFixture);
+        const first = await signAll(f, handoverOf(f, 7n, await deadlineIn(HOUR)));
+        const second = await signAll(f, handoverOf(f, 3n, await deadlineIn(HOUR), { quantity: 5n }));
+        await expect(submit(f, second)).to.emit(f.rx, "HandedOver");
+        await expect(submit(f, first)).to.emit(f.rx, "HandedOver");
+        expect((await f.rx.holding(f.batchId, f.distributor2.address)).saleable).to.equal(15n);
+      });
+    });
+
+    describe("when the deadline is further ahead than MAX_HANDOVER_VALIDITY", function () {
+      it("reverts with SignatureDeadlineTooFar(deadline, latest)", async function () {
+        const f = await loadFixture(signingFixture);
+        const deadline = await deadlineIn(31 * DAY);
+        const doc = await signAll(f, handoverOf(f, 1n, deadline));
+        const at = (await time.latest()) + 1;
+        await time.setNextBlockTimestamp(at);
+        await expect(submit(f, doc))
+          .to.be.revertedWithCustomError(f.rx, "SignatureDeadlineTooFar")
+          .withArgs(deadline, BigInt(at + 30 * DAY));
+      });
+    });
+
+    describe("when the handover was cancelled", function () {
+      for (const party of ["sender", "receiver"] as const) {
+        it(`reverts with SignatureHandoverUsed once the ${party} cancelled it (HandoverCancelled)`, async function () {
+          const f = await loadFixture(signingFixture);
+          const op = handoverOf(f, 1n, await deadlineIn(HOUR));
+          const doc = await signAll(f, op);
+          const bySender = doc.signatures.find((x) => x.party === "sender")!;
+          const by = party === "sender" ? f.manufacturer : f.distributor2;
+          const digest = ethers.TypedDataEncoder.hash(f.domain, SIGNED_TYPES.handover, op.message);
+          await expect(f.rx.connect(by).cancelHandover(op.message as Parameters<typeof f.rx.cancelHandover>[0], bySender))
+            .to.emit(f.rx, "HandoverCancelled")
+            .withArgs(digest, f.manufacturer.address, f.distributor2.address, 1n, by.address);
+          expect(await f.rx.isHandoverNonceUsed(f.manufacturer.address, 1n)).to.equal(true);
+          await expect(submit(f, doc))
+            .to.be.revertedWithCustomError(f.rx, "SignatureHandoverUsed")
+            .withArgs(f.manufacturer.address, 1n);
+        });
+      }
+
+      it("an attacker receiver cannot cancel the sender's other handovers: SignatureInvalidSigner without the sender's signature", async function () {
+        const f = await loadFixture(signingFixture);
+        // A handover to someone else, nonce 1; the attacker forges one naming itself with that nonce.
+        const forged = handoverOf(f, 1n, await deadlineIn(HOUR), { receiver: f.distributor });
+        const bySelf = await signOperation(f.distributor, f.domain, forged);
+        await expect(f.rx.connect(f.distributor).cancelHandover(forged.message as Parameters<typeof f.rx.cancelHandover>[0], bySelf))
+          .to.be.revertedWithCustomError(f.rx, "SignatureInvalidSigner")
+          .withArgs(f.manufacturer.address, f.distributor.address);
+        expect(await f.rx.isHandoverNonceUsed(f.manufacturer.address, 1n)).to.equal(false);
+      });
+
+      it("reverts with SignatureNotHandoverParty for a partner that is neither the sender nor the receiver", async function () {
+        const f = await loadFixture(signingFixture);
+        const op = handoverOf(f, 1n, await deadlineIn(HOUR));
+        const digest = ethers.TypedDataEncoder.hash(f.domain, SIGNED_TYPES.handover, op.message);
+        const doc = await signAll(f, op);
+        await expect(f.rx.connect(f.pharmacy).cancelHandover(op.message as Parameters<typeof f.rx.cancelHandover>[0], doc.signatures[0]))
+          .to.be.revertedWithCustomError(f.rx, "SignatureNotHandoverParty")
+          .withArgs(digest, f.pharmacy.address);
+      });
+
+      it("reverts with PartnerUnknown for a stranger", async function () {
+        const f = await loadFixture(signingFixture);
+        const op = handoverOf(f, 1n, await deadlineIn(HOUR));
+        const doc = await signAll(f, op);
+        await expect(f.rx.connect(f.stranger).cancelHandover(op.message as Parameters<typeof f.rx.cancelHandover>[0], doc.signatures[0]))
+          .to.be.revertedWithCustomError(f.rx, "PartnerUnknown")
+          .withArgs(f.stranger.address);
       });
     });
 
@@ -550,7 +626,7 @@ describe("RxTrace: SignedHandovers", function () {
         const id = shipmentIdOf({ batchId: f.batchId, sender: f.manufacturer.address, receiver: f.distributor2.address, quantity: 10n, nonce: 1n });
         await expect(tx)
           .to.emit(f.rx, "HandedOver")
-          .withArgs(id, f.batchId, f.manufacturer.address, f.distributor2.address, 10n, 1n, MANIFEST, legArgs(WARM_LEG), true);
+          .withArgs(id, f.batchId, f.manufacturer.address, f.distributor2.address, 10n, 1n, MANIFEST, legArgs(WARM_LEG), true, 1n);
         expect(holdingRecord(await f.rx.holding(f.batchId, f.distributor2.address))).to.deep.equal({ ...NO_STOCK, quarantined: 10n });
       });
     });
@@ -563,7 +639,7 @@ describe("RxTrace: SignedHandovers", function () {
         const id = shipmentIdOf({ batchId: f.batchId, sender: f.distributor.address, receiver: f.manufacturer.address, quantity: 60n, nonce: 0n });
         await expect(submit(f, await signAll(f, op)))
           .to.emit(f.rx, "HandedOver")
-          .withArgs(id, f.batchId, f.distributor.address, f.manufacturer.address, 60n, 0n, ethers.ZeroHash, legArgs(GOOD_LEG), false);
+          .withArgs(id, f.batchId, f.distributor.address, f.manufacturer.address, 60n, 0n, ethers.ZeroHash, legArgs(GOOD_LEG), false, 0n);
         expect(holdingRecord(await f.rx.holding(f.batchId, f.manufacturer.address))).to.deep.equal({ ...NO_STOCK, saleable: COMMISSIONED, shipments: 1n });
       });
     });
@@ -590,6 +666,10 @@ describe("RxTrace: SignedHandovers", function () {
 
       async function gasFixture() {
         const base = await loadFixture(signingFixture);
+        // The sender's first handover nonce in a word of 256 writes that word for the first time (20,000 gas, as any
+        // new slot): the sender cancels nonce 255 beforehand, so both measurements use a word already written.
+        const unused = handoverOf(base, 255n, await deadlineIn(HOUR));
+        await base.rx.connect(base.manufacturer).cancelHandover(unused.message as Parameters<typeof base.rx.cancelHandover>[0], { r: ethers.ZeroHash, vs: ethers.ZeroHash });
         const newHolder = await handoverGas(base);
         const holder = await handoverGas(base);
         return { ...base, toNewHolder: newHolder.execution, toHolder: holder.total, holderExecution: holder.execution };
@@ -906,7 +986,7 @@ describe("RxTrace: SignedHandovers", function () {
     });
 
     describe("when both parties of a co-signed handover revoke their signatures", function () {
-      it("leaves the handover valid: its nonce is the sender's shipment count, not a signature nonce", async function () {
+      it("leaves the handover valid: its nonce is a handover nonce, not a signature nonce", async function () {
         const f = await loadFixture(signingFixture);
         const doc = await signAll(f, handoverOf(f, 1n, await deadlineIn(HOUR)));
         await f.rx.connect(f.manufacturer).revokeSignatures(7n);
@@ -914,7 +994,7 @@ describe("RxTrace: SignedHandovers", function () {
         const id = shipmentIdOf({ batchId: f.batchId, sender: f.manufacturer.address, receiver: f.distributor2.address, quantity: 10n, nonce: 1n });
         await expect(submit(f, doc))
           .to.emit(f.rx, "HandedOver")
-          .withArgs(id, f.batchId, f.manufacturer.address, f.distributor2.address, 10n, 1n, MANIFEST, legArgs(GOOD_LEG), false);
+          .withArgs(id, f.batchId, f.manufacturer.address, f.distributor2.address, 10n, 1n, MANIFEST, legArgs(GOOD_LEG), false, 1n);
       });
     });
   });
@@ -923,25 +1003,31 @@ describe("RxTrace: SignedHandovers", function () {
   for (const entry of ENTRY_POINTS) {
     describe(`${entry.name}: refusals`, function () {
       describe("when the same signature is submitted twice", function () {
-        it("reverts with SignatureReplayed(signer, nonce, next)", async function () {
+        const error = entry.kind === "handover" ? "SignatureHandoverUsed(sender, nonce)" : "SignatureReplayed(signer, nonce, next)";
+        it(`reverts with ${error}`, async function () {
           const f = await loadFixture(entry.fixture);
           const doc = await signAll(f, entry.operation(f, 0n, await deadlineIn(HOUR)));
           await submit(f, doc);
-          await expect(submit(f, doc))
-            .to.be.revertedWithCustomError(f.rx, "SignatureReplayed")
-            .withArgs(firstSigner(doc), 0n, 1n);
+          const expected = expect(submit(f, doc));
+          if (entry.kind === "handover") {
+            await expected.to.be.revertedWithCustomError(f.rx, "SignatureHandoverUsed").withArgs(firstSigner(doc), 0n);
+          } else {
+            await expected.to.be.revertedWithCustomError(f.rx, "SignatureReplayed").withArgs(firstSigner(doc), 0n, 1n);
+          }
         });
       });
 
-      describe("when the nonce is ahead of the signer's next nonce", function () {
-        it("reverts with SignatureNonceTooHigh(signer, nonce, next)", async function () {
-          const f = await loadFixture(entry.fixture);
-          const doc = await signAll(f, entry.operation(f, 1n, await deadlineIn(HOUR)));
-          await expect(submit(f, doc))
-            .to.be.revertedWithCustomError(f.rx, "SignatureNonceTooHigh")
-            .withArgs(firstSigner(doc), 1n, 0n);
+      if (entry.kind !== "handover") {
+        describe("when the nonce is ahead of the signer's next nonce", function () {
+          it("reverts with SignatureNonceTooHigh(signer, nonce, next)", async function () {
+            const f = await loadFixture(entry.fixture);
+            const doc = await signAll(f, entry.operation(f, 1n, await deadlineIn(HOUR)));
+            await expect(submit(f, doc))
+              .to.be.revertedWithCustomError(f.rx, "SignatureNonceTooHigh")
+              .withArgs(firstSigner(doc), 1n, 0n);
+          });
         });
-      });
+      }
 
       describe("when the deadline passed", function () {
         it("reverts with SignatureExpired(deadline, now)", async function () {

@@ -243,6 +243,21 @@ describe("RxTrace: Verification", function () {
         expect(answer).to.deep.equal({ verdict: BigInt(Verdict.Suspect), batchId });
       });
 
+      it("returns Suspect while a holder's flag is live", async function () {
+        const { rx, distributor, pharmacy, tree, batchId } = await loadFixture(pharmacyFixture);
+        await rx.connect(distributor).flagSuspect(batchId, REASON);
+        const answer = await verify(rx, FIRST, tree.proof(FIRST), pharmacy.address);
+        expect(answer).to.deep.equal({ verdict: BigInt(Verdict.Suspect), batchId });
+      });
+
+      it("returns Genuine once a holder's flag lapsed unconfirmed (SUSPECT_LAPSE)", async function () {
+        const { rx, distributor, pharmacy, tree, batchId } = await loadFixture(pharmacyFixture);
+        await rx.connect(distributor).flagSuspect(batchId, REASON);
+        await time.increase(7 * 24 * 3600);
+        const answer = await verify(rx, FIRST, tree.proof(FIRST), pharmacy.address);
+        expect(answer).to.deep.equal({ verdict: BigInt(Verdict.Genuine), batchId });
+      });
+
       it("returns Genuine again once a regulator cleared it", async function () {
         const { rx, regulator, pharmacy, tree, batchId } = await loadFixture(pharmacyFixture);
         await rx.connect(regulator).flagSuspect(batchId, REASON);

@@ -15,9 +15,10 @@ import {
 /// reject as EIP-712 typed data (domain: name "rxtrace", version "1", this chain, this contract); anyone may
 /// submit it, and the contract acts for the signer exactly as if the signer had sent the transaction.
 /// Each signature carries a nonce and a deadline. Ship, receive and reject use the signer's next nonce
-/// (`partner(signer).nonce`); a co-signed handover uses the sender's shipment count of the batch
-/// (`holding(batchId, sender).shipments`, the `nonce` of `Shipped`), which any shipment of that batch by the
-/// sender moves on.
+/// (`partner(signer).nonce`). A co-signed handover carries a handover nonce of the sender's own choosing, used once
+/// and in any order (unordered nonces, 256 to a storage word): it is consumed by its own submission or cancellation
+/// only, so shipping, other handovers or a refused stop on a pre-signed route never void it. Its deadline is at
+/// most MAX_HANDOVER_VALIDITY ahead when it is submitted.
 ///
 /// Typed data (the primary types; `scripts/lib/signing.ts` holds the same definitions for signers):
 /// - `Ship(address sender,bytes32 batchId,address receiver,uint48 quantity,bytes32 manifest,uint64 nonce,
@@ -30,7 +31,8 @@ import {
 /// `TemperatureLeg(int16 minTemp,int16 maxTemp,int16 meanKineticTemp,uint32 minutesOutOfRange,bytes32 loggerHash)`.
 interface ISignedHandovers {
     /// @notice `sender` handed `quantity` units of `batchId` straight to `receiver`, both signing; `nonce` is the
-    /// sender's shipment count, as in `Shipped`, and `handoverId` is the id a shipment with these fields has.
+    /// sender's shipment count, as in `Shipped`, and `handoverId` is the id a shipment with these fields has (the
+    /// leg a dispenser claims to dispense a pack handed over). `handoverNonce` is the signed handover's nonce.
     event HandedOver(
         bytes32 indexed handoverId,
         bytes32 indexed batchId,
@@ -40,7 +42,17 @@ interface ISignedHandovers {
         uint32 nonce,
         bytes32 manifest,
         TemperatureLeg leg,
-        bool excursion
+        bool excursion,
+        uint32 handoverNonce
+    );
+    /// @notice `by` (the sender or the receiver) cancelled the co-signed handover `digest` (its EIP-712 digest) of
+    /// `sender` to `receiver`: its handover nonce `nonce` can never be used.
+    event HandoverCancelled(
+        bytes32 indexed digest,
+        address indexed sender,
+        address indexed receiver,
+        uint32 nonce,
+        address by
     );
 
     /// @notice `signer`'s signature with nonce `nonce` was used (for ship, receive or reject): with
@@ -62,6 +74,12 @@ interface ISignedHandovers {
     error SignatureReplayed(address signer, uint64 nonce, uint64 next);
     /// @notice `signer`'s nonce `nonce` is ahead of its next nonce `next`: submit the earlier signatures first.
     error SignatureNonceTooHigh(address signer, uint64 nonce, uint64 next);
+    /// @notice `sender`'s handover nonce `nonce` was used or cancelled already.
+    error SignatureHandoverUsed(address sender, uint32 nonce);
+    /// @notice A handover's deadline `deadline` is further ahead than MAX_HANDOVER_VALIDITY (at most `latest`).
+    error SignatureDeadlineTooFar(uint256 deadline, uint256 latest);
+    /// @notice Only the sender or the receiver of handover `digest` may cancel it; `caller` is neither.
+    error SignatureNotHandoverParty(bytes32 digest, address caller);
     /// @notice Revoking needs a next nonce `nextNonce` above the current one, `current`, and below 2^64 - 1.
     error SignatureRevokeNotAhead(address partner, uint64 nextNonce, uint64 current);
 
@@ -90,14 +108,13 @@ interface ISignedHandovers {
 
     /// @notice The caller, a partner, revokes every signature it made for ship, receive or reject that was not
     /// submitted yet, up to nonce `nextNonce - 1`: its next nonce becomes `nextNonce`. Works while paused and
-    /// while suspended (it only takes rights away). A co-signed handover is revoked by any shipment of its batch
-    /// by the sender, which moves the handover's nonce on.
+    /// while suspended (it only takes rights away). A co-signed handover is cancelled with `cancelHandover`.
     function revokeSignatures(uint64 nextNonce) external;
 
     /// @notice A co-signed handover: moves `h.quantity` units from the sender's saleable stock to the receiver's
     /// (quarantined when the leg left the storage range) in one transaction, without an in-transit state. Both
-    /// partners signed the same `Handover`, whose nonce is the sender's shipment count of the batch. The route,
-    /// batch and stock rules are those of a shipment and its receipt together.
+    /// partners signed the same `Handover`; its handover nonce is used once (see the title). The route, batch and
+    /// stock rules are those of a shipment and its receipt together; it counts as one shipment of the sender.
     /// @param chainId the chain both signed for
     function handover(
         Handover calldata h,
@@ -105,4 +122,15 @@ interface ISignedHandovers {
         CompactSignature calldata bySender,
         CompactSignature calldata byReceiver
     ) external returns (bytes32 handoverId);
+
+    /// @notice Cancels co-signed handover `h` before it is submitted: its sender may (pass any `bySender`), or its
+    /// receiver, showing the sender's signature of `h` (so it voids that handover and no other). The caller must be
+    /// a known partner; it works while paused and while suspended (it only takes rights away).
+    function cancelHandover(Handover calldata h, CompactSignature calldata bySender) external;
+
+    /// @notice Whether `sender`'s handover nonce `nonce` was used or cancelled.
+    function isHandoverNonceUsed(address sender, uint32 nonce) external view returns (bool);
+
+    /// @notice The longest a handover's deadline may lie ahead when it is submitted (30 days).
+    function MAX_HANDOVER_VALIDITY() external view returns (uint256);
 }

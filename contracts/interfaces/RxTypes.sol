@@ -165,9 +165,8 @@ struct Handover {
     uint48 quantity;
     bytes32 manifest; // Merkle root of the packs (and sealed cases) handed over, zero for a batch-level handover
     TemperatureLeg leg;
-    uint32 nonce; // the sender's shipment count for this batch (`holding(batchId, sender).shipments`), as in
-    // `Shipped`: the handover uses it as its shipment nonce, so a handover can be submitted once only
-    uint40 deadline; // unix second after which neither signature is accepted
+    uint32 nonce; // the sender's handover nonce: any value it has not used or cancelled, used once (unordered)
+    uint40 deadline; // unix second after which neither signature is accepted; at most MAX_HANDOVER_VALIDITY ahead
 }
 
 /// @notice Where a shipping case (SSCC) stands.

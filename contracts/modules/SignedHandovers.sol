@@ -46,6 +46,14 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
         "TemperatureLeg(int16 minTemp,int16 maxTemp,int16 meanKineticTemp,uint32 minutesOutOfRange,bytes32 loggerHash)"
     );
 
+    /// @inheritdoc ISignedHandovers
+    uint256 public constant MAX_HANDOVER_VALIDITY = 30 days;
+
+    /// @dev Used or cancelled handover nonces per sender, 256 to a word (Permit2's unordered nonces): a handover is
+    /// consumed on its own, whatever else the sender ships or signs, and using a nonce in a word already written
+    /// costs 5,000 gas, where a slot per handover digest would cost 22,100 and break the 80,000 budget.
+    mapping(address sender => mapping(uint256 word => uint256 bits)) private _handoverNonces;
+
     constructor() EIP712("rxtrace", "1") {}
 
     /// @inheritdoc ISignedHandovers
@@ -110,7 +118,54 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
         CompactSignature calldata byReceiver
     ) external virtual whenNotPaused returns (bytes32 handoverId) {
         _requireLive(chainId, h.deadline);
-        bytes32 digest = _hashTypedDataV4(
+        uint256 latest = block.timestamp + MAX_HANDOVER_VALIDITY;
+        if (h.deadline > latest) revert SignatureDeadlineTooFar(h.deadline, latest);
+        bytes32 digest = _handoverDigest(h);
+        _requireSigner(digest, h.sender, bySender.r, bySender.vs);
+        _requireSigner(digest, h.receiver, byReceiver.r, byReceiver.vs);
+        _useHandoverNonce(h.sender, h.nonce);
+
+        (uint32 shipmentNonce, bool isReturn) = _debit(h.sender, h.batchId, h.receiver, h.quantity, h.manifest);
+        (bool excursion, uint32 shipments) = _credit(h.receiver, h.batchId, h.quantity, isReturn, h.leg, false);
+        handoverId = Ids.shipmentId(Shipment(h.batchId, h.sender, h.receiver, h.quantity, shipmentNonce));
+        if (bytes21(h.manifest) != bytes21(0) && _roleOf(h.receiver) == Role.Dispenser) {
+            // The dispenser's custody record of the packs handed over, as a received pack leg (see `dispense`).
+            _recordReceivedPackLeg(handoverId, isReturn, h.manifest, excursion, shipments);
+        }
+        emit HandedOver(
+            handoverId,
+            h.batchId,
+            h.sender,
+            h.receiver,
+            h.quantity,
+            shipmentNonce,
+            h.manifest,
+            h.leg,
+            excursion,
+            h.nonce
+        );
+    }
+
+    /// @inheritdoc ISignedHandovers
+    function cancelHandover(Handover calldata h, CompactSignature calldata bySender) external virtual {
+        if (_roleOf(msg.sender) == Role.None) revert PartnerUnknown(msg.sender);
+        bytes32 digest = _handoverDigest(h);
+        if (msg.sender != h.sender) {
+            if (msg.sender != h.receiver) revert SignatureNotHandoverParty(digest, msg.sender);
+            // The receiver shows the sender's signature, so it can cancel this handover and no other of the sender's.
+            _requireSigner(digest, h.sender, bySender.r, bySender.vs);
+        }
+        _useHandoverNonce(h.sender, h.nonce);
+        emit HandoverCancelled(digest, h.sender, h.receiver, h.nonce, msg.sender);
+    }
+
+    /// @inheritdoc ISignedHandovers
+    function isHandoverNonceUsed(address sender, uint32 nonce) external view returns (bool) {
+        return _handoverNonces[sender][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
+    }
+
+    function _handoverDigest(Handover calldata h) private view returns (bytes32) {
+        return _hashTypedDataV4(
             keccak256(
                 abi.encode(
                     _HANDOVER_TYPEHASH,
@@ -125,20 +180,15 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
                 )
             )
         );
-        _requireSigner(digest, h.sender, bySender.r, bySender.vs);
-        _requireSigner(digest, h.receiver, byReceiver.r, byReceiver.vs);
-        // The nonce is the sender's shipment count of the batch, which the handover moves on by one: no
-        // separate nonce to store, and a handover, once submitted, can never be submitted again.
-        _requireNextNonce(h.sender, h.nonce, _holding(h.batchId, h.sender).shipments);
+    }
 
-        (, bool isReturn) = _debit(h.sender, h.batchId, h.receiver, h.quantity, h.manifest);
-        (bool excursion, uint32 shipments) = _credit(h.receiver, h.batchId, h.quantity, isReturn, h.leg, false);
-        handoverId = Ids.shipmentId(Shipment(h.batchId, h.sender, h.receiver, h.quantity, h.nonce));
-        if (bytes21(h.manifest) != bytes21(0) && _roleOf(h.receiver) == Role.Dispenser) {
-            // The dispenser's custody record of the packs handed over, as a received pack leg (see `dispense`).
-            _recordReceivedPackLeg(handoverId, isReturn, h.manifest, excursion, shipments);
-        }
-        emit HandedOver(handoverId, h.batchId, h.sender, h.receiver, h.quantity, h.nonce, h.manifest, h.leg, excursion);
+    /// @dev Marks `sender`'s handover nonce `nonce` used; reverts when it was used or cancelled already.
+    function _useHandoverNonce(address sender, uint32 nonce) private {
+        mapping(uint256 word => uint256 bits) storage words = _handoverNonces[sender];
+        uint256 bit = 1 << (nonce & 0xff);
+        uint256 bits = words[nonce >> 8];
+        if (bits & bit != 0) revert SignatureHandoverUsed(sender, nonce);
+        words[nonce >> 8] = bits | bit;
     }
 
     /// @dev Checks the envelope and the signature of `structHash` by `signer`, and uses `signer`'s nonce.
