@@ -274,6 +274,18 @@ export async function requireMayCommission(rx: RxTrace, signer: Signer, view: Ma
   await rx.connect(signer).commissionBatch.staticCall(sample.commission);
 }
 
+/** The BatchCommissioned event of a batch, searched newest first in ranges public RPCs accept. */
+async function commissionedEvent(rx: RxTrace, batchId: string, fromBlock: number) {
+  const provider = rx.runner?.provider;
+  const latest = provider ? await provider.getBlockNumber() : fromBlock;
+  const CHUNK = 10_000;
+  for (let to = latest; to >= fromBlock; to -= CHUNK) {
+    const [event] = await rx.queryFilter(rx.filters.BatchCommissioned(batchId), Math.max(fromBlock, to - CHUNK + 1), to);
+    if (event) return event;
+  }
+  return undefined;
+}
+
 /** Compares a planned batch with the chain: new, on-chain already (same manufacturer and data), or a conflict. */
 export async function chainStatus(view: ManufacturerView, plan: BatchPlan, label: (key: FieldKey) => string = flagOf): Promise<ChainStatus> {
   const rx = view.rx;
@@ -303,6 +315,21 @@ export async function chainStatus(view: ManufacturerView, plan: BatchPlan, label
   const rootOnChain = onChain.serialRoot.toLowerCase();
   const rootHere = (plan.tree?.root ?? ZeroHash).slice(0, 44).toLowerCase();
   if (rootOnChain !== rootHere) differences.push(`${label("serials")}: another serial root on-chain (${rootOnChain}…)`);
+  // The quantity, the certificate and the full serial root are only in the BatchCommissioned event.
+  const event = await commissionedEvent(rx, plan.batchId, view.fromBlock);
+  if (!event) {
+    differences.push(`${label("quantity")}, ${label("certificate")}, ${label("certificateUri")}: no BatchCommissioned event found to compare them with`);
+  } else {
+    const committed = event.args.batch;
+    if (committed.quantity !== plan.quantity) differences.push(`${label("quantity")} ${committed.quantity} on-chain`);
+    if (committed.certificateHash.toLowerCase() !== plan.certificateHash.toLowerCase()) {
+      differences.push(`${label("certificate")}: another file on-chain (keccak256 ${committed.certificateHash}, this file ${plan.certificateHash})`);
+    }
+    if (committed.certificateURI !== plan.certificateURI) differences.push(`${label("certificateUri")} ${committed.certificateURI} on-chain`);
+    if (rootOnChain === rootHere && committed.serialRoot.toLowerCase() !== (plan.tree?.root ?? ZeroHash).toLowerCase()) {
+      differences.push(`${label("serials")}: another serial root on-chain (${committed.serialRoot})`);
+    }
+  }
   if (differences.length > 0) {
     return {
       state: "conflict",

@@ -133,6 +133,43 @@ describe("manufacturer commands", function () {
       });
     });
 
+    describe("when the same lot is commissioned again with other data", function () {
+      /** CMT-0003 on-chain with 500 units and no serials, then the same command with one field changed. */
+      async function again(overrides: Record<string, string> | ((dir: string) => Record<string, string>)) {
+        const base = await loadFixture(castTaskFixture);
+        const dir = workspace();
+        const first = { lot: "CMT-0003", serials: undefined, quantity: "500" };
+        await captureOutput(() => hre.run("rx:commission", flags(dir, first)));
+        writeFileSync(path.join(dir, "other-certificate.txt"), "Another certificate\n");
+        const changed = typeof overrides === "function" ? overrides(dir) : overrides;
+        const run = hre.run("rx:commission", flags(dir, { ...first, ...changed }));
+        return { ...base, dir, run };
+      }
+
+      it("refuses another quantity by name, with the quantity on-chain", async function () {
+        const { run } = await again({ quantity: "501" });
+        await expect(run).to.be.rejectedWith(/--lot: got "CMT-0003", expected the same data as batch 0x[0-9a-f]{64}, already on-chain, or another lot: --quantity 500 on-chain$/);
+      });
+
+      it("refuses another certificate file by name, with both hashes", async function () {
+        const { run } = await again((dir) => ({ certificate: path.join(dir, "other-certificate.txt") }));
+        await expect(run).to.be.rejectedWith(
+          `--certificate: another file on-chain (keccak256 ${keccak256(Buffer.from(CERTIFICATE_TEXT))}, this file ${keccak256(Buffer.from("Another certificate\n"))})`,
+        );
+      });
+
+      it("refuses another certificate URI by name, with the URI on-chain", async function () {
+        const { run } = await again({ certificateUri: "ipfs://QmOtherCertificateUri" });
+        await expect(run).to.be.rejectedWith(new RegExp(`--certificate-uri ${CERTIFICATE_URI.replace(/[.?/]/g, "\\$&")} on-chain$`));
+      });
+
+      it("commissions nothing a second time", async function () {
+        const { rx, run } = await again({ quantity: "501" });
+        await run.catch(() => undefined);
+        expect(await commissionedEvents(rx, batchIdOf(GTIN, "CMT-0003"))).to.equal(1);
+      });
+    });
+
     describe("when the GTIN's check digit is wrong", function () {
       it("names --gtin and the expected check digit, and sends nothing", async function () {
         await loadFixture(castTaskFixture);
@@ -346,6 +383,33 @@ describe("manufacturer commands", function () {
       it("leaves every batch on-chain exactly once with its serial file", async function () {
         const { rx } = await loadFixture(resumed);
         await expectEachOnChainOnce(rx);
+      });
+    });
+
+    describe("when an imported file is run again with a line's quantity, certificate or URI changed", function () {
+      it("refuses each changed line by line and column, and sends nothing", async function () {
+        const { rx } = await loadFixture(castTaskFixture);
+        const dir = workspace();
+        forgetAll();
+        const first = writeCsv(dir, "first.csv", SIX.slice(0, 3).map((_, i) => csvLine(i)));
+        await captureOutput(() => hre.run("rx:import", { file: first, signer: SIGNER.manufacturer }));
+        writeFileSync(path.join(dir, "other-certificate.txt"), "Another certificate\n");
+        // A quantity change needs a serial file of that size: line 2 drops its serials (the root then differs too).
+        const changed = writeCsv(dir, "changed.csv", [
+          csvLine(0).replace(",4,2,8,", ",5,2,8,").replace(/,serials-1\.txt$/, ","),
+          csvLine(1).replace(",certificate.txt,", ",other-certificate.txt,"),
+          csvLine(2).replace(CERTIFICATE_URI, "https://example.org/other-certificate"),
+        ]);
+        const error = await hre.run("rx:import", { file: changed, signer: SIGNER.manufacturer }).then(
+          () => undefined,
+          (e: Error) => e,
+        );
+        expect(error?.message).to.match(/changed\.csv: 3 errors, nothing was sent/);
+        expect(error?.message).to.match(/changed\.csv line 2, lot: .*quantity 4 on-chain/);
+        expect(error?.message).to.match(/changed\.csv line 3, lot: .*certificate: another file on-chain/);
+        expect(error?.message).to.match(/changed\.csv line 4, lot: .*certificate_uri ipfs:\/\/\S+ on-chain/);
+        const counts = await Promise.all(SIX.slice(0, 3).map(({ gtin, lot }) => commissionedEvents(rx, batchIdOf(gtin, lot))));
+        expect(counts).to.deep.equal([1, 1, 1]);
       });
     });
 
