@@ -125,7 +125,10 @@ task("rx:partner", "Prints a partner's record and standing (read-only)")
   .addParam("account", "the partner's address or GLN")
   .setAction(async (args: { account?: string }, hre) =>
     runCommand(await rxInterface(hre), async () => {
-      const { rx, record, target } = await setup(hre, undefined, args.account);
+      // Read-only: no signer, so no key is needed on a public network.
+      const { rx, record } = await connect(hre);
+      if (args.account === undefined || args.account.trim() === "") throw new InputError("--account", args.account ?? "", "a partner's address (0x…) or 13-digit GLN");
+      const target = await resolvePartner(rx, args.account.trim(), "--account");
       const report = await describePartner(rx, target, record.contracts.RxTrace.blockNumber);
       for (const line of formatPartner(report, await chainNow(rx))) console.log(line);
       return report;

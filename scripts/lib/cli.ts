@@ -84,10 +84,18 @@ export async function runCommand<T>(iface: Interface | undefined, body: () => Pr
   }
 }
 
+/** Why a network has no account to sign with, and what to set (read-only commands need no key). */
+export function noAccountHint(network: string): string {
+  return (
+    `an account on network "${network}" to sign with (none configured): this command sends a transaction, so set ` +
+    "DEPLOYER_PRIVATE_KEY in .env (see .env.example); read-only commands (rx:verify, rx:partner, rx:shipments) need no key"
+  );
+}
+
 /** The signer for `--signer`: an address, or an index into the network's accounts (default 0). */
 export async function resolveSigner(hre: HardhatRuntimeEnvironment, choice?: string): Promise<HardhatEthersSigner> {
   const signers = await hre.ethers.getSigners();
-  if (signers.length === 0) throw new InputError("--signer", choice ?? "", `an account on network "${hre.network.name}" (none configured)`);
+  if (signers.length === 0) throw new InputError("--signer", choice ?? "", noAccountHint(hre.network.name));
   if (choice === undefined || choice === "") return signers[0];
   if (/^\d+$/.test(choice)) {
     const index = Number(choice);

@@ -103,7 +103,9 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
     }
   }
   const [deployer] = await hre.ethers.getSigners();
-  if (!deployer) throw new DeploymentError(`network "${network}" has no account to deploy from`);
+  if (!deployer) {
+    throw new DeploymentError(`network "${network}" has no account to deploy from: set DEPLOYER_PRIVATE_KEY in .env (see .env.example)`);
+  }
   const rx = await deployRxTrace(hre.ethers, deployer, options);
   const tx = rx.deploymentTransaction();
   const receipt = tx ? await tx.wait() : null;

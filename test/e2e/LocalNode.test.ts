@@ -1,0 +1,123 @@
+import { expect } from "chai";
+import hre from "hardhat";
+import { HDNodeWallet, JsonRpcProvider, Network } from "ethers";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { HardhatNetworkHDAccountsConfig } from "hardhat/types";
+import { formatGln } from "../../scripts/lib/gs1";
+import type { PackReport } from "../../scripts/lib/provenance";
+import { CAST } from "../../scripts/lib/scenario";
+import { childEnv, hardhat, startNode, type Node, type Run } from "./processes";
+
+const EXAMPLES = path.join(__dirname, "..", "..", "examples");
+const GTIN = "00312345000172";
+const LOT = "NODE-0001";
+const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
+const output = (run: Run) => `${run.stdout}\n${run.stderr}`;
+
+/**
+ * A real `hardhat node` with Amoy's chain id: commands run as separate processes, as a user runs them, on the
+ * `amoy` network (its RPC URL pointing at the node) and on `localhost`.
+ */
+describe("End to end: commands on a real local node", function () {
+  this.timeout(600_000);
+  let node: Node | undefined;
+  let dir: string;
+  let direct: JsonRpcProvider;
+  const accounts = hre.config.networks.hardhat.accounts as HardhatNetworkHDAccountsConfig;
+  const wallet = (i: number) => HDNodeWallet.fromPhrase(accounts.mnemonic, accounts.passphrase, `${accounts.path}/${i}`);
+  const SIGNER = { admin: 0, manufacturer: 2, distributor: 4, pharmacy: 6, stranger: 9 } as const;
+  const address = (key: keyof typeof SIGNER) => wallet(SIGNER[key]).address;
+
+  before(async function () {
+    node = await startNode(childEnv({ HARDHAT_CHAIN_ID: "80002" }));
+    direct = new JsonRpcProvider(node.url, Network.from(80002), { staticNetwork: true });
+    dir = mkdtempSync(path.join(tmpdir(), "rx-node-"));
+  });
+
+  after(async function () {
+    direct?.destroy();
+    await node?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe("on amoy, with no DEPLOYER_PRIVATE_KEY on the machine", function () {
+    const runs: Record<string, Run> = {};
+
+    before(async function () {
+      const keys = Array.from({ length: 10 }, (_, i) => wallet(i).privateKey);
+      const signing = childEnv({ AMOY_RPC_URL: node!.url, DEPLOYER_PRIVATE_KEY: keys[0], PARTNER_PRIVATE_KEYS: keys.slice(1).join(","), RXTRACE_DEPLOYMENTS_DIR: dir });
+      const keyless = childEnv({ AMOY_RPC_URL: node!.url, RXTRACE_DEPLOYMENTS_DIR: dir });
+      const amoy = (args: string[], env = signing) => hardhat([...args, "--network", "amoy"], env);
+      runs.deploy = await hardhat(["run", "scripts/deploy.ts", "--network", "amoy"], signing);
+      const member = CAST.find((m) => m.key === "manufacturer")!;
+      runs.onboard = await amoy([
+        "rx:onboard", "--account", address("manufacturer"), "--role", "manufacturer", "--gln", gln("manufacturer"), "--name", member.name,
+        "--licence-expiry", `${new Date().getUTCFullYear() + 1}-12-31`, "--licence-ref", hre.ethers.id(member.name), "--prefix", member.prefixes.join(","),
+      ]);
+      runs.commission = await amoy([
+        "rx:commission", "--gtin", GTIN, "--lot", LOT, "--expiry", "281231", "--quantity", "12", "--min-temp", "2", "--max-temp", "8",
+        "--certificate", path.join(EXAMPLES, "certificate-A24-0001.txt"), "--certificate-uri", "ipfs://QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG",
+        "--serials", path.join(EXAMPLES, "serials-A24-0001.txt"), "--signer", String(SIGNER.manufacturer),
+      ]);
+      runs.verify = await amoy(["rx:verify", "--gtin", GTIN, "--lot", LOT, "--serial", "SN000001", "--json"], keyless);
+      runs.partner = await amoy(["rx:partner", "--account", gln("manufacturer")], keyless);
+      runs.shipments = await amoy(["rx:shipments"], keyless);
+      runs.ship = await amoy(["rx:ship", "--gtin", GTIN, "--lot", LOT, "--to", address("distributor"), "--quantity", "1"], keyless);
+    });
+
+    it("set up the lot with the key", function () {
+      for (const step of ["deploy", "onboard", "commission"]) expect(runs[step].code, output(runs[step])).to.equal(0);
+    });
+
+    it("verifies a pack: rx:verify answers with its verdict", function () {
+      expect(runs.verify.code, output(runs.verify)).to.equal(0);
+      expect((JSON.parse(runs.verify.stdout) as PackReport).verdict).to.equal("Genuine");
+    });
+
+    it("prints a partner's record: rx:partner", function () {
+      expect(runs.partner.code, output(runs.partner)).to.equal(0);
+      expect(runs.partner.stdout).to.include(address("manufacturer"));
+    });
+
+    it("lists the shipments in transit: rx:shipments", function () {
+      expect(runs.shipments.code, output(runs.shipments)).to.equal(0);
+    });
+
+    it("asks for DEPLOYER_PRIVATE_KEY only when a command signs", function () {
+      expect(runs.ship.code).to.not.equal(0);
+      expect(output(runs.ship)).to.include("this command sends a transaction, so set DEPLOYER_PRIVATE_KEY in .env");
+    });
+  });
+
+  describe("on localhost, when the contract refuses a command", function () {
+    let refused: Run;
+    let before_: { nonce: number; balance: string; block: number };
+    let after_: { nonce: number; balance: string; block: number };
+
+    before(async function () {
+      const env = childEnv({ LOCALHOST_RPC_URL: node!.url, RXTRACE_DEPLOYMENTS_DIR: dir });
+      const deploy = await hardhat(["run", "scripts/deploy.ts", "--network", "localhost"], env);
+      expect(deploy.code, output(deploy)).to.equal(0);
+      const state = async () => ({
+        nonce: await direct.getTransactionCount(address("stranger"), "latest"),
+        balance: (await direct.getBalance(address("stranger"))).toString(),
+        block: await direct.getBlockNumber(),
+      });
+      before_ = await state();
+      // A stranger (never onboarded) suspends the admin: only the admin may, the contract refuses.
+      refused = await hardhat(["rx:suspend", "--account", address("admin"), "--signer", String(SIGNER.stranger), "--network", "localhost"], env);
+      after_ = await state();
+    });
+
+    it("prints the contract's decoded custom error and exits non-zero", function () {
+      expect(refused.code).to.not.equal(0);
+      expect(output(refused)).to.match(/the contract refused: AccessControlUnauthorizedAccount\(account=0x[0-9a-fA-F]{40}, neededRole=0x[0-9a-f]{64}\)/);
+    });
+
+    it("mines nothing: the sender's nonce and balance and the block number are unchanged", function () {
+      expect(after_).to.deep.equal(before_);
+    });
+  });
+});
