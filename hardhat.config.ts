@@ -58,6 +58,30 @@ function publicNetwork(name: string): HttpNetworkUserConfig {
   };
 }
 
+/**
+ * Hardhat's command line ends with `process.exit` as soon as a task returns, while output to a pipe is still
+ * queued in memory: `npx hardhat rx:import … | tail` lost thousands of lines and the `done:` summary. The exit
+ * waits until stdout and stderr have handed everything to the pipe (a write's callback runs once every
+ * earlier write is flushed), for at most RXTRACE_EXIT_FLUSH_MS (default 60 s) if the reader never reads.
+ */
+function exitAfterOutputDrains(): void {
+  const exit = process.exit.bind(process);
+  let exiting = false;
+  process.exit = ((code?: number | string | null) => {
+    const pending = [process.stdout, process.stderr].filter((s) => s.writableLength > 0 && !s.destroyed);
+    if (pending.length === 0 || exiting) return exit(code);
+    exiting = true;
+    if (code !== undefined && code !== null) process.exitCode = code;
+    const limit = Number(process.env.RXTRACE_EXIT_FLUSH_MS) > 0 ? Number(process.env.RXTRACE_EXIT_FLUSH_MS) : 60_000;
+    const flushed = pending.map((s) => new Promise<void>((resolve) => s.write("", () => resolve())));
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, limit).unref());
+    void Promise.race([Promise.all(flushed), deadline]).then(() => exit());
+    return undefined as never;
+  }) as typeof process.exit;
+}
+// The mutation runner's workers exit on purpose mid-run (scripts/mutation.ts): their exit stays immediate.
+if (process.env.RXTRACE_MUTATION !== "1") exitAfterOutputDrains();
+
 // On HTTP networks every request goes through a retrying layer: reads back off and retry on transport
 // faults, a transaction lost in transit is looked up by hash before the same bytes are sent again.
 registerReliableRpc();

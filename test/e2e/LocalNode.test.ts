@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { HDNodeWallet, JsonRpcProvider, Network } from "ethers";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { HardhatNetworkHDAccountsConfig } from "hardhat/types";
@@ -15,6 +16,26 @@ const GTIN = "00312345000172";
 const LOT = "NODE-0001";
 const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
 const output = (run: Run) => `${run.stdout}\n${run.stderr}`;
+const HARDHAT = require.resolve("hardhat/internal/cli/bootstrap", { paths: [path.join(__dirname, "..", "..")] });
+
+/** `script` run by bash (pipefail: the exit code is the command's, not the reader's), from the repository root. */
+function shell(script: string, env: NodeJS.ProcessEnv, timeoutMs = 300_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", ["-o", "pipefail", "-c", script], { cwd: path.join(__dirname, "..", ".."), env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`bash -c ${script} took more than ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+}
 
 /**
  * A real `hardhat node` with Amoy's chain id: commands run as separate processes, as a user runs them, on the
@@ -44,6 +65,8 @@ describe("End to end: commands on a real local node", function () {
 
   describe("on amoy, with no DEPLOYER_PRIVATE_KEY on the machine", function () {
     const runs: Record<string, Run> = {};
+    const PIPED = 1_000;
+    let pipedLines: string[] = [];
 
     before(async function () {
       const keys = Array.from({ length: 10 }, (_, i) => wallet(i).privateKey);
@@ -61,6 +84,16 @@ describe("End to end: commands on a real local node", function () {
         "--certificate", path.join(EXAMPLES, "certificate-A24-0001.txt"), "--certificate-uri", "ipfs://QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG",
         "--serials", path.join(EXAMPLES, "serials-A24-0001.txt"), "--signer", String(SIGNER.manufacturer),
       ]);
+      // A large import piped into a reader that starts late (as `| tail` or a busy `| tee` does).
+      const certificate = path.join(EXAMPLES, "certificate-A24-0001.txt");
+      const lines = Array.from({ length: PIPED }, (_, i) => `${GTIN},PIPE-${String(i + 1).padStart(5, "0")},281231,10,2,8,${certificate},ipfs://QmPiped`);
+      writeFileSync(path.join(dir, "piped.csv"), ["gtin,lot,expiry,quantity,min_temp,max_temp,certificate,certificate_uri", ...lines].join("\n") + "\n");
+      const captured = path.join(dir, "piped.out");
+      const importPiped = `"${process.execPath}" "${HARDHAT}" rx:import --file "${path.join(dir, "piped.csv")}" --signer ${SIGNER.manufacturer} --network amoy`;
+      runs.firstImport = await shell(`${importPiped} | tail -n 1`, signing);
+      // Run again, every batch is skipped: its 1,000 lines come in one burst at the end, faster than the reader.
+      runs.piped = await shell(`${importPiped} | { sleep 3; tee "${captured}" | wc -l; }`, signing);
+      pipedLines = readFileSync(captured, "utf8").split("\n").filter(Boolean);
       runs.verify = await amoy(["rx:verify", "--gtin", GTIN, "--lot", LOT, "--serial", "SN000001", "--json"], keyless);
       runs.partner = await amoy(["rx:partner", "--account", gln("manufacturer")], keyless);
       runs.shipments = await amoy(["rx:shipments"], keyless);
@@ -69,6 +102,19 @@ describe("End to end: commands on a real local node", function () {
 
     it("set up the lot with the key", function () {
       for (const step of ["deploy", "onboard", "commission"]) expect(runs[step].code, output(runs[step])).to.equal(0);
+    });
+
+    it("delivers the done: summary of a 1,000-batch rx:import piped into tail", function () {
+      expect(runs.firstImport.code, output(runs.firstImport)).to.equal(0);
+      expect(runs.firstImport.stdout).to.equal(`done: ${PIPED} commissioned, 0 skipped, 0 failed\n`);
+    });
+
+    it("delivers every line of the import run again, and its done: summary, through a pipe to a slow reader", function () {
+      expect(runs.piped.code, output(runs.piped)).to.equal(0);
+      expect(runs.piped.stdout.trim()).to.equal(String(PIPED + 2));
+      expect(pipedLines.length).to.equal(PIPED + 2);
+      expect(pipedLines.filter((line, k) => line.startsWith(`[${k}/${PIPED}] `) && line.includes(": skipped, already on-chain")).length).to.equal(PIPED);
+      expect(pipedLines[PIPED + 1]).to.equal(`done: 0 commissioned, ${PIPED} skipped, 0 failed`);
     });
 
     it("verifies a pack: rx:verify answers with its verdict", function () {
