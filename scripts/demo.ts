@@ -11,7 +11,7 @@
  * of one that never did.
  */
 import hre from "hardhat";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { CAST } from "./lib/scenario";
@@ -21,6 +21,7 @@ import type { ShipResult } from "./lib/shipments";
 import type { PackReport } from "./lib/provenance";
 import { formatReport, verdictExitCode, verdictLabel } from "./lib/provenance";
 import { verifyFromArgs } from "./lib/verify-command";
+import { isLive, readRecord, recordPath } from "./lib/deployment";
 
 const EXAMPLES = path.join(__dirname, "..", "examples");
 const example = (file: string) => path.relative(process.cwd(), path.join(EXAMPLES, file));
@@ -31,20 +32,61 @@ const LOT = "A24-0001";
 const RECALLED_LOT = "A24-0002";
 const PACK_LOT = "A24-0004";
 
-function step(title: string, command?: string): void {
+/** Networks the demo runs on without being told: the in-process one and a local node. */
+const DEVELOPMENT_NETWORKS = ["hardhat", "localhost"];
+/** Set to 1 to run the demo on another network, or over a live deployment, on purpose. */
+const ON_LIVE = "RXTRACE_DEMO_ON_LIVE";
+
+/**
+ * The demo deploys a fresh suite (replacing the network's deployment record) and onboards made-up partners:
+ * it refuses a public network, and any network whose record points at a contract that is live, unless
+ * RXTRACE_DEMO_ON_LIVE=1.
+ */
+async function refuseLiveNetwork(): Promise<void> {
+  if (process.env[ON_LIVE] === "1") return;
+  const network = hre.network.name;
+  if (!DEVELOPMENT_NETWORKS.includes(network)) {
+    throw new Error(
+      `the demo deploys a new suite and onboards made-up partners, so it refuses network "${network}" (not a development network): ` +
+        `run it with \`npm run demo\` or on a local node (\`--network localhost\`), or set ${ON_LIVE}=1 to run it on "${network}" on purpose`,
+    );
+  }
+  const file = recordPath(network);
+  if (!existsSync(file)) return;
+  const record = readRecord(network);
+  if (await isLive(hre, record)) {
+    throw new Error(
+      `${path.relative(process.cwd(), file)} records a live deployment at ${record.contracts.RxTrace.address} (chain ${record.chainId}): ` +
+        `the demo would replace it and onboard made-up partners; start a fresh node, or set ${ON_LIVE}=1 to replace it on purpose`,
+    );
+  }
+}
+
+/** What to append to a printed command so that it runs where the demo ran. */
+const networkFlag = () => (hre.network.name === "hardhat" ? "" : ` --network ${hre.network.name}`);
+
+function step(title: string): void {
   console.log(`\n== ${title}`);
-  if (command) console.log(`$ npx hardhat ${command}`);
+}
+
+/** The flags of a task as a person types them: --min-temp 2, a flag set to true alone (--redeploy). */
+function shownFlags(args: Record<string, unknown>): string {
+  return Object.entries(args)
+    .filter(([, v]) => v !== false && v !== undefined)
+    .map(([k, v]) => {
+      const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      return v === true ? flag : `${flag} ${/\s/.test(String(v)) ? JSON.stringify(v) : v}`;
+    })
+    .join(" ");
 }
 
 async function run<T>(task: string, args: Record<string, unknown>): Promise<T> {
-  const shown = Object.entries(args)
-    .map(([k, v]) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${/\s/.test(String(v)) ? JSON.stringify(v) : v}`)
-    .join(" ");
-  console.log(`$ npx hardhat ${task} ${shown}`);
+  console.log(`$ npx hardhat ${task} ${shownFlags(args)}${networkFlag()}`);
   return (await hre.run(task, args)) as T;
 }
 
 async function main(): Promise<void> {
+  await refuseLiveNetwork();
   const signers = await hre.ethers.getSigners();
   const address = (key: keyof typeof SIGNER) => signers[Number(SIGNER[key])].address;
   const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
@@ -111,10 +153,9 @@ async function main(): Promise<void> {
   ];
   const reports: PackReport[] = [];
   for (const [label, args] of cases) {
-    const flags = Object.entries(args).map(([k, v]) => `--${k} ${v}`).join(" ");
     const report = await verifyFromArgs(hre, args);
     reports.push(report);
-    console.log(`$ npx hardhat rx:verify ${flags}\n   ${label}: ${verdictLabel(report.verdict)} (${report.verdictText})`);
+    console.log(`$ npx hardhat rx:verify ${shownFlags(args)}${networkFlag()}\n   ${label}: ${verdictLabel(report.verdict)} (${report.verdictText})`);
   }
 
   step("one full timeline: the genuine pack");
@@ -144,7 +185,7 @@ async function main(): Promise<void> {
     const args = { gtin: GTIN, lot: PACK_LOT, serial, holder: gln("pharmacy") };
     const report = await verifyFromArgs(hre, args);
     const exit = verdictExitCode(report);
-    console.log(`$ npx hardhat rx:verify --gtin ${GTIN} --lot ${PACK_LOT} --serial ${serial} --holder ${gln("pharmacy")}   (exit code ${exit})`);
+    console.log(`$ npx hardhat rx:verify ${shownFlags(args)}${networkFlag()}   (exit code ${exit})`);
     console.log(`   ${label}:`);
     console.log(formatReport(report).map((line) => `   ${line}`).join("\n"));
   }

@@ -67,6 +67,7 @@ describe("End to end: commands on a real local node", function () {
     const runs: Record<string, Run> = {};
     const PIPED = 1_000;
     let pipedLines: string[] = [];
+    let amoyRecordKept = false;
 
     before(async function () {
       const keys = Array.from({ length: 10 }, (_, i) => wallet(i).privateKey);
@@ -94,6 +95,9 @@ describe("End to end: commands on a real local node", function () {
       // Run again, every batch is skipped: its 1,000 lines come in one burst at the end, faster than the reader.
       runs.piped = await shell(`${importPiped} | { sleep 3; tee "${captured}" | wc -l; }`, signing);
       pipedLines = readFileSync(captured, "utf8").split("\n").filter(Boolean);
+      const recordBefore = readFileSync(path.join(dir, "amoy.json"), "utf8");
+      runs.demo = await hardhat(["run", "scripts/demo.ts", "--network", "amoy"], signing);
+      amoyRecordKept = readFileSync(path.join(dir, "amoy.json"), "utf8") === recordBefore;
       runs.verify = await amoy(["rx:verify", "--gtin", GTIN, "--lot", LOT, "--serial", "SN000001", "--json"], keyless);
       runs.partner = await amoy(["rx:partner", "--account", gln("manufacturer")], keyless);
       runs.shipments = await amoy(["rx:shipments"], keyless);
@@ -115,6 +119,13 @@ describe("End to end: commands on a real local node", function () {
       expect(pipedLines.length).to.equal(PIPED + 2);
       expect(pipedLines.filter((line, k) => line.startsWith(`[${k}/${PIPED}] `) && line.includes(": skipped, already on-chain")).length).to.equal(PIPED);
       expect(pipedLines[PIPED + 1]).to.equal(`done: 0 commissioned, ${PIPED} skipped, 0 failed`);
+    });
+
+    it("refuses to run the demo on amoy and keeps its deployment record", function () {
+      expect(runs.demo.code).to.not.equal(0);
+      expect(output(runs.demo)).to.include('the demo deploys a new suite and onboards made-up partners, so it refuses network "amoy"');
+      expect(output(runs.demo)).to.include("RXTRACE_DEMO_ON_LIVE=1");
+      expect(amoyRecordKept).to.equal(true);
     });
 
     it("verifies a pack: rx:verify answers with its verdict", function () {
@@ -139,6 +150,8 @@ describe("End to end: commands on a real local node", function () {
 
   describe("on localhost, when the contract refuses a command", function () {
     let refused: Run;
+    let demo: Run;
+    let blocksDuringDemo = -1;
     let before_: { nonce: number; balance: string; block: number };
     let after_: { nonce: number; balance: string; block: number };
 
@@ -151,10 +164,20 @@ describe("End to end: commands on a real local node", function () {
         balance: (await direct.getBalance(address("stranger"))).toString(),
         block: await direct.getBlockNumber(),
       });
+      // The demo over the record of a live deployment on the node: refused, nothing sent.
+      const blockBefore = await direct.getBlockNumber();
+      demo = await hardhat(["run", "scripts/demo.ts", "--network", "localhost"], env);
+      blocksDuringDemo = (await direct.getBlockNumber()) - blockBefore;
       before_ = await state();
       // A stranger (never onboarded) suspends the admin: only the admin may, the contract refuses.
       refused = await hardhat(["rx:suspend", "--account", address("admin"), "--signer", String(SIGNER.stranger), "--network", "localhost"], env);
       after_ = await state();
+    });
+
+    it("refuses to run the demo over the live deployment its record points at, sending nothing", function () {
+      expect(demo.code).to.not.equal(0);
+      expect(output(demo)).to.match(/localhost\.json records a live deployment at 0x[0-9a-fA-F]{40} \(chain 80002\): the demo would replace it/);
+      expect(blocksDuringDemo).to.equal(0);
     });
 
     it("prints the contract's decoded custom error and exits non-zero", function () {
