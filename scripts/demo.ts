@@ -11,7 +11,7 @@
  * of one that never did.
  */
 import hre from "hardhat";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { CAST } from "./lib/scenario";
@@ -22,6 +22,7 @@ import type { PackReport } from "./lib/provenance";
 import { formatReport, verdictExitCode, verdictLabel } from "./lib/provenance";
 import { verifyFromArgs } from "./lib/verify-command";
 import { isLive, readRecord, recordPath } from "./lib/deployment";
+import { loggerForWindow, parseLoggerCsv } from "./lib/temperature";
 
 const EXAMPLES = path.join(__dirname, "..", "examples");
 const example = (file: string) => path.relative(process.cwd(), path.join(EXAMPLES, file));
@@ -80,6 +81,32 @@ function shownFlags(args: Record<string, unknown>): string {
     .join(" ");
 }
 
+/** Where the demo writes the logger files of its trips. */
+const TRIPS = mkdtempSync(path.join(tmpdir(), "rxtrace-demo-loggers-"));
+
+/**
+ * The carrier's logger file for a shipment just sent: rx:receive takes only readings made between the shipment
+ * and now, so the example file (recorded on 2025-03-03) is moved to this trip. On a Hardhat network the
+ * chain's clock first moves on by the length of the log (the truck drives); elsewhere the readings are
+ * squeezed into the time that passed.
+ */
+async function tripLogger(file: string, shipped: ShipResult): Promise<string> {
+  const text = readFileSync(example(file), "utf8");
+  const readings = parseLoggerCsv(text);
+  const span = readings[readings.length - 1].time - readings[0].time;
+  try {
+    await hre.network.provider.send("evm_increaseTime", [span + 120]);
+    await hre.network.provider.send("evm_mine", []);
+  } catch {
+    // not a Hardhat network: no clock to move
+  }
+  const from = (await hre.ethers.provider.getBlock(shipped.receipt.blockNumber))!.timestamp + 1;
+  const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
+  const out = path.join(TRIPS, `${shipped.shipmentId.slice(2, 10)}-${file}`);
+  writeFileSync(out, loggerForWindow(text, from, Math.max(from, now)));
+  return out;
+}
+
 async function run<T>(task: string, args: Record<string, unknown>): Promise<T> {
   console.log(`$ npx hardhat ${task} ${shownFlags(args)}${networkFlag()}`);
   return (await hre.run(task, args)) as T;
@@ -121,15 +148,15 @@ async function main(): Promise<void> {
 
   step("path 1: manufacturer -> Northline Wholesale -> Main Street Pharmacy");
   const toNorthline = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("distributor"), quantity: "8", signer: SIGNER.manufacturer });
-  await run("rx:receive", { shipment: toNorthline.shipmentId, logger: example("logger-good.csv"), signer: SIGNER.distributor });
+  await run("rx:receive", { shipment: toNorthline.shipmentId, logger: await tripLogger("logger-good.csv", toNorthline), signer: SIGNER.distributor });
   const toMainStreet = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("pharmacy"), quantity: "4", signer: SIGNER.distributor });
-  await run("rx:receive", { shipment: toMainStreet.shipmentId, logger: example("logger-good.csv"), signer: SIGNER.pharmacy });
+  await run("rx:receive", { shipment: toMainStreet.shipmentId, logger: await tripLogger("logger-good.csv", toMainStreet), signer: SIGNER.pharmacy });
 
   step("path 2: manufacturer -> Coastal 3PL -> St. Mary Hospital, the last leg too warm");
   const toCoastal = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("distributor2"), quantity: "4", signer: SIGNER.manufacturer });
-  await run("rx:receive", { shipment: toCoastal.shipmentId, logger: example("logger-good.csv"), signer: SIGNER.distributor2 });
+  await run("rx:receive", { shipment: toCoastal.shipmentId, logger: await tripLogger("logger-good.csv", toCoastal), signer: SIGNER.distributor2 });
   const toStMary = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("pharmacy2"), quantity: "3", signer: SIGNER.distributor2 });
-  await run("rx:receive", { shipment: toStMary.shipmentId, logger: example("logger-excursion.csv"), signer: SIGNER.pharmacy2 });
+  await run("rx:receive", { shipment: toStMary.shipmentId, logger: await tripLogger("logger-excursion.csv", toStMary), signer: SIGNER.pharmacy2 });
 
   step("St. Mary Hospital rejects a damaged shipment; the units go back to Northline");
   const damaged = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("pharmacy2"), quantity: "2", signer: SIGNER.distributor });
@@ -140,7 +167,7 @@ async function main(): Promise<void> {
 
   step("the regulator recalls the second lot");
   const toNorthline2 = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: RECALLED_LOT, to: gln("distributor"), quantity: "5", signer: SIGNER.manufacturer });
-  await run("rx:receive", { shipment: toNorthline2.shipmentId, logger: example("logger-good.csv"), signer: SIGNER.distributor });
+  await run("rx:receive", { shipment: toNorthline2.shipmentId, logger: await tripLogger("logger-good.csv", toNorthline2), signer: SIGNER.distributor });
   await run("rx:recall", { gtin: GTIN, lot: RECALLED_LOT, class: "II", reasonUri: "https://recalls.example/A24-0002", signer: SIGNER.regulator });
 
   step("verify packs at the counter (pharmacist)");
@@ -169,7 +196,7 @@ async function main(): Promise<void> {
   });
   const packs = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: PACK_LOT, to: gln("distributor"), allRemaining: true, signer: SIGNER.manufacturer });
   console.log("   (Northline checks the manifest against the chain before it receives)");
-  await run("rx:receive", { shipment: packs.shipmentId, logger: example("logger-good.csv"), signer: SIGNER.distributor });
+  await run("rx:receive", { shipment: packs.shipmentId, logger: await tripLogger("logger-good.csv", packs), signer: SIGNER.distributor });
 
   step("a handover at Main Street's door: Northline signs two packs over, the pharmacist co-signs, a courier submits");
   const handover = path.join(mkdtempSync(path.join(tmpdir(), "rxtrace-demo-")), "handover.json");

@@ -441,6 +441,18 @@ async function requireManifest(
 }
 
 /**
+ * When the logger of a leg may have recorded it: from the block of the `Shipped` event to now (the chain's
+ * clock or this machine's, whichever is later).
+ */
+async function shipmentWindow(rx: RxTrace, entry: ShipmentEntry): Promise<{ from: number; to: number }> {
+  const provider = rx.runner?.provider;
+  if (!provider) throw new Error("the contract has no provider to read blocks from");
+  const [shipped, latest] = await Promise.all([provider.getBlock(entry.blockNumber), provider.getBlock("latest")]);
+  if (!shipped || !latest) throw new Error(`block ${entry.blockNumber} of shipment ${entry.shipmentId} is not on the node`);
+  return { from: shipped.timestamp, to: Math.max(latest.timestamp, Math.floor(Date.now() / 1000)) };
+}
+
+/**
  * Receives shipment `shipmentId`: its fields from the `Shipped` event, the batch's storage range from the
  * chain, the leg summary from the logger file; prints the summary, then sends `receiveShipment`.
  */
@@ -457,7 +469,7 @@ export async function receiveWithLogger(
   const checked = context ? await requireManifest(rx, context, entry, input, print) : {};
   const batch = await rx.batch(entry.shipment.batchId);
   const range = { minTemp: Number(batch.minTemp), maxTemp: Number(batch.maxTemp) };
-  const leg = summarizeLeg(input.logger, range, input.loggerFile);
+  const leg = summarizeLeg(input.logger, range, input.loggerFile, await shipmentWindow(rx, entry));
   const excursion = leg.minTemp < range.minTemp || leg.maxTemp > range.maxTemp || leg.minutesOutOfRange > 0;
   await printShipment(rx, entry, fromBlock, print);
   print(`logger ${input.loggerFile}: ${leg.readings} readings, keccak256 ${leg.loggerHash}`);

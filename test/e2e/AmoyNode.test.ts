@@ -10,6 +10,7 @@ import { Verdict } from "../../scripts/lib/domain";
 import { formatGln } from "../../scripts/lib/gs1";
 import type { PackReport } from "../../scripts/lib/provenance";
 import { CAST } from "../../scripts/lib/scenario";
+import { loggerAfterTrip, rpcSend } from "../logger-trip";
 import { childEnv, hardhat, startNode, type Node, type Run } from "./processes";
 
 const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
@@ -63,9 +64,9 @@ describe("End to end: a local node standing in for Polygon Amoy", function () {
       "--serials", path.join(EXAMPLES, "serials-A24-0001.txt"), "--signer", signer("manufacturer"),
     ]);
     runs.ship1 = await rx(["rx:ship", "--gtin", GTIN, "--lot", LOT, "--to", gln("distributor"), "--quantity", "6", "--signer", signer("manufacturer")]);
-    runs.receive1 = await rx(["rx:receive", "--shipment", shipmentIdIn(runs.ship1), "--logger", path.join(EXAMPLES, "logger-good.csv"), "--signer", signer("distributor")]);
+    runs.receive1 = await rx(["rx:receive", "--shipment", shipmentIdIn(runs.ship1), "--logger", await loggerAfterTrip(rpcSend(node.url), path.join(EXAMPLES, "logger-good.csv")), "--signer", signer("distributor")]);
     runs.ship2 = await rx(["rx:ship", "--gtin", GTIN, "--lot", LOT, "--to", gln("pharmacy"), "--quantity", "4", "--signer", signer("distributor")]);
-    runs.receive2 = await rx(["rx:receive", "--shipment", shipmentIdIn(runs.ship2), "--logger", path.join(EXAMPLES, "logger-good.csv"), "--signer", signer("pharmacy")]);
+    runs.receive2 = await rx(["rx:receive", "--shipment", shipmentIdIn(runs.ship2), "--logger", await loggerAfterTrip(rpcSend(node.url), path.join(EXAMPLES, "logger-good.csv")), "--signer", signer("pharmacy")]);
     runs.dispense = await rx(["rx:dispense", "--gtin", GTIN, "--lot", LOT, "--serial", "SN000003", "--signer", signer("pharmacy")]);
     runs.verifyGenuine = await rx(["rx:verify", "--link", `https://id.example.org/01/${GTIN}/10/${LOT}/21/SN000004?17=280331`, "--holder", gln("pharmacy"), "--json"]);
     runs.verifyDispensed = await rx(["rx:verify", "--gtin", GTIN, "--lot", LOT, "--serial", "SN000003", "--json"]);

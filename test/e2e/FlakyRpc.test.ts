@@ -13,6 +13,7 @@ import { formatGln } from "../../scripts/lib/gs1";
 import { batchIdOf } from "../../scripts/lib/ids";
 import { CAST } from "../../scripts/lib/scenario";
 import { FAULTS, startFlakyProxy, type FlakyProxy } from "./flaky-proxy";
+import { loggerAfterTrip, rpcSend } from "../logger-trip";
 import { childEnv, hardhat, startNode, type Node, type Run } from "./processes";
 
 const EXAMPLES = path.join(__dirname, "..", "..", "examples");
@@ -146,9 +147,11 @@ describe("Scripts under faults: a flaky JSON-RPC proxy between the commands and 
       );
       const id = await shippedId(address(from), address(to));
       if (!id) throw new Error(`no shipment from ${from} to ${to} on the node`);
+      // The logger of this trip, made against the node itself (not through the flaky proxy).
+      const logger = await loggerAfterTrip(rpcSend(node!.url), path.join(EXAMPLES, "logger-good.csv"));
       await untilDone(
         `receive${n + 1}`,
-        ["rx:receive", "--shipment", id, "--logger", path.join(EXAMPLES, "logger-good.csv"), "--signer", String(SIGNER[to])],
+        ["rx:receive", "--shipment", id, "--logger", logger, "--signer", String(SIGNER[to])],
         async () => Number((await rx.shipment(id)).status) !== ShipmentStatus.InTransit,
       );
     }

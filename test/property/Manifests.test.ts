@@ -85,6 +85,7 @@ import { SerialTree } from "../../scripts/lib/serial-tree";
 import { parseReceiveArgs, parseRejectArgs, parseShipArgs, receiveWithLogger, rejectWithReason, shipUnits } from "../../scripts/lib/shipments";
 import { legFields, readDomain, sendSigned, signOperation, type SignedDocument, type SignedOperation } from "../../scripts/lib/signing";
 import { partnersFixture } from "../fixtures";
+import { loggerAfterTrip } from "../logger-trip";
 import { batchSerials, packSequences, PARTNERS, PackModel, type LegModel, type Mode, type Partner, type PackRunner, type SettleOp, type ShipOp } from "./pack-model";
 import { envInt, fuzzSeed } from "./env";
 
@@ -298,7 +299,7 @@ class ChainRunner implements PackRunner {
   private async settleLeg(leg: LegModel, action: "receive" | "reject"): Promise<void> {
     const signer = this.f.signers[leg.to];
     if (action === "receive") {
-      const result = await receiveWithLogger(this.f.rx, signer, 0, parseReceiveArgs({ shipment: leg.id, logger: GOOD_LOGGER }), this.print, this.f.context);
+      const result = await receiveWithLogger(this.f.rx, signer, 0, parseReceiveArgs({ shipment: leg.id, logger: await loggerAfterTrip((method, params) => hre.network.provider.send(method, params), GOOD_LOGGER) }), this.print, this.f.context);
       if (result.manifestChecked !== true) throw new Error(`rx:receive did not check the manifest (manifestChecked ${String(result.manifestChecked)})`);
       if (result.excursion) throw new Error("rx:receive reported an excursion for the good logger file");
     } else {

@@ -31,11 +31,14 @@ import { saveSerialFile, serialFilePath } from "../../scripts/lib/serial-files";
 import { SerialTree } from "../../scripts/lib/serial-tree";
 import type { ReceiveResult, ShipResult } from "../../scripts/lib/shipments";
 import { signedManifestPath, type SignResult, type SubmitResult } from "../../scripts/lib/signed-commands";
+import { loggerAfterTrip } from "../logger-trip";
 import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";
 
 const LOT = "P24-0001";
 const SERIALS = serialRange(40, "PK");
 const GOOD_LOGGER = path.join(__dirname, "..", "..", "examples", "logger-good.csv");
+/** The example logger moved to the trip just made (rx:receive refuses readings from before the shipment). */
+const trip = (example: string) => loggerAfterTrip((method, params) => hre.network.provider.send(method, params), example);
 const GOOD_LEG = { minTemp: 31, maxTemp: 62, meanKineticTemp: 48, minutesOutOfRange: 0, loggerHash: hre.ethers.id("logger") };
 const SSCC = formatSscc(makeSscc("10312345000000001"));
 const CASE_PACKS = SERIALS.slice(30, 36);
@@ -118,7 +121,7 @@ async function shippedFixture() {
 /** The distributor received the 20 packs. */
 async function receivedFixture() {
   const base = await loadFixture(shippedFixture);
-  await run("rx:receive", { shipment: base.shipmentId, logger: GOOD_LOGGER, manifest: base.manifestOut, signer: SIGNER.distributor });
+  await run("rx:receive", { shipment: base.shipmentId, logger: await trip(GOOD_LOGGER), manifest: base.manifestOut, signer: SIGNER.distributor });
   return { ...base, folder: saveFolder() };
 }
 
@@ -126,7 +129,7 @@ async function receivedFixture() {
 async function pharmacyFixture() {
   const base = await loadFixture(receivedFixture);
   const { result } = await run<ShipResult>("rx:ship", ship({ to: gln("pharmacy"), serials: serialFile(SERIALS.slice(0, 5)), signer: SIGNER.distributor }));
-  await run("rx:receive", { shipment: result.shipmentId, logger: GOOD_LOGGER, signer: SIGNER.pharmacy });
+  await run("rx:receive", { shipment: result.shipmentId, logger: await trip(GOOD_LOGGER), signer: SIGNER.pharmacy });
   return { ...base, toPharmacy: result.shipmentId, folder: saveFolder() };
 }
 
@@ -141,7 +144,7 @@ async function caseFixture() {
 async function caseReceivedFixture() {
   const base = await loadFixture(caseFixture);
   const { result } = await run<ShipResult>("rx:ship", ship({ to: gln("distributor"), serials: serialFile(SERIALS.slice(20, 22)), cases: SSCC, signer: SIGNER.manufacturer }));
-  await run("rx:receive", { shipment: result.shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor });
+  await run("rx:receive", { shipment: result.shipmentId, logger: await trip(GOOD_LOGGER), signer: SIGNER.distributor });
   return { ...base, shipmentId: result.shipmentId, folder: saveFolder() };
 }
 
@@ -321,7 +324,7 @@ describe("rx:receive with a manifest", function () {
   describe("when the manifest that came with the goods matches the chain", function () {
     it("says so, then receives", async function () {
       const { rx, shipmentId, manifestOut, manifest, batchId, distributor } = await use(shippedFixture);
-      const { lines } = await run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, manifest: manifestOut, signer: SIGNER.distributor });
+      const { lines } = await run("rx:receive", { shipment: shipmentId, logger: await trip(GOOD_LOGGER), manifest: manifestOut, signer: SIGNER.distributor });
       expect(lines).to.include(`manifest ${manifestOut}: 20 packs (20 loose, 0 in 0 sealed cases), root ${manifest.root} as committed on the chain; every pack proven in the batch`);
       expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(20n);
     });
@@ -330,7 +333,7 @@ describe("rx:receive with a manifest", function () {
   describe("when --manifest is left out", function () {
     it("checks the manifest kept under the deployment folder", async function () {
       const { shipmentId } = await use(shippedFixture);
-      const { lines } = await run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor });
+      const { lines } = await run("rx:receive", { shipment: shipmentId, logger: await trip(GOOD_LOGGER), signer: SIGNER.distributor });
       expect(lines.some((l) => l.startsWith(`manifest ${manifestPath(hre.network.name, shipmentId)}: 20 packs`))).to.equal(true);
     });
   });
@@ -366,7 +369,7 @@ describe("rx:receive with a manifest", function () {
       const { rx, shipmentId, manifest, batchId, distributor } = await use(shippedFixture);
       const file = path.join(scratch, "accepted.json");
       saveManifest({ ...manifest, packs: ["PK000040", ...manifest.packs.slice(1)] }, file);
-      const { lines } = await run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, manifest: file, acceptMismatch: true, signer: SIGNER.distributor });
+      const { lines } = await run("rx:receive", { shipment: shipmentId, logger: await trip(GOOD_LOGGER), manifest: file, acceptMismatch: true, signer: SIGNER.distributor });
       expect(lines.filter((l) => l.startsWith(`MISMATCH accepted (--accept-mismatch): ${file}: `))).to.have.length(2);
       expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(20n);
     });
@@ -597,7 +600,7 @@ describe("rx:case-seal and rx:case-open", function () {
       await expect(rx.connect(distributor2).openCase(BigInt(SSCC), batchId, caseContentsOf(CASE_PACKS), 6n))
         .to.emit(rx, "CaseOpened")
         .withArgs(BigInt(SSCC), batchId, distributor2.address);
-      await run("rx:receive", { shipment: result.shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor });
+      await run("rx:receive", { shipment: result.shipmentId, logger: await trip(GOOD_LOGGER), signer: SIGNER.distributor });
       expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(8n);
       const { report } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: CASE_PACKS[1], holder: gln("distributor"), json: true });
       // The first leg is distributor2's stock, shipped by quantity.
@@ -768,7 +771,7 @@ describe("rx:sign --kind ship with named packs, rx:submit", function () {
 
     it("lets the distributor receive with the kept manifest, and rx:verify prove the leg", async function () {
       const { submitted } = await use(submittedShipFixture);
-      const received = await run<ReceiveResult>("rx:receive", { shipment: submitted.id, logger: GOOD_LOGGER, signer: SIGNER.distributor });
+      const received = await run<ReceiveResult>("rx:receive", { shipment: submitted.id, logger: await trip(GOOD_LOGGER), signer: SIGNER.distributor });
       expect(received.result.manifestChecked).to.equal(true);
       expect(received.lines.some((l) => l.startsWith(`manifest ${manifestPath(hre.network.name, submitted.id)}: 10 packs`))).to.equal(true);
       const { exitCode, report } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "PK000003", holder: gln("distributor"), json: true });
