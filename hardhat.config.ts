@@ -3,7 +3,7 @@ import "dotenv/config";
 import "./tasks";
 import { registerReliableRpc } from "./scripts/lib/reliable";
 import { extendEnvironment, subtask } from "hardhat/config";
-import { HardhatPluginError } from "hardhat/plugins";
+import { oneLineError } from "./scripts/lib/cli";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig, HttpNetworkUserConfig } from "hardhat/types";
 import { readFileSync } from "node:fs";
@@ -91,8 +91,7 @@ extendEnvironment((hre) => {
   if (!spec || process.env[spec.urlVar]) return;
   // Only the RPC URL is needed by every command; the key is asked for when a command signs (resolveSigner in
   // scripts/lib/cli.ts), so a pharmacist verifies a pack with no key on the machine.
-  throw new HardhatPluginError(
-    "rxtrace",
+  throw oneLineError(
     `network "${hre.network.name}" needs ${spec.urlVar} in .env (see .env.example); missing: ${spec.urlVar}`,
   );
 });

@@ -3,6 +3,7 @@
  * address or GLN, and printing what a transaction did.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { inspect } from "node:util";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
@@ -57,6 +58,17 @@ export function describeRevert(error: unknown, iface: Interface): string | undef
   }
 }
 
+/**
+ * The error Hardhat prints as "Error in plugin rxtrace: <message>" and nothing more, even where it shows stack
+ * traces by default (CI, a machine without a display); `--show-stack-traces` still shows them. The cause stays
+ * attached for programs and tests.
+ */
+export function oneLineError(message: string, cause?: Error): HardhatPluginError {
+  const error = new HardhatPluginError("rxtrace", message, cause);
+  if (!process.argv.includes("--show-stack-traces")) Object.defineProperty(error, inspect.custom, { value: () => "", enumerable: false });
+  return error;
+}
+
 /** How many runCommand calls are under way (withSuite nests two): the outermost prints the retry summary. */
 let commandDepth = 0;
 
@@ -70,11 +82,11 @@ export async function runCommand<T>(iface: Interface | undefined, body: () => Pr
     return await body();
   } catch (error) {
     if (error instanceof HardhatPluginError) throw error;
-    if (error instanceof InputError || error instanceof DeploymentError) throw new HardhatPluginError("rxtrace", error.message, error);
+    if (error instanceof InputError || error instanceof DeploymentError) throw oneLineError(error.message, error);
     const revert = iface ? describeRevert(error, iface) : undefined;
-    if (revert) throw new HardhatPluginError("rxtrace", `the contract refused: ${revert} (see the README's error table)`, error as Error);
+    if (revert) throw oneLineError(`the contract refused: ${revert} (see the README's error table)`, error as Error);
     const message = error instanceof Error ? error.message : String(error);
-    throw new HardhatPluginError("rxtrace", message, error instanceof Error ? error : undefined);
+    throw oneLineError(message, error instanceof Error ? error : undefined);
   } finally {
     // The outermost command says what the network made it retry (nothing is printed when nothing was).
     if (--commandDepth === 0) {

@@ -185,6 +185,13 @@ describe("End to end: commands on a real local node", function () {
       expect(output(refused)).to.match(/the contract refused: AccessControlUnauthorizedAccount\(account=0x[0-9a-fA-F]{40}, neededRole=0x[0-9a-f]{64}\)/);
     });
 
+    it("says it in one line on a machine without a display (no HardhatPluginError stack)", function () {
+      // eslint-disable-next-line no-control-regex -- ANSI colour codes start with ESC
+      const lines = refused.stderr.replace(/\u001b\[[0-9;]*m/g, "").split("\n").filter((line) => line.trim() !== "");
+      expect(lines).to.have.length(1);
+      expect(lines[0]).to.match(/^Error in plugin rxtrace: the contract refused: AccessControlUnauthorizedAccount/);
+    });
+
     it("mines nothing: the sender's nonce and balance and the block number are unchanged", function () {
       expect(after_).to.deep.equal(before_);
     });
