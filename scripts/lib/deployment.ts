@@ -98,7 +98,8 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
     if (await isLive(hre, existing)) {
       throw new DeploymentError(
         `${path.relative(process.cwd(), file)} records a live deployment at ${existing.contracts.RxTrace.address} ` +
-          `(chain ${existing.chainId}); pass --redeploy to replace it on purpose`,
+          `(chain ${existing.chainId}); to replace it on purpose run \`REDEPLOY=true npm run deploy -- --network ${network}\` ` +
+          `or \`npx hardhat rx:deploy --redeploy --network ${network}\``,
       );
     }
   }

@@ -87,7 +87,7 @@ describe("End to end: a local node standing in for Polygon Amoy", function () {
 
   it("refuses to overwrite the record of the live deployment", function () {
     expect(runs.redeploy.code).to.not.equal(0);
-    expect(runs.redeploy.stdout + runs.redeploy.stderr).to.match(/records a live deployment at 0x[0-9a-fA-F]{40} \(chain 80002\); pass --redeploy/);
+    expect(runs.redeploy.stdout + runs.redeploy.stderr).to.match(/records a live deployment at 0x[0-9a-fA-F]{40} \(chain 80002\); to replace it on purpose run `REDEPLOY=true npm run deploy -- --network amoy` or `npx hardhat rx:deploy --redeploy --network amoy`/);
   });
 
   for (const step of ["onboard-manufacturer", "onboard-distributor", "onboard-pharmacy", "commission", "ship1", "receive1", "ship2", "receive2", "dispense"]) {
