@@ -7,7 +7,7 @@ import { inspect } from "node:util";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { isAddress, keccak256, type ContractTransactionReceipt, type ContractTransactionResponse, type Interface } from "ethers";
+import { decodeBytes32String, isAddress, keccak256, type ContractTransactionReceipt, type ContractTransactionResponse, type Interface } from "ethers";
 import type { RxTrace } from "../../typechain-types";
 import { InputError } from "./errors";
 import { DeploymentError } from "./deployment";
@@ -25,6 +25,15 @@ const ENUM_ARGS: Record<string, (value: bigint) => string> = {
   senderRole: (v) => Role[Number(v)] ?? v.toString(),
   receiverRole: (v) => Role[Number(v)] ?? v.toString(),
 };
+
+/** A pack serial the contract holds as bytes32, shown as the text printed on the pack ("SN000001"). */
+function serialText(serial32: string): string {
+  try {
+    return JSON.stringify(decodeBytes32String(serial32));
+  } catch {
+    return serial32;
+  }
+}
 
 /** The revert data of a failed call, wherever ethers and Hardhat nested it (in-process or over HTTP). */
 export function revertData(error: unknown): string | undefined {
@@ -49,7 +58,12 @@ export function describeRevert(error: unknown, iface: Interface): string | undef
     if (!parsed) return undefined;
     const args = parsed.fragment.inputs.map((input, i) => {
       const value: unknown = parsed.args[i];
-      const shown = typeof value === "bigint" && ENUM_ARGS[input.name] ? ENUM_ARGS[input.name](value) : String(value);
+      const shown =
+        typeof value === "bigint" && ENUM_ARGS[input.name]
+          ? ENUM_ARGS[input.name](value)
+          : input.name === "serial" && input.type === "bytes32" && typeof value === "string"
+            ? serialText(value)
+            : String(value);
       return `${input.name}=${shown}`;
     });
     return `${parsed.name}(${args.join(", ")})`;

@@ -472,7 +472,7 @@ export async function receiveWithLogger(
   const leg = summarizeLeg(input.logger, range, input.loggerFile, await shipmentWindow(rx, entry));
   const excursion = leg.minTemp < range.minTemp || leg.maxTemp > range.maxTemp || leg.minutesOutOfRange > 0;
   await printShipment(rx, entry, fromBlock, print);
-  print(`logger ${input.loggerFile}: ${leg.readings} readings, keccak256 ${leg.loggerHash}`);
+  print(`logger ${input.loggerFile}: ${leg.readings} reading${leg.readings === 1 ? "" : "s"}, keccak256 ${leg.loggerHash}`);
   print(
     `  min ${formatCelsius(leg.minTemp)}, max ${formatCelsius(leg.maxTemp)}, mean kinetic ${formatCelsius(leg.meanKineticTemp)}; ` +
       `storage range ${formatCelsius(range.minTemp)} to ${formatCelsius(range.maxTemp)}; ${leg.minutesOutOfRange} minutes out of range`,

@@ -266,6 +266,12 @@ describe("rx:receive", function () {
       expect(lines).to.include("  min 5.0 °C, max 6.0 °C, mean kinetic 5.0 °C; storage range 2.0 °C to 8.0 °C; 0 minutes out of range");
     });
 
+    it("says 1 reading, not 1 readings", async function () {
+      const { file, run } = await attempt("one.csv", (t) => `${t + 1},5.0\n`);
+      const { lines } = await run;
+      expect(lines.some((l) => l.startsWith(`logger ${file}: 1 reading, keccak256 0x`))).to.equal(true);
+    });
+
     it("takes 98.6 °F for 37 °C: an excursion", async function () {
       const { run } = await attempt("fever.csv", (t) => `timestamp,fahrenheit\n${t + 1},98.6\n${t + 60},98.6\n`);
       const { lines } = await run;
@@ -504,7 +510,7 @@ describe("rx:dispense", function () {
       await captureOutput(() => hre.run("rx:dispense", args));
       const before = await blockNumber();
       await expect(captureOutput(() => hre.run("rx:dispense", args))).to.be.rejectedWith(
-        /the contract refused: DispensePackAlreadyDispensed\(batchId=0x[0-9a-f]{64}, serial=0x/,
+        /the contract refused: DispensePackAlreadyDispensed\(batchId=0x[0-9a-f]{64}, serial="CS000010"\)/,
       );
       expect(await blockNumber()).to.equal(before);
     });
