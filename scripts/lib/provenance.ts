@@ -582,6 +582,11 @@ export async function verifyPack(rx: RxTrace, pack: PackIdentity, options: Verif
 }
 
 /** "AlreadyDispensed" -> "ALREADY DISPENSED". */
+/** A date as people read it in every output: YYYY-MM-DD (UTC) of a unix second. */
+export function isoDay(unix: number | bigint): string {
+  return new Date(Number(unix) * 1000).toISOString().slice(0, 10);
+}
+
 export function verdictLabel(verdict: string): string {
   return verdict.replace(/([a-z])([A-Z])/g, "$1 $2").toUpperCase();
 }
@@ -655,7 +660,7 @@ export function formatReport(report: PackReport): string[] {
     const manifest = (root?: string) => (root ? ` (manifest ${root})` : "");
     switch (e.kind) {
       case "commissioned":
-        lines.push(`${when}  commissioned by ${party(e.by)}: ${e.quantity} units, expires ${expiryToYYMMDD(e.expiry)}`);
+        lines.push(`${when}  commissioned by ${party(e.by)}: ${e.quantity} units, expires ${isoDay(e.expiry)}`);
         break;
       case "shipped":
         lines.push(`${when}  ${e.isReturn ? "returned" : "shipped"} ${e.quantity} units ${party(e.from)} -> ${party(e.to)}${manifest(e.manifest)}`);

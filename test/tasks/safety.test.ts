@@ -55,7 +55,7 @@ describe("rx:recall", function () {
       expect(lines[0]).to.match(new RegExp(`^recalling GTIN ${formatGtin(GTIN)} lot ${LOT} \\(batch 0x[0-9a-f]{64}\\): class II$`));
       expect(lines[1]).to.equal(`  notice https://acme.example/recalls/S24-0001, ${notice} keccak256 ${hre.ethers.keccak256(Buffer.from(NOTICE))}`);
       expect(lines.join("\n")).to.match(/^recall: tx 0x[0-9a-f]{64} block \d+ gas \d+$/m);
-      expect(lines[lines.length - 1]).to.match(/^batch is now recalled \(class II\), expiry \d{6}$/);
+      expect(lines[lines.length - 1]).to.match(/^batch is now recalled \(class II\), expiry \d{4}-\d{2}-\d{2}$/);
     });
 
     it("records the recall and the notice's hash on-chain", async function () {
@@ -178,7 +178,7 @@ describe("rx:clear", function () {
       const { rx, batchId } = await loadFixture(quarantineFixture);
       await run("rx:suspect", { ...lotArgs, signer: SIGNER.regulator });
       const { lines } = await run("rx:clear", { ...lotArgs, reason: "seals verified", signer: SIGNER.regulator });
-      expect(lines[lines.length - 1]).to.match(/^batch is now active, expiry \d{6}$/);
+      expect(lines[lines.length - 1]).to.match(/^batch is now active, expiry \d{4}-\d{2}-\d{2}$/);
       expect((await rx.batch(batchId)).flags).to.equal(0n);
     });
   });

@@ -7,6 +7,7 @@ import { expiryToYYMMDD } from "../../scripts/lib/gs1";
 import {
   CUSTODY_CONFLICT_EXIT_CODE,
   custodyWarnings,
+  isoDay,
   LABEL_MISMATCH_EXIT_CODE,
   NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE,
   verdictExitCode,
@@ -73,7 +74,7 @@ function describe(e: TimelineEntry): { headline: string; details: string[]; aler
     case "commissioned":
       return {
         headline: `Commissioned by ${party(e.by)}`,
-        details: [`${e.quantity} units, expires ${expiryToYYMMDD(e.expiry)}`],
+        details: [`${e.quantity} units, expires ${isoDay(e.expiry)}`],
         alert: false,
       };
     case "shipped":
