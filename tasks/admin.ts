@@ -20,7 +20,7 @@ import {
   suspendPartner,
   type OnboardArgs,
 } from "../scripts/lib/admin";
-import { resolvePartner, resolveSigner, runCommand } from "../scripts/lib/cli";
+import { resolvePartner, resolveSigner, runCommand, sendAndReport } from "../scripts/lib/cli";
 import { connect } from "../scripts/lib/deployment";
 import { InputError } from "../scripts/lib/errors";
 
@@ -117,6 +117,28 @@ for (const [name, pauser] of [
         const { rx, from, target } = await setup(hre, args.signer, args.account);
         const receipt = await setPauser(rx, from, target, pauser);
         return { account: target, transactionHash: receipt?.hash, gasUsed: receipt?.gasUsed };
+      }),
+    );
+}
+
+for (const [name, pause] of [
+  ["rx:pause", true],
+  ["rx:unpause", false],
+] as const) {
+  task(name, pause ? "Pauses every movement of product and widening of rights (the pauser)" : "Ends a pause (the pauser)")
+    .addOptionalParam("signer", "account index or address of a PAUSER_ROLE holder (default 0)")
+    .setAction(async (args: { signer?: string }, hre) =>
+      runCommand(await rxInterface(hre), async () => {
+        const { rx } = await connect(hre);
+        const from = await resolveSigner(hre, args.signer);
+        if ((await rx.paused()) === pause) {
+          console.log(`the suite is ${pause ? "already paused" : "not paused"}: nothing sent`);
+          return { paused: pause };
+        }
+        const pauser = rx.connect(from);
+        const receipt = await sendAndReport(pause ? "paused" : "unpaused", pause ? pauser.pause() : pauser.unpause());
+        console.log(pause ? "the suite is paused: shipping, receiving, commissioning and onboarding are refused until rx:unpause" : "the suite is running again");
+        return { paused: pause, transactionHash: receipt.hash, gasUsed: receipt.gasUsed };
       }),
     );
 }

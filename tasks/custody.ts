@@ -3,9 +3,10 @@
 // scripts/lib/shipments.ts.
 import { task } from "hardhat/config";
 import { withSuite } from "../scripts/lib/batch-lookup";
-import { resolveSigner } from "../scripts/lib/cli";
+import { parseBytes32, resolveSigner } from "../scripts/lib/cli";
 import { contextOf } from "../scripts/lib/packs";
 import {
+  cancelOverdue,
   listShipments,
   parseReceiveArgs,
   parseRejectArgs,
@@ -71,5 +72,14 @@ task("rx:reject", "Rejects a shipment; its units go back to the sender")
   .setAction(async (args: RejectArgs & WithSigner, hre) =>
     withSuite(hre, () => parseRejectArgs(args), async ({ rx, record }, input) =>
       rejectWithReason(rx, await resolveSigner(hre, args.signer), record.contracts.RxTrace.blockNumber, input),
+    ),
+  );
+
+task("rx:cancel", "The sender takes back a shipment its receiver left unsettled for 30 days (CANCEL_AFTER)")
+  .addParam("shipment", "the shipment id (see rx:shipments)")
+  .addOptionalParam("signer", "the sender: account index or address (default 0)")
+  .setAction(async (args: { shipment?: string } & WithSigner, hre) =>
+    withSuite(hre, () => parseBytes32(args.shipment, "--shipment", "a shipment id"), async ({ rx, record }, shipmentId) =>
+      cancelOverdue(rx, await resolveSigner(hre, args.signer), record.contracts.RxTrace.blockNumber, shipmentId),
     ),
   );

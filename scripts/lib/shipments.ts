@@ -569,3 +569,43 @@ export async function rejectWithReason(
   print(`${units(entry.shipment.quantity)} back to ${entry.shipment.sender}, which now holds ${holding.saleable} saleable`);
   return { shipment: entry, receipt };
 }
+
+export interface CancelResult {
+  shipment: ShipmentEntry;
+  receipt: ContractTransactionReceipt;
+}
+
+/**
+ * rx:cancel: the sender takes back a shipment its receiver left unsettled for CANCEL_AFTER (30 days). Checked
+ * before sending: the shipment is in transit, the signer is its sender, and the wait is over.
+ */
+export async function cancelOverdue(
+  rx: RxTrace,
+  signer: HardhatEthersSigner,
+  fromBlock: number,
+  shipmentId: string,
+  print: Print = console.log,
+): Promise<CancelResult> {
+  const entry = await requireShipmentInTransit(rx, shipmentId, fromBlock);
+  if (signer.address.toLowerCase() !== entry.shipment.sender.toLowerCase()) {
+    throw new InputError("--signer", signer.address, `the shipment's sender ${entry.shipment.sender} (only it may cancel the shipment)`);
+  }
+  const provider = rx.runner?.provider;
+  const [shipped, latest, wait] = await Promise.all([provider?.getBlock(entry.blockNumber), provider?.getBlock("latest"), rx.CANCEL_AFTER()]);
+  if (shipped && latest) {
+    const from = BigInt(shipped.timestamp) + wait;
+    if (BigInt(latest.timestamp) < from) {
+      const day = (unix: bigint) => new Date(Number(unix) * 1000).toISOString().replace(".000Z", "Z");
+      throw new InputError(
+        "--shipment",
+        shipmentId,
+        `a shipment unsettled for ${Number(wait) / 86400} days: this one may be cancelled from ${day(from)} on (the receiver has until then to receive or reject it)`,
+      );
+    }
+  }
+  await printShipment(rx, entry, fromBlock, print);
+  const receipt = await sendAndReport("cancel", rx.connect(signer).cancelShipment(entry.shipment), print);
+  const holding = await rx.holding(entry.shipment.batchId, signer.address);
+  print(`${units(entry.shipment.quantity)} back to ${signer.address}, which now holds ${holding.saleable} saleable, ${holding.quarantined} quarantined`);
+  return { shipment: entry, receipt };
+}

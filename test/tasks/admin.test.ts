@@ -309,6 +309,40 @@ describe("admin commands", function () {
     });
   });
 
+  describe("rx:pause and rx:unpause", function () {
+    describe("when the pauser pauses and unpauses", function () {
+      it("prints each transaction and the suite's state follows", async function () {
+        const { rx } = await loadFixture(castTaskFixture);
+        const paused = await captureOutput(() => hre.run("rx:pause", { signer: SIGNER.pauser }));
+        expect(paused.lines[0]).to.match(/^paused: tx 0x[0-9a-f]{64} block \d+ gas \d+$/);
+        expect(await rx.paused()).to.equal(true);
+        const unpaused = await captureOutput(() => hre.run("rx:unpause", { signer: SIGNER.pauser }));
+        expect(unpaused.lines).to.include("the suite is running again");
+        expect(await rx.paused()).to.equal(false);
+      });
+    });
+
+    describe("when the suite is not paused", function () {
+      it("rx:unpause says so and sends nothing", async function () {
+        await loadFixture(castTaskFixture);
+        const before = await hre.ethers.provider.getBlockNumber();
+        const { lines } = await captureOutput(() => hre.run("rx:unpause", { signer: SIGNER.pauser }));
+        expect([lines, await hre.ethers.provider.getBlockNumber()]).to.deep.equal([["the suite is not paused: nothing sent"], before]);
+      });
+    });
+
+    describe("when a partner without PAUSER_ROLE tries to pause", function () {
+      it("shows the contract's AccessControlUnauthorizedAccount and sends nothing", async function () {
+        const { rx } = await loadFixture(castTaskFixture);
+        const before = await hre.ethers.provider.getBlockNumber();
+        await expect(hre.run("rx:pause", { signer: SIGNER.manufacturer })).to.be.rejectedWith(
+          /the contract refused: AccessControlUnauthorizedAccount\(account=0x[0-9a-fA-F]{40}, neededRole=0x[0-9a-f]{64}\)/,
+        );
+        expect([await rx.paused(), await hre.ethers.provider.getBlockNumber()]).to.deep.equal([false, before]);
+      });
+    });
+  });
+
   describe("rx:partner", function () {
     describe("when asked about a manufacturer by GLN", function () {
       it("prints its name, role, GLN, standing, licence and prefixes", async function () {

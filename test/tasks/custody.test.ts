@@ -205,6 +205,40 @@ describe("rx:shipments", function () {
   });
 });
 
+describe("rx:cancel", function () {
+  describe("when the receiver left the shipment unsettled for 30 days", function () {
+    it("gives the units back to the sender and settles the shipment", async function () {
+      const { rx, shipmentId, batchId, manufacturer } = await loadFixture(shippedFixture);
+      await time.increase(30 * 24 * 3600 + 1);
+      const { lines } = await captureOutput(() => hre.run("rx:cancel", { shipment: shipmentId, signer: SIGNER.manufacturer }));
+      expect(lines.join("\n")).to.match(/^cancel: tx 0x[0-9a-f]{64} block \d+ gas \d+$/m);
+      const holding = await rx.holding(batchId, manufacturer.address);
+      expect(lines[lines.length - 1]).to.equal(`60 units back to ${manufacturer.address}, which now holds ${holding.saleable} saleable, ${holding.quarantined} quarantined`);
+      expect((await rx.shipment(shipmentId)).status).to.equal(BigInt(ShipmentStatus.None));
+    });
+  });
+
+  describe("when the 30 days are not over", function () {
+    it("names --shipment and the time from which it may be cancelled, and sends nothing", async function () {
+      const { shipmentId } = await loadFixture(shippedFixture);
+      const before = await blockNumber();
+      await expect(hre.run("rx:cancel", { shipment: shipmentId, signer: SIGNER.manufacturer })).to.be.rejectedWith(
+        /--shipment: got "0x[0-9a-f]{64}", expected a shipment unsettled for 30 days: this one may be cancelled from \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z on/,
+      );
+      expect(await blockNumber()).to.equal(before);
+    });
+  });
+
+  describe("when someone else than the sender cancels", function () {
+    it("names --signer and the sender", async function () {
+      const { shipmentId, manufacturer } = await loadFixture(shippedFixture);
+      await expect(hre.run("rx:cancel", { shipment: shipmentId, signer: SIGNER.distributor })).to.be.rejectedWith(
+        `expected the shipment's sender ${manufacturer.address} (only it may cancel the shipment)`,
+      );
+    });
+  });
+});
+
 describe("rx:receive", function () {
   describe("when the logger stayed within 2-8 °C (examples/logger-good.csv)", function () {
     it("prints the leg summary and the transaction", async function () {
