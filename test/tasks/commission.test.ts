@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { keccak256 } from "ethers";
 import type { RxTrace } from "../../typechain-types";
-import { ImportStopped, importBatches, jsonArrayElementLines, splitCsvLine } from "../../scripts/lib/batch-import";
+import { ImportStopped, importBatches, jsonArrayElementLines, readCsv, splitCsvLine } from "../../scripts/lib/batch-import";
 import { recordPath } from "../../scripts/lib/deployment";
 import { formatGtin, makeGtin } from "../../scripts/lib/gs1";
 import { batchIdOf } from "../../scripts/lib/ids";
@@ -488,6 +488,15 @@ describe("manufacturer commands", function () {
       });
     });
 
+    describe("when a user asks `npx hardhat help rx:import`", function () {
+      it("documents the columns, the units and where relative paths are read from", function () {
+        const help = hre.tasks["rx:import"].paramDefinitions.file.description ?? "";
+        for (const part of ["gtin", "lot", "expiry (YYMMDD or YYYY-MM-DD)", "quantity", "min_temp and max_temp (storage range in °C", "certificate_uri", "serials", "comma-separated", "Relative certificate and serials paths are read from the import file's own folder"]) {
+          expect(help).to.include(part);
+        }
+      });
+    });
+
     describe("when the file is neither JSON nor CSV", function () {
       it("names --file", async function () {
         await loadFixture(castTaskFixture);
@@ -503,6 +512,15 @@ describe("manufacturer commands", function () {
     describe("when a CSV cell is quoted", function () {
       it("keeps commas and doubled quotes inside it", function () {
         expect(splitCsvLine('00312345000172,"A,1""B", 2 ,')).to.deep.equal(["00312345000172", 'A,1"B', "2", ""]);
+      });
+    });
+
+    describe("when a CSV file is separated by semicolons", function () {
+      it("reports one error that names the separator, not one per line", function () {
+        const text = ["gtin;lot;expiry;quantity;min_temp;max_temp;certificate;certificate_uri", `${GTIN_TEXT};L1;301231;4;2;8;c.txt;ipfs://x`, `${GTIN_TEXT};L2;301231;4;2;8;c.txt;ipfs://x`].join("\n");
+        const { entries, errors } = readCsv(text, "batches.csv");
+        expect([entries.length, errors.length]).to.deep.equal([0, 1]);
+        expect(errors[0].message).to.match(/^batches\.csv line 1 \(header\): got ".*", expected columns gtin, .* separated by commas: this file separates them with semicolons/);
       });
     });
 
