@@ -2,7 +2,7 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { HDNodeWallet, JsonRpcProvider, Network } from "ethers";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { HardhatNetworkHDAccountsConfig } from "hardhat/types";
@@ -149,6 +149,7 @@ describe("End to end: commands on a real local node", function () {
   });
 
   describe("on localhost, when the contract refuses a command", function () {
+    let deploy: Run;
     let refused: Run;
     let demo: Run;
     let blocksDuringDemo = -1;
@@ -157,7 +158,10 @@ describe("End to end: commands on a real local node", function () {
 
     before(async function () {
       const env = childEnv({ LOCALHOST_RPC_URL: node!.url, RXTRACE_DEPLOYMENTS_DIR: dir });
-      const deploy = await hardhat(["run", "scripts/deploy.ts", "--network", "localhost"], env);
+      // A serial file left from a local chain of yesterday (same folder, same contract address on a fresh node).
+      mkdirSync(path.join(dir, "localhost", "serials"), { recursive: true });
+      writeFileSync(path.join(dir, "localhost", "serials", "0xstale.json"), "{}");
+      deploy = await hardhat(["run", "scripts/deploy.ts", "--network", "localhost"], env);
       expect(deploy.code, output(deploy)).to.equal(0);
       const state = async () => ({
         nonce: await direct.getTransactionCount(address("stranger"), "latest"),
@@ -172,6 +176,14 @@ describe("End to end: commands on a real local node", function () {
       // A stranger (never onboarded) suspends the admin: only the admin may, the contract refuses.
       refused = await hardhat(["rx:suspend", "--account", address("admin"), "--signer", String(SIGNER.stranger), "--network", "localhost"], env);
       after_ = await state();
+    });
+
+    it("moves the files of the previous local chain aside when deploying, and says where", function () {
+      expect(existsSync(path.join(dir, "localhost", "serials", "0xstale.json"))).to.equal(false);
+      const aside = readdirSync(dir).filter((name) => name.startsWith("localhost.replaced-unknown-"));
+      expect(aside).to.have.length(1);
+      expect(existsSync(path.join(dir, aside[0], "serials", "0xstale.json"))).to.equal(true);
+      expect(deploy.stdout).to.include(`(serial files and manifests of the previous deployment (no record)) to `);
     });
 
     it("refuses to run the demo over the live deployment its record points at, sending nothing", function () {
