@@ -2,10 +2,10 @@
  * Logger files for the tests that receive a shipment: rx:receive takes only readings made between the shipment
  * and now, so an example file (recorded on 2025-03-03) is first moved to the trip the test just made.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { loggerForWindow, parseLoggerCsv } from "../scripts/lib/temperature";
+import { tempDir } from "./tmp";
 
 type Send = (method: string, params: unknown[]) => Promise<unknown>;
 
@@ -13,11 +13,7 @@ let dir: string | undefined;
 let count = 0;
 
 function folder(): string {
-  if (!dir) {
-    const made = mkdtempSync(path.join(tmpdir(), "rx-loggers-"));
-    dir = made;
-    process.once("exit", () => rmSync(made, { recursive: true, force: true }));
-  }
+  dir ??= tempDir("rx-loggers-");
   return dir;
 }
 

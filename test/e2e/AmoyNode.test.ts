@@ -1,8 +1,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { HDNodeWallet } from "ethers";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { HardhatNetworkHDAccountsConfig } from "hardhat/types";
 import type { DeploymentRecord } from "../../scripts/lib/deployment";
@@ -12,6 +11,7 @@ import type { PackReport } from "../../scripts/lib/provenance";
 import { CAST } from "../../scripts/lib/scenario";
 import { loggerAfterTrip, rpcSend } from "../logger-trip";
 import { childEnv, hardhat, startNode, type Node, type Run } from "./processes";
+import { tempDir } from "../tmp";
 
 const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
 const EXAMPLES = path.join(__dirname, "..", "..", "examples");
@@ -42,7 +42,7 @@ describe("End to end: a local node standing in for Polygon Amoy", function () {
     const accounts = hre.config.networks.hardhat.accounts as HardhatNetworkHDAccountsConfig;
     const keys = Array.from({ length: 10 }, (_, i) => HDNodeWallet.fromPhrase(accounts.mnemonic, accounts.passphrase, `${accounts.path}/${i}`).privateKey);
     node = await startNode(childEnv({ HARDHAT_CHAIN_ID: "80002" }));
-    dir = mkdtempSync(path.join(tmpdir(), "rx-e2e-"));
+    dir = tempDir("rx-e2e-");
     env = childEnv({ AMOY_RPC_URL: node.url, DEPLOYER_PRIVATE_KEY: keys[0], PARTNER_PRIVATE_KEYS: keys.slice(1).join(","), RXTRACE_DEPLOYMENTS_DIR: dir });
     const rx = (args: string[]) => hardhat([...args, "--network", "amoy"], env);
     const signer = (key: string) => String(["admin", "pauser", "manufacturer", "otherManufacturer", "distributor", "distributor2", "pharmacy"].indexOf(key));

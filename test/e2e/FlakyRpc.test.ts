@@ -1,8 +1,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { HDNodeWallet, JsonRpcProvider, Network } from "ethers";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { HardhatNetworkHDAccountsConfig } from "hardhat/types";
 import type { RxTrace } from "../../typechain-types";
@@ -15,6 +14,7 @@ import { CAST } from "../../scripts/lib/scenario";
 import { FAULTS, startFlakyProxy, type FlakyProxy } from "./flaky-proxy";
 import { loggerAfterTrip, rpcSend } from "../logger-trip";
 import { childEnv, hardhat, startNode, type Node, type Run } from "./processes";
+import { tempDir } from "../tmp";
 
 const EXAMPLES = path.join(__dirname, "..", "..", "examples");
 const GTIN = "00312345000172";
@@ -101,7 +101,7 @@ describe("Scripts under faults: a flaky JSON-RPC proxy between the commands and 
       outage: { afterMethod: "eth_sendRawTransaction", after: 4 + 90, durationMs: 4000 },
       deadlineMs: 220_000,
     });
-    const dir = mkdtempSync(path.join(tmpdir(), "rx-flaky-"));
+    const dir = tempDir("rx-flaky-");
     env = childEnv({
       AMOY_RPC_URL: proxy.url,
       DEPLOYER_PRIVATE_KEY: keys[0],

@@ -2,14 +2,14 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { HDNodeWallet, JsonRpcProvider, Network } from "ethers";
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { HardhatNetworkHDAccountsConfig } from "hardhat/types";
 import { formatGln } from "../../scripts/lib/gs1";
 import type { PackReport } from "../../scripts/lib/provenance";
 import { CAST } from "../../scripts/lib/scenario";
 import { childEnv, hardhat, startNode, type Node, type Run } from "./processes";
+import { tempDir } from "../tmp";
 
 const EXAMPLES = path.join(__dirname, "..", "..", "examples");
 const GTIN = "00312345000172";
@@ -54,7 +54,7 @@ describe("End to end: commands on a real local node", function () {
   before(async function () {
     node = await startNode(childEnv({ HARDHAT_CHAIN_ID: "80002" }));
     direct = new JsonRpcProvider(node.url, Network.from(80002), { staticNetwork: true });
-    dir = mkdtempSync(path.join(tmpdir(), "rx-node-"));
+    dir = tempDir("rx-node-");
   });
 
   after(async function () {

@@ -1,9 +1,9 @@
 import { expect } from "chai";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { childEnv, hardhat, type Run } from "./processes";
+import { tempDir } from "../tmp";
 
 /**
  * An RPC endpoint that accepts connections and reads the requests but never answers (a hung node, a proxy
@@ -27,7 +27,7 @@ describe("End to end: an RPC that accepts connections but never answers", functi
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : 0;
-    dir = mkdtempSync(path.join(tmpdir(), "rx-silent-rpc-"));
+    dir = tempDir("rx-silent-rpc-");
     writeFileSync(
       path.join(dir, "amoy.json"),
       JSON.stringify({ network: "amoy", chainId: 80002, contracts: { RxTrace: { address: "0x5FbDB2315678afecb367f032d93F642f64180aa3", transactionHash: "0x" + "00".repeat(32), blockNumber: 1 } } }),

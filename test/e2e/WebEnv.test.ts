@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { childEnv, freePort, startServer, type Node } from "./processes";
+import { tempDir } from "../tmp";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -16,7 +16,7 @@ describe("npm run web reads .env", function () {
   let web: Node | undefined;
 
   before(async function () {
-    dir = mkdtempSync(path.join(tmpdir(), "rx-webenv-"));
+    dir = tempDir("rx-webenv-");
     writeFileSync(path.join(dir, "amoy.json"), JSON.stringify({ network: "amoy", chainId: 80002 }));
     const dotenv = path.join(dir, ".env");
     writeFileSync(dotenv, `AMOY_RPC_URL=https://rpc-amoy.example.org/from-dotenv\nRXTRACE_DEPLOYMENTS_DIR=${dir}\n`);

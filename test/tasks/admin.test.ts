@@ -2,8 +2,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { existsSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ZeroHash, id, keccak256 } from "ethers";
 import { recordPath } from "../../scripts/lib/deployment";
@@ -11,6 +10,7 @@ import { Role, Standing } from "../../scripts/lib/domain";
 import { formatGln, makeGln } from "../../scripts/lib/gs1";
 import { CAST } from "../../scripts/lib/scenario";
 import { SIGNER, captureOutput, castTaskFixture, deployedFixture } from "./fixtures";
+import { tempDir } from "../tmp";
 
 const NEWCOMER_GLN = formatGln(makeGln("077777700001"));
 const LICENCE_REF = id("Wholesale distribution licence WDA-2025-0042");
@@ -76,7 +76,7 @@ describe("admin commands", function () {
       it("grants the regulator role with the file's keccak256 as licence reference", async function () {
         const { rx } = await loadFixture(deployedFixture);
         const account = await newcomer();
-        const dir = mkdtempSync(path.join(os.tmpdir(), "rx-admin-"));
+        const dir = tempDir("rx-admin-");
         const file = path.join(dir, "designation.txt");
         writeFileSync(file, "Designation of the State Board of Pharmacy as competent authority\n");
         await captureOutput(() =>

@@ -2,8 +2,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { keccak256 } from "ethers";
 import type { RxTrace } from "../../typechain-types";
@@ -15,6 +14,7 @@ import { serialFilePath, type SerialFile } from "../../scripts/lib/serial-files"
 import { SerialTree } from "../../scripts/lib/serial-tree";
 import { CERTIFICATE_URI, FOREIGN_GTIN, GTIN, GTIN_2, serialRange } from "../../scripts/lib/scenario";
 import { SIGNER, captureOutput, castTaskFixture } from "./fixtures";
+import { tempDir } from "../tmp";
 
 const GTIN_TEXT = formatGtin(GTIN);
 const CERTIFICATE_TEXT = "Certificate of origin, Acme Pharma, command tests\n";
@@ -23,7 +23,7 @@ const LOT = "CMT-0001";
 
 /** A directory with a certificate and serial files, the way a manufacturer keeps them next to an import file. */
 function workspace(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "rx-commission-"));
+  const dir = tempDir("rx-commission-");
   writeFileSync(path.join(dir, "certificate.txt"), CERTIFICATE_TEXT);
   for (let i = 1; i <= 6; i++) writeFileSync(path.join(dir, `serials-${i}.txt`), serialRange(4, `S${i}X`).join("\n") + "\n");
   writeFileSync(path.join(dir, "serials-12.txt"), serialRange(12).join("\n") + "\n");

@@ -1,8 +1,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { deploymentsDir } from "../../scripts/lib/deployment";
 import { ShipmentStatus } from "../../scripts/lib/domain";
@@ -13,6 +12,7 @@ import { saveSerialFile } from "../../scripts/lib/serial-files";
 import { SerialTree } from "../../scripts/lib/serial-tree";
 import { loggerAfterTrip } from "../logger-trip";
 import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";
+import { tempDir } from "../tmp";
 
 const LOT = "C24-0001";
 const EXAMPLES = path.join(__dirname, "..", "..", "examples");
@@ -37,7 +37,7 @@ async function lotFixture() {
     certificateHash: CERTIFICATE_HASH, certificateURI: CERTIFICATE_URI,
   });
   const batchId = batchIdOf(GTIN, LOT);
-  const dir = mkdtempSync(path.join(tmpdir(), "rx-custody-"));
+  const dir = tempDir("rx-custody-");
   return { ...base, manufacturer, distributor, pharmacy, regulator, stranger, tree, batchId, expiry, dir };
 }
 

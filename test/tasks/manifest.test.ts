@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { ethers } from "hardhat";
@@ -26,6 +25,7 @@ import {
 import type { CaseFact, CustodyFacts, LegFact, Settlement } from "../../scripts/lib/provenance";
 import { GTIN, serialRange } from "../../scripts/lib/scenario";
 import { SerialTree } from "../../scripts/lib/serial-tree";
+import { tempDir } from "../tmp";
 
 const LOT = "M24-0001";
 const SERIALS = serialRange(64, "MS");
@@ -302,7 +302,7 @@ describe("manifest (scripts/lib/manifest.ts)", function () {
   });
 
   describe("files", function () {
-    const dir = mkdtempSync(path.join(tmpdir(), "rx-manifest-"));
+    const dir = tempDir("rx-manifest-");
     const manifest = buildManifest(plan(), BATCH);
 
     it("round-trips a manifest through its file", function () {

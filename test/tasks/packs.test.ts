@@ -1,8 +1,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { RxTrace } from "../../typechain-types";
@@ -33,6 +32,7 @@ import type { ReceiveResult, ShipResult } from "../../scripts/lib/shipments";
 import { signedManifestPath, type SignResult, type SubmitResult } from "../../scripts/lib/signed-commands";
 import { loggerAfterTrip } from "../logger-trip";
 import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";
+import { tempDir } from "../tmp";
 
 const LOT = "P24-0001";
 const SERIALS = serialRange(40, "PK");
@@ -43,7 +43,7 @@ const GOOD_LEG = { minTemp: 31, maxTemp: 62, meanKineticTemp: 48, minutesOutOfRa
 const SSCC = formatSscc(makeSscc("10312345000000001"));
 const CASE_PACKS = SERIALS.slice(30, 36);
 const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
-const scratch = mkdtempSync(path.join(tmpdir(), "rx-packs-"));
+const scratch = tempDir("rx-packs-");
 let files = 0;
 
 /** A file of serials, one per line, in a folder of its own. */
@@ -61,7 +61,7 @@ const networkFolder = () => path.join(deploymentsDir(), hre.network.name);
 const KEPT = ["manifests", "cases"];
 
 function saveFolder(): string {
-  const copy = mkdtempSync(path.join(tmpdir(), "rx-packs-folder-"));
+  const copy = tempDir("rx-packs-folder-");
   for (const part of KEPT) {
     if (existsSync(path.join(networkFolder(), part))) cpSync(path.join(networkFolder(), part), path.join(copy, part), { recursive: true });
   }
@@ -113,7 +113,7 @@ async function lotFixture() {
 /** PK000001-PK000020 in transit from the manufacturer to the distributor, the manifest also in a file of its own. */
 async function shippedFixture() {
   const base = await loadFixture(lotFixture);
-  const manifestOut = path.join(mkdtempSync(path.join(tmpdir(), "rx-packs-out-")), "to-northline.json");
+  const manifestOut = path.join(tempDir("rx-packs-out-"), "to-northline.json");
   const { result } = await run<ShipResult>("rx:ship", ship({ to: gln("distributor"), serials: serialFile(SERIALS.slice(0, 20)), manifestOut, signer: SIGNER.manufacturer }));
   return { ...base, shipmentId: result.shipmentId, manifest: result.manifest!, manifestOut, folder: saveFolder() };
 }
@@ -699,7 +699,7 @@ describe("rx:verify of a serial the batch's serial tree does not prove", functio
 /* ------------------------------------------------- signed ships and handovers of named packs */
 
 /** A fresh folder for signed files (they are not part of the chain's snapshot). */
-const signedFolder = () => mkdtempSync(path.join(tmpdir(), "rx-packs-signed-"));
+const signedFolder = () => tempDir("rx-packs-signed-");
 
 /** Copies a signed file and the manifest next to it into a fresh folder (for a test that changes them). */
 function copySigned(file: string): string {

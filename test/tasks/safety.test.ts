@@ -1,14 +1,14 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { ZeroHash } from "ethers";
 import { formatGln, formatGtin } from "../../scripts/lib/gs1";
 import { batchIdOf } from "../../scripts/lib/ids";
 import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, GTIN_2 } from "../../scripts/lib/scenario";
 import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";
+import { tempDir } from "../tmp";
 
 const LOT = "S24-0001";
 const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
@@ -33,7 +33,7 @@ async function quarantineFixture() {
   await rx.connect(manufacturer).ship(batchId, distributor.address, 60n);
   const warm = { minTemp: 44, maxTemp: 120, meanKineticTemp: 64, minutesOutOfRange: 90, loggerHash: hre.ethers.id("warm") };
   await rx.connect(distributor).receiveShipment({ batchId, sender: manufacturer.address, receiver: distributor.address, quantity: 60n, nonce: 0n }, warm);
-  const dir = mkdtempSync(path.join(tmpdir(), "rx-safety-"));
+  const dir = tempDir("rx-safety-");
   const notice = path.join(dir, "notice.txt");
   writeFileSync(notice, NOTICE);
   return { ...base, manufacturer, distributor, regulator, batchId, notice };

@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BarcodeFormat, DataMatrixWriter, EncodeHintType } from "@zxing/library";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
@@ -8,6 +7,7 @@ import { Verdict, VERDICT_TEXT } from "../../scripts/lib/domain";
 import { GS } from "../../scripts/lib/gs1-element-string";
 import { verdictLabel } from "../../scripts/lib/provenance";
 import { childEnv, freePort, hardhat, startNode, startServer, type Node, type Run } from "../e2e/processes";
+import { tempDir } from "../tmp";
 
 const ROOT = path.join(__dirname, "..", "..");
 const CHROMIUM = process.env.RXTRACE_CHROMIUM || "/usr/bin/chromium";
@@ -81,7 +81,7 @@ describe("Verification page in a real browser (web/)", function () {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium), or set RXTRACE_CHROMIUM to its path`);
     }
-    dir = mkdtempSync(path.join(tmpdir(), "rx-web-"));
+    dir = tempDir("rx-web-");
     node = await startNode(childEnv({}));
     const env = childEnv({ LOCALHOST_RPC_URL: node.url, RXTRACE_RPC_URL_LOCALHOST: node.url, RXTRACE_DEPLOYMENTS_DIR: dir });
     runs.demo = await hardhat(["run", "scripts/demo.ts", "--network", "localhost"], env);
