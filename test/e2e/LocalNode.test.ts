@@ -151,6 +151,7 @@ describe("End to end: commands on a real local node", function () {
   describe("on localhost, when the contract refuses a command", function () {
     let deploy: Run;
     let refused: Run;
+    let demoFresh: Run;
     let demo: Run;
     let blocksDuringDemo = -1;
     let before_: { nonce: number; balance: string; block: number };
@@ -176,6 +177,8 @@ describe("End to end: commands on a real local node", function () {
       // A stranger (never onboarded) suspends the admin: only the admin may, the contract refuses.
       refused = await hardhat(["rx:suspend", "--account", address("admin"), "--signer", String(SIGNER.stranger), "--network", "localhost"], env);
       after_ = await state();
+      // The whole demo on the same node, with a deployment folder of its own (no record: it runs).
+      demoFresh = await hardhat(["run", "scripts/demo.ts", "--network", "localhost"], childEnv({ LOCALHOST_RPC_URL: node!.url, RXTRACE_DEPLOYMENTS_DIR: tempDir("rx-node-demo-") }), 300_000);
     });
 
     it("moves the files of the previous local chain aside when deploying, and says where", function () {
@@ -202,6 +205,16 @@ describe("End to end: commands on a real local node", function () {
       const lines = refused.stderr.replace(/\u001b\[[0-9;]*m/g, "").split("\n").filter((line) => line.trim() !== "");
       expect(lines).to.have.length(1);
       expect(lines[0]).to.match(/^Error in plugin rxtrace: the contract refused: AccessControlUnauthorizedAccount/);
+    });
+
+    it("runs the demo on a node without a record, printing commands that can be pasted as they are", function () {
+      expect(demoFresh.code, output(demoFresh)).to.equal(0);
+      const commands = demoFresh.stdout.split("\n").filter((line) => line.startsWith("$ npx hardhat "));
+      expect(commands.length).to.be.greaterThan(20);
+      expect(commands.filter((line) => !line.includes(" --network localhost"))).to.deep.equal([]);
+      expect(commands.filter((line) => / --[a-z-]+ true\b/.test(line))).to.deep.equal([]);
+      expect(commands).to.include("$ npx hardhat rx:deploy --redeploy --network localhost");
+      expect(commands.some((line) => line.includes(" --all-remaining --signer "))).to.equal(true);
     });
 
     it("mines nothing: the sender's nonce and balance and the block number are unchanged", function () {
