@@ -30,7 +30,8 @@ import { formatGtin } from "./gs1";
 import { type ShipmentKey, shipmentIdOf } from "./ids";
 import { loadManifest, manifestPath, pendingManifestPath, saveManifest, withNonce, type Manifest } from "./manifest";
 import { checkReceivedManifest, describeContents, parseSsccList, planPackShipment, readSerialList, type DeploymentContext, type PackSelection } from "./packs";
-import { summarizeLeg, type LegSummary } from "./temperature";
+import { loggerForWindow, summarizeLeg, type LegSummary } from "./temperature";
+import { writeFileAtomic } from "./deployment";
 
 /** Blocks per `eth_getLogs` request: public RPCs refuse wide ranges. */
 export const LOG_CHUNK = 10_000;
@@ -608,4 +609,25 @@ export async function cancelOverdue(
   const holding = await rx.holding(entry.shipment.batchId, signer.address);
   print(`${units(entry.shipment.quantity)} back to ${signer.address}, which now holds ${holding.saleable} saleable, ${holding.quarantined} quarantined`);
   return { shipment: entry, receipt };
+}
+
+/**
+ * rx:logger-sample: a logger file for trying rx:receive on a shipment (a real one comes from the carrier's
+ * logger): the readings of `template` (e.g. examples/logger-good.csv) placed in the shipment's window, from
+ * its block to now, squeezed if the trip was shorter than the log.
+ */
+export async function writeSampleLogger(
+  rx: RxTrace,
+  fromBlock: number,
+  shipmentId: string,
+  template: string,
+  out: string,
+  print: Print = console.log,
+): Promise<string> {
+  const text = readInputFile(template, "--from", "a logger CSV to take the readings from, e.g. examples/logger-good.csv").toString("utf8");
+  const entry = await requireShipmentInTransit(rx, shipmentId, fromBlock);
+  const window = await shipmentWindow(rx, entry);
+  writeFileAtomic(out, loggerForWindow(text, window.from, window.to));
+  print(`wrote ${out}: the readings of ${template} placed between the shipment (${new Date(window.from * 1000).toISOString()}) and now`);
+  return out;
 }

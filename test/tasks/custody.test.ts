@@ -205,6 +205,20 @@ describe("rx:shipments", function () {
   });
 });
 
+describe("rx:logger-sample", function () {
+  describe("when a user tries rx:receive on a shipment of a local node", function () {
+    it("writes a logger file inside the shipment's window that rx:receive accepts", async function () {
+      const { rx, shipmentId, batchId, distributor, dir } = await loadFixture(shippedFixture);
+      await time.increase(3600);
+      const out = path.join(dir, "leg.csv");
+      const { lines } = await captureOutput(() => hre.run("rx:logger-sample", { shipment: shipmentId, from: EXCURSION_LOGGER, out }));
+      expect(lines[0]).to.match(new RegExp(`^wrote ${out.replace(/[.\\/]/g, "\\$&")}: the readings of .*logger-excursion\\.csv placed between the shipment`));
+      await captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger: out, signer: SIGNER.distributor }));
+      expect((await rx.holding(batchId, distributor.address)).quarantined).to.equal(60n);
+    });
+  });
+});
+
 describe("rx:cancel", function () {
   describe("when the receiver left the shipment unsettled for 30 days", function () {
     it("gives the units back to the sender and settles the shipment", async function () {
