@@ -81,8 +81,9 @@ function shownFlags(args: Record<string, unknown>): string {
     .join(" ");
 }
 
-/** Where the demo writes the logger files of its trips. */
-const TRIPS = mkdtempSync(path.join(tmpdir(), "rxtrace-demo-loggers-"));
+/** The one folder where a demo run writes its files (the trips' logger files, the signed handover). */
+let work: string | undefined;
+const workDir = () => (work ??= mkdtempSync(path.join(tmpdir(), "rxtrace-demo-")));
 
 /**
  * The carrier's logger file for a shipment just sent: rx:receive takes only readings made between the shipment
@@ -102,7 +103,7 @@ async function tripLogger(file: string, shipped: ShipResult): Promise<string> {
   }
   const from = (await hre.ethers.provider.getBlock(shipped.receipt.blockNumber))!.timestamp + 1;
   const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
-  const out = path.join(TRIPS, `${shipped.shipmentId.slice(2, 10)}-${file}`);
+  const out = path.join(workDir(), `${shipped.shipmentId.slice(2, 10)}-${file}`);
   writeFileSync(out, loggerForWindow(text, from, Math.max(from, now)));
   return out;
 }
@@ -199,7 +200,7 @@ async function main(): Promise<void> {
   await run("rx:receive", { shipment: packs.shipmentId, logger: await tripLogger("logger-good.csv", packs), signer: SIGNER.distributor });
 
   step("a handover at Main Street's door: Northline signs two packs over, the pharmacist co-signs, a courier submits");
-  const handover = path.join(mkdtempSync(path.join(tmpdir(), "rxtrace-demo-")), "handover.json");
+  const handover = path.join(workDir(), "handover.json");
   await run("rx:sign", {
     kind: "handover", gtin: GTIN, lot: PACK_LOT, to: gln("pharmacy"), serials: example("handover-A24-0004.txt"),
     logger: example("logger-good.csv"), out: handover, signer: SIGNER.distributor,
