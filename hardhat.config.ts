@@ -3,7 +3,7 @@ import "dotenv/config";
 import "./tasks";
 import { registerReliableRpc } from "./src/chain/reliable";
 import { extendEnvironment, subtask } from "hardhat/config";
-import { oneLineError } from "./scripts/lib/cli";
+import { oneLineError } from "./src/commands/shared/cli";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig, HttpNetworkUserConfig } from "hardhat/types";
 import { readFileSync } from "node:fs";
@@ -90,7 +90,7 @@ extendEnvironment((hre) => {
   const spec = PUBLIC_NETWORKS[hre.network.name];
   if (!spec || process.env[spec.urlVar]) return;
   // Only the RPC URL is needed by every command; the key is asked for when a command signs (resolveSigner in
-  // scripts/lib/cli.ts), so a pharmacist verifies a pack with no key on the machine.
+  // src/commands/shared/cli.ts), so a pharmacist verifies a pack with no key on the machine.
   throw oneLineError(
     `network "${hre.network.name}" needs ${spec.urlVar} in .env (see .env.example); missing: ${spec.urlVar}`,
   );

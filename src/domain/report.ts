@@ -4,7 +4,6 @@
  * verify command's exit codes. Pure: the demo, `rx:verify` and the page print the same words.
  */
 import { formatCelsius, Verdict } from "./enums";
-import { expiryToYYMMDD } from "../gs1/identifiers";
 import { lotLegsLabel, packPathOf } from "./pack-path";
 import { type PackCustody, type PackReport, type PartnerInfo, type Settlement, type TimelineEntry } from "./provenance";
 

@@ -11,7 +11,7 @@ import { runCommand } from "./cli";
 import { connect, type DeploymentRecord } from "../../chain/deployment";
 import { Role, Standing } from "../../domain/enums";
 import { InputError } from "../../domain/errors";
-import { expiryToYYMMDD, formatGln, formatGtin, parseGtin, parseLot } from "../../gs1/identifiers";
+import { formatGln, formatGtin, parseGtin, parseLot } from "../../gs1/identifiers";
 import { batchIdOf } from "../../domain/ids";
 
 /** Bits of `Batch.flags` (contracts/libraries/BatchFlags.sol). */
