@@ -3,7 +3,7 @@ import "dotenv/config";
 import "./tasks";
 import { registerReliableRpc } from "./src/chain/reliable";
 import { extendEnvironment, subtask } from "hardhat/config";
-import { HardhatPluginError } from "hardhat/plugins";
+import { oneLineError } from "./src/commands/shared/cli";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
 import type { HardhatUserConfig, HttpNetworkUserConfig } from "hardhat/types";
 import { readFileSync } from "node:fs";
@@ -51,11 +51,36 @@ function publicNetwork(name: string): HttpNetworkUserConfig {
   const partnerKeys = (process.env.PARTNER_PRIVATE_KEYS ?? "").split(",").map((k) => k.trim()).filter(Boolean);
   return {
     chainId,
-    // A syntactically valid placeholder: the check in extendEnvironment stops any use of it.
+    // A syntactically valid placeholder: the check in extendEnvironment stops any use of it. Without a key the
+    // network has no accounts: read-only commands work, a command that signs names DEPLOYER_PRIVATE_KEY.
     url: process.env[urlVar] || "http://missing-rpc-url.invalid",
     accounts: key ? [key, ...partnerKeys] : [],
   };
 }
+
+/**
+ * Hardhat's command line ends with `process.exit` as soon as a task returns, while output to a pipe is still
+ * queued in memory: `npx hardhat rx:import … | tail` lost thousands of lines and the `done:` summary. The exit
+ * waits until stdout and stderr have handed everything to the pipe (a write's callback runs once every
+ * earlier write is flushed), for at most RXTRACE_EXIT_FLUSH_MS (default 60 s) if the reader never reads.
+ */
+function exitAfterOutputDrains(): void {
+  const exit = process.exit.bind(process);
+  let exiting = false;
+  process.exit = ((code?: number | string | null) => {
+    const pending = [process.stdout, process.stderr].filter((s) => s.writableLength > 0 && !s.destroyed);
+    if (pending.length === 0 || exiting) return exit(code);
+    exiting = true;
+    if (code !== undefined && code !== null) process.exitCode = code;
+    const limit = Number(process.env.RXTRACE_EXIT_FLUSH_MS) > 0 ? Number(process.env.RXTRACE_EXIT_FLUSH_MS) : 60_000;
+    const flushed = pending.map((s) => new Promise<void>((resolve) => s.write("", () => resolve())));
+    const deadline = new Promise<void>((resolve) => setTimeout(resolve, limit).unref());
+    void Promise.race([Promise.all(flushed), deadline]).then(() => exit());
+    return undefined as never;
+  }) as typeof process.exit;
+}
+// The mutation runner's workers exit on purpose mid-run (scripts/mutation.ts): their exit stays immediate.
+if (process.env.RXTRACE_MUTATION !== "1") exitAfterOutputDrains();
 
 // On HTTP networks every request goes through a retrying layer: reads back off and retry on transport
 // faults, a transaction lost in transit is looked up by hash before the same bytes are sent again.
@@ -63,14 +88,12 @@ registerReliableRpc();
 
 extendEnvironment((hre) => {
   const spec = PUBLIC_NETWORKS[hre.network.name];
-  if (!spec) return;
-  const missing = [spec.urlVar, KEY_VAR].filter((v) => !process.env[v]);
-  if (missing.length > 0) {
-    throw new HardhatPluginError(
-      "rxtrace",
-      `network "${hre.network.name}" needs ${missing.join(" and ")} in .env (see .env.example); missing: ${missing.join(", ")}`,
-    );
-  }
+  if (!spec || process.env[spec.urlVar]) return;
+  // Only the RPC URL is needed by every command; the key is asked for when a command signs (resolveSigner in
+  // src/commands/shared/cli.ts), so a pharmacist verifies a pack with no key on the machine.
+  throw oneLineError(
+    `network "${hre.network.name}" needs ${spec.urlVar} in .env (see .env.example); missing: ${spec.urlVar}`,
+  );
 });
 
 // `npm run mutation` (scripts/mutation.ts) writes each mutant's artifact to a folder of its own, so a
@@ -107,7 +130,13 @@ const config: HardhatUserConfig = {
       gas: "auto",
       allowUnlimitedContractSize: MUTATION,
     },
-    localhost: { url: process.env.LOCALHOST_RPC_URL || "http://127.0.0.1:8545" },
+    localhost: {
+      url: process.env.LOCALHOST_RPC_URL || "http://127.0.0.1:8545",
+      // Said explicitly: left unset, hardhat-ethers gives every transaction to a `hardhat node` the block gas
+      // limit without estimating, so a refused command is mined as a failed transaction (gas spent). Estimated,
+      // it fails before sending with the contract's error, as on amoy/polygon and the in-process network.
+      gas: "auto",
+    },
     amoy: publicNetwork("amoy"),
     polygon: publicNetwork("polygon"),
   },

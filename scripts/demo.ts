@@ -11,7 +11,7 @@
  * of one that never did.
  */
 import hre from "hardhat";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { CAST } from "../src/scenario/scenario";
@@ -21,6 +21,8 @@ import type { ShipResult } from "../src/commands/custody/shipments";
 import type { PackReport } from "../src/domain/provenance";
 import { formatReport, verdictExitCode, verdictLabel } from "../src/domain/report";
 import { verifyFromArgs } from "../src/commands/verify/verify-command";
+import { isLive, readRecord, recordPath } from "../src/chain/deployment";
+import { loggerForWindow, parseLoggerCsv } from "../src/domain/temperature";
 
 const EXAMPLES = path.join(__dirname, "..", "examples");
 const example = (file: string) => path.relative(process.cwd(), path.join(EXAMPLES, file));
@@ -31,20 +33,88 @@ const LOT = "A24-0001";
 const RECALLED_LOT = "A24-0002";
 const PACK_LOT = "A24-0004";
 
-function step(title: string, command?: string): void {
+/** Networks the demo runs on without being told: the in-process one and a local node. */
+const DEVELOPMENT_NETWORKS = ["hardhat", "localhost"];
+/** Set to 1 to run the demo on another network, or over a live deployment, on purpose. */
+const ON_LIVE = "RXTRACE_DEMO_ON_LIVE";
+
+/**
+ * The demo deploys a fresh suite (replacing the network's deployment record) and onboards made-up partners:
+ * it refuses a public network, and any network whose record points at a contract that is live, unless
+ * RXTRACE_DEMO_ON_LIVE=1.
+ */
+async function refuseLiveNetwork(): Promise<void> {
+  if (process.env[ON_LIVE] === "1") return;
+  const network = hre.network.name;
+  if (!DEVELOPMENT_NETWORKS.includes(network)) {
+    throw new Error(
+      `the demo deploys a new suite and onboards made-up partners, so it refuses network "${network}" (not a development network): ` +
+        `run it with \`npm run demo\` or on a local node (\`--network localhost\`), or set ${ON_LIVE}=1 to run it on "${network}" on purpose`,
+    );
+  }
+  const file = recordPath(network);
+  if (!existsSync(file)) return;
+  const record = readRecord(network);
+  if (await isLive(hre, record)) {
+    throw new Error(
+      `${path.relative(process.cwd(), file)} records a live deployment at ${record.contracts.RxTrace.address} (chain ${record.chainId}): ` +
+        `the demo would replace it and onboard made-up partners; start a fresh node, or set ${ON_LIVE}=1 to replace it on purpose`,
+    );
+  }
+}
+
+/** What to append to a printed command so that it runs where the demo ran. */
+const networkFlag = () => (hre.network.name === "hardhat" ? "" : ` --network ${hre.network.name}`);
+
+function step(title: string): void {
   console.log(`\n== ${title}`);
-  if (command) console.log(`$ npx hardhat ${command}`);
+}
+
+/** The flags of a task as a person types them: --min-temp 2, a flag set to true alone (--redeploy). */
+function shownFlags(args: Record<string, unknown>): string {
+  return Object.entries(args)
+    .filter(([, v]) => v !== false && v !== undefined)
+    .map(([k, v]) => {
+      const flag = `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      return v === true ? flag : `${flag} ${/\s/.test(String(v)) ? JSON.stringify(v) : v}`;
+    })
+    .join(" ");
+}
+
+/** The one folder where a demo run writes its files (the trips' logger files, the signed handover). */
+let work: string | undefined;
+const workDir = () => (work ??= mkdtempSync(path.join(tmpdir(), "rxtrace-demo-")));
+
+/**
+ * The carrier's logger file for a shipment just sent: rx:receive takes only readings made between the shipment
+ * and now, so the example file (recorded on 2025-03-03) is moved to this trip. On a Hardhat network the
+ * chain's clock first moves on by the length of the log (the truck drives); elsewhere the readings are
+ * squeezed into the time that passed.
+ */
+async function tripLogger(file: string, shipped: ShipResult): Promise<string> {
+  const text = readFileSync(example(file), "utf8");
+  const readings = parseLoggerCsv(text);
+  const span = readings[readings.length - 1].time - readings[0].time;
+  try {
+    await hre.network.provider.send("evm_increaseTime", [span + 120]);
+    await hre.network.provider.send("evm_mine", []);
+  } catch {
+    // not a Hardhat network: no clock to move
+  }
+  const from = (await hre.ethers.provider.getBlock(shipped.receipt.blockNumber))!.timestamp + 1;
+  const now = (await hre.ethers.provider.getBlock("latest"))!.timestamp;
+  const out = path.join(workDir(), `${shipped.shipmentId.slice(2, 10)}-${file}`);
+  writeFileSync(out, loggerForWindow(text, from, Math.max(from, now)));
+  return out;
 }
 
 async function run<T>(task: string, args: Record<string, unknown>): Promise<T> {
-  const shown = Object.entries(args)
-    .map(([k, v]) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${/\s/.test(String(v)) ? JSON.stringify(v) : v}`)
-    .join(" ");
-  console.log(`$ npx hardhat ${task} ${shown}`);
+  console.log(`$ npx hardhat ${task} ${shownFlags(args)}${networkFlag()}`);
   return (await hre.run(task, args)) as T;
 }
 
 async function main(): Promise<void> {
+  await refuseLiveNetwork();
   const signers = await hre.ethers.getSigners();
   const address = (key: keyof typeof SIGNER) => signers[Number(SIGNER[key])].address;
   const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
@@ -79,15 +149,15 @@ async function main(): Promise<void> {
 
   step("path 1: manufacturer -> Northline Wholesale -> Main Street Pharmacy");
   const toNorthline = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("distributor"), quantity: "8", signer: SIGNER.manufacturer });
-  await run("rx:receive", { shipment: toNorthline.shipmentId, logger: example("logger-good.csv"), signer: SIGNER.distributor });
+  await run("rx:receive", { shipment: toNorthline.shipmentId, logger: await tripLogger("logger-good.csv", toNorthline), signer: SIGNER.distributor });
   const toMainStreet = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("pharmacy"), quantity: "4", signer: SIGNER.distributor });
-  await run("rx:receive", { shipment: toMainStreet.shipmentId, logger: example("logger-good.csv"), signer: SIGNER.pharmacy });
+  await run("rx:receive", { shipment: toMainStreet.shipmentId, logger: await tripLogger("logger-good.csv", toMainStreet), signer: SIGNER.pharmacy });
 
   step("path 2: manufacturer -> Coastal 3PL -> St. Mary Hospital, the last leg too warm");
   const toCoastal = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("distributor2"), quantity: "4", signer: SIGNER.manufacturer });
-  await run("rx:receive", { shipment: toCoastal.shipmentId, logger: example("logger-good.csv"), signer: SIGNER.distributor2 });
+  await run("rx:receive", { shipment: toCoastal.shipmentId, logger: await tripLogger("logger-good.csv", toCoastal), signer: SIGNER.distributor2 });
   const toStMary = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("pharmacy2"), quantity: "3", signer: SIGNER.distributor2 });
-  await run("rx:receive", { shipment: toStMary.shipmentId, logger: example("logger-excursion.csv"), signer: SIGNER.pharmacy2 });
+  await run("rx:receive", { shipment: toStMary.shipmentId, logger: await tripLogger("logger-excursion.csv", toStMary), signer: SIGNER.pharmacy2 });
 
   step("St. Mary Hospital rejects a damaged shipment; the units go back to Northline");
   const damaged = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("pharmacy2"), quantity: "2", signer: SIGNER.distributor });
@@ -98,7 +168,7 @@ async function main(): Promise<void> {
 
   step("the regulator recalls the second lot");
   const toNorthline2 = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: RECALLED_LOT, to: gln("distributor"), quantity: "5", signer: SIGNER.manufacturer });
-  await run("rx:receive", { shipment: toNorthline2.shipmentId, logger: example("logger-good.csv"), signer: SIGNER.distributor });
+  await run("rx:receive", { shipment: toNorthline2.shipmentId, logger: await tripLogger("logger-good.csv", toNorthline2), signer: SIGNER.distributor });
   await run("rx:recall", { gtin: GTIN, lot: RECALLED_LOT, class: "II", reasonUri: "https://recalls.example/A24-0002", signer: SIGNER.regulator });
 
   step("verify packs at the counter (pharmacist)");
@@ -111,10 +181,9 @@ async function main(): Promise<void> {
   ];
   const reports: PackReport[] = [];
   for (const [label, args] of cases) {
-    const flags = Object.entries(args).map(([k, v]) => `--${k} ${v}`).join(" ");
     const report = await verifyFromArgs(hre, args);
     reports.push(report);
-    console.log(`$ npx hardhat rx:verify ${flags}\n   ${label}: ${verdictLabel(report.verdict)} (${report.verdictText})`);
+    console.log(`$ npx hardhat rx:verify ${shownFlags(args)}${networkFlag()}\n   ${label}: ${verdictLabel(report.verdict)} (${report.verdictText})`);
   }
 
   step("one full timeline: the genuine pack");
@@ -128,10 +197,10 @@ async function main(): Promise<void> {
   });
   const packs = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: PACK_LOT, to: gln("distributor"), allRemaining: true, signer: SIGNER.manufacturer });
   console.log("   (Northline checks the manifest against the chain before it receives)");
-  await run("rx:receive", { shipment: packs.shipmentId, logger: example("logger-good.csv"), signer: SIGNER.distributor });
+  await run("rx:receive", { shipment: packs.shipmentId, logger: await tripLogger("logger-good.csv", packs), signer: SIGNER.distributor });
 
   step("a handover at Main Street's door: Northline signs two packs over, the pharmacist co-signs, a courier submits");
-  const handover = path.join(mkdtempSync(path.join(tmpdir(), "rxtrace-demo-")), "handover.json");
+  const handover = path.join(workDir(), "handover.json");
   await run("rx:sign", {
     kind: "handover", gtin: GTIN, lot: PACK_LOT, to: gln("pharmacy"), serials: example("handover-A24-0004.txt"),
     logger: example("logger-good.csv"), out: handover, signer: SIGNER.distributor,
@@ -144,7 +213,7 @@ async function main(): Promise<void> {
     const args = { gtin: GTIN, lot: PACK_LOT, serial, holder: gln("pharmacy") };
     const report = await verifyFromArgs(hre, args);
     const exit = verdictExitCode(report);
-    console.log(`$ npx hardhat rx:verify --gtin ${GTIN} --lot ${PACK_LOT} --serial ${serial} --holder ${gln("pharmacy")}   (exit code ${exit})`);
+    console.log(`$ npx hardhat rx:verify ${shownFlags(args)}${networkFlag()}   (exit code ${exit})`);
     console.log(`   ${label}:`);
     console.log(formatReport(report).map((line) => `   ${line}`).join("\n"));
   }

@@ -20,7 +20,7 @@ import {
   suspendPartner,
   type OnboardArgs,
 } from "../src/commands/admin/admin";
-import { resolvePartner, resolveSigner, runCommand } from "../src/commands/shared/cli";
+import { resolvePartner, resolveSigner, runCommand, sendAndReport } from "../src/commands/shared/cli";
 import { connect } from "../src/chain/deployment";
 import { InputError } from "../src/domain/errors";
 
@@ -121,11 +121,36 @@ for (const [name, pauser] of [
     );
 }
 
+for (const [name, pause] of [
+  ["rx:pause", true],
+  ["rx:unpause", false],
+] as const) {
+  task(name, pause ? "Pauses every movement of product and widening of rights (the pauser)" : "Ends a pause (the pauser)")
+    .addOptionalParam("signer", "account index or address of a PAUSER_ROLE holder (default 0)")
+    .setAction(async (args: { signer?: string }, hre) =>
+      runCommand(await rxInterface(hre), async () => {
+        const { rx } = await connect(hre);
+        const from = await resolveSigner(hre, args.signer);
+        if ((await rx.paused()) === pause) {
+          console.log(`the suite is ${pause ? "already paused" : "not paused"}: nothing sent`);
+          return { paused: pause };
+        }
+        const pauser = rx.connect(from);
+        const receipt = await sendAndReport(pause ? "paused" : "unpaused", pause ? pauser.pause() : pauser.unpause());
+        console.log(pause ? "the suite is paused: shipping, receiving, commissioning and onboarding are refused until rx:unpause" : "the suite is running again");
+        return { paused: pause, transactionHash: receipt.hash, gasUsed: receipt.gasUsed };
+      }),
+    );
+}
+
 task("rx:partner", "Prints a partner's record and standing (read-only)")
   .addParam("account", "the partner's address or GLN")
   .setAction(async (args: { account?: string }, hre) =>
     runCommand(await rxInterface(hre), async () => {
-      const { rx, record, target } = await setup(hre, undefined, args.account);
+      // Read-only: no signer, so no key is needed on a public network.
+      const { rx, record } = await connect(hre);
+      if (args.account === undefined || args.account.trim() === "") throw new InputError("--account", args.account ?? "", "a partner's address (0x…) or 13-digit GLN");
+      const target = await resolvePartner(rx, args.account.trim(), "--account");
       const report = await describePartner(rx, target, record.contracts.RxTrace.blockNumber);
       for (const line of formatPartner(report, await chainNow(rx))) console.log(line);
       return report;

@@ -3,10 +3,13 @@
 // src/commands/custody/shipments.ts.
 import { task } from "hardhat/config";
 import { withSuite } from "../src/commands/shared/batch-lookup";
-import { resolveSigner } from "../src/commands/shared/cli";
+import { parseBytes32, resolveSigner } from "../src/commands/shared/cli";
+import { InputError } from "../src/domain/errors";
 import { contextOf } from "../src/commands/packs/selection";
 import {
+  cancelOverdue,
   listShipments,
+  writeSampleLogger,
   parseReceiveArgs,
   parseRejectArgs,
   parseShipArgs,
@@ -83,5 +86,30 @@ task(
   .setAction(async (args: RejectArgs & WithSigner, hre) =>
     withSuite(hre, () => parseRejectArgs(args), async ({ rx, record }, input) =>
       rejectWithReason(rx, await resolveSigner(hre, args.signer), record.contracts.RxTrace.blockNumber, input),
+    ),
+  );
+
+task("rx:cancel", "The sender takes back a shipment its receiver left unsettled for 30 days (CANCEL_AFTER)")
+  .addParam("shipment", "the shipment id (see rx:shipments)")
+  .addOptionalParam("signer", "the sender: account index or address (default 0)")
+  .setAction(async (args: { shipment?: string } & WithSigner, hre) =>
+    withSuite(hre, () => parseBytes32(args.shipment, "--shipment", "a shipment id"), async ({ rx, record }, shipmentId) =>
+      cancelOverdue(rx, await resolveSigner(hre, args.signer), record.contracts.RxTrace.blockNumber, shipmentId),
+    ),
+  );
+
+task("rx:logger-sample", "Writes a sample logger file for a shipment in transit, to try rx:receive (a real file comes from the carrier)")
+  .addParam("shipment", "the shipment id (see rx:shipments)")
+  .addOptionalParam("from", "the logger CSV whose readings are used", "examples/logger-good.csv")
+  .addParam("out", "the file to write, e.g. leg.csv")
+  .setAction(async (args: { shipment?: string; from: string; out?: string }, hre) =>
+    withSuite(
+      hre,
+      () => {
+        const shipmentId = parseBytes32(args.shipment, "--shipment", "a shipment id");
+        if (args.out === undefined || args.out.trim() === "") throw new InputError("--out", args.out ?? "", "the path of the logger file to write");
+        return shipmentId;
+      },
+      async ({ rx, record }, shipmentId) => writeSampleLogger(rx, record.contracts.RxTrace.blockNumber, shipmentId, args.from, args.out as string),
     ),
   );

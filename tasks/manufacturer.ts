@@ -48,7 +48,15 @@ task("rx:commission", "Commissions one batch: validates everything, sends, saves
   );
 
 task("rx:import", "Commissions the batches of a JSON or CSV file; re-running skips what is on-chain already")
-  .addParam("file", "batches.json (array of objects) or batches.csv (header line + one batch per line)")
+  .addParam(
+    "file",
+    "batches.csv (a header line, then one batch per line, comma-separated) or batches.json (an array of objects). " +
+      "Columns / keys: gtin (GTIN-14, check digit included), lot (AI 10), expiry (YYMMDD or YYYY-MM-DD), " +
+      "quantity (units), min_temp and max_temp (storage range in °C, one decimal at most), certificate (a file, " +
+      "hashed with keccak256), certificate_uri (ipfs://… or https://…), serials (optional: a file of serials, one " +
+      "per line, as many as the quantity). Names in any case, with or without _ (minTemp). Relative certificate " +
+      "and serials paths are read from the import file's own folder. See examples/batches.csv",
+  )
   .addOptionalParam("signer", "account index or address (default 0)")
   .setAction(async (args: { file?: string; signer?: string }, hre) =>
     runCommand(await rxInterface(hre), async () => {

@@ -5,10 +5,15 @@
  * deployment records and proofs.
  */
 import path from "node:path";
+import { config as loadDotenv } from "dotenv";
 import { defineConfig } from "vite";
 import { rxtraceApi } from "./server";
 
 const ROOT = path.resolve(__dirname, "..");
+
+// The repository's .env, as the Hardhat commands read it (AMOY_RPC_URL, POLYGON_RPC_URL, RXTRACE_DEPLOYMENTS_DIR…):
+// without it the page would never offer Amoy or Polygon. Variables already set in the environment win.
+loadDotenv({ path: process.env.DOTENV_CONFIG_PATH || path.join(ROOT, ".env"), quiet: true });
 
 export default defineConfig({
   root: __dirname,

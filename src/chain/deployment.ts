@@ -4,7 +4,7 @@
  * `deployments/<network>/serials/<batchId>.json`.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { RxTrace } from "../../typechain-types";
@@ -88,6 +88,23 @@ export interface DeployOptions extends SuiteOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * The serial files, manifests and cases under `deployments/<network>/` belong to the deployment they were
+ * written for. A new deployment (a restarted local node gives the new contract the same address) must not
+ * read them as its own: the folder is moved aside, never deleted, with a line saying where. The in-process
+ * network is left alone (its folder lives as long as one process).
+ */
+function moveAsidePreviousFiles(network: string, previous: DeploymentRecord | undefined, dir: string, log: (line: string) => void): void {
+  const folder = path.join(dir, network);
+  if (network === "hardhat" || !existsSync(folder) || readdirSync(folder).length === 0) return;
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const owner = previous ? `${previous.contracts.RxTrace.address.slice(0, 10)}-chain-${previous.chainId}` : "unknown";
+  const aside = path.join(dir, `${network}.replaced-${owner}-${stamp}`);
+  renameSync(folder, aside);
+  const what = previous ? `deployment ${previous.contracts.RxTrace.address} on chain ${previous.chainId}` : "deployment (no record)";
+  log(`moved ${path.relative(process.cwd(), folder)}/ (serial files and manifests of the previous ${what}) to ${path.relative(process.cwd(), aside)}/`);
+}
+
 /** Deploys the suite on the selected network and writes its record. */
 export async function deploySuite(hre: HardhatRuntimeEnvironment, options: DeployOptions = {}): Promise<DeploymentRecord> {
   const log = options.log ?? (() => {});
@@ -98,12 +115,15 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
     if (await isLive(hre, existing)) {
       throw new DeploymentError(
         `${path.relative(process.cwd(), file)} records a live deployment at ${existing.contracts.RxTrace.address} ` +
-          `(chain ${existing.chainId}); pass --redeploy to replace it on purpose`,
+          `(chain ${existing.chainId}); to replace it on purpose run \`REDEPLOY=true npm run deploy -- --network ${network}\` ` +
+          `or \`npx hardhat rx:deploy --redeploy --network ${network}\``,
       );
     }
   }
   const [deployer] = await hre.ethers.getSigners();
-  if (!deployer) throw new DeploymentError(`network "${network}" has no account to deploy from`);
+  if (!deployer) {
+    throw new DeploymentError(`network "${network}" has no account to deploy from: set DEPLOYER_PRIVATE_KEY in .env (see .env.example)`);
+  }
   const rx = await deployRxTrace(hre.ethers, deployer, options);
   const tx = rx.deploymentTransaction();
   const receipt = tx ? await tx.wait() : null;
@@ -130,6 +150,8 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
     gitCommit: gitCommit(),
     deployedAt: new Date().toISOString(),
   };
+  const previous = existsSync(file) ? readRecord(network, options.dir) : undefined;
+  moveAsidePreviousFiles(network, previous, options.dir ?? deploymentsDir(), log);
   writeFileAtomic(file, JSON.stringify(record, null, 2) + "\n");
   log(`RxTrace deployed at ${record.contracts.RxTrace.address} (tx ${tx.hash}, block ${receipt.blockNumber}, gas ${receipt.gasUsed})`);
   log(`wrote ${path.relative(process.cwd(), file)}`);

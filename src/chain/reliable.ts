@@ -34,6 +34,8 @@ export interface ReliableOptions {
   /** First backoff (RXTRACE_RPC_BACKOFF_MS, default 100); it doubles each attempt up to `maxBackoffMs` (±25 % jitter). */
   backoffMs: number;
   maxBackoffMs: number;
+  /** Where "retrying (n/m)…" lines go (stderr by default), so a slow network is never silent. */
+  warn?: (line: string) => void;
 }
 
 function positiveEnv(name: string, fallback: number): number {
@@ -151,7 +153,19 @@ export class ReliableProvider extends EventEmitter implements EIP1193Provider {
       return this.sendNodeSigned(params[0] as Record<string, unknown>, params.slice(1));
     }
     if (isRead(args.method)) return this.read(args.method, params);
-    return this.inner.request(args);
+    // Sent once, but never waited for without end (hardhat_metadata, evm_*, signing on the node).
+    return this.attempt(args.method, params);
+  }
+
+  /** Says on stderr that a request failed and is tried again: attempt `attempt` of `attempts`. */
+  private retrying(what: string, kind: FaultKind, attempt: number): void {
+    const warn = this.options.warn ?? ((line: string) => console.error(line));
+    warn(`${what}: ${kind}; retrying (${attempt}/${this.options.attempts - 1})…`);
+  }
+
+  /** How the user bounds the retries, for messages when they are exhausted. */
+  private bound(): string {
+    return `RXTRACE_RPC_ATTEMPTS=${this.options.attempts}, RXTRACE_RPC_TIMEOUT_MS=${this.options.timeoutMs}`;
   }
 
   /** One attempt, bounded by the timeout (a late answer is ignored). */
@@ -189,10 +203,13 @@ export class ReliableProvider extends EventEmitter implements EIP1193Provider {
         if (kind === undefined) throw error;
         this.count(kind, error);
         if (attempt >= this.options.attempts) {
-          throw new Error(`JSON-RPC ${method} failed ${attempt} times (last: ${kind}: ${lastMessage(error)}); the node or the connection is unavailable, run the command again`, {
-            cause: error,
-          });
+          throw new Error(
+            `JSON-RPC ${method} failed ${attempt} times (last: ${kind}: ${lastMessage(error)}); the node or the connection is unavailable, ` +
+              `run the command again (the bound is ${this.bound()})`,
+            { cause: error },
+          );
         }
+        this.retrying(`JSON-RPC ${method}`, kind, attempt);
         await this.backoff(attempt);
       }
     }
@@ -239,10 +256,11 @@ export class ReliableProvider extends EventEmitter implements EIP1193Provider {
         if (attempt >= this.options.attempts) {
           throw new Error(
             `transaction ${hash} (nonce ${tx.nonce} of ${tx.from}) could not be sent after ${attempt} attempts (last: ${kind}); ` +
-              "it is not on the node: run the command again",
+              `it is not on the node: run the command again (the bound is ${this.bound()})`,
             { cause: error },
           );
         }
+        this.retrying(`sending transaction ${hash}`, kind, attempt);
         await this.backoff(attempt);
       }
     }
@@ -292,10 +310,13 @@ export class ReliableProvider extends EventEmitter implements EIP1193Provider {
         }
         failedBefore = true;
         if (kind === undefined || attempt >= this.options.attempts) {
-          throw new Error(`the transaction of ${from} with nonce ${nonce} could not be sent after ${attempt} attempts (last: ${lastMessage(error)}); it is not on the node: run the command again`, {
-            cause: error,
-          });
+          throw new Error(
+            `the transaction of ${from} with nonce ${nonce} could not be sent after ${attempt} attempts (last: ${lastMessage(error)}); ` +
+              `it is not on the node: run the command again (the bound is ${this.bound()})`,
+            { cause: error },
+          );
         }
+        this.retrying(`sending the transaction of ${from} with nonce ${nonce}`, kind, attempt);
         await this.backoff(attempt);
       }
     }
@@ -355,10 +376,11 @@ export async function retrySummary(layer: ReliableProvider | undefined = current
       checked = false;
     }
   }
-  const parts = [
-    `retried: ${plural(total, "request")}${kinds.length > 0 ? ` (${kinds.join(", ")})` : ""}`,
-    `${plural(lostResponses, "lost response")} (transaction found on-chain, not sent again)`,
-    `resent ${plural(resent, "transaction")}, ${checked ? plural(duplicates, "duplicate") : "duplicates not checked (the node did not answer)"}`,
-  ];
+  // Only what happened: no "0 lost responses (transaction found on-chain…)" when nothing was sent or lost.
+  const parts = [`retried: ${plural(total, "request")}${kinds.length > 0 ? ` (${kinds.join(", ")})` : ""}`];
+  if (lostResponses > 0) parts.push(`${plural(lostResponses, "lost response")} (transaction found on-chain, not sent again)`);
+  if (senders.size > 0 || resent > 0) {
+    parts.push(`resent ${plural(resent, "transaction")}, ${checked ? plural(duplicates, "duplicate") : "duplicates not checked (the node did not answer)"}`);
+  }
   return parts.join("; ");
 }

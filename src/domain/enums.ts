@@ -71,7 +71,7 @@ export enum RecallClass {
 
 /** One line a pharmacist reads for each verdict. */
 export const VERDICT_TEXT: Record<Verdict, string> = {
-  [Verdict.Genuine]: "genuine: may be dispensed",
+  [Verdict.Genuine]: "may be dispensed",
   [Verdict.UnknownBatch]: "do not dispense: unknown product or lot",
   [Verdict.SerialNotInBatch]: "do not dispense: serial not commissioned in this lot",
   [Verdict.Illegitimate]: "do not dispense: lot declared illegitimate",

@@ -4,11 +4,15 @@
  * verify command's exit codes. Pure: the demo, `rx:verify` and the page print the same words.
  */
 import { formatCelsius, Verdict } from "./enums";
-import { expiryToYYMMDD } from "../gs1/identifiers";
 import { lotLegsLabel, packPathOf } from "./pack-path";
 import { type PackCustody, type PackReport, type PartnerInfo, type Settlement, type TemperatureSummary, type TimelineEntry } from "./provenance";
 
 /** "AlreadyDispensed" -> "ALREADY DISPENSED". */
+/** A date as people read it in every output: YYYY-MM-DD (UTC) of a unix second. */
+export function isoDay(unix: number | bigint): string {
+  return new Date(Number(unix) * 1000).toISOString().slice(0, 10);
+}
+
 export function verdictLabel(verdict: string): string {
   return verdict.replace(/([a-z])([A-Z])/g, "$1 $2").toUpperCase();
 }
@@ -100,7 +104,7 @@ export function formatEntry(e: TimelineEntry): string {
   const manifest = (root?: string) => (root ? ` (manifest ${root})` : "");
   switch (e.kind) {
     case "commissioned":
-      return `${when}  commissioned by ${party(e.by)}: ${e.quantity} units, expires ${expiryToYYMMDD(e.expiry)}`;
+      return `${when}  commissioned by ${party(e.by)}: ${e.quantity} units, expires ${isoDay(e.expiry)}`;
     case "shipped":
       return `${when}  ${e.isReturn ? "returned" : "shipped"} ${e.quantity} units ${party(e.from)} -> ${party(e.to)}${manifest(e.manifest)}`;
     case "handed-over":

@@ -1,8 +1,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { HDNodeWallet } from "ethers";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { HardhatNetworkHDAccountsConfig } from "hardhat/types";
 import type { DeploymentRecord } from "../../src/chain/deployment";
@@ -10,7 +9,9 @@ import { Verdict } from "../../src/domain/enums";
 import { formatGln } from "../../src/gs1/identifiers";
 import type { PackReport } from "../../src/domain/provenance";
 import { CAST } from "../../src/scenario/scenario";
+import { loggerAfterTrip, rpcSend } from "../logger-trip";
 import { childEnv, hardhat, startNode, type Node, type Run } from "./processes";
+import { tempDir } from "../tmp";
 
 const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
 const EXAMPLES = path.join(__dirname, "..", "..", "examples");
@@ -41,7 +42,7 @@ describe("End to end: a local node standing in for Polygon Amoy", function () {
     const accounts = hre.config.networks.hardhat.accounts as HardhatNetworkHDAccountsConfig;
     const keys = Array.from({ length: 10 }, (_, i) => HDNodeWallet.fromPhrase(accounts.mnemonic, accounts.passphrase, `${accounts.path}/${i}`).privateKey);
     node = await startNode(childEnv({ HARDHAT_CHAIN_ID: "80002" }));
-    dir = mkdtempSync(path.join(tmpdir(), "rx-e2e-"));
+    dir = tempDir("rx-e2e-");
     env = childEnv({ AMOY_RPC_URL: node.url, DEPLOYER_PRIVATE_KEY: keys[0], PARTNER_PRIVATE_KEYS: keys.slice(1).join(","), RXTRACE_DEPLOYMENTS_DIR: dir });
     const rx = (args: string[]) => hardhat([...args, "--network", "amoy"], env);
     const signer = (key: string) => String(["admin", "pauser", "manufacturer", "otherManufacturer", "distributor", "distributor2", "pharmacy"].indexOf(key));
@@ -63,9 +64,9 @@ describe("End to end: a local node standing in for Polygon Amoy", function () {
       "--serials", path.join(EXAMPLES, "serials-A24-0001.txt"), "--signer", signer("manufacturer"),
     ]);
     runs.ship1 = await rx(["rx:ship", "--gtin", GTIN, "--lot", LOT, "--to", gln("distributor"), "--quantity", "6", "--signer", signer("manufacturer")]);
-    runs.receive1 = await rx(["rx:receive", "--shipment", shipmentIdIn(runs.ship1), "--logger", path.join(EXAMPLES, "logger-good.csv"), "--signer", signer("distributor")]);
+    runs.receive1 = await rx(["rx:receive", "--shipment", shipmentIdIn(runs.ship1), "--logger", await loggerAfterTrip(rpcSend(node.url), path.join(EXAMPLES, "logger-good.csv")), "--signer", signer("distributor")]);
     runs.ship2 = await rx(["rx:ship", "--gtin", GTIN, "--lot", LOT, "--to", gln("pharmacy"), "--quantity", "4", "--signer", signer("distributor")]);
-    runs.receive2 = await rx(["rx:receive", "--shipment", shipmentIdIn(runs.ship2), "--logger", path.join(EXAMPLES, "logger-good.csv"), "--signer", signer("pharmacy")]);
+    runs.receive2 = await rx(["rx:receive", "--shipment", shipmentIdIn(runs.ship2), "--logger", await loggerAfterTrip(rpcSend(node.url), path.join(EXAMPLES, "logger-good.csv")), "--signer", signer("pharmacy")]);
     runs.dispense = await rx(["rx:dispense", "--gtin", GTIN, "--lot", LOT, "--serial", "SN000003", "--signer", signer("pharmacy")]);
     runs.verifyGenuine = await rx(["rx:verify", "--link", `https://id.example.org/01/${GTIN}/10/${LOT}/21/SN000004?17=280331`, "--holder", gln("pharmacy"), "--json"]);
     runs.verifyDispensed = await rx(["rx:verify", "--gtin", GTIN, "--lot", LOT, "--serial", "SN000003", "--json"]);
@@ -86,7 +87,7 @@ describe("End to end: a local node standing in for Polygon Amoy", function () {
 
   it("refuses to overwrite the record of the live deployment", function () {
     expect(runs.redeploy.code).to.not.equal(0);
-    expect(runs.redeploy.stdout + runs.redeploy.stderr).to.match(/records a live deployment at 0x[0-9a-fA-F]{40} \(chain 80002\); pass --redeploy/);
+    expect(runs.redeploy.stdout + runs.redeploy.stderr).to.match(/records a live deployment at 0x[0-9a-fA-F]{40} \(chain 80002\); to replace it on purpose run `REDEPLOY=true npm run deploy -- --network amoy` or `npx hardhat rx:deploy --redeploy --network amoy`/);
   });
 
   for (const step of ["onboard-manufacturer", "onboard-distributor", "onboard-pharmacy", "commission", "ship1", "receive1", "ship2", "receive2", "dispense"]) {

@@ -1,8 +1,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { HDNodeWallet, JsonRpcProvider, Network } from "ethers";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { HardhatNetworkHDAccountsConfig } from "hardhat/types";
 import type { RxTrace } from "../../typechain-types";
@@ -13,7 +12,9 @@ import { formatGln } from "../../src/gs1/identifiers";
 import { batchIdOf } from "../../src/domain/ids";
 import { CAST } from "../../src/scenario/scenario";
 import { FAULTS, startFlakyProxy, type FlakyProxy } from "./flaky-proxy";
+import { loggerAfterTrip, rpcSend } from "../logger-trip";
 import { childEnv, hardhat, startNode, type Node, type Run } from "./processes";
+import { tempDir } from "../tmp";
 
 const EXAMPLES = path.join(__dirname, "..", "..", "examples");
 const GTIN = "00312345000172";
@@ -100,7 +101,7 @@ describe("Scripts under faults: a flaky JSON-RPC proxy between the commands and 
       outage: { afterMethod: "eth_sendRawTransaction", after: 4 + 90, durationMs: 4000 },
       deadlineMs: 220_000,
     });
-    const dir = mkdtempSync(path.join(tmpdir(), "rx-flaky-"));
+    const dir = tempDir("rx-flaky-");
     env = childEnv({
       AMOY_RPC_URL: proxy.url,
       DEPLOYER_PRIVATE_KEY: keys[0],
@@ -146,9 +147,11 @@ describe("Scripts under faults: a flaky JSON-RPC proxy between the commands and 
       );
       const id = await shippedId(address(from), address(to));
       if (!id) throw new Error(`no shipment from ${from} to ${to} on the node`);
+      // The logger of this trip, made against the node itself (not through the flaky proxy).
+      const logger = await loggerAfterTrip(rpcSend(node!.url), path.join(EXAMPLES, "logger-good.csv"));
       await untilDone(
         `receive${n + 1}`,
-        ["rx:receive", "--shipment", id, "--logger", path.join(EXAMPLES, "logger-good.csv"), "--signer", String(SIGNER[to])],
+        ["rx:receive", "--shipment", id, "--logger", logger, "--signer", String(SIGNER[to])],
         async () => Number((await rx.shipment(id)).status) !== ShipmentStatus.InTransit,
       );
     }

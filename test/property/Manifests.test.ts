@@ -38,8 +38,7 @@ import { expect } from "chai";
 import fc from "fast-check";
 import hre, { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
@@ -66,8 +65,10 @@ import { parseReceiveArgs, parseRejectArgs, parseShipArgs, receiveWithLogger, re
 import { legFields, readDomain, signOperation, type SignedOperation } from "../../src/signing/typed-data";
 import { sendSigned, type SignedDocument } from "../../src/signing/document";
 import { partnersFixture } from "../fixtures";
+import { loggerAfterTrip } from "../logger-trip";
 import { batchSerials, packSequences, PARTNERS, PackModel, type LegModel, type Mode, type Partner, type PackRunner, type SettleOp, type ShipOp } from "./pack-model";
 import { envInt, fuzzSeed } from "./env";
+import { tempDir } from "../tmp";
 
 const RUNS = envInt("FUZZ_RUNS", 25);
 const STEPS = envInt("FUZZ_STEPS", 16);
@@ -279,7 +280,7 @@ class ChainRunner implements PackRunner {
   private async settleLeg(leg: LegModel, action: "receive" | "reject"): Promise<void> {
     const signer = this.f.signers[leg.to];
     if (action === "receive") {
-      const result = await receiveWithLogger(this.f.rx, signer, 0, parseReceiveArgs({ shipment: leg.id, logger: GOOD_LOGGER }), this.print, this.f.context);
+      const result = await receiveWithLogger(this.f.rx, signer, 0, parseReceiveArgs({ shipment: leg.id, logger: await loggerAfterTrip((method, params) => hre.network.provider.send(method, params), GOOD_LOGGER) }), this.print, this.f.context);
       if (result.manifestChecked !== true) throw new Error(`rx:receive did not check the manifest (manifestChecked ${String(result.manifestChecked)})`);
       if (result.excursion) throw new Error("rx:receive reported an excursion for the good logger file");
     } else {
@@ -566,8 +567,8 @@ describe("RxTrace pack-level custody (property-based)", function () {
   // The manifests and serial files go to a folder of this file's own, whatever the other test files use.
   before(function () {
     previousDir = process.env.RXTRACE_DEPLOYMENTS_DIR;
-    dir = mkdtempSync(path.join(tmpdir(), "rx-manifests-property-"));
-    scratch = mkdtempSync(path.join(tmpdir(), "rx-manifests-scratch-"));
+    dir = tempDir("rx-manifests-property-");
+    scratch = tempDir("rx-manifests-scratch-");
     process.env.RXTRACE_DEPLOYMENTS_DIR = dir;
   });
 

@@ -2,8 +2,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { existsSync, mkdtempSync, renameSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ZeroHash, id, keccak256 } from "ethers";
 import { recordPath } from "../../src/chain/deployment";
@@ -11,6 +10,7 @@ import { Role, Standing } from "../../src/domain/enums";
 import { formatGln, makeGln } from "../../src/gs1/identifiers";
 import { CAST } from "../../src/scenario/scenario";
 import { SIGNER, captureOutput, castTaskFixture, deployedFixture } from "./fixtures";
+import { tempDir } from "../tmp";
 
 const NEWCOMER_GLN = formatGln(makeGln("077777700001"));
 const LICENCE_REF = id("Wholesale distribution licence WDA-2025-0042");
@@ -76,7 +76,7 @@ describe("admin commands", function () {
       it("grants the regulator role with the file's keccak256 as licence reference", async function () {
         const { rx } = await loadFixture(deployedFixture);
         const account = await newcomer();
-        const dir = mkdtempSync(path.join(os.tmpdir(), "rx-admin-"));
+        const dir = tempDir("rx-admin-");
         const file = path.join(dir, "designation.txt");
         writeFileSync(file, "Designation of the State Board of Pharmacy as competent authority\n");
         await captureOutput(() =>
@@ -305,6 +305,40 @@ describe("admin commands", function () {
         await expect(hre.run("rx:grant-pauser", { account: await newcomer(), signer: SIGNER.manufacturer })).to.be.rejectedWith(
           /the contract refused: AccessControlUnauthorizedAccount\(account=0x[0-9a-fA-F]{40}, neededRole=0x0{64}\)/,
         );
+      });
+    });
+  });
+
+  describe("rx:pause and rx:unpause", function () {
+    describe("when the pauser pauses and unpauses", function () {
+      it("prints each transaction and the suite's state follows", async function () {
+        const { rx } = await loadFixture(castTaskFixture);
+        const paused = await captureOutput(() => hre.run("rx:pause", { signer: SIGNER.pauser }));
+        expect(paused.lines[0]).to.match(/^paused: tx 0x[0-9a-f]{64} block \d+ gas \d+$/);
+        expect(await rx.paused()).to.equal(true);
+        const unpaused = await captureOutput(() => hre.run("rx:unpause", { signer: SIGNER.pauser }));
+        expect(unpaused.lines).to.include("the suite is running again");
+        expect(await rx.paused()).to.equal(false);
+      });
+    });
+
+    describe("when the suite is not paused", function () {
+      it("rx:unpause says so and sends nothing", async function () {
+        await loadFixture(castTaskFixture);
+        const before = await hre.ethers.provider.getBlockNumber();
+        const { lines } = await captureOutput(() => hre.run("rx:unpause", { signer: SIGNER.pauser }));
+        expect([lines, await hre.ethers.provider.getBlockNumber()]).to.deep.equal([["the suite is not paused: nothing sent"], before]);
+      });
+    });
+
+    describe("when a partner without PAUSER_ROLE tries to pause", function () {
+      it("shows the contract's AccessControlUnauthorizedAccount and sends nothing", async function () {
+        const { rx } = await loadFixture(castTaskFixture);
+        const before = await hre.ethers.provider.getBlockNumber();
+        await expect(hre.run("rx:pause", { signer: SIGNER.manufacturer })).to.be.rejectedWith(
+          /the contract refused: AccessControlUnauthorizedAccount\(account=0x[0-9a-fA-F]{40}, neededRole=0x[0-9a-f]{64}\)/,
+        );
+        expect([await rx.paused(), await hre.ethers.provider.getBlockNumber()]).to.deep.equal([false, before]);
       });
     });
   });

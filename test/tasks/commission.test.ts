@@ -2,12 +2,11 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { keccak256 } from "ethers";
 import type { RxTrace } from "../../typechain-types";
-import { ImportStopped, importBatches, jsonArrayElementLines, splitCsvLine } from "../../src/commands/commission/batch-import";
+import { ImportStopped, importBatches, jsonArrayElementLines, readCsv, splitCsvLine } from "../../src/commands/commission/batch-import";
 import { recordPath } from "../../src/chain/deployment";
 import { formatGtin, makeGtin } from "../../src/gs1/identifiers";
 import { batchIdOf } from "../../src/domain/ids";
@@ -15,6 +14,7 @@ import { serialFilePath, type SerialFile } from "../../src/files/serial-files";
 import { SerialTree } from "../../src/merkle/serial-tree";
 import { CERTIFICATE_URI, FOREIGN_GTIN, GTIN, GTIN_2, serialRange } from "../../src/scenario/scenario";
 import { SIGNER, captureOutput, castTaskFixture } from "./fixtures";
+import { tempDir } from "../tmp";
 
 const GTIN_TEXT = formatGtin(GTIN);
 const CERTIFICATE_TEXT = "Certificate of origin, Acme Pharma, command tests\n";
@@ -23,7 +23,7 @@ const LOT = "CMT-0001";
 
 /** A directory with a certificate and serial files, the way a manufacturer keeps them next to an import file. */
 function workspace(): string {
-  const dir = mkdtempSync(path.join(os.tmpdir(), "rx-commission-"));
+  const dir = tempDir("rx-commission-");
   writeFileSync(path.join(dir, "certificate.txt"), CERTIFICATE_TEXT);
   for (let i = 1; i <= 6; i++) writeFileSync(path.join(dir, `serials-${i}.txt`), serialRange(4, `S${i}X`).join("\n") + "\n");
   writeFileSync(path.join(dir, "serials-12.txt"), serialRange(12).join("\n") + "\n");
@@ -130,6 +130,43 @@ describe("manufacturer commands", function () {
           `  serial file ${path.relative(process.cwd(), file)} (written again)`,
         ]);
         expect([existsSync(file), await commissionedEvents(rx, batchIdOf(GTIN, LOT))]).to.deep.equal([true, 1]);
+      });
+    });
+
+    describe("when the same lot is commissioned again with other data", function () {
+      /** CMT-0003 on-chain with 500 units and no serials, then the same command with one field changed. */
+      async function again(overrides: Record<string, string> | ((dir: string) => Record<string, string>)) {
+        const base = await loadFixture(castTaskFixture);
+        const dir = workspace();
+        const first = { lot: "CMT-0003", serials: undefined, quantity: "500" };
+        await captureOutput(() => hre.run("rx:commission", flags(dir, first)));
+        writeFileSync(path.join(dir, "other-certificate.txt"), "Another certificate\n");
+        const changed = typeof overrides === "function" ? overrides(dir) : overrides;
+        const run = hre.run("rx:commission", flags(dir, { ...first, ...changed }));
+        return { ...base, dir, run };
+      }
+
+      it("refuses another quantity by name, with the quantity on-chain", async function () {
+        const { run } = await again({ quantity: "501" });
+        await expect(run).to.be.rejectedWith(/--lot: got "CMT-0003", expected the same data as batch 0x[0-9a-f]{64}, already on-chain, or another lot: --quantity 500 on-chain$/);
+      });
+
+      it("refuses another certificate file by name, with both hashes", async function () {
+        const { run } = await again((dir) => ({ certificate: path.join(dir, "other-certificate.txt") }));
+        await expect(run).to.be.rejectedWith(
+          `--certificate: another file on-chain (keccak256 ${keccak256(Buffer.from(CERTIFICATE_TEXT))}, this file ${keccak256(Buffer.from("Another certificate\n"))})`,
+        );
+      });
+
+      it("refuses another certificate URI by name, with the URI on-chain", async function () {
+        const { run } = await again({ certificateUri: "ipfs://QmOtherCertificateUri" });
+        await expect(run).to.be.rejectedWith(new RegExp(`--certificate-uri ${CERTIFICATE_URI.replace(/[.?/]/g, "\\$&")} on-chain$`));
+      });
+
+      it("commissions nothing a second time", async function () {
+        const { rx, run } = await again({ quantity: "501" });
+        await run.catch(() => undefined);
+        expect(await commissionedEvents(rx, batchIdOf(GTIN, "CMT-0003"))).to.equal(1);
       });
     });
 
@@ -349,6 +386,33 @@ describe("manufacturer commands", function () {
       });
     });
 
+    describe("when an imported file is run again with a line's quantity, certificate or URI changed", function () {
+      it("refuses each changed line by line and column, and sends nothing", async function () {
+        const { rx } = await loadFixture(castTaskFixture);
+        const dir = workspace();
+        forgetAll();
+        const first = writeCsv(dir, "first.csv", SIX.slice(0, 3).map((_, i) => csvLine(i)));
+        await captureOutput(() => hre.run("rx:import", { file: first, signer: SIGNER.manufacturer }));
+        writeFileSync(path.join(dir, "other-certificate.txt"), "Another certificate\n");
+        // A quantity change needs a serial file of that size: line 2 drops its serials (the root then differs too).
+        const changed = writeCsv(dir, "changed.csv", [
+          csvLine(0).replace(",4,2,8,", ",5,2,8,").replace(/,serials-1\.txt$/, ","),
+          csvLine(1).replace(",certificate.txt,", ",other-certificate.txt,"),
+          csvLine(2).replace(CERTIFICATE_URI, "https://example.org/other-certificate"),
+        ]);
+        const error = await hre.run("rx:import", { file: changed, signer: SIGNER.manufacturer }).then(
+          () => undefined,
+          (e: Error) => e,
+        );
+        expect(error?.message).to.match(/changed\.csv: 3 errors, nothing was sent/);
+        expect(error?.message).to.match(/changed\.csv line 2, lot: .*quantity 4 on-chain/);
+        expect(error?.message).to.match(/changed\.csv line 3, lot: .*certificate: another file on-chain/);
+        expect(error?.message).to.match(/changed\.csv line 4, lot: .*certificate_uri ipfs:\/\/\S+ on-chain/);
+        const counts = await Promise.all(SIX.slice(0, 3).map(({ gtin, lot }) => commissionedEvents(rx, batchIdOf(gtin, lot))));
+        expect(counts).to.deep.equal([1, 1, 1]);
+      });
+    });
+
     describe("when the chain refuses line 4 half way and the import is run again", function () {
       async function refusedThenResumed() {
         const base = await loadFixture(castTaskFixture);
@@ -424,6 +488,15 @@ describe("manufacturer commands", function () {
       });
     });
 
+    describe("when a user asks `npx hardhat help rx:import`", function () {
+      it("documents the columns, the units and where relative paths are read from", function () {
+        const help = hre.tasks["rx:import"].paramDefinitions.file.description ?? "";
+        for (const part of ["gtin", "lot", "expiry (YYMMDD or YYYY-MM-DD)", "quantity", "min_temp and max_temp (storage range in °C", "certificate_uri", "serials", "comma-separated", "Relative certificate and serials paths are read from the import file's own folder"]) {
+          expect(help).to.include(part);
+        }
+      });
+    });
+
     describe("when the file is neither JSON nor CSV", function () {
       it("names --file", async function () {
         await loadFixture(castTaskFixture);
@@ -439,6 +512,15 @@ describe("manufacturer commands", function () {
     describe("when a CSV cell is quoted", function () {
       it("keeps commas and doubled quotes inside it", function () {
         expect(splitCsvLine('00312345000172,"A,1""B", 2 ,')).to.deep.equal(["00312345000172", 'A,1"B', "2", ""]);
+      });
+    });
+
+    describe("when a CSV file is separated by semicolons", function () {
+      it("reports one error that names the separator, not one per line", function () {
+        const text = ["gtin;lot;expiry;quantity;min_temp;max_temp;certificate;certificate_uri", `${GTIN_TEXT};L1;301231;4;2;8;c.txt;ipfs://x`, `${GTIN_TEXT};L2;301231;4;2;8;c.txt;ipfs://x`].join("\n");
+        const { entries, errors } = readCsv(text, "batches.csv");
+        expect([entries.length, errors.length]).to.deep.equal([0, 1]);
+        expect(errors[0].message).to.match(/^batches\.csv line 1 \(header\): got ".*", expected columns gtin, .* separated by commas: this file separates them with semicolons/);
       });
     });
 

@@ -13,7 +13,9 @@ import { saveSerialFile } from "../../src/files/serial-files";
 import { SerialTree } from "../../src/merkle/serial-tree";
 import { buildManifest, ManifestTree, type Manifest } from "../../src/manifests/manifest";
 import { manifestPath, saveManifest } from "../../src/files/manifest-files";
+import { loggerAfterTrip } from "../logger-trip";
 import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";
+import { tempDir } from "../tmp";
 
 const LOT = "C24-0001";
 const EXAMPLES = path.join(__dirname, "..", "..", "examples");
@@ -22,6 +24,8 @@ const EXCURSION_LOGGER = path.join(EXAMPLES, "logger-excursion.csv");
 const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
 /** The flagship GTIN with its check digit changed. */
 const BAD_GTIN = formatGtin(GTIN).slice(0, 13) + ((Number(formatGtin(GTIN).slice(13)) + 1) % 10);
+/** The example logger moved to the trip just made (rx:receive refuses readings from before the shipment). */
+const trip = (example: string) => loggerAfterTrip((method, params) => hre.network.provider.send(method, params), example);
 const GOOD_LEG = { minTemp: 31, maxTemp: 62, meanKineticTemp: 48, minutesOutOfRange: 0, loggerHash: hre.ethers.id("logger") };
 const SERIALS = serialRange(100, "CS");
 
@@ -36,7 +40,7 @@ async function lotFixture() {
     certificateHash: CERTIFICATE_HASH, certificateURI: CERTIFICATE_URI,
   });
   const batchId = batchIdOf(GTIN, LOT);
-  const dir = mkdtempSync(path.join(tmpdir(), "rx-custody-"));
+  const dir = tempDir("rx-custody-");
   return { ...base, manufacturer, distributor, pharmacy, regulator, stranger, tree, batchId, expiry, dir };
 }
 
@@ -220,13 +224,62 @@ describe("rx:shipments", function () {
   });
 });
 
+describe("rx:logger-sample", function () {
+  describe("when a user tries rx:receive on a shipment of a local node", function () {
+    it("writes a logger file inside the shipment's window that rx:receive accepts", async function () {
+      const { rx, shipmentId, batchId, distributor, dir } = await loadFixture(shippedFixture);
+      await time.increase(3600);
+      const out = path.join(dir, "leg.csv");
+      const { lines } = await captureOutput(() => hre.run("rx:logger-sample", { shipment: shipmentId, from: EXCURSION_LOGGER, out }));
+      expect(lines[0]).to.match(new RegExp(`^wrote ${out.replace(/[.\\/]/g, "\\$&")}: the readings of .*logger-excursion\\.csv placed between the shipment`));
+      await captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger: out, signer: SIGNER.distributor }));
+      expect((await rx.holding(batchId, distributor.address)).quarantined).to.equal(60n);
+    });
+  });
+});
+
+describe("rx:cancel", function () {
+  describe("when the receiver left the shipment unsettled for 30 days", function () {
+    it("gives the units back to the sender and settles the shipment", async function () {
+      const { rx, shipmentId, batchId, manufacturer } = await loadFixture(shippedFixture);
+      await time.increase(30 * 24 * 3600 + 1);
+      const { lines } = await captureOutput(() => hre.run("rx:cancel", { shipment: shipmentId, signer: SIGNER.manufacturer }));
+      expect(lines.join("\n")).to.match(/^cancel: tx 0x[0-9a-f]{64} block \d+ gas \d+$/m);
+      const holding = await rx.holding(batchId, manufacturer.address);
+      expect(lines[lines.length - 1]).to.equal(`60 units back to ${manufacturer.address}, which now holds ${holding.saleable} saleable, ${holding.quarantined} quarantined`);
+      expect((await rx.shipment(shipmentId)).status).to.equal(BigInt(ShipmentStatus.None));
+    });
+  });
+
+  describe("when the 30 days are not over", function () {
+    it("names --shipment and the time from which it may be cancelled, and sends nothing", async function () {
+      const { shipmentId } = await loadFixture(shippedFixture);
+      const before = await blockNumber();
+      await expect(hre.run("rx:cancel", { shipment: shipmentId, signer: SIGNER.manufacturer })).to.be.rejectedWith(
+        /--shipment: got "0x[0-9a-f]{64}", expected a shipment unsettled for 30 days: this one may be cancelled from \d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z on/,
+      );
+      expect(await blockNumber()).to.equal(before);
+    });
+  });
+
+  describe("when someone else than the sender cancels", function () {
+    it("names --signer and the sender", async function () {
+      const { shipmentId, manufacturer } = await loadFixture(shippedFixture);
+      await expect(hre.run("rx:cancel", { shipment: shipmentId, signer: SIGNER.distributor })).to.be.rejectedWith(
+        `expected the shipment's sender ${manufacturer.address} (only it may cancel the shipment)`,
+      );
+    });
+  });
+});
+
 describe("rx:receive", function () {
   describe("when the logger stayed within 2-8 °C (examples/logger-good.csv)", function () {
     it("prints the leg summary and the transaction", async function () {
       const { shipmentId } = await loadFixture(shippedFixture);
-      const hash = hre.ethers.keccak256(readFileSync(GOOD_LOGGER));
-      const { lines } = await captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor }));
-      expect(lines).to.include(`logger ${GOOD_LOGGER}: 49 readings, keccak256 ${hash}`);
+      const logger = await trip(GOOD_LOGGER);
+      const hash = hre.ethers.keccak256(readFileSync(logger));
+      const { lines } = await captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger, signer: SIGNER.distributor }));
+      expect(lines).to.include(`logger ${logger}: 49 readings, keccak256 ${hash}`);
       expect(lines).to.include("  min 3.6 °C, max 6.4 °C, mean kinetic 5.3 °C; storage range 2.0 °C to 8.0 °C; 0 minutes out of range");
       expect(lines).to.include("within range: units go to saleable stock");
       expect(lines.join("\n")).to.match(/^receive: tx 0x[0-9a-f]{64} block \d+ gas \d+$/m);
@@ -234,7 +287,8 @@ describe("rx:receive", function () {
 
     it("credits the units as saleable and settles the shipment", async function () {
       const { rx, shipmentId, batchId, distributor } = await loadFixture(shippedFixture);
-      await captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor }));
+      const logger = await trip(GOOD_LOGGER);
+      await captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger, signer: SIGNER.distributor }));
       const holding = await rx.holding(batchId, distributor.address);
       expect([holding.saleable, holding.quarantined]).to.deep.equal([60n, 0n]);
       expect((await rx.shipment(shipmentId)).status).to.equal(BigInt(ShipmentStatus.None));
@@ -244,18 +298,74 @@ describe("rx:receive", function () {
   describe("when the logger reached 12 °C for 90 minutes (examples/logger-excursion.csv)", function () {
     it("prints the excursion", async function () {
       const { shipmentId } = await loadFixture(shippedFixture);
-      const { lines } = await captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger: EXCURSION_LOGGER, signer: SIGNER.distributor }));
+      const logger = await trip(EXCURSION_LOGGER);
+      const { lines } = await captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger, signer: SIGNER.distributor }));
       expect(lines).to.include("  min 4.4 °C, max 12.0 °C, mean kinetic 6.4 °C; storage range 2.0 °C to 8.0 °C; 90 minutes out of range");
       expect(lines.some((l) => l.startsWith("EXCURSION: units go to quarantine"))).to.equal(true);
     });
 
     it("puts the units in quarantine with the file's hash on-chain", async function () {
       const { rx, shipmentId, batchId, distributor } = await loadFixture(shippedFixture);
-      const { result } = await captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger: EXCURSION_LOGGER, signer: SIGNER.distributor }));
+      const logger = await trip(EXCURSION_LOGGER);
+      const { result } = await captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger, signer: SIGNER.distributor }));
       const holding = await rx.holding(batchId, distributor.address);
       expect([holding.saleable, holding.quarantined]).to.deep.equal([0n, 60n]);
       const [event] = await rx.queryFilter(rx.filters.Received(shipmentId), result.receipt.blockNumber);
-      expect(event.args.leg.loggerHash).to.equal(hre.ethers.keccak256(readFileSync(EXCURSION_LOGGER)));
+      expect(event.args.leg.loggerHash).to.equal(hre.ethers.keccak256(readFileSync(logger)));
+    });
+  });
+
+  describe("when the logger file is checked for its unit, its times and the shipment's window", function () {
+    /** A logger file written next to the shipment; `lines` get the chain's time of the shipment as `t`. */
+    async function attempt(name: string, body: (t: number) => string) {
+      const { shipmentId, dir } = await loadFixture(shippedFixture);
+      const t = await time.latest();
+      const file = path.join(dir, name);
+      writeFileSync(file, body(t));
+      const before = await blockNumber();
+      const run = captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger: file, signer: SIGNER.distributor }));
+      return { file, run, before };
+    }
+
+    it("reads a file headed timestamp,fahrenheit in °F: 41.0 and 42.8 °F are 5 and 6 °C, within range", async function () {
+      const { run } = await attempt("fahrenheit.csv", (t) => `timestamp,fahrenheit\n${t + 1},41.0\n${t + 60},42.8\n`);
+      const { lines } = await run;
+      expect(lines).to.include("  min 5.0 °C, max 6.0 °C, mean kinetic 5.0 °C; storage range 2.0 °C to 8.0 °C; 0 minutes out of range");
+    });
+
+    it("says 1 reading, not 1 readings", async function () {
+      const { file, run } = await attempt("one.csv", (t) => `${t + 1},5.0\n`);
+      const { lines } = await run;
+      expect(lines.some((l) => l.startsWith(`logger ${file}: 1 reading, keccak256 0x`))).to.equal(true);
+    });
+
+    it("takes 98.6 °F for 37 °C: an excursion", async function () {
+      const { run } = await attempt("fever.csv", (t) => `timestamp,fahrenheit\n${t + 1},98.6\n${t + 60},98.6\n`);
+      const { lines } = await run;
+      expect(lines.some((l) => l.startsWith("  min 37.0 °C, max 37.0 °C"))).to.equal(true);
+      expect(lines.some((l) => l.startsWith("EXCURSION: units go to quarantine"))).to.equal(true);
+    });
+
+    it("refuses a unit column it does not know, by name, and sends nothing", async function () {
+      const { file, run, before } = await attempt("kelvin.csv", (t) => `timestamp,kelvin\n${t + 1},278.1\n`);
+      await expect(run).to.be.rejectedWith(`${file} line 1 (header), unit column: got "kelvin", expected celsius or fahrenheit (e.g. timestamp,celsius)`);
+      expect(await blockNumber()).to.equal(before);
+    });
+
+    it("refuses a reading dated 2099, naming its line", async function () {
+      const { file, run } = await attempt("future.csv", (t) => `timestamp,celsius\n${t + 1},5.0\n2099-01-01T00:00:00Z,5.0\n`);
+      await expect(run).to.be.rejectedWith(new RegExp(`^${file.replace(/[.\\/]/g, "\\$&")} line 3: got "2099-01-01T00:00:00Z", expected a time within the shipment's window, from \\S+ \\(shipped\\) to \\S+ \\(now\\)$`));
+    });
+
+    it("refuses readings made a year before the shipment, naming the line", async function () {
+      const { file, run } = await attempt("old.csv", (t) => `timestamp,celsius\n${t - 365 * 24 * 3600},5.0\n${t + 1},5.0\n`);
+      await expect(run).to.be.rejectedWith(`${file} line 2: got "${(await time.latest()) - 365 * 24 * 3600}", expected a time within the shipment's window`);
+    });
+
+    it("refuses a time without a time zone, naming the line", async function () {
+      const { file, run } = await attempt("no-zone.csv", (t) => `timestamp,celsius\n${t + 1},5.0\n${new Date((t + 60) * 1000).toISOString().slice(0, 19)},5.0\n`);
+      await expect(run).to.be.rejectedWith(`${file} line 3: got "`);
+      await expect(run).to.be.rejectedWith("expected a timestamp with its time zone (e.g. 2025-03-03T06:00:00Z or …+01:00) or unix seconds");
     });
   });
 
@@ -263,7 +373,8 @@ describe("rx:receive", function () {
     it("names the file and the line number and sends nothing", async function () {
       const { shipmentId, dir } = await loadFixture(shippedFixture);
       const file = path.join(dir, "broken.csv");
-      writeFileSync(file, "timestamp,celsius\n2025-03-03T06:00:00Z,5.1\n2025-03-03T06:15:00Z,warm\n");
+      const t = await time.latest();
+      writeFileSync(file, `timestamp,celsius\n${t + 1},5.1\n${t + 2},warm\n`);
       const before = await blockNumber();
       await expect(hre.run("rx:receive", { shipment: shipmentId, logger: file, signer: SIGNER.distributor })).to.be.rejectedWith(
         `${file} line 3: got "warm", expected a temperature in degrees Celsius`,
@@ -303,7 +414,7 @@ describe("rx:receive", function () {
   describe("when the shipment was received already", function () {
     it("says when it was settled", async function () {
       const { shipmentId } = await loadFixture(shippedFixture);
-      await captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor }));
+      await captureOutput(async () => hre.run("rx:receive", { shipment: shipmentId, logger: await trip(GOOD_LOGGER), signer: SIGNER.distributor }));
       await expect(hre.run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor })).to.be.rejectedWith(
         /--shipment: got "0x[0-9a-f]{64}", expected a shipment in transit \(it was received already in tx 0x[0-9a-f]{64}/,
       );
@@ -505,7 +616,7 @@ describe("rx:dispense", function () {
       await captureOutput(() => hre.run("rx:dispense", args));
       const before = await blockNumber();
       await expect(captureOutput(() => hre.run("rx:dispense", args))).to.be.rejectedWith(
-        /the contract refused: DispensePackAlreadyDispensed\(batchId=0x[0-9a-f]{64}, serial=0x/,
+        /the contract refused: DispensePackAlreadyDispensed\(batchId=0x[0-9a-f]{64}, serial="CS000010"\)/,
       );
       expect(await blockNumber()).to.equal(before);
     });

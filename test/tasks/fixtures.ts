@@ -4,18 +4,16 @@
  * 0 admin, 1 pauser, 2 manufacturer, 3 otherManufacturer, 4 distributor, 5 distributor2, 6 pharmacy,
  * 7 pharmacy2, 8 regulator, 9 stranger.
  */
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { RxTrace } from "../../typechain-types";
 import { connect, type DeploymentRecord } from "../../src/chain/deployment";
 import { CAST } from "../../src/scenario/scenario";
+import { tempDir } from "../tmp";
 
 // Every test process keeps its deployment records and serial files in a folder of its own: nothing is
 // written into the repository's deployments/, and test files running in parallel never share a record.
-process.env.RXTRACE_DEPLOYMENTS_DIR ||= mkdtempSync(path.join(tmpdir(), "rx-tasks-"));
+process.env.RXTRACE_DEPLOYMENTS_DIR ||= tempDir("rx-tasks-");
 
 export const SIGNER = {
   admin: "0",

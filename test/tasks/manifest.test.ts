@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { ethers } from "hardhat";
@@ -14,6 +13,7 @@ import { packsHeld } from "../../src/manifests/holdings";
 import type { CaseFact, CustodyFacts, LegFact, Settlement } from "../../src/domain/provenance";
 import { GTIN, serialRange } from "../../src/scenario/scenario";
 import { SerialTree } from "../../src/merkle/serial-tree";
+import { tempDir } from "../tmp";
 
 const LOT = "M24-0001";
 const SERIALS = serialRange(64, "MS");
@@ -290,7 +290,7 @@ describe("manifest (src/manifests)", function () {
   });
 
   describe("files", function () {
-    const dir = mkdtempSync(path.join(tmpdir(), "rx-manifest-"));
+    const dir = tempDir("rx-manifest-");
     const manifest = buildManifest(plan(), BATCH);
 
     it("round-trips a manifest through its file", function () {

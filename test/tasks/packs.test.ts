@@ -1,8 +1,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { RxTrace } from "../../typechain-types";
@@ -20,16 +19,20 @@ import { SerialTree } from "../../src/merkle/serial-tree";
 import type { ReceiveResult, ShipResult } from "../../src/commands/custody/shipments";
 import { signedManifestPath, type SignResult } from "../../src/commands/signed/shared";
 import { type SubmitResult } from "../../src/commands/signed/submit";
+import { loggerAfterTrip } from "../logger-trip";
 import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";
+import { tempDir } from "../tmp";
 
 const LOT = "P24-0001";
 const SERIALS = serialRange(40, "PK");
 const GOOD_LOGGER = path.join(__dirname, "..", "..", "examples", "logger-good.csv");
+/** The example logger moved to the trip just made (rx:receive refuses readings from before the shipment). */
+const trip = (example: string) => loggerAfterTrip((method, params) => hre.network.provider.send(method, params), example);
 const GOOD_LEG = { minTemp: 31, maxTemp: 62, meanKineticTemp: 48, minutesOutOfRange: 0, loggerHash: hre.ethers.id("logger") };
 const SSCC = formatSscc(makeSscc("10312345000000001"));
 const CASE_PACKS = SERIALS.slice(30, 36);
 const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
-const scratch = mkdtempSync(path.join(tmpdir(), "rx-packs-"));
+const scratch = tempDir("rx-packs-");
 let files = 0;
 
 /** A file of serials, one per line, in a folder of its own. */
@@ -47,7 +50,7 @@ const networkFolder = () => path.join(deploymentsDir(), hre.network.name);
 const KEPT = ["manifests", "cases"];
 
 function saveFolder(): string {
-  const copy = mkdtempSync(path.join(tmpdir(), "rx-packs-folder-"));
+  const copy = tempDir("rx-packs-folder-");
   for (const part of KEPT) {
     if (existsSync(path.join(networkFolder(), part))) cpSync(path.join(networkFolder(), part), path.join(copy, part), { recursive: true });
   }
@@ -99,7 +102,7 @@ async function lotFixture() {
 /** PK000001-PK000020 in transit from the manufacturer to the distributor, the manifest also in a file of its own. */
 async function shippedFixture() {
   const base = await loadFixture(lotFixture);
-  const manifestOut = path.join(mkdtempSync(path.join(tmpdir(), "rx-packs-out-")), "to-northline.json");
+  const manifestOut = path.join(tempDir("rx-packs-out-"), "to-northline.json");
   const { result } = await run<ShipResult>("rx:ship", ship({ to: gln("distributor"), serials: serialFile(SERIALS.slice(0, 20)), manifestOut, signer: SIGNER.manufacturer }));
   return { ...base, shipmentId: result.shipmentId, manifest: result.manifest!, manifestOut, folder: saveFolder() };
 }
@@ -107,7 +110,7 @@ async function shippedFixture() {
 /** The distributor received the 20 packs. */
 async function receivedFixture() {
   const base = await loadFixture(shippedFixture);
-  await run("rx:receive", { shipment: base.shipmentId, logger: GOOD_LOGGER, manifest: base.manifestOut, signer: SIGNER.distributor });
+  await run("rx:receive", { shipment: base.shipmentId, logger: await trip(GOOD_LOGGER), manifest: base.manifestOut, signer: SIGNER.distributor });
   return { ...base, folder: saveFolder() };
 }
 
@@ -115,7 +118,7 @@ async function receivedFixture() {
 async function pharmacyFixture() {
   const base = await loadFixture(receivedFixture);
   const { result } = await run<ShipResult>("rx:ship", ship({ to: gln("pharmacy"), serials: serialFile(SERIALS.slice(0, 5)), signer: SIGNER.distributor }));
-  await run("rx:receive", { shipment: result.shipmentId, logger: GOOD_LOGGER, signer: SIGNER.pharmacy });
+  await run("rx:receive", { shipment: result.shipmentId, logger: await trip(GOOD_LOGGER), signer: SIGNER.pharmacy });
   return { ...base, toPharmacy: result.shipmentId, folder: saveFolder() };
 }
 
@@ -130,7 +133,7 @@ async function caseFixture() {
 async function caseReceivedFixture() {
   const base = await loadFixture(caseFixture);
   const { result } = await run<ShipResult>("rx:ship", ship({ to: gln("distributor"), serials: serialFile(SERIALS.slice(20, 22)), cases: SSCC, signer: SIGNER.manufacturer }));
-  await run("rx:receive", { shipment: result.shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor });
+  await run("rx:receive", { shipment: result.shipmentId, logger: await trip(GOOD_LOGGER), signer: SIGNER.distributor });
   return { ...base, shipmentId: result.shipmentId, folder: saveFolder() };
 }
 
@@ -310,7 +313,7 @@ describe("rx:receive with a manifest", function () {
   describe("when the manifest that came with the goods matches the chain", function () {
     it("says so, then receives", async function () {
       const { rx, shipmentId, manifestOut, manifest, batchId, distributor } = await use(shippedFixture);
-      const { lines } = await run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, manifest: manifestOut, signer: SIGNER.distributor });
+      const { lines } = await run("rx:receive", { shipment: shipmentId, logger: await trip(GOOD_LOGGER), manifest: manifestOut, signer: SIGNER.distributor });
       expect(lines).to.include(`manifest ${manifestOut}: 20 packs (20 loose, 0 in 0 sealed cases), root ${manifest.root} as committed on the chain; every pack proven in the batch`);
       expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(20n);
     });
@@ -319,7 +322,7 @@ describe("rx:receive with a manifest", function () {
   describe("when --manifest is left out", function () {
     it("checks the manifest kept under the deployment folder", async function () {
       const { shipmentId } = await use(shippedFixture);
-      const { lines } = await run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor });
+      const { lines } = await run("rx:receive", { shipment: shipmentId, logger: await trip(GOOD_LOGGER), signer: SIGNER.distributor });
       expect(lines.some((l) => l.startsWith(`manifest ${manifestPath(hre.network.name, shipmentId)}: 20 packs`))).to.equal(true);
     });
   });
@@ -355,7 +358,7 @@ describe("rx:receive with a manifest", function () {
       const { rx, shipmentId, manifest, batchId, distributor } = await use(shippedFixture);
       const file = path.join(scratch, "accepted.json");
       saveManifest({ ...manifest, packs: ["PK000040", ...manifest.packs.slice(1)] }, file);
-      const { lines } = await run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, manifest: file, acceptMismatch: true, signer: SIGNER.distributor });
+      const { lines } = await run("rx:receive", { shipment: shipmentId, logger: await trip(GOOD_LOGGER), manifest: file, acceptMismatch: true, signer: SIGNER.distributor });
       expect(lines.filter((l) => l.startsWith(`MISMATCH accepted (--accept-mismatch): ${file}: `))).to.have.length(2);
       expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(20n);
     });
@@ -408,7 +411,7 @@ describe("rx:verify with manifests", function () {
       await use(pharmacyFixture);
       const { lines, exitCode } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "PK000015", holder: gln("pharmacy") });
       expect(exitCode).to.equal(NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE);
-      expect(lines[0]).to.equal("GENUINE: genuine: may be dispensed");
+      expect(lines[0]).to.equal("GENUINE: may be dispensed");
       expect(lines).to.include("WARNING: NOT IN THE VERIFIER'S CHAIN OF CUSTODY: none of the 1 manifest of the legs Main Street Pharmacy received lists this pack");
     });
 
@@ -586,7 +589,7 @@ describe("rx:case-seal and rx:case-open", function () {
       await expect(rx.connect(distributor2).openCase(BigInt(SSCC), batchId, caseContentsOf(CASE_PACKS), 6n))
         .to.emit(rx, "CaseOpened")
         .withArgs(BigInt(SSCC), batchId, distributor2.address);
-      await run("rx:receive", { shipment: result.shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor });
+      await run("rx:receive", { shipment: result.shipmentId, logger: await trip(GOOD_LOGGER), signer: SIGNER.distributor });
       expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(8n);
       const { report } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: CASE_PACKS[1], holder: gln("distributor"), json: true });
       // The first leg is distributor2's stock, shipped by quantity.
@@ -685,7 +688,7 @@ describe("rx:verify of a serial the batch's serial tree does not prove", functio
 /* ------------------------------------------------- signed ships and handovers of named packs */
 
 /** A fresh folder for signed files (they are not part of the chain's snapshot). */
-const signedFolder = () => mkdtempSync(path.join(tmpdir(), "rx-packs-signed-"));
+const signedFolder = () => tempDir("rx-packs-signed-");
 
 /** Copies a signed file and the manifest next to it into a fresh folder (for a test that changes them). */
 function copySigned(file: string): string {
@@ -757,7 +760,7 @@ describe("rx:sign --kind ship with named packs, rx:submit", function () {
 
     it("lets the distributor receive with the kept manifest, and rx:verify prove the leg", async function () {
       const { submitted } = await use(submittedShipFixture);
-      const received = await run<ReceiveResult>("rx:receive", { shipment: submitted.id, logger: GOOD_LOGGER, signer: SIGNER.distributor });
+      const received = await run<ReceiveResult>("rx:receive", { shipment: submitted.id, logger: await trip(GOOD_LOGGER), signer: SIGNER.distributor });
       expect(received.result.manifestChecked).to.equal(true);
       expect(received.lines.some((l) => l.startsWith(`manifest ${manifestPath(hre.network.name, submitted.id)}: 10 packs`))).to.equal(true);
       const { exitCode, report } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "PK000003", holder: gln("distributor"), json: true });

@@ -1,14 +1,14 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { ZeroHash } from "ethers";
 import { formatGln, formatGtin } from "../../src/gs1/identifiers";
 import { batchIdOf } from "../../src/domain/ids";
 import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, GTIN_2 } from "../../src/scenario/scenario";
 import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";
+import { tempDir } from "../tmp";
 
 const LOT = "S24-0001";
 const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
@@ -33,7 +33,7 @@ async function quarantineFixture() {
   await rx.connect(manufacturer).ship(batchId, distributor.address, 60n);
   const warm = { minTemp: 44, maxTemp: 120, meanKineticTemp: 64, minutesOutOfRange: 90, loggerHash: hre.ethers.id("warm") };
   await rx.connect(distributor).receiveShipment({ batchId, sender: manufacturer.address, receiver: distributor.address, quantity: 60n, nonce: 0n }, warm);
-  const dir = mkdtempSync(path.join(tmpdir(), "rx-safety-"));
+  const dir = tempDir("rx-safety-");
   const notice = path.join(dir, "notice.txt");
   writeFileSync(notice, NOTICE);
   return { ...base, manufacturer, distributor, regulator, batchId, notice };
@@ -55,7 +55,7 @@ describe("rx:recall", function () {
       expect(lines[0]).to.match(new RegExp(`^recalling GTIN ${formatGtin(GTIN)} lot ${LOT} \\(batch 0x[0-9a-f]{64}\\): class II$`));
       expect(lines[1]).to.equal(`  notice https://acme.example/recalls/S24-0001, ${notice} keccak256 ${hre.ethers.keccak256(Buffer.from(NOTICE))}`);
       expect(lines.join("\n")).to.match(/^recall: tx 0x[0-9a-f]{64} block \d+ gas \d+$/m);
-      expect(lines[lines.length - 1]).to.match(/^batch is now recalled \(class II\), expiry \d{6}$/);
+      expect(lines[lines.length - 1]).to.match(/^batch is now recalled \(class II\), expiry \d{4}-\d{2}-\d{2}$/);
     });
 
     it("records the recall and the notice's hash on-chain", async function () {
@@ -178,7 +178,7 @@ describe("rx:clear", function () {
       const { rx, batchId } = await loadFixture(quarantineFixture);
       await run("rx:suspect", { ...lotArgs, signer: SIGNER.regulator });
       const { lines } = await run("rx:clear", { ...lotArgs, reason: "seals verified", signer: SIGNER.regulator });
-      expect(lines[lines.length - 1]).to.match(/^batch is now active, expiry \d{6}$/);
+      expect(lines[lines.length - 1]).to.match(/^batch is now active, expiry \d{4}-\d{2}-\d{2}$/);
       expect((await rx.batch(batchId)).flags).to.equal(0n);
     });
   });

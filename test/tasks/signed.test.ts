@@ -1,8 +1,7 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ShipmentStatus } from "../../src/domain/enums";
 import { formatGln, formatGtin } from "../../src/gs1/identifiers";
@@ -15,6 +14,7 @@ import { type SubmitResult } from "../../src/commands/signed/submit";
 import { SIGNED_FORMAT } from "../../src/signing/typed-data";
 import { childEnv, hardhat } from "../e2e/processes";
 import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";
+import { tempDir } from "../tmp";
 
 const LOT = "S24-0001";
 const EXAMPLES = path.join(__dirname, "..", "..", "examples");
@@ -24,7 +24,7 @@ const GOOD_LEG = { minTemp: 31, maxTemp: 62, meanKineticTemp: 48, minutesOutOfRa
 const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
 const HEX_TX = /^submit (ship|receive|reject|handover): tx 0x[0-9a-f]{64} block \d+ gas \d+$/m;
 /** A list of two pack serials, for the flags that need a readable file. */
-const SERIALS_FILE = path.join(mkdtempSync(path.join(tmpdir(), "rx-signed-serials-")), "serials.txt");
+const SERIALS_FILE = path.join(tempDir("rx-signed-serials-"), "serials.txt");
 writeFileSync(SERIALS_FILE, "SN000001\nSN000002\n");
 
 /** A lot of 100 packs at the manufacturer, and a folder for signed files. */
@@ -42,7 +42,7 @@ async function lotFixture() {
 
 /** A fresh folder for each test's files (files are not part of the chain snapshot). */
 function folder(): string {
-  return mkdtempSync(path.join(tmpdir(), "rx-signed-"));
+  return tempDir("rx-signed-");
 }
 
 /** 60 packs in transit from the manufacturer to the distributor (a direct shipment). */

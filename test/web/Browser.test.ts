@@ -1,6 +1,5 @@
 import { expect } from "chai";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { BarcodeFormat, DataMatrixWriter, EncodeHintType } from "@zxing/library";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
@@ -9,6 +8,7 @@ import { GS } from "../../src/gs1/element-string";
 import { verdictLabel } from "../../src/domain/report";
 import { childEnv, freePort, hardhat, startNode, startServer, type Node, type Run } from "../e2e/processes";
 import { chooseChromium } from "./chromium";
+import { tempDir } from "../tmp";
 
 const ROOT = path.join(__dirname, "..", "..");
 const SCREENSHOTS = path.join(ROOT, "test-output", "web");
@@ -82,7 +82,7 @@ describe("Verification page in a real browser (web/)", function () {
   before(async function () {
     this.timeout(180_000);
     const chromiumChoice = await chooseChromium();
-    dir = mkdtempSync(path.join(tmpdir(), "rx-web-"));
+    dir = tempDir("rx-web-");
     node = await startNode(childEnv({}));
     const env = childEnv({ LOCALHOST_RPC_URL: node.url, RXTRACE_RPC_URL_LOCALHOST: node.url, RXTRACE_DEPLOYMENTS_DIR: dir });
     runs.demo = await hardhat(["run", "scripts/demo.ts", "--network", "localhost"], env);

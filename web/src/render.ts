@@ -6,7 +6,7 @@
  */
 import { formatCelsius } from "../../src/domain/enums";
 import { expiryToYYMMDD } from "../../src/gs1/identifiers";
-import { CUSTODY_CONFLICT_EXIT_CODE, custodyWarnings, isNoData, LABEL_MISMATCH_EXIT_CODE, suspectHoldText, NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE, verdictExitCode, verdictLabel } from "../../src/domain/report";
+import { CUSTODY_CONFLICT_EXIT_CODE, custodyWarnings, isNoData, isoDay, LABEL_MISMATCH_EXIT_CODE, suspectHoldText, NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE, verdictExitCode, verdictLabel } from "../../src/domain/report";
 import { type PackReport, type PartnerInfo, type TimelineEntry } from "../../src/domain/provenance";
 import { lotLegsLabel, packPathOf } from "../../src/domain/pack-path";
 
@@ -67,7 +67,7 @@ function describe(e: TimelineEntry): { headline: string; details: string[]; aler
     case "commissioned":
       return {
         headline: `Commissioned by ${party(e.by)}`,
-        details: [`${e.quantity} units, expires ${expiryToYYMMDD(e.expiry)}`],
+        details: [`${e.quantity} units, expires ${isoDay(e.expiry)}`],
         alert: false,
       };
     case "shipped":

@@ -91,9 +91,10 @@ export function readCsv(text: string, shown: string): { entries: ImportEntry[]; 
   const entries: ImportEntry[] = [];
   const errors: InputError[] = [];
   let header: { keys: (FieldKey | undefined)[]; names: string[] } | undefined;
+  let stop = false;
   lines.forEach((raw, i) => {
     const lineNo = i + 1;
-    if (raw.trim() === "" || raw.trimStart().startsWith("#")) return;
+    if (stop || raw.trim() === "" || raw.trimStart().startsWith("#")) return;
     const where = `${shown} line ${lineNo}`;
     const cells = splitCsvLine(raw);
     if (!cells) {
@@ -101,6 +102,21 @@ export function readCsv(text: string, shown: string): { entries: ImportEntry[]; 
       return;
     }
     if (!header) {
+      // A spreadsheet saved with ";" or tabs: one hint, not an error for every line.
+      const separator = cells.length === 1 ? [";", "\t"].find((c) => raw.includes(c)) : undefined;
+      if (separator) {
+        errors.push(
+          new InputError(
+            `${where} (header)`,
+            raw,
+            `${EXPECTED_COLUMNS}, separated by commas: this file separates them with ${separator === ";" ? "semicolons" : "tabs"} ` +
+              "(save it as CSV with commas, e.g. LibreOffice: field delimiter \",\")",
+          ),
+        );
+        header = { keys: [], names: [] };
+        stop = true;
+        return;
+      }
       const keys = cells.map(keyOf);
       const unknown = cells.filter((_, j) => keys[j] === undefined);
       const missing = REQUIRED_KEYS.filter((k) => !keys.includes(k));

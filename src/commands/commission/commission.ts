@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { ZeroHash, type ContractTransactionReceipt, type Signer } from "ethers";
 import type { IBatchRegistry, RxTrace } from "../../../typechain-types";
+import type { BatchCommissionedEvent } from "../../../typechain-types/contracts/RxTrace";
 import { hashFile, parseDate, parseWhole, sendAndReport } from "../shared/cli";
 import { Role, Standing } from "../../domain/enums";
 import { InputError } from "../../domain/errors";
@@ -251,6 +252,28 @@ export class ManufacturerView {
     return false;
   }
 
+  private commissions?: Promise<Map<string, BatchCommissionedEvent.Log>>;
+
+  /**
+   * The BatchCommissioned event of one of the account's batches (the quantity, certificate and full serial root
+   * are only there). All of the account's events are read once, in ranges public RPCs accept, so re-running a
+   * file of thousands of batches costs one pass over the history, not one per batch.
+   */
+  async commissionedEvent(batchId: string): Promise<BatchCommissionedEvent.Log | undefined> {
+    this.commissions ??= (async () => {
+      const provider = this.rx.runner?.provider;
+      const latest = provider ? await provider.getBlockNumber() : this.fromBlock;
+      const byBatch = new Map<string, BatchCommissionedEvent.Log>();
+      const CHUNK = 10_000;
+      for (let from = this.fromBlock; from <= latest; from += CHUNK) {
+        const events = await this.rx.queryFilter(this.rx.filters.BatchCommissioned(undefined, this.account), from, Math.min(latest, from + CHUNK - 1));
+        for (const event of events) byBatch.set(event.args.batchId.toLowerCase(), event);
+      }
+      return byBatch;
+    })();
+    return (await this.commissions).get(batchId.toLowerCase());
+  }
+
   /** The account's company prefixes, from the CompanyPrefixAssigned events (for messages). */
   async prefixes(): Promise<string[]> {
     if (this.prefixList === undefined) {
@@ -303,6 +326,21 @@ export async function chainStatus(view: ManufacturerView, plan: BatchPlan, label
   const rootOnChain = onChain.serialRoot.toLowerCase();
   const rootHere = (plan.tree?.root ?? ZeroHash).slice(0, 44).toLowerCase();
   if (rootOnChain !== rootHere) differences.push(`${label("serials")}: another serial root on-chain (${rootOnChain}…)`);
+  // The quantity, the certificate and the full serial root are only in the BatchCommissioned event.
+  const event = await view.commissionedEvent(plan.batchId);
+  if (!event) {
+    differences.push(`${label("quantity")}, ${label("certificate")}, ${label("certificateUri")}: no BatchCommissioned event found to compare them with`);
+  } else {
+    const committed = event.args.batch;
+    if (committed.quantity !== plan.quantity) differences.push(`${label("quantity")} ${committed.quantity} on-chain`);
+    if (committed.certificateHash.toLowerCase() !== plan.certificateHash.toLowerCase()) {
+      differences.push(`${label("certificate")}: another file on-chain (keccak256 ${committed.certificateHash}, this file ${plan.certificateHash})`);
+    }
+    if (committed.certificateURI !== plan.certificateURI) differences.push(`${label("certificateUri")} ${committed.certificateURI} on-chain`);
+    if (rootOnChain === rootHere && committed.serialRoot.toLowerCase() !== (plan.tree?.root ?? ZeroHash).toLowerCase()) {
+      differences.push(`${label("serials")}: another serial root on-chain (${committed.serialRoot})`);
+    }
+  }
   if (differences.length > 0) {
     return {
       state: "conflict",

@@ -31,7 +31,8 @@ import { type ShipmentKey, shipmentIdOf } from "../../domain/ids";
 import { loadManifest, manifestPath, pendingManifestPath, saveManifest } from "../../files/manifest-files";
 import { withNonce, type Manifest } from "../../manifests/manifest";
 import { checkReceivedManifest, describeContents, parseSsccList, planPackShipment, readSerialList, type DeploymentContext, type PackSelection } from "../packs/selection";
-import { isExcursion, NO_LEG_DATA, summarizeLeg, type LegFieldsNumeric, type LegSummary } from "../../domain/temperature";
+import { isExcursion, loggerForWindow, NO_LEG_DATA, summarizeLeg, type LegFieldsNumeric, type LegSummary } from "../../domain/temperature";
+import { writeFileAtomic } from "../../chain/deployment";
 
 /** Blocks per `eth_getLogs` request: public RPCs refuse wide ranges. */
 export const LOG_CHUNK = 10_000;
@@ -465,6 +466,18 @@ async function requireManifest(
 }
 
 /**
+ * When the logger of a leg may have recorded it: from the block of the `Shipped` event to now (the chain's
+ * clock or this machine's, whichever is later).
+ */
+async function shipmentWindow(rx: RxTrace, entry: ShipmentEntry): Promise<{ from: number; to: number }> {
+  const provider = rx.runner?.provider;
+  if (!provider) throw new Error("the contract has no provider to read blocks from");
+  const [shipped, latest] = await Promise.all([provider.getBlock(entry.blockNumber), provider.getBlock("latest")]);
+  if (!shipped || !latest) throw new Error(`block ${entry.blockNumber} of shipment ${entry.shipmentId} is not on the node`);
+  return { from: shipped.timestamp, to: Math.max(latest.timestamp, Math.floor(Date.now() / 1000)) };
+}
+
+/**
  * Receives shipment `shipmentId`: its fields from the `Shipped` event, the batch's storage range from the
  * chain, the leg summary from the logger file; prints the summary, then sends `receiveShipment`.
  */
@@ -481,10 +494,10 @@ export async function receiveWithLogger(
   const checked = context ? await requireManifest(rx, context, entry, input, print) : {};
   const batch = await rx.batch(entry.shipment.batchId);
   const range = { minTemp: Number(batch.minTemp), maxTemp: Number(batch.maxTemp) };
-  const leg = summarizeLeg(input.logger, range, input.loggerFile);
+  const leg = summarizeLeg(input.logger, range, input.loggerFile, await shipmentWindow(rx, entry));
   const excursion = leg.minTemp < range.minTemp || leg.maxTemp > range.maxTemp || leg.minutesOutOfRange > 0;
   await printShipment(rx, entry, fromBlock, print);
-  print(`logger ${input.loggerFile}: ${leg.readings} readings, keccak256 ${leg.loggerHash}`);
+  print(`logger ${input.loggerFile}: ${leg.readings} reading${leg.readings === 1 ? "" : "s"}, keccak256 ${leg.loggerHash}`);
   print(
     `  min ${formatCelsius(leg.minTemp)}, max ${formatCelsius(leg.maxTemp)}, mean kinetic ${formatCelsius(leg.meanKineticTemp)}; ` +
       `storage range ${formatCelsius(range.minTemp)} to ${formatCelsius(range.maxTemp)}; ${leg.minutesOutOfRange} minutes out of range`,
@@ -653,4 +666,65 @@ export async function rejectWithReason(
       `it now holds ${holding.saleable} saleable, ${holding.quarantined} quarantined`,
   );
   return { shipment: entry, receipt, quarantined, leg };
+}
+
+export interface CancelResult {
+  shipment: ShipmentEntry;
+  receipt: ContractTransactionReceipt;
+}
+
+/**
+ * rx:cancel: the sender takes back a shipment its receiver left unsettled for CANCEL_AFTER (30 days). Checked
+ * before sending: the shipment is in transit, the signer is its sender, and the wait is over.
+ */
+export async function cancelOverdue(
+  rx: RxTrace,
+  signer: HardhatEthersSigner,
+  fromBlock: number,
+  shipmentId: string,
+  print: Print = console.log,
+): Promise<CancelResult> {
+  const entry = await requireShipmentInTransit(rx, shipmentId, fromBlock);
+  if (signer.address.toLowerCase() !== entry.shipment.sender.toLowerCase()) {
+    throw new InputError("--signer", signer.address, `the shipment's sender ${entry.shipment.sender} (only it may cancel the shipment)`);
+  }
+  const provider = rx.runner?.provider;
+  const [shipped, latest, wait] = await Promise.all([provider?.getBlock(entry.blockNumber), provider?.getBlock("latest"), rx.CANCEL_AFTER()]);
+  if (shipped && latest) {
+    const from = BigInt(shipped.timestamp) + wait;
+    if (BigInt(latest.timestamp) < from) {
+      const day = (unix: bigint) => new Date(Number(unix) * 1000).toISOString().replace(".000Z", "Z");
+      throw new InputError(
+        "--shipment",
+        shipmentId,
+        `a shipment unsettled for ${Number(wait) / 86400} days: this one may be cancelled from ${day(from)} on (the receiver has until then to receive or reject it)`,
+      );
+    }
+  }
+  await printShipment(rx, entry, fromBlock, print);
+  const receipt = await sendAndReport("cancel", rx.connect(signer).cancelShipment(entry.shipment), print);
+  const holding = await rx.holding(entry.shipment.batchId, signer.address);
+  print(`${units(entry.shipment.quantity)} back to ${signer.address}, which now holds ${holding.saleable} saleable, ${holding.quarantined} quarantined`);
+  return { shipment: entry, receipt };
+}
+
+/**
+ * rx:logger-sample: a logger file for trying rx:receive on a shipment (a real one comes from the carrier's
+ * logger): the readings of `template` (e.g. examples/logger-good.csv) placed in the shipment's window, from
+ * its block to now, squeezed if the trip was shorter than the log.
+ */
+export async function writeSampleLogger(
+  rx: RxTrace,
+  fromBlock: number,
+  shipmentId: string,
+  template: string,
+  out: string,
+  print: Print = console.log,
+): Promise<string> {
+  const text = readInputFile(template, "--from", "a logger CSV to take the readings from, e.g. examples/logger-good.csv").toString("utf8");
+  const entry = await requireShipmentInTransit(rx, shipmentId, fromBlock);
+  const window = await shipmentWindow(rx, entry);
+  writeFileAtomic(out, loggerForWindow(text, window.from, window.to));
+  print(`wrote ${out}: the readings of ${template} placed between the shipment (${new Date(window.from * 1000).toISOString()}) and now`);
+  return out;
 }

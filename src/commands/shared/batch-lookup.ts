@@ -11,7 +11,7 @@ import { runCommand } from "./cli";
 import { connect, type DeploymentRecord } from "../../chain/deployment";
 import { Role, Standing } from "../../domain/enums";
 import { InputError } from "../../domain/errors";
-import { expiryToYYMMDD, formatGln, formatGtin, parseGtin, parseLot } from "../../gs1/identifiers";
+import { formatGln, formatGtin, parseGtin, parseLot } from "../../gs1/identifiers";
 import { batchIdOf } from "../../domain/ids";
 
 /** Bits of `Batch.flags` (contracts/libraries/BatchFlags.sol). */
@@ -62,7 +62,7 @@ export function describeBatchState(record: BatchStructOutput): string {
   if (flags & BATCH_FLAGS.suspect) states.push("suspect");
   if (flags & BATCH_FLAGS.illegitimate) states.push("illegitimate");
   if (states.length === 0) states.push("active");
-  return `${states.join(", ")}, expiry ${expiryToYYMMDD(record.expiry)}`;
+  return `${states.join(", ")}, expiry ${new Date(Number(record.expiry) * 1000).toISOString().slice(0, 10)}`;
 }
 
 /** "0xabc… (Distributor, GLN 0614141000012)" or "0xabc… (not a partner)". */

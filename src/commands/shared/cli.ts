@@ -3,10 +3,11 @@
  * address or GLN, and printing what a transaction did.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { inspect } from "node:util";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { isAddress, keccak256, type ContractTransactionReceipt, type ContractTransactionResponse, type Interface } from "ethers";
+import { decodeBytes32String, isAddress, keccak256, type ContractTransactionReceipt, type ContractTransactionResponse, type Interface } from "ethers";
 import type { RxTrace } from "../../../typechain-types";
 import { InputError } from "../../domain/errors";
 import { DeploymentError } from "../../chain/deployment";
@@ -24,6 +25,15 @@ const ENUM_ARGS: Record<string, (value: bigint) => string> = {
   senderRole: (v) => Role[Number(v)] ?? v.toString(),
   receiverRole: (v) => Role[Number(v)] ?? v.toString(),
 };
+
+/** A pack serial the contract holds as bytes32, shown as the text printed on the pack ("SN000001"). */
+function serialText(serial32: string): string {
+  try {
+    return JSON.stringify(decodeBytes32String(serial32));
+  } catch {
+    return serial32;
+  }
+}
 
 /** The revert data of a failed call, wherever ethers and Hardhat nested it (in-process or over HTTP). */
 export function revertData(error: unknown): string | undefined {
@@ -48,13 +58,29 @@ export function describeRevert(error: unknown, iface: Interface): string | undef
     if (!parsed) return undefined;
     const args = parsed.fragment.inputs.map((input, i) => {
       const value: unknown = parsed.args[i];
-      const shown = typeof value === "bigint" && ENUM_ARGS[input.name] ? ENUM_ARGS[input.name](value) : String(value);
+      const shown =
+        typeof value === "bigint" && ENUM_ARGS[input.name]
+          ? ENUM_ARGS[input.name](value)
+          : input.name === "serial" && input.type === "bytes32" && typeof value === "string"
+            ? serialText(value)
+            : String(value);
       return `${input.name}=${shown}`;
     });
     return `${parsed.name}(${args.join(", ")})`;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The error Hardhat prints as "Error in plugin rxtrace: <message>" and nothing more, even where it shows stack
+ * traces by default (CI, a machine without a display); `--show-stack-traces` still shows them. The cause stays
+ * attached for programs and tests.
+ */
+export function oneLineError(message: string, cause?: Error): HardhatPluginError {
+  const error = new HardhatPluginError("rxtrace", message, cause);
+  if (!process.argv.includes("--show-stack-traces")) Object.defineProperty(error, inspect.custom, { value: () => "", enumerable: false });
+  return error;
 }
 
 /** How many runCommand calls are under way (withSuite nests two): the outermost prints the retry summary. */
@@ -70,11 +96,11 @@ export async function runCommand<T>(iface: Interface | undefined, body: () => Pr
     return await body();
   } catch (error) {
     if (error instanceof HardhatPluginError) throw error;
-    if (error instanceof InputError || error instanceof DeploymentError) throw new HardhatPluginError("rxtrace", error.message, error);
+    if (error instanceof InputError || error instanceof DeploymentError) throw oneLineError(error.message, error);
     const revert = iface ? describeRevert(error, iface) : undefined;
-    if (revert) throw new HardhatPluginError("rxtrace", `the contract refused: ${revert} (see docs/errors.md)`, error as Error);
+    if (revert) throw oneLineError(`the contract refused: ${revert} (see docs/errors.md)`, error as Error);
     const message = error instanceof Error ? error.message : String(error);
-    throw new HardhatPluginError("rxtrace", message, error instanceof Error ? error : undefined);
+    throw oneLineError(message, error instanceof Error ? error : undefined);
   } finally {
     // The outermost command says what the network made it retry (nothing is printed when nothing was).
     if (--commandDepth === 0) {
@@ -84,10 +110,18 @@ export async function runCommand<T>(iface: Interface | undefined, body: () => Pr
   }
 }
 
+/** Why a network has no account to sign with, and what to set (read-only commands need no key). */
+export function noAccountHint(network: string): string {
+  return (
+    `an account on network "${network}" to sign with (none configured): this command sends a transaction, so set ` +
+    "DEPLOYER_PRIVATE_KEY in .env (see .env.example); read-only commands (rx:verify, rx:partner, rx:shipments) need no key"
+  );
+}
+
 /** The signer for `--signer`: an address, or an index into the network's accounts (default 0). */
 export async function resolveSigner(hre: HardhatRuntimeEnvironment, choice?: string): Promise<HardhatEthersSigner> {
   const signers = await hre.ethers.getSigners();
-  if (signers.length === 0) throw new InputError("--signer", choice ?? "", `an account on network "${hre.network.name}" (none configured)`);
+  if (signers.length === 0) throw new InputError("--signer", choice ?? "", noAccountHint(hre.network.name));
   if (choice === undefined || choice === "") return signers[0];
   if (/^\d+$/.test(choice)) {
     const index = Number(choice);

@@ -249,7 +249,7 @@ export async function signToFile(
     if (input.kind === "ship") op = { kind: "ship", message: base };
     else {
       const { leg, readings } = await legOf(rx, batchId, input.logger!);
-      print(`logger ${input.logger!.file}: ${readings} readings, keccak256 ${leg.loggerHash}`);
+      print(`logger ${input.logger!.file}: ${readings} reading${readings === 1 ? "" : "s"}, keccak256 ${leg.loggerHash}`);
       op = { kind: "handover", message: { ...base, leg, nonce: shipments } };
     }
   } else {
@@ -261,7 +261,7 @@ export async function signToFile(
     const shipment = { ...entry.shipment, sender: getAddress(entry.shipment.sender), receiver: getAddress(entry.shipment.receiver) };
     if (input.kind === "receive") {
       const { leg, readings } = await legOf(rx, shipment.batchId, input.logger!);
-      print(`logger ${input.logger!.file}: ${readings} readings, keccak256 ${leg.loggerHash}`);
+      print(`logger ${input.logger!.file}: ${readings} reading${readings === 1 ? "" : "s"}, keccak256 ${leg.loggerHash}`);
       op = { kind: "receive", message: { shipment, leg, nonce: 0n, deadline } };
     } else {
       const word = Object.entries(REJECTION_REASONS).find(([, r]) => r === input.reason)![0];
