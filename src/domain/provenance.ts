@@ -89,6 +89,11 @@ export interface LegFact {
   /** The manifest root the leg committed to; undefined for a batch-level leg. */
   manifest?: string;
   settlement: Settlement;
+  /**
+   * Where the leg's units ended up quarantined: received or handed over on an excursion or for a
+   * `ReceiptQuarantined` cause, rejected into the sender's quarantine, or cancelled (always into quarantine).
+   */
+  quarantined?: boolean;
 }
 
 /** A case sealed with packs of the batch (`CaseSealed`), and its opening (`CaseOpened`). */

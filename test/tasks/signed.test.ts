@@ -421,7 +421,7 @@ describe("rx:revoke-signatures", function () {
         `revoking the unsubmitted ship, receive and reject signatures of ${manufacturer.address} (Manufacturer, GLN ${gln("manufacturer")}) with nonce 0`,
         `signatures with nonce 0 revoked: ${manufacturer.address}'s next signature nonce is 1`,
         "a signed ship, receive or reject file with a lower nonce is refused now (rx:signed shows it as revoked); sign again what is still wanted",
-        "co-signed handovers are not revoked by this: their nonce is the sender's shipment count of the batch, and any shipment of the batch by the sender voids them",
+        "co-signed handovers are not revoked by this: their sender or receiver cancels each with rx:cancel-handover --in <file>",
       ]);
     });
 

@@ -90,6 +90,7 @@ function custodyFactsOf(batchId: string, logs: readonly EventLog[]): CustodyFact
           tx: log.transactionHash,
           manifest,
           settlement: handover ? "handed-over" : "in-transit",
+          ...(handover && a.excursion ? { quarantined: true } : {}),
         };
         legs.set(leg.shipmentId.toLowerCase(), leg);
         facts.legs.push(leg);
@@ -104,7 +105,15 @@ function custodyFactsOf(batchId: string, logs: readonly EventLog[]): CustodyFact
       case "Rejected":
       case "ShipmentCancelled": {
         const leg = legs.get(String(a.shipmentId).toLowerCase());
-        if (leg) leg.settlement = log.eventName === "Received" ? "received" : log.eventName === "Rejected" ? "rejected" : "cancelled";
+        if (leg) {
+          leg.settlement = log.eventName === "Received" ? "received" : log.eventName === "Rejected" ? "rejected" : "cancelled";
+          leg.quarantined = log.eventName === "Received" ? (a.excursion as boolean) : log.eventName === "Rejected" ? (a.quarantined as boolean) : true;
+        }
+        break;
+      }
+      case "ReceiptQuarantined": {
+        const leg = legs.get(String(a.shipmentId).toLowerCase());
+        if (leg) leg.quarantined = true;
         break;
       }
       case "CaseSealed": {

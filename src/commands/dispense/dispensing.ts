@@ -204,7 +204,7 @@ export async function dispensePack(
   print(`  by ${await partnerLabel(rx, signer.address)}`);
   if (found) print(
     `  custody: ${found.leg.kind} ${found.leg.shipmentId} from ${found.leg.sender} (nonce ${found.leg.nonce}, ${found.leg.quantity} units) brought it; ` +
-      `its manifest lists the pack (proof of ${found.claim.manifestProof.length} hashes), and nothing of the batch left since`,
+      `its manifest lists the pack (proof of ${found.claim.manifestProof.length} hash${found.claim.manifestProof.length === 1 ? "" : "es"}), and nothing of the batch left since`,
   );
   const dispenser = rx.connect(signer);
   const serial32 = serialToBytes32(input.serial);
