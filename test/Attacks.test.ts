@@ -21,6 +21,7 @@ import {
   claimOf,
   COMMISSIONED,
   DAY,
+  deliverFrom,
   deliverPacksFrom,
   dispenseFrom,
   GOOD_LEG,
@@ -500,6 +501,12 @@ describe("attack: pack custody at dispense", function () {
       .withArgs(batchId, serialToBytes32(SERIALS[1]), pharmacy.address);
   });
 
+  it("FINDING: a pack of a leg received in quarantine reads QUARANTINED at its holder, even with saleable stock from another leg (today: GENUINE)", async function () {
+    const { rx, batchId, tree, distributor, pharmacy } = await loadFixture(quarantinedPharmacyFixture);
+    await deliverPacksFrom(rx, distributor, batchId, pharmacy, SERIALS.slice(40, 45));
+    expect(await verdictOf(rx, SERIALS[0], tree, pharmacy.address)).to.equal(Verdict.Quarantined);
+  });
+
   it("FINDING: verifyPack for a holder that never received the pack says it is not in its custody (today: GENUINE by the lot rule)", async function () {
     const { rx, tree, pharmacy2 } = await loadFixture(twoPharmaciesFixture);
     expect(await verdictOf(rx, PHARMACY_SERIALS[1], tree, pharmacy2.address)).to.equal(Verdict.NotInCustody);
@@ -915,6 +922,54 @@ describe("attack: the extension/core split", function () {
     ];
     await expect(rx.multicall(calls)).to.emit(rx, "CompanyPrefixAssigned").withArgs(stranger.address, "0455555");
     expect(await rx.companyPrefixOwner("0455555")).to.equal(stranger.address);
+  });
+});
+
+describe("attack: quarantine is one bucket per holder", function () {
+  it("FINDING: a late receipt of a cancelled leg cannot take the sender's other quarantined units once the regulator released the cancelled ones", async function () {
+    const { rx, batchId, manufacturer, distributor, pharmacy, regulator } = await loadFixture(batchFixture);
+    // The distributor holds 50 warm units (quarantined) and 50 clean ones.
+    await deliverFrom(rx, manufacturer, batchId, distributor, 50n, WARM_LEG);
+    await deliverFrom(rx, manufacturer, batchId, distributor, 50n, GOOD_LEG);
+    const leg = await shipPacksFrom(rx, distributor, batchId, pharmacy.address, SERIALS.slice(0, 20));
+    await time.increase(CANCEL_AFTER);
+    await rx.connect(distributor).cancelShipment(leg.shipment);
+    // "The cancelled shipment came back": the regulator releases 20 of the distributor's 70 quarantined units.
+    await rx.connect(regulator).releaseQuarantine(batchId, distributor.address, 20n);
+    // The goods were in fact at the pharmacy, which now receives them late: 20 of the 50 warm units pay for it.
+    await attempt(() => rx.connect(pharmacy).receiveShipment(leg.shipment, GOOD_LEG));
+    // Physically the distributor holds 30 clean and 50 warm units: at most 30 may be saleable on chain.
+    expect((await rx.holding(batchId, distributor.address)).saleable).to.be.at.most(30n);
+  });
+
+  it("FINDING: condemning quarantined units (a restrictive act) works while the suite is paused (today: EnforcedPause)", async function () {
+    const { rx, batchId, pharmacy, pauser, regulator } = await loadFixture(quarantinedPharmacyFixture);
+    await rx.connect(pauser).pause();
+    await expect(rx.connect(regulator).condemnQuarantine(batchId, pharmacy.address, 20n))
+      .to.emit(rx, "QuarantineCondemned")
+      .withArgs(batchId, pharmacy.address, regulator.address, 20n);
+  });
+});
+
+describe("attack: cases", function () {
+  it("FINDING (before issue 11): a partner holding enough units of the lot cannot open a case sealed in someone else's warehouse", async function () {
+    const { rx, batchId, distributor, pharmacy2 } = await loadFixture(twoPharmaciesFixture);
+    const sscc = makeSscc("00614141000000001");
+    const { contents, packs } = caseContentsOf(SERIALS.slice(40, 46));
+    await rx.connect(distributor).sealCase(sscc, batchId, contents, packs);
+    // pharmacy2 holds 10 units of the lot, none of them this case's; the fields are in CaseSealed for anyone.
+    await attempt(() => rx.connect(pharmacy2).openCase(sscc, batchId, contents, packs));
+    expect(await rx.caseStatus(sscc)).to.equal(1n);
+  });
+
+  it("a case cannot be sealed twice under one SSCC: CaseSsccUsed", async function () {
+    const { rx, batchId, distributor } = await loadFixture(receivedFixture);
+    const sscc = makeSscc("00614141000000001");
+    const { contents, packs } = caseContentsOf(SERIALS.slice(40, 46));
+    await rx.connect(distributor).sealCase(sscc, batchId, contents, packs);
+    await expect(rx.connect(distributor).sealCase(sscc, batchId, contents, packs))
+      .to.be.revertedWithCustomError(rx, "CaseSsccUsed")
+      .withArgs(sscc, 1n);
   });
 });
 
