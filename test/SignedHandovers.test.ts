@@ -600,14 +600,23 @@ describe("RxTrace: SignedHandovers", function () {
         expect(await f.rx.isHandoverNonceUsed(f.manufacturer.address, 1n)).to.equal(false);
       });
 
-      it("reverts with SignatureNotHandoverParty for a stranger", async function () {
+      it("reverts with SignatureNotHandoverParty for a partner that is neither the sender nor the receiver", async function () {
         const f = await loadFixture(signingFixture);
         const op = handoverOf(f, 1n, await deadlineIn(HOUR));
         const digest = ethers.TypedDataEncoder.hash(f.domain, SIGNED_TYPES.handover, op.message);
         const doc = await signAll(f, op);
-        await expect(f.rx.connect(f.stranger).cancelHandover(op.message as Parameters<typeof f.rx.cancelHandover>[0], doc.signatures[0]))
+        await expect(f.rx.connect(f.pharmacy).cancelHandover(op.message as Parameters<typeof f.rx.cancelHandover>[0], doc.signatures[0]))
           .to.be.revertedWithCustomError(f.rx, "SignatureNotHandoverParty")
-          .withArgs(digest, f.stranger.address);
+          .withArgs(digest, f.pharmacy.address);
+      });
+
+      it("reverts with PartnerUnknown for a stranger", async function () {
+        const f = await loadFixture(signingFixture);
+        const op = handoverOf(f, 1n, await deadlineIn(HOUR));
+        const doc = await signAll(f, op);
+        await expect(f.rx.connect(f.stranger).cancelHandover(op.message as Parameters<typeof f.rx.cancelHandover>[0], doc.signatures[0]))
+          .to.be.revertedWithCustomError(f.rx, "PartnerUnknown")
+          .withArgs(f.stranger.address);
       });
     });
 
