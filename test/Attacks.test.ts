@@ -1012,6 +1012,20 @@ describe("attack: parts of the issue not in the contracts yet", function () {
     expect((await rx.shipment(shipmentId)).status).to.equal(Status.InTransit);
   });
 
+  it("FINDING (hole 5d): a signature whose deadline fell during a pause stays valid for a grace period after unpause", async function () {
+    const { rx, batchId, distributor, pauser, stranger, shipment } = await loadFixture(shippedFixture);
+    const domain = await readDomain(rx);
+    const deadline = await deadlineIn(2 * DAY);
+    const message = { shipment, leg: legFields(GOOD_LEG), nonce: 0n, deadline };
+    const sig = ethers.Signature.from(await distributor.signTypedData(domain, SIGNED_TYPES.receive, message));
+    await rx.connect(pauser).pause();
+    await time.increase(3 * DAY);
+    await rx.connect(pauser).unpause();
+    const auth = { nonce: 0n, deadline, chainId: domain.chainId, r: sig.r, vs: sig.yParityAndS };
+    await attempt(() => rx.connect(stranger).receiveSigned(shipment, GOOD_LEG, auth));
+    expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(60n);
+  });
+
   it("FINDING (hole 5e): a distributor cannot seal an SSCC under another company's prefix", async function () {
     const { rx, batchId, distributor } = await loadFixture(receivedFixture);
     // Extension digit 0, Borealis Generics' prefix 0398765, serial reference 000000001.
