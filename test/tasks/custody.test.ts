@@ -599,3 +599,33 @@ describe("rx:dispense, the pack rule", function () {
     });
   });
 });
+
+describe("rx:receive of a shipment its sender cancelled", function () {
+  /** The 60 units in transit to the distributor, cancelled by the manufacturer after CANCEL_AFTER: in its quarantine. */
+  async function cancelledFixture() {
+    const base = await loadFixture(shippedFixture);
+    await time.increase(31 * 24 * 3600);
+    await base.rx.connect(base.manufacturer).cancelShipment(base.shipment);
+    return base;
+  }
+
+  it("receives the goods that turned up into the receiver's quarantine, saying why", async function () {
+    const { rx, shipmentId, batchId, distributor, manufacturer } = await loadFixture(cancelledFixture);
+    const { lines } = await captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor }));
+    expect(lines).to.include("within range, but the units go to quarantine: the sender had cancelled the shipment (into its quarantine) before the receipt (a regulator releases or condemns them)");
+    expect(lines).to.include("ReceiptQuarantined: the sender had cancelled the shipment (into its quarantine) before the receipt");
+    const [held, sender] = [await rx.holding(batchId, distributor.address), await rx.holding(batchId, manufacturer.address)];
+    expect([held.saleable, held.quarantined, sender.quarantined]).to.deep.equal([0n, 60n, 0n]);
+  });
+
+  it("shows the cancel and the quarantined receipt in rx:verify's timeline", async function () {
+    const { shipmentId, batchId, tree } = await loadFixture(cancelledFixture);
+    saveSerialFile(hre.network.name, batchId, GTIN, LOT, tree);
+    await captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor }));
+    const { lines } = await captureOutput(() => hre.run("rx:verify", { gtin: formatGtin(GTIN), lot: LOT, serial: "CS000001", all: true }));
+    process.exitCode = 0;
+    const text = lines.join("\n");
+    expect(text).to.match(/cancelled: 60 units unsettled by Northline Wholesale .*, back to Acme Pharma Manufacturing .* INTO ITS QUARANTINE/);
+    expect(text).to.match(/received 60 units by Northline Wholesale .*QUARANTINED: the sender had cancelled the shipment/);
+  });
+});

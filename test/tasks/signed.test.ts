@@ -396,6 +396,39 @@ describe("rx:sign --kind handover, rx:cosign, rx:submit", function () {
   });
 });
 
+describe("rx:cancel-handover", function () {
+  const HANDOVER = { kind: "handover", gtin: formatGtin(GTIN), lot: LOT, to: gln("pharmacy"), quantity: "5", logger: GOOD_LOGGER, signer: SIGNER.distributor };
+
+  describe("when the receiver cancels a handover the sender signed", function () {
+    it("voids that handover: HandoverCancelled, rx:signed says so, rx:cosign refuses it", async function () {
+      const { rx, distributor, pharmacy } = await loadFixture(heldFixture);
+      const out = path.join(folder(), "handover.json");
+      const signed = await sign({ ...HANDOVER, out });
+      const nonce = (signed.result.doc.message as { nonce: bigint }).nonce;
+      const { lines } = await captureOutput(() => hre.run("rx:cancel-handover", { in: out, signer: SIGNER.pharmacy }));
+      expect(lines.at(-1)).to.match(new RegExp(`^handover 0x[0-9a-f]{64} cancelled by ${pharmacy.address}: the sender's handover nonce ${nonce} can never be used$`));
+      expect(await rx.isHandoverNonceUsed(distributor.address, nonce)).to.equal(true);
+      const inspected = await inspect({ in: out });
+      expect(inspected.exitCode).to.equal(NOT_READY_EXIT_CODE);
+      expect(inspected.lines.join("\n")).to.include(`the handover was cancelled by ${pharmacy.address}`);
+      await expect(captureOutput(() => hre.run("rx:cosign", { in: out, logger: GOOD_LOGGER, signer: SIGNER.pharmacy }))).to.be.rejectedWith(
+        `a handover whose nonce ${nonce} the sender has not used or cancelled`,
+      );
+    });
+  });
+
+  describe("when a partner who is neither party cancels", function () {
+    it("names --signer and sends nothing", async function () {
+      await loadFixture(heldFixture);
+      const out = path.join(folder(), "handover.json");
+      await sign({ ...HANDOVER, out });
+      const before = await blockNumber();
+      await expect(hre.run("rx:cancel-handover", { in: out, signer: SIGNER.manufacturer })).to.be.rejectedWith(/--signer: got "0x[0-9a-fA-F]{40}", expected the handover's sender .* or receiver/);
+      expect(await blockNumber()).to.equal(before);
+    });
+  });
+});
+
 describe("rx:revoke-signatures", function () {
   const MAX_UINT64 = (1n << 64n) - 1n;
 
