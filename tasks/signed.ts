@@ -24,7 +24,7 @@ task("rx:sign", "Signs a ship, receive, reject or handover (EIP-712) into a file
   .addOptionalParam("lot", "ship, handover: the lot (AI 10), with --gtin")
   .addOptionalParam("batch", "ship, handover: the batch id instead of --gtin and --lot")
   .addOptionalParam("to", "ship, handover: the receiver, address or 13-digit GLN")
-  .addOptionalParam("quantity", "ship, handover: units (with --serials, --all-remaining or --cases: optional, must match the packs)")
+  .addOptionalParam("quantity", "ship, handover: units (with --serials, --all-remaining or --cases: optional, must match the packs; to a dispenser, of a serialized lot, --quantity alone picks that many packs the signer holds loose, as rx:ship does)")
   .addOptionalParam("manifest", "ship, handover: a raw Merkle root of the packs (no manifest file; --serials and the others build one)")
   .addOptionalParam("serials", "ship, handover: these packs loose, with a manifest written next to --out: a file of serials, one per line or a JSON array")
   .addFlag("allRemaining", "ship, handover: every pack the signer holds loose, by its serial file and the manifests it received")

@@ -16,7 +16,7 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import type { RxTrace } from "../../../typechain-types";
 import { describeBatch, parseBatchRef, requireAuthorizedPartner, type BatchRef } from "../shared/batch-lookup";
 import { hashFile, parseBytes32, parseWhole, readInputFile, resolvePartner } from "../shared/cli";
-import { RejectionReason } from "../../domain/enums";
+import { RejectionReason, Role } from "../../domain/enums";
 import { InputError } from "../../domain/errors";
 import { formatGtin } from "../../gs1/identifiers";
 import { type Manifest } from "../../manifests/manifest";
@@ -230,9 +230,16 @@ export async function signToFile(
     await requireAuthorizedPartner(rx, receiver, "--to", input.to!);
     if (receiver === signer.address) throw new InputError("--to", input.to!, `another partner than the signer ${signer.address} (the sender)`);
     let quantity = input.quantity ?? 0n;
-    if (input.packs) {
+    let packs = input.packs;
+    if (!packs && input.manifest === ZeroHash && BigInt(record.serialRoot) !== 0n && Number((await rx.partner(receiver)).role) === Role.Dispenser) {
+      // A serialized lot reaches a dispenser only in pack legs (CustodyManifestRequired): pick the packs, as rx:ship does.
+      print(`the lot is serialized and ${receiver} is a dispenser: the leg must name its packs; picking ${quantity} pack${quantity === 1n ? "" : "s"} the signer holds loose, in serial order`);
+      packs = { allRemaining: false, cases: [], pick: Number(quantity) };
+    }
+    if (packs) {
       if (!ref) throw new Error(`batch ${batchId} is commissioned, but no BatchCommissioned event of this deployment names its GTIN and lot`);
-      const plan = await planPackShipment(rx, context, { ...ref, record }, signer.address, receiver, input.packs, print);
+      const plan = await planPackShipment(rx, context, { ...ref, record }, signer.address, receiver, packs, print);
+      if (packs.pick !== undefined) print(`  packs: ${plan.manifest.packs.join(", ")}`);
       manifest = plan.manifest;
       if (input.quantity !== undefined && input.quantity !== BigInt(manifest.quantity)) {
         throw new InputError("--quantity", input.quantity, `${manifest.quantity}, the packs chosen: ${describeContents(manifest)} (or leave --quantity out)`);
@@ -241,7 +248,7 @@ export async function signToFile(
     }
     const { saleable } = await rx.holding(batchId, signer.address);
     if (saleable < quantity) {
-      const field = !manifest ? "--quantity" : input.packs?.serialsFile ? "--serials" : input.packs?.allRemaining ? "--all-remaining" : "--cases";
+      const field = !manifest || packs?.pick !== undefined ? "--quantity" : packs?.serialsFile ? "--serials" : packs?.allRemaining ? "--all-remaining" : "--cases";
       throw new InputError(field, manifest ? `${quantity} packs` : quantity, `at most ${saleable}, the saleable units of ${ref ? describeBatch(ref) : `batch ${batchId}`} held by ${signer.address}`);
     }
     const root = manifest?.root ?? input.manifest;
