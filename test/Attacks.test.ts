@@ -875,14 +875,14 @@ describe("attack: the extension/core split", function () {
     }
   });
 
-  it("the extension called directly acts on its own empty storage only: the regulator is unknown there (PartnerNotAuthorized)", async function () {
+  it("the extension called directly acts on its own empty storage only: the batch is unknown there (BatchUnknown), a revocation refused (ExtensionNotDelegated)", async function () {
     const { rx, extension, batchId, regulator, manufacturer } = await loadFixture(extensionFixture);
     await expect(extension.connect(regulator).declareIllegitimate(batchId, REASON))
       .to.be.revertedWithCustomError(extension, "BatchUnknown")
       .withArgs(batchId);
     await expect(extension.connect(manufacturer).revokeSignatures(5n))
-      .to.be.revertedWithCustomError(extension, "PartnerUnknown")
-      .withArgs(manufacturer.address);
+      .to.be.revertedWithCustomError(extension, "ExtensionNotDelegated")
+      .withArgs();
     expect((await rx.partner(manufacturer.address)).nonce).to.equal(0n);
   });
 
@@ -940,10 +940,29 @@ describe("attack: the extension/core split", function () {
     expect(await refusedAt(await rx.getAddress())).to.deep.equal([]);
   });
 
-  it("FINDING (hardening): the extension refuses to run a rare act on its own storage when called directly (today the admin can onboard there and emit rxtrace events from a second address)", async function () {
-    const { extension, admin, stranger, licenceExpiry } = await loadFixture(extensionFixture);
-    await attempt(() => extension.connect(admin).onboardPartner(stranger.address, Role.Distributor, makeGln("061414100099"), LICENCE, licenceExpiry, "Shadow Wholesale"));
+  it("the extension called directly refuses every rare act with ExtensionNotDelegated: nothing lands in its own storage", async function () {
+    const { extension, admin, manufacturer, distributor, batchId, stranger, licenceExpiry } = await loadFixture(extensionFixture);
+    const h = handoverOf(batchId, distributor, stranger, 1n, 1n);
+    const calls: [string, () => Promise<unknown>][] = [
+      ["onboardPartner", () => extension.connect(admin).onboardPartner(stranger.address, Role.Distributor, makeGln("061414100099"), LICENCE, licenceExpiry, "Shadow Wholesale")],
+      ["assignCompanyPrefix", () => extension.connect(admin).assignCompanyPrefix(stranger.address, "0455555")],
+      ["suspendPartner", () => extension.connect(admin).suspendPartner(stranger.address, SUSPENSION)],
+      ["grantRole", () => extension.connect(admin).grantRole(ethers.id("PAUSER_ROLE"), stranger.address)],
+      ["sealCase", () => extension.connect(distributor).sealCase(makeSscc("00614141000000001"), batchId, ethers.id("c"), 1n)],
+      ["revokeSignatures", () => extension.connect(manufacturer).revokeSignatures(5n)],
+      ["cancelHandover", () => extension.connect(distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash })],
+    ];
+    for (const [name, call] of calls) {
+      await expect(call(), name).to.be.revertedWithCustomError(extension, "ExtensionNotDelegated").withArgs();
+    }
     expect((await extension.partner(stranger.address)).role).to.equal(Role.None);
+  });
+
+  it("the same rare act through the core is delegated and works (onboardPartner)", async function () {
+    const { rx, admin, stranger, licenceExpiry } = await loadFixture(extensionFixture);
+    await expect(rx.connect(admin).onboardPartner(stranger.address, Role.Distributor, makeGln("061414100099"), LICENCE, licenceExpiry, "Shadow Wholesale"))
+      .to.emit(rx, "PartnerOnboarded");
+    expect((await rx.partner(stranger.address)).role).to.equal(Role.Distributor);
   });
 
   it("the extension sees the core's pause flag (same storage): a forwarded release is refused with EnforcedPause", async function () {
@@ -1000,12 +1019,14 @@ describe("attack: quarantine is one bucket per holder", function () {
     expect((await rx.holding(batchId, distributor.address)).saleable).to.be.at.most(30n);
   });
 
-  it("FINDING: condemning quarantined units (a restrictive act) works while the suite is paused (today: EnforcedPause)", async function () {
+  it("condemning quarantined units (a restrictive act) works while the suite is paused; releasing them stays frozen (EnforcedPause)", async function () {
     const { rx, batchId, pharmacy, pauser, regulator } = await loadFixture(quarantinedPharmacyFixture);
     await rx.connect(pauser).pause();
     await expect(rx.connect(regulator).condemnQuarantine(batchId, pharmacy.address, 20n))
       .to.emit(rx, "QuarantineCondemned")
       .withArgs(batchId, pharmacy.address, regulator.address, 20n);
+    await expect(rx.connect(regulator).releaseQuarantine(batchId, pharmacy.address, 1n))
+      .to.be.revertedWithCustomError(rx, "EnforcedPause");
   });
 });
 

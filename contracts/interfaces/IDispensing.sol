@@ -33,7 +33,8 @@ interface IDispensing {
     /// root. The caller must be an authorized dispenser holding a saleable unit of the batch, and show with `claim`
     /// that the pack is in its custody (the pack rule): the pack leg (shipment or co-signed handover) that brought
     /// the pack to it, received outside quarantine, and the pack's place in that leg's manifest; and it has shipped
-    /// no leg of the batch since (its shipment count is the one recorded at receipt), so the pack did not leave; and the leg has served fewer dispenses than the units it carried.
+    /// no leg of the batch since (its shipment count is the one recorded at receipt), so the pack did not leave; and
+    /// the leg has served fewer dispenses than the units it carried.
     function dispense(bytes32 batchId, bytes32 serial, bytes32[] calldata proof, PackClaim calldata claim) external;
 
     /// @notice Whether pack `serial` of batch `batchId` was dispensed.
