@@ -840,16 +840,51 @@ describe("attack: co-signed handovers", function () {
     expect((await f.rx.holding(f.batchId, f.distributor2.address)).saleable).to.equal(0n);
   });
 
-  it("FINDING: the sender cannot void a co-signed handover after delivery by cancelling ahead of the receiver's submission", async function () {
+  it("the sender cannot void a co-signed handover after delivery by cancelling ahead of the receiver's submission: its cancel is only a request for HANDOVER_CANCEL_DELAY", async function () {
     const f = await loadFixture(handoverFixture);
     const h = handoverOf(f.batchId, f.distributor, f.distributor2, 4n, await deadlineIn(3600));
     const bySender = await sign(f.distributor, f.domain, h);
     const byReceiver = await sign(f.distributor2, f.domain, h);
+    const digest = digestOf(f.domain, h);
     // Goods handed over at the door; the sender front-runs the receiver's submission.
-    await f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash });
-    await attempt(() => f.rx.connect(f.distributor2).handover(h, f.domain.chainId, bySender, byReceiver));
+    await expect(f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }))
+      .to.emit(f.rx, "HandoverCancelRequested")
+      .withArgs(digest, f.distributor.address, f.distributor2.address, 4n, (await time.latest()) + 1 + DAY);
+    // Completing the cancel at once is refused: it is pending until the delay has passed.
+    await expect(f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }))
+      .to.be.revertedWithCustomError(f.rx, "SignatureHandoverCancelPending");
+    await f.rx.connect(f.distributor2).handover(h, f.domain.chainId, bySender, byReceiver);
     expect((await f.rx.holding(f.batchId, f.distributor2.address)).saleable).to.equal(5n);
+    // Once submitted, the sender cannot complete its cancel either.
+    await time.increase(DAY);
+    await expect(f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }))
+      .to.be.revertedWithCustomError(f.rx, "SignatureHandoverUsed")
+      .withArgs(f.distributor.address, 4n);
   });
+
+  it("the sender's cancel, completed after HANDOVER_CANCEL_DELAY, voids the handover (HandoverCancelled by the sender); the receiver's cancel is immediate", async function () {
+    const f = await loadFixture(handoverFixture);
+    const h = handoverOf(f.batchId, f.distributor, f.distributor2, 4n, await deadlineIn(3 * DAY));
+    const digest = digestOf(f.domain, h);
+    await f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash });
+    const effectiveAt = (await time.latest()) + DAY;
+    await time.increaseTo(effectiveAt - 2);
+    await expect(f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }))
+      .to.be.revertedWithCustomError(f.rx, "SignatureHandoverCancelPending")
+      .withArgs(digest, effectiveAt, effectiveAt - 1);
+    await time.increaseTo(effectiveAt - 1);
+    await expect(f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }))
+      .to.emit(f.rx, "HandoverCancelled")
+      .withArgs(digest, f.distributor.address, f.distributor2.address, 4n, f.distributor.address);
+    await expect(f.rx.handover(h, f.domain.chainId, await sign(f.distributor, f.domain, h), await sign(f.distributor2, f.domain, h)))
+      .to.be.revertedWithCustomError(f.rx, "SignatureHandoverUsed")
+      .withArgs(f.distributor.address, 4n);
+    const other = handoverOf(f.batchId, f.distributor, f.distributor2, 5n, await deadlineIn(3600));
+    await expect(f.rx.connect(f.distributor2).cancelHandover(other, await sign(f.distributor, f.domain, other)))
+      .to.emit(f.rx, "HandoverCancelled")
+      .withArgs(digestOf(f.domain, other), f.distributor.address, f.distributor2.address, 5n, f.distributor2.address);
+  });
+
 });
 
 describe("attack: the extension/core split", function () {
@@ -975,7 +1010,7 @@ describe("attack: the extension/core split", function () {
   it("a handover nonce cancelled through the extension is refused by the core: SignatureHandoverUsed", async function () {
     const f = await loadFixture(handoverFixture);
     const h = handoverOf(f.batchId, f.distributor, f.distributor2, 77n, await deadlineIn(3600));
-    await f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash });
+    await f.rx.connect(f.distributor2).cancelHandover(h, await sign(f.distributor, f.domain, h));
     await expect(f.rx.handover(h, f.domain.chainId, await sign(f.distributor, f.domain, h), await sign(f.distributor2, f.domain, h)))
       .to.be.revertedWithCustomError(f.rx, "SignatureHandoverUsed")
       .withArgs(f.distributor.address, 77n);
