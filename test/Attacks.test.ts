@@ -464,19 +464,32 @@ describe("attack: pack custody at dispense", function () {
       .withArgs(batchId, serialToBytes32(SERIALS[0]));
   });
 
-  it("FINDING: a manifest listing packs that sit at another pharmacy lets a colluding pharmacy burn them (they must stay GENUINE at the victim)", async function () {
-    const { rx, batchId, tree, distributor, pharmacy, pharmacy2 } = await loadFixture(twoPharmaciesFixture);
+  it("a manifest listing packs that sit at another pharmacy lets a colluding pharmacy burn them, but each burn names the rogue leg (dispensedVia) and so its sender (documented limitation)", async function () {
+    const { rx, batchId, tree, distributor, pharmacy, pharmacy2, toPharmacy } = await loadFixture(twoPharmaciesFixture);
     // A leg whose manifest names the 20 packs the distributor already delivered to the pharmacy.
     const rogue = await deliverPacksFrom(rx, distributor, batchId, pharmacy2, PHARMACY_SERIALS);
-    for (const serial of PHARMACY_SERIALS.slice(1, 6)) {
-      await attempt(() => dispenseFrom(rx, pharmacy2, batchId, tree, serial, rogue));
-    }
-    for (const serial of PHARMACY_SERIALS.slice(1, 6)) {
-      expect(await verdictOf(rx, serial, tree, pharmacy.address)).to.equal(Verdict.Genuine);
-    }
+    const burnt = serialToBytes32(PHARMACY_SERIALS[1]);
+    await dispenseFrom(rx, pharmacy2, batchId, tree, PHARMACY_SERIALS[1], rogue);
+    // The burn is attributed to the rogue leg, whose sender (in its Shipped event) is the distributor that
+    // listed a pack it had already delivered to the pharmacy.
+    expect(await rx.dispensedVia(batchId, burnt)).to.equal(rogue.shipmentId);
+    expect(rogue.shipment.sender).to.equal(distributor.address);
+    // The victim's own genuine leg is not the one named.
+    expect(await rx.dispensedVia(batchId, burnt)).to.not.equal(toPharmacy.shipmentId);
+    expect(await verdictOf(rx, PHARMACY_SERIALS[1], tree, pharmacy.address)).to.equal(Verdict.AlreadyDispensed);
+    await expect(dispenseFrom(rx, pharmacy, batchId, tree, PHARMACY_SERIALS[1], toPharmacy))
+      .to.be.revertedWithCustomError(rx, "DispensePackAlreadyDispensed")
+      .withArgs(batchId, burnt);
   });
 
-  it("FINDING: a 1-unit pack leg whose manifest lists many packs serves more dispenses than the units it carried", async function () {
+  it("a pack dispensed on its own leg names that leg (dispensedVia); an undispensed pack names none", async function () {
+    const { rx, batchId, tree, pharmacy, toPharmacy } = await loadFixture(pharmacyFixture);
+    await dispenseFrom(rx, pharmacy, batchId, tree, SERIALS[0], toPharmacy);
+    expect(await rx.dispensedVia(batchId, serialToBytes32(SERIALS[0]))).to.equal(toPharmacy.shipmentId);
+    expect(await rx.dispensedVia(batchId, serialToBytes32(SERIALS[1]))).to.equal(ethers.ZeroHash);
+  });
+
+  it("a 1-unit pack leg whose manifest lists 10 packs serves one dispense, then DispenseLegExhausted", async function () {
     const { rx, batchId, tree, distributor, pharmacy2 } = await loadFixture(twoPharmaciesFixture);
     const listed = SERIALS.slice(40, 50);
     const manifest = ManifestTree.of(listed, []);
@@ -485,16 +498,24 @@ describe("attack: pack custody at dispense", function () {
     const shipment: ShipmentKey = { batchId, sender: distributor.address, receiver: pharmacy2.address, quantity: 1n, nonce };
     await rx.connect(pharmacy2).receiveShipment(shipment, GOOD_LEG);
     const leg = { shipment, shipmentId: shipmentIdOf(shipment), manifest };
-    let served = 0;
-    for (const serial of listed.slice(0, 5)) {
-      try {
-        await dispenseFrom(rx, pharmacy2, batchId, tree, serial, leg);
-        served += 1;
-      } catch {
-        // refused
-      }
+    await dispenseFrom(rx, pharmacy2, batchId, tree, listed[0], leg);
+    for (const serial of listed.slice(1, 5)) {
+      await expect(dispenseFrom(rx, pharmacy2, batchId, tree, serial, leg))
+        .to.be.revertedWithCustomError(rx, "DispenseLegExhausted")
+        .withArgs(batchId, serialToBytes32(serial), leg.shipmentId, 1n);
     }
-    expect(served).to.be.at.most(1);
+    expect((await rx.shipment(leg.shipmentId)).shippedAt).to.equal(1n);
+  });
+
+  it("a leg serves exactly as many dispenses as the units it carried (5 of 5), the record counting them", async function () {
+    const { rx, batchId, tree, distributor, pharmacy2 } = await loadFixture(twoPharmaciesFixture);
+    const leg = await deliverPacksFrom(rx, distributor, batchId, pharmacy2, SERIALS.slice(40, 45));
+    expect((await rx.shipment(leg.shipmentId)).shippedAt).to.equal(0n);
+    for (const serial of SERIALS.slice(40, 45)) {
+      await expect(dispenseFrom(rx, pharmacy2, batchId, tree, serial, leg)).to.emit(rx, "PackDispensed");
+    }
+    expect((await rx.shipment(leg.shipmentId)).shippedAt).to.equal(5n);
+    expect((await rx.shipment(leg.shipmentId)).status).to.equal(Status.Received);
   });
 
   it("FINDING: packs of a quarantined leg the regulator released can be dispensed (today: DispenseLegQuarantined forever)", async function () {
@@ -819,16 +840,51 @@ describe("attack: co-signed handovers", function () {
     expect((await f.rx.holding(f.batchId, f.distributor2.address)).saleable).to.equal(0n);
   });
 
-  it("FINDING: the sender cannot void a co-signed handover after delivery by cancelling ahead of the receiver's submission", async function () {
+  it("the sender cannot void a co-signed handover after delivery by cancelling ahead of the receiver's submission: its cancel is only a request for HANDOVER_CANCEL_DELAY", async function () {
     const f = await loadFixture(handoverFixture);
     const h = handoverOf(f.batchId, f.distributor, f.distributor2, 4n, await deadlineIn(3600));
     const bySender = await sign(f.distributor, f.domain, h);
     const byReceiver = await sign(f.distributor2, f.domain, h);
+    const digest = digestOf(f.domain, h);
     // Goods handed over at the door; the sender front-runs the receiver's submission.
-    await f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash });
-    await attempt(() => f.rx.connect(f.distributor2).handover(h, f.domain.chainId, bySender, byReceiver));
+    await expect(f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }))
+      .to.emit(f.rx, "HandoverCancelRequested")
+      .withArgs(digest, f.distributor.address, f.distributor2.address, 4n, (await time.latest()) + 1 + DAY);
+    // Completing the cancel at once is refused: it is pending until the delay has passed.
+    await expect(f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }))
+      .to.be.revertedWithCustomError(f.rx, "SignatureHandoverCancelPending");
+    await f.rx.connect(f.distributor2).handover(h, f.domain.chainId, bySender, byReceiver);
     expect((await f.rx.holding(f.batchId, f.distributor2.address)).saleable).to.equal(5n);
+    // Once submitted, the sender cannot complete its cancel either.
+    await time.increase(DAY);
+    await expect(f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }))
+      .to.be.revertedWithCustomError(f.rx, "SignatureHandoverUsed")
+      .withArgs(f.distributor.address, 4n);
   });
+
+  it("the sender's cancel, completed after HANDOVER_CANCEL_DELAY, voids the handover (HandoverCancelled by the sender); the receiver's cancel is immediate", async function () {
+    const f = await loadFixture(handoverFixture);
+    const h = handoverOf(f.batchId, f.distributor, f.distributor2, 4n, await deadlineIn(3 * DAY));
+    const digest = digestOf(f.domain, h);
+    await f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash });
+    const effectiveAt = (await time.latest()) + DAY;
+    await time.increaseTo(effectiveAt - 2);
+    await expect(f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }))
+      .to.be.revertedWithCustomError(f.rx, "SignatureHandoverCancelPending")
+      .withArgs(digest, effectiveAt, effectiveAt - 1);
+    await time.increaseTo(effectiveAt - 1);
+    await expect(f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }))
+      .to.emit(f.rx, "HandoverCancelled")
+      .withArgs(digest, f.distributor.address, f.distributor2.address, 4n, f.distributor.address);
+    await expect(f.rx.handover(h, f.domain.chainId, await sign(f.distributor, f.domain, h), await sign(f.distributor2, f.domain, h)))
+      .to.be.revertedWithCustomError(f.rx, "SignatureHandoverUsed")
+      .withArgs(f.distributor.address, 4n);
+    const other = handoverOf(f.batchId, f.distributor, f.distributor2, 5n, await deadlineIn(3600));
+    await expect(f.rx.connect(f.distributor2).cancelHandover(other, await sign(f.distributor, f.domain, other)))
+      .to.emit(f.rx, "HandoverCancelled")
+      .withArgs(digestOf(f.domain, other), f.distributor.address, f.distributor2.address, 5n, f.distributor2.address);
+  });
+
 });
 
 describe("attack: the extension/core split", function () {
@@ -854,14 +910,14 @@ describe("attack: the extension/core split", function () {
     }
   });
 
-  it("the extension called directly acts on its own empty storage only: the regulator is unknown there (PartnerNotAuthorized)", async function () {
+  it("the extension called directly acts on its own empty storage only: the batch is unknown there (BatchUnknown), a revocation refused (ExtensionNotDelegated)", async function () {
     const { rx, extension, batchId, regulator, manufacturer } = await loadFixture(extensionFixture);
     await expect(extension.connect(regulator).declareIllegitimate(batchId, REASON))
       .to.be.revertedWithCustomError(extension, "BatchUnknown")
       .withArgs(batchId);
     await expect(extension.connect(manufacturer).revokeSignatures(5n))
-      .to.be.revertedWithCustomError(extension, "PartnerUnknown")
-      .withArgs(manufacturer.address);
+      .to.be.revertedWithCustomError(extension, "ExtensionNotDelegated")
+      .withArgs();
     expect((await rx.partner(manufacturer.address)).nonce).to.equal(0n);
   });
 
@@ -919,10 +975,29 @@ describe("attack: the extension/core split", function () {
     expect(await refusedAt(await rx.getAddress())).to.deep.equal([]);
   });
 
-  it("FINDING (hardening): the extension refuses to run a rare act on its own storage when called directly (today the admin can onboard there and emit rxtrace events from a second address)", async function () {
-    const { extension, admin, stranger, licenceExpiry } = await loadFixture(extensionFixture);
-    await attempt(() => extension.connect(admin).onboardPartner(stranger.address, Role.Distributor, makeGln("061414100099"), LICENCE, licenceExpiry, "Shadow Wholesale"));
+  it("the extension called directly refuses every rare act with ExtensionNotDelegated: nothing lands in its own storage", async function () {
+    const { extension, admin, manufacturer, distributor, batchId, stranger, licenceExpiry } = await loadFixture(extensionFixture);
+    const h = handoverOf(batchId, distributor, stranger, 1n, 1n);
+    const calls: [string, () => Promise<unknown>][] = [
+      ["onboardPartner", () => extension.connect(admin).onboardPartner(stranger.address, Role.Distributor, makeGln("061414100099"), LICENCE, licenceExpiry, "Shadow Wholesale")],
+      ["assignCompanyPrefix", () => extension.connect(admin).assignCompanyPrefix(stranger.address, "0455555")],
+      ["suspendPartner", () => extension.connect(admin).suspendPartner(stranger.address, SUSPENSION)],
+      ["grantRole", () => extension.connect(admin).grantRole(ethers.id("PAUSER_ROLE"), stranger.address)],
+      ["sealCase", () => extension.connect(distributor).sealCase(makeSscc("00614141000000001"), batchId, ethers.id("c"), 1n)],
+      ["revokeSignatures", () => extension.connect(manufacturer).revokeSignatures(5n)],
+      ["cancelHandover", () => extension.connect(distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash })],
+    ];
+    for (const [name, call] of calls) {
+      await expect(call(), name).to.be.revertedWithCustomError(extension, "ExtensionNotDelegated").withArgs();
+    }
     expect((await extension.partner(stranger.address)).role).to.equal(Role.None);
+  });
+
+  it("the same rare act through the core is delegated and works (onboardPartner)", async function () {
+    const { rx, admin, stranger, licenceExpiry } = await loadFixture(extensionFixture);
+    await expect(rx.connect(admin).onboardPartner(stranger.address, Role.Distributor, makeGln("061414100099"), LICENCE, licenceExpiry, "Shadow Wholesale"))
+      .to.emit(rx, "PartnerOnboarded");
+    expect((await rx.partner(stranger.address)).role).to.equal(Role.Distributor);
   });
 
   it("the extension sees the core's pause flag (same storage): a forwarded release is refused with EnforcedPause", async function () {
@@ -935,7 +1010,7 @@ describe("attack: the extension/core split", function () {
   it("a handover nonce cancelled through the extension is refused by the core: SignatureHandoverUsed", async function () {
     const f = await loadFixture(handoverFixture);
     const h = handoverOf(f.batchId, f.distributor, f.distributor2, 77n, await deadlineIn(3600));
-    await f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash });
+    await f.rx.connect(f.distributor2).cancelHandover(h, await sign(f.distributor, f.domain, h));
     await expect(f.rx.handover(h, f.domain.chainId, await sign(f.distributor, f.domain, h), await sign(f.distributor2, f.domain, h)))
       .to.be.revertedWithCustomError(f.rx, "SignatureHandoverUsed")
       .withArgs(f.distributor.address, 77n);
@@ -979,12 +1054,14 @@ describe("attack: quarantine is one bucket per holder", function () {
     expect((await rx.holding(batchId, distributor.address)).saleable).to.be.at.most(30n);
   });
 
-  it("FINDING: condemning quarantined units (a restrictive act) works while the suite is paused (today: EnforcedPause)", async function () {
+  it("condemning quarantined units (a restrictive act) works while the suite is paused; releasing them stays frozen (EnforcedPause)", async function () {
     const { rx, batchId, pharmacy, pauser, regulator } = await loadFixture(quarantinedPharmacyFixture);
     await rx.connect(pauser).pause();
     await expect(rx.connect(regulator).condemnQuarantine(batchId, pharmacy.address, 20n))
       .to.emit(rx, "QuarantineCondemned")
       .withArgs(batchId, pharmacy.address, regulator.address, 20n);
+    await expect(rx.connect(regulator).releaseQuarantine(batchId, pharmacy.address, 1n))
+      .to.be.revertedWithCustomError(rx, "EnforcedPause");
   });
 });
 
