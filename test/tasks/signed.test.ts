@@ -417,6 +417,23 @@ describe("rx:cancel-handover", function () {
     });
   });
 
+  describe("when the sender cancels", function () {
+    it("asks first, refuses to complete before HANDOVER_CANCEL_DELAY, then completes", async function () {
+      const { rx, distributor } = await loadFixture(heldFixture);
+      const out = path.join(folder(), "handover.json");
+      const signed = await sign({ ...HANDOVER, out });
+      const nonce = (signed.result.doc.message as { nonce: bigint }).nonce;
+      const asked = await captureOutput(() => hre.run("rx:cancel-handover", { in: out, signer: SIGNER.distributor }));
+      expect(asked.lines.at(-1)).to.match(/^cancellation of handover 0x[0-9a-f]{64} requested: complete it with rx:cancel-handover --in .* from \S+ on; until then the receiver may still submit it$/);
+      expect(await rx.isHandoverNonceUsed(distributor.address, nonce)).to.equal(false);
+      await expect(hre.run("rx:cancel-handover", { in: out, signer: SIGNER.distributor })).to.be.rejectedWith(/SignatureHandoverCancelPending\), and until then the receiver may still submit it/);
+      await time.increase(Number(await rx.HANDOVER_CANCEL_DELAY()));
+      const done = await captureOutput(() => hre.run("rx:cancel-handover", { in: out, signer: SIGNER.distributor }));
+      expect(done.lines.at(-1)).to.equal(`handover ${(done.result as { digest: string }).digest} cancelled by ${distributor.address}: the sender's handover nonce ${nonce} can never be used`);
+      expect(await rx.isHandoverNonceUsed(distributor.address, nonce)).to.equal(true);
+    });
+  });
+
   describe("when a partner who is neither party cancels", function () {
     it("names --signer and sends nothing", async function () {
       await loadFixture(heldFixture);

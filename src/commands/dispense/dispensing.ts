@@ -132,6 +132,15 @@ export async function findPackClaim(rx: RxTrace, context: DeploymentContext, bat
   if (status !== ShipmentStatus.Received) {
     throw new InputError("--serial", serial, `a pack of a leg the contract kept as ${who}'s custody record: ${leg.kind} ${leg.shipmentId} reads ${ShipmentStatus[status] ?? status} (DispenseLegNotReceived)`);
   }
+  // Once received, the record's shippedAt bits count the packs dispensed on the leg: never more than it carried.
+  if (record.shippedAt >= leg.quantity) {
+    throw new InputError(
+      "--serial",
+      serial,
+      `a pack of a leg with dispenses left: ${leg.kind} ${leg.shipmentId} carried ${leg.quantity} unit${leg.quantity === 1n ? "" : "s"} and served ${record.shippedAt} dispense${record.shippedAt === 1n ? "" : "s"} already, ` +
+        `so its manifest listed more packs than it carried (DispenseLegExhausted); do not dispense, ask its sender ${leg.sender}`,
+    );
+  }
   const { shipments } = await rx.holding(batch.batchId, dispenser);
   if (shipments !== record.receiverShipments) {
     const since = shipments - record.receiverShipments;

@@ -103,6 +103,8 @@ export function parseCancelHandoverArgs(args: CancelHandoverArgs): { file: strin
 export interface CancelHandoverResult {
   digest: string;
   receipt: ContractTransactionReceipt;
+  /** The sender's first call: the cancellation can be completed from this unix second on. */
+  pendingUntil?: bigint;
 }
 
 /**
@@ -133,10 +135,30 @@ export async function cancelHandoverFile(
     }
   }
   const digest = digestOf(doc.domain, doc);
-  print(`cancelling handover ${digest}: ${m.quantity} units of batch ${m.batchId} from ${getAddress(m.sender)} to ${getAddress(m.receiver)}, handover nonce ${m.nonce}, deadline ${isoTime(m.deadline)}`);
+  // The sender cancels in two calls, HANDOVER_CANCEL_DELAY apart: it asks, then completes (the receiver, who may
+  // hold the goods, can still submit in between). The receiver cancels at once.
+  let completing = false;
+  if (isSender) {
+    const [requested] = (await rx.queryFilter(rx.filters.HandoverCancelRequested(digest))).slice(-1);
+    if (requested) {
+      const now = BigInt((await rx.runner!.provider!.getBlock("latest"))!.timestamp);
+      const effectiveAt = requested.args.effectiveAt;
+      if (now < effectiveAt) {
+        throw new InputError("--in", file, `a handover whose cancellation can be completed now: ${getAddress(m.sender)} asked to cancel it in block ${requested.blockNumber}; it can complete it from ${isoTime(effectiveAt)} on (SignatureHandoverCancelPending), and until then the receiver may still submit it`);
+      }
+      completing = true;
+    }
+  }
+  print(`${completing ? "completing the cancellation of" : isSender ? "asking to cancel" : "cancelling"} handover ${digest}: ${m.quantity} units of batch ${m.batchId} from ${getAddress(m.sender)} to ${getAddress(m.receiver)}, handover nonce ${m.nonce}, deadline ${isoTime(m.deadline)}`);
   print(`  by the ${isSender ? "sender" : "receiver"} ${await partnerLabel(rx, me)}`);
   const sig = bySender ? { r: bySender.r, vs: bySender.vs } : { r: ZeroHash, vs: ZeroHash };
   const receipt = await sendAndReport("cancel handover", rx.connect(signer).cancelHandover(m, sig), print);
+  const requested = receipt.logs.map((log) => rx.interface.parseLog(log)).find((p) => p?.name === "HandoverCancelRequested");
+  if (requested) {
+    const at = requested.args.effectiveAt as bigint;
+    print(`cancellation of handover ${requested.args.digest as string} requested: complete it with rx:cancel-handover --in ${file} from ${isoTime(at)} on; until then the receiver may still submit it`);
+    return { digest: requested.args.digest as string, receipt, pendingUntil: at };
+  }
   const e = eventOf(rx, receipt, "HandoverCancelled");
   print(`handover ${e.args.digest} cancelled by ${e.args.by}: the sender's handover nonce ${e.args.nonce} can never be used`);
   return { digest: e.args.digest as string, receipt };
