@@ -22,9 +22,10 @@ interface IVerification {
 
     /// @notice The verdict on a pack for holder `holder`, saying which custody rule applied. The product checks are
     /// `verifyPack`'s. Then, for a non-zero `holder`: with a claim naming a leg (`claim.sender` not zero) the pack
-    /// rule, the checks `dispense` makes: the leg brought the pack to `holder` (manifest proof), `holder` shipped nothing of
-    /// the lot since and the leg has units left (else NotInCustody), the leg was not received into quarantine (else
-    /// Quarantined, whatever other saleable stock `holder` has); without a claim the lot rule of `verifyPack`.
+    /// rule, the checks `dispense` makes: the leg brought the pack to `holder` (manifest proof), `holder` shipped
+    /// nothing of the lot since and the leg has units left (else NotInCustody), the leg was not received into
+    /// quarantine (else Quarantined, whatever other saleable stock `holder` has); without a claim the lot rule of
+    /// `verifyPack`.
     /// @return verdict the verdict
     /// @return batchId the batch id derived from (gtin, lot)
     /// @return rule the custody rule applied: None when `holder` is zero or the pack failed a product check first
