@@ -45,6 +45,10 @@ import {
 
 /** ShipmentStatus of contracts/interfaces/RxTypes.sol (scripts/lib/domain.ts knows only the first two). */
 const Status = { None: 0n, InTransit: 1n, Cancelled: 2n, Received: 3n, ReceivedInQuarantine: 4n } as const;
+/** CustodyRule of contracts/interfaces/RxTypes.sol. */
+const Rule = { None: 0n, Lot: 1n, Pack: 2n } as const;
+/** A claim naming no leg: verifyPackInCustody then applies the lot rule. */
+const NO_CLAIM = { sender: ethers.ZeroAddress, quantity: 0n, nonce: 0n, manifestProof: [] as string[] };
 /** QuarantineCause of contracts/interfaces/RxTypes.sol. */
 const Cause = { SenderNotAuthorized: 0n, ShipmentCancelled: 1n } as const;
 const CANCEL_AFTER = 30 * DAY;
@@ -535,15 +539,42 @@ describe("attack: pack custody at dispense", function () {
       .withArgs(batchId, serialToBytes32(SERIALS[1]), pharmacy.address);
   });
 
-  it("FINDING: a pack of a leg received in quarantine reads QUARANTINED at its holder, even with saleable stock from another leg (today: GENUINE)", async function () {
-    const { rx, batchId, tree, distributor, pharmacy } = await loadFixture(quarantinedPharmacyFixture);
+  it("verifyPackInCustody: a pack of a leg received in quarantine reads Quarantined by the pack rule, even with saleable stock from another leg (verifyPack's lot rule says Genuine)", async function () {
+    const { rx, batchId, tree, distributor, pharmacy, toPharmacy } = await loadFixture(quarantinedPharmacyFixture);
     await deliverPacksFrom(rx, distributor, batchId, pharmacy, SERIALS.slice(40, 45));
-    expect(await verdictOf(rx, SERIALS[0], tree, pharmacy.address)).to.equal(Verdict.Quarantined);
+    const serial = serialToBytes32(SERIALS[0]);
+    const [verdict, id, rule] = await rx.verifyPackInCustody(GTIN, LOT, serial, tree.proof(SERIALS[0]), pharmacy.address, claimOf(toPharmacy, SERIALS[0]));
+    expect([verdict, id, rule]).to.deep.equal([BigInt(Verdict.Quarantined), batchId, Rule.Pack]);
+    // The lot rule (verifyPack, or verifyPackInCustody without a claim) looks only at the holder's saleable units.
+    expect(await verdictOf(rx, SERIALS[0], tree, pharmacy.address)).to.equal(Verdict.Genuine);
+    const [lotVerdict, , lotRule] = await rx.verifyPackInCustody(GTIN, LOT, serial, tree.proof(SERIALS[0]), pharmacy.address, NO_CLAIM);
+    expect([lotVerdict, lotRule]).to.deep.equal([BigInt(Verdict.Genuine), Rule.Lot]);
   });
 
-  it("FINDING: verifyPack for a holder that never received the pack says it is not in its custody (today: GENUINE by the lot rule)", async function () {
-    const { rx, tree, pharmacy2 } = await loadFixture(twoPharmaciesFixture);
-    expect(await verdictOf(rx, PHARMACY_SERIALS[1], tree, pharmacy2.address)).to.equal(Verdict.NotInCustody);
+  it("verifyPackInCustody: a holder that never received the pack reads NotInCustody by the pack rule; its holder reads Genuine by the pack rule", async function () {
+    const { rx, batchId, tree, pharmacy, pharmacy2, toPharmacy, toPharmacy2 } = await loadFixture(twoPharmaciesFixture);
+    const serial = PHARMACY_SERIALS[1];
+    const proof = tree.proof(serial);
+    // pharmacy2 shows its own leg (which does not list the pack) or the pharmacy's leg (not received by it).
+    const ownLeg = { ...claimOf(toPharmacy2, PHARMACY2_FIRST), manifestProof: toPharmacy2.manifest.proofOfPack(PHARMACY2_FIRST) };
+    for (const claim of [ownLeg, claimOf(toPharmacy, serial)]) {
+      const [verdict, , rule] = await rx.verifyPackInCustody(GTIN, LOT, serialToBytes32(serial), proof, pharmacy2.address, claim);
+      expect([verdict, rule]).to.deep.equal([BigInt(Verdict.NotInCustody), Rule.Pack]);
+    }
+    const [verdict, id, rule] = await rx.verifyPackInCustody(GTIN, LOT, serialToBytes32(serial), proof, pharmacy.address, claimOf(toPharmacy, serial));
+    expect([verdict, id, rule]).to.deep.equal([BigInt(Verdict.Genuine), batchId, Rule.Pack]);
+    // verifyPack applies the lot rule (documented): pharmacy2 holds saleable units of the lot, so Genuine.
+    expect(await verdictOf(rx, serial, tree, pharmacy2.address)).to.equal(Verdict.Genuine);
+  });
+
+  it("verifyPackInCustody: the pack rule reads NotInCustody once the holder shipped a leg of the lot since, or the leg is exhausted; no holder: no rule", async function () {
+    const { rx, batchId, tree, distributor, pharmacy, toPharmacy } = await loadFixture(pharmacyFixture);
+    const serial = serialToBytes32(SERIALS[1]);
+    const [none, , noRule] = await rx.verifyPackInCustody(GTIN, LOT, serial, tree.proof(SERIALS[1]), ethers.ZeroAddress, claimOf(toPharmacy, SERIALS[1]));
+    expect([none, noRule]).to.deep.equal([BigInt(Verdict.Genuine), Rule.None]);
+    await shipPacksFrom(rx, pharmacy, batchId, distributor.address, [SERIALS[19]]);
+    const [verdict, , rule] = await rx.verifyPackInCustody(GTIN, LOT, serial, tree.proof(SERIALS[1]), pharmacy.address, claimOf(toPharmacy, SERIALS[1]));
+    expect([verdict, rule]).to.deep.equal([BigInt(Verdict.NotInCustody), Rule.Pack]);
   });
 });
 
