@@ -66,6 +66,14 @@ export interface PackReport {
   timeline: TimelineEntry[];
   /** The verifier whose custody was asked about (`--holder`, the page's GLN), when one was. */
   holder?: PartnerInfo;
+  /**
+   * Which custody rule the contract's verdict applied for the holder: "Pack" when the verifier showed the pack leg
+   * that brought the pack (`verifyPackInCustody`, dispense's checks), "Lot" when it holds saleable units of the lot,
+   * "None" when no holder was asked about or the pack failed a product check first.
+   */
+  custodyRule?: "None" | "Lot" | "Pack";
+  /** The pack leg shown to the contract under the pack rule. */
+  custodyLeg?: string;
   /** The pack's own legs, when manifests were consulted (the verify command always consults them). */
   custody?: PackCustody;
 }

@@ -190,6 +190,13 @@ export function formatReport(report: PackReport, options: FormatOptions = {}): s
     `pack   GTIN ${report.pack.gtin}  lot ${report.pack.lot}  serial ${report.pack.serial}${report.pack.expiry ? `  expiry ${report.pack.expiry}` : ""}`,
     `batch  ${report.batchId}`,
   ];
+  if (report.holder && report.custodyRule && report.custodyRule !== "None") {
+    lines.push(
+      report.custodyRule === "Pack"
+        ? `custody of ${party(report.holder)}: the pack rule, as dispense checks it (the pack leg${report.custodyLeg ? ` ${report.custodyLeg}` : ""} that brought it, nothing of the lot shipped since)`
+        : `custody of ${party(report.holder)}: the lot rule (it holds saleable units of the lot; no pack leg shown)`,
+    );
+  }
   if (report.expiryMatches === false) lines.push("WARNING: the expiry printed on the pack differs from the batch record");
   lines.push(...custodyWarnings(report.custody));
   if (report.timeline.length > 0) {

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { deploymentsDir } from "../../src/chain/deployment";
-import { ShipmentStatus } from "../../src/domain/enums";
+import { ShipmentStatus, Verdict } from "../../src/domain/enums";
 import { expiryFromYYMMDD, expiryToYYMMDD, formatDigitalLink, formatGln, formatGtin, makeGln } from "../../src/gs1/identifiers";
 import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../../src/domain/ids";
 import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, GTIN_2, serialRange } from "../../src/scenario/scenario";
@@ -627,5 +627,35 @@ describe("rx:receive of a shipment its sender cancelled", function () {
     const text = lines.join("\n");
     expect(text).to.match(/cancelled: 60 units unsettled by Northline Wholesale .*, back to Acme Pharma Manufacturing .* INTO ITS QUARANTINE/);
     expect(text).to.match(/received 60 units by Northline Wholesale .*QUARANTINED: the sender had cancelled the shipment/);
+  });
+});
+
+describe("rx:verify at a pharmacy: which custody rule applied", function () {
+  const args = (serial: string) => ({ gtin: formatGtin(GTIN), lot: LOT, serial, holder: gln("pharmacy") });
+  async function verify(serial: string) {
+    const { lines } = await captureOutput(() => hre.run("rx:verify", args(serial)));
+    const exitCode = Number(process.exitCode ?? 0);
+    process.exitCode = 0;
+    return { lines, exitCode };
+  }
+
+  it("applies the pack rule for a pack of a leg the pharmacy received, naming the leg", async function () {
+    const { toPharmacy } = await atPharmacy();
+    const { lines, exitCode } = await verify("CS000007");
+    expect(exitCode).to.equal(0);
+    expect(lines).to.include(`custody of Main Street Pharmacy (GLN ${gln("pharmacy")}): the pack rule, as dispense checks it (the pack leg ${toPharmacy.shipmentId} that brought it, nothing of the lot shipped since)`);
+  });
+
+  it("says NOT IN CUSTODY by the pack rule once the pharmacy shipped a leg of the lot since", async function () {
+    const { rx, pharmacy, distributor, batchId } = await atPharmacy();
+    await rx.connect(pharmacy).ship(batchId, distributor.address, 1n);
+    const { lines, exitCode } = await verify("CS000007");
+    expect([exitCode, lines[0]]).to.deep.equal([10 + Verdict.NotInCustody, "NOT IN CUSTODY: do not dispense: not in the verifier's custody"]);
+  });
+
+  it("falls back to the lot rule for a pack no leg of the pharmacy lists", async function () {
+    await atPharmacy();
+    const { lines } = await verify("CS000050");
+    expect(lines).to.include(`custody of Main Street Pharmacy (GLN ${gln("pharmacy")}): the lot rule (it holds saleable units of the lot; no pack leg shown)`);
   });
 });

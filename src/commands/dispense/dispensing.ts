@@ -82,7 +82,15 @@ export interface FoundClaim {
  * or a co-signed handover to it) whose manifest lists the pack loose, checked against the contract's record of
  * the leg. Every refusal names the serial, the dispenser and the leg, and says why in words.
  */
-export async function findPackClaim(rx: RxTrace, context: DeploymentContext, batch: KnownBatch, dispenser: string, serial: string): Promise<FoundClaim> {
+export async function findPackClaim(
+  rx: RxTrace,
+  context: DeploymentContext,
+  batch: KnownBatch,
+  dispenser: string,
+  serial: string,
+  /** Also refuse, in words, what the contract would refuse about the leg (a dispense does; a verification lets the contract say). */
+  preflight = true,
+): Promise<FoundClaim> {
   const ledger = await packLedger(rx, context, batch, dispenser);
   const me = dispenser.toLowerCase();
   const received = ledger.facts.legs.filter((l) => l.receiver.toLowerCase() === me && (l.settlement === "received" || l.settlement === "handed-over"));
@@ -124,6 +132,10 @@ export async function findPackClaim(rx: RxTrace, context: DeploymentContext, bat
     throw new InputError("--serial", serial, `a pack in the custody of the dispenser ${who}: ${why}; do not dispense a pack that did not come to you`);
   }
   const { leg, manifest } = found;
+  const tree = ManifestTree.of(manifest.packs, manifest.cases.map((c) => BigInt(c.sscc)));
+  if (tree.root.toLowerCase() !== manifest.root.toLowerCase()) throw new Error(`the manifest of ${leg.shipmentId} does not rebuild to its root ${manifest.root}`);
+  const claim = { leg, manifest, claim: { sender: leg.sender, quantity: leg.quantity, nonce: BigInt(leg.nonce), manifestProof: tree.proofOfPack(serial) } };
+  if (!preflight) return claim;
   const record = await rx.shipment(leg.shipmentId);
   const status = Number(record.status);
   if (status === ShipmentStatus.ReceivedInQuarantine) {
@@ -152,9 +164,7 @@ export async function findPackClaim(rx: RxTrace, context: DeploymentContext, bat
         `Only packs of legs received after a dispenser's last outgoing leg of the batch can be dispensed`,
     );
   }
-  const tree = ManifestTree.of(manifest.packs, manifest.cases.map((c) => BigInt(c.sscc)));
-  if (tree.root.toLowerCase() !== manifest.root.toLowerCase()) throw new Error(`the manifest of ${leg.shipmentId} does not rebuild to its root ${manifest.root}`);
-  return { leg, manifest, claim: { sender: leg.sender, quantity: leg.quantity, nonce: BigInt(leg.nonce), manifestProof: tree.proofOfPack(serial) } };
+  return claim;
 }
 
 export interface DispenseResult {
