@@ -522,13 +522,40 @@ describe("attack: pack custody at dispense", function () {
     expect((await rx.shipment(leg.shipmentId)).status).to.equal(Status.Received);
   });
 
-  it("FINDING: packs of a quarantined leg the regulator released can be dispensed (today: DispenseLegQuarantined forever)", async function () {
+  it("packs of a quarantined leg the regulator released with releaseLeg can be dispensed (LegReleased; the record reads Received)", async function () {
     const { rx, batchId, tree, pharmacy, regulator, toPharmacy } = await loadFixture(quarantinedPharmacyFixture);
-    await rx.connect(regulator).releaseQuarantine(batchId, pharmacy.address, 20n);
+    await expect(rx.connect(regulator).releaseLeg(toPharmacy.shipment))
+      .to.emit(rx, "LegReleased")
+      .withArgs(toPharmacy.shipmentId, batchId, pharmacy.address, regulator.address)
+      .and.to.emit(rx, "QuarantineReleased")
+      .withArgs(batchId, pharmacy.address, regulator.address, 20n);
+    expect((await rx.shipment(toPharmacy.shipmentId)).status).to.equal(Status.Received);
+    const h = await rx.holding(batchId, pharmacy.address);
+    expect([h.saleable, h.quarantined]).to.deep.equal([20n, 0n]);
     await expect(dispenseFrom(rx, pharmacy, batchId, tree, SERIALS[0], toPharmacy))
       .to.emit(rx, "PackDispensed")
       .withArgs(batchId, serialToBytes32(SERIALS[0]), pharmacy.address);
   });
+
+  it("releaseLeg is refused to the holder itself (PartnerWrongRole), for a leg not in quarantine (SafetyLegNotQuarantined), and once its units left quarantine (SafetyInsufficientQuarantined); releaseQuarantine alone moves units only (DispenseLegQuarantined)", async function () {
+    const { rx, batchId, tree, distributor, pharmacy, regulator, toPharmacy } = await loadFixture(quarantinedPharmacyFixture);
+    await expect(rx.connect(pharmacy).releaseLeg(toPharmacy.shipment))
+      .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
+      .withArgs(pharmacy.address, Role.Dispenser, Role.Regulator);
+    const clean = await deliverPacksFrom(rx, distributor, batchId, pharmacy, SERIALS.slice(40, 45));
+    await expect(rx.connect(regulator).releaseLeg(clean.shipment))
+      .to.be.revertedWithCustomError(rx, "SafetyLegNotQuarantined")
+      .withArgs(clean.shipmentId);
+    await rx.connect(regulator).releaseQuarantine(batchId, pharmacy.address, 1n);
+    await expect(dispenseFrom(rx, pharmacy, batchId, tree, SERIALS[0], toPharmacy))
+      .to.be.revertedWithCustomError(rx, "DispenseLegQuarantined")
+      .withArgs(batchId, serialToBytes32(SERIALS[0]), toPharmacy.shipmentId);
+    await expect(rx.connect(regulator).releaseLeg(toPharmacy.shipment))
+      .to.be.revertedWithCustomError(rx, "SafetyInsufficientQuarantined")
+      .withArgs(batchId, pharmacy.address, 19n, 20n);
+  });
+
+
 
   it("FINDING: returning one named pack does not strand the other 19 packs of the leg (today: DispenseLegShippedOn)", async function () {
     const { rx, batchId, tree, distributor, pharmacy, toPharmacy } = await loadFixture(pharmacyFixture);
