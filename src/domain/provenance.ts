@@ -49,6 +49,8 @@ export type TimelineEntry =
   | { kind: "flagged-suspect"; time: number; block: number; tx: string; by: PartnerInfo; reason: string; lapsesAt?: number; hold: SuspectHoldState }
   | { kind: "suspect-confirmed" | "suspect-cleared" | "declared-illegitimate"; time: number; block: number; tx: string; by: PartnerInfo; reason: string }
   | { kind: "quarantine-released" | "quarantine-condemned"; time: number; block: number; tx: string; holder: PartnerInfo; by: PartnerInfo; quantity: string }
+  /** A regulator released a pack leg received into quarantine as a whole (`LegReleased`): its packs can be dispensed. */
+  | { kind: "leg-released"; time: number; block: number; tx: string; shipmentId: string; holder: PartnerInfo; by: PartnerInfo }
   | { kind: "dispensed"; time: number; block: number; tx: string; by: PartnerInfo };
 
 /** Where a suspect hold stands (see the `flagged-suspect` entry). */

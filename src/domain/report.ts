@@ -136,6 +136,8 @@ export function formatEntry(e: TimelineEntry): string {
     case "quarantine-released":
     case "quarantine-condemned":
       return `${when}  ${e.quantity} quarantined units of ${party(e.holder)} ${e.kind === "quarantine-released" ? "released" : "condemned"} by ${party(e.by)}`;
+    case "leg-released":
+      return `${when}  leg ${e.shipmentId} received into quarantine by ${party(e.holder)} released as a whole by ${party(e.by)}: its packs may be dispensed`;
     case "dispensed":
       return `${when}  this pack was dispensed by ${party(e.by)}`;
   }
@@ -167,7 +169,9 @@ export function collapseLotLegs(entries: readonly TimelineEntry[]): string[] {
         ? `received${e.excursion ? ", EXCURSION: quarantined" : e.quarantineCause ? ", quarantined" : ""}`
         : e.kind === "rejected"
           ? `rejected (${e.reason})${e.quarantined ? ", into the sender's quarantine" : ""}`
-          : "cancelled, into the sender's quarantine";
+          : e.kind === "leg-released"
+            ? "received into quarantine, released by a regulator"
+            : "cancelled, into the sender's quarantine";
     if (leg) lines[leg.line] = lines[leg.line].replace(/: in transit$/, `: ${ended}`);
     else lines.push(formatEntry(e)); // the leg's start is not in the list (cannot happen with splitPackPath)
   }

@@ -659,3 +659,23 @@ describe("rx:verify at a pharmacy: which custody rule applied", function () {
     expect(lines).to.include(`custody of Main Street Pharmacy (GLN ${gln("pharmacy")}): the lot rule (it holds saleable units of the lot; no pack leg shown)`);
   });
 });
+
+describe("rx:release-leg", function () {
+  it("releases a pack leg received into quarantine, so that rx:dispense can dispense its packs", async function () {
+    const f = await atPharmacy();
+    const { rx, distributor, batchId } = f;
+    const pharmacy2 = f.signers[7];
+    const packs = SERIALS.slice(40, 45);
+    const toPharmacy2 = await manifestOf(f, distributor.address, pharmacy2.address, packs);
+    await rx.connect(distributor).shipPacks(batchId, pharmacy2.address, 5n, toPharmacy2.root);
+    const warm = { minTemp: 44, maxTemp: 120, meanKineticTemp: 64, minutesOutOfRange: 90, loggerHash: hre.ethers.id("warm") };
+    await rx.connect(pharmacy2).receiveShipment({ batchId, sender: distributor.address, receiver: pharmacy2.address, quantity: 5n, nonce: toPharmacy2.nonce }, warm);
+    saveManifest(toPharmacy2, manifestPath(hre.network.name, toPharmacy2.shipmentId));
+    await expect(hre.run("rx:dispense", { gtin: formatGtin(GTIN), lot: LOT, serial: packs[0], signer: SIGNER.pharmacy2 })).to.be.rejectedWith("was received into quarantine (DispenseLegQuarantined)");
+    const { lines } = await captureOutput(() => hre.run("rx:release-leg", { shipment: toPharmacy2.shipmentId, signer: SIGNER.regulator }));
+    expect(lines.at(-1)).to.equal(`released: ${pharmacy2.address} now holds 5 saleable, 0 quarantined; the leg's packs may be dispensed`);
+    expect((await rx.shipment(toPharmacy2.shipmentId)).status).to.equal(BigInt(ShipmentStatus.Received));
+    await captureOutput(() => hre.run("rx:dispense", { gtin: formatGtin(GTIN), lot: LOT, serial: packs[0], signer: SIGNER.pharmacy2 }));
+    expect(await rx.isDispensed(batchId, serialToBytes32(packs[0]))).to.equal(true);
+  });
+});

@@ -54,6 +54,7 @@ async function batchLogs(rx: RxTrace, batchId: string, dispensings: Dispensings,
     rx.queryFilter(f.BatchDeclaredIllegitimate(batchId), fromBlock),
     rx.queryFilter(f.QuarantineReleased(batchId), fromBlock),
     rx.queryFilter(f.QuarantineCondemned(batchId), fromBlock),
+    rx.queryFilter(f.LegReleased(undefined, batchId), fromBlock),
     dispensings === "none"
       ? Promise.resolve([])
       : rx.queryFilter(f.PackDispensed(batchId, dispensings === "all" ? undefined : dispensings.serial), fromBlock),
@@ -214,6 +215,9 @@ function timelineOf(logs: readonly EventLog[], who: (account: string) => Partner
         if (hold) hold.hold = "ended";
         hold = undefined;
         entries.push({ kind: log.eventName === "SuspectCleared" ? "suspect-cleared" : "declared-illegitimate", ...base, by: who(a.regulator), reason: a.reason });
+        break;
+      case "LegReleased":
+        entries.push({ kind: "leg-released", ...base, shipmentId: a.legId, holder: who(a.holder), by: who(a.regulator) });
         break;
       case "QuarantineReleased":
       case "QuarantineCondemned":
