@@ -69,7 +69,14 @@ export interface SafetyResult {
 /** Recalls a batch (its manufacturer or a regulator). */
 export async function recallBatch(rx: RxTrace, signer: HardhatEthersSigner, input: RecallInput, print: Print = console.log): Promise<SafetyResult> {
   const batch = await requireBatch(rx, input);
-  print(`recalling ${describeBatch(batch)}: class ${RecallClass[input.recallClass]}`);
+  const current = Number(batch.record.recallClass);
+  if (current !== 0) {
+    // A recall can be made more serious (III -> II -> I, RecallEscalated), never lowered.
+    if (input.recallClass >= current) {
+      throw new InputError("--class", RecallClass[input.recallClass], `a class more serious than the recall in force, class ${RecallClass[current]} (a recall is escalated, never lowered: SafetyAlreadyRecalled)`);
+    }
+    print(`escalating the recall of ${describeBatch(batch)}: class ${RecallClass[current]} -> ${RecallClass[input.recallClass]}`);
+  } else print(`recalling ${describeBatch(batch)}: class ${RecallClass[input.recallClass]}`);
   print(`  notice ${input.reasonURI}, ${input.reasonFile ? `${input.reasonFile} keccak256 ${input.reasonHash}` : "no notice file hashed (pass --reason-file to commit to it)"}`);
   print(`  by ${await partnerLabel(rx, signer.address)}`);
   const caller = rx.connect(signer);
