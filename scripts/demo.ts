@@ -3,12 +3,14 @@
  * commands a user runs (each step prints the command it stands for).
  *
  * Deploy; onboard a manufacturer, two distributors, two pharmacies and a regulator; commission a serialized
- * lot from a serial file and import two more lots from a JSON file; ship and receive along two paths (one leg
- * with a temperature excursion); reject a shipment; dispense a pack; recall the second lot; then verify a
- * genuine pack, a dispensed pack, an excursion pack, a recalled pack and a forged serial. Last, pack-level
- * custody: a lot shipped pack by pack with a manifest, two of its packs handed over to a pharmacy in a
- * handover both sides sign and a courier submits, and verification of a pack that reached the pharmacy and
- * of one that never did.
+ * lot from a serial file and import two more lots from a JSON file; ship and receive along two paths, pack by
+ * pack to the pharmacies (a serialized lot reaches a dispenser only in pack legs: `rx:ship --quantity` picks the
+ * packs), one leg with a temperature excursion; reject a damaged shipment with the leg's logger (the units go
+ * into the sender's quarantine) and a short one on a good leg (back to saleable stock); dispense a pack, showing
+ * the contract the leg that brought it; recall the second lot; then verify a genuine pack, a dispensed pack, an
+ * excursion pack, a recalled pack and a forged serial. Last, pack-level custody: a lot shipped pack by pack with a
+ * manifest, two of its packs handed over to a pharmacy in a handover both sides sign and a courier submits, a pack
+ * of that handover dispensed, and verification of a pack that reached the pharmacy and of one that never did.
  */
 import hre from "hardhat";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -23,6 +25,10 @@ import { formatReport, verdictExitCode, verdictLabel } from "../src/domain/repor
 import { verifyFromArgs } from "../src/commands/verify/verify-command";
 import { isLive, readRecord, recordPath } from "../src/chain/deployment";
 import { loggerForWindow, parseLoggerCsv } from "../src/domain/temperature";
+
+// The story keeps its deployment record, serial files and manifests in a folder of its own: a run never sees the
+// manifests of an earlier run (whose contract had the same address) nor leaves files in the repository.
+process.env.RXTRACE_DEPLOYMENTS_DIR ||= mkdtempSync(path.join(tmpdir(), "rxtrace-demo-deployments-"));
 
 const EXAMPLES = path.join(__dirname, "..", "examples");
 const example = (file: string) => path.relative(process.cwd(), path.join(EXAMPLES, file));
@@ -147,24 +153,38 @@ async function main(): Promise<void> {
   step("import two more lots from a file (manufacturer)");
   await run("rx:import", { file: example("batches.json"), signer: SIGNER.manufacturer });
 
-  step("path 1: manufacturer -> Northline Wholesale -> Main Street Pharmacy");
-  const toNorthline = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("distributor"), quantity: "8", signer: SIGNER.manufacturer });
+  step("path 1: manufacturer -> Northline Wholesale (8 named packs) -> Main Street Pharmacy (4 packs picked)");
+  const toNorthline = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("distributor"), serials: example("to-northline-A24-0001.txt"), signer: SIGNER.manufacturer });
   await run("rx:receive", { shipment: toNorthline.shipmentId, logger: await tripLogger("logger-good.csv", toNorthline), signer: SIGNER.distributor });
+  console.log("   (a serialized lot reaches a pharmacy only in pack legs: --quantity picks the packs Northline holds)");
   const toMainStreet = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("pharmacy"), quantity: "4", signer: SIGNER.distributor });
   await run("rx:receive", { shipment: toMainStreet.shipmentId, logger: await tripLogger("logger-good.csv", toMainStreet), signer: SIGNER.pharmacy });
 
-  step("path 2: manufacturer -> Coastal 3PL -> St. Mary Hospital, the last leg too warm");
-  const toCoastal = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("distributor2"), quantity: "4", signer: SIGNER.manufacturer });
+  step("path 2: manufacturer -> Coastal 3PL (the remaining 4 packs) -> St. Mary Hospital, the last leg too warm");
+  const toCoastal = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("distributor2"), allRemaining: true, signer: SIGNER.manufacturer });
   await run("rx:receive", { shipment: toCoastal.shipmentId, logger: await tripLogger("logger-good.csv", toCoastal), signer: SIGNER.distributor2 });
   const toStMary = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("pharmacy2"), quantity: "3", signer: SIGNER.distributor2 });
   await run("rx:receive", { shipment: toStMary.shipmentId, logger: await tripLogger("logger-excursion.csv", toStMary), signer: SIGNER.pharmacy2 });
 
-  step("St. Mary Hospital rejects a damaged shipment; the units go back to Northline");
+  step("St. Mary Hospital rejects a damaged shipment with the leg's logger: the units go into Northline's quarantine");
   const damaged = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("pharmacy2"), quantity: "2", signer: SIGNER.distributor });
-  await run("rx:reject", { shipment: damaged.shipmentId, reason: "damaged", signer: SIGNER.pharmacy2 });
+  await run("rx:reject", { shipment: damaged.shipmentId, reason: "damaged", evidence: example("damage-report.txt"), logger: await tripLogger("logger-good.csv", damaged), signer: SIGNER.pharmacy2 });
+  step("St. Mary Hospital rejects a short shipment on a good leg: the unit goes back to Northline's saleable stock");
+  const short = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("pharmacy2"), quantity: "1", signer: SIGNER.distributor });
+  await run("rx:reject", { shipment: short.shipmentId, reason: "wrong-quantity", logger: await tripLogger("logger-good.csv", short), signer: SIGNER.pharmacy2 });
 
-  step("Main Street Pharmacy dispenses a pack");
+  step("Main Street Pharmacy dispenses a pack: the command shows the contract the leg that brought it");
   await run("rx:dispense", { gtin: GTIN, lot: LOT, serial: "SN000001", signer: SIGNER.pharmacy });
+  console.log("   (a pack that never reached Main Street is refused before anything is sent)");
+  try {
+    await run("rx:dispense", { gtin: GTIN, lot: LOT, serial: "SN000009", signer: SIGNER.pharmacy });
+    throw new Error("the dispense of SN000009 at Main Street should have been refused");
+  } catch (error) {
+    // The command wraps the InputError for Hardhat's command line; the demo goes on with its words.
+    const message = error instanceof Error ? error.message : String(error);
+    if (!message.startsWith('--serial: got "SN000009"')) throw error;
+    console.log(`   refused: ${message}`);
+  }
 
   step("the regulator recalls the second lot");
   const toNorthline2 = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: RECALLED_LOT, to: gln("distributor"), quantity: "5", signer: SIGNER.manufacturer });
@@ -208,8 +228,11 @@ async function main(): Promise<void> {
   await run("rx:cosign", { in: handover, logger: example("logger-good.csv"), signer: SIGNER.pharmacy });
   await run("rx:submit", { in: handover, signer: SIGNER.courier });
 
+  step("Main Street dispenses a pack it received in the handover");
+  await run("rx:dispense", { gtin: GTIN, lot: PACK_LOT, serial: "SND000001", signer: SIGNER.pharmacy });
+
   step("verify packs of that lot at Main Street (pharmacist): the pack's own legs");
-  for (const [label, serial] of [["a pack Main Street received", "SND000001"], ["a pack that stayed at Northline", "SND000005"]]) {
+  for (const [label, serial] of [["a pack Main Street received", "SND000002"], ["a pack that stayed at Northline", "SND000005"]]) {
     const args = { gtin: GTIN, lot: PACK_LOT, serial, holder: gln("pharmacy") };
     const report = await verifyFromArgs(hre, args);
     const exit = verdictExitCode(report);

@@ -1,4 +1,4 @@
-// rx: tasks of the product-safety group: recall, suspect, clear, illegitimate, release, condemn.
+// rx: tasks of the product-safety group: recall, suspect, clear, illegitimate, release, condemn, release-leg.
 // Thin entry points over src/commands/safety/safety-actions.ts.
 import { task } from "hardhat/config";
 import { withSuite } from "../src/commands/shared/batch-lookup";
@@ -8,12 +8,15 @@ import {
   parseFlagArgs,
   parseQuarantineArgs,
   parseRecallArgs,
+  parseReleaseLegArgs,
   recallBatch,
+  releaseLegOf,
   settleQuarantine,
   type FlagAction,
   type FlagArgs,
   type QuarantineAction,
   type QuarantineArgs,
+  type ReleaseLegArgs,
   type RecallArgs,
 } from "../src/commands/safety/safety-actions";
 
@@ -67,3 +70,12 @@ for (const { name, action, description } of QUARANTINE) {
       ),
     );
 }
+
+task("rx:release-leg", "Releases a pack leg a dispenser received into quarantine, as a whole: its units become saleable and its packs may be dispensed (a regulator)")
+  .addParam("shipment", "the pack leg's shipment id (see the Received event, or rx:verify's legs)")
+  .addOptionalParam("signer", "account index or address (default 0)")
+  .setAction(async (args: ReleaseLegArgs & WithSigner, hre) =>
+    withSuite(hre, () => parseReleaseLegArgs(args), async ({ rx, record }, input) =>
+      releaseLegOf(rx, await resolveSigner(hre, args.signer), record.contracts.RxTrace.blockNumber, input),
+    ),
+  );

@@ -9,7 +9,7 @@ import { REJECTION_REASONS } from "../src/commands/custody/shipments";
 import { cosignFile, parseCosignArgs, type CosignArgs } from "../src/commands/signed/cosign";
 import { formatInspectResult, inspectFile, inspectJson, parseInArgs, type InspectArgs } from "../src/commands/signed/inspect";
 import { NOT_READY_EXIT_CODE } from "../src/commands/signed/shared";
-import { parseRevokeArgs, revokeSignaturesOf, type RevokeArgs } from "../src/commands/signed/revoke";
+import { cancelHandoverFile, parseCancelHandoverArgs, parseRevokeArgs, revokeSignaturesOf, type CancelHandoverArgs, type RevokeArgs } from "../src/commands/signed/revoke";
 import { parseSignArgs, signToFile, type SignArgs } from "../src/commands/signed/sign";
 import { parseSubmitArgs, submitFile, type SubmitArgs } from "../src/commands/signed/submit";
 
@@ -24,7 +24,7 @@ task("rx:sign", "Signs a ship, receive, reject or handover (EIP-712) into a file
   .addOptionalParam("lot", "ship, handover: the lot (AI 10), with --gtin")
   .addOptionalParam("batch", "ship, handover: the batch id instead of --gtin and --lot")
   .addOptionalParam("to", "ship, handover: the receiver, address or 13-digit GLN")
-  .addOptionalParam("quantity", "ship, handover: units (with --serials, --all-remaining or --cases: optional, must match the packs)")
+  .addOptionalParam("quantity", "ship, handover: units (with --serials, --all-remaining or --cases: optional, must match the packs; to a dispenser, of a serialized lot, --quantity alone picks that many packs the signer holds loose, as rx:ship does)")
   .addOptionalParam("manifest", "ship, handover: a raw Merkle root of the packs (no manifest file; --serials and the others build one)")
   .addOptionalParam("serials", "ship, handover: these packs loose, with a manifest written next to --out: a file of serials, one per line or a JSON array")
   .addFlag("allRemaining", "ship, handover: every pack the signer holds loose, by its serial file and the manifests it received")
@@ -84,4 +84,11 @@ task("rx:revoke-signatures", "Revokes the ship, receive and reject signatures th
   .addOptionalParam("signer", "the partner revoking its own signatures: account index or address (default 0)")
   .setAction(async (args: RevokeArgs & WithSigner, hre) =>
     withSuite(hre, () => parseRevokeArgs(args), async ({ rx }, input) => revokeSignaturesOf(rx, await resolveSigner(hre, args.signer), input)),
+  );
+
+task("rx:cancel-handover", "Cancels a co-signed handover before it is submitted: its sender, or its receiver showing the sender's signature (works while paused or suspended)")
+  .addOptionalParam("in", "the handover file (signed by the sender; co-signed or not)")
+  .addOptionalParam("signer", "the handover's sender or receiver: account index or address (default 0)")
+  .setAction(async (args: CancelHandoverArgs & WithSigner, hre) =>
+    withSuite(hre, () => parseCancelHandoverArgs(args), async ({ rx }, input) => cancelHandoverFile(rx, await resolveSigner(hre, args.signer), input)),
   );

@@ -2,8 +2,18 @@
 pragma solidity 0.8.28;
 
 import {IProductSafety} from "../interfaces/IProductSafety.sol";
-import {Batch, Holding, Partner, Role, SuspectHold} from "../interfaces/RxTypes.sol";
+import {
+    Batch,
+    Holding,
+    Partner,
+    Role,
+    Shipment,
+    ShipmentRecord,
+    ShipmentStatus,
+    SuspectHold
+} from "../interfaces/RxTypes.sol";
 import {BatchFlags} from "../libraries/BatchFlags.sol";
+import {Ids} from "../libraries/Ids.sol";
 import {Custody} from "./Custody.sol";
 
 /// @title Recalls, suspect product and quarantine
@@ -102,7 +112,21 @@ abstract contract ProductSafety is Custody, IProductSafety {
     }
 
     /// @inheritdoc IProductSafety
-    function condemnQuarantine(bytes32 batchId, address holder, uint48 quantity) external virtual whenNotPaused {
+    function releaseLeg(Shipment calldata s) external virtual whenNotPaused {
+        bytes32 legId = Ids.shipmentId(s);
+        ShipmentRecord storage record = _shipmentRecord(legId);
+        if (record.status != ShipmentStatus.ReceivedInQuarantine) revert SafetyLegNotQuarantined(legId);
+        Holding memory h = _takeQuarantined(s.batchId, s.receiver, s.quantity);
+        h.saleable += s.quantity;
+        _setHolding(s.batchId, s.receiver, h);
+        record.status = ShipmentStatus.Received;
+        emit QuarantineReleased(s.batchId, s.receiver, msg.sender, s.quantity);
+        emit LegReleased(legId, s.batchId, s.receiver, msg.sender);
+    }
+
+    /// @inheritdoc IProductSafety
+    function condemnQuarantine(bytes32 batchId, address holder, uint48 quantity) external virtual {
+        // A restrictive act: it works while the suite is paused, like suspending, recalling and flagging.
         Holding memory h = _takeQuarantined(batchId, holder, quantity);
         h.condemned += quantity;
         _setHolding(batchId, holder, h);

@@ -26,7 +26,14 @@ export interface DeploymentRecord {
   pauser: string;
   adminDelay: string;
   contracts: {
+    /** The one address users, commands and the page talk to, with the RxTrace ABI. */
     RxTrace: { address: string; transactionHash: string; blockNumber: number };
+    /**
+     * The code the core reaches by DELEGATECALL for its rare acts (`RxTrace.EXTENSION()`), deployed by the core's
+     * constructor in the same transaction; recorded for auditors and source verification. Absent in records
+     * written before the split.
+     */
+    RxTraceExtension?: { address: string };
   };
   compiler: { version: string; evmVersion: string; optimizerRuns: number; viaIR: boolean };
   gitCommit: string;
@@ -140,6 +147,7 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
     adminDelay: (options.adminDelay ?? 0n).toString(),
     contracts: {
       RxTrace: { address: await rx.getAddress(), transactionHash: tx.hash, blockNumber: receipt.blockNumber },
+      RxTraceExtension: { address: await rx.EXTENSION() },
     },
     compiler: {
       version: solidity.version,
@@ -154,6 +162,7 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
   moveAsidePreviousFiles(network, previous, options.dir ?? deploymentsDir(), log);
   writeFileAtomic(file, JSON.stringify(record, null, 2) + "\n");
   log(`RxTrace deployed at ${record.contracts.RxTrace.address} (tx ${tx.hash}, block ${receipt.blockNumber}, gas ${receipt.gasUsed})`);
+  log(`  its extension (rare acts, by DELEGATECALL) at ${record.contracts.RxTraceExtension?.address}, deployed by the same transaction`);
   log(`wrote ${path.relative(process.cwd(), file)}`);
   return record;
 }
@@ -202,5 +211,14 @@ export async function verifyOnExplorer(
     constructorArguments: [BigInt(record.adminDelay), record.admin, record.pauser],
   });
   log(`verified ${record.contracts.RxTrace.address} on the explorer`);
+  const extension = record.contracts.RxTraceExtension?.address;
+  if (extension) {
+    await hre.run("verify:verify", {
+      address: extension,
+      contract: "contracts/RxTraceExtension.sol:RxTraceExtension",
+      constructorArguments: [BigInt(record.adminDelay), record.admin],
+    });
+    log(`verified its extension ${extension} on the explorer`);
+  }
   return true;
 }

@@ -29,6 +29,15 @@ export enum ShipmentStatus {
   ReceivedInQuarantine,
 }
 
+/** Which custody rule a verdict for a holder applied (`verifyPackInCustody`). */
+export enum CustodyRule {
+  None,
+  /** The holder has saleable units of the lot. */
+  Lot,
+  /** The pack came on a pack leg the holder received outside quarantine, and nothing left the holder since (dispense's checks). */
+  Pack,
+}
+
 /** Why units were received into quarantine although the leg stayed inside the storage range (`ReceiptQuarantined`). */
 export enum QuarantineCause {
   SenderNotAuthorized,

@@ -49,6 +49,8 @@ export type TimelineEntry =
   | { kind: "flagged-suspect"; time: number; block: number; tx: string; by: PartnerInfo; reason: string; lapsesAt?: number; hold: SuspectHoldState }
   | { kind: "suspect-confirmed" | "suspect-cleared" | "declared-illegitimate"; time: number; block: number; tx: string; by: PartnerInfo; reason: string }
   | { kind: "quarantine-released" | "quarantine-condemned"; time: number; block: number; tx: string; holder: PartnerInfo; by: PartnerInfo; quantity: string }
+  /** A regulator released a pack leg received into quarantine as a whole (`LegReleased`): its packs can be dispensed. */
+  | { kind: "leg-released"; time: number; block: number; tx: string; shipmentId: string; holder: PartnerInfo; by: PartnerInfo }
   | { kind: "dispensed"; time: number; block: number; tx: string; by: PartnerInfo };
 
 /** Where a suspect hold stands (see the `flagged-suspect` entry). */
@@ -66,6 +68,14 @@ export interface PackReport {
   timeline: TimelineEntry[];
   /** The verifier whose custody was asked about (`--holder`, the page's GLN), when one was. */
   holder?: PartnerInfo;
+  /**
+   * Which custody rule the contract's verdict applied for the holder: "Pack" when the verifier showed the pack leg
+   * that brought the pack (`verifyPackInCustody`, dispense's checks), "Lot" when it holds saleable units of the lot,
+   * "None" when no holder was asked about or the pack failed a product check first.
+   */
+  custodyRule?: "None" | "Lot" | "Pack";
+  /** The pack leg shown to the contract under the pack rule. */
+  custodyLeg?: string;
   /** The pack's own legs, when manifests were consulted (the verify command always consults them). */
   custody?: PackCustody;
 }
@@ -89,6 +99,11 @@ export interface LegFact {
   /** The manifest root the leg committed to; undefined for a batch-level leg. */
   manifest?: string;
   settlement: Settlement;
+  /**
+   * Where the leg's units ended up quarantined: received or handed over on an excursion or for a
+   * `ReceiptQuarantined` cause, rejected into the sender's quarantine, or cancelled (always into quarantine).
+   */
+  quarantined?: boolean;
 }
 
 /** A case sealed with packs of the batch (`CaseSealed`), and its opening (`CaseOpened`). */

@@ -140,6 +140,8 @@ export function formatEntry(e: TimelineEntry): string {
     case "quarantine-released":
     case "quarantine-condemned":
       return `${when}  ${e.quantity} quarantined units of ${party(e.holder)} ${e.kind === "quarantine-released" ? "released" : "condemned"} by ${party(e.by)}`;
+    case "leg-released":
+      return `${when}  leg ${e.shipmentId} received into quarantine by ${party(e.holder)} released as a whole by ${party(e.by)}: its packs may be dispensed`;
     case "dispensed":
       return `${when}  this pack was dispensed by ${party(e.by)}`;
   }
@@ -171,7 +173,9 @@ export function collapseLotLegs(entries: readonly TimelineEntry[]): string[] {
         ? `received${e.excursion ? ", EXCURSION: quarantined" : e.quarantineCause ? ", quarantined" : ""}`
         : e.kind === "rejected"
           ? `rejected (${e.reason})${e.quarantined ? ", into the sender's quarantine" : ""}`
-          : "cancelled, into the sender's quarantine";
+          : e.kind === "leg-released"
+            ? "received into quarantine, released by a regulator"
+            : "cancelled, into the sender's quarantine";
     if (leg) lines[leg.line] = lines[leg.line].replace(/: in transit$/, `: ${ended}`);
     else lines.push(formatEntry(e)); // the leg's start is not in the list (cannot happen with splitPackPath)
   }
@@ -194,6 +198,13 @@ export function formatReport(report: PackReport, options: FormatOptions = {}): s
     `pack   GTIN ${report.pack.gtin}  lot ${report.pack.lot}  serial ${report.pack.serial}${report.pack.expiry ? `  expiry ${report.pack.expiry}` : ""}`,
     `batch  ${report.batchId}`,
   ];
+  if (report.holder && report.custodyRule && report.custodyRule !== "None") {
+    lines.push(
+      report.custodyRule === "Pack"
+        ? `custody of ${party(report.holder)}: the pack rule, as dispense checks it (the pack leg${report.custodyLeg ? ` ${report.custodyLeg}` : ""} that brought it, nothing of the lot shipped since)`
+        : `custody of ${party(report.holder)}: the lot rule (it holds saleable units of the lot; no pack leg shown)`,
+    );
+  }
   if (report.expiryMatches === false) lines.push("WARNING: the expiry printed on the pack differs from the batch record");
   lines.push(...custodyWarnings(report.custody));
   if (report.timeline.length > 0) {

@@ -39,6 +39,26 @@ export function packsHeld(holder: string, facts: CustodyFacts, manifests: readon
 }
 
 /**
+ * The packs of `held` that came to `holder` into quarantine by the manifests: the last leg that brought each to it
+ * (a leg it received, or one of its own that came back rejected or cancelled) left the units quarantined. A
+ * regulator releases quarantined units by quantity, not by pack, so the files cannot tell which packs a release
+ * freed: the caller decides whether these still count as quarantined (e.g. while the holder has quarantined units).
+ */
+export function packsQuarantined(holder: string, facts: CustodyFacts, manifests: readonly Manifest[], held: ReadonlySet<string>): Set<string> {
+  const me = holder.toLowerCase();
+  const byId = new Map(manifests.map((m) => [m.shipmentId.toLowerCase(), m]));
+  const last = new Map<string, boolean>();
+  for (const leg of facts.legs) {
+    const m = byId.get(leg.shipmentId.toLowerCase());
+    if (!m) continue;
+    const arrived = leg.receiver.toLowerCase() === me && (leg.settlement === "received" || leg.settlement === "handed-over");
+    const back = leg.sender.toLowerCase() === me && (leg.settlement === "rejected" || leg.settlement === "cancelled");
+    if (arrived || back) for (const serial of packsOf(m)) last.set(serial, leg.quarantined === true);
+  }
+  return new Set([...held].filter((serial) => last.get(serial) === true));
+}
+
+/**
  * The packs of each case of the batch whose contents the files at hand know (case records and the cases of
  * manifests), only where they match the contents the case was sealed with.
  */

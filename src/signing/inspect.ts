@@ -106,6 +106,11 @@ export interface ChainView {
   revoked?: Revocation;
   /** The standing of each signing party's account. */
   standings: Record<string, Standing>;
+  /** A handover: whether its nonce was used or cancelled (`isHandoverNonceUsed`), and its cancellation if any. */
+  handoverNonceUsed?: boolean;
+  handoverCancelled?: { by: string; block: number; tx: string };
+  /** A handover: the longest its deadline may lie ahead at submission (`MAX_HANDOVER_VALIDITY`). */
+  maxHandoverValidity?: bigint;
 }
 
 /** A partner's `revokeSignatures`: nonces `fromNonce` to `nextNonce - 1` can never be used. */
@@ -173,19 +178,36 @@ export function inspectSigned(doc: SignedDocument, view: ChainView): Inspection 
       problems.push(`the ${s.party}'s signature does not match the fields: ${who}, not ${s.account}; a field was changed after signing, or someone else signed (SignatureInvalidSigner)`);
     }
   }
+  if (doc.kind === "handover" && view.maxHandoverValidity !== undefined && doc.message.deadline > view.now + view.maxHandoverValidity) {
+    problems.push(
+      `the deadline ${isoTime(doc.message.deadline)} is more than ${formatDuration(view.maxHandoverValidity)} ahead (at most ${isoTime(view.now + view.maxHandoverValidity)}) (SignatureDeadlineTooFar): sign again with a nearer deadline`,
+    );
+  }
   const owner = nonceOwnerOf(doc);
   const n = doc.message.nonce;
+  if (doc.kind === "handover") {
+    // Unordered: a handover nonce is either unused (usable now) or used / cancelled for good.
+    const used = view.handoverNonceUsed === true;
+    const nonce = { account: owner, nonce: n, next: n, state: used ? ("used" as const) : ("next" as const) };
+    const c = view.handoverCancelled;
+    if (used) {
+      problems.push(
+        `handover nonce ${n} of the sender was used already: ${c ? `the handover was cancelled by ${c.by} in block ${c.block}` : "the handover was submitted before (or another handover with this nonce was)"} (SignatureHandoverUsed)`,
+      );
+    }
+    for (const s of signatures) {
+      if (s.standing !== Standing.Authorized) problems.push(`the ${s.party} ${s.account} is ${Standing[s.standing]}, not an authorized partner (PartnerNotAuthorized)`);
+    }
+    return { kind: doc.kind, chain, contract, deadline, nonce, signatures, problems, ready: problems.length === 0 };
+  }
   const state = n === view.nextNonce ? ("next" as const) : n < view.nextNonce ? ("used" as const) : ("ahead" as const);
   const r = view.revoked;
-  const revoked = state === "used" && doc.kind !== "handover" && r && r.fromNonce <= n && n < r.nextNonce ? r : undefined;
+  const revoked = state === "used" && r && r.fromNonce <= n && n < r.nextNonce ? r : undefined;
   const nonce = { account: owner, nonce: n, next: view.nextNonce, state, ...(revoked ? { revoked } : {}) };
-  const used =
-    doc.kind === "handover"
-      ? "the handover was submitted before, or the sender shipped the batch since signing: sign it again"
-      : revoked
-        ? `the signer revoked it (rx:revoke-signatures in block ${revoked.block}, up to nonce ${revoked.nextNonce - 1n}): sign again if it is still wanted`
-        : "this file was submitted before, another signature took the nonce, or the signer revoked it";
-  const ahead = doc.kind === "handover" ? "the sender's shipments of the batch sent before it must come first" : "submit the earlier signatures first";
+  const used = revoked
+    ? `the signer revoked it (rx:revoke-signatures in block ${revoked.block}, up to nonce ${revoked.nextNonce - 1n}): sign again if it is still wanted`
+    : "this file was submitted before, another signature took the nonce, or the signer revoked it";
+  const ahead = "submit the earlier signatures first";
   if (nonce.state === "used") problems.push(`nonce ${n} (${nonceMeaning(doc.kind)}) was used already, the next is ${view.nextNonce}: ${used} (SignatureReplayed)`);
   if (nonce.state === "ahead") problems.push(`nonce ${n} (${nonceMeaning(doc.kind)}) is ahead of the next, ${view.nextNonce}: ${ahead} (SignatureNonceTooHigh)`);
   for (const s of signatures) {
@@ -205,7 +227,7 @@ export function formatInspection(inspection: Inspection): string[] {
       ` (chain time ${isoTime(i.deadline.now)})`,
     `nonce ${i.nonce.nonce} (${nonceMeaning(i.kind)}, ${i.nonce.account}): ` +
       {
-        next: "its next nonce",
+        next: i.kind === "handover" ? "unused" : "its next nonce",
         used: i.nonce.revoked ? `USED already: revoked by the signer in block ${i.nonce.revoked.block} (next is ${i.nonce.next})` : `USED already (next is ${i.nonce.next})`,
         ahead: `AHEAD of its next nonce ${i.nonce.next}`,
       }[i.nonce.state],

@@ -181,9 +181,10 @@ export interface HandoverMessage {
   manifest: string;
   leg: LegFields;
   /**
-   * The sender's shipment count of the batch (`holding(batchId, sender).shipments`, the nonce of its next
-   * `Shipped`), not a signature nonce: any shipment of the batch by the sender, or the handover itself, moves
-   * it on. The receiver signs the same message.
+   * The sender's handover nonce: any 32-bit value the sender has not used or cancelled (`isHandoverNonceUsed`),
+   * used once and in any order, so shipping, other handovers or a refused stop never void it. Not the leg's
+   * shipment nonce: the handover's id takes the sender's shipment count when it is submitted (`HandedOver`). The
+   * receiver signs the same message.
    */
   nonce: bigint;
   deadline: bigint;
@@ -234,17 +235,31 @@ export function nonceOwnerOf(op: SignedOperation): string {
 }
 
 /**
- * The nonce `op` must carry to be accepted now: the signer's next signature nonce (`partner(signer).nonce`) for
- * a ship, receive or reject; the sender's shipment count of the batch for a handover.
+ * The nonce `op` must carry to be accepted now: the signer's next signature nonce (`partner(signer).nonce`) for a
+ * ship, receive or reject. A handover's signed nonce is unordered (see `unusedHandoverNonce` and
+ * `isHandoverNonceUsed`): for a handover this is the sender's shipment count of the batch, the shipment nonce its
+ * id takes if it is submitted now.
  */
 export async function nextNonceOf(rx: RxTrace, op: SignedOperation): Promise<bigint> {
   if (op.kind === "handover") return (await rx.holding(op.message.batchId, op.message.sender)).shipments;
   return (await rx.partner(nonceOwnerOf(op))).nonce;
 }
 
+/**
+ * A handover nonce `sender` has not used or cancelled: a random 32-bit value (so handovers signed in parallel on
+ * different devices do not collide), checked against the chain.
+ */
+export async function unusedHandoverNonce(rx: RxTrace, sender: string, random: () => number = Math.random): Promise<bigint> {
+  for (let attempt = 0; attempt < 64; attempt++) {
+    const nonce = BigInt(Math.floor(random() * 2 ** 32));
+    if (!(await rx.isHandoverNonceUsed(sender, nonce))) return nonce;
+  }
+  throw new Error(`no unused handover nonce of ${sender} found in 64 draws`);
+}
+
 /** What the nonce of `kind` counts, in words. */
 export function nonceMeaning(kind: SignedKind): string {
-  return kind === "handover" ? "the sender's shipment count of the batch" : "the signer's signature nonce";
+  return kind === "handover" ? "the sender's handover nonce, used once, in any order" : "the signer's signature nonce";
 }
 
 /** The batch `op` moves. */

@@ -63,7 +63,8 @@ describe("End to end: a local node standing in for Polygon Amoy", function () {
       "--certificate", path.join(EXAMPLES, "certificate-A24-0001.txt"), "--certificate-uri", "ipfs://QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG",
       "--serials", path.join(EXAMPLES, "serials-A24-0001.txt"), "--signer", signer("manufacturer"),
     ]);
-    runs.ship1 = await rx(["rx:ship", "--gtin", GTIN, "--lot", LOT, "--to", gln("distributor"), "--quantity", "6", "--signer", signer("manufacturer")]);
+    // A serialized lot reaches the pharmacy only in pack legs: the distributor gets named packs, then ship2 picks 4 of them.
+    runs.ship1 = await rx(["rx:ship", "--gtin", GTIN, "--lot", LOT, "--to", gln("distributor"), "--serials", path.join(EXAMPLES, "to-northline-A24-0001.txt"), "--signer", signer("manufacturer")]);
     runs.receive1 = await rx(["rx:receive", "--shipment", shipmentIdIn(runs.ship1), "--logger", await loggerAfterTrip(rpcSend(node.url), path.join(EXAMPLES, "logger-good.csv")), "--signer", signer("distributor")]);
     runs.ship2 = await rx(["rx:ship", "--gtin", GTIN, "--lot", LOT, "--to", gln("pharmacy"), "--quantity", "4", "--signer", signer("distributor")]);
     runs.receive2 = await rx(["rx:receive", "--shipment", shipmentIdIn(runs.ship2), "--logger", await loggerAfterTrip(rpcSend(node.url), path.join(EXAMPLES, "logger-good.csv")), "--signer", signer("pharmacy")]);

@@ -9,7 +9,7 @@
  * the serial file and the manifests at hand, and written under the deployment folder), as a ship signed by the
  * sender and submitted by a third party, or as a handover co-signed by both partners (the manifest planned the
  * same way, the messages signed with src/signing); shipments are then received with the receive
- * command's library (which checks the manifest against the chain), rejected (the packs go back), or left in
+ * command's library (which checks the manifest against the chain), rejected (wrong quantity on a good leg: the packs go back saleable), or left in
  * transit for a later settle. The model (pack-model.ts) says where every pack went.
  *
  * After the sequence, from the chain and the manifest files alone, through the library the commands use:
@@ -62,7 +62,7 @@ import { CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN } from "../../src/s
 import { saveSerialFile } from "../../src/files/serial-files";
 import { SerialTree } from "../../src/merkle/serial-tree";
 import { parseReceiveArgs, parseRejectArgs, parseShipArgs, receiveWithLogger, rejectWithReason, shipUnits } from "../../src/commands/custody/shipments";
-import { legFields, readDomain, signOperation, type SignedOperation } from "../../src/signing/typed-data";
+import { legFields, readDomain, signOperation, unusedHandoverNonce, type SignedOperation } from "../../src/signing/typed-data";
 import { sendSigned, type SignedDocument } from "../../src/signing/document";
 import { partnersFixture } from "../fixtures";
 import { loggerAfterTrip } from "../logger-trip";
@@ -263,7 +263,7 @@ class ChainRunner implements PackRunner {
     const op: SignedOperation =
       mode === "shipSigned"
         ? { kind: "ship", message: { ...base, nonce: (await rx.partner(sender)).nonce } }
-        : { kind: "handover", message: { ...base, leg: HANDOVER_LEG, nonce: BigInt(m.nonce) } };
+        : { kind: "handover", message: { ...base, leg: HANDOVER_LEG, nonce: await unusedHandoverNonce(rx, sender) } };
     const signatures: SignedDocument["signatures"] = [{ party: "sender", signer: sender, ...(await signOperation(this.f.signers[from], domain, op)) }];
     if (op.kind === "handover") signatures.push({ party: "receiver", signer: receiver, ...(await signOperation(this.f.signers[to], domain, op)) });
     const doc = { ...op, domain, signatures } as SignedDocument;
@@ -284,7 +284,9 @@ class ChainRunner implements PackRunner {
       if (result.manifestChecked !== true) throw new Error(`rx:receive did not check the manifest (manifestChecked ${String(result.manifestChecked)})`);
       if (result.excursion) throw new Error("rx:receive reported an excursion for the good logger file");
     } else {
-      await rejectWithReason(this.f.rx, signer, 0, parseRejectArgs({ shipment: leg.id, reason: "damaged" }), this.print);
+      // Wrong quantity on an in-range leg: the packs go back to the sender's saleable stock (the model's rejection).
+      const result = await rejectWithReason(this.f.rx, signer, 0, parseRejectArgs({ shipment: leg.id, reason: "wrong-quantity", logger: GOOD_LOGGER }), this.print);
+      if (result.quarantined) throw new Error("rx:reject put the units of an in-range, wrong-quantity rejection into quarantine");
     }
     bump(action === "receive" ? "received" : "rejected");
   }

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { deploymentsDir } from "../../src/chain/deployment";
-import { ShipmentStatus } from "../../src/domain/enums";
+import { ShipmentStatus, Verdict } from "../../src/domain/enums";
 import { expiryFromYYMMDD, expiryToYYMMDD, formatDigitalLink, formatGln, formatGtin, makeGln } from "../../src/gs1/identifiers";
 import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../../src/domain/ids";
 import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, GTIN_2, serialRange } from "../../src/scenario/scenario";
@@ -658,7 +658,7 @@ describe("rx:ship to a dispenser, by --quantity, of a serialized lot", function 
       const before = await blockNumber();
       await expect(
         hre.run("rx:ship", { gtin: formatGtin(GTIN), lot: LOT, to: gln("pharmacy2"), quantity: "3", signer: SIGNER.distributor }),
-      ).to.be.rejectedWith(/^--quantity: got "3", expected at most 0, the packs 0x[0-9a-fA-F]{40} holds loose by the manifests at hand: a lot-level leg brings units no file names \(a serialized lot reaches a dispenser only in pack legs, CustodyManifestRequired/);
+      ).to.be.rejectedWith(/^--quantity: got "3", expected at most 0, the packs 0x[0-9a-fA-F]{40} holds loose and saleable by the manifests at hand: a lot-level leg brings units no file names \(a serialized lot reaches a dispenser only in pack legs, CustodyManifestRequired/);
       expect(await blockNumber()).to.equal(before);
     });
   });
@@ -708,5 +708,85 @@ describe("rx:dispense, the pack rule", function () {
         `  custody: shipment ${toPharmacy.shipmentId} from ${distributor.address} (nonce 0, 20 units) brought it; its manifest lists the pack (proof of ${toPharmacyTree(toPharmacy).proofOfPack("CS000011").length} hashes), and nothing of the batch left since`,
       );
     });
+  });
+});
+
+describe("rx:receive of a shipment its sender cancelled", function () {
+  /** The 60 units in transit to the distributor, cancelled by the manufacturer after CANCEL_AFTER: in its quarantine. */
+  async function cancelledFixture() {
+    const base = await loadFixture(shippedFixture);
+    await time.increase(31 * 24 * 3600);
+    await base.rx.connect(base.manufacturer).cancelShipment(base.shipment);
+    return base;
+  }
+
+  it("receives the goods that turned up into the receiver's quarantine, saying why", async function () {
+    const { rx, shipmentId, batchId, distributor, manufacturer } = await loadFixture(cancelledFixture);
+    const { lines } = await captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor }));
+    expect(lines).to.include("within range, but the units go to quarantine: the sender had cancelled the shipment (into its quarantine) before the receipt (a regulator releases or condemns them)");
+    expect(lines).to.include("ReceiptQuarantined: the sender had cancelled the shipment (into its quarantine) before the receipt");
+    const [held, sender] = [await rx.holding(batchId, distributor.address), await rx.holding(batchId, manufacturer.address)];
+    expect([held.saleable, held.quarantined, sender.quarantined]).to.deep.equal([0n, 60n, 0n]);
+  });
+
+  it("shows the cancel and the quarantined receipt in rx:verify's timeline", async function () {
+    const { shipmentId, batchId, tree } = await loadFixture(cancelledFixture);
+    saveSerialFile(hre.network.name, batchId, GTIN, LOT, tree);
+    await captureOutput(() => hre.run("rx:receive", { shipment: shipmentId, logger: GOOD_LOGGER, signer: SIGNER.distributor }));
+    const { lines } = await captureOutput(() => hre.run("rx:verify", { gtin: formatGtin(GTIN), lot: LOT, serial: "CS000001", all: true }));
+    process.exitCode = 0;
+    const text = lines.join("\n");
+    expect(text).to.match(/cancelled: 60 units unsettled by Northline Wholesale .*, back to Acme Pharma Manufacturing .* INTO ITS QUARANTINE/);
+    expect(text).to.match(/received 60 units by Northline Wholesale .*QUARANTINED: the sender had cancelled the shipment/);
+  });
+});
+
+describe("rx:verify at a pharmacy: which custody rule applied", function () {
+  const args = (serial: string) => ({ gtin: formatGtin(GTIN), lot: LOT, serial, holder: gln("pharmacy") });
+  async function verify(serial: string) {
+    const { lines } = await captureOutput(() => hre.run("rx:verify", args(serial)));
+    const exitCode = Number(process.exitCode ?? 0);
+    process.exitCode = 0;
+    return { lines, exitCode };
+  }
+
+  it("applies the pack rule for a pack of a leg the pharmacy received, naming the leg", async function () {
+    const { toPharmacy } = await atPharmacy();
+    const { lines, exitCode } = await verify("CS000007");
+    expect(exitCode).to.equal(0);
+    expect(lines).to.include(`custody of Main Street Pharmacy (GLN ${gln("pharmacy")}): the pack rule, as dispense checks it (the pack leg ${toPharmacy.shipmentId} that brought it, nothing of the lot shipped since)`);
+  });
+
+  it("says NOT IN CUSTODY by the pack rule once the pharmacy shipped a leg of the lot since", async function () {
+    const { rx, pharmacy, distributor, batchId } = await atPharmacy();
+    await rx.connect(pharmacy).ship(batchId, distributor.address, 1n);
+    const { lines, exitCode } = await verify("CS000007");
+    expect([exitCode, lines[0]]).to.deep.equal([10 + Verdict.NotInCustody, "NOT IN CUSTODY: do not dispense: not in the verifier's custody"]);
+  });
+
+  it("falls back to the lot rule for a pack no leg of the pharmacy lists", async function () {
+    await atPharmacy();
+    const { lines } = await verify("CS000050");
+    expect(lines).to.include(`custody of Main Street Pharmacy (GLN ${gln("pharmacy")}): the lot rule (it holds saleable units of the lot; no pack leg shown)`);
+  });
+});
+
+describe("rx:release-leg", function () {
+  it("releases a pack leg received into quarantine, so that rx:dispense can dispense its packs", async function () {
+    const f = await atPharmacy();
+    const { rx, distributor, batchId } = f;
+    const pharmacy2 = f.signers[7];
+    const packs = SERIALS.slice(40, 45);
+    const toPharmacy2 = await manifestOf(f, distributor.address, pharmacy2.address, packs);
+    await rx.connect(distributor).shipPacks(batchId, pharmacy2.address, 5n, toPharmacy2.root);
+    const warm = { minTemp: 44, maxTemp: 120, meanKineticTemp: 64, minutesOutOfRange: 90, loggerHash: hre.ethers.id("warm") };
+    await rx.connect(pharmacy2).receiveShipment({ batchId, sender: distributor.address, receiver: pharmacy2.address, quantity: 5n, nonce: toPharmacy2.nonce }, warm);
+    saveManifest(toPharmacy2, manifestPath(hre.network.name, toPharmacy2.shipmentId));
+    await expect(hre.run("rx:dispense", { gtin: formatGtin(GTIN), lot: LOT, serial: packs[0], signer: SIGNER.pharmacy2 })).to.be.rejectedWith("was received into quarantine (DispenseLegQuarantined)");
+    const { lines } = await captureOutput(() => hre.run("rx:release-leg", { shipment: toPharmacy2.shipmentId, signer: SIGNER.regulator }));
+    expect(lines.at(-1)).to.equal(`released: ${pharmacy2.address} now holds 5 saleable, 0 quarantined; the leg's packs may be dispensed`);
+    expect((await rx.shipment(toPharmacy2.shipmentId)).status).to.equal(BigInt(ShipmentStatus.Received));
+    await captureOutput(() => hre.run("rx:dispense", { gtin: formatGtin(GTIN), lot: LOT, serial: packs[0], signer: SIGNER.pharmacy2 }));
+    expect(await rx.isDispensed(batchId, serialToBytes32(packs[0]))).to.equal(true);
   });
 });

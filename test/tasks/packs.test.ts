@@ -910,6 +910,17 @@ describe("rx:sign --kind handover with named packs, rx:cosign, rx:submit", funct
   });
 });
 
+describe("rx:sign --kind handover to a pharmacy by --quantity, of a serialized lot", function () {
+  it("picks the packs the signer holds loose, in serial order, and signs their manifest's root", async function () {
+    await use(receivedFixture);
+    const out = path.join(signedFolder(), "h.json");
+    const { result, lines } = await run<SignResult>("rx:sign", ship({ kind: "handover", to: gln("pharmacy"), quantity: "2", logger: GOOD_LOGGER, out, signer: SIGNER.distributor }));
+    expect(lines).to.include(`  packs: ${SERIALS.slice(0, 2).join(", ")}`);
+    expect(result.manifest?.packs).to.deep.equal(SERIALS.slice(0, 2));
+    expect((result.doc.message as { manifest: string }).manifest).to.equal(result.manifest?.root);
+  });
+});
+
 describe("rx:sign, rx:cosign, rx:submit with named packs: bad input", function () {
   const HANDOVER = { kind: "handover", to: gln("pharmacy"), logger: GOOD_LOGGER, signer: SIGNER.distributor };
 
@@ -966,9 +977,10 @@ describe("rx:sign, rx:cosign, rx:submit with named packs: bad input", function (
     it("rx:cosign and rx:submit name --manifest", async function () {
       const { manifestOut } = await use(receivedFixture);
       const out = path.join(signedFolder(), "h.json");
-      await run("rx:sign", ship({ ...HANDOVER, quantity: "2", out }));
+      // Between distributors: to a pharmacy a serialized lot goes only as packs (rx:sign would pick them).
+      await run("rx:sign", ship({ ...HANDOVER, to: gln("distributor2"), quantity: "2", out }));
       const expected = `--manifest: got "${manifestOut}", expected nothing: the signed handover carries no manifest root (it is batch level)`;
-      await expect(run("rx:cosign", { in: out, manifest: manifestOut, signer: SIGNER.pharmacy })).to.be.rejectedWith(expected);
+      await expect(run("rx:cosign", { in: out, manifest: manifestOut, signer: SIGNER.distributor2 })).to.be.rejectedWith(expected);
       await expect(run("rx:submit", { in: out, manifest: manifestOut })).to.be.rejectedWith(expected);
     });
   });

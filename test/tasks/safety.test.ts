@@ -138,12 +138,23 @@ describe("rx:recall", function () {
   });
 
   describe("when the lot is recalled already", function () {
-    it("reports SafetyAlreadyRecalled", async function () {
+    it("refuses a class as serious or less, naming --class, before sending", async function () {
       await loadFixture(quarantineFixture);
-      await run("rx:recall", { ...lotArgs, class: "III", reasonUri: "ipfs://QmNotice", signer: SIGNER.regulator });
-      await expect(run("rx:recall", { ...lotArgs, class: "I", reasonUri: "ipfs://QmNotice", signer: SIGNER.regulator })).to.be.rejectedWith(
-        /SafetyAlreadyRecalled\(batchId=0x[0-9a-f]{64}, recallClass=3\)/,
+      await run("rx:recall", { ...lotArgs, class: "II", reasonUri: "ipfs://QmNotice", signer: SIGNER.regulator });
+      const before = await blockNumber();
+      await expect(run("rx:recall", { ...lotArgs, class: "III", reasonUri: "ipfs://QmNotice", signer: SIGNER.regulator })).to.be.rejectedWith(
+        '--class: got "III", expected a class more serious than the recall in force, class II (a recall is escalated, never lowered: SafetyAlreadyRecalled)',
       );
+      expect(await blockNumber()).to.equal(before);
+    });
+
+    it("escalates to a more serious class (RecallEscalated)", async function () {
+      const { rx, batchId } = await loadFixture(quarantineFixture);
+      await run("rx:recall", { ...lotArgs, class: "III", reasonUri: "ipfs://QmNotice", signer: SIGNER.regulator });
+      const { lines } = await run("rx:recall", { ...lotArgs, class: "I", reasonUri: "ipfs://QmNotice2", signer: SIGNER.regulator });
+      expect(lines[0]).to.equal(`escalating the recall of GTIN ${formatGtin(GTIN)} lot ${LOT} (batch ${batchId}): class III -> I`);
+      const [escalated] = await rx.queryFilter(rx.filters.RecallEscalated(batchId));
+      expect([escalated.args.previousClass, escalated.args.recallClass]).to.deep.equal([3n, 1n]);
     });
   });
 });

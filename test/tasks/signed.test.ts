@@ -396,6 +396,56 @@ describe("rx:sign --kind handover, rx:cosign, rx:submit", function () {
   });
 });
 
+describe("rx:cancel-handover", function () {
+  const HANDOVER = { kind: "handover", gtin: formatGtin(GTIN), lot: LOT, to: gln("pharmacy"), quantity: "5", logger: GOOD_LOGGER, signer: SIGNER.distributor };
+
+  describe("when the receiver cancels a handover the sender signed", function () {
+    it("voids that handover: HandoverCancelled, rx:signed says so, rx:cosign refuses it", async function () {
+      const { rx, distributor, pharmacy } = await loadFixture(heldFixture);
+      const out = path.join(folder(), "handover.json");
+      const signed = await sign({ ...HANDOVER, out });
+      const nonce = (signed.result.doc.message as { nonce: bigint }).nonce;
+      const { lines } = await captureOutput(() => hre.run("rx:cancel-handover", { in: out, signer: SIGNER.pharmacy }));
+      expect(lines.at(-1)).to.match(new RegExp(`^handover 0x[0-9a-f]{64} cancelled by ${pharmacy.address}: the sender's handover nonce ${nonce} can never be used$`));
+      expect(await rx.isHandoverNonceUsed(distributor.address, nonce)).to.equal(true);
+      const inspected = await inspect({ in: out });
+      expect(inspected.exitCode).to.equal(NOT_READY_EXIT_CODE);
+      expect(inspected.lines.join("\n")).to.include(`the handover was cancelled by ${pharmacy.address}`);
+      await expect(captureOutput(() => hre.run("rx:cosign", { in: out, logger: GOOD_LOGGER, signer: SIGNER.pharmacy }))).to.be.rejectedWith(
+        `a handover whose nonce ${nonce} the sender has not used or cancelled`,
+      );
+    });
+  });
+
+  describe("when the sender cancels", function () {
+    it("asks first, refuses to complete before HANDOVER_CANCEL_DELAY, then completes", async function () {
+      const { rx, distributor } = await loadFixture(heldFixture);
+      const out = path.join(folder(), "handover.json");
+      const signed = await sign({ ...HANDOVER, out });
+      const nonce = (signed.result.doc.message as { nonce: bigint }).nonce;
+      const asked = await captureOutput(() => hre.run("rx:cancel-handover", { in: out, signer: SIGNER.distributor }));
+      expect(asked.lines.at(-1)).to.match(/^cancellation of handover 0x[0-9a-f]{64} requested: complete it with rx:cancel-handover --in .* from \S+ on; until then the receiver may still submit it$/);
+      expect(await rx.isHandoverNonceUsed(distributor.address, nonce)).to.equal(false);
+      await expect(hre.run("rx:cancel-handover", { in: out, signer: SIGNER.distributor })).to.be.rejectedWith(/SignatureHandoverCancelPending\), and until then the receiver may still submit it/);
+      await time.increase(Number(await rx.HANDOVER_CANCEL_DELAY()));
+      const done = await captureOutput(() => hre.run("rx:cancel-handover", { in: out, signer: SIGNER.distributor }));
+      expect(done.lines.at(-1)).to.equal(`handover ${(done.result as { digest: string }).digest} cancelled by ${distributor.address}: the sender's handover nonce ${nonce} can never be used`);
+      expect(await rx.isHandoverNonceUsed(distributor.address, nonce)).to.equal(true);
+    });
+  });
+
+  describe("when a partner who is neither party cancels", function () {
+    it("names --signer and sends nothing", async function () {
+      await loadFixture(heldFixture);
+      const out = path.join(folder(), "handover.json");
+      await sign({ ...HANDOVER, out });
+      const before = await blockNumber();
+      await expect(hre.run("rx:cancel-handover", { in: out, signer: SIGNER.manufacturer })).to.be.rejectedWith(/--signer: got "0x[0-9a-fA-F]{40}", expected the handover's sender .* or receiver/);
+      expect(await blockNumber()).to.equal(before);
+    });
+  });
+});
+
 describe("rx:revoke-signatures", function () {
   const MAX_UINT64 = (1n << 64n) - 1n;
 
@@ -421,7 +471,7 @@ describe("rx:revoke-signatures", function () {
         `revoking the unsubmitted ship, receive and reject signatures of ${manufacturer.address} (Manufacturer, GLN ${gln("manufacturer")}) with nonce 0`,
         `signatures with nonce 0 revoked: ${manufacturer.address}'s next signature nonce is 1`,
         "a signed ship, receive or reject file with a lower nonce is refused now (rx:signed shows it as revoked); sign again what is still wanted",
-        "co-signed handovers are not revoked by this: their nonce is the sender's shipment count of the batch, and any shipment of the batch by the sender voids them",
+        "co-signed handovers are not revoked by this: their sender or receiver cancels each with rx:cancel-handover --in <file>",
       ]);
     });
 

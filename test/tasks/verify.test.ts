@@ -1,7 +1,8 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { PNG } from "pngjs";
 import { BinaryBitmap, HybridBinarizer, QRCodeReader, RGBLuminanceSource } from "@zxing/library";
@@ -303,6 +304,47 @@ describe("commands when the deployment cannot be reached", function () {
       await expect(
         hre.run("rx:commission", { gtin: "123", lot: "bad lot", expiry: "280101", quantity: "0", minTemp: "2", maxTemp: "8", certificate: "/no/such/file", certificateUri: "ipfs://x" }),
       ).to.be.rejectedWith(/--gtin: got "123", expected a GTIN of 8, 12, 13 or 14 digits\n--lot: got "bad lot".*\n--quantity: got "0".*\n--certificate: got "\/no\/such\/file"/);
+    });
+  });
+});
+
+describe("rx:verify and a holder's suspect flag", function () {
+  /** The distributor, a holder of the lot, flagged it suspect (no regulator confirmed it). */
+  async function flaggedFixture() {
+    const base = await loadFixture(lotAtPharmacyFixture);
+    const [, , , , distributor] = base.signers;
+    await base.rx.connect(distributor).flagSuspect(base.batchId, hre.ethers.id("seal broken"));
+    return base;
+  }
+
+  describe("while the flag holds", function () {
+    it("says SUSPECT and when the flag lapses", async function () {
+      await loadFixture(flaggedFixture);
+      const { lines, exitCode } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001" });
+      expect([exitCode, lines[0]]).to.deep.equal([10 + Verdict.Suspect, "SUSPECT: do not dispense: lot on hold as suspect product"]);
+      expect(lines.join("\n")).to.match(/put on hold as suspect by Northline Wholesale .* \(a holder's flag: lapses \S+ \S+ UTC unless a regulator confirms it\)/);
+    });
+  });
+
+  describe("once the flag lapsed unconfirmed", function () {
+    it("no longer reads as suspect: GENUINE, and the timeline says it lapsed", async function () {
+      await loadFixture(flaggedFixture);
+      await time.increase(8 * 24 * 3600);
+      const { lines, exitCode } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001" });
+      expect([exitCode, lines[0]]).to.deep.equal([0, "GENUINE: genuine: may be dispensed"]);
+      expect(lines.join("\n")).to.match(/put on hold as suspect by Northline Wholesale .* \(a holder's flag: LAPSED \S+ \S+ UTC, no regulator confirmed it; no longer on hold\)/);
+    });
+  });
+
+  describe("when a regulator confirmed it", function () {
+    it("stays SUSPECT after the lapse time, and the timeline says it was confirmed", async function () {
+      const { rx, batchId, signers } = await loadFixture(flaggedFixture);
+      await rx.connect(signers[8]).confirmSuspect(batchId, hre.ethers.id("confirmed"));
+      await time.increase(8 * 24 * 3600);
+      const { lines, exitCode } = await verify({ gtin: formatGtin(GTIN), lot: LOT, serial: "VS000001" });
+      expect(exitCode).to.equal(10 + Verdict.Suspect);
+      expect(lines.join("\n")).to.include("(confirmed by a regulator)");
+      expect(lines.join("\n")).to.match(/suspect hold confirmed by .*: it no longer lapses/);
     });
   });
 });

@@ -219,7 +219,8 @@ describe("Verification page in a real browser (web/)", function () {
       await byLink(link(LOT, "SN000002"), "timeline-lot");
       const lot = await page.$eval("#lot-legs", (d) => ({ open: d.hasAttribute("open"), hidden: d.hasAttribute("hidden") }));
       expect(lot).to.deep.equal({ open: false, hidden: false });
-      expect(await page.textContent("#lot-legs-summary")).to.equal("Other legs of this lot (3): the lot's, not shown to have carried this pack");
+      // Coastal, St. Mary (warm), the damaged shipment and the short one St. Mary rejected: the demo's four other legs.
+      expect(await page.textContent("#lot-legs-summary")).to.equal("Other legs of this lot (4): the lot's, not shown to have carried this pack");
       await page.click("#lot-legs-summary");
       const items = await page.$$eval("#lot-timeline li", (lis) => lis.map((li) => li.textContent ?? ""));
       expect(items.join("\n")).to.contain("Temperature excursion: the units were quarantined");

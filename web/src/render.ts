@@ -135,6 +135,8 @@ function describe(e: TimelineEntry): { headline: string; details: string[]; aler
         details: [],
         alert: e.kind === "quarantine-condemned",
       };
+    case "leg-released":
+      return { headline: `Quarantined leg released as a whole by ${party(e.by)}`, details: [`${party(e.holder)} may dispense its packs`], alert: false };
     case "dispensed":
       return { headline: `This pack was dispensed by ${party(e.by)}`, details: [], alert: true };
   }

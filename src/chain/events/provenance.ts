@@ -6,7 +6,7 @@
  */
 import type { EventLog, Log } from "ethers";
 import type { RxTrace } from "../../../typechain-types";
-import { QUARANTINE_CAUSE_TEXT, QuarantineCause, Role, RecallClass, RejectionReason, Verdict, VERDICT_TEXT } from "../../domain/enums";
+import { CustodyRule, QUARANTINE_CAUSE_TEXT, QuarantineCause, Role, RecallClass, RejectionReason, Verdict, VERDICT_TEXT } from "../../domain/enums";
 import { formatGln, formatGtin, formatSscc, type PackIdentity, expiryToYYMMDD } from "../../gs1/identifiers";
 import { serialToBytes32 } from "../../domain/ids";
 import { type CustodyFacts, type LegFact, type ManifestEvidence, type PackReport, type PartnerInfo, type TemperatureSummary, type TimelineEntry, packCustody } from "../../domain/provenance";
@@ -54,6 +54,7 @@ async function batchLogs(rx: RxTrace, batchId: string, dispensings: Dispensings,
     rx.queryFilter(f.BatchDeclaredIllegitimate(batchId), fromBlock),
     rx.queryFilter(f.QuarantineReleased(batchId), fromBlock),
     rx.queryFilter(f.QuarantineCondemned(batchId), fromBlock),
+    rx.queryFilter(f.LegReleased(undefined, batchId), fromBlock),
     dispensings === "none"
       ? Promise.resolve([])
       : rx.queryFilter(f.PackDispensed(batchId, dispensings === "all" ? undefined : dispensings.serial), fromBlock),
@@ -90,6 +91,7 @@ function custodyFactsOf(batchId: string, logs: readonly EventLog[]): CustodyFact
           tx: log.transactionHash,
           manifest,
           settlement: handover ? "handed-over" : "in-transit",
+          ...(handover && a.excursion ? { quarantined: true } : {}),
         };
         legs.set(leg.shipmentId.toLowerCase(), leg);
         facts.legs.push(leg);
@@ -104,7 +106,15 @@ function custodyFactsOf(batchId: string, logs: readonly EventLog[]): CustodyFact
       case "Rejected":
       case "ShipmentCancelled": {
         const leg = legs.get(String(a.shipmentId).toLowerCase());
-        if (leg) leg.settlement = log.eventName === "Received" ? "received" : log.eventName === "Rejected" ? "rejected" : "cancelled";
+        if (leg) {
+          leg.settlement = log.eventName === "Received" ? "received" : log.eventName === "Rejected" ? "rejected" : "cancelled";
+          leg.quarantined = log.eventName === "Received" ? (a.excursion as boolean) : log.eventName === "Rejected" ? (a.quarantined as boolean) : true;
+        }
+        break;
+      }
+      case "ReceiptQuarantined": {
+        const leg = legs.get(String(a.shipmentId).toLowerCase());
+        if (leg) leg.quarantined = true;
         break;
       }
       case "CaseSealed": {
@@ -206,6 +216,9 @@ function timelineOf(logs: readonly EventLog[], who: (account: string) => Partner
         hold = undefined;
         entries.push({ kind: log.eventName === "SuspectCleared" ? "suspect-cleared" : "declared-illegitimate", ...base, by: who(a.regulator), reason: a.reason });
         break;
+      case "LegReleased":
+        entries.push({ kind: "leg-released", ...base, shipmentId: a.legId, holder: who(a.holder), by: who(a.regulator) });
+        break;
       case "QuarantineReleased":
       case "QuarantineCondemned":
         entries.push({ kind: log.eventName === "QuarantineReleased" ? "quarantine-released" : "quarantine-condemned", ...base, holder: who(a.holder), by: who(a.regulator), quantity: a.quantity.toString() });
@@ -263,13 +276,30 @@ export interface VerifyOptions {
    * the report follows the pack through its legs (`custody`).
    */
   manifests?: (facts: CustodyFacts) => ManifestEvidence[];
+  /**
+   * With a holder: the pack leg that brought the pack to it (its sender, quantity, nonce and the pack's proof in its
+   * manifest); the contract then applies the pack rule (`verifyPackInCustody`), dispense's checks, instead of the lot rule.
+   */
+  claim?: { sender: string; quantity: bigint; nonce: bigint; manifestProof: string[]; legId?: string };
 }
 
 /** The verdict on a pack and its timeline. */
 export async function verifyPack(rx: RxTrace, pack: PackIdentity, options: VerifyOptions): Promise<PackReport> {
   const serial32 = serialToBytes32(pack.serial);
   const holder = options.holder ?? "0x0000000000000000000000000000000000000000";
-  const [code, batchId] = await rx.verifyPack(pack.gtin, pack.lot, serial32, options.proof, holder);
+  const asked = BigInt(holder) !== 0n;
+  let code: bigint;
+  let batchId: string;
+  let rule: CustodyRule;
+  if (asked && options.claim) {
+    const { sender, quantity, nonce, manifestProof } = options.claim;
+    const answer = await rx.verifyPackInCustody(pack.gtin, pack.lot, serial32, options.proof, holder, { sender, quantity, nonce, manifestProof });
+    [code, batchId, rule] = [answer[0], answer[1], Number(answer[2]) as CustodyRule];
+  } else {
+    [code, batchId] = await rx.verifyPack(pack.gtin, pack.lot, serial32, options.proof, holder);
+    const custodyVerdicts: Verdict[] = [Verdict.Genuine, Verdict.Quarantined, Verdict.NotInCustody];
+    rule = asked && custodyVerdicts.includes(Number(code)) ? CustodyRule.Lot : CustodyRule.None;
+  }
   const verdictCode = Number(code);
   const history = verdictCode === Verdict.UnknownBatch ? undefined : await batchHistory(rx, batchId, { serial: serial32 }, options.fromBlock ?? 0);
   const timeline = history?.timeline ?? [];
@@ -283,6 +313,10 @@ export async function verifyPack(rx: RxTrace, pack: PackIdentity, options: Verif
     timeline,
   };
   if (history && options.holder && BigInt(options.holder) !== 0n) report.holder = history.who(options.holder);
+  if (asked) {
+    report.custodyRule = CustodyRule[rule] as PackReport["custodyRule"];
+    if (rule === CustodyRule.Pack && options.claim?.legId) report.custodyLeg = options.claim.legId;
+  }
   if (commissioned && commissioned.kind === "commissioned") {
     if (pack.expiry) report.expiryMatches = expiryToYYMMDD(commissioned.expiry) === pack.expiry;
     report.certificate = { hash: commissioned.certificateHash, uri: commissioned.certificateURI };

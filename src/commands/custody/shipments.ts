@@ -239,7 +239,9 @@ export async function shipUnits(
   let manifest: Manifest | undefined;
   let quantity = input.quantity ?? 0n;
   let packs = input.packs;
-  if (!packs && BigInt(batch.record.serialRoot) !== 0n && Number((await rx.partner(receiver)).role) === Role.Dispenser) {
+  const senderAuthorized = Number(await rx.standing(signer.address)) === Standing.Authorized;
+  // (An unauthorized sender gets the contract's own refusal, PartnerNotAuthorized, rather than a pick that fails.)
+  if (!packs && senderAuthorized && BigInt(batch.record.serialRoot) !== 0n && Number((await rx.partner(receiver)).role) === Role.Dispenser) {
     // A serialized lot reaches a dispenser only in pack legs (CustodyManifestRequired): pick the packs.
     if (quantity > BigInt(MAX_PICK)) throw new InputError("--quantity", quantity, `at most ${MAX_PICK} packs picked at once (name more with --serials)`);
     print(`${describeBatch(batch)} is serialized and ${receiver} is a dispenser: the leg must name its packs; picking ${quantity} pack${quantity === 1n ? "" : "s"} it holds loose, in serial order`);
@@ -255,7 +257,7 @@ export async function shipUnits(
     }
     quantity = BigInt(manifest.quantity);
   }
-  if (Number(await rx.standing(signer.address)) === Standing.Authorized) {
+  if (senderAuthorized) {
     const { saleable } = await rx.holding(batch.batchId, signer.address);
     if (saleable < quantity) {
       const field = manifest && !packs?.pick ? (packs?.serialsFile ? "--serials" : packs?.allRemaining ? "--all-remaining" : "--cases") : "--quantity";

@@ -82,7 +82,15 @@ export interface FoundClaim {
  * or a co-signed handover to it) whose manifest lists the pack loose, checked against the contract's record of
  * the leg. Every refusal names the serial, the dispenser and the leg, and says why in words.
  */
-export async function findPackClaim(rx: RxTrace, context: DeploymentContext, batch: KnownBatch, dispenser: string, serial: string): Promise<FoundClaim> {
+export async function findPackClaim(
+  rx: RxTrace,
+  context: DeploymentContext,
+  batch: KnownBatch,
+  dispenser: string,
+  serial: string,
+  /** Also refuse, in words, what the contract would refuse about the leg (a dispense does; a verification lets the contract say). */
+  preflight = true,
+): Promise<FoundClaim> {
   const ledger = await packLedger(rx, context, batch, dispenser);
   const me = dispenser.toLowerCase();
   const received = ledger.facts.legs.filter((l) => l.receiver.toLowerCase() === me && (l.settlement === "received" || l.settlement === "handed-over"));
@@ -124,6 +132,10 @@ export async function findPackClaim(rx: RxTrace, context: DeploymentContext, bat
     throw new InputError("--serial", serial, `a pack in the custody of the dispenser ${who}: ${why}; do not dispense a pack that did not come to you`);
   }
   const { leg, manifest } = found;
+  const tree = ManifestTree.of(manifest.packs, manifest.cases.map((c) => BigInt(c.sscc)));
+  if (tree.root.toLowerCase() !== manifest.root.toLowerCase()) throw new Error(`the manifest of ${leg.shipmentId} does not rebuild to its root ${manifest.root}`);
+  const claim = { leg, manifest, claim: { sender: leg.sender, quantity: leg.quantity, nonce: BigInt(leg.nonce), manifestProof: tree.proofOfPack(serial) } };
+  if (!preflight) return claim;
   const record = await rx.shipment(leg.shipmentId);
   const status = Number(record.status);
   if (status === ShipmentStatus.ReceivedInQuarantine) {
@@ -131,6 +143,15 @@ export async function findPackClaim(rx: RxTrace, context: DeploymentContext, bat
   }
   if (status !== ShipmentStatus.Received) {
     throw new InputError("--serial", serial, `a pack of a leg the contract kept as ${who}'s custody record: ${leg.kind} ${leg.shipmentId} reads ${ShipmentStatus[status] ?? status} (DispenseLegNotReceived)`);
+  }
+  // Once received, the record's shippedAt bits count the packs dispensed on the leg: never more than it carried.
+  if (record.shippedAt >= leg.quantity) {
+    throw new InputError(
+      "--serial",
+      serial,
+      `a pack of a leg with dispenses left: ${leg.kind} ${leg.shipmentId} carried ${leg.quantity} unit${leg.quantity === 1n ? "" : "s"} and served ${record.shippedAt} dispense${record.shippedAt === 1n ? "" : "s"} already, ` +
+        `so its manifest listed more packs than it carried (DispenseLegExhausted); do not dispense, ask its sender ${leg.sender}`,
+    );
   }
   const { shipments } = await rx.holding(batch.batchId, dispenser);
   if (shipments !== record.receiverShipments) {
@@ -143,9 +164,7 @@ export async function findPackClaim(rx: RxTrace, context: DeploymentContext, bat
         `Only packs of legs received after a dispenser's last outgoing leg of the batch can be dispensed`,
     );
   }
-  const tree = ManifestTree.of(manifest.packs, manifest.cases.map((c) => BigInt(c.sscc)));
-  if (tree.root.toLowerCase() !== manifest.root.toLowerCase()) throw new Error(`the manifest of ${leg.shipmentId} does not rebuild to its root ${manifest.root}`);
-  return { leg, manifest, claim: { sender: leg.sender, quantity: leg.quantity, nonce: BigInt(leg.nonce), manifestProof: tree.proofOfPack(serial) } };
+  return claim;
 }
 
 export interface DispenseResult {
@@ -204,7 +223,7 @@ export async function dispensePack(
   print(`  by ${await partnerLabel(rx, signer.address)}`);
   if (found) print(
     `  custody: ${found.leg.kind} ${found.leg.shipmentId} from ${found.leg.sender} (nonce ${found.leg.nonce}, ${found.leg.quantity} units) brought it; ` +
-      `its manifest lists the pack (proof of ${found.claim.manifestProof.length} hashes), and nothing of the batch left since`,
+      `its manifest lists the pack (proof of ${found.claim.manifestProof.length} hash${found.claim.manifestProof.length === 1 ? "" : "es"}), and nothing of the batch left since`,
   );
   const dispenser = rx.connect(signer);
   const serial32 = serialToBytes32(input.serial);

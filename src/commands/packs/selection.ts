@@ -14,7 +14,7 @@ import { InputError } from "../../domain/errors";
 import { formatSscc, parseSerial, parseSscc } from "../../gs1/identifiers";
 import { buildManifest, combineProvers, KnownBatchNodes, packsOf, type BatchProver, type Manifest, type ManifestCase } from "../../manifests/manifest";
 import { checkManifest } from "../../manifests/check";
-import { knownCaseContents, packsHeld } from "../../manifests/holdings";
+import { knownCaseContents, packsHeld, packsQuarantined } from "../../manifests/holdings";
 import { loadCaseRecords, loadManifests, manifestFiles } from "../../files/manifest-files";
 import { custodyFacts } from "../../chain/events/provenance";
 import { type CustodyFacts, type LegFact } from "../../domain/provenance";
@@ -85,6 +85,11 @@ export interface PackLedger {
   cases: Map<string, string[]>;
   /** Serial -> SSCC of the sealed (not opened) case that holds it. */
   sealedPack: Map<string, string>;
+  /**
+   * Held packs that came to the holder into quarantine (packsQuarantined), while the holder has quarantined units
+   * of the batch on chain: not picked, and refused by name.
+   */
+  quarantined: Set<string>;
 }
 
 /** The ledger of `holder` for `batch`: reads the chain, the serial file, the manifests and the case records. */
@@ -114,15 +119,18 @@ export async function packLedger(rx: RxTrace, context: DeploymentContext, batch:
     if (facts.cases.get(sscc)?.opened) continue;
     for (const serial of packs) sealedPack.set(serial, sscc);
   }
+  const held = packsHeld(holder, facts, manifests, commissioned);
+  const { quarantined: onChain } = await rx.holding(batch.batchId, holder);
   return {
     facts,
     manifests,
     invalid,
     prover: combineProvers(provers),
     commissioned,
-    held: packsHeld(holder, facts, manifests, commissioned),
+    held,
     cases,
     sealedPack,
+    quarantined: onChain > 0n ? packsQuarantined(holder, facts, manifests, held) : new Set(),
   };
 }
 
@@ -176,11 +184,12 @@ export function selectPacks(ledger: PackLedger, holder: string, selection: PackS
       if (inListedCase.has(serial)) throw new InputError("--serials", serial, `a pack not also in a listed case (it is in case ${sscc})`);
       if (sscc) throw new InputError("--serials", serial, `a loose pack (it is in sealed case ${sscc}: ship the case with --cases, or open it with rx:case-open)`);
       if (!ledger.held.has(serial)) throw new InputError("--serials", serial, whyNotHeld(ledger, holder, serial));
+      if (ledger.quarantined.has(serial)) throw new InputError("--serials", serial, `a saleable pack (it came to ${holder} into quarantine; a regulator decides on it first)`);
     }
     packs = selection.serials;
   } else if (selection.pick !== undefined) {
     const order = ledger.commissioned ?? [...ledger.held].sort();
-    const loose = order.filter((serial) => ledger.held.has(serial) && !ledger.sealedPack.has(serial));
+    const loose = order.filter((serial) => ledger.held.has(serial) && !ledger.sealedPack.has(serial) && !ledger.quarantined.has(serial));
     if (loose.length < selection.pick) {
       const source = ledger.facts.manufacturer?.toLowerCase() === holder.toLowerCase() && !ledger.commissioned
         ? "the batch's serial file, which is not here"
@@ -188,14 +197,14 @@ export function selectPacks(ledger: PackLedger, holder: string, selection: PackS
       throw new InputError(
         "--quantity",
         BigInt(selection.pick),
-        `at most ${loose.length}, the packs ${holder} holds loose by ${source} (a serialized lot reaches a dispenser only in pack legs, ` +
+        `at most ${loose.length}, the packs ${holder} holds loose and saleable by ${source} (a serialized lot reaches a dispenser only in pack legs, ` +
           `CustodyManifestRequired: name the packs with --serials or --cases, or ship fewer)`,
       );
     }
     packs = loose.slice(0, selection.pick);
   } else if (selection.allRemaining) {
     const order = ledger.commissioned ?? [...ledger.held].sort();
-    packs = order.filter((serial) => ledger.held.has(serial) && !ledger.sealedPack.has(serial) && !inListedCase.has(serial));
+    packs = order.filter((serial) => ledger.held.has(serial) && !ledger.sealedPack.has(serial) && !inListedCase.has(serial) && !ledger.quarantined.has(serial));
     if (packs.length === 0 && cases.length === 0) {
       const why = ledger.facts.manufacturer?.toLowerCase() === holder.toLowerCase() && !ledger.commissioned
         ? "the batch's serial file, which is not here"

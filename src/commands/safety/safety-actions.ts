@@ -17,8 +17,9 @@ import {
   type BatchRef,
   type KnownBatch,
 } from "../shared/batch-lookup";
-import { hashFile, parseWhole, resolvePartner, sendAndReport } from "../shared/cli";
-import { RecallClass } from "../../domain/enums";
+import { hashFile, parseBytes32, parseWhole, resolvePartner, sendAndReport } from "../shared/cli";
+import { RecallClass, ShipmentStatus } from "../../domain/enums";
+import { findShipment } from "../custody/shipments";
 import { InputError } from "../../domain/errors";
 
 type Print = (line: string) => void;
@@ -68,7 +69,14 @@ export interface SafetyResult {
 /** Recalls a batch (its manufacturer or a regulator). */
 export async function recallBatch(rx: RxTrace, signer: HardhatEthersSigner, input: RecallInput, print: Print = console.log): Promise<SafetyResult> {
   const batch = await requireBatch(rx, input);
-  print(`recalling ${describeBatch(batch)}: class ${RecallClass[input.recallClass]}`);
+  const current = Number(batch.record.recallClass);
+  if (current !== 0) {
+    // A recall can be made more serious (III -> II -> I, RecallEscalated), never lowered.
+    if (input.recallClass >= current) {
+      throw new InputError("--class", RecallClass[input.recallClass], `a class more serious than the recall in force, class ${RecallClass[current]} (a recall is escalated, never lowered: SafetyAlreadyRecalled)`);
+    }
+    print(`escalating the recall of ${describeBatch(batch)}: class ${RecallClass[current]} -> ${RecallClass[input.recallClass]}`);
+  } else print(`recalling ${describeBatch(batch)}: class ${RecallClass[input.recallClass]}`);
   print(`  notice ${input.reasonURI}, ${input.reasonFile ? `${input.reasonFile} keccak256 ${input.reasonHash}` : "no notice file hashed (pass --reason-file to commit to it)"}`);
   print(`  by ${await partnerLabel(rx, signer.address)}`);
   const caller = rx.connect(signer);
@@ -191,4 +199,40 @@ export async function settleQuarantine(
   const after = await rx.holding(batch.batchId, holder);
   print(`${holder} now holds ${after.saleable} saleable, ${after.quarantined} quarantined, ${after.condemned} condemned`);
   return { batch, receipt, holder };
+}
+
+/* ------------------------------------------------------------ release leg */
+
+export interface ReleaseLegArgs {
+  shipment?: string;
+}
+
+export function parseReleaseLegArgs(args: ReleaseLegArgs): { shipmentId: string } {
+  return { shipmentId: parseBytes32(args.shipment, "--shipment", "the id of a pack leg received into quarantine") };
+}
+
+/**
+ * A regulator releases pack leg `shipmentId` (a shipment with a manifest a dispenser received into quarantine) as a
+ * whole: its units become saleable and its record `Received`, so its packs can be dispensed (`releaseQuarantine`
+ * moves units only). Checked before sending: the leg is known and is a pack leg received into quarantine.
+ */
+export async function releaseLegOf(
+  rx: RxTrace,
+  signer: HardhatEthersSigner,
+  fromBlock: number,
+  input: { shipmentId: string },
+  print: Print = console.log,
+): Promise<{ receipt: ContractTransactionReceipt }> {
+  const entry = await findShipment(rx, input.shipmentId, fromBlock);
+  if (!entry) throw new InputError("--shipment", input.shipmentId, "the id of a shipment of this deployment (no Shipped event has it)");
+  const status = Number((await rx.shipment(input.shipmentId)).status);
+  if (status !== ShipmentStatus.ReceivedInQuarantine) {
+    throw new InputError("--shipment", input.shipmentId, `a pack leg received into quarantine (it reads ${ShipmentStatus[status]}; lot-level units are released with rx:release)`);
+  }
+  const s = entry.shipment;
+  print(`releasing leg ${input.shipmentId}: ${units(s.quantity)} of batch ${s.batchId} that ${await partnerLabel(rx, s.receiver)} received into quarantine`);
+  const receipt = await sendAndReport("release leg", rx.connect(signer).releaseLeg(s), print);
+  const holding = await rx.holding(s.batchId, s.receiver);
+  print(`released: ${s.receiver} now holds ${holding.saleable} saleable, ${holding.quarantined} quarantined; the leg's packs may be dispensed`);
+  return { receipt };
 }

@@ -8,7 +8,7 @@ import { readInputFile } from "../shared/cli";
 import { formatCelsius } from "../../domain/enums";
 import { InputError } from "../../domain/errors";
 import { describeContents, type DeploymentContext } from "../packs/selection";
-import { nextNonceOf, recoverSigner, signOperation, type LegFields } from "../../signing/typed-data";
+import { recoverSigner, signOperation, type LegFields } from "../../signing/typed-data";
 import { isoTime } from "../../signing/inspect";
 import { type SignedDocument } from "../../signing/document";
 import { readSignedFile } from "../../files/signed-files";
@@ -113,9 +113,12 @@ export async function cosignFile(
   await requireAuthorizedSigner(rx, signer);
   const now = await chainNow(rx);
   if (now > m.deadline) throw new InputError("--in", input.in, `a handover whose deadline has not passed (it passed at ${isoTime(m.deadline)}; the sender signs again)`);
-  const next = await nextNonceOf(rx, doc);
-  if (m.nonce !== next) {
-    throw new InputError("--in", input.in, `a handover with the sender's current shipment count of the batch, ${next} (it carries ${m.nonce}: the sender shipped since signing, or it was submitted already)`);
+  if (await rx.isHandoverNonceUsed(m.sender, m.nonce)) {
+    throw new InputError("--in", input.in, `a handover whose nonce ${m.nonce} the sender has not used or cancelled (it was submitted or cancelled already)`);
+  }
+  const validity = await rx.MAX_HANDOVER_VALIDITY();
+  if (m.deadline > now + validity) {
+    throw new InputError("--in", input.in, `a handover whose deadline is at most ${validity / 86400n} days ahead (it is ${isoTime(m.deadline)}: the contract would refuse it, SignatureDeadlineTooFar)`);
   }
 
   const sig = await signOperation(signer, doc.domain, doc);

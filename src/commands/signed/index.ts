@@ -1,6 +1,6 @@
 /**
  * Signed handovers (tasks/signed.ts): `rx:sign` (sign.ts), `rx:cosign` (cosign.ts), `rx:signed` (inspect.ts),
- * `rx:submit` (submit.ts) and `rx:revoke-signatures` (revoke.ts); shared.ts and manifests.ts hold what they share.
+ * `rx:submit` (submit.ts), `rx:revoke-signatures` and `rx:cancel-handover` (revoke.ts); shared.ts and manifests.ts hold what they share.
  */
 export * from "./shared";
 export * from "./manifests";

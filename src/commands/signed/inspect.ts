@@ -40,9 +40,20 @@ async function chainViewOf(rx: RxTrace, doc: SignedDocument, fromBlock: number):
   const standings: Record<string, Standing> = {};
   for (const { account } of partiesOf(doc)) standings[getAddress(account)] = Number(await rx.standing(account)) as Standing;
   const nextNonce = await nextNonceOf(rx, doc);
+  const view: ChainView = { chainId: network.chainId, contract: await rx.getAddress(), now: await chainNow(rx), nextNonce, standings };
+  if (doc.kind === "handover") {
+    const { sender, nonce } = doc.message;
+    view.handoverNonceUsed = await rx.isHandoverNonceUsed(sender, nonce);
+    view.maxHandoverValidity = await rx.MAX_HANDOVER_VALIDITY();
+    if (view.handoverNonceUsed) {
+      const cancelled = (await rx.queryFilter(rx.filters.HandoverCancelled(undefined, sender), fromBlock)).find((e) => e.args.nonce === nonce);
+      if (cancelled) view.handoverCancelled = { by: cancelled.args.by, block: cancelled.blockNumber, tx: cancelled.transactionHash };
+    }
+    return view;
+  }
   // A used signature nonce was taken by a submission or revoked: say which when the signer revoked it.
-  const revoked = doc.kind !== "handover" && doc.message.nonce < nextNonce ? await revocationOf(rx, nonceOwnerOf(doc), doc.message.nonce, fromBlock) : undefined;
-  return { chainId: network.chainId, contract: await rx.getAddress(), now: await chainNow(rx), nextNonce, revoked, standings };
+  if (doc.message.nonce < nextNonce) view.revoked = await revocationOf(rx, nonceOwnerOf(doc), doc.message.nonce, fromBlock);
+  return view;
 }
 
 /** Reads and checks the signed file of `--in` (nothing read from the chain yet). */

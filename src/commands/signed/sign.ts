@@ -16,13 +16,13 @@ import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signer
 import type { RxTrace } from "../../../typechain-types";
 import { describeBatch, parseBatchRef, requireAuthorizedPartner, type BatchRef } from "../shared/batch-lookup";
 import { hashFile, parseBytes32, parseWhole, readInputFile, resolvePartner } from "../shared/cli";
-import { RejectionReason } from "../../domain/enums";
+import { RejectionReason, Role } from "../../domain/enums";
 import { InputError } from "../../domain/errors";
 import { formatGtin } from "../../gs1/identifiers";
-import { withNonce, type Manifest } from "../../manifests/manifest";
+import { type Manifest } from "../../manifests/manifest";
 import { describeContents, parseSsccList, planPackShipment, readSerialList, type DeploymentContext, type PackSelection } from "../packs/selection";
 import { LOG_CHUNK, REJECTION_REASONS, rejectionLeg, requireShipmentInTransit } from "../custody/shipments";
-import { legFields, nextNonceOf, partiesOf, readDomain, recoverSigner, signOperation, type SignedKind, type SignedOperation, SIGNED_KINDS } from "../../signing/typed-data";
+import { legFields, nextNonceOf, unusedHandoverNonce, partiesOf, readDomain, recoverSigner, signOperation, type SignedKind, type SignedOperation, SIGNED_KINDS } from "../../signing/typed-data";
 import { isoTime } from "../../signing/inspect";
 import { type SignedDocument } from "../../signing/document";
 import { DEFAULT_DEADLINE_SECONDS, MAX_UINT32, MAX_UINT40, MAX_UINT48, MAX_UINT64, type Print, type SignResult, chainNow, describeWithNames, flagOf, given, legOf, requireAuthorizedSigner, writeWithManifest } from "./shared";
@@ -230,18 +230,25 @@ export async function signToFile(
     await requireAuthorizedPartner(rx, receiver, "--to", input.to!);
     if (receiver === signer.address) throw new InputError("--to", input.to!, `another partner than the signer ${signer.address} (the sender)`);
     let quantity = input.quantity ?? 0n;
-    if (input.packs) {
+    let packs = input.packs;
+    if (!packs && input.manifest === ZeroHash && BigInt(record.serialRoot) !== 0n && Number((await rx.partner(receiver)).role) === Role.Dispenser) {
+      // A serialized lot reaches a dispenser only in pack legs (CustodyManifestRequired): pick the packs, as rx:ship does.
+      print(`the lot is serialized and ${receiver} is a dispenser: the leg must name its packs; picking ${quantity} pack${quantity === 1n ? "" : "s"} the signer holds loose, in serial order`);
+      packs = { allRemaining: false, cases: [], pick: Number(quantity) };
+    }
+    if (packs) {
       if (!ref) throw new Error(`batch ${batchId} is commissioned, but no BatchCommissioned event of this deployment names its GTIN and lot`);
-      const plan = await planPackShipment(rx, context, { ...ref, record }, signer.address, receiver, input.packs, print);
+      const plan = await planPackShipment(rx, context, { ...ref, record }, signer.address, receiver, packs, print);
+      if (packs.pick !== undefined) print(`  packs: ${plan.manifest.packs.join(", ")}`);
       manifest = plan.manifest;
       if (input.quantity !== undefined && input.quantity !== BigInt(manifest.quantity)) {
         throw new InputError("--quantity", input.quantity, `${manifest.quantity}, the packs chosen: ${describeContents(manifest)} (or leave --quantity out)`);
       }
       quantity = BigInt(manifest.quantity);
     }
-    const { saleable, shipments } = await rx.holding(batchId, signer.address);
+    const { saleable } = await rx.holding(batchId, signer.address);
     if (saleable < quantity) {
-      const field = !manifest ? "--quantity" : input.packs?.serialsFile ? "--serials" : input.packs?.allRemaining ? "--all-remaining" : "--cases";
+      const field = !manifest || packs?.pick !== undefined ? "--quantity" : packs?.serialsFile ? "--serials" : packs?.allRemaining ? "--all-remaining" : "--cases";
       throw new InputError(field, manifest ? `${quantity} packs` : quantity, `at most ${saleable}, the saleable units of ${ref ? describeBatch(ref) : `batch ${batchId}`} held by ${signer.address}`);
     }
     const root = manifest?.root ?? input.manifest;
@@ -250,7 +257,7 @@ export async function signToFile(
     else {
       const { leg, readings } = await legOf(rx, batchId, input.logger!);
       print(`logger ${input.logger!.file}: ${readings} reading${readings === 1 ? "" : "s"}, keccak256 ${leg.loggerHash}`);
-      op = { kind: "handover", message: { ...base, leg, nonce: shipments } };
+      op = { kind: "handover", message: { ...base, leg, nonce: 0n } };
     }
   } else {
     const entry = await requireShipmentInTransit(rx, input.shipmentId!, fromBlock);
@@ -273,16 +280,27 @@ export async function signToFile(
     }
   }
 
-  const next = await nextNonceOf(rx, op);
-  const nonce = input.nonce ?? next;
-  if (nonce < next) {
-    const what = op.kind === "handover" ? `the sender's shipment count of the batch, ${next}` : `${signer.address}'s next signature nonce, ${next}`;
-    throw new InputError("--nonce", input.nonce!, `at least ${what} (lower nonces are used already)`);
+  let next: bigint;
+  let nonce: bigint;
+  if (op.kind === "handover") {
+    // Unordered handover nonces: an unused one, random by default so that handovers signed in parallel never collide.
+    const validity = await rx.MAX_HANDOVER_VALIDITY();
+    if (deadline > now + validity) {
+      throw new InputError("--deadline", input.deadlineText ?? "", `a handover deadline at most ${validity / 86400n} days ahead (MAX_HANDOVER_VALIDITY), before ${isoTime(now + validity)}`);
+    }
+    if (input.nonce !== undefined && (await rx.isHandoverNonceUsed(signer.address, input.nonce))) {
+      throw new InputError("--nonce", input.nonce, `a handover nonce ${signer.address} has not used or cancelled (leave --nonce out to draw one)`);
+    }
+    nonce = input.nonce ?? (await unusedHandoverNonce(rx, signer.address));
+    next = nonce;
+  } else {
+    next = await nextNonceOf(rx, op);
+    nonce = input.nonce ?? next;
+    if (nonce < next) throw new InputError("--nonce", input.nonce!, `at least ${signer.address}'s next signature nonce, ${next} (lower nonces are used already)`);
   }
   op = { ...op, message: { ...op.message, nonce } } as SignedOperation;
-  // A handover's id is that of its signed nonce; a signed ship takes the sender's shipment count when it is
-  // submitted (rx:submit sets the manifest's nonce from the Shipped event).
-  if (manifest && op.kind === "handover" && BigInt(manifest.nonce) !== nonce) manifest = withNonce(manifest, Number(nonce));
+  // A signed ship or handover takes the sender's shipment count when it is submitted: the manifest carries the
+  // count now, and rx:submit sets it from the Shipped / HandedOver event.
 
   const party = partiesOf(op)[0].party;
   const sig = await signOperation(signer, domain, op);
@@ -299,7 +317,7 @@ export async function signToFile(
     print(`note: no manifest file is written for a raw --manifest root: rx:verify shows this leg as "no manifest available" unless its manifest is at hand (sign with --serials, --all-remaining or --cases instead)`);
   }
   if (nonce > next) {
-    const first = op.kind === "handover" ? `the sender's shipments of the batch numbered ${next} to ${nonce - 1n}` : `the signatures with nonces ${next} to ${nonce - 1n}`;
+    const first = `the signatures with nonces ${next} to ${nonce - 1n}`;
     print(`note: nonce ${nonce} is ahead of the next, ${next}: it is accepted only after ${first}`);
   }
   print(`signed by the ${party} ${signer.address}; wrote ${input.out}`);

@@ -16,6 +16,9 @@ import { packFromArgs, type PackArgs } from "../../gs1/pack-args";
 import { verifyPack } from "../../chain/events/provenance";
 import { type PackReport } from "../../domain/provenance";
 import { loadSerialTree } from "../../files/serial-files";
+import { Role } from "../../domain/enums";
+import { findPackClaim, type PackClaim } from "../dispense/dispensing";
+import { contextOf } from "../packs/selection";
 
 export interface VerifyArgs extends PackArgs {
   /** A partner (address or GLN) whose custody is checked. */
@@ -50,9 +53,25 @@ export async function verifyFromArgs(hre: HardhatRuntimeEnvironment, args: Verif
   const tree = loadSerialTree(hre.network.name, batchIdOf(pack.gtin, pack.lot));
   // Without the batch's serial file the serial cannot be proven: the contract then says SerialNotInBatch.
   const proof = tree?.has(pack.serial) ? tree.proof(pack.serial) : [];
+  // A dispenser holding a serialized lot: show the contract the pack leg that brought the pack (the pack rule, as
+  // dispense checks it), when the manifests at hand name one; otherwise the contract applies the lot rule.
+  let claim: (PackClaim & { legId: string }) | undefined;
+  if (holder && Number((await rx.partner(holder)).role) === Role.Dispenser) {
+    const batchId = batchIdOf(pack.gtin, pack.lot);
+    const batchRecord = await rx.batch(batchId);
+    if (batchRecord.expiry !== 0n && BigInt(batchRecord.serialRoot) !== 0n) {
+      try {
+        const found = await findPackClaim(rx, contextOf(record), { gtin: pack.gtin, lot: pack.lot, batchId, record: batchRecord }, holder, pack.serial, false);
+        claim = { ...found.claim, legId: found.leg.shipmentId };
+      } catch (error) {
+        if (!(error instanceof InputError)) throw error; // no leg to show: the lot rule applies
+      }
+    }
+  }
   return verifyPack(rx, pack, {
     proof,
     holder,
+    claim,
     certificateHash,
     fromBlock: record.contracts.RxTrace.blockNumber,
     manifests: (custody) => manifestEvidence(manifests, { chainId: record.chainId, contract: record.contracts.RxTrace.address, custody }),
