@@ -42,6 +42,7 @@ const PAUSE_GATED = new Set<Call["kind"]>([
   "ship",
   "receive",
   "reject",
+  "cancel",
   "clearSuspect",
   "release",
   "condemn",
@@ -53,7 +54,8 @@ const PAUSER_ONLY = new Set<Call["kind"]>(["pause", "unpause"]);
 /** What the chain's own events say, independently of the model. */
 interface Ledger {
   commissioned: Map<string, bigint>;
-  shipments: Map<string, { batchId: string; quantity: bigint; isReturn: boolean; inTransit: boolean }>;
+  /** Every shipment: in transit, cancelled by its sender (its units in the sender's quarantine, a late receipt possible) or settled. */
+  shipments: Map<string, { batchId: string; quantity: bigint; isReturn: boolean; inTransit: boolean; cancelled: boolean }>;
   dispensed: Set<string>;
 }
 
@@ -112,9 +114,16 @@ class ChainRunner implements StepRunner {
         quantity: e.args.quantity,
         isReturn: e.args.isReturn,
         inTransit: true,
+        cancelled: false,
       });
     }
-    for (const e of [...(await rx.queryFilter(rx.filters.Received())), ...(await rx.queryFilter(rx.filters.Rejected()))]) {
+    const settled = [
+      ...(await rx.queryFilter(rx.filters.Received())),
+      ...(await rx.queryFilter(rx.filters.Rejected())),
+      ...(await rx.queryFilter(rx.filters.ShipmentCancelled())),
+    ];
+    if (settled.length !== this.ledger.shipments.size) throw new Error(`the fixture left ${this.ledger.shipments.size - settled.length} shipments unsettled; the ledger expects none`);
+    for (const e of settled) {
       const s = this.ledger.shipments.get(e.args.shipmentId.toLowerCase());
       if (s) s.inTransit = false;
     }
@@ -156,9 +165,16 @@ class ChainRunner implements StepRunner {
     }
     this.lastBlock = blockNumber;
     this.record(label, actual.events);
-    const after = await this.read(call.kind === "receive" || call.kind === "reject" ? [shipmentIdOf(call.shipment)] : []);
+    const touched =
+      call.kind === "receive" || call.kind === "reject" || call.kind === "cancel"
+        ? [shipmentIdOf(call.shipment)]
+        : call.kind === "dispense"
+          ? [shipmentIdOf({ batchId: call.batchId, sender: call.claim.sender, receiver: this.f.addresses[call.by], quantity: call.claim.quantity, nonce: call.claim.nonce })]
+          : [];
+    const after = await this.read(touched);
     this.checkAuthorized(label, call);
     this.checkForwardMovement(label, actual.events);
+    this.checkQuarantine(label, after, actual.events);
     this.compareState(label, after);
     this.checkInvariants(label, after);
     this.before = after;
@@ -170,7 +186,7 @@ class ChainRunner implements StepRunner {
   }
 
   private read(extra: string[] = []): Promise<Snapshot> {
-    const inTransit = [...this.ledger.shipments].filter(([, s]) => s.inTransit).map(([shipmentId]) => shipmentId);
+    const inTransit = [...this.ledger.shipments].filter(([, s]) => s.inTransit || s.cancelled).map(([shipmentId]) => shipmentId);
     return readSnapshot(this.f, [...new Set([...inTransit, ...extra])]);
   }
 
@@ -194,11 +210,18 @@ class ChainRunner implements StepRunner {
         this.ledger.commissioned.set(first, (e.args[3] as bigint[])[3]);
       } else if (e.name === "Shipped") {
         const [, , , , quantity, , isReturn] = e.args as [string, string, string, string, bigint, bigint, boolean];
-        this.ledger.shipments.set(first, { batchId: second, quantity, isReturn, inTransit: true });
-      } else if (e.name === "Received" || e.name === "Rejected") {
+        this.ledger.shipments.set(first, { batchId: second, quantity, isReturn, inTransit: true, cancelled: false });
+      } else if (e.name === "Received") {
+        // A shipment in transit, or (a late receipt) one its sender cancelled, once.
+        const s = this.ledger.shipments.get(first);
+        if (!s || !(s.inTransit || s.cancelled)) this.fail(label, [`${e.name} of shipment ${first}, which was neither in transit nor cancelled`]);
+        s.inTransit = false;
+        s.cancelled = false;
+      } else if (e.name === "Rejected" || e.name === "ShipmentCancelled") {
         const s = this.ledger.shipments.get(first);
         if (!s || !s.inTransit) this.fail(label, [`${e.name} of shipment ${first}, which was not in transit`]);
         s.inTransit = false;
+        s.cancelled = e.name === "ShipmentCancelled";
       } else if (e.name === "PackDispensed") {
         const key = `${first}:${second}`;
         if (this.ledger.dispensed.has(key)) this.fail(label, [`serial ${second} of ${this.name(first)} dispensed a second time`]);
@@ -233,10 +256,15 @@ class ChainRunner implements StepRunner {
         if (!authorized(by)) problems.push(`${by} is not authorized`);
         if (this.f.addresses[by] !== call.shipment.receiver.toLowerCase()) problems.push(`${by} is not the shipment's receiver`);
         break;
+      case "cancel":
+        if (!authorized(by)) problems.push(`${by} is not authorized`);
+        if (this.f.addresses[by] !== call.shipment.sender.toLowerCase()) problems.push(`${by} is not the shipment's sender`);
+        break;
       case "recall": {
+        // A restrictive act: the lot's own manufacturer in any standing, or an authorized regulator.
         const manufacturer = slot ? before.batches[slot.name]?.manufacturer : undefined;
-        if (!authorized(by) || (this.f.addresses[by] !== manufacturer && !isRole(by, Role.Regulator))) {
-          problems.push(`${by} is neither the batch's authorized manufacturer nor an authorized regulator`);
+        if (this.f.addresses[by] !== manufacturer && !isRole(by, Role.Regulator)) {
+          problems.push(`${by} is neither the batch's manufacturer nor an authorized regulator`);
         }
         break;
       }
@@ -247,6 +275,7 @@ class ChainRunner implements StepRunner {
         break;
       }
       case "clearSuspect":
+      case "confirmSuspect":
       case "declareIllegitimate":
       case "release":
       case "condemn":
@@ -270,9 +299,36 @@ class ChainRunner implements StepRunner {
       if (e.name === "PackDispensed") batchId = e.args[0] as string;
       if (batchId === undefined) continue;
       const slot = slotOfBatchId(batchId);
-      const flags = slot ? this.before.batches[slot.name]?.flags : undefined;
-      if (flags !== 0n) this.fail(label, [`${e.name} moved ${this.name(batchId)} forward while its flags were ${String(flags)}`]);
+      const b = slot ? this.before.batches[slot.name] : undefined;
+      // A holder's suspect flag lapses SUSPECT_LAPSE after it was set, unless a regulator confirmed it (no lapse day).
+      const liveSuspect = b !== undefined && (b.flags & 2n) !== 0n && (b.suspectLapseDay === 0n || BigInt(this.model.day) < b.suspectLapseDay);
+      if (b === undefined || (b.flags & 5n) !== 0n || liveSuspect) {
+        this.fail(label, [`${e.name} moved ${this.name(batchId)} forward while its flags were ${String(b?.flags)} (suspect hold lapsing on day ${String(b?.suspectLapseDay)})`]);
+      }
     }
+  }
+
+  /**
+   * No quarantined unit becomes saleable (or leaves quarantine at all) without a regulator: per batch, the units
+   * in quarantine fall only by what QuarantineReleased and QuarantineCondemned say, and a holder's quarantine
+   * falls otherwise only when a late receipt moves its cancelled shipment into the receiver's quarantine.
+   */
+  private checkQuarantine(label: string, after: Snapshot, events: Emitted[]): void {
+    const problems: string[] = [];
+    for (const slot of SLOTS) {
+      const before = this.before.holdings[slot.name];
+      const now = after.holdings[slot.name];
+      if (!before || !now) continue;
+      let allowed = 0n;
+      for (const e of events) {
+        if ((e.name === "QuarantineReleased" || e.name === "QuarantineCondemned") && e.args[0] === slot.batchId) allowed += e.args[3] as bigint;
+      }
+      const total = (h: Record<string, { quarantined: bigint }>) => Object.values(h).reduce((sum, x) => sum + x.quarantined, 0n);
+      if (total(now) + allowed < total(before)) {
+        problems.push(`${slot.name}: ${total(before) - total(now)} units left quarantine, regulators released or condemned ${allowed}`);
+      }
+    }
+    if (problems.length > 0) this.fail(label, ["a quarantined unit left quarantine without a regulator:", ...problems]);
   }
 
   private compareState(label: string, chain: Snapshot): void {
@@ -300,7 +356,7 @@ class ChainRunner implements StepRunner {
       let inTransit = 0n;
       for (const [shipmentId, s] of this.ledger.shipments) {
         if (s.batchId !== slot.batchId || !s.inTransit) continue;
-        if (!chain.shipments[shipmentId]?.inTransit) problems.push(`shipment ${shipmentId} left transit without a Received or Rejected event`);
+        if (chain.shipments[shipmentId]?.status !== 1n) problems.push(`shipment ${shipmentId} left transit without a Received or Rejected event`);
         inTransit += s.quantity;
       }
       if (held + inTransit !== commissioned) {
@@ -364,7 +420,7 @@ describe("RxTrace against its model (property-based)", function () {
           await fc.asyncModelRun(() => ({ model, real: runner }), commands);
           await runner.finish();
         }),
-        { numRuns: RUNS, seed: SEED, path: process.env.FUZZ_PATH || undefined },
+        { numRuns: RUNS, seed: SEED, path: process.env.FUZZ_PATH || undefined, includeErrorInReport: true },
       );
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       const succeeded = [...stats.succeeded.values()].reduce((a, b) => a + b, 0);

@@ -12,7 +12,7 @@ import { Role } from "../../src/domain/enums";
 import { CAST } from "../../src/scenario/scenario";
 import { revertData } from "../../src/commands/shared/cli";
 import { partnersFixture } from "../fixtures";
-import { ApproxNow, Model, isZeroHolding, slotSerialCandidates, type Call, type Emitted, type HoldingState, type Outcome, type Snapshot, type Value } from "./model";
+import { ApproxNow, Model, isZeroHolding, slotSerialCandidates, type Call, type Emitted, type HoldingState, manifestOf, type Outcome, type Snapshot, type Value } from "./model";
 import {
   ACTORS,
   CAST_LICENCE_DAYS,
@@ -89,8 +89,10 @@ export async function propertyFixture(): Promise<PropertyFixture> {
     fixture.setup.push(call);
   }
   const lastShipment = () => model.shipmentLog[model.shipmentLog.length - 1].key;
-  async function deliver(by: Actor, slot: number, receiver: Actor, quantity: bigint, leg: typeof COLD_LEG) {
-    await apply({ kind: "ship", by, batchId: SLOTS[slot].batchId, receiver, quantity });
+  /** A delivery; to a pharmacy, a pack leg of the slot's serials `packs` (positions). */
+  async function deliver(by: Actor, slot: number, receiver: Actor, quantity: bigint, leg: typeof COLD_LEG, packs?: number[]) {
+    const manifest = packs ? manifestOf(packs.map((i) => SLOTS[slot].serials[i])) : undefined;
+    await apply({ kind: "ship", by, batchId: SLOTS[slot].batchId, receiver, quantity, manifest });
     await apply({ kind: "receive", by: receiver, shipment: lastShipment(), leg });
   }
 
@@ -136,15 +138,15 @@ export async function propertyFixture(): Promise<PropertyFixture> {
   await deliver("manufacturer", 0, "distributor", 14n, COLD_LEG);
   await deliver("manufacturer", 0, "distributor2", 8n, COLD_LEG);
   await deliver("manufacturer", 0, "suspendedDistributor", 4n, COLD_LEG);
-  await deliver("distributor", 0, "pharmacy", 5n, COLD_LEG);
-  await deliver("distributor2", 0, "pharmacy2", 3n, COLD_LEG);
-  await deliver("distributor", 0, "lapsedPharmacy", 2n, COLD_LEG);
+  await deliver("distributor", 0, "pharmacy", 5n, COLD_LEG, [0, 1, 2, 3, 4]);
+  await deliver("distributor2", 0, "pharmacy2", 3n, COLD_LEG, [5, 6, 7]);
+  await deliver("distributor", 0, "lapsedPharmacy", 2n, COLD_LEG, [5, 6]);
   await deliver("otherManufacturer", 4, "distributor2", 10n, ROOM_LEG);
   await deliver("otherManufacturer", 4, "distributor", 6n, ROOM_LEG);
-  await deliver("distributor", 4, "pharmacy", 2n, ROOM_LEG);
+  await deliver("distributor", 4, "pharmacy", 2n, ROOM_LEG, [0, 1]);
   await deliver("distributor", 0, "distributor2", 3n, WARM_LEG);
   await deliver("manufacturer", 2, "distributor", 8n, COLD_LEG);
-  await deliver("distributor", 2, "pharmacy", 4n, COLD_LEG);
+  await deliver("distributor", 2, "pharmacy", 4n, COLD_LEG, [0, 1, 2, 3]);
   await apply({ kind: "suspend", by: "admin", account: "suspendedDistributor" });
   await apply({ kind: "travel", days: 1 });
   return fixture;
@@ -195,11 +197,17 @@ function send(f: PropertyFixture, call: Exclude<Call, { kind: "travel" }>): Prom
     case "commission":
       return rx.commissionBatch(call.input);
     case "ship":
-      return rx.ship(call.batchId, a(call.receiver), call.quantity);
+      return call.manifest
+        ? rx.shipPacks(call.batchId, a(call.receiver), call.quantity, call.manifest.root)
+        : rx.ship(call.batchId, a(call.receiver), call.quantity);
     case "receive":
       return rx.receiveShipment(call.shipment, call.leg);
     case "reject":
-      return rx.rejectShipment(call.shipment, call.reason, EVIDENCE);
+      return rx.rejectShipment(call.shipment, call.reason, EVIDENCE, call.leg);
+    case "cancel":
+      return rx.cancelShipment(call.shipment);
+    case "confirmSuspect":
+      return rx.confirmSuspect(call.batchId, SAFETY_REASON);
     case "recall":
       return rx.recall(call.batchId, call.recallClass, RECALL_REASON, RECALL_URI);
     case "flagSuspect":
@@ -213,7 +221,7 @@ function send(f: PropertyFixture, call: Exclude<Call, { kind: "travel" }>): Prom
     case "condemn":
       return rx.condemnQuarantine(call.batchId, a(call.holder), call.quantity);
     case "dispense":
-      return rx.dispense(call.batchId, call.serial, call.proof);
+      return rx.dispense(call.batchId, call.serial, call.proof, call.claim);
   }
 }
 
@@ -292,7 +300,12 @@ export async function readSnapshot(f: PropertyFixture, shipmentIds: readonly str
     first.add(iface.encodeFunctionData("standing", [address]), (d) => (entry.standing = iface.decodeFunctionResult("standing", d)[0] as bigint));
   }
   const manufacturers = new Map<string, string>();
+  const holds = new Map<string, { by: string; lapsesAt: bigint }>();
   for (const slot of SLOTS) {
+    first.add(iface.encodeFunctionData("suspectHold", [slot.batchId]), (d) => {
+      const h = iface.decodeFunctionResult("suspectHold", d)[0] as { by: string; lapsesAt: bigint };
+      holds.set(slot.name, { by: h.by.toLowerCase(), lapsesAt: h.lapsesAt });
+    });
     first.add(iface.encodeFunctionData("manufacturerOf", [slot.batchId]), (d) =>
       manufacturers.set(slot.name, (iface.decodeFunctionResult("manufacturerOf", d)[0] as string).toLowerCase()),
     );
@@ -306,7 +319,10 @@ export async function readSnapshot(f: PropertyFixture, shipmentIds: readonly str
         recallClass: bigint;
       };
       if (b.expiry === 0n) return;
+      const hold = holds.get(slot.name) ?? { by: "", lapsesAt: 0n };
       snapshot.batches[slot.name] = {
+        suspectBy: hold.by,
+        suspectLapseDay: hold.lapsesAt === 0n ? 0n : (hold.lapsesAt - f.epoch) / DAY,
         manufacturer: manufacturers.get(slot.name) ?? "",
         expiry: b.expiry,
         minTemp: b.minTemp,
@@ -340,8 +356,20 @@ export async function readSnapshot(f: PropertyFixture, shipmentIds: readonly str
   }
   for (const shipmentId of shipmentIds) {
     second.add(iface.encodeFunctionData("shipment", [shipmentId]), (d) => {
-      const r = iface.decodeFunctionResult("shipment", d)[0] as { status: bigint; isReturn: boolean };
-      snapshot.shipments[shipmentId] = { inTransit: r.status === 1n, isReturn: r.isReturn };
+      const r = iface.decodeFunctionResult("shipment", d)[0] as {
+        status: bigint;
+        isReturn: boolean;
+        shippedAt: bigint;
+        manifest: string;
+        receiverShipments: bigint;
+      };
+      snapshot.shipments[shipmentId] = {
+        status: r.status,
+        isReturn: r.isReturn,
+        shippedDay: r.shippedAt === 0n ? 0n : (r.shippedAt - f.epoch) / DAY,
+        manifest21: r.manifest.toLowerCase(),
+        receiverShipments: r.receiverShipments,
+      };
     });
   }
   await second.run();
