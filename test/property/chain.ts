@@ -61,8 +61,9 @@ function castModel(addresses: Record<Actor, string>, epoch: bigint, castLicenceE
  * partnersFixture, then: the cast's licences renewed to lapse at different times (two within the run); a
  * distributor that holds stock and is suspended; a pharmacy that holds stock and whose licence lapsed; three
  * lots commissioned (A/L1 at 2-8 °C, F/L1 at 15-25 °C, and B/L1 at 2-8 °C, which a time travel of 10 days
- * expires) and shipped along the chain so that every distributor and pharmacy holds some, with 3 units of
- * A/L1 in quarantine at distributor2; one day passed.
+ * expires) and shipped along the chain so that every distributor and pharmacy holds some (pharmacies in pack
+ * legs), with 3 units of A/L1 in quarantine at distributor2; three shipments left in transit (one a pack leg,
+ * one from the distributor then suspended); one day passed.
  */
 export async function propertyFixture(): Promise<PropertyFixture> {
   const base = await loadFixture(partnersFixture);
@@ -147,6 +148,11 @@ export async function propertyFixture(): Promise<PropertyFixture> {
   await deliver("distributor", 0, "distributor2", 3n, WARM_LEG);
   await deliver("manufacturer", 2, "distributor", 8n, COLD_LEG);
   await deliver("distributor", 2, "pharmacy", 4n, COLD_LEG, [0, 1, 2, 3]);
+  // Left in transit: a lot-level leg between distributors, a pack leg to a pharmacy, and one from the distributor
+  // suspended next (its receipt goes into quarantine).
+  await apply({ kind: "ship", by: "distributor", batchId: SLOTS[0].batchId, receiver: "distributor2", quantity: 2n });
+  await apply({ kind: "ship", by: "distributor2", batchId: SLOTS[4].batchId, receiver: "pharmacy2", quantity: 2n, manifest: manifestOf(SLOTS[4].serials.slice(2, 4)) });
+  await apply({ kind: "ship", by: "suspendedDistributor", batchId: SLOTS[0].batchId, receiver: "distributor2", quantity: 2n });
   await apply({ kind: "suspend", by: "admin", account: "suspendedDistributor" });
   await apply({ kind: "travel", days: 1 });
   return fixture;

@@ -261,7 +261,7 @@ const arbitraries: { weight: number; arbitrary: fc.Arbitrary<Op> }[] = [
     }),
   },
   {
-    weight: 3,
+    weight: 4,
     arbitrary: fc.record({
       kind: fc.constant("cancel" as const),
       by: fc.oneof({ arbitrary: fc.constant<Signer>("sender"), weight: 6 }, { arbitrary: anyone, weight: 1 }),
@@ -297,16 +297,17 @@ const arbitraries: { weight: number; arbitrary: fc.Arbitrary<Op> }[] = [
     }),
   },
   {
-    weight: 2,
+    weight: 3,
     arbitrary: fc.record({
       kind: fc.constant("recall" as const),
       by: mostly("regulator", "manufacturer", "otherManufacturer"),
       slot,
-      recallClass: weighted([1n, 2], [2n, 2], [3n, 2], [0n, 1], [4n, 1]),
+      // Class III and II more often than I, so that a later recall may escalate.
+      recallClass: weighted([1n, 2], [2n, 3], [3n, 4], [0n, 1], [4n, 1]),
     }),
   },
   ...(["flagSuspect", "clearSuspect", "confirmSuspect", "declareIllegitimate"] as const).map((kind) => ({
-    weight: kind === "flagSuspect" ? 3 : 1,
+    weight: kind === "flagSuspect" ? 3 : kind === "confirmSuspect" ? 2 : 1,
     arbitrary: fc.record({
       kind: fc.constant(kind),
       by: kind === "flagSuspect" ? mostly("regulator", ...HOLDERS) : mostly("regulator"),
@@ -344,8 +345,8 @@ const arbitraries: { weight: number; arbitrary: fc.Arbitrary<Op> }[] = [
     }),
   },
   {
-    weight: 3,
-    arbitrary: fc.record({ kind: fc.constant("travel" as const), days: weighted([1, 12], [3, 4], [10, 8], [31, 6], [45, 4], [100, 2], [400, 1]) }),
+    weight: 6,
+    arbitrary: fc.record({ kind: fc.constant("travel" as const), days: weighted([1, 12], [3, 4], [10, 8], [31, 12], [45, 4], [100, 2], [400, 1]) }),
   },
 ];
 
@@ -356,7 +357,9 @@ export const operation: fc.Arbitrary<Op> = fc.oneof(...arbitraries);
 
 /** The shipment `pick` designates in the model's current state (an unknown one when nothing was shipped). */
 export function pickShipment(model: Model, pick: ShipmentPick, cancelledToo = false): ShipmentKey {
-  const pending = model.shipmentLog.filter((s) => s.inTransit || (cancelledToo && s.status === SHIPMENT.Cancelled));
+  // A receipt picks a cancelled shipment (a late receipt) one time in three when there is one.
+  const cancelled = model.shipmentLog.filter((s) => cancelledToo && s.status === SHIPMENT.Cancelled);
+  const pending = cancelled.length > 0 && pick.index % 3 === 0 ? cancelled : model.shipmentLog.filter((s) => s.inTransit || cancelled.includes(s));
   const pool = pick.pending && pending.length > 0 ? pending : model.shipmentLog;
   if (pool.length === 0) {
     return { batchId: SLOTS[0].batchId, sender: model.addr("manufacturer"), receiver: model.addr("distributor"), quantity: 1n, nonce: 999n };
