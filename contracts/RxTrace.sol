@@ -27,12 +27,12 @@ import {RxTraceExtension} from "./RxTraceExtension.sol";
 /// one storage. This contract (the core) runs the hot paths itself: commission, ship, receive, reject, dispense,
 /// co-signed and signed handovers, recall, pause, and every view, so none of them pays for the split. The rare acts
 /// (onboarding and licensing partners, company prefixes, sealing and opening cases, suspect holds, quarantine
-/// decisions, cancelling a shipment or a handover, revoking signatures) run in `RxTraceExtension`, which the core deploys in its
-/// constructor and reaches by DELEGATECALL: the extension's code acts on the core's storage with the caller's
-/// `msg.sender`, so the rules, events and errors are exactly those of a single contract, and users see one address
-/// and one ABI (this contract's). Both contracts inherit the same module chain, so their storage layouts are the
-/// same by construction; each overrides the other half's entry points (the core with forwarders, the extension
-/// with refusals). The extension's own storage is never used: it holds nothing anyone relies on.
+/// decisions, cancelling a shipment or a handover, revoking signatures) run in `RxTraceExtension`, which the core
+/// deploys in its constructor and reaches by DELEGATECALL: the extension's code acts on the core's storage with the
+/// caller's `msg.sender`, so the rules, events and errors are exactly those of a single contract, and users see one
+/// address and one ABI (this contract's). Both contracts inherit the same module chain, so their storage layouts
+/// are the same by construction; each overrides the other half's entry points (the core with forwarders, the
+/// extension with refusals). The extension's own storage is never used: it holds nothing anyone relies on.
 contract RxTrace is SignedHandovers, Multicall, IRxTrace {
     /// @notice The contract that runs the rare acts on this contract's storage (see the title comment).
     address public immutable EXTENSION;

@@ -7,7 +7,9 @@ import {
     CompactSignature,
     Handover,
     PackClaim,
+    Partner,
     RejectionReason,
+    Role,
     Shipment,
     TemperatureLeg
 } from "./interfaces/RxTypes.sol";
@@ -17,10 +19,17 @@ import {SignedHandovers} from "./modules/SignedHandovers.sol";
 /// @title The rare acts of rxtrace, run by the core on its own storage
 /// @notice Reached only through `RxTrace` (by DELEGATECALL): see the seam described on `RxTrace`. It inherits the
 /// same module chain as the core, so the storage layouts are the same, and refuses the core's own entry points so
-/// that their code is not deployed twice. Called directly, it acts on its own empty storage, which nobody reads.
+/// that their code is not deployed twice. Called directly (not by the core's DELEGATECALL), it refuses every act
+/// with `ExtensionNotDelegated`: each act checks its caller's role or standing first, and those checks refuse here,
+/// as OpenZeppelin's UUPS `onlyProxy` does. Its own storage therefore stays empty.
 contract RxTraceExtension is SignedHandovers {
     /// @notice This entry point runs in the core (`RxTrace`), not here.
     error ExtensionNotServed();
+    /// @notice The extension was called directly: it acts only on the core's storage, through the core.
+    error ExtensionNotDelegated();
+
+    /// @dev The extension's own address: `address(this)` differs from it exactly when the core delegates the call.
+    address private immutable _SELF = address(this);
 
     constructor(uint48 adminDelay, address admin) RxAccess(adminDelay, admin) {}
 
@@ -94,5 +103,33 @@ contract RxTraceExtension is SignedHandovers {
         returns (bytes32)
     {
         revert ExtensionNotServed();
+    }
+
+    /// @dev Admin acts (onboarding, licences, prefixes, suspensions, role grants) are refused unless delegated.
+    function _checkRole(bytes32 role, address account) internal view override {
+        _requireDelegated();
+        super._checkRole(role, account);
+    }
+
+    /// @dev Partner acts (cases, suspect flags, quarantine decisions, cancellations) are refused unless delegated.
+    function _requireAuthorized(address account) internal view override returns (Partner memory) {
+        _requireDelegated();
+        return super._requireAuthorized(account);
+    }
+
+    /// @dev Handover cancellations are refused unless delegated.
+    function _roleOf(address account) internal view override returns (Role) {
+        _requireDelegated();
+        return super._roleOf(account);
+    }
+
+    /// @dev Signature revocations are refused unless delegated.
+    function _skipNonces(address account, uint64 next) internal override returns (uint64) {
+        _requireDelegated();
+        return super._skipNonces(account, next);
+    }
+
+    function _requireDelegated() private view {
+        if (address(this) == _SELF) revert ExtensionNotDelegated();
     }
 }

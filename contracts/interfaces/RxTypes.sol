@@ -85,7 +85,9 @@ enum ShipmentStatus {
 struct ShipmentRecord {
     ShipmentStatus status; // 8 bits: see ShipmentStatus
     bool isReturn; // 8 bits: true when the shipment goes upstream (a return), false when it goes forward
-    uint40 shippedAt; // 40 bits: block timestamp of the shipment
+    uint40 shippedAt; // 40 bits: block timestamp of the shipment while in transit or cancelled; once a pack leg is
+    // received (`Received` / `ReceivedInQuarantine`), the number of its packs dispensed so far, never more than the
+    // leg's quantity (the receipt's time is in the `Received` event)
     bytes21 manifest; // 168 bits: the first 21 bytes of the manifest root, zero for a lot-level leg. Forging a pack
     // into a leg means finding a proof that hashes to these 168 bits (as for a batch's serial root).
     uint32 receiverShipments; // 32 bits: the receiver's shipment count of the batch when it received the leg

@@ -147,6 +147,7 @@ abstract contract Custody is BatchRegistry, ICustody {
             // A pack leg stays as the dispenser's custody record of the packs it lists.
             record.status = excursion || quarantine ? ShipmentStatus.ReceivedInQuarantine : ShipmentStatus.Received;
             record.receiverShipments = shipments;
+            record.shippedAt = 0; // from now on: the packs dispensed from this leg
         } else {
             delete _shipments[shipmentId];
         }
@@ -264,7 +265,7 @@ abstract contract Custody is BatchRegistry, ICustody {
         _shipments[legId] = ShipmentRecord({
             status: quarantined ? ShipmentStatus.ReceivedInQuarantine : ShipmentStatus.Received,
             isReturn: isReturn,
-            shippedAt: uint40(block.timestamp),
+            shippedAt: 0, // the packs dispensed from this leg
             manifest: bytes21(manifest),
             receiverShipments: shipments
         });

@@ -14,7 +14,10 @@ import {ProductSafety} from "./ProductSafety.sol";
 /// slot the shipment had anyway) and proves the pack in its manifest; the dispenser's shipment count, unchanged
 /// since that receipt, rules out a later outgoing leg. Shipping or receiving a leg costs the same whatever it holds.
 abstract contract Dispensing is ProductSafety, IDispensing {
-    mapping(bytes32 packKey => bool dispensed) private _dispensed;
+    /// @dev The pack leg each dispensed pack was dispensed on (zero: not dispensed). A manifest is its sender's word,
+    /// so a sender can list packs it no longer holds; the leg id makes every dispense attributable to the leg, and so
+    /// to the sender that listed the pack.
+    mapping(bytes32 packKey => bytes32 legId) private _dispensedVia;
 
     /// @inheritdoc IDispensing
     function dispense(bytes32 batchId, bytes32 serial, bytes32[] calldata proof, PackClaim calldata claim)
@@ -28,12 +31,13 @@ abstract contract Dispensing is ProductSafety, IDispensing {
         if (b.serialRoot == bytes21(0)) revert DispenseBatchNotSerialized(batchId);
         if (!Ids.provesSerial(proof, b.serialRoot, serial)) revert DispenseSerialNotInBatch(batchId, serial);
         bytes32 key = Ids.packKey(batchId, serial);
-        if (_dispensed[key]) revert DispensePackAlreadyDispensed(batchId, serial);
+        if (_dispensedVia[key] != bytes32(0)) revert DispensePackAlreadyDispensed(batchId, serial);
 
         uint256 stock = _packedHolding(batchId, msg.sender);
         if (HoldingPacking.saleable(stock) == 0) revert CustodyInsufficientSaleable(batchId, msg.sender, 0, 1);
         bytes32 legId = Ids.shipmentId(Shipment(batchId, claim.sender, msg.sender, claim.quantity, claim.nonce));
-        ShipmentRecord memory leg = _shipmentRecord(legId);
+        ShipmentRecord storage record = _shipmentRecord(legId);
+        ShipmentRecord memory leg = record;
         if (leg.status != ShipmentStatus.Received) {
             if (leg.status == ShipmentStatus.ReceivedInQuarantine) {
                 revert DispenseLegQuarantined(batchId, serial, legId);
@@ -47,8 +51,12 @@ abstract contract Dispensing is ProductSafety, IDispensing {
         if (shipments != leg.receiverShipments) {
             revert DispenseLegShippedOn(batchId, serial, legId, leg.receiverShipments, shipments);
         }
+        // A received pack leg counts its dispenses in `shippedAt` (see ShipmentRecord): never more than it carried.
+        uint40 served = leg.shippedAt;
+        if (served >= claim.quantity) revert DispenseLegExhausted(batchId, serial, legId, claim.quantity);
+        record.shippedAt = served + 1;
         _setPackedHolding(batchId, msg.sender, HoldingPacking.dispenseOne(stock));
-        _dispensed[key] = true;
+        _dispensedVia[key] = legId;
         emit PackDispensed(batchId, serial, msg.sender);
     }
 
@@ -57,7 +65,12 @@ abstract contract Dispensing is ProductSafety, IDispensing {
         return _isDispensed(batchId, serial);
     }
 
+    /// @inheritdoc IDispensing
+    function dispensedVia(bytes32 batchId, bytes32 serial) external view returns (bytes32) {
+        return _dispensedVia[Ids.packKey(batchId, serial)];
+    }
+
     function _isDispensed(bytes32 batchId, bytes32 serial) internal view returns (bool) {
-        return _dispensed[Ids.packKey(batchId, serial)];
+        return _dispensedVia[Ids.packKey(batchId, serial)] != bytes32(0);
     }
 }

@@ -131,14 +131,14 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     }
 
     /// @dev Reverts unless `account` may act now; returns its record for further checks.
-    function _requireAuthorized(address account) internal view returns (Partner memory p) {
+    function _requireAuthorized(address account) internal view virtual returns (Partner memory p) {
         p = _partners[account];
         Standing s = _standingOf(p);
         if (s != Standing.Authorized) revert PartnerNotAuthorized(account, s);
     }
 
     /// @dev `account`'s role (None for a stranger).
-    function _roleOf(address account) internal view returns (Role) {
+    function _roleOf(address account) internal view virtual returns (Role) {
         return _partners[account].role;
     }
 
@@ -162,7 +162,7 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     }
 
     /// @dev Moves known partner `account`'s next signature nonce to `next`; returns the one it replaces.
-    function _skipNonces(address account, uint64 next) internal returns (uint64 previous) {
+    function _skipNonces(address account, uint64 next) internal virtual returns (uint64 previous) {
         Partner storage p = _knownPartner(account);
         previous = p.nonce;
         p.nonce = next;

@@ -102,7 +102,8 @@ abstract contract ProductSafety is Custody, IProductSafety {
     }
 
     /// @inheritdoc IProductSafety
-    function condemnQuarantine(bytes32 batchId, address holder, uint48 quantity) external virtual whenNotPaused {
+    function condemnQuarantine(bytes32 batchId, address holder, uint48 quantity) external virtual {
+        // A restrictive act: it works while the suite is paused, like suspending, recalling and flagging.
         Holding memory h = _takeQuarantined(batchId, holder, quantity);
         h.condemned += quantity;
         _setHolding(batchId, holder, h);

@@ -45,7 +45,6 @@ const PAUSE_GATED = new Set<Call["kind"]>([
   "cancel",
   "clearSuspect",
   "release",
-  "condemn",
   "dispense",
 ]);
 const ADMIN_ONLY = new Set<Call["kind"]>(["onboard", "renew", "suspend", "reinstate"]);

@@ -355,8 +355,15 @@ export async function readSnapshot(f: PropertyFixture, shipmentIds: readonly str
     const done: string[] = [];
     snapshot.dispensed[slot.name] = done;
     for (const candidate of slotSerialCandidates(slot.name)) {
+      let dispensed = false;
       second.add(iface.encodeFunctionData("isDispensed", [slot.batchId, candidate.serial32]), (d) => {
-        if (iface.decodeFunctionResult("isDispensed", d)[0] as boolean) done.push(candidate.serial);
+        dispensed = iface.decodeFunctionResult("isDispensed", d)[0] as boolean;
+      });
+      second.add(iface.encodeFunctionData("dispensedVia", [slot.batchId, candidate.serial32]), (d) => {
+        const via = (iface.decodeFunctionResult("dispensedVia", d)[0] as string).toLowerCase();
+        const viaSet = BigInt(via) !== 0n;
+        if (dispensed !== viaSet) done.push(`${candidate.serial}: isDispensed ${dispensed} but dispensedVia ${via}`);
+        else if (dispensed) done.push(`${candidate.serial} via ${via}`);
       });
     }
   }
@@ -372,7 +379,8 @@ export async function readSnapshot(f: PropertyFixture, shipmentIds: readonly str
       snapshot.shipments[shipmentId] = {
         status: r.status,
         isReturn: r.isReturn,
-        shippedDay: r.shippedAt === 0n ? 0n : (r.shippedAt - f.epoch) / DAY,
+        // A received pack leg counts its dispensed packs in these bits; in transit or cancelled, the shipping time.
+        shippedDayOrServed: r.status === 1n || r.status === 2n ? (r.shippedAt - f.epoch) / DAY : r.shippedAt,
         manifest21: r.manifest.toLowerCase(),
         receiverShipments: r.receiverShipments,
       };

@@ -55,6 +55,8 @@ export interface PackPick {
   manifest: "auto" | "always" | "never";
   /** The first of the slot's serials it lists (then as many as the quantity, up to all of them). */
   offset: number;
+  /** Packs listed beyond the quantity (a sender's manifest that overstates the leg: DispenseLegExhausted). */
+  extra: number;
 }
 
 /**
@@ -220,6 +222,7 @@ function unmapShip(value: unknown): { route: readonly [Actor, Actor]; slot: numb
 const packPick: fc.Arbitrary<PackPick> = fc.record({
   manifest: weighted<PackPick["manifest"]>(["auto", 8], ["always", 1], ["never", 1]),
   offset: fc.nat(SERIALS_PER_BATCH - 1),
+  extra: weighted([0, 6], [2, 1]),
 });
 
 const claimPick: fc.Arbitrary<ClaimPick> = fc.oneof(
@@ -440,7 +443,7 @@ function resolveShip(op: Extract<Op, { kind: "ship" }>, model: Model): Call {
   const call: Call = { kind: "ship", by: op.by, batchId: target.batchId, receiver: op.to, quantity: op.quantity };
   const wanted = op.packs.manifest === "always" || (op.packs.manifest === "auto" && model.roleOf(op.to) === Role.Dispenser);
   if (!wanted) return call;
-  const count = Number(op.quantity < 1n ? 1n : op.quantity > BigInt(SERIALS_PER_BATCH) ? BigInt(SERIALS_PER_BATCH) : op.quantity);
+  const count = Math.min(SERIALS_PER_BATCH, Number(op.quantity < 1n ? 1n : op.quantity > BigInt(SERIALS_PER_BATCH) ? BigInt(SERIALS_PER_BATCH) : op.quantity) + op.packs.extra);
   const packs = Array.from({ length: count }, (_, i) => target.serials[(op.packs.offset + i) % SERIALS_PER_BATCH]);
   return { ...call, manifest: manifestOf(packs) };
 }
@@ -563,7 +566,7 @@ export function describeOp(op: Op): string {
         `${op.serialized ? "serialized" : "no serials"}, expiring ${days(op.expiryDays)}${op.certified ? "" : ", no certificate"}; by ${op.by})`
       );
     case "ship":
-      return `ship(${op.by} -> ${op.to}, ${op.quantity} of ${SLOTS[op.slot].name}, manifest ${op.packs.manifest} from serial #${op.packs.offset})`;
+      return `ship(${op.by} -> ${op.to}, ${op.quantity} of ${SLOTS[op.slot].name}, manifest ${op.packs.manifest} from serial #${op.packs.offset}${op.packs.extra ? ` listing ${op.packs.extra} more` : ""})`;
     case "receive":
       return `receive(${describePick(op.pick)}, ${describeLeg(op.leg)}; by ${op.by})`;
     case "reject":

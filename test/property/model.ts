@@ -181,6 +181,8 @@ export interface ShipmentState {
   manifest?: ManifestInput;
   /** The receiver's shipment count of the batch when it received a pack leg (dispensers only). */
   receiverShipments: bigint;
+  /** The packs dispensed on a received pack leg (kept in the record's shippedAt bits), at most its quantity. */
+  served: bigint;
 }
 
 /** The state the tests compare between the model and the contract after every step. */
@@ -205,8 +207,9 @@ export interface Snapshot {
   /** commissioned batch slot -> holder -> stock; holders with an all-zero record are left out. */
   holdings: Record<string, Record<string, HoldingState>>;
   /** shipment id -> its stored record (all zero once a lot-level leg is settled), times as days after the epoch. */
-  shipments: Record<string, { status: bigint; isReturn: boolean; shippedDay: bigint; manifest21: string; receiverShipments: bigint }>;
-  /** commissioned batch slot -> its dispensed serials (of the slot's serials and the forged one), in slot order. */
+  /** `shippedDayOrServed`: in transit or cancelled, the day it was shipped; a received pack leg, the packs dispensed on it. */
+  shipments: Record<string, { status: bigint; isReturn: boolean; shippedDayOrServed: bigint; manifest21: string; receiverShipments: bigint }>;
+  /** commissioned batch slot -> its dispensed serials (of the slot's serials and the forged one), in slot order, each as "serial via legId". */
   dispensed: Record<string, string[]>;
 }
 
@@ -281,7 +284,8 @@ export class Model {
   readonly shipments = new Map<string, ShipmentState>();
   /** Every shipment ever sent, in order. */
   readonly shipmentLog: ShipmentState[] = [];
-  readonly dispensed = new Map<string, Set<string>>();
+  /** batch -> dispensed serial (32-byte, lowercase) -> the pack leg it was dispensed on (dispensedVia). */
+  readonly dispensed = new Map<string, Map<string, string>>();
   private readonly admins = new Set<Actor>(["admin"]);
   private readonly pausers = new Set<Actor>(["pauser"]);
   private readonly actorOf = new Map<string, Actor>();
@@ -549,7 +553,7 @@ export class Model {
       flaggedBy: new Set(),
     });
     this.setHolding(batchId, by, { ...NO_HOLDING, saleable: c.quantity });
-    this.dispensed.set(batchId, new Set());
+    this.dispensed.set(batchId, new Map());
     return ok(
       ev("BatchCommissioned", batchId, this.addr(by), c.gtin, [
         c.gtin,
@@ -612,6 +616,7 @@ export class Model {
       shippedDay: this.day,
       manifest: c.manifest,
       receiverShipments: 0n,
+      served: 0n,
     };
     this.shipments.set(shipmentId, s);
     this.shipmentLog.push(s);
@@ -810,7 +815,8 @@ export class Model {
   }
 
   private takeQuarantined(c: Extract<Call, { kind: "release" | "condemn" }>): Outcome {
-    const refused = this.whenNotPaused();
+    // Condemning is a restrictive act: it works while paused; a release does not.
+    const refused = c.kind === "release" ? this.whenNotPaused() : undefined;
     if (refused) return refused;
     const b = this.existingBatch(c.batchId);
     if ("ok" in b) return b;
@@ -844,7 +850,7 @@ export class Model {
     if (root21(merkleRootFrom(serial, c.proof)) !== root21(b.serialRoot)) {
       return fail("DispenseSerialNotInBatch", b.batchId, serial);
     }
-    const done = this.dispensed.get(b.batchId) as Set<string>;
+    const done = this.dispensed.get(b.batchId) as Map<string, string>;
     if (done.has(serial)) return fail("DispensePackAlreadyDispensed", b.batchId, serial);
     const h = this.holding(b.batchId, c.by);
     if (h.saleable === 0n) return fail("CustodyInsufficientSaleable", b.batchId, this.addr(c.by), 0n, 1n);
@@ -859,8 +865,10 @@ export class Model {
       return fail("DispensePackNotInLeg", b.batchId, serial, legId);
     }
     if (h.shipments !== leg.receiverShipments) return fail("DispenseLegShippedOn", b.batchId, serial, legId, leg.receiverShipments, h.shipments);
+    if (leg.served >= c.claim.quantity) return fail("DispenseLegExhausted", b.batchId, serial, legId, c.claim.quantity);
+    leg.served += 1n;
     this.setHolding(b.batchId, c.by, { ...h, saleable: h.saleable - 1n, dispensed: h.dispensed + 1n });
-    done.add(serial);
+    done.set(serial, legId);
     return ok(ev("PackDispensed", b.batchId, serial, this.addr(c.by)));
   }
 
@@ -891,8 +899,10 @@ export class Model {
         if (!isZeroHolding(h)) perHolder[actor] = { ...h };
       }
       holdings[slot.name] = perHolder;
-      const done = this.dispensed.get(slot.batchId) ?? new Set<string>();
-      dispensed[slot.name] = slotSerialCandidates(slot.name).filter((s) => done.has(s.serial32)).map((s) => s.serial);
+      const done = this.dispensed.get(slot.batchId) ?? new Map<string, string>();
+      dispensed[slot.name] = slotSerialCandidates(slot.name)
+        .filter((s) => done.has(s.serial32))
+        .map((s) => `${s.serial} via ${done.get(s.serial32) ?? ""}`);
       batches[slot.name] = {
         manufacturer: this.addr(b.manufacturer),
         expiry: b.expiry,
@@ -911,11 +921,11 @@ export class Model {
       const status = s?.status ?? SHIPMENT.None;
       shipments[shipmentId] =
         !s || status === SHIPMENT.None
-          ? { status, isReturn: false, shippedDay: 0n, manifest21: root21(ZeroHash), receiverShipments: 0n }
+          ? { status, isReturn: false, shippedDayOrServed: 0n, manifest21: root21(ZeroHash), receiverShipments: 0n }
           : {
               status,
               isReturn: s.isReturn,
-              shippedDay: BigInt(s.shippedDay),
+              shippedDayOrServed: status === SHIPMENT.InTransit || status === SHIPMENT.Cancelled ? BigInt(s.shippedDay) : s.served,
               manifest21: root21(s.manifest?.root ?? ZeroHash),
               receiverShipments: s.receiverShipments,
             };
