@@ -3,9 +3,12 @@
  * network, each from a clean fixture. After every step the contract must agree with the TypeScript model
  * (model.ts) on the outcome (events, or the custom error and its arguments) and on the whole observable state,
  * and these must hold, checked against the chain independently of the model:
- *   - conservation: for every batch, commissioned = saleable + quarantined + in transit + dispensed + condemned;
+ *   - conservation: for every batch, commissioned = saleable + quarantined + in transit + dispensed + condemned
+ *     (a cancelled shipment is in its sender's quarantine until a late receipt moves it to the receiver's);
  *   - no state change by anyone who was not authorized for it at that block (and none at all on a refusal);
- *   - a recalled, suspect or illegitimate batch never moves forward, and no serial is dispensed twice.
+ *   - a recalled, suspect (a live hold: a holder's flag lapses) or illegitimate batch never moves forward, and no
+ *     serial is dispensed twice;
+ *   - no unit leaves quarantine (let alone becomes saleable) but by a regulator's release or condemnation.
  *
  * FUZZ_RUNS (default 50) sequences of up to FUZZ_STEPS (default 40) steps. A failure prints the seed, the
  * path and the shrunk sequence (`Counterexample: [ship(distributor -> pharmacy, 5 of A/L1), ...]`) with the

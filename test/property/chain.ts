@@ -136,10 +136,14 @@ export async function propertyFixture(): Promise<PropertyFixture> {
   await apply(commission("manufacturer", 0, 40n, 20n, 80n, 1000));
   await apply(commission("otherManufacturer", 4, 24n, 150n, 250n, 200));
   await apply(commission("manufacturer", 2, 16n, 20n, 80n, 8));
-  await deliver("manufacturer", 0, "distributor", 14n, COLD_LEG);
+  await deliver("manufacturer", 0, "distributor", 18n, COLD_LEG);
   await deliver("manufacturer", 0, "distributor2", 8n, COLD_LEG);
   await deliver("manufacturer", 0, "suspendedDistributor", 4n, COLD_LEG);
-  await deliver("distributor", 0, "pharmacy", 5n, COLD_LEG, [0, 1, 2, 3, 4]);
+  // The pharmacy's pack legs of A/L1: 4 units whose manifest lists 5 packs (the leg serves 4 dispenses), 3 more,
+  // and 2 received into quarantine (a warm leg: DispenseLegQuarantined).
+  await deliver("distributor", 0, "pharmacy", 4n, COLD_LEG, [0, 1, 2, 3, 4]);
+  await deliver("distributor", 0, "pharmacy", 3n, COLD_LEG, [5, 6, 7]);
+  await deliver("distributor", 0, "pharmacy", 2n, WARM_LEG, [5, 6]);
   await deliver("distributor2", 0, "pharmacy2", 3n, COLD_LEG, [5, 6, 7]);
   await deliver("distributor", 0, "lapsedPharmacy", 2n, COLD_LEG, [5, 6]);
   await deliver("otherManufacturer", 4, "distributor2", 10n, ROOM_LEG);

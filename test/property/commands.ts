@@ -93,7 +93,7 @@ export type Op =
   | { kind: "cancel"; by: Signer; pick: ShipmentPick }
   | { kind: "recall"; by: Actor; slot: number; recallClass: bigint }
   | { kind: "flagSuspect" | "clearSuspect" | "confirmSuspect" | "declareIllegitimate"; by: Actor; slot: number }
-  | { kind: "release" | "condemn"; by: Actor; slot: number; holder: Actor; quantity: bigint }
+  | { kind: "release" | "condemn"; by: Actor; slot: number; holder: Actor | "canceller"; quantity: bigint }
   | { kind: "dispense"; by: Actor; slot: number; serial: SerialPick; claim: ClaimPick }
   | { kind: "travel"; days: number };
 
@@ -290,7 +290,7 @@ const arbitraries: { weight: number; arbitrary: fc.Arbitrary<Op> }[] = [
     }).map(({ brand: [by, gtin], ...rest }): Op => ({ ...rest, by, gtin }), unmapCommission),
   },
   {
-    weight: 6,
+    weight: 9,
     arbitrary: fc.record({
       kind: fc.constant("dispense" as const),
       by: mostly("pharmacy", "pharmacy2"),
@@ -323,7 +323,11 @@ const arbitraries: { weight: number; arbitrary: fc.Arbitrary<Op> }[] = [
       kind: fc.constant(kind),
       by: mostly("regulator"),
       slot,
-      holder: mostly("distributor2", "distributor2", ...HOLDERS),
+      // "canceller": the sender of the latest cancelled shipment, so that a late receipt may find its units gone.
+      holder: fc.oneof(
+        { arbitrary: mostly("distributor2", "distributor2", ...HOLDERS) as fc.Arbitrary<Actor | "canceller">, weight: 4 },
+        { arbitrary: fc.constant<"canceller">("canceller"), weight: 1 },
+      ),
       quantity: weighted([0n, 1], [1n, 4], [3n, 2], [50n, 1]),
     }) as fc.Arbitrary<Op>,
   })),
@@ -506,6 +510,12 @@ export function resolve(op: Op, model: Model): Call {
       return { kind: op.kind, by: op.by, batchId: SLOTS[op.slot].batchId };
     case "release":
     case "condemn":
+      if (op.holder === "canceller") {
+        const cancelled = model.shipmentLog.filter((s) => s.status === SHIPMENT.Cancelled);
+        const last = cancelled[cancelled.length - 1];
+        if (last) return { kind: op.kind, by: op.by, batchId: last.key.batchId, holder: last.sender, quantity: op.quantity };
+        return { kind: op.kind, by: op.by, batchId: SLOTS[op.slot].batchId, holder: "distributor2", quantity: op.quantity };
+      }
       return { kind: op.kind, by: op.by, batchId: SLOTS[op.slot].batchId, holder: op.holder, quantity: op.quantity };
     case "dispense":
       return resolveDispense(op, model);
