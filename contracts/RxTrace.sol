@@ -109,6 +109,11 @@ contract RxTrace is SignedHandovers, Multicall, IRxTrace {
     }
 
     /// @inheritdoc IProductSafety
+    function releaseLeg(Shipment calldata) external override(IProductSafety, ProductSafety) {
+        _forward();
+    }
+
+    /// @inheritdoc IProductSafety
     function condemnQuarantine(bytes32, address, uint48) external override(IProductSafety, ProductSafety) {
         _forward();
     }

@@ -198,7 +198,7 @@ async function matrixFixture() {
     const serials = SERIALS.slice(62 + i * Number(STOCK), 62 + (i + 1) * Number(STOCK));
     await deliverPacksFrom(rx, distributor, batchId, standIns[key], serials);
   }
-  await deliverPacksFrom(rx, distributor, batchId, pharmacy, SERIALS.slice(80, 80 + Number(STOCK)), WARM_LEG);
+  const warmLeg = await deliverPacksFrom(rx, distributor, batchId, pharmacy, SERIALS.slice(80, 80 + Number(STOCK)), WARM_LEG);
 
   for (const role of PARTNER_ROLES) await rx.connect(admin).suspendPartner(standIns[suspendedOf(role)].address, REASON);
   await time.increaseTo(shortExpiry + 1);
@@ -215,7 +215,7 @@ async function matrixFixture() {
     stranger: base.stranger,
     ...standIns,
   };
-  return { ...base, accounts, newcomer, standInBatch, foreignBatchId, pendingTo, sentBy, inbound, future };
+  return { ...base, accounts, newcomer, standInBatch, foreignBatchId, pendingTo, sentBy, inbound, future, warmLeg };
 }
 
 type Ctx = Awaited<ReturnType<typeof matrixFixture>>;
@@ -953,13 +953,15 @@ const TABLE: readonly Row[] = [
     ...EVERY_PARTNER,
     whilePaused: "works",
     call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).cancelHandover(cancelledHandoverFor(ctx, who), { r: ethers.ZeroHash, vs: ethers.ZeroHash }),
-    emits: async (ctx, who) => {
+    // The sender's cancel is a request, completed HANDOVER_CANCEL_DELAY later (SignedHandovers and Attacks test both).
+    emits: async (ctx, who, at) => {
       const h = cancelledHandoverFor(ctx, who);
       const digest = ethers.TypedDataEncoder.hash(await readDomain(ctx.rx), SIGNED_TYPES.handover, h);
-      return [{ name: "HandoverCancelled", args: [digest, h.sender, h.receiver, CANCELLED_NONCE, addr(ctx, who)] }];
+      const effectiveAt = BigInt(at) + (await ctx.rx.HANDOVER_CANCEL_DELAY());
+      return [{ name: "HandoverCancelRequested", args: [digest, h.sender, h.receiver, CANCELLED_NONCE, effectiveAt] }];
     },
     after: async (ctx, who) => {
-      expect(await ctx.rx.isHandoverNonceUsed(addr(ctx, who), CANCELLED_NONCE)).to.equal(true);
+      expect(await ctx.rx.isHandoverNonceUsed(addr(ctx, who), CANCELLED_NONCE)).to.equal(false);
     },
   },
   // ------------------------------------------------------------------ product safety
@@ -1048,6 +1050,21 @@ const TABLE: readonly Row[] = [
     ],
     after: async (ctx, _who, _at, [quarantinedBefore]) => {
       expect((await ctx.rx.holding(ctx.batchId, ctx.pharmacy.address)).quarantined).to.equal(quarantinedBefore - 1n);
+    },
+  },
+  {
+    name: "releaseLeg",
+    ...REGULATOR_ONLY,
+    whilePaused: "reverts",
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).releaseLeg(ctx.warmLeg.shipment),
+    observe: async (ctx) => [(await ctx.rx.holding(ctx.batchId, ctx.pharmacy.address)).saleable],
+    emits: async (ctx, who) => [
+      { name: "QuarantineReleased", args: [ctx.batchId, ctx.pharmacy.address, addr(ctx, who), STOCK] },
+      { name: "LegReleased", args: [ctx.warmLeg.shipmentId, ctx.batchId, ctx.pharmacy.address, addr(ctx, who)] },
+    ],
+    after: async (ctx, _who, _at, [saleableBefore]) => {
+      expect((await ctx.rx.holding(ctx.batchId, ctx.pharmacy.address)).saleable).to.equal(saleableBefore + STOCK);
+      expect((await ctx.rx.shipment(ctx.warmLeg.shipmentId)).status).to.equal(3n); // Received
     },
   },
   {
@@ -1465,6 +1482,7 @@ describe("RxTrace: pause", function () {
     "handover",
     "clearSuspect",
     "releaseQuarantine",
+    "releaseLeg",
     "dispense",
     "multicall",
   ];

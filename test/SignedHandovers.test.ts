@@ -573,11 +573,16 @@ describe("RxTrace: SignedHandovers", function () {
       for (const party of ["sender", "receiver"] as const) {
         it(`reverts with SignatureHandoverUsed once the ${party} cancelled it (HandoverCancelled)`, async function () {
           const f = await loadFixture(signingFixture);
-          const op = handoverOf(f, 1n, await deadlineIn(HOUR));
+          const op = handoverOf(f, 1n, await deadlineIn(2 * 24 * HOUR));
           const doc = await signAll(f, op);
           const bySender = doc.signatures.find((x) => x.party === "sender")!;
           const by = party === "sender" ? f.manufacturer : f.distributor2;
           const digest = ethers.TypedDataEncoder.hash(f.domain, SIGNED_TYPES.handover, op.message);
+          if (party === "sender") {
+            // The sender's cancel is asked first and completed HANDOVER_CANCEL_DELAY (1 day) later.
+            await f.rx.connect(by).cancelHandover(op.message as Parameters<typeof f.rx.cancelHandover>[0], bySender);
+            await time.increase(24 * HOUR);
+          }
           await expect(f.rx.connect(by).cancelHandover(op.message as Parameters<typeof f.rx.cancelHandover>[0], bySender))
             .to.emit(f.rx, "HandoverCancelled")
             .withArgs(digest, f.manufacturer.address, f.distributor2.address, 1n, by.address);
@@ -669,7 +674,8 @@ describe("RxTrace: SignedHandovers", function () {
         // The sender's first handover nonce in a word of 256 writes that word for the first time (20,000 gas, as any
         // new slot): the sender cancels nonce 255 beforehand, so both measurements use a word already written.
         const unused = handoverOf(base, 255n, await deadlineIn(HOUR));
-        await base.rx.connect(base.manufacturer).cancelHandover(unused.message as Parameters<typeof base.rx.cancelHandover>[0], { r: ethers.ZeroHash, vs: ethers.ZeroHash });
+        const bySender = (await signAll(base, unused)).signatures.find((x) => x.party === "sender")!;
+        await base.rx.connect(base.distributor2).cancelHandover(unused.message as Parameters<typeof base.rx.cancelHandover>[0], bySender);
         const newHolder = await handoverGas(base);
         const holder = await handoverGas(base);
         return { ...base, toNewHolder: newHolder.execution, toHolder: holder.total, holderExecution: holder.execution };

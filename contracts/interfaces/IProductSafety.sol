@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {SuspectHold} from "./RxTypes.sol";
+import {Shipment, SuspectHold} from "./RxTypes.sol";
 
 /// @title Recalls, suspect product and quarantine
 /// @notice The restrictive actions (recall, flag suspect, confirm suspect, declare illegitimate) work even while
@@ -34,6 +34,9 @@ interface IProductSafety {
     event SuspectCleared(bytes32 indexed batchId, address indexed regulator, bytes32 reason);
     /// @notice Regulator `regulator` declared batch `batchId` illegitimate (final).
     event BatchDeclaredIllegitimate(bytes32 indexed batchId, address indexed regulator, bytes32 reason);
+    /// @notice Regulator `regulator` released pack leg `legId` received into quarantine by `holder`: its units are
+    /// saleable (with a `QuarantineReleased`) and its packs can be dispensed.
+    event LegReleased(bytes32 indexed legId, bytes32 indexed batchId, address indexed holder, address regulator);
     /// @notice Regulator `regulator` released `quantity` quarantined units of `holder` into saleable stock.
     event QuarantineReleased(
         bytes32 indexed batchId,
@@ -66,6 +69,9 @@ interface IProductSafety {
     error SafetyAlreadyIllegitimate(bytes32 batchId);
     /// @notice `holder` has `available` quarantined units of `batchId`, fewer than `requested`.
     error SafetyInsufficientQuarantined(bytes32 batchId, address holder, uint256 available, uint256 requested);
+    /// @notice Leg `legId` is not a pack leg received into quarantine (`ReceivedInQuarantine`): there is no leg to
+    /// release (release lot-level units with `releaseQuarantine`).
+    error SafetyLegNotQuarantined(bytes32 legId);
 
     /// @notice Seconds a holder's suspect flag holds the batch unless a regulator confirms it (7 days).
     function SUSPECT_LAPSE() external view returns (uint256);
@@ -95,6 +101,11 @@ interface IProductSafety {
 
     /// @notice Moves `quantity` of `holder`'s quarantined units of `batchId` back to saleable. Regulator only.
     function releaseQuarantine(bytes32 batchId, address holder, uint48 quantity) external;
+
+    /// @notice Releases pack leg `s`, received into quarantine by `s.receiver`: its `s.quantity` units move from the
+    /// receiver's quarantine to saleable stock and the leg record becomes `Received`, so its packs can be dispensed
+    /// (`releaseQuarantine` moves units only: the leg's packs stay refused). Regulator only; frozen while paused.
+    function releaseLeg(Shipment calldata s) external;
 
     /// @notice Condemns `quantity` of `holder`'s quarantined units of `batchId`. Regulator only.
     function condemnQuarantine(bytes32 batchId, address holder, uint48 quantity) external;

@@ -55,6 +55,16 @@ interface ISignedHandovers {
         address by
     );
 
+    /// @notice The sender of co-signed handover `digest` asked to cancel it: the cancellation can be completed (a
+    /// second `cancelHandover` by the sender) from `effectiveAt` on; until then the receiver can still submit it.
+    event HandoverCancelRequested(
+        bytes32 indexed digest,
+        address indexed sender,
+        address indexed receiver,
+        uint32 nonce,
+        uint256 effectiveAt
+    );
+
     /// @notice `signer`'s signature with nonce `nonce` was used (for ship, receive or reject): with
     /// `SignaturesRevoked`, an indexer rebuilds every partner's next nonce from the logs.
     event SignatureNonceUsed(address indexed signer, uint64 nonce);
@@ -78,6 +88,8 @@ interface ISignedHandovers {
     error SignatureHandoverUsed(address sender, uint32 nonce);
     /// @notice A handover's deadline `deadline` is further ahead than MAX_HANDOVER_VALIDITY (at most `latest`).
     error SignatureDeadlineTooFar(uint256 deadline, uint256 latest);
+    /// @notice The sender's cancellation of handover `digest` takes effect at `effectiveAt`, not yet (`now`).
+    error SignatureHandoverCancelPending(bytes32 digest, uint256 effectiveAt, uint256 now);
     /// @notice Only the sender or the receiver of handover `digest` may cancel it; `caller` is neither.
     error SignatureNotHandoverParty(bytes32 digest, address caller);
     /// @notice Revoking needs a next nonce `nextNonce` above the current one, `current`, and below 2^64 - 1.
@@ -123,13 +135,19 @@ interface ISignedHandovers {
         CompactSignature calldata byReceiver
     ) external returns (bytes32 handoverId);
 
-    /// @notice Cancels co-signed handover `h` before it is submitted: its sender may (pass any `bySender`), or its
-    /// receiver, showing the sender's signature of `h` (so it voids that handover and no other). The caller must be
-    /// a known partner; it works while paused and while suspended (it only takes rights away).
+    /// @notice Cancels co-signed handover `h` before it is submitted. Its receiver cancels at once, showing the
+    /// sender's signature of `h` (so it voids that handover and no other). Its sender (pass any `bySender`) cancels in
+    /// two calls: the first asks (`HandoverCancelRequested`), the second, HANDOVER_CANCEL_DELAY later, completes it;
+    /// in between the receiver, who may hold the goods already, can still submit the handover, so the sender cannot
+    /// void a delivered handover by front-running the receiver. `HandoverCancelled` names who cancelled. The caller
+    /// must be a known partner; it works while paused and while suspended (it only takes rights away).
     function cancelHandover(Handover calldata h, CompactSignature calldata bySender) external;
 
     /// @notice Whether `sender`'s handover nonce `nonce` was used or cancelled.
     function isHandoverNonceUsed(address sender, uint32 nonce) external view returns (bool);
+
+    /// @notice How long after the sender asks to cancel a handover the cancellation can be completed (1 day).
+    function HANDOVER_CANCEL_DELAY() external view returns (uint256);
 
     /// @notice The longest a handover's deadline may lie ahead when it is submitted (30 days).
     function MAX_HANDOVER_VALIDITY() external view returns (uint256);

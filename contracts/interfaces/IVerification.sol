@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Verdict} from "./RxTypes.sol";
+import {CustodyRule, PackClaim, Verdict} from "./RxTypes.sol";
 
 /// @title The pharmacy's question: is this pack genuine and safe to dispense?
 interface IVerification {
@@ -19,4 +19,22 @@ interface IVerification {
         external
         view
         returns (Verdict verdict, bytes32 batchId);
+
+    /// @notice The verdict on a pack for holder `holder`, saying which custody rule applied. The product checks are
+    /// `verifyPack`'s. Then, for a non-zero `holder`: with a claim naming a leg (`claim.sender` not zero) the pack
+    /// rule, the checks `dispense` makes: the leg brought the pack to `holder` (manifest proof), `holder` shipped
+    /// nothing of the lot since and the leg has units left (else NotInCustody), the leg was not received into
+    /// quarantine (else Quarantined, whatever other saleable stock `holder` has); without a claim the lot rule of
+    /// `verifyPack`.
+    /// @return verdict the verdict
+    /// @return batchId the batch id derived from (gtin, lot)
+    /// @return rule the custody rule applied: None when `holder` is zero or the pack failed a product check first
+    function verifyPackInCustody(
+        uint64 gtin,
+        string calldata lot,
+        bytes32 serial,
+        bytes32[] calldata proof,
+        address holder,
+        PackClaim calldata claim
+    ) external view returns (Verdict verdict, bytes32 batchId, CustodyRule rule);
 }

@@ -141,6 +141,15 @@ enum Verdict {
     NotInCustody
 }
 
+/// @notice Which custody rule a verdict applied for its holder: none (no holder, or the pack failed before custody
+/// was asked), the lot rule (the holder has saleable units of the lot) or the pack rule (the pack is on a pack leg the
+/// holder received outside quarantine, and nothing left the holder since: the checks `dispense` makes).
+enum CustodyRule {
+    None,
+    Lot,
+    Pack
+}
+
 /// @notice What a partner's EIP-712 signature of one operation carries besides the operation's own fields.
 /// `chainId` repeats the domain's chain id so that a signature made for another chain is refused as such
 /// instead of as a bad signature.

@@ -2,8 +2,18 @@
 pragma solidity 0.8.28;
 
 import {IProductSafety} from "../interfaces/IProductSafety.sol";
-import {Batch, Holding, Partner, Role, SuspectHold} from "../interfaces/RxTypes.sol";
+import {
+    Batch,
+    Holding,
+    Partner,
+    Role,
+    Shipment,
+    ShipmentRecord,
+    ShipmentStatus,
+    SuspectHold
+} from "../interfaces/RxTypes.sol";
 import {BatchFlags} from "../libraries/BatchFlags.sol";
+import {Ids} from "../libraries/Ids.sol";
 import {Custody} from "./Custody.sol";
 
 /// @title Recalls, suspect product and quarantine
@@ -99,6 +109,19 @@ abstract contract ProductSafety is Custody, IProductSafety {
         h.saleable += quantity;
         _setHolding(batchId, holder, h);
         emit QuarantineReleased(batchId, holder, msg.sender, quantity);
+    }
+
+    /// @inheritdoc IProductSafety
+    function releaseLeg(Shipment calldata s) external virtual whenNotPaused {
+        bytes32 legId = Ids.shipmentId(s);
+        ShipmentRecord storage record = _shipmentRecord(legId);
+        if (record.status != ShipmentStatus.ReceivedInQuarantine) revert SafetyLegNotQuarantined(legId);
+        Holding memory h = _takeQuarantined(s.batchId, s.receiver, s.quantity);
+        h.saleable += s.quantity;
+        _setHolding(s.batchId, s.receiver, h);
+        record.status = ShipmentStatus.Received;
+        emit QuarantineReleased(s.batchId, s.receiver, msg.sender, s.quantity);
+        emit LegReleased(legId, s.batchId, s.receiver, msg.sender);
     }
 
     /// @inheritdoc IProductSafety

@@ -49,10 +49,18 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
     /// @inheritdoc ISignedHandovers
     uint256 public constant MAX_HANDOVER_VALIDITY = 30 days;
 
+    /// @inheritdoc ISignedHandovers
+    uint256 public constant HANDOVER_CANCEL_DELAY = 1 days;
+
     /// @dev Used or cancelled handover nonces per sender, 256 to a word (Permit2's unordered nonces): a handover is
     /// consumed on its own, whatever else the sender ships or signs, and using a nonce in a word already written
     /// costs 5,000 gas, where a slot per handover digest would cost 22,100 and break the 80,000 budget.
     mapping(address sender => mapping(uint256 word => uint256 bits)) private _handoverNonces;
+
+    /// @dev When a sender's requested cancellation of a handover (by digest) can be completed; zero: none requested.
+    /// Written only by a sender's cancel (rare), never read on the handover path: a handover stays valid until the
+    /// sender completes the cancellation, which is what gives the receiver the delay to submit.
+    mapping(bytes32 digest => uint256 effectiveAt) private _cancelEffectiveAt;
 
     constructor() EIP712("rxtrace", "1") {}
 
@@ -150,7 +158,19 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
     function cancelHandover(Handover calldata h, CompactSignature calldata bySender) external virtual {
         if (_roleOf(msg.sender) == Role.None) revert PartnerUnknown(msg.sender);
         bytes32 digest = _handoverDigest(h);
-        if (msg.sender != h.sender) {
+        if (msg.sender == h.sender) {
+            uint256 effectiveAt = _cancelEffectiveAt[digest];
+            if (effectiveAt == 0) {
+                if (_isHandoverNonceUsed(h.sender, h.nonce)) revert SignatureHandoverUsed(h.sender, h.nonce);
+                effectiveAt = block.timestamp + HANDOVER_CANCEL_DELAY;
+                _cancelEffectiveAt[digest] = effectiveAt;
+                emit HandoverCancelRequested(digest, h.sender, h.receiver, h.nonce, effectiveAt);
+                return;
+            }
+            if (block.timestamp < effectiveAt) {
+                revert SignatureHandoverCancelPending(digest, effectiveAt, block.timestamp);
+            }
+        } else {
             if (msg.sender != h.receiver) revert SignatureNotHandoverParty(digest, msg.sender);
             // The receiver shows the sender's signature, so it can cancel this handover and no other of the sender's.
             _requireSigner(digest, h.sender, bySender.r, bySender.vs);
@@ -161,6 +181,10 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
 
     /// @inheritdoc ISignedHandovers
     function isHandoverNonceUsed(address sender, uint32 nonce) external view returns (bool) {
+        return _isHandoverNonceUsed(sender, nonce);
+    }
+
+    function _isHandoverNonceUsed(address sender, uint32 nonce) private view returns (bool) {
         return _handoverNonces[sender][nonce >> 8] & (1 << (nonce & 0xff)) != 0;
     }
 

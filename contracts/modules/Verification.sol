@@ -2,8 +2,18 @@
 pragma solidity 0.8.28;
 
 import {IVerification} from "../interfaces/IVerification.sol";
-import {Batch, Holding, Verdict} from "../interfaces/RxTypes.sol";
+import {
+    Batch,
+    CustodyRule,
+    Holding,
+    PackClaim,
+    Shipment,
+    ShipmentRecord,
+    ShipmentStatus,
+    Verdict
+} from "../interfaces/RxTypes.sol";
 import {BatchFlags} from "../libraries/BatchFlags.sol";
+import {HoldingPacking} from "../libraries/HoldingPacking.sol";
 import {Ids} from "../libraries/Ids.sol";
 import {Dispensing} from "./Dispensing.sol";
 
@@ -14,6 +24,44 @@ abstract contract Verification is Dispensing, IVerification {
         external
         view
         returns (Verdict verdict, bytes32 batchId)
+    {
+        (verdict, batchId) = _productVerdict(gtin, lot, serial, proof);
+        if (verdict == Verdict.Genuine && holder != address(0)) verdict = _lotVerdict(batchId, holder);
+    }
+
+    /// @inheritdoc IVerification
+    function verifyPackInCustody(
+        uint64 gtin,
+        string calldata lot,
+        bytes32 serial,
+        bytes32[] calldata proof,
+        address holder,
+        PackClaim calldata claim
+    ) external view returns (Verdict verdict, bytes32 batchId, CustodyRule rule) {
+        (verdict, batchId) = _productVerdict(gtin, lot, serial, proof);
+        if (verdict != Verdict.Genuine || holder == address(0)) return (verdict, batchId, CustodyRule.None);
+        if (claim.sender == address(0)) return (_lotVerdict(batchId, holder), batchId, CustodyRule.Lot);
+        rule = CustodyRule.Pack;
+        ShipmentRecord memory leg =
+            _shipmentRecord(Ids.shipmentId(Shipment(batchId, claim.sender, holder, claim.quantity, claim.nonce)));
+        uint256 stock = _packedHolding(batchId, holder);
+        if (
+            bytes21(Ids.rootOf(claim.manifestProof, Ids.manifestPackLeaf(serial))) != leg.manifest
+                || HoldingPacking.shipments(stock) != leg.receiverShipments || leg.shippedAt >= claim.quantity
+        ) {
+            verdict = Verdict.NotInCustody;
+        } else if (leg.status == ShipmentStatus.ReceivedInQuarantine) {
+            verdict = Verdict.Quarantined;
+        } else if (leg.status != ShipmentStatus.Received || HoldingPacking.saleable(stock) == 0) {
+            verdict = Verdict.NotInCustody;
+        }
+    }
+
+    /// @dev The verdict on the product alone (batch, serial, flags, dispensed, expiry), before any custody rule.
+    function _productVerdict(uint64 gtin, string calldata lot, bytes32 serial, bytes32[] calldata proof)
+        private
+        view
+        returns (Verdict, bytes32 batchId)
     {
         batchId = Ids.batchId(gtin, lot);
         Batch memory b = _batchRecord(batchId);
@@ -26,10 +74,13 @@ abstract contract Verification is Dispensing, IVerification {
         if (_isDispensed(batchId, serial)) return (Verdict.AlreadyDispensed, batchId);
         if (_isSuspect(batchId, b.flags)) return (Verdict.Suspect, batchId);
         if (b.expiry < block.timestamp) return (Verdict.Expired, batchId);
-        if (holder != address(0)) {
-            Holding memory h = _holding(batchId, holder);
-            if (h.saleable == 0) return (h.quarantined != 0 ? Verdict.Quarantined : Verdict.NotInCustody, batchId);
-        }
         return (Verdict.Genuine, batchId);
+    }
+
+    /// @dev The lot rule: `holder` has saleable units of the lot (else Quarantined when it has only quarantined ones).
+    function _lotVerdict(bytes32 batchId, address holder) private view returns (Verdict) {
+        Holding memory h = _holding(batchId, holder);
+        if (h.saleable == 0) return h.quarantined != 0 ? Verdict.Quarantined : Verdict.NotInCustody;
+        return Verdict.Genuine;
     }
 }

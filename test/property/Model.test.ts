@@ -48,6 +48,7 @@ const PAUSE_GATED = new Set<Call["kind"]>([
   "cancel",
   "clearSuspect",
   "release",
+  "releaseLeg",
   "dispense",
 ]);
 const ADMIN_ONLY = new Set<Call["kind"]>(["onboard", "renew", "suspend", "reinstate"]);
@@ -175,7 +176,7 @@ class ChainRunner implements StepRunner {
     }
     this.record(label, actual.events);
     const touched =
-      call.kind === "receive" || call.kind === "reject" || call.kind === "cancel"
+      call.kind === "receive" || call.kind === "reject" || call.kind === "cancel" || call.kind === "releaseLeg"
         ? [shipmentIdOf(call.shipment)]
         : call.kind === "dispense"
           ? [shipmentIdOf({ batchId: call.batchId, sender: call.claim.sender, receiver: this.f.addresses[call.by], quantity: call.claim.quantity, nonce: call.claim.nonce })]
@@ -287,6 +288,7 @@ class ChainRunner implements StepRunner {
       case "confirmSuspect":
       case "declareIllegitimate":
       case "release":
+      case "releaseLeg":
       case "condemn":
         if (!isRole(by, Role.Regulator)) problems.push(`${by} is not an authorized regulator`);
         break;

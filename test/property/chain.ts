@@ -230,6 +230,8 @@ function send(f: PropertyFixture, call: Exclude<Call, { kind: "travel" }>): Prom
       return rx.releaseQuarantine(call.batchId, a(call.holder), call.quantity);
     case "condemn":
       return rx.condemnQuarantine(call.batchId, a(call.holder), call.quantity);
+    case "releaseLeg":
+      return rx.releaseLeg(call.shipment);
     case "dispense":
       return rx.dispense(call.batchId, call.serial, call.proof, call.claim);
   }

@@ -94,6 +94,8 @@ export type Op =
   | { kind: "recall"; by: Actor; slot: number; recallClass: bigint }
   | { kind: "flagSuspect" | "clearSuspect" | "confirmSuspect" | "declareIllegitimate"; by: Actor; slot: number }
   | { kind: "release" | "condemn"; by: Actor; slot: number; holder: Actor | "canceller"; quantity: bigint }
+  /** A regulator's release of a pack leg received into quarantine: the `leg`-th such leg (else any shipment). */
+  | { kind: "releaseLeg"; by: Actor; leg: number }
   | { kind: "dispense"; by: Actor; slot: number; serial: SerialPick; claim: ClaimPick }
   | { kind: "travel"; days: number };
 
@@ -331,6 +333,7 @@ const arbitraries: { weight: number; arbitrary: fc.Arbitrary<Op> }[] = [
       quantity: weighted([0n, 1], [1n, 4], [3n, 2], [50n, 1]),
     }) as fc.Arbitrary<Op>,
   })),
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("releaseLeg" as const), by: mostly("regulator"), leg: fc.nat(7) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("pause" as const), by: mostly("pauser") }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("unpause" as const), by: mostly("pauser") }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("suspend" as const), by: mostly("admin"), account: mostly(...PARTNERS) }) },
@@ -519,6 +522,11 @@ export function resolve(op: Op, model: Model): Call {
       return { kind: op.kind, by: op.by, batchId: SLOTS[op.slot].batchId, holder: op.holder, quantity: op.quantity };
     case "dispense":
       return resolveDispense(op, model);
+    case "releaseLeg": {
+      const quarantined = model.shipmentLog.filter((s) => s.status === SHIPMENT.ReceivedInQuarantine);
+      const pool = quarantined.length > 0 ? quarantined : model.shipmentLog;
+      return { kind: "releaseLeg", by: op.by, shipment: { ...pool[op.leg % pool.length].key } };
+    }
     case "pause":
     case "unpause":
       return { kind: op.kind, by: op.by };
@@ -593,6 +601,8 @@ export function describeOp(op: Op): string {
     case "release":
     case "condemn":
       return `${op.kind}(${op.quantity} of ${op.holder}'s ${SLOTS[op.slot].name}; by ${op.by})`;
+    case "releaseLeg":
+      return `releaseLeg(quarantined pack leg #${op.leg}; by ${op.by})`;
     case "dispense":
       return `dispense(${describeClaim(op.claim, op.serial)} of ${SLOTS[op.slot].name}; by ${op.by})`;
     case "travel":
@@ -607,7 +617,7 @@ export function resolution(call: Call, model: Model): string {
     return ` [serial ${call.serial.slice(0, 18)}…, leg from ${model.nameOf(c.sender)}, ${c.quantity} units, nonce ${c.nonce}]`;
   }
   if (call.kind === "ship") return call.manifest ? ` [manifest of ${call.manifest.packs.join(" ")}]` : "";
-  if (call.kind !== "receive" && call.kind !== "reject" && call.kind !== "cancel") return "";
+  if (call.kind !== "receive" && call.kind !== "reject" && call.kind !== "cancel" && call.kind !== "releaseLeg") return "";
   const s = call.shipment;
   const name = (address: string) => model.nameOf(address);
   return ` [shipment ${name(s.sender)} -> ${name(s.receiver)}, ${s.quantity} of ${name(s.batchId)}, nonce ${s.nonce}; signed by ${call.by}]`;

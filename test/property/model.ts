@@ -116,6 +116,7 @@ export type Call =
   | { kind: "declareIllegitimate"; by: Actor; batchId: string }
   | { kind: "release"; by: Actor; batchId: string; holder: Actor; quantity: bigint }
   | { kind: "condemn"; by: Actor; batchId: string; holder: Actor; quantity: bigint }
+  | { kind: "releaseLeg"; by: Actor; shipment: ShipmentKey }
   | { kind: "dispense"; by: Actor; batchId: string; serial: string; proof: string[]; claim: ClaimInput }
   | { kind: "travel"; days: number };
 
@@ -386,6 +387,8 @@ export class Model {
       case "release":
       case "condemn":
         return this.takeQuarantined(call);
+      case "releaseLeg":
+        return this.releaseLeg(call);
       case "dispense":
         return this.dispense(call);
       case "travel":
@@ -834,6 +837,26 @@ export class Model {
     }
     this.setHolding(b.batchId, c.holder, { ...rest, condemned: rest.condemned + c.quantity });
     return ok(ev("QuarantineCondemned", b.batchId, this.addr(c.holder), this.addr(c.by), c.quantity));
+  }
+
+  /** ProductSafety.releaseLeg: a pack leg received into quarantine, released whole by a regulator. */
+  private releaseLeg(c: Extract<Call, { kind: "releaseLeg" }>): Outcome {
+    const refused = this.whenNotPaused();
+    if (refused) return refused;
+    const legId = shipmentIdOf(c.shipment);
+    const s = this.shipments.get(legId);
+    if (s?.status !== SHIPMENT.ReceivedInQuarantine) return fail("SafetyLegNotQuarantined", legId);
+    const notRegulator = this.requireRole(c.by, Role.Regulator);
+    if (notRegulator) return notRegulator;
+    const q = s.key.quantity;
+    const h = this.holding(s.key.batchId, s.receiver);
+    if (h.quarantined < q) return fail("SafetyInsufficientQuarantined", s.key.batchId, this.addr(s.receiver), h.quarantined, q);
+    this.setHolding(s.key.batchId, s.receiver, { ...h, quarantined: h.quarantined - q, saleable: h.saleable + q });
+    this.setStatus(s, SHIPMENT.Received);
+    return ok(
+      ev("QuarantineReleased", s.key.batchId, this.addr(s.receiver), this.addr(c.by), q),
+      ev("LegReleased", legId, s.key.batchId, this.addr(s.receiver), this.addr(c.by)),
+    );
   }
 
   // ---- Dispensing ----
