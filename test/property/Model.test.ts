@@ -20,7 +20,8 @@ import { expect } from "chai";
 import fc from "fast-check";
 import hre, { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { Role, Standing } from "../../src/domain/enums";
+import { ZeroAddress } from "ethers";
+import { Role, Standing, Verdict } from "../../src/domain/enums";
 import { shipmentIdOf } from "../../src/domain/ids";
 import { describeOp, operationSequences, resolution, resolve, type Op, type StepRunner } from "./commands";
 import { execute, modelOf, propertyFixture, readSnapshot, sameEmitted, type PropertyFixture } from "./chain";
@@ -30,6 +31,9 @@ import { envInt, fuzzSeed } from "./env";
 
 /** The network estimates gas before sending, so a refused call is never mined (hardhat.config.ts: gas "auto"). */
 const ESTIMATES_GAS = hre.network.config.gas === "auto";
+
+/** CustodyRule.Pack (contracts/interfaces/RxTypes.sol). */
+const PACK_RULE = 2n;
 
 const RUNS = envInt("FUZZ_RUNS", 50);
 const STEPS = envInt("FUZZ_STEPS", 40);
@@ -144,11 +148,20 @@ class ChainRunner implements StepRunner {
     const call = resolve(op, model);
     const label = `${describeOp(op)}${resolution(call, model)}`;
     const expected = model.step(call);
+    const verdict = call.kind === "dispense" ? await this.packVerdict(call) : undefined;
     const actual = await execute(this.f, call);
     this.trace.push(`${this.trace.length + 1}. ${label} -> ${this.outcomeText(actual)}`);
     stats.steps++;
     bump(actual.ok ? stats.succeeded : stats.refused, actual.ok ? call.kind : `${call.kind}: ${actual.error.name}`);
 
+    if (!actual.ok && call.kind === "dispense" && verdict && call.claim.sender !== ZeroAddress) {
+      // The pack rule of the verdict is dispense's: Genuine by it means the holder could dispense the pack, unless
+      // it is no authorized dispenser or the suite is paused.
+      const canAct = this.before.partners[call.by].standing === BigInt(Standing.Authorized) && this.before.partners[call.by].role === BigInt(Role.Dispenser);
+      if (verdict.verdict === BigInt(Verdict.Genuine) && verdict.rule === PACK_RULE && canAct && !this.before.paused) {
+        this.fail(label, [`verifyPackInCustody said Genuine by the pack rule, but dispense reverted with ${this.outcomeText(actual)}`]);
+      }
+    }
     if (!this.sameOutcome(expected, actual)) {
       this.fail(label, [`model predicted: ${this.outcomeText(expected)}`, `contract did:     ${this.outcomeText(actual)}`]);
     }
@@ -185,9 +198,20 @@ class ChainRunner implements StepRunner {
     this.checkAuthorized(label, call);
     this.checkForwardMovement(label, actual.events);
     this.checkQuarantine(label, after, actual.events);
+    if (call.kind === "dispense" && verdict && call.claim.sender !== ZeroAddress && !(verdict.verdict === BigInt(Verdict.Genuine) && verdict.rule === PACK_RULE)) {
+      this.fail(label, [`dispensed, but verifyPackInCustody said verdict ${Verdict[Number(verdict.verdict)]} by rule ${String(verdict.rule)} just before`]);
+    }
     this.compareState(label, after);
     this.checkInvariants(label, after);
     this.before = after;
+  }
+
+  /** verifyPackInCustody for the pack a dispense is about to take, with its claim, at the dispenser. */
+  private async packVerdict(call: Extract<Call, { kind: "dispense" }>): Promise<{ verdict: bigint; rule: bigint } | undefined> {
+    const slot = slotOfBatchId(call.batchId);
+    if (!slot) return undefined;
+    const [verdict, , rule] = await this.f.rx.verifyPackInCustody(slot.gtin, slot.lot, call.serial, call.proof, this.f.addresses[call.by], call.claim);
+    return { verdict, rule };
   }
 
   /** Reads the state, with the shipments in transit (as the events tell) and `extra` ones. */
