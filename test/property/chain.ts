@@ -12,6 +12,7 @@ import { Role } from "../../src/domain/enums";
 import { CAST } from "../../src/scenario/scenario";
 import { revertData } from "../../src/commands/shared/cli";
 import { partnersFixture } from "../fixtures";
+import { ManifestTree } from "../../src/manifests/manifest";
 import { ApproxNow, Model, isZeroHolding, slotSerialCandidates, type Call, type Emitted, type HoldingState, manifestOf, type Outcome, type Snapshot, type Value } from "./model";
 import {
   ACTORS,
@@ -63,7 +64,8 @@ function castModel(addresses: Record<Actor, string>, epoch: bigint, castLicenceE
  * lots commissioned (A/L1 at 2-8 °C, F/L1 at 15-25 °C, and B/L1 at 2-8 °C, which a time travel of 10 days
  * expires) and shipped along the chain so that every distributor and pharmacy holds some (pharmacies in pack
  * legs), with 3 units of A/L1 in quarantine at distributor2; three shipments left in transit (one a pack leg,
- * one from the distributor then suspended); one day passed.
+ * one from the distributor then suspended); the pharmacy dispensed 2 packs (its first leg is exhausted); one day
+ * passed.
  */
 export async function propertyFixture(): Promise<PropertyFixture> {
   const base = await loadFixture(partnersFixture);
@@ -139,9 +141,11 @@ export async function propertyFixture(): Promise<PropertyFixture> {
   await deliver("manufacturer", 0, "distributor", 18n, COLD_LEG);
   await deliver("manufacturer", 0, "distributor2", 8n, COLD_LEG);
   await deliver("manufacturer", 0, "suspendedDistributor", 4n, COLD_LEG);
-  // The pharmacy's pack legs of A/L1: 4 units whose manifest lists 5 packs (the leg serves 4 dispenses), 3 more,
-  // and 2 received into quarantine (a warm leg: DispenseLegQuarantined).
-  await deliver("distributor", 0, "pharmacy", 4n, COLD_LEG, [0, 1, 2, 3, 4]);
+  // The pharmacy's pack legs of A/L1: 2 units whose manifest lists 5 packs (it dispenses 2 of them below, so the
+  // leg is exhausted: DispenseLegExhausted), 3 more, and 2 received into quarantine (a warm leg:
+  // DispenseLegQuarantined, until a regulator's releaseLeg).
+  await deliver("distributor", 0, "pharmacy", 2n, COLD_LEG, [0, 1, 2, 3, 4]);
+  const overstated = lastShipment();
   await deliver("distributor", 0, "pharmacy", 3n, COLD_LEG, [5, 6, 7]);
   await deliver("distributor", 0, "pharmacy", 2n, WARM_LEG, [5, 6]);
   await deliver("distributor2", 0, "pharmacy2", 3n, COLD_LEG, [5, 6, 7]);
@@ -157,6 +161,17 @@ export async function propertyFixture(): Promise<PropertyFixture> {
   await apply({ kind: "ship", by: "distributor", batchId: SLOTS[0].batchId, receiver: "distributor2", quantity: 2n });
   await apply({ kind: "ship", by: "distributor2", batchId: SLOTS[4].batchId, receiver: "pharmacy2", quantity: 2n, manifest: manifestOf(SLOTS[4].serials.slice(2, 4)) });
   await apply({ kind: "ship", by: "suspendedDistributor", batchId: SLOTS[0].batchId, receiver: "distributor2", quantity: 2n });
+  for (const i of [0, 1]) {
+    const tree = ManifestTree.of(SLOTS[0].serials.slice(0, 5), []);
+    await apply({
+      kind: "dispense",
+      by: "pharmacy",
+      batchId: SLOTS[0].batchId,
+      serial: SLOTS[0].serials32[i],
+      proof: SLOTS[0].tree.proof(SLOTS[0].serials[i]),
+      claim: { sender: overstated.sender, quantity: overstated.quantity, nonce: overstated.nonce, manifestProof: tree.proofOfPack(SLOTS[0].serials[i]) },
+    });
+  }
   await apply({ kind: "suspend", by: "admin", account: "suspendedDistributor" });
   await apply({ kind: "travel", days: 1 });
   return fixture;
