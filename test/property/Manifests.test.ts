@@ -284,9 +284,11 @@ class ChainRunner implements PackRunner {
       if (result.manifestChecked !== true) throw new Error(`rx:receive did not check the manifest (manifestChecked ${String(result.manifestChecked)})`);
       if (result.excursion) throw new Error("rx:receive reported an excursion for the good logger file");
     } else {
-      // Wrong quantity on an in-range leg: the packs go back to the sender's saleable stock (the model's rejection).
-      const result = await rejectWithReason(this.f.rx, signer, 0, parseRejectArgs({ shipment: leg.id, reason: "wrong-quantity", logger: GOOD_LOGGER }), this.print);
-      if (result.quarantined) throw new Error("rx:reject put the units of an in-range, wrong-quantity rejection into quarantine");
+      // Issue 11: a rejection sends the packs back saleable only with an in-range leg and a reason that says
+      // nothing against the goods (else into the sender's quarantine, where they are not loose packs to ship).
+      const logger = await loggerAfterTrip((method, params) => hre.network.provider.send(method, params), GOOD_LOGGER);
+      const result = await rejectWithReason(this.f.rx, signer, 0, parseRejectArgs({ shipment: leg.id, reason: "wrong-product", logger }), this.print);
+      if (result.quarantined !== false) throw new Error(`rx:reject put the packs in quarantine (quarantined ${String(result.quarantined)}) for a good logger file`);
     }
     bump(action === "receive" ? "received" : "rejected");
   }

@@ -3,9 +3,12 @@
  * network, each from a clean fixture. After every step the contract must agree with the TypeScript model
  * (model.ts) on the outcome (events, or the custom error and its arguments) and on the whole observable state,
  * and these must hold, checked against the chain independently of the model:
- *   - conservation: for every batch, commissioned = saleable + quarantined + in transit + dispensed + condemned;
+ *   - conservation: for every batch, commissioned = saleable + quarantined + in transit + dispensed + condemned
+ *     (a cancelled shipment is in its sender's quarantine until a late receipt moves it to the receiver's);
  *   - no state change by anyone who was not authorized for it at that block (and none at all on a refusal);
- *   - a recalled, suspect or illegitimate batch never moves forward, and no serial is dispensed twice.
+ *   - a recalled, suspect (a live hold: a holder's flag lapses) or illegitimate batch never moves forward, and no
+ *     serial is dispensed twice;
+ *   - no unit leaves quarantine (let alone becomes saleable) but by a regulator's release or condemnation.
  *
  * FUZZ_RUNS (default 50) sequences of up to FUZZ_STEPS (default 40) steps. A failure prints the seed, the
  * path and the shrunk sequence (`Counterexample: [ship(distributor -> pharmacy, 5 of A/L1), ...]`) with the
@@ -17,7 +20,8 @@ import { expect } from "chai";
 import fc from "fast-check";
 import hre, { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { Role, Standing } from "../../src/domain/enums";
+import { ZeroAddress } from "ethers";
+import { Role, Standing, Verdict } from "../../src/domain/enums";
 import { shipmentIdOf } from "../../src/domain/ids";
 import { describeOp, operationSequences, resolution, resolve, type Op, type StepRunner } from "./commands";
 import { execute, modelOf, propertyFixture, readSnapshot, sameEmitted, type PropertyFixture } from "./chain";
@@ -27,6 +31,9 @@ import { envInt, fuzzSeed } from "./env";
 
 /** The network estimates gas before sending, so a refused call is never mined (hardhat.config.ts: gas "auto"). */
 const ESTIMATES_GAS = hre.network.config.gas === "auto";
+
+/** CustodyRule.Pack (contracts/interfaces/RxTypes.sol). */
+const PACK_RULE = 2n;
 
 const RUNS = envInt("FUZZ_RUNS", 50);
 const STEPS = envInt("FUZZ_STEPS", 40);
@@ -42,9 +49,10 @@ const PAUSE_GATED = new Set<Call["kind"]>([
   "ship",
   "receive",
   "reject",
+  "cancel",
   "clearSuspect",
   "release",
-  "condemn",
+  "releaseLeg",
   "dispense",
 ]);
 const ADMIN_ONLY = new Set<Call["kind"]>(["onboard", "renew", "suspend", "reinstate"]);
@@ -53,7 +61,8 @@ const PAUSER_ONLY = new Set<Call["kind"]>(["pause", "unpause"]);
 /** What the chain's own events say, independently of the model. */
 interface Ledger {
   commissioned: Map<string, bigint>;
-  shipments: Map<string, { batchId: string; quantity: bigint; isReturn: boolean; inTransit: boolean }>;
+  /** Every shipment: in transit, cancelled by its sender (its units in the sender's quarantine, a late receipt possible) or settled. */
+  shipments: Map<string, { batchId: string; quantity: bigint; isReturn: boolean; inTransit: boolean; cancelled: boolean }>;
   dispensed: Set<string>;
 }
 
@@ -62,9 +71,11 @@ interface Stats {
   steps: number;
   succeeded: Map<string, number>;
   refused: Map<string, number>;
+  /** Events emitted, by name (Received and Rejected also by where the units went). */
+  events: Map<string, number>;
 }
 
-const stats: Stats = { sequences: 0, steps: 0, succeeded: new Map(), refused: new Map() };
+const stats: Stats = { sequences: 0, steps: 0, succeeded: new Map(), refused: new Map(), events: new Map() };
 
 function bump(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
@@ -112,9 +123,15 @@ class ChainRunner implements StepRunner {
         quantity: e.args.quantity,
         isReturn: e.args.isReturn,
         inTransit: true,
+        cancelled: false,
       });
     }
-    for (const e of [...(await rx.queryFilter(rx.filters.Received())), ...(await rx.queryFilter(rx.filters.Rejected()))]) {
+    const settled = [
+      ...(await rx.queryFilter(rx.filters.Received())),
+      ...(await rx.queryFilter(rx.filters.Rejected())),
+      ...(await rx.queryFilter(rx.filters.ShipmentCancelled())),
+    ];
+    for (const e of settled) {
       const s = this.ledger.shipments.get(e.args.shipmentId.toLowerCase());
       if (s) s.inTransit = false;
     }
@@ -131,11 +148,20 @@ class ChainRunner implements StepRunner {
     const call = resolve(op, model);
     const label = `${describeOp(op)}${resolution(call, model)}`;
     const expected = model.step(call);
+    const verdict = call.kind === "dispense" ? await this.packVerdict(call) : undefined;
     const actual = await execute(this.f, call);
     this.trace.push(`${this.trace.length + 1}. ${label} -> ${this.outcomeText(actual)}`);
     stats.steps++;
     bump(actual.ok ? stats.succeeded : stats.refused, actual.ok ? call.kind : `${call.kind}: ${actual.error.name}`);
 
+    if (!actual.ok && call.kind === "dispense" && verdict && call.claim.sender !== ZeroAddress) {
+      // The pack rule of the verdict is dispense's: Genuine by it means the holder could dispense the pack, unless
+      // it is no authorized dispenser or the suite is paused.
+      const canAct = this.before.partners[call.by].standing === BigInt(Standing.Authorized) && this.before.partners[call.by].role === BigInt(Role.Dispenser);
+      if (verdict.verdict === BigInt(Verdict.Genuine) && verdict.rule === PACK_RULE && canAct && !this.before.paused) {
+        this.fail(label, [`verifyPackInCustody said Genuine by the pack rule, but dispense reverted with ${this.outcomeText(actual)}`]);
+      }
+    }
     if (!this.sameOutcome(expected, actual)) {
       this.fail(label, [`model predicted: ${this.outcomeText(expected)}`, `contract did:     ${this.outcomeText(actual)}`]);
     }
@@ -155,13 +181,37 @@ class ChainRunner implements StepRunner {
       return;
     }
     this.lastBlock = blockNumber;
+    for (const e of actual.events) {
+      if (e.name === "Received") bump(stats.events, `event Received${e.args[6] ? " (excursion)" : ""}`);
+      else if (e.name === "Rejected") bump(stats.events, `event Rejected${e.args[8] ? " (into quarantine)" : " (saleable)"}`);
+      else if (e.name === "ReceiptQuarantined") bump(stats.events, `event ReceiptQuarantined (cause ${String(e.args[4])})`);
+      else bump(stats.events, `event ${e.name}`);
+    }
     this.record(label, actual.events);
-    const after = await this.read(call.kind === "receive" || call.kind === "reject" ? [shipmentIdOf(call.shipment)] : []);
+    const touched =
+      call.kind === "receive" || call.kind === "reject" || call.kind === "cancel" || call.kind === "releaseLeg"
+        ? [shipmentIdOf(call.shipment)]
+        : call.kind === "dispense"
+          ? [shipmentIdOf({ batchId: call.batchId, sender: call.claim.sender, receiver: this.f.addresses[call.by], quantity: call.claim.quantity, nonce: call.claim.nonce })]
+          : [];
+    const after = await this.read(touched);
     this.checkAuthorized(label, call);
     this.checkForwardMovement(label, actual.events);
+    this.checkQuarantine(label, after, actual.events);
+    if (call.kind === "dispense" && verdict && call.claim.sender !== ZeroAddress && !(verdict.verdict === BigInt(Verdict.Genuine) && verdict.rule === PACK_RULE)) {
+      this.fail(label, [`dispensed, but verifyPackInCustody said verdict ${Verdict[Number(verdict.verdict)]} by rule ${String(verdict.rule)} just before`]);
+    }
     this.compareState(label, after);
     this.checkInvariants(label, after);
     this.before = after;
+  }
+
+  /** verifyPackInCustody for the pack a dispense is about to take, with its claim, at the dispenser. */
+  private async packVerdict(call: Extract<Call, { kind: "dispense" }>): Promise<{ verdict: bigint; rule: bigint } | undefined> {
+    const slot = slotOfBatchId(call.batchId);
+    if (!slot) return undefined;
+    const [verdict, , rule] = await this.f.rx.verifyPackInCustody(slot.gtin, slot.lot, call.serial, call.proof, this.f.addresses[call.by], call.claim);
+    return { verdict, rule };
   }
 
   /** Reads the state, with the shipments in transit (as the events tell) and `extra` ones. */
@@ -170,7 +220,7 @@ class ChainRunner implements StepRunner {
   }
 
   private read(extra: string[] = []): Promise<Snapshot> {
-    const inTransit = [...this.ledger.shipments].filter(([, s]) => s.inTransit).map(([shipmentId]) => shipmentId);
+    const inTransit = [...this.ledger.shipments].filter(([, s]) => s.inTransit || s.cancelled).map(([shipmentId]) => shipmentId);
     return readSnapshot(this.f, [...new Set([...inTransit, ...extra])]);
   }
 
@@ -194,11 +244,18 @@ class ChainRunner implements StepRunner {
         this.ledger.commissioned.set(first, (e.args[3] as bigint[])[3]);
       } else if (e.name === "Shipped") {
         const [, , , , quantity, , isReturn] = e.args as [string, string, string, string, bigint, bigint, boolean];
-        this.ledger.shipments.set(first, { batchId: second, quantity, isReturn, inTransit: true });
-      } else if (e.name === "Received" || e.name === "Rejected") {
+        this.ledger.shipments.set(first, { batchId: second, quantity, isReturn, inTransit: true, cancelled: false });
+      } else if (e.name === "Received") {
+        // A shipment in transit, or (a late receipt) one its sender cancelled, once.
+        const s = this.ledger.shipments.get(first);
+        if (!s || !(s.inTransit || s.cancelled)) this.fail(label, [`${e.name} of shipment ${first}, which was neither in transit nor cancelled`]);
+        s.inTransit = false;
+        s.cancelled = false;
+      } else if (e.name === "Rejected" || e.name === "ShipmentCancelled") {
         const s = this.ledger.shipments.get(first);
         if (!s || !s.inTransit) this.fail(label, [`${e.name} of shipment ${first}, which was not in transit`]);
         s.inTransit = false;
+        s.cancelled = e.name === "ShipmentCancelled";
       } else if (e.name === "PackDispensed") {
         const key = `${first}:${second}`;
         if (this.ledger.dispensed.has(key)) this.fail(label, [`serial ${second} of ${this.name(first)} dispensed a second time`]);
@@ -233,10 +290,15 @@ class ChainRunner implements StepRunner {
         if (!authorized(by)) problems.push(`${by} is not authorized`);
         if (this.f.addresses[by] !== call.shipment.receiver.toLowerCase()) problems.push(`${by} is not the shipment's receiver`);
         break;
+      case "cancel":
+        if (!authorized(by)) problems.push(`${by} is not authorized`);
+        if (this.f.addresses[by] !== call.shipment.sender.toLowerCase()) problems.push(`${by} is not the shipment's sender`);
+        break;
       case "recall": {
+        // A restrictive act: the lot's own manufacturer in any standing, or an authorized regulator.
         const manufacturer = slot ? before.batches[slot.name]?.manufacturer : undefined;
-        if (!authorized(by) || (this.f.addresses[by] !== manufacturer && !isRole(by, Role.Regulator))) {
-          problems.push(`${by} is neither the batch's authorized manufacturer nor an authorized regulator`);
+        if (this.f.addresses[by] !== manufacturer && !isRole(by, Role.Regulator)) {
+          problems.push(`${by} is neither the batch's manufacturer nor an authorized regulator`);
         }
         break;
       }
@@ -247,8 +309,10 @@ class ChainRunner implements StepRunner {
         break;
       }
       case "clearSuspect":
+      case "confirmSuspect":
       case "declareIllegitimate":
       case "release":
+      case "releaseLeg":
       case "condemn":
         if (!isRole(by, Role.Regulator)) problems.push(`${by} is not an authorized regulator`);
         break;
@@ -270,9 +334,36 @@ class ChainRunner implements StepRunner {
       if (e.name === "PackDispensed") batchId = e.args[0] as string;
       if (batchId === undefined) continue;
       const slot = slotOfBatchId(batchId);
-      const flags = slot ? this.before.batches[slot.name]?.flags : undefined;
-      if (flags !== 0n) this.fail(label, [`${e.name} moved ${this.name(batchId)} forward while its flags were ${String(flags)}`]);
+      const b = slot ? this.before.batches[slot.name] : undefined;
+      // A holder's suspect flag lapses SUSPECT_LAPSE after it was set, unless a regulator confirmed it (no lapse day).
+      const liveSuspect = b !== undefined && (b.flags & 2n) !== 0n && (b.suspectLapseDay === 0n || BigInt(this.model.day) < b.suspectLapseDay);
+      if (b === undefined || (b.flags & 5n) !== 0n || liveSuspect) {
+        this.fail(label, [`${e.name} moved ${this.name(batchId)} forward while its flags were ${String(b?.flags)} (suspect hold lapsing on day ${String(b?.suspectLapseDay)})`]);
+      }
     }
+  }
+
+  /**
+   * No quarantined unit becomes saleable (or leaves quarantine at all) without a regulator: per batch, the units
+   * in quarantine fall only by what QuarantineReleased and QuarantineCondemned say, and a holder's quarantine
+   * falls otherwise only when a late receipt moves its cancelled shipment into the receiver's quarantine.
+   */
+  private checkQuarantine(label: string, after: Snapshot, events: Emitted[]): void {
+    const problems: string[] = [];
+    for (const slot of SLOTS) {
+      const before = this.before.holdings[slot.name];
+      const now = after.holdings[slot.name];
+      if (!before || !now) continue;
+      let allowed = 0n;
+      for (const e of events) {
+        if ((e.name === "QuarantineReleased" || e.name === "QuarantineCondemned") && e.args[0] === slot.batchId) allowed += e.args[3] as bigint;
+      }
+      const total = (h: Record<string, { quarantined: bigint }>) => Object.values(h).reduce((sum, x) => sum + x.quarantined, 0n);
+      if (total(now) + allowed < total(before)) {
+        problems.push(`${slot.name}: ${total(before) - total(now)} units left quarantine, regulators released or condemned ${allowed}`);
+      }
+    }
+    if (problems.length > 0) this.fail(label, ["a quarantined unit left quarantine without a regulator:", ...problems]);
   }
 
   private compareState(label: string, chain: Snapshot): void {
@@ -300,7 +391,7 @@ class ChainRunner implements StepRunner {
       let inTransit = 0n;
       for (const [shipmentId, s] of this.ledger.shipments) {
         if (s.batchId !== slot.batchId || !s.inTransit) continue;
-        if (!chain.shipments[shipmentId]?.inTransit) problems.push(`shipment ${shipmentId} left transit without a Received or Rejected event`);
+        if (chain.shipments[shipmentId]?.status !== 1n) problems.push(`shipment ${shipmentId} left transit without a Received or Rejected event`);
         inTransit += s.quantity;
       }
       if (held + inTransit !== commissioned) {
@@ -364,13 +455,13 @@ describe("RxTrace against its model (property-based)", function () {
           await fc.asyncModelRun(() => ({ model, real: runner }), commands);
           await runner.finish();
         }),
-        { numRuns: RUNS, seed: SEED, path: process.env.FUZZ_PATH || undefined },
+        { numRuns: RUNS, seed: SEED, path: process.env.FUZZ_PATH || undefined, includeErrorInReport: true },
       );
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       const succeeded = [...stats.succeeded.values()].reduce((a, b) => a + b, 0);
       console.log(`      ${stats.sequences} sequences, ${stats.steps} steps (${succeeded} succeeded, ${stats.steps - succeeded} refused) in ${seconds} s`);
       if (process.env.FUZZ_STATS) {
-        for (const [k, n] of [...stats.succeeded, ...stats.refused].sort()) console.log(`        ${String(n).padStart(6)}  ${k}`);
+        for (const [k, n] of [...stats.succeeded, ...stats.refused, ...stats.events].sort()) console.log(`        ${String(n).padStart(6)}  ${k}`);
       }
       expect(stats.steps, "steps run").to.be.greaterThan(0);
       expect(succeeded, "steps that succeeded").to.be.greaterThan(0);

@@ -12,7 +12,8 @@ import { Role } from "../../src/domain/enums";
 import { CAST } from "../../src/scenario/scenario";
 import { revertData } from "../../src/commands/shared/cli";
 import { partnersFixture } from "../fixtures";
-import { ApproxNow, Model, isZeroHolding, slotSerialCandidates, type Call, type Emitted, type HoldingState, type Outcome, type Snapshot, type Value } from "./model";
+import { ManifestTree } from "../../src/manifests/manifest";
+import { ApproxNow, Model, isZeroHolding, slotSerialCandidates, type Call, type Emitted, type HoldingState, manifestOf, type Outcome, type Snapshot, type Value } from "./model";
 import {
   ACTORS,
   CAST_LICENCE_DAYS,
@@ -61,8 +62,10 @@ function castModel(addresses: Record<Actor, string>, epoch: bigint, castLicenceE
  * partnersFixture, then: the cast's licences renewed to lapse at different times (two within the run); a
  * distributor that holds stock and is suspended; a pharmacy that holds stock and whose licence lapsed; three
  * lots commissioned (A/L1 at 2-8 °C, F/L1 at 15-25 °C, and B/L1 at 2-8 °C, which a time travel of 10 days
- * expires) and shipped along the chain so that every distributor and pharmacy holds some, with 3 units of
- * A/L1 in quarantine at distributor2; one day passed.
+ * expires) and shipped along the chain so that every distributor and pharmacy holds some (pharmacies in pack
+ * legs), with 3 units of A/L1 in quarantine at distributor2; three shipments left in transit (one a pack leg,
+ * one from the distributor then suspended); the pharmacy dispensed 2 packs (its first leg is exhausted); one day
+ * passed.
  */
 export async function propertyFixture(): Promise<PropertyFixture> {
   const base = await loadFixture(partnersFixture);
@@ -89,8 +92,10 @@ export async function propertyFixture(): Promise<PropertyFixture> {
     fixture.setup.push(call);
   }
   const lastShipment = () => model.shipmentLog[model.shipmentLog.length - 1].key;
-  async function deliver(by: Actor, slot: number, receiver: Actor, quantity: bigint, leg: typeof COLD_LEG) {
-    await apply({ kind: "ship", by, batchId: SLOTS[slot].batchId, receiver, quantity });
+  /** A delivery; to a pharmacy, a pack leg of the slot's serials `packs` (positions). */
+  async function deliver(by: Actor, slot: number, receiver: Actor, quantity: bigint, leg: typeof COLD_LEG, packs?: number[]) {
+    const manifest = packs ? manifestOf(packs.map((i) => SLOTS[slot].serials[i])) : undefined;
+    await apply({ kind: "ship", by, batchId: SLOTS[slot].batchId, receiver, quantity, manifest });
     await apply({ kind: "receive", by: receiver, shipment: lastShipment(), leg });
   }
 
@@ -133,18 +138,40 @@ export async function propertyFixture(): Promise<PropertyFixture> {
   await apply(commission("manufacturer", 0, 40n, 20n, 80n, 1000));
   await apply(commission("otherManufacturer", 4, 24n, 150n, 250n, 200));
   await apply(commission("manufacturer", 2, 16n, 20n, 80n, 8));
-  await deliver("manufacturer", 0, "distributor", 14n, COLD_LEG);
+  await deliver("manufacturer", 0, "distributor", 18n, COLD_LEG);
   await deliver("manufacturer", 0, "distributor2", 8n, COLD_LEG);
   await deliver("manufacturer", 0, "suspendedDistributor", 4n, COLD_LEG);
-  await deliver("distributor", 0, "pharmacy", 5n, COLD_LEG);
-  await deliver("distributor2", 0, "pharmacy2", 3n, COLD_LEG);
-  await deliver("distributor", 0, "lapsedPharmacy", 2n, COLD_LEG);
+  // The pharmacy's pack legs of A/L1: 2 units whose manifest lists 5 packs (it dispenses 2 of them below, so the
+  // leg is exhausted: DispenseLegExhausted), 3 more, and 2 received into quarantine (a warm leg:
+  // DispenseLegQuarantined, until a regulator's releaseLeg).
+  await deliver("distributor", 0, "pharmacy", 2n, COLD_LEG, [0, 1, 2, 3, 4]);
+  const overstated = lastShipment();
+  await deliver("distributor", 0, "pharmacy", 3n, COLD_LEG, [5, 6, 7]);
+  await deliver("distributor", 0, "pharmacy", 2n, WARM_LEG, [5, 6]);
+  await deliver("distributor2", 0, "pharmacy2", 3n, COLD_LEG, [5, 6, 7]);
+  await deliver("distributor", 0, "lapsedPharmacy", 2n, COLD_LEG, [5, 6]);
   await deliver("otherManufacturer", 4, "distributor2", 10n, ROOM_LEG);
   await deliver("otherManufacturer", 4, "distributor", 6n, ROOM_LEG);
-  await deliver("distributor", 4, "pharmacy", 2n, ROOM_LEG);
+  await deliver("distributor", 4, "pharmacy", 2n, ROOM_LEG, [0, 1]);
   await deliver("distributor", 0, "distributor2", 3n, WARM_LEG);
   await deliver("manufacturer", 2, "distributor", 8n, COLD_LEG);
-  await deliver("distributor", 2, "pharmacy", 4n, COLD_LEG);
+  await deliver("distributor", 2, "pharmacy", 4n, COLD_LEG, [0, 1, 2, 3]);
+  // Left in transit: a lot-level leg between distributors, a pack leg to a pharmacy, and one from the distributor
+  // suspended next (its receipt goes into quarantine).
+  await apply({ kind: "ship", by: "distributor", batchId: SLOTS[0].batchId, receiver: "distributor2", quantity: 2n });
+  await apply({ kind: "ship", by: "distributor2", batchId: SLOTS[4].batchId, receiver: "pharmacy2", quantity: 2n, manifest: manifestOf(SLOTS[4].serials.slice(2, 4)) });
+  await apply({ kind: "ship", by: "suspendedDistributor", batchId: SLOTS[0].batchId, receiver: "distributor2", quantity: 2n });
+  for (const i of [0, 1]) {
+    const tree = ManifestTree.of(SLOTS[0].serials.slice(0, 5), []);
+    await apply({
+      kind: "dispense",
+      by: "pharmacy",
+      batchId: SLOTS[0].batchId,
+      serial: SLOTS[0].serials32[i],
+      proof: SLOTS[0].tree.proof(SLOTS[0].serials[i]),
+      claim: { sender: overstated.sender, quantity: overstated.quantity, nonce: overstated.nonce, manifestProof: tree.proofOfPack(SLOTS[0].serials[i]) },
+    });
+  }
   await apply({ kind: "suspend", by: "admin", account: "suspendedDistributor" });
   await apply({ kind: "travel", days: 1 });
   return fixture;
@@ -195,11 +222,17 @@ function send(f: PropertyFixture, call: Exclude<Call, { kind: "travel" }>): Prom
     case "commission":
       return rx.commissionBatch(call.input);
     case "ship":
-      return rx.ship(call.batchId, a(call.receiver), call.quantity);
+      return call.manifest
+        ? rx.shipPacks(call.batchId, a(call.receiver), call.quantity, call.manifest.root)
+        : rx.ship(call.batchId, a(call.receiver), call.quantity);
     case "receive":
       return rx.receiveShipment(call.shipment, call.leg);
     case "reject":
-      return rx.rejectShipment(call.shipment, call.reason, EVIDENCE);
+      return rx.rejectShipment(call.shipment, call.reason, EVIDENCE, call.leg);
+    case "cancel":
+      return rx.cancelShipment(call.shipment);
+    case "confirmSuspect":
+      return rx.confirmSuspect(call.batchId, SAFETY_REASON);
     case "recall":
       return rx.recall(call.batchId, call.recallClass, RECALL_REASON, RECALL_URI);
     case "flagSuspect":
@@ -212,8 +245,10 @@ function send(f: PropertyFixture, call: Exclude<Call, { kind: "travel" }>): Prom
       return rx.releaseQuarantine(call.batchId, a(call.holder), call.quantity);
     case "condemn":
       return rx.condemnQuarantine(call.batchId, a(call.holder), call.quantity);
+    case "releaseLeg":
+      return rx.releaseLeg(call.shipment);
     case "dispense":
-      return rx.dispense(call.batchId, call.serial, call.proof);
+      return rx.dispense(call.batchId, call.serial, call.proof, call.claim);
   }
 }
 
@@ -292,7 +327,12 @@ export async function readSnapshot(f: PropertyFixture, shipmentIds: readonly str
     first.add(iface.encodeFunctionData("standing", [address]), (d) => (entry.standing = iface.decodeFunctionResult("standing", d)[0] as bigint));
   }
   const manufacturers = new Map<string, string>();
+  const holds = new Map<string, { by: string; lapsesAt: bigint }>();
   for (const slot of SLOTS) {
+    first.add(iface.encodeFunctionData("suspectHold", [slot.batchId]), (d) => {
+      const h = iface.decodeFunctionResult("suspectHold", d)[0] as { by: string; lapsesAt: bigint };
+      holds.set(slot.name, { by: h.by.toLowerCase(), lapsesAt: h.lapsesAt });
+    });
     first.add(iface.encodeFunctionData("manufacturerOf", [slot.batchId]), (d) =>
       manufacturers.set(slot.name, (iface.decodeFunctionResult("manufacturerOf", d)[0] as string).toLowerCase()),
     );
@@ -306,7 +346,10 @@ export async function readSnapshot(f: PropertyFixture, shipmentIds: readonly str
         recallClass: bigint;
       };
       if (b.expiry === 0n) return;
+      const hold = holds.get(slot.name) ?? { by: "", lapsesAt: 0n };
       snapshot.batches[slot.name] = {
+        suspectBy: hold.by,
+        suspectLapseDay: hold.lapsesAt === 0n ? 0n : (hold.lapsesAt - f.epoch) / DAY,
         manufacturer: manufacturers.get(slot.name) ?? "",
         expiry: b.expiry,
         minTemp: b.minTemp,
@@ -333,15 +376,35 @@ export async function readSnapshot(f: PropertyFixture, shipmentIds: readonly str
     const done: string[] = [];
     snapshot.dispensed[slot.name] = done;
     for (const candidate of slotSerialCandidates(slot.name)) {
+      let dispensed = false;
       second.add(iface.encodeFunctionData("isDispensed", [slot.batchId, candidate.serial32]), (d) => {
-        if (iface.decodeFunctionResult("isDispensed", d)[0] as boolean) done.push(candidate.serial);
+        dispensed = iface.decodeFunctionResult("isDispensed", d)[0] as boolean;
+      });
+      second.add(iface.encodeFunctionData("dispensedVia", [slot.batchId, candidate.serial32]), (d) => {
+        const via = (iface.decodeFunctionResult("dispensedVia", d)[0] as string).toLowerCase();
+        const viaSet = BigInt(via) !== 0n;
+        if (dispensed !== viaSet) done.push(`${candidate.serial}: isDispensed ${dispensed} but dispensedVia ${via}`);
+        else if (dispensed) done.push(`${candidate.serial} via ${via}`);
       });
     }
   }
   for (const shipmentId of shipmentIds) {
     second.add(iface.encodeFunctionData("shipment", [shipmentId]), (d) => {
-      const r = iface.decodeFunctionResult("shipment", d)[0] as { status: bigint; isReturn: boolean };
-      snapshot.shipments[shipmentId] = { inTransit: r.status === 1n, isReturn: r.isReturn };
+      const r = iface.decodeFunctionResult("shipment", d)[0] as {
+        status: bigint;
+        isReturn: boolean;
+        shippedAt: bigint;
+        manifest: string;
+        receiverShipments: bigint;
+      };
+      snapshot.shipments[shipmentId] = {
+        status: r.status,
+        isReturn: r.isReturn,
+        // A received pack leg counts its dispensed packs in these bits; in transit or cancelled, the shipping time.
+        shippedDayOrServed: r.status === 1n || r.status === 2n ? (r.shippedAt - f.epoch) / DAY : r.shippedAt,
+        manifest21: r.manifest.toLowerCase(),
+        receiverShipments: r.receiverShipments,
+      };
     });
   }
   await second.run();

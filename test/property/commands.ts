@@ -9,10 +9,11 @@
  * model's current state; `describeOp` is how a shrunk sequence is printed.
  */
 import fc from "fast-check";
-import { ZeroHash, id } from "ethers";
+import { ZeroAddress, ZeroHash, id } from "ethers";
 import { Role } from "../../src/domain/enums";
 import type { ShipmentKey } from "../../src/domain/ids";
-import type { Call, Leg, Model } from "./model";
+import { SHIPMENT, manifestOf, type Call, type ClaimInput, type Leg, type ManifestInput, type Model, type ShipmentState } from "./model";
+import { ManifestTree } from "../../src/manifests/manifest";
 import {
   ACTORS,
   CERTIFICATE_HASH,
@@ -28,6 +29,7 @@ import {
   deadline,
   slotOfGtinLot,
   type Actor,
+  type BatchSlot,
   type GtinChoice,
   type LotChoice,
 } from "./universe";
@@ -46,7 +48,26 @@ export type SerialPick =
   | { kind: "forged" }
   | { kind: "foreign"; slot: number; index: number };
 
-export type Signer = Actor | "receiver";
+export type Signer = Actor | "receiver" | "sender";
+
+/** Whether a shipment carries a manifest: to a dispenser only (`auto`), always or never. */
+export interface PackPick {
+  manifest: "auto" | "always" | "never";
+  /** The first of the slot's serials it lists (then as many as the quantity, up to all of them). */
+  offset: number;
+  /** Packs listed beyond the quantity (a sender's manifest that overstates the leg: DispenseLegExhausted). */
+  extra: number;
+}
+
+/**
+ * What a dispense claims: a pack leg the dispenser received (the pack from its manifest), a leg another
+ * dispenser received (an attacker's claim), its own leg with a pack the leg does not list, or no leg at all.
+ */
+export type ClaimPick =
+  | { kind: "leg"; leg: number; pack: number }
+  | { kind: "othersLeg"; leg: number; pack: number }
+  | { kind: "notInLeg"; leg: number }
+  | { kind: "none" };
 
 export type Op =
   | { kind: "onboard"; by: Actor; account: Actor; role: Role; glnIndex: number; named: boolean; expiryDays: number }
@@ -66,13 +87,16 @@ export type Op =
       expiryDays: number;
       certified: boolean;
     }
-  | { kind: "ship"; by: Actor; slot: number; to: Actor; quantity: bigint }
+  | { kind: "ship"; by: Actor; slot: number; to: Actor; quantity: bigint; packs: PackPick }
   | { kind: "receive"; by: Signer; pick: ShipmentPick; leg: Leg }
-  | { kind: "reject"; by: Signer; pick: ShipmentPick; reason: bigint }
+  | { kind: "reject"; by: Signer; pick: ShipmentPick; reason: bigint; leg: Leg }
+  | { kind: "cancel"; by: Signer; pick: ShipmentPick }
   | { kind: "recall"; by: Actor; slot: number; recallClass: bigint }
-  | { kind: "flagSuspect" | "clearSuspect" | "declareIllegitimate"; by: Actor; slot: number }
-  | { kind: "release" | "condemn"; by: Actor; slot: number; holder: Actor; quantity: bigint }
-  | { kind: "dispense"; by: Actor; slot: number; serial: SerialPick }
+  | { kind: "flagSuspect" | "clearSuspect" | "confirmSuspect" | "declareIllegitimate"; by: Actor; slot: number }
+  | { kind: "release" | "condemn"; by: Actor; slot: number; holder: Actor | "canceller"; quantity: bigint }
+  /** A regulator's release of a pack leg received into quarantine: the `leg`-th such leg (else any shipment). */
+  | { kind: "releaseLeg"; by: Actor; leg: number }
+  | { kind: "dispense"; by: Actor; slot: number; serial: SerialPick; claim: ClaimPick }
   | { kind: "travel"; days: number };
 
 // ---- arbitraries ----
@@ -192,10 +216,26 @@ function unmapCommission(value: unknown) {
   return { ...rest, brand: [by, gtin] as [Actor, GtinChoice] };
 }
 
-function unmapShip(value: unknown): { route: readonly [Actor, Actor]; slot: number; quantity: bigint } {
+function unmapShip(value: unknown): { route: readonly [Actor, Actor]; slot: number; quantity: bigint; packs: PackPick } {
   const op = value as Extract<Op, { kind: "ship" }>;
-  return { route: [op.by, op.to], slot: op.slot, quantity: op.quantity };
+  return { route: [op.by, op.to], slot: op.slot, quantity: op.quantity, packs: op.packs };
 }
+
+const packPick: fc.Arbitrary<PackPick> = fc.record({
+  manifest: weighted<PackPick["manifest"]>(["auto", 8], ["always", 1], ["never", 1]),
+  offset: fc.nat(SERIALS_PER_BATCH - 1),
+  extra: weighted([0, 6], [2, 1]),
+});
+
+const claimPick: fc.Arbitrary<ClaimPick> = fc.oneof(
+  { arbitrary: fc.record({ kind: fc.constant("leg" as const), leg: fc.nat(7), pack: fc.nat(SERIALS_PER_BATCH - 1) }), weight: 10 },
+  { arbitrary: fc.record({ kind: fc.constant("othersLeg" as const), leg: fc.nat(7), pack: fc.nat(SERIALS_PER_BATCH - 1) }), weight: 2 },
+  { arbitrary: fc.record({ kind: fc.constant("notInLeg" as const), leg: fc.nat(7) }), weight: 1 },
+  { arbitrary: fc.constant<ClaimPick>({ kind: "none" }), weight: 1 },
+);
+
+/** A leg with no data (all zero: an excursion for every lot). */
+const NO_DATA_LEG: Leg = { ...leg(0, 0, 0, 0, "no data"), loggerHash: ZeroHash };
 
 const licenceDays = weighted([-1, 1], [0, 1], [30, 2], [600, 3]);
 
@@ -203,8 +243,8 @@ const arbitraries: { weight: number; arbitrary: fc.Arbitrary<Op> }[] = [
   {
     weight: 10,
     arbitrary: fc
-      .record({ route, slot, quantity })
-      .map(({ route: [by, to], slot, quantity }): Op => ({ kind: "ship", by, to, slot, quantity }), unmapShip),
+      .record({ route, slot, quantity, packs: packPick })
+      .map(({ route: [by, to], slot, quantity, packs }): Op => ({ kind: "ship", by, to, slot, quantity, packs }), unmapShip),
   },
   {
     weight: 12,
@@ -222,6 +262,15 @@ const arbitraries: { weight: number; arbitrary: fc.Arbitrary<Op> }[] = [
       by: fc.oneof({ arbitrary: fc.constant<Signer>("receiver"), weight: 6 }, { arbitrary: anyone, weight: 1 }),
       pick: shipmentPick,
       reason: fc.bigInt({ min: 0n, max: 4n }),
+      leg: fc.oneof({ arbitrary: temperatureLeg, weight: 4 }, { arbitrary: fc.constant(NO_DATA_LEG), weight: 1 }),
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant("cancel" as const),
+      by: fc.oneof({ arbitrary: fc.constant<Signer>("sender"), weight: 6 }, { arbitrary: anyone, weight: 1 }),
+      pick: shipmentPick,
     }),
   },
   {
@@ -243,25 +292,27 @@ const arbitraries: { weight: number; arbitrary: fc.Arbitrary<Op> }[] = [
     }).map(({ brand: [by, gtin], ...rest }): Op => ({ ...rest, by, gtin }), unmapCommission),
   },
   {
-    weight: 6,
+    weight: 9,
     arbitrary: fc.record({
       kind: fc.constant("dispense" as const),
       by: mostly("pharmacy", "pharmacy2"),
       slot,
       serial: serialPick,
+      claim: claimPick,
     }),
   },
   {
-    weight: 2,
+    weight: 3,
     arbitrary: fc.record({
       kind: fc.constant("recall" as const),
       by: mostly("regulator", "manufacturer", "otherManufacturer"),
       slot,
-      recallClass: weighted([1n, 2], [2n, 2], [3n, 2], [0n, 1], [4n, 1]),
+      // Class III and II more often than I, so that a later recall may escalate.
+      recallClass: weighted([1n, 2], [2n, 3], [3n, 4], [0n, 1], [4n, 1]),
     }),
   },
-  ...(["flagSuspect", "clearSuspect", "declareIllegitimate"] as const).map((kind) => ({
-    weight: kind === "flagSuspect" ? 2 : 1,
+  ...(["flagSuspect", "clearSuspect", "confirmSuspect", "declareIllegitimate"] as const).map((kind) => ({
+    weight: kind === "flagSuspect" ? 3 : kind === "confirmSuspect" ? 2 : 1,
     arbitrary: fc.record({
       kind: fc.constant(kind),
       by: kind === "flagSuspect" ? mostly("regulator", ...HOLDERS) : mostly("regulator"),
@@ -274,10 +325,15 @@ const arbitraries: { weight: number; arbitrary: fc.Arbitrary<Op> }[] = [
       kind: fc.constant(kind),
       by: mostly("regulator"),
       slot,
-      holder: mostly("distributor2", "distributor2", ...HOLDERS),
+      // "canceller": the sender of the latest cancelled shipment, so that a late receipt may find its units gone.
+      holder: fc.oneof(
+        { arbitrary: mostly("distributor2", "distributor2", ...HOLDERS) as fc.Arbitrary<Actor | "canceller">, weight: 4 },
+        { arbitrary: fc.constant<"canceller">("canceller"), weight: 1 },
+      ),
       quantity: weighted([0n, 1], [1n, 4], [3n, 2], [50n, 1]),
     }) as fc.Arbitrary<Op>,
   })),
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("releaseLeg" as const), by: mostly("regulator"), leg: fc.nat(7) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("pause" as const), by: mostly("pauser") }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("unpause" as const), by: mostly("pauser") }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("suspend" as const), by: mostly("admin"), account: mostly(...PARTNERS) }) },
@@ -298,7 +354,10 @@ const arbitraries: { weight: number; arbitrary: fc.Arbitrary<Op> }[] = [
       expiryDays: licenceDays,
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("travel" as const), days: weighted([1, 12], [10, 8], [45, 4], [100, 2], [400, 1]) }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({ kind: fc.constant("travel" as const), days: weighted([1, 12], [3, 4], [10, 8], [31, 12], [45, 4], [100, 2], [400, 1]) }),
+  },
 ];
 
 /** One random operation, weighted towards the ones that move product. */
@@ -307,8 +366,10 @@ export const operation: fc.Arbitrary<Op> = fc.oneof(...arbitraries);
 // ---- resolution against the model ----
 
 /** The shipment `pick` designates in the model's current state (an unknown one when nothing was shipped). */
-export function pickShipment(model: Model, pick: ShipmentPick): ShipmentKey {
-  const pending = model.shipmentLog.filter((s) => s.inTransit);
+export function pickShipment(model: Model, pick: ShipmentPick, cancelledToo = false): ShipmentKey {
+  // A receipt picks a cancelled shipment (a late receipt) one time in three when there is one.
+  const cancelled = model.shipmentLog.filter((s) => cancelledToo && s.status === SHIPMENT.Cancelled);
+  const pending = cancelled.length > 0 && pick.index % 3 === 0 ? cancelled : model.shipmentLog.filter((s) => s.inTransit || cancelled.includes(s));
   const pool = pick.pending && pending.length > 0 ? pending : model.shipmentLog;
   if (pool.length === 0) {
     return { batchId: SLOTS[0].batchId, sender: model.addr("manufacturer"), receiver: model.addr("distributor"), quantity: 1n, nonce: 999n };
@@ -318,8 +379,80 @@ export function pickShipment(model: Model, pick: ShipmentPick): ShipmentKey {
 }
 
 function signer(model: Model, by: Signer, shipment: ShipmentKey): Actor {
-  if (by !== "receiver") return by;
-  return model.actorAt(shipment.receiver) ?? "stranger";
+  if (by === "receiver") return model.actorAt(shipment.receiver) ?? "stranger";
+  if (by === "sender") return model.actorAt(shipment.sender) ?? "stranger";
+  return by;
+}
+
+const trees = new Map<string, ManifestTree>();
+function treeOf(manifest: ManifestInput): ManifestTree {
+  let tree = trees.get(manifest.root);
+  if (!tree) {
+    tree = ManifestTree.of(manifest.packs, []);
+    trees.set(manifest.root, tree);
+  }
+  return tree;
+}
+
+/** The pack legs of `batchId` that went to `receiver` (or, with `others`, to anyone else), received ones first. */
+function packLegs(model: Model, batchId: string, receiver: Actor, others: boolean): ShipmentState[] {
+  const legs = model.shipmentLog.filter((s) => s.manifest && s.key.batchId === batchId && (s.receiver === receiver) !== others);
+  const received = legs.filter((s) => s.status === SHIPMENT.Received || s.status === SHIPMENT.ReceivedInQuarantine);
+  return received.length > 0 ? received : legs;
+}
+
+const NO_CLAIM: ClaimInput = { sender: ZeroAddress, quantity: 0n, nonce: 0n, manifestProof: [] };
+
+function claimOf(s: ShipmentState, serial: string): ClaimInput {
+  const manifest = s.manifest as ManifestInput;
+  const listed = manifest.packs.includes(serial) ? serial : manifest.packs[0];
+  return { sender: s.key.sender.toLowerCase(), quantity: s.key.quantity, nonce: s.key.nonce, manifestProof: treeOf(manifest).proofOfPack(listed) };
+}
+
+/** A serial of `target` as SerialPick says, with its proof against the batch's serial root. */
+function serialOf(target: BatchSlot, pick: SerialPick): { serial: string; serial32: string; proof: string[] } {
+  if (pick.kind === "own") {
+    const serial = target.serials[pick.index];
+    return { serial, serial32: target.serials32[pick.index], proof: target.tree.proof(serial) };
+  }
+  if (pick.kind === "forged") {
+    // A serial nobody commissioned, with a genuine pack's proof.
+    return { serial: FORGED_SERIAL, serial32: FORGED_SERIAL32, proof: target.tree.proof(target.serials[0]) };
+  }
+  const other = SLOTS[pick.slot];
+  const serial = other.serials[pick.index];
+  return { serial, serial32: other.serials32[pick.index], proof: other.tree.proof(serial) };
+}
+
+function resolveDispense(op: Extract<Op, { kind: "dispense" }>, model: Model): Call {
+  const target = SLOTS[op.slot];
+  const by = op.by;
+  const base = { kind: "dispense" as const, by, batchId: target.batchId };
+  const fallback = serialOf(target, op.serial);
+  const claim = op.claim;
+  if (claim.kind === "none") return { ...base, serial: fallback.serial32, proof: fallback.proof, claim: NO_CLAIM };
+  const legs = packLegs(model, target.batchId, by, claim.kind === "othersLeg");
+  if (legs.length === 0) return { ...base, serial: fallback.serial32, proof: fallback.proof, claim: NO_CLAIM };
+  const leg = legs[claim.leg % legs.length];
+  const packs = (leg.manifest as ManifestInput).packs;
+  if (claim.kind === "notInLeg") {
+    // The serial SerialPick says, with the proof of the leg's first pack.
+    return { ...base, serial: fallback.serial32, proof: fallback.proof, claim: claimOf(leg, packs[0]) };
+  }
+  const serial = packs[claim.pack % packs.length];
+  const index = target.serials.indexOf(serial);
+  const proof = index >= 0 ? target.tree.proof(serial) : fallback.proof;
+  return { ...base, serial: index >= 0 ? target.serials32[index] : fallback.serial32, proof, claim: claimOf(leg, serial) };
+}
+
+function resolveShip(op: Extract<Op, { kind: "ship" }>, model: Model): Call {
+  const target = SLOTS[op.slot];
+  const call: Call = { kind: "ship", by: op.by, batchId: target.batchId, receiver: op.to, quantity: op.quantity };
+  const wanted = op.packs.manifest === "always" || (op.packs.manifest === "auto" && model.roleOf(op.to) === Role.Dispenser);
+  if (!wanted) return call;
+  const count = Math.min(SERIALS_PER_BATCH, Number(op.quantity < 1n ? 1n : op.quantity > BigInt(SERIALS_PER_BATCH) ? BigInt(SERIALS_PER_BATCH) : op.quantity) + op.packs.extra);
+  const packs = Array.from({ length: count }, (_, i) => target.serials[(op.packs.offset + i) % SERIALS_PER_BATCH]);
+  return { ...call, manifest: manifestOf(packs) };
 }
 
 /** The concrete transaction `op` stands for, in the model's current state. */
@@ -358,38 +491,41 @@ export function resolve(op: Op, model: Model): Call {
       };
     }
     case "ship":
-      return { kind: "ship", by: op.by, batchId: SLOTS[op.slot].batchId, receiver: op.to, quantity: op.quantity };
+      return resolveShip(op, model);
     case "receive": {
-      const shipment = pickShipment(model, op.pick);
+      const shipment = pickShipment(model, op.pick, true);
       return { kind: "receive", by: signer(model, op.by, shipment), shipment, leg: op.leg };
     }
     case "reject": {
       const shipment = pickShipment(model, op.pick);
-      return { kind: "reject", by: signer(model, op.by, shipment), shipment, reason: op.reason };
+      return { kind: "reject", by: signer(model, op.by, shipment), shipment, reason: op.reason, leg: op.leg };
+    }
+    case "cancel": {
+      const shipment = pickShipment(model, op.pick);
+      return { kind: "cancel", by: signer(model, op.by, shipment), shipment };
     }
     case "recall":
       return { kind: "recall", by: op.by, batchId: SLOTS[op.slot].batchId, recallClass: op.recallClass };
     case "flagSuspect":
     case "clearSuspect":
+    case "confirmSuspect":
     case "declareIllegitimate":
       return { kind: op.kind, by: op.by, batchId: SLOTS[op.slot].batchId };
     case "release":
     case "condemn":
+      if (op.holder === "canceller") {
+        const cancelled = model.shipmentLog.filter((s) => s.status === SHIPMENT.Cancelled);
+        const last = cancelled[cancelled.length - 1];
+        if (last) return { kind: op.kind, by: op.by, batchId: last.key.batchId, holder: last.sender, quantity: op.quantity };
+        return { kind: op.kind, by: op.by, batchId: SLOTS[op.slot].batchId, holder: "distributor2", quantity: op.quantity };
+      }
       return { kind: op.kind, by: op.by, batchId: SLOTS[op.slot].batchId, holder: op.holder, quantity: op.quantity };
-    case "dispense": {
-      const target = SLOTS[op.slot];
-      const pick = op.serial;
-      if (pick.kind === "own") {
-        const serial = target.serials[pick.index];
-        return { kind: "dispense", by: op.by, batchId: target.batchId, serial: target.serials32[pick.index], proof: target.tree.proof(serial) };
-      }
-      if (pick.kind === "forged") {
-        // A serial nobody commissioned, with a genuine pack's proof.
-        return { kind: "dispense", by: op.by, batchId: target.batchId, serial: FORGED_SERIAL32, proof: target.tree.proof(target.serials[0]) };
-      }
-      const other = SLOTS[pick.slot];
-      const serial = other.serials[pick.index];
-      return { kind: "dispense", by: op.by, batchId: target.batchId, serial: other.serials32[pick.index], proof: other.tree.proof(serial) };
+    case "dispense":
+      return resolveDispense(op, model);
+    case "releaseLeg": {
+      const quarantined = model.shipmentLog.filter((s) => s.status === SHIPMENT.ReceivedInQuarantine);
+      const pool = quarantined.length > 0 ? quarantined : model.shipmentLog;
+      return { kind: "releaseLeg", by: op.by, shipment: { ...pool[op.leg % pool.length].key } };
     }
     case "pause":
     case "unpause":
@@ -422,6 +558,13 @@ function describeSerial(p: SerialPick): string {
   return `serial #${p.index} of ${SLOTS[p.slot].name} with its own proof`;
 }
 
+function describeClaim(c: ClaimPick, serial: SerialPick): string {
+  if (c.kind === "leg") return `pack #${c.pack} of its pack leg #${c.leg}`;
+  if (c.kind === "othersLeg") return `pack #${c.pack} of another receiver's pack leg #${c.leg}`;
+  if (c.kind === "notInLeg") return `${describeSerial(serial)} claimed on its pack leg #${c.leg} with another pack's proof`;
+  return `${describeSerial(serial)} with no leg`;
+}
+
 /** How an operation reads in a shrunk counterexample, e.g. `ship(distributor -> pharmacy, 5 of A/L1)`. */
 export function describeOp(op: Op): string {
   switch (op.kind) {
@@ -441,22 +584,27 @@ export function describeOp(op: Op): string {
         `${op.serialized ? "serialized" : "no serials"}, expiring ${days(op.expiryDays)}${op.certified ? "" : ", no certificate"}; by ${op.by})`
       );
     case "ship":
-      return `ship(${op.by} -> ${op.to}, ${op.quantity} of ${SLOTS[op.slot].name})`;
+      return `ship(${op.by} -> ${op.to}, ${op.quantity} of ${SLOTS[op.slot].name}, manifest ${op.packs.manifest} from serial #${op.packs.offset}${op.packs.extra ? ` listing ${op.packs.extra} more` : ""})`;
     case "receive":
       return `receive(${describePick(op.pick)}, ${describeLeg(op.leg)}; by ${op.by})`;
     case "reject":
-      return `reject(${describePick(op.pick)}, reason ${op.reason}; by ${op.by})`;
+      return `reject(${describePick(op.pick)}, reason ${op.reason}, ${describeLeg(op.leg)}; by ${op.by})`;
+    case "cancel":
+      return `cancel(${describePick(op.pick)}; by ${op.by})`;
     case "recall":
       return `recall(${SLOTS[op.slot].name}, class ${op.recallClass}; by ${op.by})`;
     case "flagSuspect":
     case "clearSuspect":
+    case "confirmSuspect":
     case "declareIllegitimate":
       return `${op.kind}(${SLOTS[op.slot].name}; by ${op.by})`;
     case "release":
     case "condemn":
       return `${op.kind}(${op.quantity} of ${op.holder}'s ${SLOTS[op.slot].name}; by ${op.by})`;
+    case "releaseLeg":
+      return `releaseLeg(quarantined pack leg #${op.leg}; by ${op.by})`;
     case "dispense":
-      return `dispense(${describeSerial(op.serial)} of ${SLOTS[op.slot].name}; by ${op.by})`;
+      return `dispense(${describeClaim(op.claim, op.serial)} of ${SLOTS[op.slot].name}; by ${op.by})`;
     case "travel":
       return `travel(${op.days} day(s))`;
   }
@@ -464,7 +612,12 @@ export function describeOp(op: Op): string {
 
 /** What `resolve` decided that the operation alone does not say: which shipment, and who signed. */
 export function resolution(call: Call, model: Model): string {
-  if (call.kind !== "receive" && call.kind !== "reject") return "";
+  if (call.kind === "dispense") {
+    const c = call.claim;
+    return ` [serial ${call.serial.slice(0, 18)}…, leg from ${model.nameOf(c.sender)}, ${c.quantity} units, nonce ${c.nonce}]`;
+  }
+  if (call.kind === "ship") return call.manifest ? ` [manifest of ${call.manifest.packs.join(" ")}]` : "";
+  if (call.kind !== "receive" && call.kind !== "reject" && call.kind !== "cancel" && call.kind !== "releaseLeg") return "";
   const s = call.shipment;
   const name = (address: string) => model.nameOf(address);
   return ` [shipment ${name(s.sender)} -> ${name(s.receiver)}, ${s.quantity} of ${name(s.batchId)}, nonce ${s.nonce}; signed by ${call.by}]`;
@@ -480,7 +633,8 @@ export class OpCommand implements fc.AsyncCommand<Model, StepRunner> {
   /** A receive or reject of "a shipment in transit" waits until there is one (the others always run). */
   check(model: Model): boolean {
     const op = this.op;
-    if ((op.kind === "receive" || op.kind === "reject") && op.pick.pending) return model.shipmentLog.some((s) => s.inTransit);
+    if (op.kind === "receive" && op.pick.pending) return model.shipmentLog.some((s) => s.inTransit || s.status === SHIPMENT.Cancelled);
+    if ((op.kind === "reject" || op.kind === "cancel") && op.pick.pending) return model.shipmentLog.some((s) => s.inTransit);
     return true;
   }
   async run(model: Model, runner: StepRunner): Promise<void> {

@@ -11,6 +11,7 @@ import { AbiCoder, ZeroHash, concat, id, keccak256 } from "ethers";
 import { Role, Standing } from "../../src/domain/enums";
 import { gtinHasPrefix, hasValidCheckDigit } from "../../src/gs1/identifiers";
 import { batchIdOf, shipmentIdOf, type ShipmentKey } from "../../src/domain/ids";
+import { ManifestTree } from "../../src/manifests/manifest";
 import {
   ACTORS,
   DAY,
@@ -33,6 +34,17 @@ const abi = AbiCoder.defaultAbiCoder();
 export const DEFAULT_ADMIN_ROLE = ZeroHash;
 export const PAUSER_ROLE = id("PAUSER_ROLE");
 const RECALLED = 1n;
+/** ProductSafety.SUSPECT_LAPSE and Custody.CANCEL_AFTER, in whole days. */
+export const SUSPECT_LAPSE_DAYS = 7;
+export const CANCEL_AFTER_DAYS = 30;
+/** ShipmentStatus. */
+export const SHIPMENT = { None: 0n, InTransit: 1n, Cancelled: 2n, Received: 3n, ReceivedInQuarantine: 4n } as const;
+/** QuarantineCause. */
+const CAUSE = { SenderNotAuthorized: 0n, ShipmentCancelled: 1n } as const;
+/** RejectionReason values that quarantine whatever the leg says. */
+const DAMAGED = 1n;
+const NO_TEMPERATURE_DATA = 2n;
+const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 const SUSPECT = 2n;
 const ILLEGITIMATE = 4n;
 const GTIN_LIMIT = 10n ** 14n;
@@ -93,17 +105,35 @@ export type Call =
   | { kind: "pause"; by: Actor }
   | { kind: "unpause"; by: Actor }
   | { kind: "commission"; by: Actor; input: CommissionInput }
-  | { kind: "ship"; by: Actor; batchId: string; receiver: Actor; quantity: bigint }
+  | { kind: "ship"; by: Actor; batchId: string; receiver: Actor; quantity: bigint; manifest?: ManifestInput }
   | { kind: "receive"; by: Actor; shipment: ShipmentKey; leg: Leg }
-  | { kind: "reject"; by: Actor; shipment: ShipmentKey; reason: bigint }
+  | { kind: "reject"; by: Actor; shipment: ShipmentKey; reason: bigint; leg: Leg }
+  | { kind: "cancel"; by: Actor; shipment: ShipmentKey }
   | { kind: "recall"; by: Actor; batchId: string; recallClass: bigint }
   | { kind: "flagSuspect"; by: Actor; batchId: string }
   | { kind: "clearSuspect"; by: Actor; batchId: string }
+  | { kind: "confirmSuspect"; by: Actor; batchId: string }
   | { kind: "declareIllegitimate"; by: Actor; batchId: string }
   | { kind: "release"; by: Actor; batchId: string; holder: Actor; quantity: bigint }
   | { kind: "condemn"; by: Actor; batchId: string; holder: Actor; quantity: bigint }
-  | { kind: "dispense"; by: Actor; batchId: string; serial: string; proof: string[] }
+  | { kind: "releaseLeg"; by: Actor; shipment: ShipmentKey }
+  | { kind: "dispense"; by: Actor; batchId: string; serial: string; proof: string[]; claim: ClaimInput }
   | { kind: "travel"; days: number };
+
+/** A pack leg's manifest: its root (ManifestTree of `packs`, loose packs only) and the packs it lists. */
+export interface ManifestInput {
+  root: string;
+  /** Plain serials, as the slot lists them. */
+  packs: string[];
+}
+
+/** PackClaim: the leg (its sender, quantity and nonce; the caller is the receiver) and the manifest proof. */
+export interface ClaimInput {
+  sender: string;
+  quantity: bigint;
+  nonce: bigint;
+  manifestProof: string[];
+}
 
 export interface PartnerState {
   role: Role;
@@ -123,6 +153,11 @@ export interface BatchState {
   flags: bigint;
   recallClass: bigint;
   commissioned: bigint;
+  /** SuspectHold: who flagged it last, and the day its hold lapses (0: it does not). Kept after a clearance. */
+  suspectBy: string;
+  suspectLapseDay: number;
+  /** Holders that flagged the batch once already. */
+  flaggedBy: Set<Actor>;
 }
 
 export interface HoldingState {
@@ -139,7 +174,16 @@ export interface ShipmentState {
   sender: Actor;
   receiver: Actor;
   isReturn: boolean;
+  /** status === InTransit. */
   inTransit: boolean;
+  /** ShipmentStatus as stored (None once a lot-level leg is settled). */
+  status: bigint;
+  shippedDay: number;
+  manifest?: ManifestInput;
+  /** The receiver's shipment count of the batch when it received a pack leg (dispensers only). */
+  receiverShipments: bigint;
+  /** The packs dispensed on a received pack leg (kept in the record's shippedAt bits), at most its quantity. */
+  served: bigint;
 }
 
 /** The state the tests compare between the model and the contract after every step. */
@@ -148,13 +192,25 @@ export interface Snapshot {
   partners: Record<string, { role: bigint; suspended: boolean; licenceExpiry: bigint; gln: bigint; standing: bigint }>;
   batches: Record<
     string,
-    { manufacturer: string; expiry: bigint; minTemp: bigint; maxTemp: bigint; serialRoot21: string; flags: bigint; recallClass: bigint }
+    {
+      manufacturer: string;
+      expiry: bigint;
+      minTemp: bigint;
+      maxTemp: bigint;
+      serialRoot21: string;
+      flags: bigint;
+      recallClass: bigint;
+      suspectBy: string;
+      /** The day (after the epoch) a holder's suspect hold lapses; 0 when it does not. */
+      suspectLapseDay: bigint;
+    }
   >;
   /** commissioned batch slot -> holder -> stock; holders with an all-zero record are left out. */
   holdings: Record<string, Record<string, HoldingState>>;
-  /** shipment id -> whether it is in transit, and whether it is a return. */
-  shipments: Record<string, { inTransit: boolean; isReturn: boolean }>;
-  /** commissioned batch slot -> its dispensed serials (of the slot's serials and the forged one), in slot order. */
+  /** shipment id -> its stored record (all zero once a lot-level leg is settled), times as days after the epoch. */
+  /** `shippedDayOrServed`: in transit or cancelled, the day it was shipped; a received pack leg, the packs dispensed on it. */
+  shipments: Record<string, { status: bigint; isReturn: boolean; shippedDayOrServed: bigint; manifest21: string; receiverShipments: bigint }>;
+  /** commissioned batch slot -> its dispensed serials (of the slot's serials and the forged one), in slot order, each as "serial via legId". */
   dispensed: Record<string, string[]>;
 }
 
@@ -180,6 +236,21 @@ export function classifyRoute(from: Role, to: Role): RouteDirection {
 /** OpenZeppelin's sorted-pair Merkle walk from a serial's StandardMerkleTree leaf. */
 export function merkleRootFrom(serial32: string, proof: readonly string[]): string {
   let node = keccak256(keccak256(abi.encode(["bytes32"], [serial32])));
+  for (const sibling of proof) {
+    const s = sibling.toLowerCase();
+    node = BigInt(s) < BigInt(node) ? keccak256(concat([s, node])) : keccak256(concat([node, s]));
+  }
+  return node;
+}
+
+/** The manifest of a pack leg listing `packs` loose. */
+export function manifestOf(packs: readonly string[]): ManifestInput {
+  return { root: ManifestTree.of(packs, []).root.toLowerCase(), packs: [...packs] };
+}
+
+/** The root a manifest proof leads to from the pack leaf `[0, serial]` (Ids.manifestPackLeaf). */
+export function manifestRootFrom(serial32: string, proof: readonly string[]): string {
+  let node = keccak256(keccak256(abi.encode(["uint8", "bytes32"], [0, serial32])));
   for (const sibling of proof) {
     const s = sibling.toLowerCase();
     node = BigInt(s) < BigInt(node) ? keccak256(concat([s, node])) : keccak256(concat([node, s]));
@@ -214,7 +285,8 @@ export class Model {
   readonly shipments = new Map<string, ShipmentState>();
   /** Every shipment ever sent, in order. */
   readonly shipmentLog: ShipmentState[] = [];
-  readonly dispensed = new Map<string, Set<string>>();
+  /** batch -> dispensed serial (32-byte, lowercase) -> the pack leg it was dispensed on (dispensedVia). */
+  readonly dispensed = new Map<string, Map<string, string>>();
   private readonly admins = new Set<Actor>(["admin"]);
   private readonly pausers = new Set<Actor>(["pauser"]);
   private readonly actorOf = new Map<string, Actor>();
@@ -300,6 +372,10 @@ export class Model {
         return this.receive(call);
       case "reject":
         return this.reject(call);
+      case "cancel":
+        return this.cancel(call);
+      case "confirmSuspect":
+        return this.confirmSuspect(call);
       case "recall":
         return this.recall(call);
       case "flagSuspect":
@@ -311,6 +387,8 @@ export class Model {
       case "release":
       case "condemn":
         return this.takeQuarantined(call);
+      case "releaseLeg":
+        return this.releaseLeg(call);
       case "dispense":
         return this.dispense(call);
       case "travel":
@@ -347,14 +425,24 @@ export class Model {
     return this.batches.get(batchId) ?? fail("BatchUnknown", batchId);
   }
 
+  /** BatchRegistry._isSuspect: flagged, and the hold does not lapse or has not lapsed yet. */
+  isSuspect(b: BatchState): boolean {
+    return (b.flags & SUSPECT) !== 0n && (b.suspectLapseDay === 0 || this.day < b.suspectLapseDay);
+  }
+
   private requireNotOnHold(b: BatchState): Outcome | undefined {
     if (b.flags & ILLEGITIMATE) return fail("BatchIsIllegitimate", b.batchId);
-    if (b.flags & SUSPECT) return fail("BatchOnHold", b.batchId);
+    if (this.isSuspect(b)) return fail("BatchOnHold", b.batchId);
     return undefined;
   }
 
   private requireForwardable(b: BatchState): Outcome | undefined {
-    if (b.flags !== 0n) return this.requireNotOnHold(b) ?? fail("BatchUnderRecall", b.batchId, b.recallClass);
+    if (b.flags !== 0n) {
+      const onHold = this.requireNotOnHold(b);
+      if (onHold) return onHold;
+      // A lapsed holder's flag leaves the SUSPECT bit set: only a recall stops the batch then.
+      if (b.flags & RECALLED) return fail("BatchUnderRecall", b.batchId, b.recallClass);
+    }
     if (b.expiry < this.now) return fail("BatchExpired", b.batchId, b.expiry, new ApproxNow(this.now - 1n));
     return undefined;
   }
@@ -463,9 +551,12 @@ export class Model {
       flags: 0n,
       recallClass: 0n,
       commissioned: c.quantity,
+      suspectBy: ZERO_ADDRESS,
+      suspectLapseDay: 0,
+      flaggedBy: new Set(),
     });
     this.setHolding(batchId, by, { ...NO_HOLDING, saleable: c.quantity });
-    this.dispensed.set(batchId, new Set());
+    this.dispensed.set(batchId, new Map());
     return ok(
       ev("BatchCommissioned", batchId, this.addr(by), c.gtin, [
         c.gtin,
@@ -504,6 +595,9 @@ export class Model {
     } else {
       const blocked = this.requireForwardable(b);
       if (blocked) return blocked;
+      if (toRole === Role.Dispenser && root21(b.serialRoot) !== root21(ZeroHash) && !c.manifest) {
+        return fail("CustodyManifestRequired", b.batchId, this.addr(c.receiver));
+      }
     }
     if (c.quantity === 0n) return fail("BatchInvalidQuantity", c.quantity);
     const h = this.holding(b.batchId, c.by);
@@ -514,69 +608,139 @@ export class Model {
     this.setHolding(b.batchId, c.by, { ...h, saleable: h.saleable - c.quantity, shipments: nonce + 1n });
     const key: ShipmentKey = { batchId: b.batchId, sender: this.addr(c.by), receiver: this.addr(c.receiver), quantity: c.quantity, nonce };
     const shipmentId = shipmentIdOf(key);
-    const s: ShipmentState = { id: shipmentId, key, sender: c.by, receiver: c.receiver, isReturn, inTransit: true };
+    const s: ShipmentState = {
+      id: shipmentId,
+      key,
+      sender: c.by,
+      receiver: c.receiver,
+      isReturn,
+      inTransit: true,
+      status: SHIPMENT.InTransit,
+      shippedDay: this.day,
+      manifest: c.manifest,
+      receiverShipments: 0n,
+      served: 0n,
+    };
     this.shipments.set(shipmentId, s);
     this.shipmentLog.push(s);
-    return ok(ev("Shipped", shipmentId, b.batchId, key.sender, key.receiver, c.quantity, nonce, isReturn));
+    const shipped = ev("Shipped", shipmentId, b.batchId, key.sender, key.receiver, c.quantity, nonce, isReturn);
+    if (!c.manifest) return ok(shipped);
+    return ok(shipped, ev("ManifestCommitted", shipmentId, b.batchId, c.manifest.root.toLowerCase()));
   }
 
-  /** Custody._settle: the shipment in transit to the caller, an authorized partner. */
-  private settle(by: Actor, key: ShipmentKey): ShipmentState | Outcome {
-    const shipmentId = shipmentIdOf(key);
-    const s = this.shipments.get(shipmentId);
-    if (!s || !s.inTransit) return fail("CustodyShipmentNotInTransit", shipmentId);
-    if (this.addr(by) !== key.receiver.toLowerCase()) {
-      return fail("CustodyNotReceiver", shipmentId, this.addr(by), key.receiver.toLowerCase());
-    }
-    return this.requireAuthorized(by) ?? s;
+  private setStatus(s: ShipmentState, status: bigint): void {
+    s.status = status;
+    s.inTransit = status === SHIPMENT.InTransit;
   }
 
+  private legValues(leg: Leg): Value[] {
+    return [leg.minTemp, leg.maxTemp, leg.meanKineticTemp, leg.minutesOutOfRange, leg.loggerHash.toLowerCase()];
+  }
+
+  private inconsistent(leg: Leg): Outcome | undefined {
+    if (leg.minTemp <= leg.meanKineticTemp && leg.meanKineticTemp <= leg.maxTemp) return undefined;
+    return fail("CustodyInvalidTemperatureLeg", leg.minTemp, leg.meanKineticTemp, leg.maxTemp);
+  }
+
+  private static excursion(leg: Leg, b: BatchState): boolean {
+    return leg.minTemp < b.minTemp || leg.maxTemp > b.maxTemp || leg.minutesOutOfRange !== 0n;
+  }
+
+  /** Custody._receive: a shipment in transit, or one its sender cancelled (from the sender's quarantine). */
   private receive(c: Extract<Call, { kind: "receive" }>): Outcome {
     const refused = this.whenNotPaused();
     if (refused) return refused;
-    const s = this.settle(c.by, c.shipment);
-    if ("ok" in s) return s;
-    const leg = c.leg;
-    if (!(leg.minTemp <= leg.meanKineticTemp && leg.meanKineticTemp <= leg.maxTemp)) {
-      return fail("CustodyInvalidTemperatureLeg", leg.minTemp, leg.meanKineticTemp, leg.maxTemp);
+    const shipmentId = shipmentIdOf(c.shipment);
+    const s = this.shipments.get(shipmentId);
+    if (!s || (s.status !== SHIPMENT.InTransit && s.status !== SHIPMENT.Cancelled)) return fail("CustodyShipmentNotInTransit", shipmentId);
+    if (this.addr(c.by) !== c.shipment.receiver.toLowerCase()) {
+      return fail("CustodyNotReceiver", shipmentId, this.addr(c.by), c.shipment.receiver.toLowerCase());
     }
+    const notAuthorized = this.requireAuthorized(c.by);
+    if (notAuthorized) return notAuthorized;
+    const q = s.key.quantity;
+    let cause: bigint | undefined;
+    let senderAfter: HoldingState | undefined;
+    if (s.status === SHIPMENT.Cancelled) {
+      const from = this.holding(s.key.batchId, s.sender);
+      if (from.quarantined < q) return fail("CustodyCancelledUnitsGone", shipmentId, this.addr(s.sender), from.quarantined, q);
+      senderAfter = { ...from, quarantined: from.quarantined - q };
+      cause = CAUSE.ShipmentCancelled;
+    } else if (this.standing(s.sender) !== Standing.Authorized) {
+      cause = CAUSE.SenderNotAuthorized;
+    }
+    const leg = c.leg;
+    const bad = this.inconsistent(leg);
+    if (bad) return bad;
     const b = this.batches.get(s.key.batchId) as BatchState;
     if (!s.isReturn) {
       const onHold = this.requireNotOnHold(b);
       if (onHold) return onHold;
       if (b.flags & RECALLED) return fail("BatchUnderRecall", b.batchId, b.recallClass);
     }
-    const excursion = leg.minTemp < b.minTemp || leg.maxTemp > b.maxTemp || leg.minutesOutOfRange !== 0n;
-    s.inTransit = false;
+    const excursion = Model.excursion(leg, b);
+    if (senderAfter) this.setHolding(b.batchId, s.sender, senderAfter);
     const h = this.holding(b.batchId, c.by);
-    const q = s.key.quantity;
-    this.setHolding(
-      b.batchId,
-      c.by,
-      excursion ? { ...h, quarantined: h.quarantined + q } : { ...h, saleable: h.saleable + q },
-    );
-    return ok(
-      ev("Received", s.id, b.batchId, this.addr(c.by), s.key.sender.toLowerCase(), q, [
-        leg.minTemp,
-        leg.maxTemp,
-        leg.meanKineticTemp,
-        leg.minutesOutOfRange,
-        leg.loggerHash.toLowerCase(),
-      ], excursion),
-    );
+    const quarantine = excursion || cause !== undefined;
+    this.setHolding(b.batchId, c.by, quarantine ? { ...h, quarantined: h.quarantined + q } : { ...h, saleable: h.saleable + q });
+    if (s.manifest && this.roleOf(c.by) === Role.Dispenser) {
+      this.setStatus(s, quarantine ? SHIPMENT.ReceivedInQuarantine : SHIPMENT.Received);
+      s.receiverShipments = h.shipments;
+    } else {
+      this.setStatus(s, SHIPMENT.None);
+    }
+    const received = ev("Received", s.id, b.batchId, this.addr(c.by), s.key.sender.toLowerCase(), q, this.legValues(leg), excursion);
+    if (cause === undefined) return ok(received);
+    return ok(received, ev("ReceiptQuarantined", s.id, b.batchId, this.addr(c.by), q, cause));
   }
 
+  /** Custody._reject: back to the sender, saleable only on an in-range leg with a reason that says nothing against the goods. */
   private reject(c: Extract<Call, { kind: "reject" }>): Outcome {
     const refused = this.whenNotPaused();
     if (refused) return refused;
-    const s = this.settle(c.by, c.shipment);
-    if ("ok" in s) return s;
-    s.inTransit = false;
+    const shipmentId = shipmentIdOf(c.shipment);
+    const s = this.shipments.get(shipmentId);
+    if (!s || s.status !== SHIPMENT.InTransit) return fail("CustodyShipmentNotInTransit", shipmentId);
+    if (this.addr(c.by) !== c.shipment.receiver.toLowerCase()) {
+      return fail("CustodyNotReceiver", shipmentId, this.addr(c.by), c.shipment.receiver.toLowerCase());
+    }
+    const notAuthorized = this.requireAuthorized(c.by) ?? this.inconsistent(c.leg);
+    if (notAuthorized) return notAuthorized;
+    const b = this.batches.get(s.key.batchId) as BatchState;
+    const quarantined = Model.excursion(c.leg, b) || c.reason === DAMAGED || c.reason === NO_TEMPERATURE_DATA;
+    this.setStatus(s, SHIPMENT.None);
     const h = this.holding(s.key.batchId, s.sender);
-    this.setHolding(s.key.batchId, s.sender, { ...h, saleable: h.saleable + s.key.quantity });
+    const q = s.key.quantity;
+    this.setHolding(s.key.batchId, s.sender, quarantined ? { ...h, quarantined: h.quarantined + q } : { ...h, saleable: h.saleable + q });
     return ok(
-      ev("Rejected", s.id, s.key.batchId, this.addr(c.by), s.key.sender.toLowerCase(), s.key.quantity, c.reason, EVIDENCE_VALUE),
+      ev("Rejected", s.id, s.key.batchId, this.addr(c.by), s.key.sender.toLowerCase(), q, c.reason, EVIDENCE_VALUE, this.legValues(c.leg), quarantined),
     );
+  }
+
+  /** Custody.cancelShipment: by the sender, CANCEL_AFTER after shipping, into the sender's quarantine. */
+  private cancel(c: Extract<Call, { kind: "cancel" }>): Outcome {
+    const refused = this.whenNotPaused();
+    if (refused) return refused;
+    const shipmentId = shipmentIdOf(c.shipment);
+    const s = this.shipments.get(shipmentId);
+    if (!s || s.status !== SHIPMENT.InTransit) return fail("CustodyShipmentNotInTransit", shipmentId);
+    if (this.addr(c.by) !== c.shipment.sender.toLowerCase()) {
+      return fail("CustodyNotSender", shipmentId, this.addr(c.by), c.shipment.sender.toLowerCase());
+    }
+    const notAuthorized = this.requireAuthorized(c.by);
+    if (notAuthorized) return notAuthorized;
+    if (this.day < s.shippedDay + CANCEL_AFTER_DAYS) {
+      return fail(
+        "CustodyCancelTooEarly",
+        shipmentId,
+        new ApproxNow(this.epoch + BigInt(s.shippedDay + CANCEL_AFTER_DAYS) * DAY),
+        new ApproxNow(this.now - 1n),
+      );
+    }
+    this.setStatus(s, SHIPMENT.Cancelled);
+    const h = this.holding(s.key.batchId, s.sender);
+    this.setHolding(s.key.batchId, s.sender, { ...h, quarantined: h.quarantined + s.key.quantity });
+    return ok(ev("ShipmentCancelled", s.id, s.key.batchId, this.addr(s.sender), s.key.receiver.toLowerCase(), s.key.quantity));
   }
 
   // ---- ProductSafety ----
@@ -584,10 +748,16 @@ export class Model {
   private recall(c: Extract<Call, { kind: "recall" }>): Outcome {
     const b = this.existingBatch(c.batchId);
     if ("ok" in b) return b;
-    const refused = c.by === b.manufacturer ? this.requireAuthorized(c.by) : this.requireRole(c.by, Role.Regulator);
+    // A restrictive act: the lot's own manufacturer may recall it in any standing.
+    const refused = c.by === b.manufacturer ? undefined : this.requireRole(c.by, Role.Regulator);
     if (refused) return refused;
     if (c.recallClass === 0n || c.recallClass > 3n) return fail("SafetyInvalidRecallClass", c.recallClass);
-    if (b.flags & RECALLED) return fail("SafetyAlreadyRecalled", b.batchId, b.recallClass);
+    if (b.flags & RECALLED) {
+      if (c.recallClass >= b.recallClass) return fail("SafetyAlreadyRecalled", b.batchId, b.recallClass);
+      const previous = b.recallClass;
+      b.recallClass = c.recallClass;
+      return ok(ev("RecallEscalated", b.batchId, this.addr(c.by), previous, c.recallClass, RECALL_REASON_VALUE, RECALL_URI_VALUE));
+    }
     b.flags |= RECALLED;
     b.recallClass = c.recallClass;
     return ok(ev("BatchRecalled", b.batchId, this.addr(c.by), c.recallClass, RECALL_REASON_VALUE, RECALL_URI_VALUE));
@@ -598,14 +768,30 @@ export class Model {
     if ("ok" in b) return b;
     const refused = this.requireAuthorized(c.by);
     if (refused) return refused;
-    if (this.roleOf(c.by) !== Role.Regulator) {
+    const holder = this.roleOf(c.by) !== Role.Regulator;
+    if (holder) {
       const h = this.holding(b.batchId, c.by);
       if (h.saleable === 0n && h.quarantined === 0n) return fail("SafetyNotHolder", b.batchId, this.addr(c.by));
+      if (b.flaggedBy.has(c.by)) return fail("SafetyAlreadyFlaggedBy", b.batchId, this.addr(c.by));
     }
     if (b.flags & ILLEGITIMATE) return fail("SafetyAlreadyIllegitimate", b.batchId);
-    if (b.flags & SUSPECT) return fail("SafetyAlreadySuspect", b.batchId);
+    if (this.isSuspect(b)) return fail("SafetyAlreadySuspect", b.batchId);
+    if (holder) b.flaggedBy.add(c.by);
     b.flags |= SUSPECT;
-    return ok(ev("BatchFlaggedSuspect", b.batchId, this.addr(c.by), SAFETY_REASON_VALUE));
+    b.suspectBy = this.addr(c.by);
+    b.suspectLapseDay = holder ? this.day + SUSPECT_LAPSE_DAYS : 0;
+    const lapsesAt = holder ? new ApproxNow(this.now - 1n + BigInt(SUSPECT_LAPSE_DAYS) * DAY) : 0n;
+    return ok(ev("BatchFlaggedSuspect", b.batchId, this.addr(c.by), SAFETY_REASON_VALUE, lapsesAt));
+  }
+
+  private confirmSuspect(c: Extract<Call, { kind: "confirmSuspect" }>): Outcome {
+    const b = this.existingBatch(c.batchId);
+    if ("ok" in b) return b;
+    const notRegulator = this.requireRole(c.by, Role.Regulator);
+    if (notRegulator) return notRegulator;
+    if (!this.isSuspect(b)) return fail("SafetyNotSuspect", b.batchId);
+    b.suspectLapseDay = 0;
+    return ok(ev("SuspectConfirmed", b.batchId, this.addr(c.by), SAFETY_REASON_VALUE));
   }
 
   private clearSuspect(c: Extract<Call, { kind: "clearSuspect" }>): Outcome {
@@ -615,6 +801,7 @@ export class Model {
     if ("ok" in b) return b;
     const notRegulator = this.requireRole(c.by, Role.Regulator);
     if (notRegulator) return notRegulator;
+    // The flag, lapsed or not; the hold record stays as it was.
     if (!(b.flags & SUSPECT)) return fail("SafetyNotSuspect", b.batchId);
     b.flags &= ~SUSPECT;
     return ok(ev("SuspectCleared", b.batchId, this.addr(c.by), SAFETY_REASON_VALUE));
@@ -631,7 +818,8 @@ export class Model {
   }
 
   private takeQuarantined(c: Extract<Call, { kind: "release" | "condemn" }>): Outcome {
-    const refused = this.whenNotPaused();
+    // Condemning is a restrictive act: it works while paused; a release does not.
+    const refused = c.kind === "release" ? this.whenNotPaused() : undefined;
     if (refused) return refused;
     const b = this.existingBatch(c.batchId);
     if ("ok" in b) return b;
@@ -651,6 +839,26 @@ export class Model {
     return ok(ev("QuarantineCondemned", b.batchId, this.addr(c.holder), this.addr(c.by), c.quantity));
   }
 
+  /** ProductSafety.releaseLeg: a pack leg received into quarantine, released whole by a regulator. */
+  private releaseLeg(c: Extract<Call, { kind: "releaseLeg" }>): Outcome {
+    const refused = this.whenNotPaused();
+    if (refused) return refused;
+    const legId = shipmentIdOf(c.shipment);
+    const s = this.shipments.get(legId);
+    if (s?.status !== SHIPMENT.ReceivedInQuarantine) return fail("SafetyLegNotQuarantined", legId);
+    const notRegulator = this.requireRole(c.by, Role.Regulator);
+    if (notRegulator) return notRegulator;
+    const q = s.key.quantity;
+    const h = this.holding(s.key.batchId, s.receiver);
+    if (h.quarantined < q) return fail("SafetyInsufficientQuarantined", s.key.batchId, this.addr(s.receiver), h.quarantined, q);
+    this.setHolding(s.key.batchId, s.receiver, { ...h, quarantined: h.quarantined - q, saleable: h.saleable + q });
+    this.setStatus(s, SHIPMENT.Received);
+    return ok(
+      ev("QuarantineReleased", s.key.batchId, this.addr(s.receiver), this.addr(c.by), q),
+      ev("LegReleased", legId, s.key.batchId, this.addr(s.receiver), this.addr(c.by)),
+    );
+  }
+
   // ---- Dispensing ----
 
   private dispense(c: Extract<Call, { kind: "dispense" }>): Outcome {
@@ -665,12 +873,25 @@ export class Model {
     if (root21(merkleRootFrom(serial, c.proof)) !== root21(b.serialRoot)) {
       return fail("DispenseSerialNotInBatch", b.batchId, serial);
     }
-    const done = this.dispensed.get(b.batchId) as Set<string>;
+    const done = this.dispensed.get(b.batchId) as Map<string, string>;
     if (done.has(serial)) return fail("DispensePackAlreadyDispensed", b.batchId, serial);
     const h = this.holding(b.batchId, c.by);
     if (h.saleable === 0n) return fail("CustodyInsufficientSaleable", b.batchId, this.addr(c.by), 0n, 1n);
+    const legKey: ShipmentKey = { batchId: b.batchId, sender: c.claim.sender.toLowerCase(), receiver: this.addr(c.by), quantity: c.claim.quantity, nonce: c.claim.nonce };
+    const legId = shipmentIdOf(legKey);
+    const leg = this.shipments.get(legId);
+    if (leg?.status !== SHIPMENT.Received) {
+      if (leg?.status === SHIPMENT.ReceivedInQuarantine) return fail("DispenseLegQuarantined", b.batchId, serial, legId);
+      return fail("DispenseLegNotReceived", b.batchId, serial, legId);
+    }
+    if (root21(manifestRootFrom(serial, c.claim.manifestProof)) !== root21(leg.manifest?.root ?? ZeroHash)) {
+      return fail("DispensePackNotInLeg", b.batchId, serial, legId);
+    }
+    if (h.shipments !== leg.receiverShipments) return fail("DispenseLegShippedOn", b.batchId, serial, legId, leg.receiverShipments, h.shipments);
+    if (leg.served >= c.claim.quantity) return fail("DispenseLegExhausted", b.batchId, serial, legId, c.claim.quantity);
+    leg.served += 1n;
     this.setHolding(b.batchId, c.by, { ...h, saleable: h.saleable - 1n, dispensed: h.dispensed + 1n });
-    done.add(serial);
+    done.set(serial, legId);
     return ok(ev("PackDispensed", b.batchId, serial, this.addr(c.by)));
   }
 
@@ -701,8 +922,10 @@ export class Model {
         if (!isZeroHolding(h)) perHolder[actor] = { ...h };
       }
       holdings[slot.name] = perHolder;
-      const done = this.dispensed.get(slot.batchId) ?? new Set<string>();
-      dispensed[slot.name] = slotSerialCandidates(slot.name).filter((s) => done.has(s.serial32)).map((s) => s.serial);
+      const done = this.dispensed.get(slot.batchId) ?? new Map<string, string>();
+      dispensed[slot.name] = slotSerialCandidates(slot.name)
+        .filter((s) => done.has(s.serial32))
+        .map((s) => `${s.serial} via ${done.get(s.serial32) ?? ""}`);
       batches[slot.name] = {
         manufacturer: this.addr(b.manufacturer),
         expiry: b.expiry,
@@ -711,12 +934,24 @@ export class Model {
         serialRoot21: root21(b.serialRoot),
         flags: b.flags,
         recallClass: b.recallClass,
+        suspectBy: b.suspectBy,
+        suspectLapseDay: BigInt(b.suspectLapseDay),
       };
     }
     const shipments: Snapshot["shipments"] = {};
     for (const shipmentId of shipmentIds) {
       const s = this.shipments.get(shipmentId);
-      shipments[shipmentId] = { inTransit: s?.inTransit ?? false, isReturn: (s?.inTransit ?? false) && (s?.isReturn ?? false) };
+      const status = s?.status ?? SHIPMENT.None;
+      shipments[shipmentId] =
+        !s || status === SHIPMENT.None
+          ? { status, isReturn: false, shippedDayOrServed: 0n, manifest21: root21(ZeroHash), receiverShipments: 0n }
+          : {
+              status,
+              isReturn: s.isReturn,
+              shippedDayOrServed: status === SHIPMENT.InTransit || status === SHIPMENT.Cancelled ? BigInt(s.shippedDay) : s.served,
+              manifest21: root21(s.manifest?.root ?? ZeroHash),
+              receiverShipments: s.receiverShipments,
+            };
     }
     return { paused: this.paused, partners, batches, holdings, shipments, dispensed };
   }
