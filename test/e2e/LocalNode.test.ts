@@ -1,14 +1,13 @@
 import { expect } from "chai";
 import hre from "hardhat";
 import { HDNodeWallet, JsonRpcProvider, Network } from "ethers";
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { HardhatNetworkHDAccountsConfig } from "hardhat/types";
 import { formatGln } from "../../src/gs1/identifiers";
 import type { PackReport } from "../../src/domain/provenance";
 import { CAST } from "../../src/scenario/scenario";
-import { childEnv, hardhat, startNode, type Node, type Run } from "./processes";
+import { childEnv, hardhat, runToEnd, startNode, type Node, type Run } from "./processes";
 import { tempDir } from "../tmp";
 
 const EXAMPLES = path.join(__dirname, "..", "..", "examples");
@@ -20,21 +19,7 @@ const HARDHAT = require.resolve("hardhat/internal/cli/bootstrap", { paths: [path
 
 /** `script` run by bash (pipefail: the exit code is the command's, not the reader's), from the repository root. */
 function shell(script: string, env: NodeJS.ProcessEnv, timeoutMs = 300_000): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("bash", ["-o", "pipefail", "-c", script], { cwd: path.join(__dirname, "..", ".."), env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`bash -c ${script} took more than ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
-  });
+  return runToEnd("bash", ["-o", "pipefail", "-c", script], env, timeoutMs, `bash -c ${script}`);
 }
 
 /**

@@ -38,17 +38,17 @@ export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { ...env, DOTENV_CONFIG_PATH: path.join(ROOT, "test", "e2e", "no-such.env"), FORCE_COLOR: "0", ...extra };
 }
 
-/** Runs `hardhat <args>` to completion (at most `timeoutMs`). */
-export function hardhat(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<Run> {
+/** Runs `command args` from the repository root to completion (at most `timeoutMs`), collecting its output. */
+export function runToEnd(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number, label: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [HARDHAT, ...args], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`hardhat ${args.join(" ")} took more than ${timeoutMs} ms\n${stdout}\n${stderr}`));
+      reject(new Error(`${label} took more than ${timeoutMs} ms\n${stdout}\n${stderr}`));
     }, timeoutMs);
     child.on("error", reject);
     child.on("close", (code) => {
@@ -56,6 +56,11 @@ export function hardhat(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_
       resolve({ code: code ?? 1, stdout, stderr });
     });
   });
+}
+
+/** Runs `hardhat <args>` to completion (at most `timeoutMs`). */
+export function hardhat(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<Run> {
+  return runToEnd(process.execPath, [HARDHAT, ...args], env, timeoutMs, `hardhat ${args.join(" ")}`);
 }
 
 /** A running server process; `stop()` ends it. */

@@ -279,7 +279,7 @@ describe("The pack's path in rx:verify's words (src/domain/report.ts)", function
     const path = sectionOf(lines, /^path of this pack/);
     expect(path[0]).to.equal("path of this pack (the lot-level legs that can have carried it to Main Street, the verifying holder):");
     expect(path.slice(1).map((l) => l.replace(/^ {2}\S+ \S+ UTC {2}/, ""))).to.deep.equal([
-      "commissioned by Acme 0x0000000000000000000000000000000000000001: 100 units, expires 300317",
+      "commissioned by Acme 0x0000000000000000000000000000000000000001: 100 units, expires 2030-03-17",
       "shipped 10 units Acme 0x0000000000000000000000000000000000000001 -> Northline 0x0000000000000000000000000000000000000002",
       "received 10 units by Northline 0x0000000000000000000000000000000000000002 from Acme 0x0000000000000000000000000000000000000001: 3.0 °C to 6.0 °C, MKT 4.5 °C, 0 min out of range",
       "shipped 4 units Northline 0x0000000000000000000000000000000000000002 -> Main Street 0x0000000000000000000000000000000000000004",
