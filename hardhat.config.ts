@@ -117,6 +117,8 @@ const config: HardhatUserConfig = {
       evmVersion: "cancun",
       optimizer: { enabled: true, runs: 200 },
       viaIR: true,
+      // The storage layouts of RxTrace and RxTraceExtension must match (test/StorageLayout.test.ts).
+      outputSelection: { "*": { "*": ["storageLayout"] } },
     },
   },
   networks: {
