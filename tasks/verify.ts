@@ -3,6 +3,8 @@ import { runCommand } from "../src/commands/shared/cli";
 import { formatReport, verdictExitCode } from "../src/domain/report";
 import { packPathOf, packPathSummary } from "../src/domain/pack-path";
 import { verifyFromArgs, type VerifyArgs } from "../src/commands/verify/verify-command";
+import { askFromArgs, type AskArgs } from "../src/commands/vrs/vrs-command";
+import { formatAnswer, vrsExitCode } from "../src/vrs/client";
 
 task("rx:verify", "Is this pack genuine and safe to dispense? Prints the verdict, the pack's own path (--json: `path`) and the lot's other legs apart")
   .addOptionalParam("link", "the pack's GS1 Digital Link (as in its QR code)")
@@ -19,7 +21,17 @@ task("rx:verify", "Is this pack genuine and safe to dispense? Prints the verdict
     "list every event of the lot's other legs; by default the text shows the pack's own path in full (its manifests' legs, or the " +
       "lot-level legs that can have carried it to its dispenser or to --holder) and the lot's other legs one line each",
   )
-  .setAction(async (args: VerifyArgs & { json: boolean; all: boolean }, hre) => {
+  .addOptionalParam("vrs", "ask this GS1 verification responder instead (its URL): a signed verification request, as a returns desk sends it")
+  .addOptionalParam("signer", "with --vrs: the account that signs the request (an index or an address; default 0), an onboarded partner")
+  .addOptionalParam("reqGln", "with --vrs: the requester's GLN (default: the --signer partner's GLN on this network)")
+  .addOptionalParam("corrUuid", "with --vrs: the request's correlation UUID (default: a new one)")
+  .setAction(async (args: VerifyArgs & Partial<AskArgs> & { json: boolean; all: boolean }, hre) => {
+    if (args.vrs !== undefined) {
+      const answer = await runCommand(undefined, () => askFromArgs(hre, { ...args, vrs: args.vrs as string }));
+      console.log(args.json ? JSON.stringify(answer, null, 2) : formatAnswer(answer).join("\n"));
+      process.exitCode = vrsExitCode(answer);
+      return answer;
+    }
     const report = await runCommand(undefined, () => verifyFromArgs(hre, args));
     // --json: the report, plus `path`: which legs are the pack's and which the lot's (src/domain/pack-path.ts).
     const json = () => JSON.stringify({ ...report, path: packPathSummary(packPathOf(report)) }, null, 2);

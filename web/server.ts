@@ -8,12 +8,18 @@
  *                                          (or a batch without a serial file) gets an empty proof, and the
  *                                          contract then says SerialNotInBatch
  *
- * Whole serial lists never leave the server.
+ * Whole serial lists never leave the server. The same server answers GS1 verification requests (src/vrs, docs/vrs.md)
+ * for the suite of RXTRACE_VRS_NETWORK (default localhost): GET /01/…/10/…/21/…?17=…&linkType=verificationService…,
+ * /gtin/…/lot/…/ser/…?exp=…, /checkConnectivity.
  */
 import { existsSync, readFileSync, statSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import type { Connect, Plugin } from "vite";
+import { JsonRpcProvider, Network } from "ethers";
+import type { DeploymentRecord } from "../src/chain/deployment";
+import { RxTrace__factory } from "../typechain-types/factories/contracts/RxTrace__factory";
+import { vrsMiddleware } from "../src/vrs/responder";
 import { InputError } from "../src/domain/errors";
 import { parseSerial } from "../src/gs1/identifiers";
 import { loadSerialTree, serialFilePath } from "../src/files/serial-files";
@@ -109,15 +115,36 @@ export function apiMiddleware(options: ApiOptions = {}): Connect.NextHandleFunct
   };
 }
 
+/**
+ * The verification responder over the suite of RXTRACE_VRS_NETWORK (default localhost), reached through the page's
+ * RPC URL of that network; connected at the first request (and again after a failure).
+ */
+export function vrsApiMiddleware(options: ApiOptions = {}): Connect.NextHandleFunction {
+  const env = options.env ?? process.env;
+  const dir = options.deploymentsDir ?? (env.RXTRACE_DEPLOYMENTS_DIR || path.join(__dirname, "..", "deployments"));
+  const network = env.RXTRACE_VRS_NETWORK || "localhost";
+  return vrsMiddleware(async () => {
+    const option = networkOptions(dir, env).find((n) => n.name === network);
+    const file = path.join(dir, `${network}.json`);
+    if (!option || !existsSync(file)) throw new Error(`no deployment record for "${network}" (RXTRACE_VRS_NETWORK): deploy first`);
+    const record = JSON.parse(readFileSync(file, "utf8")) as DeploymentRecord;
+    const provider = new JsonRpcProvider(option.rpcUrl, Network.from(record.chainId), { staticNetwork: true });
+    const rx = RxTrace__factory.connect(record.contracts.RxTrace.address, provider);
+    return { rx, fromBlock: record.contracts.RxTrace.blockNumber, serialTree: (batchId: string) => treeOf(network, batchId, dir), responderGln: env.RXTRACE_VRS_RESPONDER_GLN || undefined };
+  });
+}
+
 /** The Vite plugin: the same middleware for `vite` (dev) and `vite preview`. */
 export function rxtraceApi(options: ApiOptions = {}): Plugin {
   return {
     name: "rxtrace-api",
     configureServer(server) {
       server.middlewares.use(apiMiddleware(options));
+      server.middlewares.use(vrsApiMiddleware(options));
     },
     configurePreviewServer(server) {
       server.middlewares.use(apiMiddleware(options));
+      server.middlewares.use(vrsApiMiddleware(options));
     },
   };
 }
