@@ -7,7 +7,7 @@ import tseslint from "typescript-eslint";
 // nothing Node-side of src/; the page (web/src) imports only the browser-safe folders (types excepted: they
 // vanish at build). test/Layout.test.ts checks the same on the resolved import graph, and cycles.
 const BROWSER_SAFE = ["gs1", "domain", "signing", "chain/events"];
-const NODE_SIDE = ["chain", "commands", "merkle", "manifests", "files", "scenario", "bench"];
+const NODE_SIDE = ["chain", "commands", "merkle", "manifests", "files", "scenario", "bench", "vrs"];
 const nodeOnly = [
   { regex: `^(node:|(${builtinModules.filter((m) => !m.startsWith("_")).join("|")})(/|$))`, message: "Browser-safe code imports no Node module." },
   { regex: "^(keccak|node-gyp-build|hardhat|@nomicfoundation/|dotenv|qrcode)(/|$)", message: "Browser-safe code imports no native or Hardhat package." },

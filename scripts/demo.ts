@@ -11,6 +11,7 @@
  * excursion pack, a recalled pack and a forged serial. Last, pack-level custody: a lot shipped pack by pack with a
  * manifest, two of its packs handed over to a pharmacy in a handover both sides sign and a courier submits, a pack
  * of that handover dispensed, and verification of a pack that reached the pharmacy and of one that never did.
+ * Then GS1 verification requests: the responder started, and a returns desk's signed questions about two packs.
  */
 import hre from "hardhat";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -25,6 +26,7 @@ import { formatReport, verdictExitCode, verdictLabel } from "../src/domain/repor
 import { verifyFromArgs } from "../src/commands/verify/verify-command";
 import { isLive, readRecord, recordPath } from "../src/chain/deployment";
 import { loggerForWindow, parseLoggerCsv } from "../src/domain/temperature";
+import { askTheResponder } from "../src/scenario/vrs-step";
 
 // The story keeps its deployment record, serial files and manifests in a folder of its own: a run never sees the
 // manifests of an earlier run (whose contract had the same address) nor leaves files in the repository.
@@ -240,6 +242,12 @@ async function main(): Promise<void> {
     console.log(`   ${label}:`);
     console.log(formatReport(report).map((line) => `   ${line}`).join("\n"));
   }
+
+  step("GS1 verification requests: Northline's returns desk asks the responder about two returned packs (signed with its key)");
+  await askTheResponder(hre, SIGNER.distributor, [
+    ["a genuine pack", { gtin: GTIN, lot: LOT, serial: "SN000003", expiry: "280331" }],
+    ["a pack of the recalled lot", { gtin: GTIN, lot: RECALLED_LOT, serial: "SNB000002", expiry: "280630" }],
+  ], networkFlag());
 }
 
 main().catch((error: unknown) => {

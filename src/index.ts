@@ -14,7 +14,9 @@
  *   files/          what the tool keeps under deployments/<network>/: serial files, manifests, cases, signed files
  *   chain/          deployment records, deploy, the retrying JSON-RPC layer (and events/ above)
  *   commands/       one folder per user journey (admin, commission, custody, packs, signed, safety, dispense,
- *                   verify) and shared/ (cli helpers, batch lookup)
+ *                   verify, vrs) and shared/ (cli helpers, batch lookup)
+ *   vrs/            GS1 verification requests (VRS): the standard's messages, the requester's signature checked
+ *                   against the partner registry, the responder (node:http) and its client
  *   scenario/       the demo's cast and products, shared by tests, bench and demo
  *   bench/          the gas bench behind `npm run bench` and the gas snapshot test
  *
@@ -31,5 +33,6 @@ export * as manifests from "./manifests";
 export * as files from "./files";
 export * as chain from "./chain";
 export * as commands from "./commands";
+export * as vrs from "./vrs";
 export * as scenario from "./scenario";
 export * as bench from "./bench";

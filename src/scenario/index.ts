@@ -4,3 +4,4 @@
  * logic nor a command, and three entry points share it.
  */
 export * from "./scenario";
+export * from "./vrs-step";
