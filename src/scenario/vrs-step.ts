@@ -10,7 +10,8 @@ import { formatAnswer } from "../vrs/client";
 export async function askTheResponder(hre: HardhatRuntimeEnvironment, signer: string, packs: readonly (readonly [string, Omit<AskArgs, "vrs" | "signer">])[], suffix = ""): Promise<void> {
   const responder = await serveFromArgs(hre, { port: "0" });
   try {
-    console.log(`$ npx hardhat rx:vrs-serve --port 8080${suffix}   (here on a free port: ${responder.url})`);
+    console.log(`$ npx hardhat rx:vrs-serve --port 8080${suffix}`);
+    console.log(`   (the demo's responder listens on a free port instead: ${responder.url})`);
     for (const [label, pack] of packs) {
       const flags = Object.entries(pack).map(([k, v]) => `--${k} ${String(v)}`).join(" ");
       console.log(`$ npx hardhat rx:verify ${flags} --vrs http://127.0.0.1:8080 --signer ${signer}${suffix}`);

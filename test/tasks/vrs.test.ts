@@ -8,6 +8,15 @@ import { expect } from "chai";
 import hre from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { Signer } from "ethers";
+import { cpSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { TASK_NODE_CREATE_SERVER } from "hardhat/builtin-tasks/task-names";
+import type { JsonRpcServer } from "hardhat/types";
+import { deploymentsDir } from "../../src/chain/deployment";
+import { vrsApiMiddleware } from "../../web/server";
+import { tempDir } from "../tmp";
 import { expiryToYYMMDD, formatGln, formatGtin } from "../../src/gs1/identifiers";
 import { batchIdOf, serialToBytes32 } from "../../src/domain/ids";
 import type { PackReport } from "../../src/domain/provenance";
@@ -165,6 +174,26 @@ describe("GS1 verification requests (rx:vrs-serve, rx:verify --vrs)", function (
       const answer = await get(url, target, signers[4], { corrUUID: UUID });
       expect([answer.status, answer.type]).to.deep.equal([200, "application/json; charset=utf-8"]);
       expect(JSON.parse(answer.text)).to.deep.include({ corrUUID: UUID, data: { verified: true, additionalInfo: "Recalled" } });
+    });
+    it("is the same from the page's server (npm run web), through the network's RPC URL", async function () {
+      const { expiry, signers } = await loadFixture(storyFixture);
+      // The in-process chain over JSON-RPC as `npm run node` serves it, and the story's files as the localhost network's.
+      const rpc = (await hre.run(TASK_NODE_CREATE_SERVER, { hostname: "127.0.0.1", port: 0, provider: hre.network.provider })) as JsonRpcServer;
+      const { port } = await rpc.listen();
+      const dir = tempDir("rx-vrs-web-");
+      cpSync(path.join(deploymentsDir(), "hardhat.json"), path.join(dir, "localhost.json"));
+      cpSync(path.join(deploymentsDir(), "hardhat"), path.join(dir, "localhost"), { recursive: true });
+      const web = createServer(vrsApiMiddleware({ deploymentsDir: dir, env: { RXTRACE_RPC_URL_LOCALHOST: `http://127.0.0.1:${port}` } }));
+      await new Promise<void>((resolve) => web.listen(0, "127.0.0.1", resolve));
+      try {
+        const target = verificationTarget({ gtin: GTIN, lot: LOT.recalled, serial: "VR000001", expiry: expiry.recalled }, gln("distributor"), UUID);
+        const answer = await get(`http://127.0.0.1:${(web.address() as AddressInfo).port}`, target, signers[4], { corrUUID: UUID });
+        expect([answer.status, JSON.parse(answer.text).data]).to.deep.equal([200, { verified: true, additionalInfo: "Recalled" }]);
+      } finally {
+        web.closeAllConnections();
+        await new Promise((resolve) => web.close(resolve));
+        await rpc.close();
+      }
     });
     it("rx:verify --vrs prints the answer in words and exits with its code", async function () {
       const { url, expiry } = await loadFixture(storyFixture);
