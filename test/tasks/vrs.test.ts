@@ -30,6 +30,8 @@ import { signedHeaders } from "../../src/vrs/authorization";
 import { verificationTarget, type VrsData } from "../../src/vrs/messages";
 import { VRS_ADDITIONAL_INFO_EXIT_CODE, VRS_NOT_VERIFIED_EXIT_CODE, VRS_REFUSED_EXIT_CODE, type VrsAnswer } from "../../src/vrs/client";
 import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";
+import { PartnerWallet__factory } from "../../typechain-types";
+import { makeGln } from "../../src/gs1/identifiers";
 
 const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
 const LOT = { genuine: "Q24-0001", recalled: "Q24-0002", suspect: "Q24-0003", illegitimate: "Q24-0004", expired: "Q24-0005" } as const;
@@ -259,6 +261,18 @@ describe("GS1 verification requests (rx:vrs-serve, rx:verify --vrs)", function (
       const first = await fetch(`${url}${t}`, { headers });
       const again = await fetch(`${url}${t}`, { headers });
       expect([first.status, again.status, (await again.text()).trim()]).to.deep.equal([200, 401, "RxTrace-Signature: this signed request was already answered (replay)"]);
+    });
+    it("answers 401 to a contract partner that cannot sign (no ERC-1271), even signed by the key behind it", async function () {
+      const { url, expiry, signers, rx } = await loadFixture(storyFixture);
+      const [admin, , , , , , , , , owner] = signers;
+      const wallet = await new PartnerWallet__factory(admin).deploy(owner.address);
+      const walletGln = makeGln("061414100077");
+      await rx.connect(admin).onboardPartner(await wallet.getAddress(), 2, walletGln, hre.ethers.id("wallet"), (await time.latest()) + 3600 * 24 * 365, "Wallet Wholesale");
+      const answer = await get(url, target(expiry.genuine, formatGln(walletGln)), owner, { corrUUID: UUID });
+      expect([answer.status, answer.text.trim()]).to.deep.equal([
+        401,
+        `RxTrace-Signature: not a signature of reqGLN ${formatGln(walletGln)}'s account ${await wallet.getAddress()} over this request`,
+      ]);
     });
     it("answers 403 to a suspended partner", async function () {
       const { url, expiry, signers } = await loadFixture(storyFixture);
