@@ -56,14 +56,13 @@ export async function isPartnerSignature(provider: Provider, account: string, me
   }
 }
 
-/** Signatures already accepted, kept until they could no longer be fresh. */
+/** Signed requests already answered, kept until they could no longer be fresh. */
 export class ReplayGuard {
   private readonly seen = new Map<string, number>();
 
-  /** Records `signature` until `until` (unix seconds); false when it was seen before. */
-  accept(signature: string, until: number, now: number): boolean {
+  /** Records the request `key` until `until` (unix seconds); false when it was seen before. */
+  accept(key: string, until: number, now: number): boolean {
     for (const [s, expiry] of this.seen) if (expiry < now) this.seen.delete(s);
-    const key = signature.toLowerCase();
     if (this.seen.has(key)) return false;
     this.seen.set(key, until);
     return true;
@@ -110,7 +109,8 @@ export async function authorizeRequester(
   if (!provider || !(await isPartnerSignature(provider, account, message, signature))) {
     throw new VrsRefusal(401, `${SIGNATURE_HEADER}: not a signature of reqGLN ${request.reqGLN}'s account ${account} over this request`);
   }
-  if (!context.replay.accept(signature, at + window, now)) throw new VrsRefusal(401, `${SIGNATURE_HEADER}: this signed request was already answered (replay)`);
+  // Keyed by what was signed, not by the signature's bytes: a malleated copy of a signature is the same request.
+  if (!context.replay.accept(`${account}:${hashMessage(message)}`, at + window, now)) throw new VrsRefusal(401, `${SIGNATURE_HEADER}: this signed request was already answered (replay)`);
   const standing = Number(await rx.standing(account)) as Standing;
   if (standing !== Standing.Authorized) {
     throw new VrsRefusal(403, `reqGLN ${request.reqGLN} (${account}) is not an authorized trading partner: ${Standing[standing]}`);

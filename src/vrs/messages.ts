@@ -112,6 +112,13 @@ export const SALEABLE_RETURN_CONTEXT = "dscsaSaleableReturn";
 /** The link type of a verification service, as a Digital Link query names it (short or full form). */
 const VERIFICATION_LINK_TYPES = ["verificationService", "gs1:verificationService", "https://gs1.org/voc/verificationService", "https://ref.gs1.org/voc/verificationService"];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const UUID_EXPECTED = "a UUID such as 21ec2020-3aea-4069-a2dd-08002b30309d";
+
+/** A correlation id as the standard has it (a UUID), or an InputError naming `field`. */
+export function parseCorrUUID(value: string, field = "corrUUID"): string {
+  if (!UUID.test(value)) throw new InputError(field, value, UUID_EXPECTED);
+  return value;
+}
 
 interface RequestBase {
   /** The requester's GLN (13 digits), `reqGLN`. */
@@ -178,10 +185,8 @@ export function parseVrsRequest(method: string, target: string): VrsRequest {
   }
   const expiry = query.get(names[3]) ?? "";
   field(() => expiryFromYYMMDD(expiry, names[3]));
-  const corrUUID = query.get("corrUUID") ?? undefined;
-  if (corrUUID !== undefined && !UUID.test(corrUUID)) {
-    throw new VrsRefusal(400, new InputError("corrUUID", corrUUID, "a UUID such as 21ec2020-3aea-4069-a2dd-08002b30309d").message);
-  }
+  const sent = query.get("corrUUID");
+  const corrUUID = sent === null ? undefined : field(() => parseCorrUUID(sent));
   const pack = {
     gtin: field(() => parseGtin(decode(form[1], names[0]), names[0])),
     lot: field(() => parseLot(decode(form[2], names[1]), names[1])),

@@ -185,7 +185,8 @@ describe("GS1 verification requests (rx:vrs-serve, rx:verify --vrs)", function (
       const dir = tempDir("rx-vrs-web-");
       cpSync(path.join(deploymentsDir(), "hardhat.json"), path.join(dir, "localhost.json"));
       cpSync(path.join(deploymentsDir(), "hardhat"), path.join(dir, "localhost"), { recursive: true });
-      const web = createServer(vrsApiMiddleware({ deploymentsDir: dir, env: { RXTRACE_RPC_URL_LOCALHOST: `http://127.0.0.1:${port}` } }));
+      const middleware = vrsApiMiddleware({ deploymentsDir: dir, env: { RXTRACE_RPC_URL_LOCALHOST: `http://127.0.0.1:${port}` } });
+      const web = createServer((req, res) => middleware(req, res, () => res.writeHead(404).end()));
       await new Promise<void>((resolve) => web.listen(0, "127.0.0.1", resolve));
       try {
         const target = verificationTarget({ gtin: GTIN, lot: LOT.recalled, serial: "VR000001", expiry: expiry.recalled }, gln("distributor"), UUID);
@@ -311,6 +312,11 @@ describe("GS1 verification requests (rx:vrs-serve, rx:verify --vrs)", function (
     it("rx:vrs-serve refuses a port that is not one", async function () {
       await loadFixture(storyFixture);
       await expect(hre.run("rx:vrs-serve", { port: "99999" })).to.be.rejectedWith('--port: got "99999", expected a TCP port from 0 to 65535');
+    });
+    it("rx:verify --vrs refuses --holder: the responder answers about the product", async function () {
+      const { url, expiry } = await loadFixture(storyFixture);
+      const pack = { gtin, lot: LOT.genuine, serial: "VS000001", expiry: expiry.genuine, vrs: url, signer: SIGNER.distributor, holder: gln("pharmacy") };
+      await expect(hre.run("rx:verify", pack)).to.be.rejectedWith(`--holder: got "${gln("pharmacy")}", expected nothing with --vrs`);
     });
     it("rx:verify --vrs refuses a pack without its expiry before asking", async function () {
       const { url } = await loadFixture(storyFixture);

@@ -9,6 +9,7 @@ import { loadSerialTree } from "../../files/serial-files";
 import { formatGln, parseGln } from "../../gs1/identifiers";
 import { packFromArgs, type PackArgs } from "../../gs1/pack-args";
 import { askResponder, type VrsAnswer } from "../../vrs/client";
+import { parseCorrUUID } from "../../vrs/messages";
 import { startResponder, type RunningResponder } from "../../vrs/responder";
 import { resolveSigner } from "../shared/cli";
 
@@ -37,6 +38,10 @@ export interface AskArgs extends PackArgs {
   signer?: string;
   reqGln?: string;
   corrUuid?: string;
+  /** rx:verify's flags that mean nothing to a responder: refused with --vrs. */
+  holder?: string;
+  certificate?: string;
+  manifests?: string;
 }
 
 /**
@@ -51,6 +56,9 @@ export async function askFromArgs(hre: HardhatRuntimeEnvironment, args: AskArgs)
     throw new InputError("--vrs", args.vrs, "the responder's URL, e.g. http://127.0.0.1:8080");
   }
   if (base.protocol !== "http:" && base.protocol !== "https:") throw new InputError("--vrs", args.vrs, "an http:// or https:// URL");
+  for (const flag of ["holder", "certificate", "manifests"] as const) {
+    if (args[flag] !== undefined) throw new InputError(`--${flag}`, args[flag], "nothing with --vrs: the responder answers about the product, from its own records");
+  }
   const pack = packFromArgs(args);
   if (pack.expiry === undefined) {
     throw new InputError(args.link === undefined ? "--expiry" : "--link", args.link ?? "", "the pack's expiry (AI 17, YYMMDD): a verification request names it");
@@ -65,9 +73,6 @@ export async function askFromArgs(hre: HardhatRuntimeEnvironment, args: AskArgs)
     if (gln === 0n) throw new InputError("--signer", args.signer ?? "0", `an onboarded partner's account (${signer.address} is not one), or --req-gln`);
     reqGln = formatGln(gln);
   }
-  if (args.corrUuid !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(args.corrUuid)) {
-    throw new InputError("--corr-uuid", args.corrUuid, "a UUID such as 21ec2020-3aea-4069-a2dd-08002b30309d");
-  }
-  const answer = await askResponder(base.toString(), { ...pack, expiry: pack.expiry }, reqGln, signer, { corrUUID: args.corrUuid });
-  return answer;
+  const corrUUID = args.corrUuid === undefined ? undefined : parseCorrUUID(args.corrUuid, "--corr-uuid");
+  return askResponder(base.toString(), { ...pack, expiry: pack.expiry }, reqGln, signer, { corrUUID });
 }
