@@ -4,7 +4,7 @@
  * the same events, oldest first, and kept in the checkpoint; each event that concerns the holder gives at most one
  * alert of each kind, whose idempotency key is derived from the chain, the log and the kind alone.
  */
-import { id, type LogDescription } from "ethers";
+import { getAddress, id, type LogDescription } from "ethers";
 import { formatCelsius, QUARANTINE_CAUSE_TEXT, type QuarantineCause, RecallClass, RejectionReason } from "../domain/enums";
 import { formatGln } from "../gs1/identifiers";
 
@@ -33,7 +33,10 @@ export interface LogRef {
 
 /** One alert, as printed on stdout (one JSON line) and posted to the webhook. */
 export interface Alert {
-  /** `id("<chainId>:<tx>:<logIndex>:<kind>")`: the same alert always has the same key (the Idempotency-Key header). */
+  /**
+   * keccak256 of chain id, transaction hash, log index, kind and holder: the same alert always has the same key (the
+   * Idempotency-Key header); the holder is in it so that two partners' alerts about one event differ at a shared receiver.
+   */
   key: string;
   kind: AlertKind;
   chainId: number;
@@ -52,9 +55,9 @@ export interface Alert {
   details: Record<string, string | number | boolean>;
 }
 
-/** The idempotency key of an alert: deterministic in (chain id, transaction hash, log index, kind). */
-export function alertKey(chainId: number, ref: LogRef, kind: AlertKind): string {
-  return id(`rxtrace-alert:${chainId}:${ref.tx.toLowerCase()}:${ref.logIndex}:${kind}`);
+/** The idempotency key of an alert: deterministic in (chain id, transaction hash, log index, kind, holder). */
+export function alertKey(chainId: number, ref: LogRef, kind: AlertKind, holder: string): string {
+  return id(`rxtrace-alert:${chainId}:${ref.tx.toLowerCase()}:${ref.logIndex}:${kind}:${holder.toLowerCase()}`);
 }
 
 /** A leg of the holder's (it sent it or it is coming to it) still in transit. */
@@ -264,7 +267,7 @@ export class HolderView {
       case "SuspectCleared": {
         if (!this.holds(a.batchId)) return [];
         const by = event.name === "BatchFlaggedSuspect" ? a.by : a.regulator;
-        const words = { BatchFlaggedSuspect: "put on hold as suspect", SuspectConfirmed: "confirmed as suspect (the hold stays)", SuspectCleared: "cleared: the suspect hold is lifted" }[event.name];
+        const words = { BatchFlaggedSuspect: "put on hold as suspect", SuspectConfirmed: "confirmed as suspect (the hold stays)", SuspectCleared: "cleared of suspicion (the hold is lifted)" }[event.name];
         const lapsesAt = event.name === "BatchFlaggedSuspect" ? Number(a.lapsesAt) : 0;
         return draft(
           "suspect",
@@ -305,7 +308,7 @@ export class HolderView {
       drafts.push({
         kind: "shipment-stale", event: "Shipped", ref: leg.ref, time: leg.shippedAt, batchId: leg.batchId,
         summary: `${leg.quantity} units of lot ${leg.batchId} ${outgoing ? `you shipped to ${this.who(leg.receiver)}` : `shipped to you by ${this.who(leg.sender)}`} are still in transit after ${Math.floor(days)} days`,
-        details: { shipmentId, sender: leg.sender, receiver: leg.receiver, quantity: Number(leg.quantity), daysInTransit: Math.floor(days), direction: outgoing ? "sent" : "incoming", dueAt: new Date(now * 1000).toISOString() },
+        details: { shipmentId, sender: getAddress(leg.sender), receiver: getAddress(leg.receiver), quantity: Number(leg.quantity), daysInTransit: Math.floor(days), direction: outgoing ? "sent" : "incoming", dueAt: new Date(now * 1000).toISOString() },
       });
     }
     const licence = this.state.licence;

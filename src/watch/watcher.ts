@@ -98,7 +98,7 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
     },
   };
   const stamp = (draft: AlertDraft): Alert => ({
-    key: alertKey(options.chainId, draft.ref, draft.kind),
+    key: alertKey(options.chainId, draft.ref, draft.kind, options.holder.account),
     kind: draft.kind,
     chainId: options.chainId,
     contract: checkpoint.contract,

@@ -62,8 +62,12 @@ describe("rx:watch", function () {
     it("alerts on the shipments coming to it (lots A and B from the manufacturer)", function () {
       expect(of("shipment-incoming").map((a) => [a.batchId, a.details.quantity])).to.deep.equal([[LOT_A, 60], [LOT_B, 10]]);
     });
-    it("alerts on the excursion of the leg it received", function () {
-      expect(of("excursion").map((a) => [a.event, a.batchId, a.details.maxTemp, a.details.minutesOutOfRange])).to.deep.equal([["Received", LOT_A, 125, 95]]);
+    it("alerts on the excursion of the leg it received, as the sender of that leg is alerted too", async function () {
+      const sender = await watchOnce({ holder: glnOf("manufacturer") });
+      const excursions = (list: Alert[]) => list.filter((a) => a.kind === "excursion").map((a) => [a.tx, a.event, a.batchId, a.details.maxTemp, a.details.minutesOutOfRange]);
+      expect(excursions(alerts)).to.deep.equal(excursions(sender.alerts)).and.to.have.length(1);
+      expect(excursions(alerts)[0].slice(1)).to.deep.equal(["Received", LOT_A, 125, 95]);
+      expect(alerts.find((a) => a.kind === "excursion")!.key).to.not.equal(sender.alerts.find((a) => a.kind === "excursion")!.key);
     });
     it("alerts on the quarantine decisions: its release by the regulator, and the receipt quarantined after the sender's suspension", function () {
       expect(of("quarantine").map((a) => [a.event, a.details.decision, a.batchId])).to.deep.equal([
@@ -88,9 +92,9 @@ describe("rx:watch", function () {
       const { staleId } = await loadFixture(watchStoryFixture);
       expect(of("shipment-stale").map((a) => [a.details.shipmentId, a.details.direction, a.details.daysInTransit])).to.deep.equal([[staleId, "sent", 8]]);
     });
-    it("says nothing about the pharmacy's licence, and stamps every alert with a key from chain, tx, log index and kind", function () {
+    it("says nothing about the pharmacy's licence, and stamps every alert with a key from chain, tx, log index, kind and holder", function () {
       expect(of("licence-expiring")).to.deep.equal([]);
-      for (const a of alerts) expect(a.key).to.equal(alertKey(31337, { block: a.block, tx: a.tx, logIndex: a.logIndex }, a.kind));
+      for (const a of alerts) expect(a.key).to.equal(alertKey(31337, { block: a.block, tx: a.tx, logIndex: a.logIndex }, a.kind, a.holder.account));
       expect(new Set(alerts.map((a) => a.key)).size).to.equal(alerts.length);
     });
   });
