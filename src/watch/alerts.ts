@@ -257,7 +257,7 @@ export class HolderView {
         const escalated = event.name === "RecallEscalated";
         return draft(
           "recall",
-          `lot ${a.batchId} ${escalated ? "recall escalated to" : "recalled,"} class ${recallClass} by ${this.who(a.by)}: stop moving and dispensing it (${a.reasonURI})`,
+          `lot ${a.batchId} ${escalated ? "recall escalated to class" : "recalled, class"} ${recallClass}, by ${this.who(a.by)}: stop moving and dispensing it (${a.reasonURI})`,
           { recallClass, escalated, by: a.by, reasonHash: a.reasonHash, reasonURI: a.reasonURI },
           a.batchId,
         );
