@@ -20,6 +20,9 @@ task("rx:watch", "Tells a partner what concerns it (incoming shipments, recalls,
     const stop = () => controller.abort();
     process.once("SIGINT", stop);
     process.once("SIGTERM", stop);
+    // stdout carries alerts only: anything else a layer prints with console.log (the RPC retry summary) goes to stderr.
+    const log = console.log;
+    console.log = (...parts: unknown[]) => console.error(...parts);
     try {
       const result = await runCommand(undefined, async () => {
         const input = parseWatchArgs(args);
@@ -34,6 +37,7 @@ task("rx:watch", "Tells a partner what concerns it (incoming shipments, recalls,
       }
       return result;
     } finally {
+      console.log = log;
       process.off("SIGINT", stop);
       process.off("SIGTERM", stop);
     }

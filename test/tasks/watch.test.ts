@@ -148,6 +148,34 @@ describe("rx:watch", function () {
     });
   });
 
+  describe("without --once", function () {
+    it("keeps watching: an event after the backlog is alerted at the next poll, and the watcher stops on its signal", async function () {
+      const { rx, signers } = await loadFixture(watchStoryFixture);
+      const [, , manufacturer, , distributor] = signers;
+      const lot = batchIdOf(GTIN, "W24-0010");
+      await rx.connect(manufacturer).commissionBatch({
+        gtin: GTIN, lot: "W24-0010", expiry: (await time.latest()) + 400 * 86400, quantity: 5n, ...COLD_CHAIN,
+        serialRoot: hre.ethers.ZeroHash, certificateHash: CERTIFICATE_HASH, certificateURI: CERTIFICATE_URI,
+      });
+      const stop = new AbortController();
+      const alerts: Alert[] = [];
+      const input = parseWatchArgs({ holder: glnOf("distributor"), interval: "1", checkpoint: path.join(tempDir("rx-watch-"), "c.json") });
+      const running = runWatch(hre, input, {
+        out: (line) => {
+          alerts.push(JSON.parse(line) as Alert);
+          if (alerts.some((a) => a.batchId === lot)) stop.abort();
+        },
+        log: () => {},
+        signal: stop.signal,
+      });
+      // Let the watcher read the backlog and fall asleep, then ship.
+      while (alerts.length < 11) await new Promise((resolve) => setTimeout(resolve, 50));
+      await rx.connect(manufacturer).ship(lot, distributor.address, 5n);
+      const result = await running;
+      expect([alerts.length, alerts[11].kind, alerts[11].batchId, result.pending]).to.deep.equal([12, "shipment-incoming", lot, 0]);
+    });
+  });
+
   describe("with --webhook", function () {
     it("signs each POST with HMAC-SHA256 over its timestamp and body, and sends the alert's key as Idempotency-Key", async function () {
       await loadFixture(watchStoryFixture);
