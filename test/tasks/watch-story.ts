@@ -10,6 +10,7 @@
  * 20 days. Last, the clock moves 8 days on.
  */
 import hre from "hardhat";
+import type { RxTrace } from "../../typechain-types";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { batchIdOf, shipmentIdOf, type ShipmentKey } from "../../src/domain/ids";
 import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, serialRange } from "../../src/scenario/scenario";
@@ -25,18 +26,23 @@ export const glnOf = (key: string) => formatGln(CAST.find((m) => m.key === key)!
 export const LOT_A = batchIdOf(GTIN, "W24-0001");
 export const LOT_B = batchIdOf(GTIN, "W24-0002");
 
+/** The manufacturer (account 2) commissions `lot` of 100 units under the flagship GTIN; returns its batch id. */
+export async function commissionLot(rx: RxTrace, lot: string, serialRoot = hre.ethers.ZeroHash): Promise<string> {
+  const manufacturer = (await hre.ethers.getSigners())[2];
+  const expiry = (await time.latest()) + 400 * DAY;
+  await rx.connect(manufacturer).commissionBatch({ gtin: GTIN, lot, expiry, quantity: 100n, ...COLD_CHAIN, serialRoot, certificateHash: CERTIFICATE_HASH, certificateURI: CERTIFICATE_URI });
+  return batchIdOf(GTIN, lot);
+}
+
 export async function watchStoryFixture() {
   const base = await loadFixture(castTaskFixture);
   const { rx, signers } = base;
   const [admin, , manufacturer, , distributor, distributor2, pharmacy, , regulator] = signers;
   const serials = serialRange(60, "WS");
   const tree = SerialTree.of(serials);
-  const expiry = (await time.latest()) + 400 * DAY;
-  const commission = (lot: string, serialRoot: string) =>
-    rx.connect(manufacturer).commissionBatch({ gtin: GTIN, lot, expiry, quantity: 100n, ...COLD_CHAIN, serialRoot, certificateHash: CERTIFICATE_HASH, certificateURI: CERTIFICATE_URI });
   const key = (batchId: string, sender: string, receiver: string, quantity: bigint, nonce: bigint): ShipmentKey => ({ batchId, sender, receiver, quantity, nonce });
 
-  await commission("W24-0001", tree.root);
+  await commissionLot(rx, "W24-0001", tree.root);
   await rx.connect(manufacturer).ship(LOT_A, distributor.address, 60n);
   await rx.connect(distributor).receiveShipment(key(LOT_A, manufacturer.address, distributor.address, 60n, 0n), WARM_LEG);
   await rx.connect(regulator).releaseQuarantine(LOT_A, distributor.address, 60n);
@@ -46,7 +52,7 @@ export async function watchStoryFixture() {
   await rx.connect(distributor).ship(LOT_A, distributor2.address, 5n);
   const staleId = shipmentIdOf(key(LOT_A, distributor.address, distributor2.address, 5n, 1n));
 
-  await commission("W24-0002", hre.ethers.ZeroHash);
+  await commissionLot(rx, "W24-0002");
   await rx.connect(manufacturer).ship(LOT_B, distributor.address, 10n);
   await rx.connect(admin).suspendPartner(manufacturer.address, hre.ethers.id("audit finding"));
   await rx.connect(distributor).receiveShipment(key(LOT_B, manufacturer.address, distributor.address, 10n, 0n), GOOD_LEG);

@@ -1,17 +1,20 @@
 import { expect } from "chai";
 import hre from "hardhat";
-import { loadFixture, mine, time } from "@nomicfoundation/hardhat-network-helpers";
-import { batchIdOf } from "../../src/domain/ids";
-import { CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN } from "../../src/scenario/scenario";
+import { loadFixture, mine } from "@nomicfoundation/hardhat-network-helpers";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import path from "node:path";
+import { JsonRpcProvider } from "ethers";
+import { TASK_NODE_CREATE_SERVER } from "hardhat/builtin-tasks/task-names";
+import type { RxTrace } from "../../typechain-types";
 import type { Alert } from "../../src/watch/alerts";
+import { finalityOf } from "../../src/watch/finality";
+import { watch } from "../../src/watch/watcher";
 import { alertKey } from "../../src/watch/alerts";
 import { loadCheckpoint } from "../../src/watch/checkpoint";
 import { IDEMPOTENCY_HEADER, SIGNATURE_HEADER, verifySignature, WEBHOOK_SECRET_VAR } from "../../src/watch/webhook";
 import { parseWatchArgs, runWatch, type WatchArgs } from "../../src/commands/watch/watch-command";
 import { tempDir } from "../tmp";
-import { glnOf, LOT_A, LOT_B, watchStoryFixture } from "./watch-story";
+import { commissionLot, glnOf, LOT_A, LOT_B, watchStoryFixture } from "./watch-story";
 
 const SECRET = "test-webhook-secret-0123456789";
 
@@ -129,11 +132,7 @@ describe("rx:watch", function () {
     it("alerts on an event only once it has that many blocks on top of it", async function () {
       const { rx, signers } = await loadFixture(watchStoryFixture);
       const [, , manufacturer, , distributor] = signers;
-      const lot = batchIdOf(GTIN, "W24-0009");
-      await rx.connect(manufacturer).commissionBatch({
-        gtin: GTIN, lot: "W24-0009", expiry: (await time.latest()) + 400 * 86400, quantity: 5n, ...COLD_CHAIN,
-        serialRoot: hre.ethers.ZeroHash, certificateHash: CERTIFICATE_HASH, certificateURI: CERTIFICATE_URI,
-      });
+      const lot = await commissionLot(rx, "W24-0009");
       await rx.connect(manufacturer).ship(lot, distributor.address, 5n);
       const shippedIn = await hre.ethers.provider.getBlockNumber();
       const checkpoint = path.join(tempDir("rx-watch-"), "checkpoint.json");
@@ -148,15 +147,63 @@ describe("rx:watch", function () {
     });
   });
 
+  describe("on a network with the finalized tag (amoy, polygon)", function () {
+    it("alerts only up to the block the RPC calls finalized", async function () {
+      const { rx, signers, record } = await loadFixture(watchStoryFixture);
+      const lot = await commissionLot(rx, "W24-0011");
+      await rx.connect(signers[2]).ship(lot, signers[4].address, 5n);
+      const shippedIn = await hre.ethers.provider.getBlockNumber();
+      // The in-process chain over HTTP, behind a proxy that answers "finalized" with the block of our choice (a real
+      // Polygon RPC lags the latest block so).
+      let finalized = shippedIn - 1;
+      const rpc = (await hre.run(TASK_NODE_CREATE_SERVER, { hostname: "127.0.0.1", port: 0, provider: hre.network.provider })) as { listen(): Promise<{ port: number }>; close(): Promise<void> };
+      const upstream = `http://127.0.0.1:${(await rpc.listen()).port}`;
+      const proxy = createServer((req, res) => {
+        let body = "";
+        req.on("data", (d: Buffer) => (body += d.toString()));
+        req.on("end", () => {
+          const rewrite = (call: { method: string; params?: unknown[] }) =>
+            call.method === "eth_getBlockByNumber" && call.params?.[0] === "finalized" ? { ...call, params: [`0x${finalized.toString(16)}`, call.params[1]] } : call;
+          const parsed = JSON.parse(body) as { method: string; params?: unknown[] } | { method: string; params?: unknown[] }[];
+          const forwarded = JSON.stringify(Array.isArray(parsed) ? parsed.map(rewrite) : rewrite(parsed));
+          void fetch(upstream, { method: "POST", headers: { "Content-Type": "application/json" }, body: forwarded })
+            .then(async (r) => res.end(await r.text()));
+        });
+      });
+      await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+      const url = `http://127.0.0.1:${(proxy.address() as { port: number }).port}`;
+      const checkpoint = path.join(tempDir("rx-watch-"), "c.json");
+      const holder = { account: signers[4].address, gln: glnOf("distributor") };
+      const once = async () => {
+        const alerts: Alert[] = [];
+        // A provider per run, as a restarted watcher has (ethers keeps an answer for 250 ms).
+        const provider = new JsonRpcProvider(url, 31337, { staticNetwork: true });
+        await watch({
+          rx: rx.connect(provider) as RxTrace, provider, chainId: 31337, holder, startBlock: record.contracts.RxTrace.blockNumber, checkpointFile: checkpoint,
+          finality: finalityOf("amoy"), staleDays: 7, maxBlocks: 1000, once: true, intervalMs: 1000, out: (l) => alerts.push(JSON.parse(l) as Alert), log: () => {},
+        });
+        provider.destroy();
+        return alerts.filter((a) => a.batchId === lot).length;
+      };
+      try {
+        const before = await once();
+        finalized = shippedIn;
+        const after = await once();
+        expect([finalityOf("amoy"), finalityOf("polygon", 5), finalityOf("localhost"), before, after]).to.deep.equal([
+          { tag: "finalized" }, { confirmations: 5 }, { confirmations: 0 }, 0, 1,
+        ]);
+      } finally {
+        await new Promise<void>((resolve) => proxy.close(() => resolve()));
+        await rpc.close();
+      }
+    });
+  });
+
   describe("without --once", function () {
     it("keeps watching: an event after the backlog is alerted at the next poll, and the watcher stops on its signal", async function () {
       const { rx, signers } = await loadFixture(watchStoryFixture);
       const [, , manufacturer, , distributor] = signers;
-      const lot = batchIdOf(GTIN, "W24-0010");
-      await rx.connect(manufacturer).commissionBatch({
-        gtin: GTIN, lot: "W24-0010", expiry: (await time.latest()) + 400 * 86400, quantity: 5n, ...COLD_CHAIN,
-        serialRoot: hre.ethers.ZeroHash, certificateHash: CERTIFICATE_HASH, certificateURI: CERTIFICATE_URI,
-      });
+      const lot = await commissionLot(rx, "W24-0010");
       const stop = new AbortController();
       const alerts: Alert[] = [];
       const input = parseWatchArgs({ holder: glnOf("distributor"), interval: "1", checkpoint: path.join(tempDir("rx-watch-"), "c.json") });
