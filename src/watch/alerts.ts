@@ -106,7 +106,7 @@ export interface AlertDraft {
 /** What the rules read from the chain besides the log: the block time, and a batch's storage range. */
 export interface ChainReader {
   blockTime(block: number): Promise<number>;
-  storageRange(batchId: string, block: number): Promise<{ minTemp: number; maxTemp: number }>;
+  storageRange(batchId: string): Promise<{ minTemp: number; maxTemp: number }>;
 }
 
 const DAY = 24 * 3600;
@@ -203,7 +203,7 @@ export class HolderView {
       case "ShipmentCancelled": {
         delete this.state.open[String(a.shipmentId).toLowerCase()];
         if (!this.involve(a.batchId, a.sender, a.receiver) || event.name === "ShipmentCancelled") return [];
-        const excursion = event.name === "Received" ? Boolean(a.excursion) : await this.rejectedOutOfRange(a.batchId, a.leg, ref, chain);
+        const excursion = event.name === "Received" ? Boolean(a.excursion) : await this.rejectedOutOfRange(a, chain);
         if (!excursion) return [];
         const what = event.name === "Received" ? "received" : `rejected (${RejectionReason[Number(a.reason)] ?? a.reason})`;
         return draft(
@@ -289,8 +289,17 @@ export class HolderView {
     }
   }
 
-  private async rejectedOutOfRange(batchId: string, leg: LegArgs, ref: LogRef, chain: ChainReader): Promise<boolean> {
-    const range = await chain.storageRange(batchId, ref.block);
+  /**
+   * Whether a rejected leg left the lot's storage range. The contract quarantines a rejection for an excursion or for
+   * the reasons Damaged and NoTemperatureData (`rejectionQuarantines`): quarantined for another reason means an
+   * excursion; damaged, the leg is compared with the range (fixed once the lot has moved); no data is no excursion.
+   */
+  private async rejectedOutOfRange(a: LogDescription["args"], chain: ChainReader): Promise<boolean> {
+    const reason = Number(a.reason) as RejectionReason;
+    if (!a.quarantined || reason === RejectionReason.NoTemperatureData) return false;
+    if (reason !== RejectionReason.Damaged) return true;
+    const range = await chain.storageRange(String(a.batchId));
+    const leg = a.leg as LegArgs;
     return Number(leg.minTemp) < range.minTemp || Number(leg.maxTemp) > range.maxTemp || Number(leg.minutesOutOfRange) !== 0;
   }
 

@@ -92,8 +92,8 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
       }
       return time;
     },
-    async storageRange(batchId, block) {
-      const batch = await rx.batch(batchId, { blockTag: block });
+    async storageRange(batchId) {
+      const batch = await rx.batch(batchId);
       return { minTemp: Number(batch.minTemp), maxTemp: Number(batch.maxTemp) };
     },
   };

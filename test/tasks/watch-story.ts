@@ -3,8 +3,8 @@
  * Pharmacy, through the contract directly (the in-process network, deployed by rx:deploy so rx:watch finds it).
  *
  * Lot A (serialized): the manufacturer ships 60 to Northline, received on a warm leg (excursion, quarantine), which
- * the regulator releases; Northline ships 20 packs to Main Street (received) and 5 units to Coastal 3PL (never
- * received: stale after 8 days); Northline flags the lot suspect, the regulator clears it; the regulator recalls it.
+ * the regulator releases; Northline ships 20 packs to Main Street (received), 5 units to Coastal 3PL (never
+ * received: stale after 8 days) and 3 more that Coastal rejects on a warm leg (an excursion Northline sent); Northline flags the lot suspect, the regulator clears it; the regulator recalls it.
  * Lot B: shipped to Northline, the manufacturer is suspended before the receipt (receipt quarantined; a partner
  * suspended), reinstated; the regulator declares lot B illegitimate. Main Street's licence is renewed to expire in
  * 20 days. Last, the clock moves 8 days on.
@@ -13,6 +13,7 @@ import hre from "hardhat";
 import type { RxTrace } from "../../typechain-types";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { batchIdOf, shipmentIdOf, type ShipmentKey } from "../../src/domain/ids";
+import { RejectionReason } from "../../src/domain/enums";
 import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, serialRange } from "../../src/scenario/scenario";
 import { formatGln } from "../../src/gs1/identifiers";
 import { SerialTree } from "../../src/merkle/serial-tree";
@@ -51,6 +52,8 @@ export async function watchStoryFixture() {
   await rx.connect(pharmacy).receiveShipment(key(LOT_A, distributor.address, pharmacy.address, 20n, 0n), GOOD_LEG);
   await rx.connect(distributor).ship(LOT_A, distributor2.address, 5n);
   const staleId = shipmentIdOf(key(LOT_A, distributor.address, distributor2.address, 5n, 1n));
+  await rx.connect(distributor).ship(LOT_A, distributor2.address, 3n);
+  await rx.connect(distributor2).rejectShipment(key(LOT_A, distributor.address, distributor2.address, 3n, 2n), RejectionReason.WrongQuantity, hre.ethers.ZeroHash, WARM_LEG);
 
   await commissionLot(rx, "W24-0002");
   await rx.connect(manufacturer).ship(LOT_B, distributor.address, 10n);
