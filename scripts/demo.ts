@@ -27,6 +27,9 @@ import { verifyFromArgs } from "../src/commands/verify/verify-command";
 import { isLive, readRecord, recordPath } from "../src/chain/deployment";
 import { loggerForWindow, parseLoggerCsv } from "../src/domain/temperature";
 import { askTheResponder } from "../src/scenario/vrs-step";
+import { demoAlerts } from "../src/commands/watch/demo-alerts";
+import { batchIdOf } from "../src/domain/ids";
+import { parseGtin } from "../src/gs1/identifiers";
 
 // The story keeps its deployment record, serial files and manifests in a folder of its own: a run never sees the
 // manifests of an earlier run (whose contract had the same address) nor leaves files in the repository.
@@ -250,7 +253,19 @@ async function main(): Promise<void> {
   ], networkFlag());
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+/** The alerts the pharmacy and the distributor received during the story (rx:watch, docs/alerts.md). */
+async function alertsStep(): Promise<void> {
+  step("alerts: what Main Street Pharmacy and Northline Wholesale were told (rx:watch)");
+  const gln = (key: string) => formatGln(CAST.find((m) => m.key === key)!.gln);
+  console.log("   (first the regulator condemns the 2 damaged units that came back into Northline's quarantine)");
+  await run("rx:condemn", { gtin: GTIN, lot: LOT, holder: gln("distributor"), quantity: "2", signer: SIGNER.regulator });
+  const lots = new Map([LOT, RECALLED_LOT, PACK_LOT].map((lot) => [batchIdOf(parseGtin(GTIN), lot), `${lot}`]));
+  await demoAlerts(hre, [{ label: "Main Street Pharmacy", gln: gln("pharmacy") }, { label: "Northline Wholesale", gln: gln("distributor"), webhook: true }], lots, console.log);
+}
+
+main()
+  .then(alertsStep)
+  .catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  });

@@ -14,13 +14,14 @@
  *   files/          what the tool keeps under deployments/<network>/: serial files, manifests, cases, signed files
  *   chain/          deployment records, deploy, the retrying JSON-RPC layer (and events/ above)
  *   commands/       one folder per user journey (admin, commission, custody, packs, signed, safety, dispense,
- *                   verify, vrs) and shared/ (cli helpers, batch lookup)
+ *                   verify, vrs, watch) and shared/ (cli helpers, batch lookup)
  *   vrs/            GS1 verification requests (VRS): the standard's messages, the requester's signature checked
  *                   against the partner registry, the responder (node:http) and its client
+ *   watch/          alerts for a partner (rx:watch): rules, one log reader, finality, checkpoint, signed webhooks
  *   scenario/       the demo's cast and products, shared by tests, bench and demo
  *   bench/          the gas bench behind `npm run bench` and the gas snapshot test
  *
- * Imports run one way: commands -> files/manifests/signing/chain -> merkle -> domain -> gs1 (gs1 uses only
+ * Imports run one way: commands -> watch/files/manifests/signing/chain -> merkle -> domain -> gs1 (gs1 uses only
  * domain/errors); test/Layout.test.ts fails on an import cycle, an import from scripts/, or a Node-only import
  * in a browser-safe folder. This index gathers the folders as namespaces; code inside src/ imports the file
  * it needs directly, never through an index.
@@ -36,3 +37,4 @@ export * as commands from "./commands";
 export * as vrs from "./vrs";
 export * as scenario from "./scenario";
 export * as bench from "./bench";
+export * as watch from "./watch";

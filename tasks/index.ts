@@ -11,3 +11,4 @@ import "./qr";
 import "./signed";
 import "./cases";
 import "./vrs";
+import "./watch";

@@ -14,3 +14,4 @@ export * as safety from "./safety";
 export * as dispense from "./dispense";
 export * as verify from "./verify";
 export * as vrs from "./vrs";
+export * as watch from "./watch";
