@@ -2,6 +2,7 @@ import "@nomicfoundation/hardhat-toolbox";
 import "dotenv/config";
 import "./tasks";
 import { registerReliableRpc } from "./src/chain/reliable";
+import { installScanProgress } from "./src/chain/scan-progress";
 import { extendEnvironment, subtask } from "hardhat/config";
 import { oneLineError } from "./src/commands/shared/cli";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
@@ -85,6 +86,8 @@ if (process.env.RXTRACE_MUTATION !== "1") exitAfterOutputDrains();
 // On HTTP networks every request goes through a retrying layer: reads back off and retry on transport
 // faults, a transaction lost in transit is looked up by hash before the same bytes are sent again.
 registerReliableRpc();
+// A long scan of history over a range-limited RPC prints a progress line on stderr (src/chain/events/logs.ts).
+installScanProgress();
 
 extendEnvironment((hre) => {
   const spec = PUBLIC_NETWORKS[hre.network.name];
