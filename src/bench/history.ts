@@ -157,3 +157,44 @@ export async function verifyThroughProxy(
     await proxy.close();
   }
 }
+
+export interface HistoryBench {
+  size: HistorySize;
+  events: number;
+  /** verifyPack straight on the in-process network (no range limit). */
+  directMs: number;
+  /** verifyPack through the limit proxy: the chunked scan. */
+  chunked: ScanMeasurement;
+  /** The two reports are equal. */
+  same: boolean;
+}
+
+/** Builds the history and times `verifyPack` with and without the range-limited proxy (the bench's history rows). */
+export async function measureHistoryScan(hre: HardhatRuntimeEnvironment, size: HistorySize, log: (line: string) => void = () => {}): Promise<HistoryBench> {
+  log(`building the history: ${size.legs.toLocaleString("en-US")} legs over ${size.blocks.toLocaleString("en-US")} blocks…`);
+  const history = await buildHistory(hre, size, log);
+  const node = await serveProvider(hre);
+  try {
+    const chainId = Number((await hre.ethers.provider.getNetwork()).chainId);
+    const started = Date.now();
+    const direct = await verifyPack(history.rx, { gtin: GTIN, lot: history.lot, serial: history.serial }, { proof: history.proof, fromBlock: history.deployBlock });
+    const directMs = Date.now() - started;
+    const chunked = await verifyThroughProxy(history, node.url, chainId, { maxBlocks: 1_000, maxResults: 10_000, style: "rotate" });
+    const same = JSON.stringify(chunked.report) === JSON.stringify(direct);
+    return { size, events: direct.timeline.length, directMs, chunked, same };
+  } finally {
+    await node.close();
+  }
+}
+
+/** The history rows of the bench, one per way of reading (the indexer's row is added beside them). */
+export function formatHistoryBench(b: HistoryBench): string[] {
+  const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
+  const c = b.chunked;
+  return [
+    `history: ${b.size.legs.toLocaleString("en-US")} legs over ${b.size.blocks.toLocaleString("en-US")} blocks (${b.events} timeline entries), rx:verify's read`,
+    `  ${"direct, no range limit".padEnd(44)} ${s(b.directMs).padStart(9)}`,
+    `  ${"chunked scan, proxy max 1,000 blocks/10,000".padEnd(44)} ${s(c.ms).padStart(9)}  of which the log scan ${s(c.progress.find((p) => p.finished)?.elapsedMs ?? 0)}: ${c.counts.getLogs} eth_getLogs (${c.counts.refusedRange + c.counts.refusedResults} refused), chunk ${c.chunk} blocks`,
+    `  same report through the proxy: ${b.same ? "yes" : "NO"}`,
+  ];
+}

@@ -307,7 +307,9 @@ export async function scanLogs(provider: Provider, filters: readonly LogFilter[]
       else low = to + 1;
       if (report) {
         const expected = requests + Math.ceil((total - done) / state.chunk) * merged.length;
-        const hint = !hinted && expected > scanSettings.longScanRequests ? indexerHint(total, state.chunk) : undefined;
+        // Long only because the provider limits the range or the results: a node that answers wide ranges is not.
+        const limited = Number.isFinite(state.ceiling) || Number.isFinite(state.soft);
+        const hint = !hinted && limited && expected > scanSettings.longScanRequests ? indexerHint(total, state.chunk) : undefined;
         if (hint) hinted = true;
         report({ fromBlock, toBlock, blocksDone: done, blocksTotal: total, requests, logs: found.length, chunk: state.chunk, elapsedMs: Date.now() - started, finished: false, ...(hint ? { hint } : {}) });
       }
