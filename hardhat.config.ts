@@ -2,6 +2,9 @@ import "@nomicfoundation/hardhat-toolbox";
 import "dotenv/config";
 import "./tasks";
 import { registerReliableRpc } from "./src/chain/reliable";
+import { installScanProgress } from "./src/chain/scan-progress";
+import { installTxPolicy } from "./src/chain/public-tx";
+import { explorerApiKey } from "./src/chain/explorer";
 import { extendEnvironment, subtask } from "hardhat/config";
 import { oneLineError } from "./src/commands/shared/cli";
 import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task-names";
@@ -85,6 +88,11 @@ if (process.env.RXTRACE_MUTATION !== "1") exitAfterOutputDrains();
 // On HTTP networks every request goes through a retrying layer: reads back off and retry on transport
 // faults, a transaction lost in transit is looked up by hash before the same bytes are sent again.
 registerReliableRpc();
+// On amoy and polygon: Polygon's minimum priority fee, the RXTRACE_MAX_FEE_GWEI cap, and waiting for the
+// `finalized` block before a result is called final (src/chain/public-tx.ts).
+extendEnvironment((hre) => installTxPolicy(hre));
+// A long scan of history over a range-limited RPC prints a progress line on stderr (src/chain/events/logs.ts).
+installScanProgress();
 
 extendEnvironment((hre) => {
   const spec = PUBLIC_NETWORKS[hre.network.name];
@@ -142,8 +150,10 @@ const config: HardhatUserConfig = {
     amoy: publicNetwork("amoy"),
     polygon: publicNetwork("polygon"),
   },
+  // Source verification through the Etherscan V2 API: one etherscan.io key for every chain (Amoy 80002 and
+  // Polygon 137 are among hardhat-verify's chains); the old POLYGONSCAN_API_KEY is still read, with a warning.
   etherscan: {
-    apiKey: process.env.POLYGONSCAN_API_KEY || "",
+    apiKey: explorerApiKey(),
   },
   sourcify: { enabled: false },
   typechain: {

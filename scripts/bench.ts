@@ -1,11 +1,13 @@
 /**
  * `npm run bench`: measures the gas of every main operation on the in-process network, prints the table
- * and writes bench/gas.json.
+ * and writes bench/gas.json; then times rx:verify's read of a long history through a range-limited RPC
+ * (RXTRACE_BENCH_HISTORY=test for the smaller size of the test suite, =off to skip).
  */
 import hre from "hardhat";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { GAS_BUDGETS, GAS_KEYS, flatCostReport, formatGasTable, measureGas } from "../src/bench/gas";
+import { formatHistoryBench, FULL_SIZE, measureHistoryScan, TEST_SIZE } from "../src/bench/history";
 
 async function main(): Promise<void> {
   const measurement = await measureGas(hre, (line) => console.log(line));
@@ -25,6 +27,15 @@ async function main(): Promise<void> {
   if (flat.some((f) => !f.ok)) {
     console.error("a cost that must stay flat grew with scale");
     process.exitCode = 1;
+  }
+  const history = process.env.RXTRACE_BENCH_HISTORY;
+  if (history !== "off") {
+    const bench = await measureHistoryScan(hre, history === "test" ? TEST_SIZE : FULL_SIZE, (line) => console.log(line));
+    for (const line of formatHistoryBench(bench)) console.log(line);
+    if (!bench.same) {
+      console.error("the chunked scan's report differs from the direct read's");
+      process.exitCode = 1;
+    }
   }
 }
 

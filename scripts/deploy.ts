@@ -1,7 +1,7 @@
 /**
  * `npm run deploy -- --network <name>`: deploys the suite and writes deployments/<network>.json.
  * Settings come from .env: RXTRACE_ADMIN, RXTRACE_PAUSER, RXTRACE_ADMIN_DELAY, REDEPLOY=true to replace a
- * live deployment's record on purpose, POLYGONSCAN_API_KEY to verify the source.
+ * live deployment's record on purpose, ETHERSCAN_API_KEY to verify the source (Etherscan V2 API).
  */
 import hre from "hardhat";
 

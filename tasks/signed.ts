@@ -90,5 +90,5 @@ task("rx:cancel-handover", "Cancels a co-signed handover before it is submitted:
   .addOptionalParam("in", "the handover file (signed by the sender; co-signed or not)")
   .addOptionalParam("signer", "the handover's sender or receiver: account index or address (default 0)")
   .setAction(async (args: CancelHandoverArgs & WithSigner, hre) =>
-    withSuite(hre, () => parseCancelHandoverArgs(args), async ({ rx }, input) => cancelHandoverFile(rx, await resolveSigner(hre, args.signer), input)),
+    withSuite(hre, () => parseCancelHandoverArgs(args), async ({ rx, record }, input) => cancelHandoverFile(rx, await resolveSigner(hre, args.signer), input, console.log, record.contracts.RxTrace.blockNumber)),
   );

@@ -3,6 +3,7 @@
  * command finds it by the network name alone. Serial files of commissioned batches live next to it, in
  * `deployments/<network>/serials/<batchId>.json`.
  */
+import { EXPLORER_KEY_VAR, resolveExplorerKey } from "./explorer";
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -192,14 +193,16 @@ export async function connect(hre: HardhatRuntimeEnvironment, dir = deploymentsD
   return { rx, record };
 }
 
-/** Verifies the source on Polygonscan when an API key is set; otherwise says that it skipped. */
+/** Verifies the source through the Etherscan V2 API when an API key is set; otherwise says that it skipped. */
 export async function verifyOnExplorer(
   hre: HardhatRuntimeEnvironment,
   record: DeploymentRecord,
   log: (line: string) => void,
 ): Promise<boolean> {
-  if (!process.env.POLYGONSCAN_API_KEY) {
-    log("source verification skipped: set POLYGONSCAN_API_KEY in .env to verify on Polygonscan");
+  const { key, warning } = resolveExplorerKey();
+  if (warning) log(`warning: ${warning}`);
+  if (!key) {
+    log(`source verification skipped: set ${EXPLORER_KEY_VAR} in .env (an etherscan.io key; the Etherscan V2 API serves Amoy and Polygon PoS) to verify the source`);
     return false;
   }
   if (["hardhat", "localhost"].includes(hre.network.name)) {

@@ -22,6 +22,7 @@ import { extendEnvironment, extendProvider } from "hardhat/config";
 import { HardhatContext } from "hardhat/internal/context";
 import type { EIP1193Provider, HardhatRuntimeEnvironment, RequestArguments } from "hardhat/types";
 import { keccak256, Transaction } from "ethers";
+import { logLimitOf } from "./events/logs";
 
 /** Why a request failed in a way worth retrying; also the words of the summary. */
 export type FaultKind = "timeout" | "dropped connection" | "refused connection" | "HTTP 5xx" | "rate limit" | "JSON-RPC -32603" | "invalid response";
@@ -199,6 +200,9 @@ export class ReliableProvider extends EventEmitter implements EIP1193Provider {
       try {
         return await this.attempt(method, params);
       } catch (error) {
+        // A provider's limit on eth_getLogs (-32005 "query returned more than 10000 results", …) is an answer, not a
+        // fault: the chunked reader (events/logs.ts) narrows the range instead of sending the same request again.
+        if (method === "eth_getLogs" && logLimitOf(error)) throw error;
         const kind = classifyFault(error);
         if (kind === undefined) throw error;
         this.count(kind, error);

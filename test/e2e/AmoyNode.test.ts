@@ -36,6 +36,9 @@ describe("End to end: a local node standing in for Polygon Amoy", function () {
   let env: NodeJS.ProcessEnv;
   let dir: string;
   const runs: Record<string, Run> = {};
+  let stuckHash: string | undefined;
+  let stuckPending: { blockNumber: string | null; nonce: string } | null = null;
+  let feeOf: (hash: string) => Promise<{ maxPriorityFeePerGas: string; maxFeePerGas: string }>;
 
   before(async function () {
     // The node's funded development accounts, derived from the configured mnemonic (no key in the code).
@@ -73,6 +76,24 @@ describe("End to end: a local node standing in for Polygon Amoy", function () {
     runs.verifyDispensed = await rx(["rx:verify", "--gtin", GTIN, "--lot", LOT, "--serial", "SN000003", "--json"]);
     runs.strangerShips = await rx(["rx:ship", "--gtin", GTIN, "--lot", LOT, "--to", gln("pharmacy"), "--quantity", "1", "--signer", "9"]);
     runs.missingEnv = await hardhat(["rx:deploy", "--network", "amoy"], childEnv({ DEPLOYER_PRIVATE_KEY: keys[0] }));
+    const onboard = (key: string) => {
+      const member = CAST.find((m) => m.key === key)!;
+      return ["rx:onboard", "--account", address(key), "--role", "distributor", "--gln", gln(key), "--name", member.name, "--licence-expiry", `${new Date().getUTCFullYear() + 1}-12-31`, "--licence-ref", hre.ethers.id(member.name), "--network", "amoy"];
+    };
+    // A fee cap under Polygon's minimum priority fee: refused before signing.
+    runs.overCap = await hardhat(onboard("distributor2"), { ...env, RXTRACE_MAX_FEE_GWEI: "10" });
+    // No block is mined any more: the transaction is sent and stays pending; the command reports it stuck.
+    const send = rpcSend(node.url);
+    await send("evm_setAutomine", [false]);
+    try {
+      runs.stuck = await hardhat(onboard("distributor2"), { ...env, RXTRACE_RECEIPT_TIMEOUT_MS: "4000" });
+      stuckHash = /tx (0x[0-9a-f]{64}) \(nonce (\d+) of (0x[0-9a-fA-F]{40})/.exec(runs.stuck.stdout + runs.stuck.stderr)?.[1];
+      stuckPending = stuckHash ? ((await send("eth_getTransactionByHash", [stuckHash])) as { blockNumber: string | null; nonce: string } | null) : null;
+    } finally {
+      await send("evm_setAutomine", [true]);
+      await send("evm_mine", []);
+    }
+    feeOf = async (hash: string) => (await send("eth_getTransactionByHash", [hash])) as { maxPriorityFeePerGas: string; maxFeePerGas: string };
   });
 
   after(async function () {
@@ -112,6 +133,33 @@ describe("End to end: a local node standing in for Polygon Amoy", function () {
   it("refuses an unauthorized signer with the contract's decoded error", function () {
     expect(runs.strangerShips.code).to.not.equal(0);
     expect(runs.strangerShips.stdout + runs.strangerShips.stderr).to.match(/PartnerNotAuthorized\(account=0x[0-9a-fA-F]{40}, standing=Unknown\)/);
+  });
+
+  it("pays Polygon's minimum priority fee of 25 gwei on chain 80002, where the node would take 1 gwei", async function () {
+    const hash = /tx (0x[0-9a-f]{64})/.exec(runs.commission.stdout)![1];
+    const tx = await feeOf(hash);
+    expect(BigInt(tx.maxPriorityFeePerGas)).to.be.at.least(25_000_000_000n);
+    expect(BigInt(tx.maxFeePerGas)).to.be.at.least(BigInt(tx.maxPriorityFeePerGas));
+  });
+
+  it("waits for the finalized block before it calls a result final", function () {
+    for (const step of ["commission", "ship1", "receive1", "dispense"]) {
+      const block = /tx 0x[0-9a-f]{64} block (\d+)/.exec(runs[step].stdout)![1];
+      expect(runs[step].stdout, step).to.match(new RegExp(`final: block ${block} is finalized \\(finalized block \\d+\\)`));
+    }
+  });
+
+  it("refuses, before signing, a transaction the fee cap cannot pay, naming RXTRACE_MAX_FEE_GWEI", function () {
+    expect(runs.overCap.code).to.not.equal(0);
+    expect(runs.overCap.stdout + runs.overCap.stderr).to.match(/fee cap 10\.0 gwei \(RXTRACE_MAX_FEE_GWEI=10\.0\) is below what a transaction needs on amoy now: .*Polygon's minimum is 25\.0 gwei.*Nothing was sent/);
+  });
+
+  it("reports a stuck transaction with its hash and nonce, and it is the one pending on the node", function () {
+    expect(runs.stuck.code).to.not.equal(0);
+    expect(runs.stuck.stdout + runs.stuck.stderr).to.match(/tx 0x[0-9a-f]{64} \(nonce \d+ of 0x[0-9a-fA-F]{40}, max fee [\d.]+ gwei, priority fee 25\.0 gwei\) is stuck: not mined within 4 s \(RXTRACE_RECEIPT_TIMEOUT_MS\)/);
+    const nonce = /\(nonce (\d+) of/.exec(runs.stuck.stdout + runs.stuck.stderr)![1];
+    expect(stuckPending).to.not.equal(null);
+    expect([stuckPending!.blockNumber, Number(stuckPending!.nonce)]).to.deep.equal([null, Number(nonce)]);
   });
 
   it("names the missing .env variable when the amoy network is selected without it", function () {

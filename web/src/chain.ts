@@ -8,6 +8,7 @@ import { InputError } from "../../src/domain/errors";
 import { parseGln, type PackIdentity } from "../../src/gs1/identifiers";
 import { batchIdOf } from "../../src/domain/ids";
 import { verifyPack } from "../../src/chain/events/provenance";
+import type { ScanProgress } from "../../src/chain/events/logs";
 import { type PackReport } from "../../src/domain/provenance";
 import type { RxTrace } from "../../typechain-types";
 import { RxTrace__factory } from "../../typechain-types/factories/contracts/RxTrace__factory";
@@ -86,10 +87,13 @@ export async function holderOfGln(rx: RxTrace, gln: string, field: string): Prom
   return account;
 }
 
-/** The verdict on a pack and its provenance. */
-export async function checkPack(connection: Connection, pack: PackIdentity, holderGln?: string): Promise<PackReport> {
+/**
+ * The verdict on a pack and its provenance. The history is read in chunks the RPC accepts (src/chain/events/logs.ts);
+ * `onProgress` hears where the reading stands, for a long history on a public network.
+ */
+export async function checkPack(connection: Connection, pack: PackIdentity, holderGln?: string, onProgress?: (progress: ScanProgress) => void): Promise<PackReport> {
   const holder = holderGln ? await holderOfGln(connection.rx, holderGln, "My pharmacy's GLN") : undefined;
   const query = new URLSearchParams({ network: connection.network, batch: batchIdOf(pack.gtin, pack.lot), serial: pack.serial });
   const { proof } = await getJson<{ proof: string[] }>(`api/proof?${query.toString()}`);
-  return verifyPack(connection.rx, pack, { proof, holder, fromBlock: connection.record.contracts.RxTrace.blockNumber });
+  return verifyPack(connection.rx, pack, { proof, holder, fromBlock: connection.record.contracts.RxTrace.blockNumber, ...(onProgress ? { onProgress } : {}) });
 }

@@ -79,7 +79,14 @@ async function verify(read: () => PackIdentity | Promise<PackIdentity>): Promise
     const rpcUrl = ui.rpc.value.trim() || network.rpcUrl;
     renderMessage(ui.verdict, "busy", "Checking the pack on the chain…");
     const connection = await connect(network.name, rpcUrl);
-    const report = await checkPack(connection, pack, ui.holder.value.trim() || undefined);
+    let hint = "";
+    const report = await checkPack(connection, pack, ui.holder.value.trim() || undefined, (p) => {
+      if (mine !== sequence || p.finished) return;
+      // A long history over a range-limited RPC: say how far the reading is, and what would make it instant.
+      if (p.hint) hint = " An indexer answers at once: ask the operator to set RXTRACE_INDEXER_URL.";
+      const share = p.blocksTotal > 0 ? Math.floor((100 * p.blocksDone) / p.blocksTotal) : 100;
+      if (p.elapsedMs > 1_000 || hint) renderMessage(ui.verdict, "busy", `Reading the pack's history: ${share} % of ${p.blocksTotal.toLocaleString("en-US")} blocks…${hint}`);
+    });
     if (mine !== sequence) return;
     current = report;
     showReport(report);

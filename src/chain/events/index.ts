@@ -1,6 +1,9 @@
 /**
- * Reading the chain, browser-safe: a batch's events through the typechain contract (ethers only, no Node
- * module), turned into custody facts, a timeline and `verifyPack`'s report. The web page runs it in the
- * browser; `rx:verify` and the demo run the same code in Node.
+ * Reading the chain, browser-safe: logs over a range-limited RPC in adaptive chunks (logs.ts), a contract's
+ * events through them (query.ts), and a batch's events turned into custody facts, a timeline and
+ * `verifyPack`'s report (provenance.ts), through the typechain contract (ethers only, no Node module). The web
+ * page runs it in the browser; `rx:verify` and the demo run the same code in Node.
  */
+export * from "./logs";
+export * from "./query";
 export * from "./provenance";

@@ -4,22 +4,20 @@
  * the contract's verdict with that history. It reads the chain only through the contract (ethers and the
  * typechain types, no Node module), so the web page runs it in the browser too.
  */
-import type { EventLog, Log } from "ethers";
+import type { DeferredTopicFilter, EventLog } from "ethers";
 import type { RxTrace } from "../../../typechain-types";
 import { CustodyRule, QUARANTINE_CAUSE_TEXT, QuarantineCause, Role, RecallClass, RejectionReason, Verdict, VERDICT_TEXT } from "../../domain/enums";
 import { formatGln, formatGtin, formatSscc, type PackIdentity, expiryToYYMMDD } from "../../gs1/identifiers";
 import { serialToBytes32 } from "../../domain/ids";
+import { queryEvents, type EventScan } from "./query";
 import { type CustodyFacts, type LegFact, type ManifestEvidence, type PackReport, type PartnerInfo, type TemperatureSummary, type TimelineEntry, packCustody } from "../../domain/provenance";
 
-function isEventLog(log: EventLog | Log): log is EventLog {
-  return "args" in log;
-}
-
-/** Partner names and GLNs from `PartnerOnboarded`. */
-export async function partnerDirectory(rx: RxTrace, fromBlock = 0): Promise<Map<string, PartnerInfo>> {
+/** Partner names and GLNs from `PartnerOnboarded` logs. */
+function directoryOf(logs: readonly EventLog[]): Map<string, PartnerInfo> {
   const directory = new Map<string, PartnerInfo>();
-  for (const e of await rx.queryFilter(rx.filters.PartnerOnboarded(), fromBlock)) {
-    directory.set(e.args.account.toLowerCase(), {
+  for (const e of logs) {
+    if (e.eventName !== "PartnerOnboarded") continue;
+    directory.set(String(e.args.account).toLowerCase(), {
       account: e.args.account,
       name: e.args.name,
       gln: formatGln(e.args.gln),
@@ -29,39 +27,47 @@ export async function partnerDirectory(rx: RxTrace, fromBlock = 0): Promise<Map<
   return directory;
 }
 
+/** Partner names and GLNs from `PartnerOnboarded`, read from `fromBlock` (the deployment's block). */
+export async function partnerDirectory(rx: RxTrace, fromBlock = 0, scan: EventScan = {}): Promise<Map<string, PartnerInfo>> {
+  return directoryOf(await queryEvents(rx, [rx.filters.PartnerOnboarded()], { ...scan, fromBlock }));
+}
+
 /** Which `PackDispensed` events to read: none, one serial's (32 bytes) or every pack's of the batch. */
 type Dispensings = "none" | "all" | { serial: string };
 
-/** Every event of one batch, oldest first. */
-async function batchLogs(rx: RxTrace, batchId: string, dispensings: Dispensings, fromBlock: number): Promise<EventLog[]> {
+/**
+ * The filters of every event of one batch. They merge into two calls per chunk (the events whose first indexed
+ * argument is the batch id, and those whose second is), plus one for a single pack's dispensing.
+ */
+function batchFilters(rx: RxTrace, batchId: string, dispensings: Dispensings): DeferredTopicFilter[] {
   const f = rx.filters;
-  const queries = [
-    rx.queryFilter(f.BatchCommissioned(batchId), fromBlock),
-    rx.queryFilter(f.Shipped(undefined, batchId), fromBlock),
-    rx.queryFilter(f.ManifestCommitted(undefined, batchId), fromBlock),
-    rx.queryFilter(f.HandedOver(undefined, batchId), fromBlock),
-    rx.queryFilter(f.Received(undefined, batchId), fromBlock),
-    rx.queryFilter(f.Rejected(undefined, batchId), fromBlock),
-    rx.queryFilter(f.ShipmentCancelled(undefined, batchId), fromBlock),
-    rx.queryFilter(f.CaseSealed(undefined, batchId), fromBlock),
-    rx.queryFilter(f.CaseOpened(undefined, batchId), fromBlock),
-    rx.queryFilter(f.ReceiptQuarantined(undefined, batchId), fromBlock),
-    rx.queryFilter(f.BatchRecalled(batchId), fromBlock),
-    rx.queryFilter(f.RecallEscalated(batchId), fromBlock),
-    rx.queryFilter(f.BatchFlaggedSuspect(batchId), fromBlock),
-    rx.queryFilter(f.SuspectConfirmed(batchId), fromBlock),
-    rx.queryFilter(f.SuspectCleared(batchId), fromBlock),
-    rx.queryFilter(f.BatchDeclaredIllegitimate(batchId), fromBlock),
-    rx.queryFilter(f.QuarantineReleased(batchId), fromBlock),
-    rx.queryFilter(f.QuarantineCondemned(batchId), fromBlock),
-    rx.queryFilter(f.LegReleased(undefined, batchId), fromBlock),
-    dispensings === "none"
-      ? Promise.resolve([])
-      : rx.queryFilter(f.PackDispensed(batchId, dispensings === "all" ? undefined : dispensings.serial), fromBlock),
-  ] as const;
-  const logs = (await Promise.all(queries)).flat() as (EventLog | Log)[];
-  logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
-  return logs.filter(isEventLog);
+  return [
+    f.BatchCommissioned(batchId),
+    f.Shipped(undefined, batchId),
+    f.ManifestCommitted(undefined, batchId),
+    f.HandedOver(undefined, batchId),
+    f.Received(undefined, batchId),
+    f.Rejected(undefined, batchId),
+    f.ShipmentCancelled(undefined, batchId),
+    f.CaseSealed(undefined, batchId),
+    f.CaseOpened(undefined, batchId),
+    f.ReceiptQuarantined(undefined, batchId),
+    f.BatchRecalled(batchId),
+    f.RecallEscalated(batchId),
+    f.BatchFlaggedSuspect(batchId),
+    f.SuspectConfirmed(batchId),
+    f.SuspectCleared(batchId),
+    f.BatchDeclaredIllegitimate(batchId),
+    f.QuarantineReleased(batchId),
+    f.QuarantineCondemned(batchId),
+    f.LegReleased(undefined, batchId),
+    ...(dispensings === "none" ? [] : [f.PackDispensed(batchId, dispensings === "all" ? undefined : dispensings.serial)]),
+  ];
+}
+
+/** Every event of one batch, oldest first. */
+async function batchLogs(rx: RxTrace, batchId: string, dispensings: Dispensings, scan: EventScan): Promise<EventLog[]> {
+  return queryEvents(rx, batchFilters(rx, batchId, dispensings), scan);
 }
 
 /** The custody facts of a batch from its events. */
@@ -136,8 +142,8 @@ function custodyFactsOf(batchId: string, logs: readonly EventLog[]): CustodyFact
 }
 
 /** What the chain says about a batch's custody: its legs with their manifest roots, its cases, its dispensed packs. */
-export async function custodyFacts(rx: RxTrace, batchId: string, fromBlock = 0): Promise<CustodyFacts> {
-  return custodyFactsOf(batchId, await batchLogs(rx, batchId, "all", fromBlock));
+export async function custodyFacts(rx: RxTrace, batchId: string, fromBlock = 0, scan: EventScan = {}): Promise<CustodyFacts> {
+  return custodyFactsOf(batchId, await batchLogs(rx, batchId, "all", { ...scan, fromBlock }));
 }
 
 /** The timeline of a batch's events. */
@@ -245,22 +251,28 @@ interface BatchHistory {
   times: Map<number, number>;
 }
 
-async function batchHistory(rx: RxTrace, batchId: string, dispensings: Dispensings, fromBlock: number): Promise<BatchHistory> {
-  const [directory, logs] = await Promise.all([partnerDirectory(rx, fromBlock), batchLogs(rx, batchId, dispensings, fromBlock)]);
+async function batchHistory(rx: RxTrace, batchId: string, dispensings: Dispensings, scan: EventScan): Promise<BatchHistory> {
+  // One scan for the batch's events and the partner directory: each chunk is three or four calls, not twenty.
+  const all = await queryEvents(rx, [rx.filters.PartnerOnboarded(), ...batchFilters(rx, batchId, dispensings)], scan);
+  const directory = directoryOf(all);
+  const logs = all.filter((l) => l.eventName !== "PartnerOnboarded");
   const who = (account: string): PartnerInfo =>
     directory.get(account.toLowerCase()) ?? { account, name: "(not a partner)", gln: "", role: "None" };
   const times = new Map<number, number>();
-  for (const block of new Set(logs.map((l) => l.blockNumber))) {
-    const b = await rx.runner?.provider?.getBlock(block);
-    times.set(block, b?.timestamp ?? 0);
+  // Block times, a few dozen at a time (one JSON-RPC batch in the browser), not one round trip per block.
+  const blocks = [...new Set(logs.map((l) => l.blockNumber))];
+  for (let i = 0; i < blocks.length; i += 20) {
+    const slice = blocks.slice(i, i + 20);
+    const found = await Promise.all(slice.map((block) => rx.runner?.provider?.getBlock(block)));
+    slice.forEach((block, k) => times.set(block, found[k]?.timestamp ?? 0));
   }
   const now = logs.some((l) => l.eventName === "BatchFlaggedSuspect") ? ((await rx.runner?.provider?.getBlock("latest"))?.timestamp ?? 0) : 0;
   return { timeline: timelineOf(logs, who, times, now), facts: custodyFactsOf(batchId, logs), who, times };
 }
 
 /** The events of one batch (and, with a serial, of that pack's dispensing), oldest first. */
-export async function batchTimeline(rx: RxTrace, batchId: string, serial?: string, fromBlock = 0): Promise<TimelineEntry[]> {
-  return (await batchHistory(rx, batchId, serial ? { serial } : "none", fromBlock)).timeline;
+export async function batchTimeline(rx: RxTrace, batchId: string, serial?: string, fromBlock = 0, scan: EventScan = {}): Promise<TimelineEntry[]> {
+  return (await batchHistory(rx, batchId, serial ? { serial } : "none", { ...scan, fromBlock })).timeline;
 }
 
 export interface VerifyOptions {
@@ -270,7 +282,10 @@ export interface VerifyOptions {
   holder?: string;
   /** keccak256 of a certificate document at hand, to compare with the commitment. */
   certificateHash?: string;
+  /** The first block to read events from: the deployment record's block. */
   fromBlock?: number;
+  /** Progress of the history scan (the page's progress line); commands print one on stderr by default. */
+  onProgress?: EventScan["onProgress"];
   /**
    * Checks the manifests at hand against the batch's custody facts (src/manifests/check.ts `manifestEvidence`); with it,
    * the report follows the pack through its legs (`custody`).
@@ -301,7 +316,7 @@ export async function verifyPack(rx: RxTrace, pack: PackIdentity, options: Verif
     rule = asked && custodyVerdicts.includes(Number(code)) ? CustodyRule.Lot : CustodyRule.None;
   }
   const verdictCode = Number(code);
-  const history = verdictCode === Verdict.UnknownBatch ? undefined : await batchHistory(rx, batchId, { serial: serial32 }, options.fromBlock ?? 0);
+  const history = verdictCode === Verdict.UnknownBatch ? undefined : await batchHistory(rx, batchId, { serial: serial32 }, { fromBlock: options.fromBlock ?? 0, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
   const timeline = history?.timeline ?? [];
   const commissioned = timeline.find((e) => e.kind === "commissioned");
   const report: PackReport = {

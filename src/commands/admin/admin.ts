@@ -6,6 +6,7 @@
 import { Interface, ZeroHash, getAddress, id, isAddress, type ContractTransactionReceipt, type Signer } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { RxTrace } from "../../../typechain-types";
+import { queryEvents } from "../../chain/events/query";
 import { hashFile, parseBytes32, parseDate, sendAndReport } from "../shared/cli";
 import { Role, Standing } from "../../domain/enums";
 import { InputError } from "../../domain/errors";
@@ -228,11 +229,9 @@ export async function describePartner(rx: RxTrace, account: string, fromBlock = 
     isPauser,
   };
   if (report.role === Role.None) return report;
-  const [onboarded, renewed, prefixes] = await Promise.all([
-    rx.queryFilter(rx.filters.PartnerOnboarded(account), fromBlock),
-    rx.queryFilter(rx.filters.LicenceRenewed(account), fromBlock),
-    rx.queryFilter(rx.filters.CompanyPrefixAssigned(account), fromBlock),
-  ]);
+  // One scan: the three events share their indexed account, so each chunk is one call.
+  const events = await queryEvents(rx, [rx.filters.PartnerOnboarded(account), rx.filters.LicenceRenewed(account), rx.filters.CompanyPrefixAssigned(account)], { fromBlock });
+  const [onboarded, renewed, prefixes] = (["PartnerOnboarded", "LicenceRenewed", "CompanyPrefixAssigned"] as const).map((name) => events.filter((e) => e.eventName === name));
   const first = onboarded[0];
   if (first) {
     report.name = first.args.name;

@@ -19,6 +19,7 @@ import { chainNow, formatDay } from "../admin/admin";
 import { saveSerialFile, serialFilePath, parseSerialList, type SerialFile } from "../../files/serial-files";
 import { SerialTree } from "../../merkle/serial-tree";
 import { deploymentsDir } from "../../chain/deployment";
+import { queryEvent } from "../../chain/events/query";
 
 type Print = (line: string) => void;
 
@@ -261,13 +262,9 @@ export class ManufacturerView {
    */
   async commissionedEvent(batchId: string): Promise<BatchCommissionedEvent.Log | undefined> {
     this.commissions ??= (async () => {
-      const provider = this.rx.runner?.provider;
-      const latest = provider ? await provider.getBlockNumber() : this.fromBlock;
       const byBatch = new Map<string, BatchCommissionedEvent.Log>();
-      const CHUNK = 10_000;
-      for (let from = this.fromBlock; from <= latest; from += CHUNK) {
-        const events = await this.rx.queryFilter(this.rx.filters.BatchCommissioned(undefined, this.account), from, Math.min(latest, from + CHUNK - 1));
-        for (const event of events) byBatch.set(event.args.batchId.toLowerCase(), event);
+      for (const event of await queryEvent(this.rx, this.rx.filters.BatchCommissioned(undefined, this.account), { fromBlock: this.fromBlock })) {
+        byBatch.set(event.args.batchId.toLowerCase(), event);
       }
       return byBatch;
     })();
@@ -278,7 +275,7 @@ export class ManufacturerView {
   async prefixes(): Promise<string[]> {
     if (this.prefixList === undefined) {
       try {
-        const events = await this.rx.queryFilter(this.rx.filters.CompanyPrefixAssigned(this.account), this.fromBlock);
+        const events = await queryEvent(this.rx, this.rx.filters.CompanyPrefixAssigned(this.account), { fromBlock: this.fromBlock });
         this.prefixList = events.map((e) => e.args.prefix);
       } catch {
         this.prefixList = [];

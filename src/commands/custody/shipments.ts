@@ -12,7 +12,6 @@ import path from "node:path";
 import type { ContractTransactionReceipt } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { RxTrace } from "../../../typechain-types";
-import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog } from "../../../typechain-types/common";
 import type { ShippedEvent } from "../../../typechain-types/contracts/RxTrace";
 import {
   describeBatch,
@@ -33,36 +32,13 @@ import { withNonce, type Manifest } from "../../manifests/manifest";
 import { checkReceivedManifest, describeContents, parseSsccList, planPackShipment, readSerialList, type DeploymentContext, type PackSelection } from "../packs/selection";
 import { isExcursion, loggerForWindow, NO_LEG_DATA, summarizeLeg, type LegFieldsNumeric, type LegSummary } from "../../domain/temperature";
 import { writeFileAtomic } from "../../chain/deployment";
+import { queryEvent, queryEvents } from "../../chain/events/query";
 
-/** Blocks per `eth_getLogs` request: public RPCs refuse wide ranges. */
-export const LOG_CHUNK = 10_000;
 const MAX_UINT48 = (1n << 48n) - 1n;
 /** The most packs `rx:ship --quantity` picks for a dispenser (a manifest lists each; name more with --serials). */
 const MAX_PICK = 100_000;
 
 type Print = (line: string) => void;
-
-/** Logs of `filter` from `fromBlock` to the latest block, in chunks; newest chunk first when `newestFirst`. */
-async function queryInChunks<E extends TypedContractEvent>(
-  rx: RxTrace,
-  filter: TypedDeferredTopicFilter<E>,
-  fromBlock: number,
-  options: { newestFirst?: boolean; stopWhenFound?: boolean; chunk?: number } = {},
-): Promise<TypedEventLog<E>[]> {
-  const provider = rx.runner?.provider;
-  if (!provider) throw new Error("the contract has no provider to read events from");
-  const latest = await provider.getBlockNumber();
-  const chunk = options.chunk ?? LOG_CHUNK;
-  const ranges: Array<[number, number]> = [];
-  for (let start = fromBlock; start <= latest; start += chunk) ranges.push([start, Math.min(latest, start + chunk - 1)]);
-  if (options.newestFirst) ranges.reverse();
-  const found: TypedEventLog<E>[] = [];
-  for (const [from, to] of ranges) {
-    found.push(...(await rx.queryFilter(filter, from, to)));
-    if (options.stopWhenFound && found.length > 0) break;
-  }
-  return found;
-}
 
 /** A shipment as its `Shipped` event states it. */
 export interface ShipmentEntry {
@@ -86,7 +62,7 @@ function entryOf(log: ShippedEvent.Log): ShipmentEntry {
 
 /** The shipment `shipmentId` from its `Shipped` event (at or after `fromBlock`), or undefined when none. */
 export async function findShipment(rx: RxTrace, shipmentId: string, fromBlock: number): Promise<ShipmentEntry | undefined> {
-  const logs = await queryInChunks(rx, rx.filters.Shipped(shipmentId), fromBlock, { newestFirst: true, stopWhenFound: true });
+  const logs = await queryEvent(rx, rx.filters.Shipped(shipmentId), { fromBlock, newestFirst: true, first: true });
   const log = logs.find((l) => l.args.shipmentId.toLowerCase() === shipmentId.toLowerCase());
   if (!log) return undefined;
   const entry = entryOf(log);
@@ -103,12 +79,12 @@ export async function settlementOf(
   shipmentId: string,
   fromBlock: number,
 ): Promise<{ kind: "received" | "rejected" | "cancelled"; blockNumber: number; transactionHash: string } | undefined> {
-  const [received] = await queryInChunks(rx, rx.filters.Received(shipmentId), fromBlock, { stopWhenFound: true });
-  if (received) return { kind: "received", blockNumber: received.blockNumber, transactionHash: received.transactionHash };
-  const [rejected] = await queryInChunks(rx, rx.filters.Rejected(shipmentId), fromBlock, { stopWhenFound: true });
-  if (rejected) return { kind: "rejected", blockNumber: rejected.blockNumber, transactionHash: rejected.transactionHash };
-  const [cancelled] = await queryInChunks(rx, rx.filters.ShipmentCancelled(shipmentId), fromBlock, { stopWhenFound: true });
-  if (cancelled) return { kind: "cancelled", blockNumber: cancelled.blockNumber, transactionHash: cancelled.transactionHash };
+  // The three settlements in one scan (one call per chunk): a shipment is settled at most once.
+  const [settled] = await queryEvents(rx, [rx.filters.Received(shipmentId), rx.filters.Rejected(shipmentId), rx.filters.ShipmentCancelled(shipmentId)], { fromBlock, first: true });
+  if (settled) {
+    const kind = settled.eventName === "Received" ? "received" : settled.eventName === "Rejected" ? "rejected" : "cancelled";
+    return { kind, blockNumber: settled.blockNumber, transactionHash: settled.transactionHash };
+  }
   return undefined;
 }
 
@@ -123,7 +99,7 @@ export async function shipmentsInTransit(
   fromBlock: number,
   only: { receiver?: string; batchId?: string } = {},
 ): Promise<InTransitEntry[]> {
-  const logs = await queryInChunks(rx, rx.filters.Shipped(undefined, only.batchId), fromBlock);
+  const logs = await queryEvent(rx, rx.filters.Shipped(undefined, only.batchId), { fromBlock });
   const result: InTransitEntry[] = [];
   for (const log of logs) {
     const entry = entryOf(log);
@@ -139,7 +115,7 @@ export async function shipmentsInTransit(
 async function batchLabels(rx: RxTrace, batchIds: Iterable<string>, fromBlock: number): Promise<Map<string, BatchRef>> {
   const labels = new Map<string, BatchRef>();
   for (const batchId of new Set(batchIds)) {
-    const [log] = await queryInChunks(rx, rx.filters.BatchCommissioned(batchId), fromBlock, { stopWhenFound: true });
+    const [log] = await queryEvent(rx, rx.filters.BatchCommissioned(batchId), { fromBlock, first: true });
     if (log) labels.set(batchId, { batchId, gtin: log.args.batch.gtin, lot: log.args.batch.lot });
   }
   return labels;
@@ -440,7 +416,8 @@ async function requireManifest(
   input: ReceiveInput,
   print: Print,
 ): Promise<{ manifest?: Manifest; file?: string; root?: string }> {
-  const [committed] = await queryInChunks(rx, rx.filters.ManifestCommitted(entry.shipmentId), entry.blockNumber, { stopWhenFound: true });
+  // ManifestCommitted is emitted by the transaction that shipped: one block to read.
+  const [committed] = await queryEvent(rx, rx.filters.ManifestCommitted(entry.shipmentId), { fromBlock: entry.blockNumber, toBlock: entry.blockNumber });
   const root = committed?.args.manifest;
   if (!root) {
     if (input.manifestFile) throw new InputError("--manifest", input.manifestFile, `nothing: shipment ${entry.shipmentId} carries no manifest (it was shipped by quantity)`);

@@ -6,6 +6,7 @@ import path from "node:path";
 import type { ContractTransactionReceipt } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { RxTrace } from "../../../typechain-types";
+import { queryEvent } from "../../chain/events/query";
 import { describeBatch, parseBatchRef, partnerLabel, requireBatch, units, type BatchRef } from "../shared/batch-lookup";
 import { sendAndReport } from "../shared/cli";
 import { InputError } from "../../domain/errors";
@@ -108,7 +109,7 @@ export async function openCase(
   const sscc = formatSscc(input.sscc);
   const status = Number(await rx.caseStatus(input.sscc));
   if (status !== 1) throw new InputError("--sscc", sscc, `a sealed case (case ${sscc} is ${CASE_STATUS[status]})`);
-  const [sealed] = await rx.queryFilter(rx.filters.CaseSealed(input.sscc), context.fromBlock);
+  const [sealed] = await queryEvent(rx, rx.filters.CaseSealed(input.sscc), { fromBlock: context.fromBlock, first: true });
   if (!sealed) throw new Error(`case ${sscc} is sealed but no CaseSealed event of this deployment has it`);
   const { batchId, contents, packs } = sealed.args;
   const holding = await rx.holding(batchId, signer.address);

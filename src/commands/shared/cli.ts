@@ -7,13 +7,14 @@ import { inspect } from "node:util";
 import { HardhatPluginError } from "hardhat/plugins";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
-import { decodeBytes32String, isAddress, keccak256, type ContractTransactionReceipt, type ContractTransactionResponse, type Interface } from "ethers";
+import { decodeBytes32String, formatUnits, isAddress, keccak256, type ContractTransactionReceipt, type ContractTransactionResponse, type Interface } from "ethers";
 import type { RxTrace } from "../../../typechain-types";
 import { InputError } from "../../domain/errors";
 import { DeploymentError } from "../../chain/deployment";
 import { Role, Standing } from "../../domain/enums";
 import { parseGln } from "../../gs1/identifiers";
 import { retrySummary } from "../../chain/reliable";
+import { currentTxPolicy, waitFinal } from "../../chain/public-tx";
 
 // Every command on an HTTP network talks JSON-RPC through the retrying, exactly-once layer of reliable.ts.
 
@@ -168,9 +169,17 @@ function receiptTimeoutMs(): number {
   return Number.isFinite(value) && value > 0 ? value : 300_000;
 }
 
+/** The fees a sent transaction offers, for messages: "max fee 61.2 gwei, priority fee 25.0 gwei". */
+function feesOf(tx: ContractTransactionResponse): string {
+  if (tx.maxFeePerGas !== null && tx.maxPriorityFeePerGas !== null) return `max fee ${formatUnits(tx.maxFeePerGas, "gwei")} gwei, priority fee ${formatUnits(tx.maxPriorityFeePerGas, "gwei")} gwei`;
+  return tx.gasPrice !== null ? `gas price ${formatUnits(tx.gasPrice, "gwei")} gwei` : "fees unknown";
+}
+
 /**
  * Sends, waits and prints one line about a transaction. On an HTTP network the sending is exactly once and
- * the receipt polling is retried (src/chain/reliable.ts); the wait itself has a deadline.
+ * the receipt polling is retried (src/chain/reliable.ts); the wait itself has a deadline, after which the
+ * transaction is reported stuck with its hash, nonce and fees. On a public network the command then waits
+ * until the result is final (the `finalized` block, or confirmations; src/chain/public-tx.ts).
  */
 export async function sendAndReport(
   label: string,
@@ -182,13 +191,21 @@ export async function sendAndReport(
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`${label}: no receipt for tx ${sent.hash} within ${ms / 1000} s; it was sent once and may still be mined: check it before running the command again`)),
+      () =>
+        reject(
+          new Error(
+            `${label}: tx ${sent.hash} (nonce ${sent.nonce} of ${sent.from}, ${feesOf(sent)}) is stuck: not mined within ${ms / 1000} s (RXTRACE_RECEIPT_TIMEOUT_MS). ` +
+              `It was sent once and may still be mined: check it before running the command again, or replace it by a transaction with the same nonce and a higher fee`,
+          ),
+        ),
       ms,
     );
   });
   const receipt = await Promise.race([sent.wait(), deadline]).finally(() => clearTimeout(timer));
   if (!receipt) throw new Error(`${label}: no receipt for ${sent.hash}`);
   print(`${label}: tx ${receipt.hash} block ${receipt.blockNumber} gas ${receipt.gasUsed}`);
+  const policy = currentTxPolicy();
+  if (policy && sent.provider) await waitFinal(sent.provider, receipt, policy, print);
   return receipt;
 }
 

@@ -1,6 +1,7 @@
 /** `rx:signed`: what a signed file says and whether the contract would take it now, in words or as JSON. */
 import { getAddress } from "ethers";
 import type { RxTrace } from "../../../typechain-types";
+import { queryEvent } from "../../chain/events/query";
 import { Standing } from "../../domain/enums";
 import { nextNonceOf, nonceOwnerOf, partiesOf } from "../../signing/typed-data";
 import { formatInspection, inspectSigned, isoTime, type ChainView, type Inspection, type Revocation } from "../../signing/inspect";
@@ -25,7 +26,7 @@ export interface InspectResult {
  * one signer never overlap: each starts at the nonce the previous left.
  */
 async function revocationOf(rx: RxTrace, signer: string, nonce: bigint, fromBlock: number): Promise<Revocation | undefined> {
-  for (const e of await rx.queryFilter(rx.filters.SignaturesRevoked(signer), fromBlock)) {
+  for (const e of await queryEvent(rx, rx.filters.SignaturesRevoked(signer), { fromBlock })) {
     if (e.args.fromNonce <= nonce && nonce < e.args.nextNonce) {
       return { fromNonce: e.args.fromNonce, nextNonce: e.args.nextNonce, block: e.blockNumber, tx: e.transactionHash };
     }
@@ -46,7 +47,7 @@ async function chainViewOf(rx: RxTrace, doc: SignedDocument, fromBlock: number):
     view.handoverNonceUsed = await rx.isHandoverNonceUsed(sender, nonce);
     view.maxHandoverValidity = await rx.MAX_HANDOVER_VALIDITY();
     if (view.handoverNonceUsed) {
-      const cancelled = (await rx.queryFilter(rx.filters.HandoverCancelled(undefined, sender), fromBlock)).find((e) => e.args.nonce === nonce);
+      const cancelled = (await queryEvent(rx, rx.filters.HandoverCancelled(undefined, sender), { fromBlock })).find((e) => e.args.nonce === nonce);
       if (cancelled) view.handoverCancelled = { by: cancelled.args.by, block: cancelled.blockNumber, tx: cancelled.transactionHash };
     }
     return view;

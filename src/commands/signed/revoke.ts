@@ -5,6 +5,7 @@
 import { getAddress, ZeroHash, type ContractTransactionReceipt } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { RxTrace } from "../../../typechain-types";
+import { queryEvent } from "../../chain/events/query";
 import { partnerLabel } from "../shared/batch-lookup";
 import { parseWhole, sendAndReport } from "../shared/cli";
 import { Standing } from "../../domain/enums";
@@ -117,6 +118,7 @@ export async function cancelHandoverFile(
   signer: HardhatEthersSigner,
   input: { file: string; doc: SignedDocument & { kind: "handover" } },
   print: Print = console.log,
+  fromBlock = 0,
 ): Promise<CancelHandoverResult> {
   const { doc, file } = input;
   const m = doc.message;
@@ -139,7 +141,7 @@ export async function cancelHandoverFile(
   // hold the goods, can still submit in between). The receiver cancels at once.
   let completing = false;
   if (isSender) {
-    const [requested] = (await rx.queryFilter(rx.filters.HandoverCancelRequested(digest))).slice(-1);
+    const [requested] = (await queryEvent(rx, rx.filters.HandoverCancelRequested(digest), { fromBlock, newestFirst: true, first: true })).slice(-1);
     if (requested) {
       const now = BigInt((await rx.runner!.provider!.getBlock("latest"))!.timestamp);
       const effectiveAt = requested.args.effectiveAt;

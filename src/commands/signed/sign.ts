@@ -21,7 +21,8 @@ import { InputError } from "../../domain/errors";
 import { formatGtin } from "../../gs1/identifiers";
 import { type Manifest } from "../../manifests/manifest";
 import { describeContents, parseSsccList, planPackShipment, readSerialList, type DeploymentContext, type PackSelection } from "../packs/selection";
-import { LOG_CHUNK, REJECTION_REASONS, rejectionLeg, requireShipmentInTransit } from "../custody/shipments";
+import { queryEvent } from "../../chain/events/query";
+import { REJECTION_REASONS, rejectionLeg, requireShipmentInTransit } from "../custody/shipments";
 import { legFields, nextNonceOf, unusedHandoverNonce, partiesOf, readDomain, recoverSigner, signOperation, type SignedKind, type SignedOperation, SIGNED_KINDS } from "../../signing/typed-data";
 import { isoTime } from "../../signing/inspect";
 import { type SignedDocument } from "../../signing/document";
@@ -187,12 +188,8 @@ export function parseSignArgs(args: SignArgs): SignInput {
 
 /** GTIN and lot of batch `batchId`, from its `BatchCommissioned` event (undefined when none is found). */
 export async function batchRefOf(rx: RxTrace, batchId: string, fromBlock: number): Promise<BatchRef | undefined> {
-  const latest = (await rx.runner?.provider?.getBlockNumber()) ?? fromBlock;
-  for (let start = fromBlock; start <= latest; start += LOG_CHUNK) {
-    const [log] = await rx.queryFilter(rx.filters.BatchCommissioned(batchId), start, Math.min(latest, start + LOG_CHUNK - 1));
-    if (log) return { batchId, gtin: log.args.batch.gtin, lot: log.args.batch.lot };
-  }
-  return undefined;
+  const [log] = await queryEvent(rx, rx.filters.BatchCommissioned(batchId), { fromBlock, first: true });
+  return log ? { batchId, gtin: log.args.batch.gtin, lot: log.args.batch.lot } : undefined;
 }
 
 /**

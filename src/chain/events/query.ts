@@ -1,0 +1,52 @@
+/**
+ * A contract's events through the chunked log reader (logs.ts), decoded as `queryFilter` decodes them, browser-safe.
+ * Every read of the suite's history goes through here, so a range-limited RPC is handled in one place.
+ */
+import { EventLog, type BaseContract, type DeferredTopicFilter, type Log } from "ethers";
+import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog } from "../../../typechain-types/common";
+import { scanLogs, type LogFilter, type ScanProgress } from "./logs";
+
+export interface EventScan {
+  /** The first block to read: the deployment record's block (`contracts.RxTrace.blockNumber`). */
+  fromBlock?: number;
+  toBlock?: number;
+  /** Newest chunk first; with `first`, the scan ends at the newest chunk holding a match. */
+  newestFirst?: boolean;
+  /** End the scan at the first chunk that holds a match. */
+  first?: boolean;
+  onProgress?: (progress: ScanProgress) => void;
+}
+
+function providerOf(contract: BaseContract) {
+  const provider = contract.runner?.provider;
+  if (!provider) throw new Error("the contract has no provider to read events from");
+  return provider;
+}
+
+/** The logs of several event filters of one contract, merged into as few calls per chunk as they allow, decoded, in chain order. */
+export async function queryEvents(contract: BaseContract, filters: readonly DeferredTopicFilter[], scan: EventScan = {}): Promise<EventLog[]> {
+  const address = await contract.getAddress();
+  const logFilters: LogFilter[] = await Promise.all(filters.map(async (f) => ({ address, topics: await f.getTopicFilter() })));
+  const logs: Log[] = await scanLogs(providerOf(contract), logFilters, {
+    fromBlock: scan.fromBlock ?? 0,
+    ...(scan.toBlock !== undefined ? { toBlock: scan.toBlock } : {}),
+    ...(scan.newestFirst ? { newestFirst: true } : {}),
+    ...(scan.first ? { stop: (found: readonly Log[]) => found.length > 0 } : {}),
+    ...(scan.onProgress ? { onProgress: scan.onProgress } : {}),
+  });
+  const decoded: EventLog[] = [];
+  for (const log of logs) {
+    const fragment = contract.interface.getEvent(log.topics[0]);
+    if (fragment) decoded.push(new EventLog(log, contract.interface, fragment));
+  }
+  return decoded;
+}
+
+/** The logs of one typed event filter (typechain), chunked and decoded. */
+export async function queryEvent<E extends TypedContractEvent>(
+  contract: BaseContract,
+  filter: TypedDeferredTopicFilter<E>,
+  scan: EventScan = {},
+): Promise<TypedEventLog<E>[]> {
+  return (await queryEvents(contract, [filter], scan)) as unknown as TypedEventLog<E>[];
+}
