@@ -10,3 +10,4 @@ import "./verify";
 import "./qr";
 import "./signed";
 import "./cases";
+import "./epcis";
