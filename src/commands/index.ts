@@ -13,3 +13,4 @@ export * as signed from "./signed";
 export * as safety from "./safety";
 export * as dispense from "./dispense";
 export * as verify from "./verify";
+export * as epcis from "./epcis";
