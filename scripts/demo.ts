@@ -11,7 +11,9 @@
  * excursion pack, a recalled pack and a forged serial. Last, pack-level custody: a lot shipped pack by pack with a
  * manifest, two of its packs handed over to a pharmacy in a handover both sides sign and a courier submits, a pack
  * of that handover dispensed, and verification of a pack that reached the pharmacy and of one that never did.
- * Then GS1 verification requests: the responder started, and a returns desk's signed questions about two packs.
+ * Then the standards: the first lot's history exported as an EPCIS 2.0 document (where it was written is printed),
+ * the GS1 verification responder started and a returns desk's signed questions about two packs. Last, the alerts
+ * the pharmacy and the distributor received (rx:watch).
  */
 import hre from "hardhat";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -21,6 +23,7 @@ import { CAST } from "../src/scenario/scenario";
 import { formatGln } from "../src/gs1/identifiers";
 import { Role } from "../src/domain/enums";
 import type { ShipResult } from "../src/commands/custody/shipments";
+import type { EpcisExportResult } from "../src/commands/epcis/export";
 import type { PackReport } from "../src/domain/provenance";
 import { formatReport, verdictExitCode, verdictLabel } from "../src/domain/report";
 import { verifyFromArgs } from "../src/commands/verify/verify-command";
@@ -245,6 +248,10 @@ async function main(): Promise<void> {
     console.log(`   ${label}:`);
     console.log(formatReport(report).map((line) => `   ${line}`).join("\n"));
   }
+
+  step("EPCIS 2.0: the history of lot A24-0001 as trading partners exchange it (GS1 EPCIS / CBV 2.0 JSON-LD)");
+  const epcis = await run<EpcisExportResult>("rx:epcis-export", { gtin: GTIN, lot: LOT, out: path.join(workDir(), `epcis-${LOT}.jsonld`) });
+  console.log(`   EPCIS document: ${epcis.file} (${epcis.events} events)`);
 
   step("GS1 verification requests: Northline's returns desk asks the responder about two returned packs (signed with its key)");
   await askTheResponder(hre, SIGNER.distributor, [

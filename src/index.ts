@@ -13,8 +13,9 @@
  *   manifests/      pack-level manifests: build, check, who holds which packs
  *   files/          what the tool keeps under deployments/<network>/: serial files, manifests, cases, signed files
  *   chain/          deployment records, deploy, the retrying JSON-RPC layer (and events/ above)
+ *   epcis/          GS1 EPCIS: CBV vocabulary, EPC URIs, the chain's events as EPCIS 2.0, reading 2.0 JSON-LD and 1.2 XML
  *   commands/       one folder per user journey (admin, commission, custody, packs, signed, safety, dispense,
- *                   verify, vrs, watch) and shared/ (cli helpers, batch lookup)
+ *                   verify, vrs, watch, epcis) and shared/ (cli helpers, batch lookup)
  *   vrs/            GS1 verification requests (VRS): the standard's messages, the requester's signature checked
  *                   against the partner registry, the responder (node:http) and its client
  *   watch/          alerts for a partner (rx:watch): rules, one log reader, finality, checkpoint, signed webhooks
@@ -33,6 +34,7 @@ export * as merkle from "./merkle";
 export * as manifests from "./manifests";
 export * as files from "./files";
 export * as chain from "./chain";
+export * as epcis from "./epcis";
 export * as commands from "./commands";
 export * as vrs from "./vrs";
 export * as scenario from "./scenario";

@@ -12,3 +12,4 @@ import "./signed";
 import "./cases";
 import "./vrs";
 import "./watch";
+import "./epcis";

@@ -15,3 +15,4 @@ export * as dispense from "./dispense";
 export * as verify from "./verify";
 export * as vrs from "./vrs";
 export * as watch from "./watch";
+export * as epcis from "./epcis";

@@ -9,6 +9,7 @@ import type { PackReport } from "../../src/domain/provenance";
 import { CAST } from "../../src/scenario/scenario";
 import { childEnv, hardhat, runToEnd, startNode, type Node, type Run } from "./processes";
 import { tempDir } from "../tmp";
+import { schemaProblems } from "../epcis/schema";
 
 const EXAMPLES = path.join(__dirname, "..", "..", "examples");
 const GTIN = "00312345000172";
@@ -200,6 +201,14 @@ describe("End to end: commands on a real local node", function () {
       expect(commands.filter((line) => / --[a-z-]+ true\b/.test(line))).to.deep.equal([]);
       expect(commands).to.include("$ npx hardhat rx:deploy --redeploy --network localhost");
       expect(commands.some((line) => line.includes(" --all-remaining --signer "))).to.equal(true);
+    });
+
+    it("ends the demo with an EPCIS 2.0 document of its lot that the EPCIS 2.0 JSON Schema accepts", function () {
+      const file = /EPCIS document: (\S+) \((\d+) events\)/.exec(demoFresh.stdout);
+      expect(file, output(demoFresh)).to.not.equal(null);
+      const document = JSON.parse(readFileSync(file![1], "utf8")) as { epcisBody: { eventList: { bizStep: string }[] } };
+      expect(schemaProblems(document)).to.deep.equal([]);
+      expect(document.epcisBody.eventList.map((e) => e.bizStep)).to.include.members(["commissioning", "shipping", "receiving", "dispensing"]);
     });
 
     it("mines nothing: the sender's nonce and balance and the block number are unchanged", function () {

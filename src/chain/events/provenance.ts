@@ -70,6 +70,11 @@ async function batchLogs(rx: RxTrace, batchId: string, dispensings: Dispensings,
   return queryEvents(rx, batchFilters(rx, batchId, dispensings), scan);
 }
 
+/** Every event of one batch, every pack's dispensing included, oldest first: what an EPCIS export reads (src/epcis). */
+export async function batchEvents(rx: RxTrace, batchId: string, fromBlock = 0): Promise<EventLog[]> {
+  return batchLogs(rx, batchId, "all", fromBlock);
+}
+
 /** The custody facts of a batch from its events. */
 function custodyFactsOf(batchId: string, logs: readonly EventLog[]): CustodyFacts {
   const facts: CustodyFacts = { batchId, legs: [], cases: new Map(), dispensed: new Set() };

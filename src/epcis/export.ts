@@ -1,0 +1,349 @@
+/**
+ * A batch's on-chain history as EPCIS 2.0 events (JSON-LD), one or two per contract event, in chain order:
+ *
+ * | contract event | EPCIS event |
+ * |---|---|
+ * | BatchCommissioned | ObjectEvent ADD, commissioning / active; `ilmd` lot, expiry and storage range; `certificationInfo` the certificate's URI |
+ * | CaseSealed / CaseOpened | AggregationEvent ADD packing / container_closed, DELETE unpacking / container_open; the SSCC as parentID |
+ * | Shipped | ObjectEvent OBSERVE shipping / in_transit; source and destination lists; a `desadv` naming the shipment id |
+ * | Received | ObjectEvent OBSERVE receiving / in_progress (non_sellable_other when quarantined); the leg as a `sensorElementList`, ALARM_CONDITION on an excursion |
+ * | HandedOver | both of the above, from the one log |
+ * | Rejected | ObjectEvent OBSERVE receiving / returned (non_sellable_other when quarantined), the leg, `rxtrace:rejectionReason` |
+ * | ShipmentCancelled | ObjectEvent OBSERVE void_shipping / non_sellable_other |
+ * | BatchRecalled, RecallEscalated | ObjectEvent OBSERVE holding / recalled, `rxtrace:recallClass` |
+ * | BatchFlaggedSuspect, SuspectConfirmed | ObjectEvent OBSERVE holding / non_sellable_other, `rxtrace:suspect` |
+ * | SuspectCleared, QuarantineReleased, LegReleased | ObjectEvent OBSERVE inspecting / sellable_accessible (cleared: conformant) |
+ * | BatchDeclaredIllegitimate | ObjectEvent OBSERVE inspecting / non_conformant, `rxtrace:illegitimate` |
+ * | QuarantineCondemned | ObjectEvent OBSERVE destroying / destroyed |
+ * | PackDispensed | ObjectEvent OBSERVE dispensing / dispensed |
+ *
+ * Packs are listed by serial (epcList) where a serial file, a manifest or a case record at hand names them,
+ * otherwise counted by lot (quantityList). Every event carries its transaction hash and block
+ * (`rxtrace:transactionHash`, `rxtrace:blockNumber`) and an `eventID` that any export of the same chain gives
+ * again: `ni:///sha-256;…` of the chain id, the contract, the transaction hash, the log index and the part.
+ */
+import { encodeBase64, sha256, toUtf8Bytes, type EventLog } from "ethers";
+import { RecallClass, RejectionReason } from "../domain/enums";
+import { serialFromBytes32 } from "../domain/ids";
+import type { PartnerInfo } from "../domain/provenance";
+import { expiryToYYMMDD, formatSscc } from "../gs1/identifiers";
+import type { EpcWriter } from "./identifiers";
+import type { BizStep, Disposition } from "./vocabulary";
+
+export const EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld";
+/** The namespace of rxtrace's extension fields, declared in each document's @context. */
+export const RXTRACE_NAMESPACE = "https://rxtrace.example/epcis/";
+
+export type EpcisEvent = { type: "ObjectEvent" | "AggregationEvent"; eventTime: string; eventTimeZoneOffset: string; eventID: string; [field: string]: unknown };
+
+/** An exported event with what the scope filters need. */
+export interface ExportedEvent {
+  event: EpcisEvent;
+  /** Block time (unix s). */
+  time: number;
+  /** The accounts that took part (lowercase). */
+  parties: string[];
+  /** The packs the event lists by serial; undefined when it counts the lot instead. */
+  serials?: string[];
+}
+
+export interface ExportContext {
+  chainId: number;
+  contract: string;
+  writer: EpcWriter;
+  who: (account: string) => PartnerInfo;
+  time: (block: number) => number;
+  /** The batch's serials in commissioning order, when its serial file is at hand. */
+  serials?: (batchId: string) => readonly string[] | undefined;
+  /** The packs and cases a shipment carried, when its manifest is at hand. */
+  manifest?: (shipmentId: string) => { root: string; packs: string[]; cases: { sscc: string; packs: string[] }[] } | undefined;
+  /** The packs of a case, when a case record or a manifest at hand names them. */
+  casePacks?: (sscc: string) => string[] | undefined;
+}
+
+interface LegArgs {
+  minTemp: bigint;
+  maxTemp: bigint;
+  meanKineticTemp: bigint;
+  minutesOutOfRange: bigint;
+  loggerHash: string;
+}
+
+/** `ni:///sha-256;<base64url>?ver=CBV2.0` of the log's coordinates: the same for every export of the same chain. */
+export function eventIdOf(chainId: number, contract: string, transactionHash: string, logIndex: number, part = ""): string {
+  const digest = sha256(toUtf8Bytes(`${chainId}/${contract.toLowerCase()}/${transactionHash.toLowerCase()}/${logIndex}${part ? "/" + part : ""}`));
+  const b64url = encodeBase64(digest).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return `ni:///sha-256;${b64url}?ver=CBV2.0`;
+}
+
+const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
+const celsius = (tenths: bigint | number) => Number(tenths) / 10;
+
+/** The leg's temperature summary as one sensor element; an excursion raises ALARM_CONDITION. */
+function sensorElementOf(leg: LegArgs, excursion: boolean, time: string): unknown[] {
+  return [
+    {
+      sensorMetadata: { time, "rxtrace:loggerHash": leg.loggerHash },
+      sensorReport: [
+        {
+          type: "Temperature",
+          minValue: celsius(leg.minTemp),
+          maxValue: celsius(leg.maxTemp),
+          uom: "CEL",
+          ...(excursion ? { exception: "ALARM_CONDITION" } : {}),
+          "rxtrace:meanKineticTemperature": celsius(leg.meanKineticTemp),
+          "rxtrace:minutesOutOfRange": Number(leg.minutesOutOfRange),
+        },
+      ],
+    },
+  ];
+}
+
+/** The EPCIS events of one batch's logs (oldest first, as src/chain/events reads them). */
+export function epcisEventsOf(logs: readonly EventLog[], ctx: ExportContext): ExportedEvent[] {
+  const out: ExportedEvent[] = [];
+  const quarantinedReceipts = new Set<string>();
+  const manifestRoots = new Map<string, string>();
+  let batch: { batchId: string; gtin: bigint; lot: string; quantity: bigint; manufacturer: string } | undefined;
+  for (const log of logs) {
+    if (log.eventName === "ReceiptQuarantined") quarantinedReceipts.add(String(log.args.shipmentId).toLowerCase());
+    if (log.eventName === "ManifestCommitted") manifestRoots.set(String(log.args.shipmentId).toLowerCase(), log.args.manifest as string);
+    if (log.eventName === "BatchCommissioned") {
+      batch = { batchId: log.args.batchId, gtin: log.args.batch.gtin, lot: log.args.batch.lot, quantity: log.args.batch.quantity, manufacturer: log.args.manufacturer };
+    }
+  }
+  if (!batch) return out;
+  const b = batch;
+  const w = ctx.writer;
+  const place = (account: string) => {
+    const gln = ctx.who(account).gln;
+    return gln ? w.gln(BigInt(gln)) : `urn:rxtrace:account:${account.toLowerCase()}`;
+  };
+  const party = (account: string) => {
+    const gln = ctx.who(account).gln;
+    return gln ? w.gln(BigInt(gln), true) : `urn:rxtrace:account:${account.toLowerCase()}`;
+  };
+  const lotQuantity = (quantity: bigint | number) => ({ quantityList: [{ epcClass: w.lgtin(b.gtin, b.lot), quantity: Number(quantity) }] });
+  const packs = (serials: readonly string[]) => ({ epcList: serials.map((s) => w.sgtin(b.gtin, s)) });
+  const ends = (from: string, to: string) => ({
+    sourceList: [{ type: "owning_party", source: party(from) }, { type: "location", source: place(from) }],
+    destinationList: [{ type: "owning_party", destination: party(to) }, { type: "location", destination: place(to) }],
+  });
+  const desadv = (sender: string, shipmentId: string) => ({
+    bizTransactionList: [{ type: "desadv", bizTransaction: `urn:epcglobal:cbv:bt:${ctx.who(sender).gln || "0000000000000"}:${shipmentId.toLowerCase()}` }],
+  });
+  /** What a leg carried: its packs and cases by its manifest, else its quantity of the lot. */
+  const legContents = (shipmentId: string, quantity: bigint): { fields: Record<string, unknown>; serials?: string[] } => {
+    const root = manifestRoots.get(shipmentId.toLowerCase());
+    const manifest = root ? ctx.manifest?.(shipmentId) : undefined;
+    // A manifest counts only when it is the one the chain committed to.
+    if (!manifest || manifest.root.toLowerCase() !== root?.toLowerCase()) return { fields: lotQuantity(quantity) };
+    const cases = manifest.cases.map((c) => w.sscc(BigInt(c.sscc)));
+    return {
+      fields: { epcList: [...manifest.packs.map((s) => w.sgtin(b.gtin, s)), ...cases], "rxtrace:manifestRoot": manifestRoots.get(shipmentId.toLowerCase()) },
+      serials: [...manifest.packs, ...manifest.cases.flatMap((c) => c.packs)],
+    };
+  };
+
+  for (const log of logs) {
+    const a = log.args;
+    const time = ctx.time(log.blockNumber);
+    const push = (
+      fields: { type?: EpcisEvent["type"]; action: "ADD" | "OBSERVE" | "DELETE"; bizStep: BizStep; disposition: Disposition; [k: string]: unknown },
+      parties: string[],
+      serials?: string[],
+      part = "",
+    ) => {
+      const { type = "ObjectEvent", ...rest } = fields;
+      const event: EpcisEvent = {
+        type,
+        eventTime: iso(time),
+        eventTimeZoneOffset: "+00:00",
+        eventID: eventIdOf(ctx.chainId, ctx.contract, log.transactionHash, log.index, part),
+        ...rest,
+        "rxtrace:transactionHash": log.transactionHash,
+        "rxtrace:blockNumber": log.blockNumber,
+      };
+      out.push({ event, time, parties: parties.map((p) => p.toLowerCase()), serials });
+    };
+    switch (log.eventName) {
+      case "BatchCommissioned": {
+        const c = a.batch;
+        const serials = BigInt(c.serialRoot) === 0n ? undefined : ctx.serials?.(b.batchId);
+        const expiry = iso(Number(c.expiry)).slice(0, 10);
+        push(
+          {
+            action: "ADD",
+            ...(serials ? packs(serials) : lotQuantity(c.quantity)),
+            bizStep: "commissioning",
+            disposition: "active",
+            readPoint: { id: place(a.manufacturer) },
+            bizLocation: { id: place(a.manufacturer) },
+            certificationInfo: c.certificateURI,
+            ilmd: {
+              "cbvmda:lotNumber": c.lot,
+              "cbvmda:itemExpirationDate": expiry,
+              "rxtrace:storageMinTemp": celsius(c.minTemp),
+              "rxtrace:storageMaxTemp": celsius(c.maxTemp),
+              "rxtrace:quantity": Number(c.quantity),
+            },
+            "rxtrace:certificateHash": c.certificateHash,
+            "rxtrace:serialRoot": c.serialRoot,
+            "rxtrace:expiryYYMMDD": expiryToYYMMDD(c.expiry),
+          },
+          [a.manufacturer],
+          serials ? [...serials] : undefined,
+        );
+        break;
+      }
+      case "CaseSealed": {
+        const sscc = formatSscc(a.sscc);
+        const inside = ctx.casePacks?.(sscc);
+        push(
+          {
+            type: "AggregationEvent",
+            action: "ADD",
+            parentID: w.sscc(a.sscc),
+            ...(inside ? { childEPCs: inside.map((s) => w.sgtin(b.gtin, s)) } : { childQuantityList: [{ epcClass: w.lgtin(b.gtin, b.lot), quantity: Number(a.packs) }] }),
+            bizStep: "packing",
+            disposition: "container_closed",
+            readPoint: { id: place(a.packer) },
+            "rxtrace:caseContents": a.contents,
+          },
+          [a.packer],
+          inside,
+        );
+        break;
+      }
+      case "CaseOpened": {
+        const sscc = formatSscc(a.sscc);
+        const inside = ctx.casePacks?.(sscc);
+        push(
+          { type: "AggregationEvent", action: "DELETE", parentID: w.sscc(a.sscc), ...(inside ? { childEPCs: inside.map((s) => w.sgtin(b.gtin, s)) } : {}), bizStep: "unpacking", disposition: "container_open", readPoint: { id: place(a.by) } },
+          [a.by],
+          inside,
+        );
+        break;
+      }
+      case "Shipped": {
+        const { fields, serials } = legContents(a.shipmentId, a.quantity);
+        push(
+          { action: "OBSERVE", ...fields, bizStep: "shipping", disposition: "in_transit", readPoint: { id: place(a.sender) }, ...desadv(a.sender, a.shipmentId), ...ends(a.sender, a.receiver), "rxtrace:shipmentId": a.shipmentId, ...(a.isReturn ? { "rxtrace:isReturn": true } : {}) },
+          [a.sender, a.receiver],
+          serials,
+        );
+        break;
+      }
+      case "Received": {
+        const { fields, serials } = legContents(a.shipmentId, a.quantity);
+        const quarantined = (a.excursion as boolean) || quarantinedReceipts.has(String(a.shipmentId).toLowerCase());
+        push(
+          {
+            action: "OBSERVE", ...fields, bizStep: "receiving", disposition: quarantined ? "non_sellable_other" : "in_progress",
+            readPoint: { id: place(a.receiver) }, bizLocation: { id: place(a.receiver) }, ...desadv(a.sender, a.shipmentId), ...ends(a.sender, a.receiver),
+            sensorElementList: sensorElementOf(a.leg, a.excursion, iso(time)), "rxtrace:shipmentId": a.shipmentId, ...(quarantined ? { "rxtrace:quarantined": true } : {}),
+          },
+          [a.sender, a.receiver],
+          serials,
+        );
+        break;
+      }
+      case "HandedOver": {
+        const found = BigInt(a.manifest) === 0n ? undefined : ctx.manifest?.(a.handoverId);
+        const manifest = found && found.root.toLowerCase() === String(a.manifest).toLowerCase() ? found : undefined;
+        const serials = manifest ? [...manifest.packs, ...manifest.cases.flatMap((c) => c.packs)] : undefined;
+        const contents = manifest
+          ? { epcList: [...manifest.packs.map((s) => w.sgtin(b.gtin, s)), ...manifest.cases.map((c) => w.sscc(BigInt(c.sscc)))], "rxtrace:manifestRoot": a.manifest }
+          : lotQuantity(a.quantity);
+        const common = { action: "OBSERVE" as const, ...contents, ...desadv(a.sender, a.handoverId), ...ends(a.sender, a.receiver), "rxtrace:shipmentId": a.handoverId, "rxtrace:handover": true };
+        push({ ...common, bizStep: "shipping", disposition: "in_transit", readPoint: { id: place(a.sender) } }, [a.sender, a.receiver], serials, "shipping");
+        push(
+          { ...common, bizStep: "receiving", disposition: a.excursion ? "non_sellable_other" : "in_progress", readPoint: { id: place(a.receiver) }, bizLocation: { id: place(a.receiver) }, sensorElementList: sensorElementOf(a.leg, a.excursion, iso(time)) },
+          [a.sender, a.receiver],
+          serials,
+          "receiving",
+        );
+        break;
+      }
+      case "Rejected": {
+        const { fields, serials } = legContents(a.shipmentId, a.quantity);
+        push(
+          {
+            action: "OBSERVE", ...fields, bizStep: "receiving", disposition: a.quarantined ? "non_sellable_other" : "returned", readPoint: { id: place(a.receiver) },
+            ...desadv(a.sender, a.shipmentId), ...ends(a.sender, a.receiver), sensorElementList: sensorElementOf(a.leg, a.quarantined && a.leg.minutesOutOfRange > 0n, iso(time)),
+            "rxtrace:shipmentId": a.shipmentId, "rxtrace:rejectionReason": RejectionReason[Number(a.reason)], "rxtrace:evidenceHash": a.evidence, "rxtrace:quarantined": a.quarantined,
+          },
+          [a.sender, a.receiver],
+          serials,
+        );
+        break;
+      }
+      case "ShipmentCancelled": {
+        const { fields, serials } = legContents(a.shipmentId, a.quantity);
+        push(
+          { action: "OBSERVE", ...fields, bizStep: "void_shipping", disposition: "non_sellable_other", readPoint: { id: place(a.sender) }, ...desadv(a.sender, a.shipmentId), ...ends(a.sender, a.receiver), "rxtrace:shipmentId": a.shipmentId },
+          [a.sender, a.receiver],
+          serials,
+        );
+        break;
+      }
+      case "BatchRecalled":
+      case "RecallEscalated":
+        push(
+          { action: "OBSERVE", ...lotQuantity(b.quantity), bizStep: "holding", disposition: "recalled", readPoint: { id: place(a.by) }, "rxtrace:recallClass": RecallClass[Number(a.recallClass)], "rxtrace:reasonHash": a.reasonHash, ...(a.reasonURI ? { "rxtrace:reasonURI": a.reasonURI } : {}) },
+          [a.by],
+        );
+        break;
+      case "BatchFlaggedSuspect":
+      case "SuspectConfirmed":
+        push({ action: "OBSERVE", ...lotQuantity(b.quantity), bizStep: "holding", disposition: "non_sellable_other", readPoint: { id: place(a.by ?? a.regulator) }, "rxtrace:suspect": log.eventName === "SuspectConfirmed" ? "confirmed" : "flagged", "rxtrace:reasonHash": a.reason }, [a.by ?? a.regulator]);
+        break;
+      case "SuspectCleared":
+        push({ action: "OBSERVE", ...lotQuantity(b.quantity), bizStep: "inspecting", disposition: "conformant", readPoint: { id: place(a.regulator) }, "rxtrace:suspect": "cleared", "rxtrace:reasonHash": a.reason }, [a.regulator]);
+        break;
+      case "BatchDeclaredIllegitimate":
+        push({ action: "OBSERVE", ...lotQuantity(b.quantity), bizStep: "inspecting", disposition: "non_conformant", readPoint: { id: place(a.regulator) }, "rxtrace:illegitimate": true, "rxtrace:reasonHash": a.reason }, [a.regulator]);
+        break;
+      case "QuarantineReleased":
+        push({ action: "OBSERVE", ...lotQuantity(a.quantity), bizStep: "inspecting", disposition: "sellable_accessible", readPoint: { id: place(a.holder) }, "rxtrace:releasedBy": party(a.regulator) }, [a.holder, a.regulator]);
+        break;
+      case "LegReleased":
+        push({ action: "OBSERVE", ...lotQuantity(b.quantity), bizStep: "inspecting", disposition: "sellable_accessible", readPoint: { id: place(a.holder) }, "rxtrace:shipmentId": a.legId, "rxtrace:releasedBy": party(a.regulator) }, [a.holder, a.regulator]);
+        break;
+      case "QuarantineCondemned":
+        push({ action: "OBSERVE", ...lotQuantity(a.quantity), bizStep: "destroying", disposition: "destroyed", readPoint: { id: place(a.holder) }, "rxtrace:condemnedBy": party(a.regulator) }, [a.holder, a.regulator]);
+        break;
+      case "PackDispensed": {
+        const serial = serialFromBytes32(a.serial);
+        push({ action: "OBSERVE", ...packs([serial]), bizStep: "dispensing", disposition: "dispensed", readPoint: { id: place(a.dispenser) }, bizLocation: { id: place(a.dispenser) } }, [a.dispenser], [serial]);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+export interface EpcisDocument {
+  "@context": unknown[];
+  type: "EPCISDocument";
+  schemaVersion: "2.0";
+  creationDate: string;
+  epcisBody: { eventList: EpcisEvent[] };
+  [field: string]: unknown;
+}
+
+/** The document around `events`; `creationDate` is the time of the newest event, so the same history gives the same file. */
+export function epcisDocumentOf(events: readonly ExportedEvent[], meta: { chainId: number; contract: string; sender?: string; scope: string }): EpcisDocument {
+  const newest = events.reduce((t, e) => Math.max(t, e.time), 0);
+  return {
+    "@context": [EPCIS_CONTEXT, { rxtrace: RXTRACE_NAMESPACE }],
+    type: "EPCISDocument",
+    schemaVersion: "2.0",
+    creationDate: iso(newest),
+    ...(meta.sender ? { sender: meta.sender } : {}),
+    "rxtrace:chainId": meta.chainId,
+    "rxtrace:contract": meta.contract,
+    "rxtrace:scope": meta.scope,
+    epcisBody: { eventList: events.map((e) => e.event) },
+  };
+}
