@@ -72,7 +72,7 @@ async function batchLogs(rx: RxTrace, batchId: string, dispensings: Dispensings,
 
 /** Every event of one batch, every pack's dispensing included, oldest first: what an EPCIS export reads (src/epcis). */
 export async function batchEvents(rx: RxTrace, batchId: string, fromBlock = 0): Promise<EventLog[]> {
-  return batchLogs(rx, batchId, "all", fromBlock);
+  return batchLogs(rx, batchId, "all", { fromBlock });
 }
 
 /** The custody facts of a batch from its events. */
