@@ -3,8 +3,7 @@ import { runCommand } from "../src/commands/shared/cli";
 import { formatReport, verdictExitCode } from "../src/domain/report";
 import { packPathOf, packPathSummary } from "../src/domain/pack-path";
 import { verifyFromArgs, type VerifyArgs } from "../src/commands/verify/verify-command";
-import { askFromArgs, type AskArgs } from "../src/commands/vrs/vrs-command";
-import { formatAnswer, vrsExitCode } from "../src/vrs/client";
+import type { AskArgs } from "../src/commands/vrs/vrs-command";
 
 task("rx:verify", "Is this pack genuine and safe to dispense? Prints the verdict, the pack's own path (--json: `path`) and the lot's other legs apart")
   .addOptionalParam("link", "the pack's GS1 Digital Link (as in its QR code)")
@@ -27,6 +26,8 @@ task("rx:verify", "Is this pack genuine and safe to dispense? Prints the verdict
   .addOptionalParam("corrUuid", "with --vrs: the request's correlation UUID (default: a new one)")
   .setAction(async (args: VerifyArgs & Partial<AskArgs> & { json: boolean; all: boolean }, hre) => {
     if (args.vrs !== undefined) {
+      // Loaded only when asked: every other command starts without the responder's code.
+      const [{ askFromArgs }, { formatAnswer, vrsExitCode }] = await Promise.all([import("../src/commands/vrs/vrs-command"), import("../src/vrs/client")]);
       const answer = await runCommand(undefined, () => askFromArgs(hre, { ...args, vrs: args.vrs as string }));
       console.log(args.json ? JSON.stringify(answer, null, 2) : formatAnswer(answer).join("\n"));
       process.exitCode = vrsExitCode(answer);
