@@ -448,6 +448,43 @@ describe("fresh attack: cancelling a co-signed handover", function () {
   });
 });
 
+describe("fresh attack: a co-signed pack handover as a dispenser's custody record", function () {
+  /** The distributor hands 5 units over to the pharmacy with a co-signed handover whose manifest lists 6 packs. */
+  async function packHandoverFixture() {
+    const f = await loadFixture(handoverFixture);
+    const manifest = ManifestTree.of(SERIALS.slice(40, 46), []);
+    const h = { ...f.h, receiver: f.pharmacy.address, manifest: manifest.root };
+    const nonce = (await f.rx.holding(f.batchId, f.distributor.address)).shipments;
+    await f.rx.handover(h, f.domain.chainId, await signHandover(f.distributor, f.domain, h), await signHandover(f.pharmacy, f.domain, h));
+    const shipment: ShipmentKey = { batchId: f.batchId, sender: f.distributor.address, receiver: f.pharmacy.address, quantity: 5n, nonce };
+    const leg = { shipment, shipmentId: shipmentIdOf(shipment), manifest };
+    return { ...f, leg };
+  }
+
+  it("its record cannot be received, rejected or cancelled as if in transit: CustodyShipmentNotInTransit", async function () {
+    const { rx, distributor, pharmacy, leg } = await loadFixture(packHandoverFixture);
+    expect((await rx.shipment(leg.shipmentId)).status).to.equal(Status.Received);
+    await expect(rx.connect(pharmacy).receiveShipment(leg.shipment, GOOD_LEG)).to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit").withArgs(leg.shipmentId);
+    await expect(rx.connect(pharmacy).rejectShipment(leg.shipment, RejectionReason.Damaged, REASON, GOOD_LEG)).to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit").withArgs(leg.shipmentId);
+    await time.increase(CANCEL_AFTER);
+    await expect(rx.connect(distributor).cancelShipment(leg.shipment)).to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit").withArgs(leg.shipmentId);
+  });
+
+  it("legitimate: its packs read Genuine by the pack rule, dispense naming the handover (dispensedVia), five times and no more (DispenseLegExhausted)", async function () {
+    const { rx, batchId, tree, distributor, pharmacy, leg } = await loadFixture(packHandoverFixture);
+    expect(await custodyVerdict(rx, tree, SERIALS[40], pharmacy.address, claimOf(leg, SERIALS[40]))).to.deep.equal([BigInt(Verdict.Genuine), Rule.Pack]);
+    // Other saleable stock, so that only the handover's own count can refuse a sixth dispense.
+    await deliverPacksFrom(rx, distributor, batchId, pharmacy, SERIALS.slice(50, 52));
+    for (const serial of SERIALS.slice(40, 45)) await dispenseFrom(rx, pharmacy, batchId, tree, serial, leg);
+    expect(await rx.dispensedVia(batchId, serialToBytes32(SERIALS[44]))).to.equal(leg.shipmentId);
+    // The manifest lists a sixth pack, but the handover carried 5 units.
+    await expect(dispenseFrom(rx, pharmacy, batchId, tree, SERIALS[45], leg))
+      .to.be.revertedWithCustomError(rx, "DispenseLegExhausted")
+      .withArgs(batchId, serialToBytes32(SERIALS[45]), leg.shipmentId, 5n);
+    expect((await rx.shipment(leg.shipmentId)).shippedAt).to.equal(5n);
+  });
+});
+
 // ---------------------------------------------------------------------------------------------------------------
 
 describe("fresh attack: quarantine laundering", function () {
