@@ -13,7 +13,7 @@ import { RecallClass, RejectionReason, Role, Standing, Verdict } from "../src/do
 import { shipmentIdOf, type ShipmentKey } from "../src/domain/ids";
 import { ManifestTree } from "../src/manifests/manifest";
 import { GTIN } from "../src/scenario/scenario";
-import { legFields, readDomain, SIGNED_TYPES, type SigningDomain } from "../src/signing/typed-data";
+import { type HandoverMessage, legFields, readDomain, SIGNED_TYPES, type SigningDomain } from "../src/signing/typed-data";
 import {
   claimOf,
   DAY,
@@ -345,17 +345,6 @@ describe("fresh attack: dispense with a pack claim", function () {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-interface HandoverMessage {
-  batchId: string;
-  sender: string;
-  receiver: string;
-  quantity: bigint;
-  manifest: string;
-  leg: ReturnType<typeof legFields>;
-  nonce: bigint;
-  deadline: bigint;
-}
-
 async function handoverFixture() {
   const base = await loadFixture(receivedFixture);
   const domain = await readDomain(base.rx);
@@ -482,6 +471,39 @@ describe("fresh attack: a co-signed pack handover as a dispenser's custody recor
       .to.be.revertedWithCustomError(rx, "DispenseLegExhausted")
       .withArgs(batchId, serialToBytes32(SERIALS[45]), leg.shipmentId, 5n);
     expect((await rx.shipment(leg.shipmentId)).shippedAt).to.equal(5n);
+  });
+});
+
+describe("fresh attack: the counterparty times a pharmacy's own outgoing leg", function () {
+  /** The pharmacy (20 packs on a leg) signed and the distributor co-signed a return of 1 unit at the door. */
+  async function pendingReturnFixture() {
+    const base = await loadFixture(pharmacyFixture);
+    const domain = await readDomain(base.rx);
+    const h: HandoverMessage = {
+      batchId: base.batchId, sender: base.pharmacy.address, receiver: base.distributor.address, quantity: 1n,
+      manifest: ethers.ZeroHash, leg: legFields(GOOD_LEG), nonce: 1n, deadline: BigInt(await time.latest()) + 3n * BigInt(DAY),
+    };
+    const sigs = [await signHandover(base.pharmacy, domain, h), await signHandover(base.distributor, domain, h)] as const;
+    const submitReturn = () => base.rx.handover(h, domain.chainId, ...sigs);
+    return { ...base, submitReturn };
+  }
+
+  it("the distributor holding the co-signed return submits it after the pharmacy received a newer leg, stranding that leg's packs: DispenseLegShippedOn (documented limitation)", async function () {
+    const { rx, batchId, tree, distributor, pharmacy, submitReturn } = await loadFixture(pendingReturnFixture);
+    // Physically the return left first; on chain the newer leg is received first, then the return lands.
+    const newer = await deliverPacksFrom(rx, distributor, batchId, pharmacy, SERIALS.slice(40, 45));
+    await submitReturn();
+    await expect(dispenseFrom(rx, pharmacy, batchId, tree, SERIALS[40], newer))
+      .to.be.revertedWithCustomError(rx, "DispenseLegShippedOn")
+      .withArgs(batchId, serialToBytes32(SERIALS[40]), newer.shipmentId, 0n, 1n);
+  });
+
+  it("legitimate: a pharmacy that receives the newer leg only once its return is on chain dispenses its packs", async function () {
+    const { rx, batchId, tree, distributor, pharmacy, submitReturn } = await loadFixture(pendingReturnFixture);
+    const newer = await shipPacksFrom(rx, distributor, batchId, pharmacy.address, SERIALS.slice(40, 45));
+    await submitReturn();
+    await rx.connect(pharmacy).receiveShipment(newer.shipment, GOOD_LEG);
+    await expect(dispenseFrom(rx, pharmacy, batchId, tree, SERIALS[40], newer)).to.emit(rx, "PackDispensed");
   });
 });
 
