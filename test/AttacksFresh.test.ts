@@ -430,6 +430,16 @@ describe("fresh attack: cancelling a co-signed handover", function () {
     expect(await rx.isHandoverNonceUsed(distributor.address, h.nonce)).to.equal(false);
   });
 
+  it("a co-signed handover whose sender was suspended before submission is refused (PartnerNotAuthorized): its units stay frozen with the sender, never saleable at the receiver on its word", async function () {
+    const { rx, admin, domain, batchId, distributor, distributor2, h } = await loadFixture(handoverFixture);
+    const sigs = [await signHandover(distributor, domain, h), await signHandover(distributor2, domain, h)] as const;
+    await rx.connect(admin).suspendPartner(distributor.address, REASON);
+    await expect(rx.handover(h, domain.chainId, ...sigs))
+      .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
+      .withArgs(distributor.address, Standing.Suspended);
+    expect((await rx.holding(batchId, distributor2.address)).saleable).to.equal(0n);
+  });
+
   it("a suspended receiver still revokes (it only takes rights away): HandoverCancelled", async function () {
     const { rx, admin, domain, distributor, distributor2, h } = await loadFixture(handoverFixture);
     await rx.connect(admin).suspendPartner(distributor2.address, REASON);
