@@ -949,9 +949,10 @@ const TABLE: readonly Row[] = [
   },
   {
     // The actor cancels a handover it signed as sender (any known partner, in any standing: it only restricts).
+    // Not while paused: the receiver could not submit the handover meanwhile (AttacksFresh test).
     name: "cancelHandover",
     ...EVERY_PARTNER,
-    whilePaused: "works",
+    whilePaused: "reverts",
     call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).cancelHandover(cancelledHandoverFor(ctx, who), { r: ethers.ZeroHash, vs: ethers.ZeroHash }),
     // The sender's cancel is a request, completed HANDOVER_CANCEL_DELAY later (SignedHandovers and Attacks test both).
     emits: async (ctx, who, at) => {
@@ -1485,6 +1486,8 @@ describe("RxTrace: pause", function () {
     "releaseLeg",
     "dispense",
     "multicall",
+    // The sender's cancel (the row's actor); the receiver's revocation works while paused (AttacksFresh test).
+    "cancelHandover",
   ];
   const RESTRICTIVE = [
     "suspendPartner",
@@ -1494,7 +1497,6 @@ describe("RxTrace: pause", function () {
     "declareIllegitimate",
     "condemnQuarantine",
     "revokeSignatures",
-    "cancelHandover",
     "unpause",
   ];
 

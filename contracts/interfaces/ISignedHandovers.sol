@@ -140,7 +140,9 @@ interface ISignedHandovers {
     /// two calls: the first asks (`HandoverCancelRequested`), the second, HANDOVER_CANCEL_DELAY later, completes it;
     /// in between the receiver, who may hold the goods already, can still submit the handover, so the sender cannot
     /// void a delivered handover by front-running the receiver. `HandoverCancelled` names who cancelled. The caller
-    /// must be a known partner; it works while paused and while suspended (it only takes rights away).
+    /// must be a known partner; it works while suspended (it only takes rights away). The receiver's cancel works
+    /// while paused too; the sender's request and completion do not (`EnforcedPause`): the receiver cannot submit
+    /// while paused, so the sender must not cancel then (a delay that ran out during a pause completes after it).
     function cancelHandover(Handover calldata h, CompactSignature calldata bySender) external;
 
     /// @notice Whether `sender`'s handover nonce `nonce` was used or cancelled.

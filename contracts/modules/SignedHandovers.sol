@@ -159,6 +159,10 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
         if (_roleOf(msg.sender) == Role.None) revert PartnerUnknown(msg.sender);
         bytes32 digest = _handoverDigest(h);
         if (msg.sender == h.sender) {
+            // The receiver cannot submit while paused, so the sender cannot cancel then either (request or
+            // completion): it would void a delivered handover the receiver had no way to submit. The receiver's
+            // revocation works while paused.
+            _requireNotPaused();
             uint256 effectiveAt = _cancelEffectiveAt[digest];
             if (effectiveAt == 0) {
                 if (_isHandoverNonceUsed(h.sender, h.nonce)) revert SignatureHandoverUsed(h.sender, h.nonce);

@@ -116,6 +116,12 @@ export async function cosignFile(
   if (await rx.isHandoverNonceUsed(m.sender, m.nonce)) {
     throw new InputError("--in", input.in, `a handover whose nonce ${m.nonce} the sender has not used or cancelled (it was submitted or cancelled already)`);
   }
+  // A sender's cancellation of any handover with this nonce (a decoy's too) voids this one once completed: asked a
+  // day ahead, it could be completed the moment after delivery, before the receiver submits (docs/limitations.md).
+  const asked = (await rx.queryFilter(rx.filters.HandoverCancelRequested(undefined, m.sender))).find((e) => e.args.nonce === m.nonce);
+  if (asked) {
+    throw new InputError("--in", input.in, `a handover whose nonce ${m.nonce} the sender has not asked to cancel (it asked in block ${asked.blockNumber}, for handover ${asked.args.digest}, and can void every handover with this nonce from ${isoTime(asked.args.effectiveAt)} on, before you submit: do not co-sign it; ask the sender to sign again with another nonce)`);
+  }
   const validity = await rx.MAX_HANDOVER_VALIDITY();
   if (m.deadline > now + validity) {
     throw new InputError("--in", input.in, `a handover whose deadline is at most ${validity / 86400n} days ahead (it is ${isoTime(m.deadline)}: the contract would refuse it, SignatureDeadlineTooFar)`);
