@@ -1,9 +1,10 @@
 /**
  * The one place `rx:watch` reads logs: every log of the contract in a block range the caller keeps bounded
- * (`--max-blocks` per poll). It is deliberately this small so that a reader that adapts to a provider's range and
- * result limits can take its place without touching the watcher.
+ * (`--max-blocks` per poll), through the suite's chunked reader (src/chain/events/logs.ts), which adapts to a
+ * provider's range and result limits. No progress line: the watcher's stdout carries alerts only.
  */
 import type { Log, Provider } from "ethers";
+import { scanLogs } from "../chain/events/logs";
 
 export interface LogRange {
   address: string;
@@ -13,6 +14,10 @@ export interface LogRange {
 
 /** Every log of `address` in [fromBlock, toBlock], oldest first. */
 export async function fetchLogs(provider: Provider, range: LogRange): Promise<Log[]> {
-  const logs = await provider.getLogs({ address: range.address, fromBlock: range.fromBlock, toBlock: range.toBlock });
+  const logs = await scanLogs(provider, [{ address: range.address, topics: [] }], {
+    fromBlock: range.fromBlock,
+    toBlock: range.toBlock,
+    onProgress: () => undefined,
+  });
   return [...logs].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
 }
