@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {ICases} from "./interfaces/ICases.sol";
 import {ICustody} from "./interfaces/ICustody.sol";
+import {IEmergencyPause} from "./interfaces/IEmergencyPause.sol";
 import {IPartnerRegistry} from "./interfaces/IPartnerRegistry.sol";
 import {IProductSafety} from "./interfaces/IProductSafety.sol";
 import {IRxTrace} from "./interfaces/IRxTrace.sol";
@@ -133,6 +134,16 @@ contract RxTrace is SignedHandovers, Multicall, IRxTrace {
         external
         override(ISignedHandovers, SignedHandovers)
     {
+        _forward();
+    }
+
+    /// @inheritdoc IEmergencyPause
+    function pause() external override(IEmergencyPause, RxAccess) {
+        _forward();
+    }
+
+    /// @inheritdoc IEmergencyPause
+    function unpause() external override(IEmergencyPause, RxAccess) {
         _forward();
     }
 

@@ -65,14 +65,6 @@ contract RxTraceExtension is SignedHandovers {
         revert ExtensionNotServed();
     }
 
-    function pause() external pure override {
-        revert ExtensionNotServed();
-    }
-
-    function unpause() external pure override {
-        revert ExtensionNotServed();
-    }
-
     function shipSigned(address, bytes32, address, uint48, bytes32, Authorization calldata)
         external
         pure

@@ -957,7 +957,6 @@ describe("attack: the extension/core split", function () {
       () => extension.connect(distributor).receiveShipment(shipment, GOOD_LEG),
       () => extension.connect(distributor).rejectShipment(shipment, RejectionReason.Other, EVIDENCE, GOOD_LEG),
       () => extension.connect(manufacturer).recall(batchId, RecallClass.I, RECALL_REASON, CERTIFICATE_URI),
-      () => extension.pause(),
       () => extension.dispense(batchId, serialToBytes32(SERIALS[0]), tree.proof(SERIALS[0]), { sender: distributor.address, quantity: 1n, nonce: 0n, manifestProof: [] }),
     ];
     for (const call of calls) {
@@ -1026,7 +1025,7 @@ describe("attack: the extension/core split", function () {
     }
     expect(fragments.length).to.be.greaterThan(50);
     // The sweep does see a refusal where there is one: at the extension itself, the core's hot paths.
-    expect(await refusedAt(await extension.getAddress())).to.include.members(["ship", "dispense", "handover", "pause"]);
+    expect(await refusedAt(await extension.getAddress())).to.include.members(["ship", "dispense", "handover", "recall"]);
     expect(await refusedAt(await rx.getAddress())).to.deep.equal([]);
   });
 
@@ -1134,43 +1133,158 @@ describe("attack: cases", function () {
   });
 });
 
-describe("attack: parts of the issue not in the contracts (documented limitations)", function () {
-  it("paused time counts toward CANCEL_AFTER (hole 5d not implemented; documented limitation)", async function () {
-    const { rx, manufacturer, pauser, shipment, shipmentId } = await loadFixture(shippedFixture);
+describe("attack: paused time runs out a receiver's time (hole 5d)", function () {
+  const GRACE = 3 * DAY;
+
+  /** The receiver's 30 days run out during a pause: shipped, 1 day, paused for 28 days, unpaused. */
+  async function pausedOverCancelFixture() {
+    const base = await loadFixture(shippedFixture);
     await time.increase(DAY);
-    await rx.connect(pauser).pause();
+    await base.rx.connect(base.pauser).pause();
     await time.increase(28 * DAY);
-    await rx.connect(pauser).unpause();
+    await base.rx.connect(base.pauser).unpause();
+    return { ...base, unpausedAt: BigInt(await time.latest()) };
+  }
+
+  /** The distributor signs a receipt with a 2-day deadline; the suite is paused for 3 days and unpaused. */
+  async function pausedOverSignatureFixture() {
+    const base = await loadFixture(shippedFixture);
+    const domain = await readDomain(base.rx);
+    const deadline = await deadlineIn(2 * DAY);
+    const message = { shipment: base.shipment, leg: legFields(GOOD_LEG), nonce: 0n, deadline };
+    const sig = ethers.Signature.from(await base.distributor.signTypedData(domain, SIGNED_TYPES.receive, message));
+    const auth = { nonce: 0n, deadline, chainId: domain.chainId, r: sig.r, vs: sig.yParityAndS };
+    await base.rx.connect(base.pauser).pause();
+    await time.increase(3 * DAY);
+    await base.rx.connect(base.pauser).unpause();
+    return { ...base, auth, unpausedAt: BigInt(await time.latest()) };
+  }
+
+  it("the sender cannot cancel right after a pause that ran over the receiver's 30 days: CustodyCancelTooEarly until the grace ends", async function () {
+    const { rx, manufacturer, shipment, shipmentId, unpausedAt } = await loadFixture(pausedOverCancelFixture);
     await time.increase(DAY + 60);
+    await expect(rx.connect(manufacturer).cancelShipment(shipment))
+      .to.be.revertedWithCustomError(rx, "CustodyCancelTooEarly")
+      .withArgs(shipmentId, unpausedAt + BigInt(GRACE), BigInt(await time.latest()) + 1n);
+    expect((await rx.shipment(shipmentId)).status).to.equal(Status.InTransit);
+  });
+
+  it("the receiver uses the grace: it receives after the 30 days, and the sender's cancel finds nothing in transit", async function () {
+    const { rx, manufacturer, distributor, batchId, shipment, shipmentId } = await loadFixture(pausedOverCancelFixture);
+    await time.increase(DAY + 60);
+    await rx.connect(distributor).receiveShipment(shipment, GOOD_LEG);
+    expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(60n);
+    await expect(rx.connect(manufacturer).cancelShipment(shipment))
+      .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
+      .withArgs(shipmentId);
+  });
+
+  it("the sender cancels once the grace after the unpause is over (legitimate path)", async function () {
+    const { rx, manufacturer, shipment, shipmentId, unpausedAt } = await loadFixture(pausedOverCancelFixture);
+    await time.increaseTo(unpausedAt + BigInt(GRACE));
     await expect(rx.connect(manufacturer).cancelShipment(shipment)).to.emit(rx, "ShipmentCancelled");
     expect((await rx.shipment(shipmentId)).status).to.equal(Status.Cancelled);
   });
 
-
-  it("a signature whose deadline fell during a pause is refused after unpause: SignatureExpired (hole 5d not implemented; documented limitation)", async function () {
-    const { rx, batchId, distributor, pauser, stranger, shipment } = await loadFixture(shippedFixture);
-    const domain = await readDomain(rx);
-    const deadline = await deadlineIn(2 * DAY);
-    const message = { shipment, leg: legFields(GOOD_LEG), nonce: 0n, deadline };
-    const sig = ethers.Signature.from(await distributor.signTypedData(domain, SIGNED_TYPES.receive, message));
+  it("a pause before the shipment, or long after its 30 days, moves nothing: the sender cancels at 30 days", async function () {
+    const { rx, manufacturer, pauser, shipment } = await loadFixture(batchFixture).then(async (b) => {
+      await b.rx.connect(b.pauser).pause();
+      await time.increase(10 * DAY);
+      await b.rx.connect(b.pauser).unpause();
+      return { ...b, ...(await shipFrom(b.rx, b.manufacturer, b.batchId, b.distributor.address, 5n)) };
+    });
+    await time.increase(30 * DAY);
+    await expect(rx.connect(manufacturer).cancelShipment(shipment)).to.emit(rx, "ShipmentCancelled");
+    // Long after: a later pause does not give back time to a cancellation that was open before it.
+    const second = await shipFrom(rx, manufacturer, shipment.batchId, shipment.receiver, 5n);
+    await time.increase(30 * DAY + GRACE + 60);
     await rx.connect(pauser).pause();
-    await time.increase(3 * DAY);
     await rx.connect(pauser).unpause();
-    const auth = { nonce: 0n, deadline, chainId: domain.chainId, r: sig.r, vs: sig.yParityAndS };
+    await expect(rx.connect(manufacturer).cancelShipment(second.shipment)).to.emit(rx, "ShipmentCancelled");
+  });
+
+  it("a signature whose deadline fell during the pause is accepted within the grace after the unpause (legitimate path)", async function () {
+    const { rx, batchId, distributor, stranger, shipment, auth } = await loadFixture(pausedOverSignatureFixture);
+    await expect(rx.connect(stranger).receiveSigned(shipment, GOOD_LEG, auth)).to.emit(rx, "Received");
+    expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(60n);
+  });
+
+  it("the same signature is refused once the grace is over: SignatureExpired", async function () {
+    const { rx, batchId, distributor, stranger, shipment, auth, unpausedAt } = await loadFixture(pausedOverSignatureFixture);
+    await time.increaseTo(unpausedAt + BigInt(GRACE));
     await expect(rx.connect(stranger).receiveSigned(shipment, GOOD_LEG, auth))
-      .to.be.revertedWithCustomError(rx, "SignatureExpired");
+      .to.be.revertedWithCustomError(rx, "SignatureExpired")
+      .withArgs(auth.deadline, unpausedAt + BigInt(GRACE) + 1n);
     expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(0n);
   });
 
-
-  it("a distributor can seal an SSCC under another company's prefix (hole 5e not implemented; documented limitation)", async function () {
-    const { rx, batchId, distributor } = await loadFixture(receivedFixture);
-    // Extension digit 0, Borealis Generics' prefix 0398765, serial reference 000000001.
-    const sscc = makeSscc("00398765000000001");
-    const { contents, packs } = caseContentsOf(SERIALS.slice(60, 62));
-    await expect(rx.connect(distributor).sealCase(sscc, batchId, contents, packs)).to.emit(rx, "CaseSealed");
-    expect(await rx.caseStatus(sscc)).to.equal(1n);
+  it("a signature that expired more than the grace before the pause began stays expired: SignatureExpired", async function () {
+    const { rx, distributor, pauser, stranger, shipment } = await loadFixture(shippedFixture);
+    const domain = await readDomain(rx);
+    const deadline = await deadlineIn(3600);
+    const message = { shipment, leg: legFields(GOOD_LEG), nonce: 0n, deadline };
+    const sig = ethers.Signature.from(await distributor.signTypedData(domain, SIGNED_TYPES.receive, message));
+    await time.increase(3600 + GRACE + 60);
+    await rx.connect(pauser).pause();
+    await rx.connect(pauser).unpause();
+    const auth = { nonce: 0n, deadline, chainId: domain.chainId, r: sig.r, vs: sig.yParityAndS };
+    await expect(rx.connect(stranger).receiveSigned(shipment, GOOD_LEG, auth))
+      .to.be.revertedWithCustomError(rx, "SignatureExpired")
+      .withArgs(deadline, BigInt(await time.latest()) + 1n);
   });
 
+  it("a second pause within the grace continues the first: the signature keeps its grace until after the second", async function () {
+    const { rx, pauser, stranger, shipment, auth, unpausedAt } = await loadFixture(pausedOverSignatureFixture);
+    await time.increaseTo(unpausedAt + BigInt(DAY));
+    await rx.connect(pauser).pause();
+    await time.increase(5 * DAY);
+    await rx.connect(pauser).unpause();
+    await time.increase(2 * DAY);
+    await expect(rx.connect(stranger).receiveSigned(shipment, GOOD_LEG, auth)).to.emit(rx, "Received");
+  });
+
+  it("pause and unpause emit OpenZeppelin's Paused and Unpaused, and refuse a repeat: EnforcedPause, ExpectedPause", async function () {
+    const { rx, pauser } = await loadFixture(batchFixture);
+    await expect(rx.connect(pauser).pause()).to.emit(rx, "Paused").withArgs(pauser.address);
+    expect(await rx.paused()).to.equal(true);
+    await expect(rx.connect(pauser).pause()).to.be.revertedWithCustomError(rx, "EnforcedPause").withArgs();
+    await expect(rx.connect(pauser).unpause()).to.emit(rx, "Unpaused").withArgs(pauser.address);
+    await expect(rx.connect(pauser).unpause()).to.be.revertedWithCustomError(rx, "ExpectedPause").withArgs();
+    expect(await rx.PAUSE_GRACE()).to.equal(BigInt(GRACE));
+  });
 });
 
+describe("attack: a case sealed under another company's SSCC (hole 5e)", function () {
+  it("a distributor cannot seal an SSCC under the manufacturer's prefix: CaseSsccNotOwned", async function () {
+    const { rx, batchId, distributor } = await loadFixture(receivedFixture);
+    // Extension digit 0, Acme's prefix 0312345, serial reference 000000001.
+    const sscc = makeSscc("00312345000000001");
+    const { contents, packs } = caseContentsOf(SERIALS.slice(60, 62));
+    await expect(rx.connect(distributor).sealCase(sscc, batchId, contents, packs))
+      .to.be.revertedWithCustomError(rx, "CaseSsccNotOwned")
+      .withArgs(sscc, distributor.address);
+    expect(await rx.caseStatus(sscc)).to.equal(0n);
+  });
+
+  it("nor under another manufacturer's prefix, nor under one nobody owns: CaseSsccNotOwned", async function () {
+    const { rx, batchId, distributor } = await loadFixture(receivedFixture);
+    const { contents, packs } = caseContentsOf(SERIALS.slice(60, 62));
+    const borealis = makeSscc("00398765000000001");
+    await expect(rx.connect(distributor).sealCase(borealis, batchId, contents, packs))
+      .to.be.revertedWithCustomError(rx, "CaseSsccNotOwned")
+      .withArgs(borealis, distributor.address);
+    const sscc = makeSscc("00777777000000001");
+    await expect(rx.connect(distributor).sealCase(sscc, batchId, contents, packs))
+      .to.be.revertedWithCustomError(rx, "CaseSsccNotOwned")
+      .withArgs(sscc, distributor.address);
+  });
+
+  it("the distributor seals under its own prefix (legitimate path)", async function () {
+    const { rx, batchId, distributor } = await loadFixture(receivedFixture);
+    const sscc = makeSscc("00614141000000001");
+    const { contents, packs } = caseContentsOf(SERIALS.slice(60, 62));
+    await expect(rx.connect(distributor).sealCase(sscc, batchId, contents, packs))
+      .to.emit(rx, "CaseSealed")
+      .withArgs(sscc, batchId, distributor.address, contents, packs);
+  });
+});

@@ -21,6 +21,7 @@ import type { TemperatureLegStruct } from "../typechain-types/contracts/RxTrace"
 import { RecallClass, RejectionReason, Role, ShipmentStatus, Standing } from "../src/domain/enums";
 import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../src/domain/ids";
 import { CAST, CERTIFICATE_URI, FOREIGN_GTIN, GTIN } from "../src/scenario/scenario";
+import { makeSscc } from "../src/gs1/identifiers";
 import { legFields, readDomain, signAuthorization, signOperation } from "../src/signing/typed-data";
 import {
   caseContentsOf,
@@ -50,8 +51,8 @@ const RECALL_HASH = ethers.id("recall notice 2024-17");
 const SUSPECT_REASON = ethers.id("suspect: packaging anomaly reported");
 const CLEAR_REASON = ethers.id("investigation closed: genuine");
 const ILLEGITIMATE_REASON = ethers.id("counterfeit confirmed by lab");
-/** The GS1 General Specifications' first SSCC example. */
-const SSCC = 106141411234567897n;
+/** A case under the manufacturer's company prefix 0312345 (extension digit 1, serial reference 000000001). */
+const SSCC = makeSscc("10312345000000001");
 const { contents: CONTENTS, packs: PACKS } = caseContentsOf(SERIALS.slice(0, 12));
 const HOUR = 3600;
 
@@ -541,7 +542,9 @@ describe("RxTrace: partners that are contracts", function () {
     describe("when a wallet without the packs seals", function () {
       it("bubbles CustodyInsufficientSaleable with the wallet as the holder", async function () {
         const { rx, rxAddress, batchId, distributor } = await loadFixture(batchFixture);
-        const data = rx.interface.encodeFunctionData("sealCase", [SSCC, batchId, CONTENTS, PACKS]);
+        // Under the distributor wallet's own company prefix (the cast's 0614141).
+        const sscc = makeSscc("10614141000000001");
+        const data = rx.interface.encodeFunctionData("sealCase", [sscc, batchId, CONTENTS, PACKS]);
         await expect(distributor.wallet.execute(rxAddress, data))
           .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
           .withArgs(batchId, distributor.address, 0n, PACKS);

@@ -33,8 +33,6 @@ describe("RxTraceExtension", function () {
     ["rejectShipment", (x) => x.rejectShipment(shipment, 0, ethers.ZeroHash, GOOD_LEG)],
     ["dispense", (x) => x.dispense(ethers.ZeroHash, ethers.ZeroHash, [], claim)],
     ["recall", (x) => x.recall(ethers.ZeroHash, 1, ethers.ZeroHash, "")],
-    ["pause", (x) => x.pause()],
-    ["unpause", (x) => x.unpause()],
     ["shipSigned", (x) => x.shipSigned(ethers.ZeroAddress, ethers.ZeroHash, ethers.ZeroAddress, 1n, ethers.ZeroHash, auth)],
     ["receiveSigned", (x) => x.receiveSigned(shipment, GOOD_LEG, auth)],
     ["rejectSigned", (x) => x.rejectSigned(shipment, 0, ethers.ZeroHash, GOOD_LEG, auth)],

@@ -74,7 +74,8 @@ interface ISignedHandovers {
 
     /// @notice The signature was made for chain `signedFor`; this is chain `chainId`.
     error SignatureWrongChain(uint256 signedFor, uint256 chainId);
-    /// @notice The signature's deadline `deadline` passed (now `now`).
+    /// @notice The signature's deadline `deadline` passed (now `now`), and with it any `PAUSE_GRACE` after a pause
+    /// that began at most `PAUSE_GRACE` after the deadline.
     error SignatureExpired(uint256 deadline, uint256 now);
     /// @notice The signature over the submitted fields is not `signer`'s (`recovered` signed them, or zero when
     /// the signature is malformed): a field was changed after signing, or someone else signed.

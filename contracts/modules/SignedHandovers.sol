@@ -224,7 +224,10 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
 
     function _requireLive(uint256 chainId, uint40 deadline) private view {
         if (chainId != block.chainid) revert SignatureWrongChain(chainId, block.chainid);
-        if (block.timestamp > deadline) revert SignatureExpired(deadline, block.timestamp);
+        // Past the deadline, the pause slot (warm: `whenNotPaused` read it) may extend it: see IEmergencyPause.
+        if (block.timestamp > deadline && block.timestamp > _pauseExtended(deadline)) {
+            revert SignatureExpired(deadline, block.timestamp);
+        }
     }
 
     function _requireSigner(bytes32 digest, address signer, bytes32 r, bytes32 vs) private pure {

@@ -533,6 +533,18 @@ describe("rx:case-seal and rx:case-open", function () {
     });
   });
 
+  describe("when the SSCC carries another company's prefix", function () {
+    it("names --sscc and the prefix's owner, and sends nothing", async function () {
+      const { manufacturer, distributor } = await use(lotFixture);
+      const distributors = formatSscc(makeSscc("10614141000000001"));
+      const before = await blockNumber();
+      await expect(run("rx:case-seal", ship({ sscc: distributors, serials: serialFile(CASE_PACKS), signer: SIGNER.manufacturer }))).to.be.rejectedWith(
+        `--sscc: got "${distributors}", expected an SSCC under one of ${manufacturer.address}'s company prefixes (after the extension digit; 0614141 is ${distributor.address}'s; rx:prefix assigns one)`,
+      );
+      expect(await blockNumber()).to.equal(before);
+    });
+  });
+
   describe("when a pack is in another sealed case", function () {
     it("names the pack", async function () {
       await use(caseFixture);
