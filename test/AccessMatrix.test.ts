@@ -26,7 +26,7 @@ import {
 } from "ethers";
 import { RxTrace__factory, type IBatchRegistry, type RxTrace } from "../typechain-types";
 import { readDomain, SIGNED_TYPES } from "../src/signing/typed-data";
-import type { AuthorizationStruct, CompactSignatureStruct } from "../typechain-types/contracts/RxTrace";
+import type { AuthorizationStruct } from "../typechain-types/contracts/RxTrace";
 import { makeGln, makeGtin, makeSscc } from "../src/gs1/identifiers";
 import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../src/domain/ids";
 import { RejectionReason, Role, ShipmentStatus, Standing, Verdict } from "../src/domain/enums";
@@ -488,17 +488,16 @@ const TYPES = {
   Handover: SIGNED_TYPES.handover,
 };
 
-/** `who`'s ERC-2098 compact signature of `message`, under the contract's EIP-712 domain. */
+/** `who`'s ERC-2098 compact signature of `message` (64 bytes), under the contract's EIP-712 domain. */
 async function signedBy(
   ctx: Ctx,
   who: ActorKey,
   types: Record<string, TypedDataField[]>,
   message: Record<string, unknown>,
-): Promise<CompactSignatureStruct> {
+): Promise<string> {
   const { name, version, chainId, verifyingContract } = await ctx.rx.eip712Domain();
   const signature = await ctx.accounts[who].signTypedData({ name, version, chainId, verifyingContract }, types, message);
-  const { r, yParityAndS } = Signature.from(signature);
-  return { r, vs: yParityAndS };
+  return Signature.from(signature).compactSerialized;
 }
 
 /** The nonce `who`'s next signed ship, receive or reject must carry. */
@@ -515,8 +514,8 @@ async function authorizationBy(
 ): Promise<AuthorizationStruct> {
   const nonce = await signatureNonce(ctx, who);
   const deadline = ctx.future;
-  const { r, vs } = await signedBy(ctx, who, types, { ...fields, nonce, deadline });
-  return { nonce, deadline, chainId: await chainIdOf(), r, vs };
+  const signature = await signedBy(ctx, who, types, { ...fields, nonce, deadline });
+  return { nonce, deadline, chainId: await chainIdOf(), signature };
 }
 
 /** Anyone may submit a signed call: the stranger does. */
@@ -966,7 +965,7 @@ const TABLE: readonly Row[] = [
     name: "cancelHandover",
     ...EVERY_PARTNER,
     whilePaused: "works",
-    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).cancelHandover(cancelledHandoverFor(ctx, who), { r: ethers.ZeroHash, vs: ethers.ZeroHash }),
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).cancelHandover(cancelledHandoverFor(ctx, who), "0x"),
     // The sender's cancel is a request, completed HANDOVER_CANCEL_DELAY later (SignedHandovers and Attacks test both).
     emits: async (ctx, who, at) => {
       const h = cancelledHandoverFor(ctx, who);

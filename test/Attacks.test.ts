@@ -124,7 +124,7 @@ function handoverOf(
 
 async function sign(signer: HardhatEthersSigner, domain: SigningDomain, h: HandoverMessage) {
   const sig = ethers.Signature.from(await signer.signTypedData(domain, SIGNED_TYPES.handover, h));
-  return { r: sig.r, vs: sig.yParityAndS };
+  return sig.compactSerialized;
 }
 
 function digestOf(domain: SigningDomain, h: HandoverMessage): string {
@@ -181,7 +181,7 @@ describe("attack: quarantine laundering through reject and cancel", function () 
     const sig = ethers.Signature.from(await distributor.signTypedData(domain, REJECT_TYPES, signed));
     const swapped = { ...signed, leg: legFields(GOOD_LEG) };
     const recovered = ethers.verifyTypedData(domain, REJECT_TYPES, swapped, sig);
-    const auth = { nonce: 0n, deadline, chainId: domain.chainId, r: sig.r, vs: sig.yParityAndS };
+    const auth = { nonce: 0n, deadline, chainId: domain.chainId, signature: sig.compactSerialized };
     await expect(rx.connect(stranger).rejectSigned(shipment, RejectionReason.Other, EVIDENCE, GOOD_LEG, auth))
       .to.be.revertedWithCustomError(rx, "SignatureInvalidSigner")
       .withArgs(distributor.address, recovered);
@@ -814,7 +814,7 @@ describe("attack: co-signed handovers", function () {
     const bySender = await sign(f.distributor, f.domain, real);
     // The attacker (the pharmacy) names itself as receiver of the same nonce, showing the real signature.
     const forged = { ...real, receiver: f.pharmacy.address };
-    const recovered = ethers.recoverAddress(digestOf(f.domain, forged), { r: bySender.r, yParityAndS: bySender.vs });
+    const recovered = ethers.recoverAddress(digestOf(f.domain, forged), bySender);
     await expect(f.rx.connect(f.pharmacy).cancelHandover(forged, bySender))
       .to.be.revertedWithCustomError(f.rx, "SignatureInvalidSigner")
       .withArgs(f.distributor.address, recovered);
@@ -902,17 +902,17 @@ describe("attack: co-signed handovers", function () {
     const byReceiver = await sign(f.distributor2, f.domain, h);
     const digest = digestOf(f.domain, h);
     // Goods handed over at the door; the sender front-runs the receiver's submission.
-    await expect(f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }))
+    await expect(f.rx.connect(f.distributor).cancelHandover(h, "0x"))
       .to.emit(f.rx, "HandoverCancelRequested")
       .withArgs(digest, f.distributor.address, f.distributor2.address, 4n, (await time.latest()) + 1 + DAY);
     // Completing the cancel at once is refused: it is pending until the delay has passed.
-    await expect(f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }))
+    await expect(f.rx.connect(f.distributor).cancelHandover(h, "0x"))
       .to.be.revertedWithCustomError(f.rx, "SignatureHandoverCancelPending");
     await f.rx.connect(f.distributor2).handover(h, f.domain.chainId, bySender, byReceiver);
     expect((await f.rx.holding(f.batchId, f.distributor2.address)).saleable).to.equal(5n);
     // Once submitted, the sender cannot complete its cancel either.
     await time.increase(DAY);
-    await expect(f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }))
+    await expect(f.rx.connect(f.distributor).cancelHandover(h, "0x"))
       .to.be.revertedWithCustomError(f.rx, "SignatureHandoverUsed")
       .withArgs(f.distributor.address, 4n);
   });
@@ -921,14 +921,14 @@ describe("attack: co-signed handovers", function () {
     const f = await loadFixture(handoverFixture);
     const h = handoverOf(f.batchId, f.distributor, f.distributor2, 4n, await deadlineIn(3 * DAY));
     const digest = digestOf(f.domain, h);
-    await f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash });
+    await f.rx.connect(f.distributor).cancelHandover(h, "0x");
     const effectiveAt = (await time.latest()) + DAY;
     await time.increaseTo(effectiveAt - 2);
-    await expect(f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }))
+    await expect(f.rx.connect(f.distributor).cancelHandover(h, "0x"))
       .to.be.revertedWithCustomError(f.rx, "SignatureHandoverCancelPending")
       .withArgs(digest, effectiveAt, effectiveAt - 1);
     await time.increaseTo(effectiveAt - 1);
-    await expect(f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }))
+    await expect(f.rx.connect(f.distributor).cancelHandover(h, "0x"))
       .to.emit(f.rx, "HandoverCancelled")
       .withArgs(digest, f.distributor.address, f.distributor2.address, 4n, f.distributor.address);
     await expect(f.rx.handover(h, f.domain.chainId, await sign(f.distributor, f.domain, h), await sign(f.distributor2, f.domain, h)))
@@ -997,7 +997,7 @@ describe("attack: the extension/core split", function () {
       ["condemnQuarantine", () => s.condemnQuarantine(batchId, stranger.address, 1n), ...unauthorized],
       ["cancelShipment", () => s.cancelShipment(shipment), "CustodyNotSender", [shipmentId, stranger.address, shipment.sender]],
       ["revokeSignatures", () => s.revokeSignatures(5n), "PartnerUnknown", [stranger.address]],
-      ["cancelHandover", () => s.cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }), "PartnerUnknown", [stranger.address]],
+      ["cancelHandover", () => s.cancelHandover(h, "0x"), "PartnerUnknown", [stranger.address]],
     ];
     for (const [name, call, error, args] of cases) {
       await expect(call(), name).to.be.revertedWithCustomError(rx, error).withArgs(...args);
@@ -1039,7 +1039,7 @@ describe("attack: the extension/core split", function () {
       ["grantRole", () => extension.connect(admin).grantRole(ethers.id("PAUSER_ROLE"), stranger.address)],
       ["sealCase", () => extension.connect(distributor).sealCase(makeSscc("00614141000000001"), batchId, ethers.id("c"), 1n)],
       ["revokeSignatures", () => extension.connect(manufacturer).revokeSignatures(5n)],
-      ["cancelHandover", () => extension.connect(distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash })],
+      ["cancelHandover", () => extension.connect(distributor).cancelHandover(h, "0x")],
     ];
     for (const [name, call] of calls) {
       await expect(call(), name).to.be.revertedWithCustomError(extension, "ExtensionNotDelegated").withArgs();
@@ -1153,7 +1153,7 @@ describe("attack: paused time runs out a receiver's time (hole 5d)", function ()
     const deadline = await deadlineIn(2 * DAY);
     const message = { shipment: base.shipment, leg: legFields(GOOD_LEG), nonce: 0n, deadline };
     const sig = ethers.Signature.from(await base.distributor.signTypedData(domain, SIGNED_TYPES.receive, message));
-    const auth = { nonce: 0n, deadline, chainId: domain.chainId, r: sig.r, vs: sig.yParityAndS };
+    const auth = { nonce: 0n, deadline, chainId: domain.chainId, signature: sig.compactSerialized };
     await base.rx.connect(base.pauser).pause();
     await time.increase(3 * DAY);
     await base.rx.connect(base.pauser).unpause();
@@ -1227,7 +1227,7 @@ describe("attack: paused time runs out a receiver's time (hole 5d)", function ()
     await time.increase(3600 + GRACE + 60);
     await rx.connect(pauser).pause();
     await rx.connect(pauser).unpause();
-    const auth = { nonce: 0n, deadline, chainId: domain.chainId, r: sig.r, vs: sig.yParityAndS };
+    const auth = { nonce: 0n, deadline, chainId: domain.chainId, signature: sig.compactSerialized };
     await expect(rx.connect(stranger).receiveSigned(shipment, GOOD_LEG, auth))
       .to.be.revertedWithCustomError(rx, "SignatureExpired")
       .withArgs(deadline, BigInt(await time.latest()) + 1n);

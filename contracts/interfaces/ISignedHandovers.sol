@@ -3,7 +3,6 @@ pragma solidity 0.8.28;
 
 import {
     Authorization,
-    CompactSignature,
     Handover,
     RejectionReason,
     Shipment,
@@ -19,6 +18,9 @@ import {
 /// and in any order (unordered nonces, 256 to a storage word): it is consumed by its own submission or cancellation
 /// only, so shipping, other handovers or a refused stop on a pre-signed route never void it. Its deadline is at
 /// most MAX_HANDOVER_VALIDITY ahead when it is submitted.
+/// A signature is `bytes`: a key's ECDSA signature (65 bytes, or ERC-2098's 64), checked first, so a key-holding
+/// partner pays no more than before; else, when the signer is a contract (a multisig, a smart account), whatever
+/// it accepts through ERC-1271 `isValidSignature(digest, signature)` (OpenZeppelin's `SignatureChecker`).
 ///
 /// Typed data (the primary types; `scripts/lib/signing.ts` holds the same definitions for signers):
 /// - `Ship(address sender,bytes32 batchId,address receiver,uint48 quantity,bytes32 manifest,uint64 nonce,
@@ -132,8 +134,8 @@ interface ISignedHandovers {
     function handover(
         Handover calldata h,
         uint256 chainId,
-        CompactSignature calldata bySender,
-        CompactSignature calldata byReceiver
+        bytes calldata bySender,
+        bytes calldata byReceiver
     ) external returns (bytes32 handoverId);
 
     /// @notice Cancels co-signed handover `h` before it is submitted. Its receiver cancels at once, showing the
@@ -142,7 +144,7 @@ interface ISignedHandovers {
     /// in between the receiver, who may hold the goods already, can still submit the handover, so the sender cannot
     /// void a delivered handover by front-running the receiver. `HandoverCancelled` names who cancelled. The caller
     /// must be a known partner; it works while paused and while suspended (it only takes rights away).
-    function cancelHandover(Handover calldata h, CompactSignature calldata bySender) external;
+    function cancelHandover(Handover calldata h, bytes calldata bySender) external;
 
     /// @notice Whether `sender`'s handover nonce `nonce` was used or cancelled.
     function isHandoverNonceUsed(address sender, uint32 nonce) external view returns (bool);

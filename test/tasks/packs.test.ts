@@ -176,8 +176,7 @@ async function handOver(rx: RxTrace, sender: HardhatEthersSigner, receiver: Hard
     nonce: shipments, deadline: (await time.latest()) + 3600,
   };
   const compact = async (signer: HardhatEthersSigner) => {
-    const signature = hre.ethers.Signature.from(await signer.signTypedData(domain, types, h));
-    return { r: signature.r, vs: signature.yParityAndS };
+    return hre.ethers.Signature.from(await signer.signTypedData(domain, types, h)).compactSerialized;
   };
   await rx.handover(h, chainId, await compact(sender), await compact(receiver));
   saveManifest(manifest, manifestPath(hre.network.name, manifest.shipmentId));
