@@ -140,8 +140,8 @@ interface ICustody {
 
     /// @notice The sender takes back a shipment its receiver left unsettled for CANCEL_AFTER seconds (e.g. a
     /// receiver that was suspended, lost its licence or never acted); when those seconds ran out during a pause or
-    /// at most `PAUSE_GRACE` before it began, not before `PAUSE_GRACE` after the unpause. The units go into the sender's quarantine
-    /// (where they are is unknown), and the record stays as `Cancelled`.
+    /// at most `PAUSE_GRACE` before it began, not before `PAUSE_GRACE` after the unpause. The units go into the
+    /// sender's quarantine (where they are is unknown), and the record stays as `Cancelled`.
     function cancelShipment(Shipment calldata shipment) external;
 
     /// @notice Seconds a receiver has to settle a shipment before its sender may cancel it (30 days).
