@@ -197,6 +197,23 @@ describe("RxTrace: partners that are contracts", function () {
       expect(await manufacturer.wallet.OWNER()).to.equal(manufacturer.owner.address);
     });
 
+    it("approves digests for its owner only: WalletNotOwner for another key", async function () {
+      const { manufacturer, stranger } = await loadFixture(walletsFixture);
+      const digest = ethers.id("a digest");
+      await expect(manufacturer.wallet.connect(stranger).approveDigest(digest))
+        .to.be.revertedWithCustomError(manufacturer.wallet, "WalletNotOwner")
+        .withArgs(stranger.address, manufacturer.owner.address);
+      expect(await manufacturer.wallet.approvedDigests(digest)).to.equal(false);
+    });
+
+    it("answers ERC-1271 with the magic value for an approved digest and 0xffffffff for another", async function () {
+      const { manufacturer } = await loadFixture(walletsFixture);
+      const digest = ethers.id("a digest");
+      await manufacturer.wallet.approveDigest(digest);
+      expect(await manufacturer.wallet.isValidSignature(digest, "0x")).to.equal("0x1626ba7e");
+      expect(await manufacturer.wallet.isValidSignature(ethers.id("another digest"), "0x")).to.equal("0xffffffff");
+    });
+
     it("is the partner: the wallet is authorized with its role, the key behind it is unknown", async function () {
       const { rx, manufacturer, regulator } = await loadFixture(walletsFixture);
       expect(await rx.standing(manufacturer.address)).to.equal(Standing.Authorized);
