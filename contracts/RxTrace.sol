@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {ICases} from "./interfaces/ICases.sol";
 import {ICustody} from "./interfaces/ICustody.sol";
+import {IEmergencyPause} from "./interfaces/IEmergencyPause.sol";
 import {IPartnerRegistry} from "./interfaces/IPartnerRegistry.sol";
 import {IProductSafety} from "./interfaces/IProductSafety.sol";
 import {IRxTrace} from "./interfaces/IRxTrace.sol";
 import {ISignedHandovers} from "./interfaces/ISignedHandovers.sol";
-import {CompactSignature, Handover, Role, Shipment} from "./interfaces/RxTypes.sol";
+import {Handover, Role, Shipment} from "./interfaces/RxTypes.sol";
 import {Cases} from "./modules/Cases.sol";
 import {Custody} from "./modules/Custody.sol";
 import {PartnerRegistry} from "./modules/PartnerRegistry.sol";
@@ -25,15 +25,19 @@ import {RxTraceExtension} from "./RxTraceExtension.sol";
 ///
 /// Where the seam is, and why: the suite no longer fits in one contract's 24,576 bytes, so it is two contracts on
 /// one storage. This contract (the core) runs the hot paths itself: commission, ship, receive, reject, dispense,
-/// co-signed and signed handovers, recall, pause, and every view, so none of them pays for the split. The rare acts
-/// (onboarding and licensing partners, company prefixes, sealing and opening cases, suspect holds, quarantine
-/// decisions, cancelling a shipment or a handover, revoking signatures) run in `RxTraceExtension`, which the core
+/// co-signed and signed handovers (ECDSA and ERC-1271 signatures), recall, and every view, so none of them pays for
+/// the split. The rare acts (onboarding and licensing partners, company prefixes, sealing and opening cases, suspect
+/// holds, quarantine decisions, cancelling a shipment or a handover, revoking signatures, pause and unpause, and
+/// `multicall`, whose batched calls come back into the core) run in `RxTraceExtension`, which the core
 /// deploys in its constructor and reaches by DELEGATECALL: the extension's code acts on the core's storage with the
 /// caller's `msg.sender`, so the rules, events and errors are exactly those of a single contract, and users see one
 /// address and one ABI (this contract's). Both contracts inherit the same module chain, so their storage layouts
 /// are the same by construction; each overrides the other half's entry points (the core with forwarders, the
 /// extension with refusals). The extension's own storage is never used: it holds nothing anyone relies on.
-contract RxTrace is SignedHandovers, Multicall, IRxTrace {
+/// Pause, unpause and `multicall` moved across in issue 11 to make room in the core for ERC-1271 signatures (bytes
+/// instead of a fixed 64, OpenZeppelin's `SignatureChecker` for contract signers) and the pause grace: they are rare,
+/// and the DELEGATECALL costs them about 3,000 gas; a multicall's inner calls run in the core as sent directly.
+contract RxTrace is SignedHandovers, IRxTrace {
     /// @notice The contract that runs the rare acts on this contract's storage (see the title comment).
     address public immutable EXTENSION;
 
@@ -129,10 +133,27 @@ contract RxTrace is SignedHandovers, Multicall, IRxTrace {
     }
 
     /// @inheritdoc ISignedHandovers
-    function cancelHandover(Handover calldata, CompactSignature calldata)
+    function cancelHandover(Handover calldata, bytes calldata)
         external
         override(ISignedHandovers, SignedHandovers)
     {
+        _forward();
+    }
+
+    /// @inheritdoc IEmergencyPause
+    function pause() external override(IEmergencyPause, RxAccess) {
+        _forward();
+    }
+
+    /// @inheritdoc IEmergencyPause
+    function unpause() external override(IEmergencyPause, RxAccess) {
+        _forward();
+    }
+
+    /// @notice Runs each of `data` as a call to this contract, in order, with the caller as `msg.sender`, in one
+    /// transaction; reverts as a whole when one reverts (OpenZeppelin's `Multicall`, run by the extension).
+    /// @return what each call returned, in order
+    function multicall(bytes[] calldata) external returns (bytes[] memory) {
         _forward();
     }
 

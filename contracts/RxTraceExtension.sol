@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {IBatchRegistry} from "./interfaces/IBatchRegistry.sol";
 import {
     Authorization,
-    CompactSignature,
     Handover,
     PackClaim,
     Partner,
@@ -22,7 +22,7 @@ import {SignedHandovers} from "./modules/SignedHandovers.sol";
 /// that their code is not deployed twice. Called directly (not by the core's DELEGATECALL), it refuses every act
 /// with `ExtensionNotDelegated`: each act checks its caller's role or standing first, and those checks refuse here,
 /// as OpenZeppelin's UUPS `onlyProxy` does. Its own storage therefore stays empty.
-contract RxTraceExtension is SignedHandovers {
+contract RxTraceExtension is SignedHandovers, Multicall {
     /// @notice This entry point runs in the core (`RxTrace`), not here.
     error ExtensionNotServed();
     /// @notice The extension was called directly: it acts only on the core's storage, through the core.
@@ -65,14 +65,6 @@ contract RxTraceExtension is SignedHandovers {
         revert ExtensionNotServed();
     }
 
-    function pause() external pure override {
-        revert ExtensionNotServed();
-    }
-
-    function unpause() external pure override {
-        revert ExtensionNotServed();
-    }
-
     function shipSigned(address, bytes32, address, uint48, bytes32, Authorization calldata)
         external
         pure
@@ -96,7 +88,7 @@ contract RxTraceExtension is SignedHandovers {
         revert ExtensionNotServed();
     }
 
-    function handover(Handover calldata, uint256, CompactSignature calldata, CompactSignature calldata)
+    function handover(Handover calldata, uint256, bytes calldata, bytes calldata)
         external
         pure
         override

@@ -41,7 +41,7 @@ task("rx:onboard", "Onboards a trading partner (admin); --prefix assigns company
   .addParam("licenceExpiry", "the licence's expiry, YYYY-MM-DD")
   .addOptionalParam("licenceRef", "keccak256 of the licence document, 0x + 64 hex digits")
   .addOptionalParam("licenceFile", "the licence document, hashed with keccak256 (instead of --licence-ref)")
-  .addOptionalParam("prefix", "GS1 company prefix(es) of a manufacturer, comma-separated")
+  .addOptionalParam("prefix", "GS1 company prefix(es), comma-separated: a manufacturer's GTINs, any partner's SSCCs")
   .addOptionalParam("signer", "account index or address (default 0, the admin)")
   .setAction(async (args: OnboardArgs & { signer?: string }, hre) =>
     runCommand(await rxInterface(hre), async () => {
@@ -53,8 +53,8 @@ task("rx:onboard", "Onboards a trading partner (admin); --prefix assigns company
     }),
   );
 
-task("rx:prefix", "Assigns GS1 company prefixes to a manufacturer (admin)")
-  .addParam("account", "the manufacturer's address or GLN")
+task("rx:prefix", "Assigns GS1 company prefixes to a partner (admin): GTINs for a manufacturer, SSCCs for anyone")
+  .addParam("account", "the partner's address or GLN")
   .addParam("prefix", "GS1 company prefix(es), 4 to 12 digits, comma-separated")
   .addOptionalParam("signer", "account index or address (default 0, the admin)")
   .setAction(async (args: { account?: string; prefix: string; signer?: string }, hre) =>

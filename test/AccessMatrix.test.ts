@@ -26,8 +26,8 @@ import {
 } from "ethers";
 import { RxTrace__factory, type IBatchRegistry, type RxTrace } from "../typechain-types";
 import { readDomain, SIGNED_TYPES } from "../src/signing/typed-data";
-import type { AuthorizationStruct, CompactSignatureStruct } from "../typechain-types/contracts/RxTrace";
-import { makeGln, makeGtin } from "../src/gs1/identifiers";
+import type { AuthorizationStruct } from "../typechain-types/contracts/RxTrace";
+import { makeGln, makeGtin, makeSscc } from "../src/gs1/identifiers";
 import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../src/domain/ids";
 import { RejectionReason, Role, ShipmentStatus, Standing, Verdict } from "../src/domain/enums";
 import { FOREIGN_GTIN, GTIN } from "../src/scenario/scenario";
@@ -352,6 +352,13 @@ async function untilCancellable(ctx: Ctx): Promise<void> {
     const at = (await ctx.rx.shipment(shipmentId)).shippedAt + cancelAfter;
     if (at > due) due = at;
   }
+  // A pause that began at most PAUSE_GRACE after that moment moves it to PAUSE_GRACE after the unpause.
+  const unpaused = await ctx.rx.queryFilter(ctx.rx.filters.Unpaused());
+  if (unpaused.length > 0) {
+    const unpausedAt = BigInt((await unpaused[unpaused.length - 1].getBlock()).timestamp);
+    const graceEnd = unpausedAt + (await ctx.rx.PAUSE_GRACE());
+    if (graceEnd > due) due = graceEnd;
+  }
   if (due > BigInt(await time.latest())) await time.increaseTo(due);
 }
 
@@ -481,17 +488,16 @@ const TYPES = {
   Handover: SIGNED_TYPES.handover,
 };
 
-/** `who`'s ERC-2098 compact signature of `message`, under the contract's EIP-712 domain. */
+/** `who`'s ERC-2098 compact signature of `message` (64 bytes), under the contract's EIP-712 domain. */
 async function signedBy(
   ctx: Ctx,
   who: ActorKey,
   types: Record<string, TypedDataField[]>,
   message: Record<string, unknown>,
-): Promise<CompactSignatureStruct> {
+): Promise<string> {
   const { name, version, chainId, verifyingContract } = await ctx.rx.eip712Domain();
   const signature = await ctx.accounts[who].signTypedData({ name, version, chainId, verifyingContract }, types, message);
-  const { r, yParityAndS } = Signature.from(signature);
-  return { r, vs: yParityAndS };
+  return Signature.from(signature).compactSerialized;
 }
 
 /** The nonce `who`'s next signed ship, receive or reject must carry. */
@@ -508,8 +514,8 @@ async function authorizationBy(
 ): Promise<AuthorizationStruct> {
   const nonce = await signatureNonce(ctx, who);
   const deadline = ctx.future;
-  const { r, vs } = await signedBy(ctx, who, types, { ...fields, nonce, deadline });
-  return { nonce, deadline, chainId: await chainIdOf(), r, vs };
+  const signature = await signedBy(ctx, who, types, { ...fields, nonce, deadline });
+  return { nonce, deadline, chainId: await chainIdOf(), signature };
 }
 
 /** Anyone may submit a signed call: the stranger does. */
@@ -593,9 +599,16 @@ const EVERY_PARTNER = {
 // Cases
 // ---------------------------------------------------------------------------------------------------------
 
-/** Two SSCC examples of the GS1 General Specifications. */
-const CASE_SSCC = 106141411234567897n;
-const FOREIGN_CASE_SSCC = 376104250021234569n;
+/** Cases under the manufacturers' company prefixes (extension digit 1, prefix, serial reference 000000001). */
+const CASE_SSCC = makeSscc("10312345000000001");
+const FOREIGN_CASE_SSCC = makeSscc("10398765000000001");
+/** The case each actor seals: one under a company prefix it owns (the cast's), else the manufacturer's. */
+const SEALED_SSCC: Partial<Record<ActorKey, bigint>> = {
+  otherManufacturer: FOREIGN_CASE_SSCC,
+  distributor: makeSscc("10614141000000001"),
+  pharmacy: makeSscc("10860001000000001"),
+};
+const sealedSsccOf = (who: ActorKey): bigint => SEALED_SSCC[who] ?? CASE_SSCC;
 /** A case of two packs: every holder in the matrix holds at least two units of the batch it packs. */
 const CASE = caseContentsOf(SERIALS.slice(0, 2));
 
@@ -797,16 +810,16 @@ const TABLE: readonly Row[] = [
     ...CASE_HOLDERS,
     refusal: (ctx, who) =>
       who === "regulator"
-        ? { name: "CustodyInsufficientSaleable", args: [ctx.batchId, ctx.regulator.address, 0n, CASE.packs] }
+        ? { name: "CaseSsccNotOwned", args: [CASE_SSCC, ctx.regulator.address] }
         : partnerGate(ctx, who),
     call: (ctx, who) =>
-      ctx.rx.connect(ctx.accounts[who]).sealCase(CASE_SSCC, shipmentFor(ctx, who).batchId, CASE.contents, CASE.packs),
+      ctx.rx.connect(ctx.accounts[who]).sealCase(sealedSsccOf(who), shipmentFor(ctx, who).batchId, CASE.contents, CASE.packs),
     observe: async (ctx, who) => [await saleableOf(ctx, shipmentFor(ctx, who).batchId, addr(ctx, who))],
     emits: async (ctx, who) => [
-      { name: "CaseSealed", args: [CASE_SSCC, shipmentFor(ctx, who).batchId, addr(ctx, who), CASE.contents, CASE.packs] },
+      { name: "CaseSealed", args: [sealedSsccOf(who), shipmentFor(ctx, who).batchId, addr(ctx, who), CASE.contents, CASE.packs] },
     ],
     after: async (ctx, who, _at, [saleableBefore]) => {
-      expect(await ctx.rx.caseStatus(CASE_SSCC)).to.equal(CaseStatus.Sealed);
+      expect(await ctx.rx.caseStatus(sealedSsccOf(who))).to.equal(CaseStatus.Sealed);
       // Sealing moves no units.
       expect(await saleableOf(ctx, shipmentFor(ctx, who).batchId, addr(ctx, who))).to.equal(saleableBefore);
     },
@@ -953,7 +966,7 @@ const TABLE: readonly Row[] = [
     name: "cancelHandover",
     ...EVERY_PARTNER,
     whilePaused: "reverts",
-    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).cancelHandover(cancelledHandoverFor(ctx, who), { r: ethers.ZeroHash, vs: ethers.ZeroHash }),
+    call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).cancelHandover(cancelledHandoverFor(ctx, who), "0x"),
     // The sender's cancel is a request, completed HANDOVER_CANCEL_DELAY later (SignedHandovers and Attacks test both).
     emits: async (ctx, who, at) => {
       const h = cancelledHandoverFor(ctx, who);
@@ -1344,11 +1357,22 @@ describe("RxTrace: access matrix", function () {
 
   describe("sealCase", function () {
     describe("when an authorized partner holds none of the batch", function () {
-      it("reverts with CustodyInsufficientSaleable", async function () {
+      it("reverts with CustodyInsufficientSaleable (under a prefix of its own)", async function () {
         const { rx, batchId, pharmacy2 } = await loadFixture(matrixFixture);
-        await expect(rx.connect(pharmacy2).sealCase(CASE_SSCC, batchId, CASE.contents, CASE.packs))
+        await rx.assignCompanyPrefix(pharmacy2.address, "0860002");
+        const sscc = makeSscc("10860002000000001");
+        await expect(rx.connect(pharmacy2).sealCase(sscc, batchId, CASE.contents, CASE.packs))
           .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
           .withArgs(batchId, pharmacy2.address, 0n, CASE.packs);
+      });
+    });
+
+    describe("when an authorized partner owns no prefix the SSCC carries", function () {
+      it("reverts with CaseSsccNotOwned", async function () {
+        const { rx, batchId, pharmacy2 } = await loadFixture(matrixFixture);
+        await expect(rx.connect(pharmacy2).sealCase(CASE_SSCC, batchId, CASE.contents, CASE.packs))
+          .to.be.revertedWithCustomError(rx, "CaseSsccNotOwned")
+          .withArgs(CASE_SSCC, pharmacy2.address);
       });
     });
   });

@@ -124,7 +124,7 @@ function handoverOf(
 
 async function sign(signer: HardhatEthersSigner, domain: SigningDomain, h: HandoverMessage) {
   const sig = ethers.Signature.from(await signer.signTypedData(domain, SIGNED_TYPES.handover, h));
-  return { r: sig.r, vs: sig.yParityAndS };
+  return sig.compactSerialized;
 }
 
 function digestOf(domain: SigningDomain, h: HandoverMessage): string {
@@ -181,7 +181,7 @@ describe("attack: quarantine laundering through reject and cancel", function () 
     const sig = ethers.Signature.from(await distributor.signTypedData(domain, REJECT_TYPES, signed));
     const swapped = { ...signed, leg: legFields(GOOD_LEG) };
     const recovered = ethers.verifyTypedData(domain, REJECT_TYPES, swapped, sig);
-    const auth = { nonce: 0n, deadline, chainId: domain.chainId, r: sig.r, vs: sig.yParityAndS };
+    const auth = { nonce: 0n, deadline, chainId: domain.chainId, signature: sig.compactSerialized };
     await expect(rx.connect(stranger).rejectSigned(shipment, RejectionReason.Other, EVIDENCE, GOOD_LEG, auth))
       .to.be.revertedWithCustomError(rx, "SignatureInvalidSigner")
       .withArgs(distributor.address, recovered);
@@ -814,7 +814,7 @@ describe("attack: co-signed handovers", function () {
     const bySender = await sign(f.distributor, f.domain, real);
     // The attacker (the pharmacy) names itself as receiver of the same nonce, showing the real signature.
     const forged = { ...real, receiver: f.pharmacy.address };
-    const recovered = ethers.recoverAddress(digestOf(f.domain, forged), { r: bySender.r, yParityAndS: bySender.vs });
+    const recovered = ethers.recoverAddress(digestOf(f.domain, forged), bySender);
     await expect(f.rx.connect(f.pharmacy).cancelHandover(forged, bySender))
       .to.be.revertedWithCustomError(f.rx, "SignatureInvalidSigner")
       .withArgs(f.distributor.address, recovered);
@@ -902,17 +902,17 @@ describe("attack: co-signed handovers", function () {
     const byReceiver = await sign(f.distributor2, f.domain, h);
     const digest = digestOf(f.domain, h);
     // Goods handed over at the door; the sender front-runs the receiver's submission.
-    await expect(f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }))
+    await expect(f.rx.connect(f.distributor).cancelHandover(h, "0x"))
       .to.emit(f.rx, "HandoverCancelRequested")
       .withArgs(digest, f.distributor.address, f.distributor2.address, 4n, (await time.latest()) + 1 + DAY);
     // Completing the cancel at once is refused: it is pending until the delay has passed.
-    await expect(f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }))
+    await expect(f.rx.connect(f.distributor).cancelHandover(h, "0x"))
       .to.be.revertedWithCustomError(f.rx, "SignatureHandoverCancelPending");
     await f.rx.connect(f.distributor2).handover(h, f.domain.chainId, bySender, byReceiver);
     expect((await f.rx.holding(f.batchId, f.distributor2.address)).saleable).to.equal(5n);
     // Once submitted, the sender cannot complete its cancel either.
     await time.increase(DAY);
-    await expect(f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }))
+    await expect(f.rx.connect(f.distributor).cancelHandover(h, "0x"))
       .to.be.revertedWithCustomError(f.rx, "SignatureHandoverUsed")
       .withArgs(f.distributor.address, 4n);
   });
@@ -921,14 +921,14 @@ describe("attack: co-signed handovers", function () {
     const f = await loadFixture(handoverFixture);
     const h = handoverOf(f.batchId, f.distributor, f.distributor2, 4n, await deadlineIn(3 * DAY));
     const digest = digestOf(f.domain, h);
-    await f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash });
+    await f.rx.connect(f.distributor).cancelHandover(h, "0x");
     const effectiveAt = (await time.latest()) + DAY;
     await time.increaseTo(effectiveAt - 2);
-    await expect(f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }))
+    await expect(f.rx.connect(f.distributor).cancelHandover(h, "0x"))
       .to.be.revertedWithCustomError(f.rx, "SignatureHandoverCancelPending")
       .withArgs(digest, effectiveAt, effectiveAt - 1);
     await time.increaseTo(effectiveAt - 1);
-    await expect(f.rx.connect(f.distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }))
+    await expect(f.rx.connect(f.distributor).cancelHandover(h, "0x"))
       .to.emit(f.rx, "HandoverCancelled")
       .withArgs(digest, f.distributor.address, f.distributor2.address, 4n, f.distributor.address);
     await expect(f.rx.handover(h, f.domain.chainId, await sign(f.distributor, f.domain, h), await sign(f.distributor2, f.domain, h)))
@@ -957,7 +957,6 @@ describe("attack: the extension/core split", function () {
       () => extension.connect(distributor).receiveShipment(shipment, GOOD_LEG),
       () => extension.connect(distributor).rejectShipment(shipment, RejectionReason.Other, EVIDENCE, GOOD_LEG),
       () => extension.connect(manufacturer).recall(batchId, RecallClass.I, RECALL_REASON, CERTIFICATE_URI),
-      () => extension.pause(),
       () => extension.dispense(batchId, serialToBytes32(SERIALS[0]), tree.proof(SERIALS[0]), { sender: distributor.address, quantity: 1n, nonce: 0n, manifestProof: [] }),
     ];
     for (const call of calls) {
@@ -998,7 +997,7 @@ describe("attack: the extension/core split", function () {
       ["condemnQuarantine", () => s.condemnQuarantine(batchId, stranger.address, 1n), ...unauthorized],
       ["cancelShipment", () => s.cancelShipment(shipment), "CustodyNotSender", [shipmentId, stranger.address, shipment.sender]],
       ["revokeSignatures", () => s.revokeSignatures(5n), "PartnerUnknown", [stranger.address]],
-      ["cancelHandover", () => s.cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash }), "PartnerUnknown", [stranger.address]],
+      ["cancelHandover", () => s.cancelHandover(h, "0x"), "PartnerUnknown", [stranger.address]],
     ];
     for (const [name, call, error, args] of cases) {
       await expect(call(), name).to.be.revertedWithCustomError(rx, error).withArgs(...args);
@@ -1026,7 +1025,7 @@ describe("attack: the extension/core split", function () {
     }
     expect(fragments.length).to.be.greaterThan(50);
     // The sweep does see a refusal where there is one: at the extension itself, the core's hot paths.
-    expect(await refusedAt(await extension.getAddress())).to.include.members(["ship", "dispense", "handover", "pause"]);
+    expect(await refusedAt(await extension.getAddress())).to.include.members(["ship", "dispense", "handover", "recall"]);
     expect(await refusedAt(await rx.getAddress())).to.deep.equal([]);
   });
 
@@ -1040,7 +1039,7 @@ describe("attack: the extension/core split", function () {
       ["grantRole", () => extension.connect(admin).grantRole(ethers.id("PAUSER_ROLE"), stranger.address)],
       ["sealCase", () => extension.connect(distributor).sealCase(makeSscc("00614141000000001"), batchId, ethers.id("c"), 1n)],
       ["revokeSignatures", () => extension.connect(manufacturer).revokeSignatures(5n)],
-      ["cancelHandover", () => extension.connect(distributor).cancelHandover(h, { r: ethers.ZeroHash, vs: ethers.ZeroHash })],
+      ["cancelHandover", () => extension.connect(distributor).cancelHandover(h, "0x")],
     ];
     for (const [name, call] of calls) {
       await expect(call(), name).to.be.revertedWithCustomError(extension, "ExtensionNotDelegated").withArgs();
@@ -1134,43 +1133,158 @@ describe("attack: cases", function () {
   });
 });
 
-describe("attack: parts of the issue not in the contracts (documented limitations)", function () {
-  it("paused time counts toward CANCEL_AFTER (hole 5d not implemented; documented limitation)", async function () {
-    const { rx, manufacturer, pauser, shipment, shipmentId } = await loadFixture(shippedFixture);
+describe("attack: paused time runs out a receiver's time (hole 5d)", function () {
+  const GRACE = 3 * DAY;
+
+  /** The receiver's 30 days run out during a pause: shipped, 1 day, paused for 28 days, unpaused. */
+  async function pausedOverCancelFixture() {
+    const base = await loadFixture(shippedFixture);
     await time.increase(DAY);
-    await rx.connect(pauser).pause();
+    await base.rx.connect(base.pauser).pause();
     await time.increase(28 * DAY);
-    await rx.connect(pauser).unpause();
+    await base.rx.connect(base.pauser).unpause();
+    return { ...base, unpausedAt: BigInt(await time.latest()) };
+  }
+
+  /** The distributor signs a receipt with a 2-day deadline; the suite is paused for 3 days and unpaused. */
+  async function pausedOverSignatureFixture() {
+    const base = await loadFixture(shippedFixture);
+    const domain = await readDomain(base.rx);
+    const deadline = await deadlineIn(2 * DAY);
+    const message = { shipment: base.shipment, leg: legFields(GOOD_LEG), nonce: 0n, deadline };
+    const sig = ethers.Signature.from(await base.distributor.signTypedData(domain, SIGNED_TYPES.receive, message));
+    const auth = { nonce: 0n, deadline, chainId: domain.chainId, signature: sig.compactSerialized };
+    await base.rx.connect(base.pauser).pause();
+    await time.increase(3 * DAY);
+    await base.rx.connect(base.pauser).unpause();
+    return { ...base, auth, unpausedAt: BigInt(await time.latest()) };
+  }
+
+  it("the sender cannot cancel right after a pause that ran over the receiver's 30 days: CustodyCancelTooEarly until the grace ends", async function () {
+    const { rx, manufacturer, shipment, shipmentId, unpausedAt } = await loadFixture(pausedOverCancelFixture);
     await time.increase(DAY + 60);
+    await expect(rx.connect(manufacturer).cancelShipment(shipment))
+      .to.be.revertedWithCustomError(rx, "CustodyCancelTooEarly")
+      .withArgs(shipmentId, unpausedAt + BigInt(GRACE), BigInt(await time.latest()) + 1n);
+    expect((await rx.shipment(shipmentId)).status).to.equal(Status.InTransit);
+  });
+
+  it("the receiver uses the grace: it receives after the 30 days, and the sender's cancel finds nothing in transit", async function () {
+    const { rx, manufacturer, distributor, batchId, shipment, shipmentId } = await loadFixture(pausedOverCancelFixture);
+    await time.increase(DAY + 60);
+    await rx.connect(distributor).receiveShipment(shipment, GOOD_LEG);
+    expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(60n);
+    await expect(rx.connect(manufacturer).cancelShipment(shipment))
+      .to.be.revertedWithCustomError(rx, "CustodyShipmentNotInTransit")
+      .withArgs(shipmentId);
+  });
+
+  it("the sender cancels once the grace after the unpause is over (legitimate path)", async function () {
+    const { rx, manufacturer, shipment, shipmentId, unpausedAt } = await loadFixture(pausedOverCancelFixture);
+    await time.increaseTo(unpausedAt + BigInt(GRACE));
     await expect(rx.connect(manufacturer).cancelShipment(shipment)).to.emit(rx, "ShipmentCancelled");
     expect((await rx.shipment(shipmentId)).status).to.equal(Status.Cancelled);
   });
 
-
-  it("a signature whose deadline fell during a pause is refused after unpause: SignatureExpired (hole 5d not implemented; documented limitation)", async function () {
-    const { rx, batchId, distributor, pauser, stranger, shipment } = await loadFixture(shippedFixture);
-    const domain = await readDomain(rx);
-    const deadline = await deadlineIn(2 * DAY);
-    const message = { shipment, leg: legFields(GOOD_LEG), nonce: 0n, deadline };
-    const sig = ethers.Signature.from(await distributor.signTypedData(domain, SIGNED_TYPES.receive, message));
+  it("a pause before the shipment, or long after its 30 days, moves nothing: the sender cancels at 30 days", async function () {
+    const { rx, manufacturer, pauser, shipment } = await loadFixture(batchFixture).then(async (b) => {
+      await b.rx.connect(b.pauser).pause();
+      await time.increase(10 * DAY);
+      await b.rx.connect(b.pauser).unpause();
+      return { ...b, ...(await shipFrom(b.rx, b.manufacturer, b.batchId, b.distributor.address, 5n)) };
+    });
+    await time.increase(30 * DAY);
+    await expect(rx.connect(manufacturer).cancelShipment(shipment)).to.emit(rx, "ShipmentCancelled");
+    // Long after: a later pause does not give back time to a cancellation that was open before it.
+    const second = await shipFrom(rx, manufacturer, shipment.batchId, shipment.receiver, 5n);
+    await time.increase(30 * DAY + GRACE + 60);
     await rx.connect(pauser).pause();
-    await time.increase(3 * DAY);
     await rx.connect(pauser).unpause();
-    const auth = { nonce: 0n, deadline, chainId: domain.chainId, r: sig.r, vs: sig.yParityAndS };
+    await expect(rx.connect(manufacturer).cancelShipment(second.shipment)).to.emit(rx, "ShipmentCancelled");
+  });
+
+  it("a signature whose deadline fell during the pause is accepted within the grace after the unpause (legitimate path)", async function () {
+    const { rx, batchId, distributor, stranger, shipment, auth } = await loadFixture(pausedOverSignatureFixture);
+    await expect(rx.connect(stranger).receiveSigned(shipment, GOOD_LEG, auth)).to.emit(rx, "Received");
+    expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(60n);
+  });
+
+  it("the same signature is refused once the grace is over: SignatureExpired", async function () {
+    const { rx, batchId, distributor, stranger, shipment, auth, unpausedAt } = await loadFixture(pausedOverSignatureFixture);
+    await time.increaseTo(unpausedAt + BigInt(GRACE));
     await expect(rx.connect(stranger).receiveSigned(shipment, GOOD_LEG, auth))
-      .to.be.revertedWithCustomError(rx, "SignatureExpired");
+      .to.be.revertedWithCustomError(rx, "SignatureExpired")
+      .withArgs(auth.deadline, unpausedAt + BigInt(GRACE) + 1n);
     expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(0n);
   });
 
-
-  it("a distributor can seal an SSCC under another company's prefix (hole 5e not implemented; documented limitation)", async function () {
-    const { rx, batchId, distributor } = await loadFixture(receivedFixture);
-    // Extension digit 0, Borealis Generics' prefix 0398765, serial reference 000000001.
-    const sscc = makeSscc("00398765000000001");
-    const { contents, packs } = caseContentsOf(SERIALS.slice(60, 62));
-    await expect(rx.connect(distributor).sealCase(sscc, batchId, contents, packs)).to.emit(rx, "CaseSealed");
-    expect(await rx.caseStatus(sscc)).to.equal(1n);
+  it("a signature that expired more than the grace before the pause began stays expired: SignatureExpired", async function () {
+    const { rx, distributor, pauser, stranger, shipment } = await loadFixture(shippedFixture);
+    const domain = await readDomain(rx);
+    const deadline = await deadlineIn(3600);
+    const message = { shipment, leg: legFields(GOOD_LEG), nonce: 0n, deadline };
+    const sig = ethers.Signature.from(await distributor.signTypedData(domain, SIGNED_TYPES.receive, message));
+    await time.increase(3600 + GRACE + 60);
+    await rx.connect(pauser).pause();
+    await rx.connect(pauser).unpause();
+    const auth = { nonce: 0n, deadline, chainId: domain.chainId, signature: sig.compactSerialized };
+    await expect(rx.connect(stranger).receiveSigned(shipment, GOOD_LEG, auth))
+      .to.be.revertedWithCustomError(rx, "SignatureExpired")
+      .withArgs(deadline, BigInt(await time.latest()) + 1n);
   });
 
+  it("a second pause within the grace continues the first: the signature keeps its grace until after the second", async function () {
+    const { rx, pauser, stranger, shipment, auth, unpausedAt } = await loadFixture(pausedOverSignatureFixture);
+    await time.increaseTo(unpausedAt + BigInt(DAY));
+    await rx.connect(pauser).pause();
+    await time.increase(5 * DAY);
+    await rx.connect(pauser).unpause();
+    await time.increase(2 * DAY);
+    await expect(rx.connect(stranger).receiveSigned(shipment, GOOD_LEG, auth)).to.emit(rx, "Received");
+  });
+
+  it("pause and unpause emit OpenZeppelin's Paused and Unpaused, and refuse a repeat: EnforcedPause, ExpectedPause", async function () {
+    const { rx, pauser } = await loadFixture(batchFixture);
+    await expect(rx.connect(pauser).pause()).to.emit(rx, "Paused").withArgs(pauser.address);
+    expect(await rx.paused()).to.equal(true);
+    await expect(rx.connect(pauser).pause()).to.be.revertedWithCustomError(rx, "EnforcedPause").withArgs();
+    await expect(rx.connect(pauser).unpause()).to.emit(rx, "Unpaused").withArgs(pauser.address);
+    await expect(rx.connect(pauser).unpause()).to.be.revertedWithCustomError(rx, "ExpectedPause").withArgs();
+    expect(await rx.PAUSE_GRACE()).to.equal(BigInt(GRACE));
+  });
 });
 
+describe("attack: a case sealed under another company's SSCC (hole 5e)", function () {
+  it("a distributor cannot seal an SSCC under the manufacturer's prefix: CaseSsccNotOwned", async function () {
+    const { rx, batchId, distributor } = await loadFixture(receivedFixture);
+    // Extension digit 0, Acme's prefix 0312345, serial reference 000000001.
+    const sscc = makeSscc("00312345000000001");
+    const { contents, packs } = caseContentsOf(SERIALS.slice(60, 62));
+    await expect(rx.connect(distributor).sealCase(sscc, batchId, contents, packs))
+      .to.be.revertedWithCustomError(rx, "CaseSsccNotOwned")
+      .withArgs(sscc, distributor.address);
+    expect(await rx.caseStatus(sscc)).to.equal(0n);
+  });
+
+  it("nor under another manufacturer's prefix, nor under one nobody owns: CaseSsccNotOwned", async function () {
+    const { rx, batchId, distributor } = await loadFixture(receivedFixture);
+    const { contents, packs } = caseContentsOf(SERIALS.slice(60, 62));
+    const borealis = makeSscc("00398765000000001");
+    await expect(rx.connect(distributor).sealCase(borealis, batchId, contents, packs))
+      .to.be.revertedWithCustomError(rx, "CaseSsccNotOwned")
+      .withArgs(borealis, distributor.address);
+    const sscc = makeSscc("00777777000000001");
+    await expect(rx.connect(distributor).sealCase(sscc, batchId, contents, packs))
+      .to.be.revertedWithCustomError(rx, "CaseSsccNotOwned")
+      .withArgs(sscc, distributor.address);
+  });
+
+  it("the distributor seals under its own prefix (legitimate path)", async function () {
+    const { rx, batchId, distributor } = await loadFixture(receivedFixture);
+    const sscc = makeSscc("00614141000000001");
+    const { contents, packs } = caseContentsOf(SERIALS.slice(60, 62));
+    await expect(rx.connect(distributor).sealCase(sscc, batchId, contents, packs))
+      .to.emit(rx, "CaseSealed")
+      .withArgs(sscc, batchId, distributor.address, contents, packs);
+  });
+});

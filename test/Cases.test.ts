@@ -5,6 +5,7 @@ import { StandardMerkleTree } from "@openzeppelin/merkle-tree";
 import { RecallClass, Standing } from "../src/domain/enums";
 import { batchIdOf, serialToBytes32 } from "../src/domain/ids";
 import { CERTIFICATE_URI, GTIN } from "../src/scenario/scenario";
+import { makeSscc } from "../src/gs1/identifiers";
 import {
   batchFixture,
   caseContentsOf,
@@ -25,10 +26,12 @@ const REASON = ethers.id("reason document");
 
 /** SSCC examples of the GS1 General Specifications (extension digit, company prefix, serial reference, check digit). */
 const GS1_SSCCS = [106141411234567897n, 376104250021234569n] as const;
-/** The case the fixtures seal: the first GS1 example. */
-const SSCC = GS1_SSCCS[0];
-/** Another valid SSCC, for a second case. */
-const OTHER_SSCC = GS1_SSCCS[1];
+/** The company prefix of the second GS1 example (the first carries the distributor's, 0614141). */
+const GS1_SECOND_PREFIX = "7610425";
+/** The case the fixtures seal: under the manufacturer's company prefix 0312345. */
+const SSCC = makeSscc("10312345123456789");
+/** Another valid SSCC, for a second case: the first GS1 example, under the distributor's prefix 0614141. */
+const OTHER_SSCC = GS1_SSCCS[0];
 /** The packs of the case: the batch's first twelve serials. */
 const PACKED = SERIALS.slice(0, 12);
 const { contents: CONTENTS, packs: PACKS } = caseContentsOf(PACKED);
@@ -45,10 +48,10 @@ const INVALID_SSCCS: { what: string; sscc: bigint }[] = [
   { what: "the largest uint64 (20 digits)", sscc: 2n ** 64n - 1n },
 ];
 
-/** Valid SSCCs besides the GS1 examples: a check digit of 0, and leading zeros implied (15 significant digits). */
+/** Valid SSCCs under the manufacturer's prefix besides SSCC: a check digit of 0, and leading zeros implied. */
 const OTHER_VALID_SSCCS: { what: string; sscc: bigint }[] = [
-  { what: "check digit 0", sscc: 340123450000000000n },
-  { what: "leading zeros (000614141123456781)", sscc: 614141123456781n },
+  { what: "check digit 0", sscc: 103123450000000070n },
+  { what: "leading zeros (003123450000000011)", sscc: 3123450000000011n },
 ];
 
 /** The manufacturer sealed case SSCC with the batch's first twelve packs. */
@@ -120,15 +123,49 @@ describe("RxTrace: Cases", function () {
       });
     });
 
-    describe("when the SSCC is a GS1 General Specifications example", function () {
+    describe("when the SSCC is a GS1 General Specifications example and the sealer owns its prefix", function () {
       for (const sscc of GS1_SSCCS) {
         it(`seals case ${sscc}`, async function () {
-          const { rx, batchId, manufacturer } = await loadFixture(batchFixture);
-          await expect(rx.connect(manufacturer).sealCase(sscc, batchId, CONTENTS, PACKS))
+          const { rx, batchId, distributor } = await loadFixture(receivedFixture);
+          await rx.assignCompanyPrefix(distributor.address, GS1_SECOND_PREFIX);
+          await expect(rx.connect(distributor).sealCase(sscc, batchId, CONTENTS, PACKS))
             .to.emit(rx, "CaseSealed")
-            .withArgs(sscc, batchId, manufacturer.address, CONTENTS, PACKS);
+            .withArgs(sscc, batchId, distributor.address, CONTENTS, PACKS);
         });
       }
+    });
+
+    describe("when the sealer owns no company prefix the SSCC carries", function () {
+      it("reverts with CaseSsccNotOwned when a distributor seals under the manufacturer's prefix", async function () {
+        const { rx, batchId, distributor } = await loadFixture(receivedFixture);
+        await expect(rx.connect(distributor).sealCase(SSCC, batchId, CONTENTS, PACKS))
+          .to.be.revertedWithCustomError(rx, "CaseSsccNotOwned")
+          .withArgs(SSCC, distributor.address);
+        expect(await rx.caseStatus(SSCC)).to.equal(CaseStatus.Unused);
+      });
+
+      it("reverts with CaseSsccNotOwned when the manufacturer seals under the distributor's prefix", async function () {
+        const { rx, batchId, manufacturer } = await loadFixture(batchFixture);
+        await expect(rx.connect(manufacturer).sealCase(OTHER_SSCC, batchId, CONTENTS, PACKS))
+          .to.be.revertedWithCustomError(rx, "CaseSsccNotOwned")
+          .withArgs(OTHER_SSCC, manufacturer.address);
+      });
+
+      it("reads the prefix after the extension digit: the manufacturer's digits behind another extension digit are its own", async function () {
+        const { rx, batchId, manufacturer } = await loadFixture(batchFixture);
+        const sscc = makeSscc("90312345000000001");
+        await expect(rx.connect(manufacturer).sealCase(sscc, batchId, CONTENTS, PACKS))
+          .to.emit(rx, "CaseSealed")
+          .withArgs(sscc, batchId, manufacturer.address, CONTENTS, PACKS);
+      });
+
+      it("reverts with CaseSsccNotOwned when the manufacturer's digits stand one place off (extension digit dropped)", async function () {
+        const { rx, batchId, manufacturer } = await loadFixture(batchFixture);
+        const sscc = makeSscc("03123450000000001");
+        await expect(rx.connect(manufacturer).sealCase(sscc, batchId, CONTENTS, PACKS))
+          .to.be.revertedWithCustomError(rx, "CaseSsccNotOwned")
+          .withArgs(sscc, manufacturer.address);
+      });
     });
 
     describe("when the SSCC is valid in another way", function () {
@@ -233,14 +270,14 @@ describe("RxTrace: Cases", function () {
 
       it("reverts with CustodyInsufficientSaleable for a partner that holds nothing", async function () {
         const { rx, batchId, distributor } = await loadFixture(batchFixture);
-        await expect(rx.connect(distributor).sealCase(SSCC, batchId, CONTENTS, PACKS))
+        await expect(rx.connect(distributor).sealCase(OTHER_SSCC, batchId, CONTENTS, PACKS))
           .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
           .withArgs(batchId, distributor.address, 0n, PACKS);
       });
 
       it("does not count quarantined units", async function () {
         const { rx, batchId, distributor } = await loadFixture(quarantinedFixture);
-        await expect(rx.connect(distributor).sealCase(SSCC, batchId, CONTENTS, PACKS))
+        await expect(rx.connect(distributor).sealCase(OTHER_SSCC, batchId, CONTENTS, PACKS))
           .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
           .withArgs(batchId, distributor.address, 0n, PACKS);
       });

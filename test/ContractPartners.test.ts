@@ -9,19 +9,21 @@
  *   wallet (its stock, its shipments, its cases);
  * - called directly by the key behind the wallet, with the same arguments, it is refused: the key is not a partner.
  * It also shows that a refusal inside the wallet's call reaches the caller as RxTrace's exact custom error, and
- * that the signed (EIP-712) entry points need an ECDSA key: a wallet has none, and a signature by its owner's key
- * is not the wallet's (ERC-1271 contract signatures are not supported).
+ * that the signed (EIP-712) entry points take a wallet's signature through ERC-1271: a digest the wallet approved
+ * on chain, or its owner key's signature that the wallet accepts; any other key's signature is refused.
  */
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
+import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import { PartnerWallet__factory, type PartnerWallet } from "../typechain-types";
 import type { TemperatureLegStruct } from "../typechain-types/contracts/RxTrace";
 import { RecallClass, RejectionReason, Role, ShipmentStatus, Standing } from "../src/domain/enums";
 import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../src/domain/ids";
 import { CAST, CERTIFICATE_URI, FOREIGN_GTIN, GTIN } from "../src/scenario/scenario";
-import { legFields, readDomain, signAuthorization, signOperation } from "../src/signing/typed-data";
+import { makeSscc } from "../src/gs1/identifiers";
+import { digestOf, legFields, readDomain, signatureBytes, signAuthorization, signOperation } from "../src/signing/typed-data";
 import {
   caseContentsOf,
   CaseStatus,
@@ -50,8 +52,8 @@ const RECALL_HASH = ethers.id("recall notice 2024-17");
 const SUSPECT_REASON = ethers.id("suspect: packaging anomaly reported");
 const CLEAR_REASON = ethers.id("investigation closed: genuine");
 const ILLEGITIMATE_REASON = ethers.id("counterfeit confirmed by lab");
-/** The GS1 General Specifications' first SSCC example. */
-const SSCC = 106141411234567897n;
+/** A case under the manufacturer's company prefix 0312345 (extension digit 1, serial reference 000000001). */
+const SSCC = makeSscc("10312345000000001");
 const { contents: CONTENTS, packs: PACKS } = caseContentsOf(SERIALS.slice(0, 12));
 const HOUR = 3600;
 
@@ -193,6 +195,23 @@ describe("RxTrace: partners that are contracts", function () {
     it("is owned by the key that controls it", async function () {
       const { manufacturer } = await loadFixture(walletsFixture);
       expect(await manufacturer.wallet.OWNER()).to.equal(manufacturer.owner.address);
+    });
+
+    it("approves digests for its owner only: WalletNotOwner for another key", async function () {
+      const { manufacturer, stranger } = await loadFixture(walletsFixture);
+      const digest = ethers.id("a digest");
+      await expect(manufacturer.wallet.connect(stranger).approveDigest(digest))
+        .to.be.revertedWithCustomError(manufacturer.wallet, "WalletNotOwner")
+        .withArgs(stranger.address, manufacturer.owner.address);
+      expect(await manufacturer.wallet.approvedDigests(digest)).to.equal(false);
+    });
+
+    it("answers ERC-1271 with the magic value for an approved digest and 0xffffffff for another", async function () {
+      const { manufacturer } = await loadFixture(walletsFixture);
+      const digest = ethers.id("a digest");
+      await manufacturer.wallet.approveDigest(digest);
+      expect(await manufacturer.wallet.isValidSignature(digest, "0x")).to.equal("0x1626ba7e");
+      expect(await manufacturer.wallet.isValidSignature(ethers.id("another digest"), "0x")).to.equal("0xffffffff");
     });
 
     it("is the partner: the wallet is authorized with its role, the key behind it is unknown", async function () {
@@ -541,7 +560,9 @@ describe("RxTrace: partners that are contracts", function () {
     describe("when a wallet without the packs seals", function () {
       it("bubbles CustodyInsufficientSaleable with the wallet as the holder", async function () {
         const { rx, rxAddress, batchId, distributor } = await loadFixture(batchFixture);
-        const data = rx.interface.encodeFunctionData("sealCase", [SSCC, batchId, CONTENTS, PACKS]);
+        // Under the distributor wallet's own company prefix (the cast's 0614141).
+        const sscc = makeSscc("10614141000000001");
+        const data = rx.interface.encodeFunctionData("sealCase", [sscc, batchId, CONTENTS, PACKS]);
         await expect(distributor.wallet.execute(rxAddress, data))
           .to.be.revertedWithCustomError(rx, "CustodyInsufficientSaleable")
           .withArgs(batchId, distributor.address, 0n, PACKS);
@@ -879,32 +900,66 @@ describe("RxTrace: partners that are contracts", function () {
       return BigInt((await time.latest()) + HOUR);
     }
 
-    describe("shipSigned with the manufacturer's wallet as the sender, signed by the key behind it", function () {
-      it("reverts with SignatureInvalidSigner(wallet, key)", async function () {
+    /** The manufacturer's wallet's signed shipment of 10 units to the distributor's wallet. */
+    async function shipOp(f: BatchContext) {
+      return {
+        kind: "ship",
+        message: {
+          sender: f.manufacturer.address,
+          batchId: f.batchId,
+          receiver: f.distributor.address,
+          quantity: 10n,
+          manifest: ethers.ZeroHash,
+          nonce: (await f.rx.partner(f.manufacturer.address)).nonce,
+          deadline: await deadline(),
+        },
+      } as const;
+    }
+
+    /** A handover of 10 units from the manufacturer's wallet to the distributor's wallet. */
+    async function handoverOp(f: BatchContext) {
+      return {
+        kind: "handover" as const,
+        message: {
+          batchId: f.batchId,
+          sender: f.manufacturer.address,
+          receiver: f.distributor.address,
+          quantity: 10n,
+          manifest: ethers.ZeroHash,
+          leg: legFields(GOOD_LEG),
+          nonce: 7n,
+          deadline: await deadline(),
+        },
+      };
+    }
+
+    describe("shipSigned with the manufacturer's wallet as the sender (ERC-1271)", function () {
+      it("ships when the key behind the wallet signed: the wallet accepts its owner's signature", async function () {
         const f = await loadFixture(batchFixture);
         const domain = await readDomain(f.rx);
-        const op = {
-          kind: "ship",
-          message: {
-            sender: f.manufacturer.address,
-            batchId: f.batchId,
-            receiver: f.distributor.address,
-            quantity: 10n,
-            manifest: ethers.ZeroHash,
-            nonce: (await f.rx.partner(f.manufacturer.address)).nonce,
-            deadline: await deadline(),
-          },
-        } as const;
+        const op = await shipOp(f);
         const auth = await signAuthorization(f.manufacturer.owner, domain, op);
         const m = op.message;
         await expect(f.rx.connect(f.stranger).shipSigned(m.sender, m.batchId, m.receiver, m.quantity, m.manifest, auth))
+          .to.emit(f.rx, "Shipped")
+          .withArgs(anyValue, f.batchId, f.manufacturer.address, f.distributor.address, 10n, 0n, false);
+        expect((await f.rx.partner(f.manufacturer.address)).nonce).to.equal(m.nonce + 1n);
+      });
+
+      it("reverts with SignatureInvalidSigner(wallet, stranger) when another key signed: the wallet refuses it", async function () {
+        const f = await loadFixture(batchFixture);
+        const domain = await readDomain(f.rx);
+        const op = await shipOp(f);
+        const auth = await signAuthorization(f.stranger, domain, op);
+        const m = op.message;
+        await expect(f.rx.connect(f.stranger).shipSigned(m.sender, m.batchId, m.receiver, m.quantity, m.manifest, auth))
           .to.be.revertedWithCustomError(f.rx, "SignatureInvalidSigner")
-          .withArgs(f.manufacturer.address, f.manufacturer.owner.address);
+          .withArgs(f.manufacturer.address, f.stranger.address);
       });
     });
 
-    describe("receiveSigned of a shipment to the distributor's wallet, signed by the key behind it", function () {
-      it("reverts with SignatureInvalidSigner(wallet, key)", async function () {
+    describe("receiveSigned of a shipment to the distributor's wallet, signed by the key behind it (ERC-1271)", function () {
+      it("receives into the wallet's stock", async function () {
         const f = await loadFixture(shippedFixture);
         const domain = await readDomain(f.rx);
         const op = {
@@ -917,17 +972,14 @@ describe("RxTrace: partners that are contracts", function () {
           },
         } as const;
         const auth = await signAuthorization(f.distributor.owner, domain, op);
-        await expect(f.rx.connect(f.stranger).receiveSigned(op.message.shipment, op.message.leg, auth))
-          .to.be.revertedWithCustomError(f.rx, "SignatureInvalidSigner")
-          .withArgs(f.distributor.address, f.distributor.owner.address);
+        await expect(f.rx.connect(f.stranger).receiveSigned(op.message.shipment, op.message.leg, auth)).to.emit(f.rx, "Received");
+        expect((await f.rx.holding(f.batchId, f.distributor.address)).saleable).to.equal(f.shipment.quantity);
       });
     });
 
-    describe("rejectSigned of a shipment to the distributor's wallet, signed by the key behind it", function () {
-      it("reverts with SignatureInvalidSigner(wallet, key)", async function () {
-        const f = await loadFixture(shippedFixture);
+    describe("rejectSigned of a shipment to the distributor's wallet (ERC-1271)", function () {
+      async function rejectOf(f: Awaited<ReturnType<typeof shippedFixture>>, by: HardhatEthersSigner) {
         const domain = await readDomain(f.rx);
-        // The Reject typed data signs the leg since issue 11 (REJECT_TYPES; scripts/lib/signing.ts catches up later).
         const m = {
           shipment: f.shipment,
           reason: BigInt(RejectionReason.Damaged),
@@ -936,36 +988,65 @@ describe("RxTrace: partners that are contracts", function () {
           nonce: (await f.rx.partner(f.distributor.address)).nonce,
           deadline: await deadline(),
         };
-        const raw = ethers.Signature.from(await f.distributor.owner.signTypedData(domain, REJECT_TYPES, m));
-        const auth = { nonce: m.nonce, deadline: m.deadline, chainId: domain.chainId, r: raw.r, vs: raw.yParityAndS };
+        const raw = ethers.Signature.from(await by.signTypedData(domain, REJECT_TYPES, m));
+        return { m, auth: { nonce: m.nonce, deadline: m.deadline, chainId: domain.chainId, signature: raw.serialized } };
+      }
+
+      it("rejects when the key behind the wallet signed (a 65-byte signature)", async function () {
+        const f = await loadFixture(shippedFixture);
+        const { m, auth } = await rejectOf(f, f.distributor.owner);
+        await expect(f.rx.connect(f.stranger).rejectSigned(m.shipment, m.reason, m.evidence, m.leg, auth)).to.emit(f.rx, "Rejected");
+      });
+
+      it("reverts with SignatureInvalidSigner(wallet, stranger) when another key signed", async function () {
+        const f = await loadFixture(shippedFixture);
+        const { m, auth } = await rejectOf(f, f.stranger);
         await expect(f.rx.connect(f.stranger).rejectSigned(m.shipment, m.reason, m.evidence, m.leg, auth))
           .to.be.revertedWithCustomError(f.rx, "SignatureInvalidSigner")
-          .withArgs(f.distributor.address, f.distributor.owner.address);
+          .withArgs(f.distributor.address, f.stranger.address);
       });
     });
 
-    describe("handover between two wallets, co-signed by the keys behind them", function () {
-      it("reverts with SignatureInvalidSigner(sender's wallet, its key)", async function () {
+    describe("handover between two wallets (ERC-1271)", function () {
+      it("hands over when both wallets approved the digest on chain, with empty signature bytes", async function () {
         const f = await loadFixture(batchFixture);
         const domain = await readDomain(f.rx);
-        const op = {
-          kind: "handover" as const,
-          message: {
-            batchId: f.batchId,
-            sender: f.manufacturer.address,
-            receiver: f.distributor.address,
-            quantity: 10n,
-            manifest: ethers.ZeroHash,
-            leg: legFields(GOOD_LEG),
-            nonce: (await f.rx.holding(f.batchId, f.manufacturer.address)).shipments,
-            deadline: await deadline(),
-          },
-        };
-        const bySender = await signOperation(f.manufacturer.owner, domain, op);
-        const byReceiver = await signOperation(f.distributor.owner, domain, op);
+        const op = await handoverOp(f);
+        const digest = digestOf(domain, op);
+        await expect(f.manufacturer.wallet.approveDigest(digest)).to.emit(f.manufacturer.wallet, "DigestApproved").withArgs(digest);
+        await f.distributor.wallet.approveDigest(digest);
+        await expect(f.rx.connect(f.stranger).handover(op.message, domain.chainId, "0x", "0x")).to.emit(f.rx, "HandedOver");
+        expect((await f.rx.holding(f.batchId, f.distributor.address)).saleable).to.equal(10n);
+      });
+
+      it("hands over when the keys behind the wallets signed", async function () {
+        const f = await loadFixture(batchFixture);
+        const domain = await readDomain(f.rx);
+        const op = await handoverOp(f);
+        const bySender = signatureBytes(await signOperation(f.manufacturer.owner, domain, op));
+        const byReceiver = signatureBytes(await signOperation(f.distributor.owner, domain, op));
+        await expect(f.rx.connect(f.stranger).handover(op.message, domain.chainId, bySender, byReceiver)).to.emit(f.rx, "HandedOver");
+      });
+
+      it("reverts with SignatureInvalidSigner(receiver's wallet, zero) when only the sender's wallet approved", async function () {
+        const f = await loadFixture(batchFixture);
+        const domain = await readDomain(f.rx);
+        const op = await handoverOp(f);
+        await f.manufacturer.wallet.approveDigest(digestOf(domain, op));
+        await expect(f.rx.connect(f.stranger).handover(op.message, domain.chainId, "0x", "0x"))
+          .to.be.revertedWithCustomError(f.rx, "SignatureInvalidSigner")
+          .withArgs(f.distributor.address, ethers.ZeroAddress);
+      });
+
+      it("reverts with SignatureInvalidSigner(wallet, key) for a key's signature presented for another wallet", async function () {
+        const f = await loadFixture(batchFixture);
+        const domain = await readDomain(f.rx);
+        const op = await handoverOp(f);
+        const bySender = signatureBytes(await signOperation(f.distributor.owner, domain, op));
+        const byReceiver = signatureBytes(await signOperation(f.distributor.owner, domain, op));
         await expect(f.rx.connect(f.stranger).handover(op.message, domain.chainId, bySender, byReceiver))
           .to.be.revertedWithCustomError(f.rx, "SignatureInvalidSigner")
-          .withArgs(f.manufacturer.address, f.manufacturer.owner.address);
+          .withArgs(f.manufacturer.address, f.distributor.owner.address);
       });
     });
   });

@@ -1459,10 +1459,21 @@ describe("RxTrace: Custody", function () {
           .withArgs();
       });
 
-      it("cancels once unpaused", async function () {
+      it("reverts with CustodyCancelTooEarly right after the unpause: the 30 days ran out just before the pause, so the receiver gets PAUSE_GRACE", async function () {
+        const { rx, pauser, shipment, shipmentId, manufacturer } = await loadFixture(dueFixture);
+        await rx.connect(pauser).pause();
+        await rx.connect(pauser).unpause();
+        const unpausedAt = BigInt(await time.latest());
+        await expect(rx.connect(manufacturer).cancelShipment(shipment))
+          .to.be.revertedWithCustomError(rx, "CustodyCancelTooEarly")
+          .withArgs(shipmentId, unpausedAt + (await rx.PAUSE_GRACE()), unpausedAt + 1n);
+      });
+
+      it("cancels once PAUSE_GRACE after the unpause is over", async function () {
         const { rx, pauser, shipment, shipmentId, batchId, manufacturer, distributor } = await loadFixture(dueFixture);
         await rx.connect(pauser).pause();
         await rx.connect(pauser).unpause();
+        await time.increaseTo(BigInt(await time.latest()) + (await rx.PAUSE_GRACE()));
         await expect(rx.connect(manufacturer).cancelShipment(shipment))
           .to.emit(rx, "ShipmentCancelled")
           .withArgs(shipmentId, batchId, manufacturer.address, distributor.address, 60n);

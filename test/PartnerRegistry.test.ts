@@ -437,21 +437,31 @@ describe("RxTrace: PartnerRegistry", function () {
       });
     });
 
-    describe("when the account is not a manufacturer", function () {
-      it("reverts with PartnerWrongRole", async function () {
+    describe("when the account is a distributor (a prefix for its SSCCs)", function () {
+      it("assigns it: emits CompanyPrefixAssigned and records the distributor as the owner", async function () {
         const { rx, distributor } = await loadFixture(onboardedFixture);
         await expect(rx.assignCompanyPrefix(distributor.address, PREFIX))
+          .to.emit(rx, "CompanyPrefixAssigned")
+          .withArgs(distributor.address, PREFIX);
+        expect(await rx.companyPrefixOwner(PREFIX)).to.equal(distributor.address);
+      });
+
+      it("does not let the distributor commission a GTIN under it: PartnerWrongRole", async function () {
+        const { rx, distributor } = await loadFixture(onboardedFixture);
+        await rx.assignCompanyPrefix(distributor.address, PREFIX);
+        const { input } = await commissionInput();
+        await expect(rx.connect(distributor).commissionBatch(input))
           .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
           .withArgs(distributor.address, Role.Distributor, Role.Manufacturer);
       });
     });
 
     describe("when the account was never onboarded", function () {
-      it("reverts with PartnerWrongRole and role None", async function () {
+      it("reverts with PartnerUnknown", async function () {
         const { rx, stranger } = await loadFixture(onboardedFixture);
         await expect(rx.assignCompanyPrefix(stranger.address, PREFIX))
-          .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
-          .withArgs(stranger.address, Role.None, Role.Manufacturer);
+          .to.be.revertedWithCustomError(rx, "PartnerUnknown")
+          .withArgs(stranger.address);
       });
     });
 
@@ -618,7 +628,7 @@ describe("RxTrace: PartnerRegistry", function () {
           false,
           BigInt(licenceExpiry + YEAR),
           DISTRIBUTOR.gln,
-          0n,
+          1n << 7n, // its 7-digit company prefix (for its SSCCs)
           0n,
         ]);
       });
@@ -706,7 +716,7 @@ describe("RxTrace: PartnerRegistry", function () {
           false,
           BigInt(licenceExpiry),
           DISTRIBUTOR.gln,
-          0n,
+          1n << 7n, // its 7-digit company prefix (for its SSCCs)
           0n,
         ]);
       });

@@ -20,6 +20,7 @@ import {
   signAuthorization as libSignAuthorization,
   SIGNED_KINDS,
   SIGNED_TYPES,
+  signatureBytes,
   signOperation as libSignOperation,
   typeStringOf,
   type Party,
@@ -82,13 +83,13 @@ function recoverSigner(domain: SigningDomain, op: SignedOperation, sig: Compact)
 async function signAuthorization(signer: HardhatEthersSigner, domain: SigningDomain, op: Exclude<SignedOperation, { kind: "handover" }>) {
   if (op.kind !== "reject") return libSignAuthorization(signer, domain, op);
   const sig = await signOperation(signer, domain, op);
-  return { nonce: op.message.nonce, deadline: op.message.deadline, chainId: domain.chainId, r: sig.r, vs: sig.vs };
+  return { nonce: op.message.nonce, deadline: op.message.deadline, chainId: domain.chainId, signature: signatureBytes(sig) };
 }
 function sendSigned(rx: Context["rx"], doc: SignedDocument): Promise<ContractTransactionResponse> {
   if (doc.kind !== "reject") return libSendSigned(rx, doc);
   const m = doc.message as SignedDocument["message"] & { shipment: ShipmentKey; reason: bigint; evidence: string; leg: TemperatureLegStruct; nonce: bigint; deadline: bigint };
   const sig = doc.signatures.find((x) => x.party === "receiver") ?? doc.signatures[0];
-  const auth = { nonce: m.nonce, deadline: m.deadline, chainId: doc.domain.chainId, r: sig.r, vs: sig.vs };
+  const auth = { nonce: m.nonce, deadline: m.deadline, chainId: doc.domain.chainId, signature: signatureBytes(sig) };
   return rx.rejectSigned(m.shipment, m.reason, m.evidence, m.leg, auth);
 }
 
@@ -480,8 +481,8 @@ describe("RxTrace: SignedHandovers", function () {
         const returned = await base.rx.connect(base.stranger).handover.staticCall(
           doc.message as Parameters<typeof base.rx.handover.staticCall>[0],
           31337n,
-          doc.signatures[0],
-          doc.signatures[1],
+          signatureBytes(doc.signatures[0]),
+          signatureBytes(doc.signatures[1]),
         );
         const tx = await submit(base, doc);
         const key: ShipmentKey = { batchId: base.batchId, sender: base.manufacturer.address, receiver: base.distributor2.address, quantity: 10n, nonce: 1n };
@@ -580,10 +581,10 @@ describe("RxTrace: SignedHandovers", function () {
           const digest = ethers.TypedDataEncoder.hash(f.domain, SIGNED_TYPES.handover, op.message);
           if (party === "sender") {
             // The sender's cancel is asked first and completed HANDOVER_CANCEL_DELAY (1 day) later.
-            await f.rx.connect(by).cancelHandover(op.message as Parameters<typeof f.rx.cancelHandover>[0], bySender);
+            await f.rx.connect(by).cancelHandover(op.message as Parameters<typeof f.rx.cancelHandover>[0], signatureBytes(bySender));
             await time.increase(24 * HOUR);
           }
-          await expect(f.rx.connect(by).cancelHandover(op.message as Parameters<typeof f.rx.cancelHandover>[0], bySender))
+          await expect(f.rx.connect(by).cancelHandover(op.message as Parameters<typeof f.rx.cancelHandover>[0], signatureBytes(bySender)))
             .to.emit(f.rx, "HandoverCancelled")
             .withArgs(digest, f.manufacturer.address, f.distributor2.address, 1n, by.address);
           expect(await f.rx.isHandoverNonceUsed(f.manufacturer.address, 1n)).to.equal(true);
@@ -598,7 +599,7 @@ describe("RxTrace: SignedHandovers", function () {
         // A handover to someone else, nonce 1; the attacker forges one naming itself with that nonce.
         const forged = handoverOf(f, 1n, await deadlineIn(HOUR), { receiver: f.distributor });
         const bySelf = await signOperation(f.distributor, f.domain, forged);
-        await expect(f.rx.connect(f.distributor).cancelHandover(forged.message as Parameters<typeof f.rx.cancelHandover>[0], bySelf))
+        await expect(f.rx.connect(f.distributor).cancelHandover(forged.message as Parameters<typeof f.rx.cancelHandover>[0], signatureBytes(bySelf)))
           .to.be.revertedWithCustomError(f.rx, "SignatureInvalidSigner")
           .withArgs(f.manufacturer.address, f.distributor.address);
         expect(await f.rx.isHandoverNonceUsed(f.manufacturer.address, 1n)).to.equal(false);
@@ -609,7 +610,7 @@ describe("RxTrace: SignedHandovers", function () {
         const op = handoverOf(f, 1n, await deadlineIn(HOUR));
         const digest = ethers.TypedDataEncoder.hash(f.domain, SIGNED_TYPES.handover, op.message);
         const doc = await signAll(f, op);
-        await expect(f.rx.connect(f.pharmacy).cancelHandover(op.message as Parameters<typeof f.rx.cancelHandover>[0], doc.signatures[0]))
+        await expect(f.rx.connect(f.pharmacy).cancelHandover(op.message as Parameters<typeof f.rx.cancelHandover>[0], signatureBytes(doc.signatures[0])))
           .to.be.revertedWithCustomError(f.rx, "SignatureNotHandoverParty")
           .withArgs(digest, f.pharmacy.address);
       });
@@ -618,7 +619,7 @@ describe("RxTrace: SignedHandovers", function () {
         const f = await loadFixture(signingFixture);
         const op = handoverOf(f, 1n, await deadlineIn(HOUR));
         const doc = await signAll(f, op);
-        await expect(f.rx.connect(f.stranger).cancelHandover(op.message as Parameters<typeof f.rx.cancelHandover>[0], doc.signatures[0]))
+        await expect(f.rx.connect(f.stranger).cancelHandover(op.message as Parameters<typeof f.rx.cancelHandover>[0], signatureBytes(doc.signatures[0])))
           .to.be.revertedWithCustomError(f.rx, "PartnerUnknown")
           .withArgs(f.stranger.address);
       });
@@ -675,7 +676,7 @@ describe("RxTrace: SignedHandovers", function () {
         // new slot): the sender cancels nonce 255 beforehand, so both measurements use a word already written.
         const unused = handoverOf(base, 255n, await deadlineIn(HOUR));
         const bySender = (await signAll(base, unused)).signatures.find((x) => x.party === "sender")!;
-        await base.rx.connect(base.distributor2).cancelHandover(unused.message as Parameters<typeof base.rx.cancelHandover>[0], bySender);
+        await base.rx.connect(base.distributor2).cancelHandover(unused.message as Parameters<typeof base.rx.cancelHandover>[0], signatureBytes(bySender));
         const newHolder = await handoverGas(base);
         const holder = await handoverGas(base);
         return { ...base, toNewHolder: newHolder.execution, toHolder: holder.total, holderExecution: holder.execution };

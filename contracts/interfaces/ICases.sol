@@ -23,6 +23,9 @@ interface ICases {
 
     /// @notice `sscc` is not an 18-digit SSCC with a correct check digit.
     error CaseInvalidSscc(uint64 sscc);
+    /// @notice `sealer` owns no GS1 company prefix that `sscc` carries (after its extension digit): an SSCC is
+    /// allocated by the company whose prefix it carries, so only that company seals cases under it.
+    error CaseSsccNotOwned(uint64 sscc, address sealer);
     /// @notice Case `sscc` was used already (`status`): an SSCC names one case only.
     error CaseSsccUsed(uint64 sscc, CaseStatus status);
     /// @notice A case needs the non-zero Merkle root of its packs' serials.
@@ -36,7 +39,8 @@ interface ICases {
     error CaseNotHeld(uint64 sscc, address holder, uint256 held, uint256 packs);
 
     /// @notice Seals case `sscc` with `packs` packs of `batchId`, committed as `contents`, the Merkle root of
-    /// their serials. The caller must be an authorized partner with at least `packs` saleable units.
+    /// their serials. The caller must be an authorized partner that owns the GS1 company prefix the SSCC carries
+    /// (after the extension digit; see `assignCompanyPrefix`) and holds at least `packs` saleable units.
     function sealCase(uint64 sscc, bytes32 batchId, bytes32 contents, uint48 packs) external;
 
     /// @notice Opens sealed case `sscc`, given the fields it was sealed with. The caller must be an authorized

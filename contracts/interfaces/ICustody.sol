@@ -92,7 +92,8 @@ interface ICustody {
     /// @notice Only the shipment's `sender` may cancel it; `caller` is not.
     error CustodyNotSender(bytes32 shipmentId, address caller, address sender);
     /// @notice Shipment `shipmentId` can be cancelled from `cancellableAt` on (now `now`): the receiver has
-    /// CANCEL_AFTER seconds to receive or reject it first.
+    /// CANCEL_AFTER seconds to receive or reject it first, and `PAUSE_GRACE` after an unpause when that time ran
+    /// out during (or just before) a pause.
     error CustodyCancelTooEarly(bytes32 shipmentId, uint256 cancellableAt, uint256 now);
     /// @notice `shipPacks` needs the manifest's Merkle root (whose first 21 bytes are not all zero); a shipment
     /// without one is a plain `ship`.
@@ -138,8 +139,9 @@ interface ICustody {
     ) external;
 
     /// @notice The sender takes back a shipment its receiver left unsettled for CANCEL_AFTER seconds (e.g. a
-    /// receiver that was suspended, lost its licence or never acted). The units go into the sender's quarantine
-    /// (where they are is unknown), and the record stays as `Cancelled`.
+    /// receiver that was suspended, lost its licence or never acted); when those seconds ran out during a pause or
+    /// at most `PAUSE_GRACE` before it began, not before `PAUSE_GRACE` after the unpause. The units go into the
+    /// sender's quarantine (where they are is unknown), and the record stays as `Cancelled`.
     function cancelShipment(Shipment calldata shipment) external;
 
     /// @notice Seconds a receiver has to settle a shipment before its sender may cancel it (30 days).

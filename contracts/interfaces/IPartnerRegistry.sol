@@ -17,8 +17,9 @@ interface IPartnerRegistry {
         uint40 licenceExpiry,
         string name
     );
-    /// @notice `manufacturer` may now commission GTINs that start with company prefix `prefix`.
-    event CompanyPrefixAssigned(address indexed manufacturer, string prefix);
+    /// @notice `account` now owns company prefix `prefix`: a manufacturer may commission GTINs that start with it,
+    /// and any partner may seal cases whose SSCC carries it.
+    event CompanyPrefixAssigned(address indexed account, string prefix);
     /// @notice `account`'s licence is now `licenceRef`, valid until `licenceExpiry`.
     event LicenceRenewed(address indexed account, bytes32 licenceRef, uint40 licenceExpiry);
     /// @notice `account` may no longer act; `reason` is the hash of the admin's reason document.
@@ -74,9 +75,10 @@ interface IPartnerRegistry {
         string calldata name
     ) external;
 
-    /// @notice Assigns GS1 company prefix `prefix` (4 to 12 digits) to manufacturer `manufacturer`. Admin only.
-    /// A manufacturer may commission only GTINs under its own prefixes; prefixes never nest.
-    function assignCompanyPrefix(address manufacturer, string calldata prefix) external;
+    /// @notice Assigns GS1 company prefix `prefix` (4 to 12 digits) to partner `account`, of any role. Admin only.
+    /// A manufacturer may commission only GTINs under its own prefixes, and any partner may seal only cases whose
+    /// SSCC carries one of its prefixes (distributors get prefixes for their SSCCs); prefixes never nest.
+    function assignCompanyPrefix(address account, string calldata prefix) external;
 
     /// @notice Replaces `account`'s licence with `licenceRef`, valid until `licenceExpiry`. Admin only.
     function renewLicence(address account, bytes32 licenceRef, uint40 licenceExpiry) external;
@@ -96,6 +98,6 @@ interface IPartnerRegistry {
     /// @notice The account registered at `gln`, or zero.
     function accountOfGln(uint64 gln) external view returns (address);
 
-    /// @notice The manufacturer that owns company prefix `prefix`, or zero.
+    /// @notice The partner that owns company prefix `prefix`, or zero.
     function companyPrefixOwner(string calldata prefix) external view returns (address);
 }

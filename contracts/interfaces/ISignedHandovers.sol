@@ -3,7 +3,6 @@ pragma solidity 0.8.28;
 
 import {
     Authorization,
-    CompactSignature,
     Handover,
     RejectionReason,
     Shipment,
@@ -19,6 +18,9 @@ import {
 /// and in any order (unordered nonces, 256 to a storage word): it is consumed by its own submission or cancellation
 /// only, so shipping, other handovers or a refused stop on a pre-signed route never void it. Its deadline is at
 /// most MAX_HANDOVER_VALIDITY ahead when it is submitted.
+/// A signature is `bytes`: a key's ECDSA signature (65 bytes, or ERC-2098's 64), checked first, so a key-holding
+/// partner pays no more than before; else, when the signer is a contract (a multisig, a smart account), whatever
+/// it accepts through ERC-1271 `isValidSignature(digest, signature)` (OpenZeppelin's `SignatureChecker`).
 ///
 /// Typed data (the primary types; `scripts/lib/signing.ts` holds the same definitions for signers):
 /// - `Ship(address sender,bytes32 batchId,address receiver,uint48 quantity,bytes32 manifest,uint64 nonce,
@@ -74,7 +76,8 @@ interface ISignedHandovers {
 
     /// @notice The signature was made for chain `signedFor`; this is chain `chainId`.
     error SignatureWrongChain(uint256 signedFor, uint256 chainId);
-    /// @notice The signature's deadline `deadline` passed (now `now`).
+    /// @notice The signature's deadline `deadline` passed (now `now`), and with it any `PAUSE_GRACE` after a pause
+    /// that began at most `PAUSE_GRACE` after the deadline.
     error SignatureExpired(uint256 deadline, uint256 now);
     /// @notice The signature over the submitted fields is not `signer`'s (`recovered` signed them, or zero when
     /// the signature is malformed): a field was changed after signing, or someone else signed.
@@ -131,8 +134,8 @@ interface ISignedHandovers {
     function handover(
         Handover calldata h,
         uint256 chainId,
-        CompactSignature calldata bySender,
-        CompactSignature calldata byReceiver
+        bytes calldata bySender,
+        bytes calldata byReceiver
     ) external returns (bytes32 handoverId);
 
     /// @notice Cancels co-signed handover `h` before it is submitted. Its receiver cancels at once, showing the
@@ -143,7 +146,7 @@ interface ISignedHandovers {
     /// must be a known partner; it works while suspended (it only takes rights away). The receiver's cancel works
     /// while paused too; the sender's request and completion do not (`EnforcedPause`): the receiver cannot submit
     /// while paused, so the sender must not cancel then (a delay that ran out during a pause completes after it).
-    function cancelHandover(Handover calldata h, CompactSignature calldata bySender) external;
+    function cancelHandover(Handover calldata h, bytes calldata bySender) external;
 
     /// @notice Whether `sender`'s handover nonce `nonce` was used or cancelled.
     function isHandoverNonceUsed(address sender, uint32 nonce) external view returns (bool);

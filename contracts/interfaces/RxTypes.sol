@@ -157,14 +157,8 @@ struct Authorization {
     uint64 nonce; // must equal the signer's next nonce (`partner(signer).nonce`)
     uint40 deadline; // unix second after which the signature is refused
     uint256 chainId; // the chain the signer signed for
-    bytes32 r; // ERC-2098 compact signature: r
-    bytes32 vs; // ERC-2098 compact signature: s with the parity of v in the top bit
-}
-
-/// @notice An ERC-2098 compact signature (64 bytes).
-struct CompactSignature {
-    bytes32 r;
-    bytes32 vs;
+    bytes signature; // a key's ECDSA signature (65 bytes r, s, v or ERC-2098's 64 bytes r, vs), or whatever the
+    // signer's contract accepts through ERC-1271 (a multisig's owners' signatures, a smart account's)
 }
 
 /// @notice A handover that the sender and the receiver both sign at the door: the units go straight from the

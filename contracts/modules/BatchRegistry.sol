@@ -27,7 +27,7 @@ abstract contract BatchRegistry is PartnerRegistry, IBatchRegistry {
         Partner memory p = _requireRole(msg.sender, Role.Manufacturer);
         if (!GS1.isGtin14(c.gtin)) revert BatchInvalidGtin(c.gtin);
         if (!GS1.isLot(c.lot)) revert BatchInvalidLot(c.lot);
-        if (!_ownsGtin(p, msg.sender, c.gtin)) revert BatchGtinNotOwned(c.gtin, msg.sender);
+        if (!_ownsPrefixOf(p, msg.sender, c.gtin, 13)) revert BatchGtinNotOwned(c.gtin, msg.sender);
         if (c.expiry <= block.timestamp) revert BatchExpiryNotInFuture(c.expiry, block.timestamp);
         if (c.quantity == 0) revert BatchInvalidQuantity(c.quantity);
         if (c.minTemp >= c.maxTemp) revert BatchInvalidStorageRange(c.minTemp, c.maxTemp);

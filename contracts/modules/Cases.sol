@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 import {ICases} from "../interfaces/ICases.sol";
-import {CaseStatus, Holding} from "../interfaces/RxTypes.sol";
+import {CaseStatus, Holding, Partner} from "../interfaces/RxTypes.sol";
 import {GS1} from "../libraries/GS1.sol";
 import {Verification} from "./Verification.sol";
 
@@ -16,8 +16,9 @@ abstract contract Cases is Verification, ICases {
 
     /// @inheritdoc ICases
     function sealCase(uint64 sscc, bytes32 batchId, bytes32 contents, uint48 packs) external virtual whenNotPaused {
-        _requireAuthorized(msg.sender);
+        Partner memory p = _requireAuthorized(msg.sender);
         if (!GS1.isSscc(sscc)) revert CaseInvalidSscc(sscc);
+        if (!_ownsPrefixOf(p, msg.sender, sscc, 17)) revert CaseSsccNotOwned(sscc, msg.sender);
         CaseStatus status = _caseStatus(sscc);
         if (status != CaseStatus.Unused) revert CaseSsccUsed(sscc, status);
         _existingBatch(batchId);

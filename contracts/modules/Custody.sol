@@ -66,7 +66,8 @@ abstract contract Custody is BatchRegistry, ICustody {
         if (record.status != ShipmentStatus.InTransit) revert CustodyShipmentNotInTransit(shipmentId);
         if (msg.sender != s.sender) revert CustodyNotSender(shipmentId, msg.sender, s.sender);
         _requireAuthorized(msg.sender);
-        uint256 cancellableAt = uint256(record.shippedAt) + CANCEL_AFTER;
+        // Paused time does not count: a moment that fell in (or just before) a pause moves past its grace.
+        uint256 cancellableAt = _pauseExtended(uint256(record.shippedAt) + CANCEL_AFTER);
         if (block.timestamp < cancellableAt) revert CustodyCancelTooEarly(shipmentId, cancellableAt, block.timestamp);
         record.status = ShipmentStatus.Cancelled;
         Holding memory h = _holding(s.batchId, s.sender);

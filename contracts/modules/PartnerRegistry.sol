@@ -12,12 +12,13 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     mapping(address account => Partner record) private _partners;
     /// @dev GLN -> account, so a GLN cannot be claimed twice and tools can resolve "ship to GLN x".
     mapping(uint64 gln => address account) private _glnAccounts;
-    /// @dev GS1.prefixKey(value, digits) -> manufacturer. Keyed by prefix rather than by manufacturer so that
-    /// checking a GTIN costs one lookup per prefix length the manufacturer uses (see Partner.prefixLengths).
-    mapping(uint256 prefixKey => address manufacturer) private _prefixOwners;
+    /// @dev GS1.prefixKey(value, digits) -> owner (a manufacturer for its GTINs, any partner for its SSCCs). Keyed
+    /// by prefix rather than by owner so that checking a GTIN or an SSCC costs one lookup per prefix length the
+    /// owner uses (see Partner.prefixLengths).
+    mapping(uint256 prefixKey => address owner) private _prefixOwners;
     /// @dev For every proper leading part (4+ digits) of an assigned prefix: the owner of that prefix. Lets an
     /// assignment refuse a prefix that would contain an assigned one with at most 8 lookups.
-    mapping(uint256 prefixKey => address manufacturer) private _prefixAncestors;
+    mapping(uint256 prefixKey => address owner) private _prefixAncestors;
 
     /// @inheritdoc IPartnerRegistry
     function onboardPartner(
@@ -51,15 +52,13 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     }
 
     /// @inheritdoc IPartnerRegistry
-    function assignCompanyPrefix(address manufacturer, string calldata prefix)
+    function assignCompanyPrefix(address account, string calldata prefix)
         external
         virtual
         onlyRole(DEFAULT_ADMIN_ROLE)
         whenNotPaused
     {
-        Partner storage p = _partners[manufacturer];
-        Role role = p.role;
-        if (role != Role.Manufacturer) revert PartnerWrongRole(manufacturer, role, Role.Manufacturer);
+        Partner storage p = _knownPartner(account);
         (bool ok, uint256 key, uint256 length) = GS1.parseCompanyPrefix(prefix);
         if (!ok) revert PartnerInvalidCompanyPrefix(prefix);
         address owner = _prefixOwners[key];
@@ -72,12 +71,12 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
             uint256 ancestor = GS1.prefixKey(value, shorter);
             owner = _prefixOwners[ancestor];
             if (owner != address(0)) revert PartnerCompanyPrefixOverlaps(prefix, owner);
-            _prefixAncestors[ancestor] = manufacturer;
+            _prefixAncestors[ancestor] = account;
         }
 
-        _prefixOwners[key] = manufacturer;
+        _prefixOwners[key] = account;
         p.prefixLengths |= uint16(1 << length);
-        emit CompanyPrefixAssigned(manufacturer, prefix);
+        emit CompanyPrefixAssigned(account, prefix);
     }
 
     /// @inheritdoc IPartnerRegistry
@@ -168,12 +167,18 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
         p.nonce = next;
     }
 
-    /// @dev True when `account` (whose record is `p`) owns a company prefix that `gtin` starts with. Tries only
-    /// the prefix lengths the manufacturer has (one, almost always): at most 9 lookups, independent of history.
-    function _ownsGtin(Partner memory p, address account, uint64 gtin) internal view returns (bool) {
+    /// @dev True when `account` (whose record is `p`) owns the company prefix that follows the leading digit of
+    /// `number`, a key of `digits + 1` digits (a GTIN-14: 13, an SSCC: 17). Tries only the prefix lengths the
+    /// account has (one, almost always): at most 9 lookups, independent of history.
+    function _ownsPrefixOf(Partner memory p, address account, uint64 number, uint256 digits)
+        internal
+        view
+        returns (bool)
+    {
         uint256 lengths = p.prefixLengths;
         for (uint256 length = GS1.MIN_PREFIX_LENGTH; length <= GS1.MAX_PREFIX_LENGTH; ++length) {
-            if ((lengths >> length) & 1 == 1 && _prefixOwners[GS1.gtinPrefixKey(gtin, length)] == account) {
+            if ((lengths >> length) & 1 == 1 && _prefixOwners[GS1.leadingPrefixKey(number, digits, length)] == account)
+            {
                 return true;
             }
         }

@@ -4,25 +4,69 @@ pragma solidity 0.8.28;
 import {
     AccessControlDefaultAdminRules
 } from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
-import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 import {IEmergencyPause} from "../interfaces/IEmergencyPause.sol";
 
 /// @title Admin and emergency pause
 /// @notice The admin is handed over in two steps with a delay (OpenZeppelin's default-admin rules), so it
 /// need not stay one hot key forever. Pausers freeze the suite in an emergency.
-abstract contract RxAccess is AccessControlDefaultAdminRules, Pausable, IEmergencyPause {
+/// @dev The pause is OpenZeppelin `Pausable`'s, with the times of the last pause kept in the flag's own slot: every
+/// paused entry point reads that slot anyway, so the grace rules (see `IEmergencyPause`) cost the hot paths nothing.
+abstract contract RxAccess is AccessControlDefaultAdminRules, IEmergencyPause {
+    /// @dev The pause flag and the last pause's window, one storage slot (88 of 256 bits).
+    struct PauseState {
+        bool paused; // 8 bits: whether the suite is paused now
+        uint40 pausedAt; // 40 bits: when the last pause window began (a pause within the grace continues it)
+        uint40 unpausedAt; // 40 bits: when the last pause ended; zero: never unpaused
+    }
+
     /// @notice The role that may pause and unpause.
     bytes32 public constant PAUSER_ROLE = keccak256("PAUSER_ROLE");
+
+    /// @inheritdoc IEmergencyPause
+    uint256 public constant PAUSE_GRACE = 3 days;
+
+    PauseState private _pauseState;
+
+    /// @dev Refuses the call while the suite is paused.
+    modifier whenNotPaused() {
+        if (_pauseState.paused) revert EnforcedPause();
+        _;
+    }
 
     constructor(uint48 adminDelay, address admin) AccessControlDefaultAdminRules(adminDelay, admin) {}
 
     /// @inheritdoc IEmergencyPause
     function pause() external virtual onlyRole(PAUSER_ROLE) {
-        _pause();
+        PauseState memory s = _pauseState;
+        if (s.paused) revert EnforcedPause();
+        // A pause within the grace of the last one continues its window (see IEmergencyPause). Times fit 40 bits
+        // until the year 36812.
+        if (block.timestamp > uint256(s.unpausedAt) + PAUSE_GRACE) s.pausedAt = uint40(block.timestamp);
+        s.paused = true;
+        _pauseState = s;
+        emit Paused(msg.sender);
     }
 
     /// @inheritdoc IEmergencyPause
     function unpause() external virtual onlyRole(PAUSER_ROLE) {
-        _unpause();
+        PauseState storage s = _pauseState;
+        if (!s.paused) revert ExpectedPause();
+        s.paused = false;
+        s.unpausedAt = uint40(block.timestamp);
+        emit Unpaused(msg.sender);
+    }
+
+    /// @inheritdoc IEmergencyPause
+    function paused() public view returns (bool) {
+        return _pauseState.paused;
+    }
+
+    /// @dev `expiry` (a signature's deadline, the moment a shipment becomes cancellable), moved to `PAUSE_GRACE`
+    /// after the last unpause when the last pause window began no later than `PAUSE_GRACE` after `expiry`: the
+    /// moment fell during the pause or just before it, while partners could not act. Read only outside a pause.
+    function _pauseExtended(uint256 expiry) internal view returns (uint256) {
+        PauseState memory s = _pauseState;
+        uint256 graceEnd = uint256(s.unpausedAt) + PAUSE_GRACE;
+        return s.pausedAt <= expiry + PAUSE_GRACE && graceEnd > expiry ? graceEnd : expiry;
     }
 }

@@ -3,10 +3,10 @@ pragma solidity 0.8.28;
 
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {SignatureChecker} from "@openzeppelin/contracts/utils/cryptography/SignatureChecker.sol";
 import {ISignedHandovers} from "../interfaces/ISignedHandovers.sol";
 import {
     Authorization,
-    CompactSignature,
     Handover,
     RejectionReason,
     Role,
@@ -122,15 +122,15 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
     function handover(
         Handover calldata h,
         uint256 chainId,
-        CompactSignature calldata bySender,
-        CompactSignature calldata byReceiver
+        bytes calldata bySender,
+        bytes calldata byReceiver
     ) external virtual whenNotPaused returns (bytes32 handoverId) {
         _requireLive(chainId, h.deadline);
         uint256 latest = block.timestamp + MAX_HANDOVER_VALIDITY;
         if (h.deadline > latest) revert SignatureDeadlineTooFar(h.deadline, latest);
         bytes32 digest = _handoverDigest(h);
-        _requireSigner(digest, h.sender, bySender.r, bySender.vs);
-        _requireSigner(digest, h.receiver, byReceiver.r, byReceiver.vs);
+        _requireSigner(digest, h.sender, bySender);
+        _requireSigner(digest, h.receiver, byReceiver);
         _useHandoverNonce(h.sender, h.nonce);
 
         (uint32 shipmentNonce, bool isReturn) = _debit(h.sender, h.batchId, h.receiver, h.quantity, h.manifest);
@@ -155,7 +155,7 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
     }
 
     /// @inheritdoc ISignedHandovers
-    function cancelHandover(Handover calldata h, CompactSignature calldata bySender) external virtual {
+    function cancelHandover(Handover calldata h, bytes calldata bySender) external virtual {
         if (_roleOf(msg.sender) == Role.None) revert PartnerUnknown(msg.sender);
         bytes32 digest = _handoverDigest(h);
         if (msg.sender == h.sender) {
@@ -177,7 +177,7 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
         } else {
             if (msg.sender != h.receiver) revert SignatureNotHandoverParty(digest, msg.sender);
             // The receiver shows the sender's signature, so it can cancel this handover and no other of the sender's.
-            _requireSigner(digest, h.sender, bySender.r, bySender.vs);
+            _requireSigner(digest, h.sender, bySender);
         }
         _useHandoverNonce(h.sender, h.nonce);
         emit HandoverCancelled(digest, h.sender, h.receiver, h.nonce, msg.sender);
@@ -222,19 +222,38 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
     /// @dev Checks the envelope and the signature of `structHash` by `signer`, and uses `signer`'s nonce.
     function _authorize(bytes32 structHash, address signer, Authorization calldata auth) private {
         _requireLive(auth.chainId, auth.deadline);
-        _requireSigner(_hashTypedDataV4(structHash), signer, auth.r, auth.vs);
+        _requireSigner(_hashTypedDataV4(structHash), signer, auth.signature);
         _useSignatureNonce(signer, auth.nonce);
     }
 
     function _requireLive(uint256 chainId, uint40 deadline) private view {
         if (chainId != block.chainid) revert SignatureWrongChain(chainId, block.chainid);
-        if (block.timestamp > deadline) revert SignatureExpired(deadline, block.timestamp);
+        // Past the deadline, the pause slot (warm: `whenNotPaused` read it) may extend it: see IEmergencyPause.
+        if (block.timestamp > deadline && block.timestamp > _pauseExtended(deadline)) {
+            revert SignatureExpired(deadline, block.timestamp);
+        }
     }
 
-    function _requireSigner(bytes32 digest, address signer, bytes32 r, bytes32 vs) private pure {
-        (address recovered, , ) = ECDSA.tryRecover(digest, r, vs);
-        // A malformed signature recovers to zero, which is nobody's signature, not even for a zero `signer`.
-        if (recovered != signer || recovered == address(0)) revert SignatureInvalidSigner(signer, recovered);
+    /// @dev Reverts unless `signature` is `signer`'s over `digest`: a key's ECDSA signature first (no external call,
+    /// so a key-holding partner pays what it did before ERC-1271), else the signer contract's ERC-1271 answer.
+    function _requireSigner(bytes32 digest, address signer, bytes calldata signature) private view {
+        address recovered;
+        if (signature.length == 64) {
+            (recovered, , ) = ECDSA.tryRecover(digest, bytes32(signature[0:32]), bytes32(signature[32:64]));
+        } else if (signature.length == 65) {
+            (recovered, , ) = ECDSA.tryRecover(
+                digest,
+                uint8(signature[64]),
+                bytes32(signature[0:32]),
+                bytes32(signature[32:64])
+            );
+        }
+        // A malformed signature recovers to zero, which is nobody's signature, not even for a zero `signer`; an
+        // account without code answers ERC-1271 with nothing, which is no.
+        if (
+            (recovered != signer || recovered == address(0))
+                && !SignatureChecker.isValidERC1271SignatureNow(signer, digest, signature)
+        ) revert SignatureInvalidSigner(signer, recovered);
     }
 
     function _useSignatureNonce(address signer, uint64 nonce) private {

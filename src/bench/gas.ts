@@ -12,7 +12,7 @@ import { ManifestTree } from "../manifests/manifest";
 import { batchIdOf, serialToBytes32 } from "../domain/ids";
 import { RecallClass, RejectionReason } from "../domain/enums";
 import { batchTimeline } from "../chain/events/provenance";
-import { legFields, readDomain, signOperation, type SignedOperation } from "../signing/typed-data";
+import { legFields, readDomain, signatureBytes, signOperation, type SignedOperation } from "../signing/typed-data";
 
 export const GAS_KEYS = [
   "deploy",
@@ -243,7 +243,7 @@ export async function measureGas(hre: HardhatRuntimeEnvironment, log: (line: str
     };
     const domain = await readDomain(rx);
     const [bySender, byReceiver] = [await signOperation(from, domain, op), await signOperation(to, domain, op)];
-    return gasOf(rx.connect(admin).handover(op.message, domain.chainId, bySender, byReceiver));
+    return gasOf(rx.connect(admin).handover(op.message, domain.chainId, signatureBytes(bySender), signatureBytes(byReceiver)));
   };
   table.cosignedHandoverFirst = await cosign(distributor, distributor2, 100n);
   table.cosignedHandover = await cosign(distributor, distributor2, 100n);

@@ -11,16 +11,16 @@ export interface CastMember {
   name: string;
   role: Role;
   gln: bigint;
-  /** GS1 company prefixes, manufacturers only. */
+  /** GS1 company prefixes: a manufacturer commissions GTINs under them, any partner seals cases (SSCCs) under them. */
   prefixes: string[];
 }
 
 export const CAST: readonly CastMember[] = [
   { key: "manufacturer", name: "Acme Pharma Manufacturing", role: Role.Manufacturer, gln: makeGln("031234500001"), prefixes: ["0312345"] },
   { key: "otherManufacturer", name: "Borealis Generics", role: Role.Manufacturer, gln: makeGln("039876500001"), prefixes: ["0398765"] },
-  { key: "distributor", name: "Northline Wholesale", role: Role.Distributor, gln: makeGln("061414100001"), prefixes: [] },
+  { key: "distributor", name: "Northline Wholesale", role: Role.Distributor, gln: makeGln("061414100001"), prefixes: ["0614141"] },
   { key: "distributor2", name: "Coastal 3PL Logistics", role: Role.Distributor, gln: makeGln("061414100002"), prefixes: [] },
-  { key: "pharmacy", name: "Main Street Pharmacy", role: Role.Dispenser, gln: makeGln("086000100001"), prefixes: [] },
+  { key: "pharmacy", name: "Main Street Pharmacy", role: Role.Dispenser, gln: makeGln("086000100001"), prefixes: ["0860001"] },
   { key: "pharmacy2", name: "St. Mary Hospital Pharmacy", role: Role.Dispenser, gln: makeGln("086000100002"), prefixes: [] },
   { key: "regulator", name: "State Board of Pharmacy", role: Role.Regulator, gln: makeGln("099999900001"), prefixes: [] },
 ];

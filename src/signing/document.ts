@@ -11,7 +11,7 @@ import { RejectionReason } from "../domain/enums";
 import { InputError } from "../domain/errors";
 import { formatGtin, parseGtin, parseLot } from "../gs1/identifiers";
 import { batchIdOf } from "../domain/ids";
-import { type CompactSig, PRIMARY_TYPES, type Party, SIGNED_FORMAT, SIGNED_KINDS, SIGNED_TYPES, type SignedKind, type SignedOperation, type SigningDomain, authorizationOf, batchIdOfOperation, partiesOf, typeStringOf } from "./typed-data";
+import { type CompactSig, PRIMARY_TYPES, type Party, SIGNED_FORMAT, SIGNED_KINDS, SIGNED_TYPES, type SignedKind, type SignedOperation, type SigningDomain, authorizationOf, batchIdOfOperation, partiesOf, signatureBytes, typeStringOf } from "./typed-data";
 
 /* --------------------------------------------------------- contract call */
 
@@ -52,7 +52,7 @@ export function sendSigned(rx: RxTrace, doc: SignedDocument): Promise<ContractTr
       return rx.rejectSigned(m.shipment, m.reason, m.evidence, m.leg, authorizationOf(doc.domain, m, signatureOf(doc, "receiver")));
     }
     case "handover":
-      return rx.handover(doc.message, doc.domain.chainId, signatureOf(doc, "sender"), signatureOf(doc, "receiver"));
+      return rx.handover(doc.message, doc.domain.chainId, signatureBytes(signatureOf(doc, "sender")), signatureBytes(signatureOf(doc, "receiver")));
   }
 }
 

@@ -14,6 +14,7 @@
  * src/files/signed-files.ts.
  */
 import {
+  concat,
   getAddress,
   hexlify, recoverAddress,
   Signature,
@@ -276,10 +277,17 @@ export interface CompactSig {
 }
 
 /** What `shipSigned`, `receiveSigned` and `rejectSigned` take besides the operation's fields. */
-export interface AuthorizationFields extends CompactSig {
+export interface AuthorizationFields {
   nonce: bigint;
   deadline: bigint;
   chainId: bigint;
+  /** The signature bytes: ERC-2098's 64 bytes for a key, or what a contract signer accepts (ERC-1271). */
+  signature: string;
+}
+
+/** The 64 signature bytes (ERC-2098: r, then vs) that the contract takes for a key's compact signature. */
+export function signatureBytes(sig: CompactSig): string {
+  return concat([sig.r, sig.vs]);
 }
 
 /** Half the order of secp256k1: OpenZeppelin's ECDSA refuses a larger s (a malleable signature). */
@@ -309,7 +317,7 @@ export function recoverSigner(domain: SigningDomain, op: SignedOperation, sig: C
 
 /** The `Authorization` of a signed ship, receive or reject. */
 export function authorizationOf(domain: SigningDomain, message: { nonce: bigint; deadline: bigint }, sig: CompactSig): AuthorizationFields {
-  return { nonce: message.nonce, deadline: message.deadline, chainId: domain.chainId, r: sig.r, vs: sig.vs };
+  return { nonce: message.nonce, deadline: message.deadline, chainId: domain.chainId, signature: signatureBytes(sig) };
 }
 
 /** `signer` signs a ship, receive or reject: the `Authorization` to pass with its fields. */

@@ -37,6 +37,8 @@ const RECALLED = 1n;
 /** ProductSafety.SUSPECT_LAPSE and Custody.CANCEL_AFTER, in whole days. */
 export const SUSPECT_LAPSE_DAYS = 7;
 export const CANCEL_AFTER_DAYS = 30;
+/** RxAccess.PAUSE_GRACE, in whole days. */
+export const PAUSE_GRACE_DAYS = 3;
 /** ShipmentStatus. */
 export const SHIPMENT = { None: 0n, InTransit: 1n, Cancelled: 2n, Received: 3n, ReceivedInQuarantine: 4n } as const;
 /** QuarantineCause. */
@@ -277,6 +279,10 @@ const ev = (name: string, ...args: Value[]): Emitted => ({ name, args });
 
 export class Model {
   paused = false;
+  /** The day the last pause window began (a pause within the grace of the last unpause continues it), if any. */
+  pausedDay?: number;
+  /** The day of the last unpause, if any. */
+  unpausedDay?: number;
   day = 0;
   readonly partners = new Map<Actor, PartnerState>();
   readonly glnOwners = new Map<bigint, Actor>();
@@ -399,6 +405,17 @@ export class Model {
 
   // ---- checks shared by the modules, in the contract's words ----
 
+  /**
+   * RxAccess._pauseExtended in days, for a moment `expiryDay` set by an earlier transaction (a shipment): moved to
+   * PAUSE_GRACE after the last unpause when the last pause window began no later than PAUSE_GRACE after it. Each
+   * transaction is a second later than the one before, so at equal days the later transaction's time is larger.
+   */
+  private pauseExtendedDay(expiryDay: number): number {
+    if (this.pausedDay === undefined || this.unpausedDay === undefined) return expiryDay;
+    const graceEnd = this.unpausedDay + PAUSE_GRACE_DAYS;
+    return this.pausedDay < expiryDay + PAUSE_GRACE_DAYS && graceEnd >= expiryDay ? graceEnd : expiryDay;
+  }
+
   private whenNotPaused(): Outcome | undefined {
     return this.paused ? fail("EnforcedPause") : undefined;
   }
@@ -509,6 +526,9 @@ export class Model {
   private pause(by: Actor): Outcome {
     const refused = this.onlyRole(by, "pauser") ?? this.whenNotPaused();
     if (refused) return refused;
+    // Block times grow by whole days and a second per transaction, so "now > unpausedAt + GRACE" holds from the
+    // grace's last day on (this transaction comes after the unpause).
+    if (this.unpausedDay === undefined || this.day >= this.unpausedDay + PAUSE_GRACE_DAYS) this.pausedDay = this.day;
     this.paused = true;
     return ok(ev("Paused", this.addr(by)));
   }
@@ -518,6 +538,7 @@ export class Model {
     if (refused) return refused;
     if (!this.paused) return fail("ExpectedPause");
     this.paused = false;
+    this.unpausedDay = this.day;
     return ok(ev("Unpaused", this.addr(by)));
   }
 
@@ -729,11 +750,12 @@ export class Model {
     }
     const notAuthorized = this.requireAuthorized(c.by);
     if (notAuthorized) return notAuthorized;
-    if (this.day < s.shippedDay + CANCEL_AFTER_DAYS) {
+    const cancellableDay = this.pauseExtendedDay(s.shippedDay + CANCEL_AFTER_DAYS);
+    if (this.day < cancellableDay) {
       return fail(
         "CustodyCancelTooEarly",
         shipmentId,
-        new ApproxNow(this.epoch + BigInt(s.shippedDay + CANCEL_AFTER_DAYS) * DAY),
+        new ApproxNow(this.epoch + BigInt(cancellableDay) * DAY),
         new ApproxNow(this.now - 1n),
       );
     }

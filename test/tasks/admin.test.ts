@@ -99,12 +99,13 @@ describe("admin commands", function () {
       });
     });
 
-    describe("when a prefix is given for a distributor", function () {
-      it("refuses --prefix before sending", async function () {
-        await loadFixture(deployedFixture);
-        await expect(
-          hre.run("rx:onboard", { account: await newcomer(), role: "distributor", gln: NEWCOMER_GLN, name: "Newco", licenceExpiry: "2030-01-01", licenceRef: LICENCE_REF, prefix: "0777777" }),
-        ).to.be.rejectedWith(/--prefix: got "0777777", expected no company prefix: only a manufacturer/);
+    describe("when a prefix is given for a distributor (its SSCCs)", function () {
+      it("onboards it with the prefix in the same transaction", async function () {
+        const { rx } = await loadFixture(deployedFixture);
+        const account = await newcomer();
+        await hre.run("rx:onboard", { account, role: "distributor", gln: NEWCOMER_GLN, name: "Newco", licenceExpiry: "2030-01-01", licenceRef: LICENCE_REF, prefix: "0777777" });
+        expect((await rx.partner(account)).role).to.equal(BigInt(Role.Distributor));
+        expect(await rx.companyPrefixOwner("0777777")).to.equal(account);
       });
     });
 

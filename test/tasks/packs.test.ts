@@ -176,8 +176,7 @@ async function handOver(rx: RxTrace, sender: HardhatEthersSigner, receiver: Hard
     nonce: shipments, deadline: (await time.latest()) + 3600,
   };
   const compact = async (signer: HardhatEthersSigner) => {
-    const signature = hre.ethers.Signature.from(await signer.signTypedData(domain, types, h));
-    return { r: signature.r, vs: signature.yParityAndS };
+    return hre.ethers.Signature.from(await signer.signTypedData(domain, types, h)).compactSerialized;
   };
   await rx.handover(h, chainId, await compact(sender), await compact(receiver));
   saveManifest(manifest, manifestPath(hre.network.name, manifest.shipmentId));
@@ -528,6 +527,18 @@ describe("rx:case-seal and rx:case-open", function () {
       const before = await blockNumber();
       await expect(run("rx:case-seal", ship({ sscc: SSCC, serials: serialFile(["PK000001"]), signer: SIGNER.manufacturer }))).to.be.rejectedWith(
         `--sscc: got "${SSCC}", expected an unused SSCC (case ${SSCC} is sealed already; an SSCC names one case only)`,
+      );
+      expect(await blockNumber()).to.equal(before);
+    });
+  });
+
+  describe("when the SSCC carries another company's prefix", function () {
+    it("names --sscc and the prefix's owner, and sends nothing", async function () {
+      const { manufacturer, distributor } = await use(lotFixture);
+      const distributors = formatSscc(makeSscc("10614141000000001"));
+      const before = await blockNumber();
+      await expect(run("rx:case-seal", ship({ sscc: distributors, serials: serialFile(CASE_PACKS), signer: SIGNER.manufacturer }))).to.be.rejectedWith(
+        `--sscc: got "${distributors}", expected an SSCC under one of ${manufacturer.address}'s company prefixes (after the extension digit; 0614141 is ${distributor.address}'s; rx:prefix assigns one)`,
       );
       expect(await blockNumber()).to.equal(before);
     });

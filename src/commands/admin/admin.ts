@@ -91,7 +91,7 @@ export interface OnboardRequest {
   name: string;
   licenceRef: string;
   licenceExpiry: number;
-  /** Company prefixes assigned in the same transaction (manufacturers only). */
+  /** Company prefixes assigned in the same transaction (GTINs for a manufacturer, SSCCs for anyone). */
   prefixes: string[];
 }
 
@@ -115,10 +115,8 @@ export function parseOnboardArgs(args: OnboardArgs, now: number): OnboardRequest
   if (name === "") throw new InputError("--name", args.name ?? "", "the partner's company name");
   const licenceExpiry = parseLicenceExpiry(args.licenceExpiry, now);
   const licenceRef = parseLicenceRef(args.licenceRef, args.licenceFile);
+  // Any partner may own prefixes: a manufacturer commissions GTINs under them, any partner seals SSCCs under them.
   const prefixes = args.prefix === undefined ? [] : parsePrefixList(args.prefix, "--prefix");
-  if (prefixes.length > 0 && role !== Role.Manufacturer) {
-    throw new InputError("--prefix", args.prefix, "no company prefix: only a manufacturer (--role manufacturer) owns prefixes");
-  }
   return { account, role, gln, name, licenceRef, licenceExpiry, prefixes };
 }
 
@@ -138,7 +136,7 @@ export async function onboardPartner(rx: RxTrace, signer: Signer, req: OnboardRe
   return sendAndReport(`${label}, company prefix ${req.prefixes.join(", ")}`, admin.multicall(calls), print);
 }
 
-/** Assigns company prefixes to a manufacturer (several in one `multicall`). */
+/** Assigns company prefixes to a partner (several in one `multicall`). */
 export async function assignPrefixes(rx: RxTrace, signer: Signer, account: string, prefixes: string[], print: Print = console.log): Promise<ContractTransactionReceipt> {
   const admin = rx.connect(signer);
   const label = `assigned company prefix ${prefixes.join(", ")} to ${account}`;

@@ -3,7 +3,7 @@
  * and opening it. A sealed case then travels as one line of a manifest (`rx:ship --cases`).
  */
 import path from "node:path";
-import type { ContractTransactionReceipt } from "ethers";
+import { ZeroAddress, type ContractTransactionReceipt } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { RxTrace } from "../../../typechain-types";
 import { queryEvent } from "../../chain/events/query";
@@ -59,6 +59,11 @@ export async function sealCase(
   const batch = await requireBatch(rx, input);
   const status = Number(await rx.caseStatus(input.sscc));
   if (status !== 0) throw new InputError("--sscc", sscc, `an unused SSCC (case ${sscc} is ${CASE_STATUS[status]} already; an SSCC names one case only)`);
+  const owners = await ssccPrefixOwners(rx, sscc);
+  if (!owners.some((o) => o.owner === signer.address)) {
+    const carried = owners.length > 0 ? owners.map((o) => `${o.prefix} is ${o.owner}'s`).join(", ") : "it carries no assigned company prefix";
+    throw new InputError("--sscc", sscc, `an SSCC under one of ${signer.address}'s company prefixes (after the extension digit; ${carried}; rx:prefix assigns one)`);
+  }
   const ledger = await packLedger(rx, context, batch, signer.address);
   for (const serial of input.serials) {
     const other = ledger.sealedPack.get(serial);
@@ -88,6 +93,17 @@ export async function sealCase(
   const file = saveCaseRecord(context.network, record);
   print(`case record ${path.relative(process.cwd(), file)}; ship it with rx:ship --cases ${sscc}`);
   return { sscc, contents, packs: input.serials.length, file, receipt };
+}
+
+/** The assigned company prefixes (4 to 12 digits after the extension digit) that 18-digit SSCC `sscc` carries. */
+async function ssccPrefixOwners(rx: RxTrace, sscc: string): Promise<{ prefix: string; owner: string }[]> {
+  const found: { prefix: string; owner: string }[] = [];
+  for (let length = 4; length <= 12; length++) {
+    const prefix = sscc.slice(1, 1 + length);
+    const owner = await rx.companyPrefixOwner(prefix);
+    if (owner !== ZeroAddress) found.push({ prefix, owner });
+  }
+  return found;
 }
 
 export interface CaseOpenArgs {

@@ -2,7 +2,7 @@
  * `rx:revoke-signatures`: a wallet revokes the ship, receive and reject signatures it gave by moving its nonce past
  * them. `rx:cancel-handover`: the sender or the receiver of a co-signed handover voids that one handover.
  */
-import { getAddress, ZeroHash, type ContractTransactionReceipt } from "ethers";
+import { getAddress, type ContractTransactionReceipt } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { RxTrace } from "../../../typechain-types";
 import { queryEvent } from "../../chain/events/query";
@@ -12,7 +12,7 @@ import { Standing } from "../../domain/enums";
 import { InputError } from "../../domain/errors";
 import { MAX_UINT64, type Print, eventOf, given } from "./shared";
 import { readSignedFile } from "../../files/signed-files";
-import { digestOf, recoverSigner } from "../../signing/typed-data";
+import { digestOf, recoverSigner, signatureBytes } from "../../signing/typed-data";
 import { isoTime } from "../../signing/inspect";
 import type { SignedDocument } from "../../signing/document";
 
@@ -153,7 +153,8 @@ export async function cancelHandoverFile(
   }
   print(`${completing ? "completing the cancellation of" : isSender ? "asking to cancel" : "cancelling"} handover ${digest}: ${m.quantity} units of batch ${m.batchId} from ${getAddress(m.sender)} to ${getAddress(m.receiver)}, handover nonce ${m.nonce}, deadline ${isoTime(m.deadline)}`);
   print(`  by the ${isSender ? "sender" : "receiver"} ${await partnerLabel(rx, me)}`);
-  const sig = bySender ? { r: bySender.r, vs: bySender.vs } : { r: ZeroHash, vs: ZeroHash };
+  // The sender cancels its own handover without showing a signature (the contract ignores it then).
+  const sig = bySender ? signatureBytes({ r: bySender.r, vs: bySender.vs }) : "0x";
   const receipt = await sendAndReport("cancel handover", rx.connect(signer).cancelHandover(m, sig), print);
   const requested = receipt.logs.map((log) => rx.interface.parseLog(log)).find((p) => p?.name === "HandoverCancelRequested");
   if (requested) {
