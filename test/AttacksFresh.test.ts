@@ -40,7 +40,7 @@ const Rule = { None: 0n, Lot: 1n, Pack: 2n } as const;
 const CANCEL_AFTER = 30 * DAY;
 const REASON = ethers.id("suspect: blister foil differs from the reference sample");
 const RECALL_REASON = ethers.id("recall notice");
-const NO_SIGNATURE = { r: ethers.ZeroHash, vs: ethers.ZeroHash };
+const NO_SIGNATURE = "0x";
 
 type Rx = Awaited<ReturnType<typeof receivedFixture>>["rx"];
 type Claim = ReturnType<typeof claimOf>;
@@ -287,7 +287,7 @@ describe("fresh attack: dispense with a pack claim", function () {
     const domain = await readDomain(rx);
     const message = { sender: pharmacy.address, batchId, receiver: distributor.address, quantity: 1n, manifest: ethers.ZeroHash, nonce: 0n, deadline: BigInt(await time.latest()) + 3600n };
     const sig = ethers.Signature.from(await pharmacy.signTypedData(domain, SIGNED_TYPES.ship, message));
-    const auth = { nonce: 0n, deadline: message.deadline, chainId: domain.chainId, r: sig.r, vs: sig.yParityAndS };
+    const auth = { nonce: 0n, deadline: message.deadline, chainId: domain.chainId, signature: sig.compactSerialized };
     await rx.shipSigned(pharmacy.address, batchId, distributor.address, 1n, ethers.ZeroHash, auth);
     await expect(dispenseFrom(rx, pharmacy, batchId, tree, SERIALS[0], toPharmacy))
       .to.be.revertedWithCustomError(rx, "DispenseLegShippedOn")
@@ -364,11 +364,11 @@ async function handoverFixture() {
 
 async function signHandover(signer: HardhatEthersSigner, domain: SigningDomain, h: HandoverMessage) {
   const sig = ethers.Signature.from(await signer.signTypedData(domain, SIGNED_TYPES.handover, h));
-  return { r: sig.r, vs: sig.yParityAndS };
+  return sig.compactSerialized;
 }
 
 describe("fresh attack: cancelling a co-signed handover", function () {
-  it("hole closed: the sender cannot request or complete a cancel while paused (EnforcedPause), when the receiver cannot submit", async function () {
+  it("hole closed: the sender cannot request or complete a cancel while paused (EnforcedPause), nor complete one at the unpause before PAUSE_GRACE (the receiver submits first)", async function () {
     const { rx, pauser, distributor, h } = await loadFixture(handoverFixture);
     await rx.connect(pauser).pause();
     await expect(rx.connect(distributor).cancelHandover(h, NO_SIGNATURE)).to.be.revertedWithCustomError(rx, "EnforcedPause");
@@ -379,6 +379,14 @@ describe("fresh attack: cancelling a co-signed handover", function () {
     await time.increase(2 * DAY);
     await expect(rx.connect(distributor).cancelHandover(h, NO_SIGNATURE)).to.be.revertedWithCustomError(rx, "EnforcedPause");
     expect(await rx.isHandoverNonceUsed(distributor.address, h.nonce)).to.equal(false);
+    // The delay ran out during the pause: it runs on until PAUSE_GRACE after the unpause, so the receiver is not
+    // raced at the unpause (it can submit the handover first).
+    await rx.connect(pauser).unpause();
+    const graceEnd = BigInt(await time.latest()) + (await rx.PAUSE_GRACE());
+    await expect(rx.connect(distributor).cancelHandover(h, NO_SIGNATURE)).to.be.revertedWithCustomError(rx, "SignatureHandoverCancelPending");
+    await time.increaseTo(graceEnd);
+    await expect(rx.connect(distributor).cancelHandover(h, NO_SIGNATURE)).to.emit(rx, "HandoverCancelled");
+    expect(await rx.isHandoverNonceUsed(distributor.address, h.nonce)).to.equal(true);
   });
 
   it("legitimate: the receiver revokes its co-signature while paused (HandoverCancelled), and the sender's cancel works after the unpause", async function () {

@@ -161,8 +161,9 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
         if (msg.sender == h.sender) {
             // The receiver cannot submit while paused, so the sender cannot cancel then either (request or
             // completion): it would void a delivered handover the receiver had no way to submit. The receiver's
-            // revocation works while paused.
-            _requireNotPaused();
+            // revocation works while paused. A delay that ran out during a pause (or just before it) runs on until
+            // PAUSE_GRACE after the unpause, so the receiver has time to submit first.
+            if (paused()) revert EnforcedPause();
             uint256 effectiveAt = _cancelEffectiveAt[digest];
             if (effectiveAt == 0) {
                 if (_isHandoverNonceUsed(h.sender, h.nonce)) revert SignatureHandoverUsed(h.sender, h.nonce);
@@ -171,6 +172,7 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
                 emit HandoverCancelRequested(digest, h.sender, h.receiver, h.nonce, effectiveAt);
                 return;
             }
+            effectiveAt = _pauseExtended(effectiveAt);
             if (block.timestamp < effectiveAt) {
                 revert SignatureHandoverCancelPending(digest, effectiveAt, block.timestamp);
             }

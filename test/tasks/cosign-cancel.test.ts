@@ -43,7 +43,7 @@ describe("rx:cosign and the sender's cancellations", function () {
   it("refuses to co-sign a handover whose nonce the sender asked to cancel, for a decoy handover too", async function () {
     const { rx, distributor, stranger, out, message } = await loadFixture(signedFixture);
     const decoy = { ...message, receiver: stranger.address, quantity: 1n };
-    await rx.connect(distributor).cancelHandover(decoy, { r: hre.ethers.ZeroHash, vs: hre.ethers.ZeroHash });
+    await rx.connect(distributor).cancelHandover(decoy, "0x");
     await expect(captureOutput(() => hre.run("rx:cosign", { in: out, logger: GOOD_LOGGER, signer: SIGNER.pharmacy }))).to.be.rejectedWith(
       `a handover whose nonce ${message.nonce} the sender has not asked to cancel`,
     );
@@ -52,7 +52,7 @@ describe("rx:cosign and the sender's cancellations", function () {
   it("co-signs when the sender's cancellations are for other nonces", async function () {
     const { rx, distributor, pharmacy, out, message } = await loadFixture(signedFixture);
     const other = { ...message, nonce: message.nonce + 1n };
-    await rx.connect(distributor).cancelHandover(other, { r: hre.ethers.ZeroHash, vs: hre.ethers.ZeroHash });
+    await rx.connect(distributor).cancelHandover(other, "0x");
     const { lines } = await captureOutput(() => hre.run("rx:cosign", { in: out, logger: GOOD_LOGGER, signer: SIGNER.pharmacy }));
     expect(lines.at(-2)).to.equal(`co-signed by the receiver ${pharmacy.address}; wrote ${out}`);
   });
