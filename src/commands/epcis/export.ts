@@ -156,9 +156,10 @@ export async function exportEpcis(rx: RxTrace, context: DeploymentContext, input
     return true;
   });
   selected.sort((x, y) => x.time - y.time || Number(x.event["rxtrace:blockNumber"]) - Number(y.event["rxtrace:blockNumber"]));
+  const day = (t: number | undefined) => (t === undefined ? "-" : new Date(t * 1000).toISOString().replace(".000Z", "Z"));
   const label =
     scope.kind === "holder"
-      ? `holder ${scope.holder}${scope.from !== undefined || scope.to !== undefined ? ` from ${scope.from ?? "-"} to ${scope.to ?? "-"}` : ""}`
+      ? `holder ${scope.holder}${scope.from !== undefined || scope.to !== undefined ? ` from ${day(scope.from)} to ${day(scope.to)}` : ""}`
       : `GTIN ${formatGtin(scope.batch.gtin)} lot ${scope.batch.lot}${scope.kind === "pack" ? ` serial ${scope.serial}` : ""}`;
   const document = epcisDocumentOf(selected, { chainId: context.chainId, contract: context.contract, scope: label });
   const name =
