@@ -39,6 +39,8 @@ export interface History {
   lot: string;
   serial: string;
   proof: string[];
+  /** The lot's serial tree (what `rx:commission` keeps in the serial file). */
+  tree: SerialTree;
   legs: number;
   /** The last leg, still in transit. */
   inTransit: ShipmentKey & { shipmentId: string };
@@ -84,7 +86,7 @@ export async function buildHistory(hre: HardhatRuntimeEnvironment, size: History
   if (short > 0) await hre.network.provider.send("hardhat_mine", ["0x" + short.toString(16)]);
   const serial = serials[serials.length - 1];
   return {
-    rx, address: await rx.getAddress(), deployBlock, latest: await hre.ethers.provider.getBlockNumber(), batchId, lot, serial, proof: tree.proof(serial), legs: size.legs, inTransit: last,
+    rx, address: await rx.getAddress(), deployBlock, latest: await hre.ethers.provider.getBlockNumber(), batchId, lot, serial, proof: tree.proof(serial), tree, legs: size.legs, inTransit: last,
   };
 }
 

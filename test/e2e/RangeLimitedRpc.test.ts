@@ -7,6 +7,14 @@ import { logLimitOf, mergeFilters, resetChunkSize, scanLogs } from "../../src/ch
 import { shipmentsInTransit } from "../../src/commands/custody/shipments";
 import type { PackReport } from "../../src/domain/provenance";
 import { GTIN } from "../../src/scenario/scenario";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { ZeroHash } from "ethers";
+import type { DeploymentRecord } from "../../src/chain/deployment";
+import { saveSerialFile } from "../../src/files/serial-files";
+import { formatGtin } from "../../src/gs1/identifiers";
+import { childEnv, hardhat } from "./processes";
+import { tempDir } from "../tmp";
 
 /**
  * The chunked log reader against a proxy that refuses `eth_getLogs` as public providers do (over 1,000 blocks,
@@ -86,6 +94,37 @@ describe("History over a range-limited RPC", function () {
       expect(hints[0].hint).to.include("RXTRACE_INDEXER_URL");
       const last = m.progress[m.progress.length - 1];
       expect([last.finished, last.blocksDone, last.blocksTotal]).to.deep.equal([true, last.blocksTotal, history.latest - history.deployBlock + 1]);
+    });
+  });
+
+  describe("rx:verify as a process, on --network localhost through the proxy", function () {
+    it("prints the same report as the direct read, with the progress line and the indexer hint on stderr", async function () {
+      const dir = tempDir("rx-scale-");
+      const [admin] = await hre.ethers.getSigners();
+      const record: DeploymentRecord = {
+        network: "localhost", chainId, deployer: admin.address, admin: admin.address, pauser: admin.address, adminDelay: "0",
+        contracts: { RxTrace: { address: history.address, transactionHash: ZeroHash, blockNumber: history.deployBlock } },
+        compiler: { version: "0.8.28", evmVersion: "cancun", optimizerRuns: 200, viaIR: true }, gitCommit: "", deployedAt: new Date().toISOString(),
+      };
+      writeFileSync(path.join(dir, "localhost.json"), JSON.stringify(record));
+      saveSerialFile("localhost", history.batchId, GTIN, history.lot, history.tree, dir);
+      const proxy = await startLimitProxy({ target: node.url, maxBlocks: 1_000, style: "rotate" });
+      try {
+        const run = await hardhat(
+          ["rx:verify", "--gtin", formatGtin(GTIN), "--lot", history.lot, "--serial", history.serial, "--json", "--network", "localhost"],
+          childEnv({ LOCALHOST_RPC_URL: proxy.url, RXTRACE_DEPLOYMENTS_DIR: dir }),
+        );
+        expect(run.code, run.stderr).to.equal(0);
+        // The command adds the pack's path through the legs (`path`) to the report: the rest is verifyPack's.
+        const { path: packPath, ...report } = JSON.parse(run.stdout) as PackReport & { path: { lotLegs: string[] } };
+        expect(report).to.deep.equal(JSON.parse(JSON.stringify(direct)));
+        expect(packPath.lotLegs).to.have.length(size.legs);
+        expect(run.stderr).to.include("set RXTRACE_INDEXER_URL");
+        expect(run.stderr).to.match(/history: [\d,]+ blocks read in [\d.]+ s \(\d+ eth_getLogs calls, \d+ events, chunk \d+\)/);
+        expect(proxy.counts.refusedRange).to.be.greaterThan(0);
+      } finally {
+        await proxy.close();
+      }
     });
   });
 
