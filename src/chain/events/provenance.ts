@@ -9,6 +9,7 @@ import type { RxTrace } from "../../../typechain-types";
 import { CustodyRule, QUARANTINE_CAUSE_TEXT, QuarantineCause, Role, RecallClass, RejectionReason, Verdict, VERDICT_TEXT } from "../../domain/enums";
 import { formatGln, formatGtin, formatSscc, type PackIdentity, expiryToYYMMDD } from "../../gs1/identifiers";
 import { serialToBytes32 } from "../../domain/ids";
+import { blockTimes, queryLogs } from "./indexer-source";
 import { type CustodyFacts, type LegFact, type ManifestEvidence, type PackReport, type PartnerInfo, type TemperatureSummary, type TimelineEntry, packCustody } from "../../domain/provenance";
 
 function isEventLog(log: EventLog | Log): log is EventLog {
@@ -18,7 +19,7 @@ function isEventLog(log: EventLog | Log): log is EventLog {
 /** Partner names and GLNs from `PartnerOnboarded`. */
 export async function partnerDirectory(rx: RxTrace, fromBlock = 0): Promise<Map<string, PartnerInfo>> {
   const directory = new Map<string, PartnerInfo>();
-  for (const e of await rx.queryFilter(rx.filters.PartnerOnboarded(), fromBlock)) {
+  for (const e of await queryLogs(rx, rx.filters.PartnerOnboarded(), fromBlock)) {
     directory.set(e.args.account.toLowerCase(), {
       account: e.args.account,
       name: e.args.name,
@@ -36,28 +37,28 @@ type Dispensings = "none" | "all" | { serial: string };
 async function batchLogs(rx: RxTrace, batchId: string, dispensings: Dispensings, fromBlock: number): Promise<EventLog[]> {
   const f = rx.filters;
   const queries = [
-    rx.queryFilter(f.BatchCommissioned(batchId), fromBlock),
-    rx.queryFilter(f.Shipped(undefined, batchId), fromBlock),
-    rx.queryFilter(f.ManifestCommitted(undefined, batchId), fromBlock),
-    rx.queryFilter(f.HandedOver(undefined, batchId), fromBlock),
-    rx.queryFilter(f.Received(undefined, batchId), fromBlock),
-    rx.queryFilter(f.Rejected(undefined, batchId), fromBlock),
-    rx.queryFilter(f.ShipmentCancelled(undefined, batchId), fromBlock),
-    rx.queryFilter(f.CaseSealed(undefined, batchId), fromBlock),
-    rx.queryFilter(f.CaseOpened(undefined, batchId), fromBlock),
-    rx.queryFilter(f.ReceiptQuarantined(undefined, batchId), fromBlock),
-    rx.queryFilter(f.BatchRecalled(batchId), fromBlock),
-    rx.queryFilter(f.RecallEscalated(batchId), fromBlock),
-    rx.queryFilter(f.BatchFlaggedSuspect(batchId), fromBlock),
-    rx.queryFilter(f.SuspectConfirmed(batchId), fromBlock),
-    rx.queryFilter(f.SuspectCleared(batchId), fromBlock),
-    rx.queryFilter(f.BatchDeclaredIllegitimate(batchId), fromBlock),
-    rx.queryFilter(f.QuarantineReleased(batchId), fromBlock),
-    rx.queryFilter(f.QuarantineCondemned(batchId), fromBlock),
-    rx.queryFilter(f.LegReleased(undefined, batchId), fromBlock),
+    queryLogs(rx, f.BatchCommissioned(batchId), fromBlock),
+    queryLogs(rx, f.Shipped(undefined, batchId), fromBlock),
+    queryLogs(rx, f.ManifestCommitted(undefined, batchId), fromBlock),
+    queryLogs(rx, f.HandedOver(undefined, batchId), fromBlock),
+    queryLogs(rx, f.Received(undefined, batchId), fromBlock),
+    queryLogs(rx, f.Rejected(undefined, batchId), fromBlock),
+    queryLogs(rx, f.ShipmentCancelled(undefined, batchId), fromBlock),
+    queryLogs(rx, f.CaseSealed(undefined, batchId), fromBlock),
+    queryLogs(rx, f.CaseOpened(undefined, batchId), fromBlock),
+    queryLogs(rx, f.ReceiptQuarantined(undefined, batchId), fromBlock),
+    queryLogs(rx, f.BatchRecalled(batchId), fromBlock),
+    queryLogs(rx, f.RecallEscalated(batchId), fromBlock),
+    queryLogs(rx, f.BatchFlaggedSuspect(batchId), fromBlock),
+    queryLogs(rx, f.SuspectConfirmed(batchId), fromBlock),
+    queryLogs(rx, f.SuspectCleared(batchId), fromBlock),
+    queryLogs(rx, f.BatchDeclaredIllegitimate(batchId), fromBlock),
+    queryLogs(rx, f.QuarantineReleased(batchId), fromBlock),
+    queryLogs(rx, f.QuarantineCondemned(batchId), fromBlock),
+    queryLogs(rx, f.LegReleased(undefined, batchId), fromBlock),
     dispensings === "none"
       ? Promise.resolve([])
-      : rx.queryFilter(f.PackDispensed(batchId, dispensings === "all" ? undefined : dispensings.serial), fromBlock),
+      : queryLogs(rx, f.PackDispensed(batchId, dispensings === "all" ? undefined : dispensings.serial), fromBlock),
   ] as const;
   const logs = (await Promise.all(queries)).flat() as (EventLog | Log)[];
   logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
@@ -249,11 +250,7 @@ async function batchHistory(rx: RxTrace, batchId: string, dispensings: Dispensin
   const [directory, logs] = await Promise.all([partnerDirectory(rx, fromBlock), batchLogs(rx, batchId, dispensings, fromBlock)]);
   const who = (account: string): PartnerInfo =>
     directory.get(account.toLowerCase()) ?? { account, name: "(not a partner)", gln: "", role: "None" };
-  const times = new Map<number, number>();
-  for (const block of new Set(logs.map((l) => l.blockNumber))) {
-    const b = await rx.runner?.provider?.getBlock(block);
-    times.set(block, b?.timestamp ?? 0);
-  }
+  const times = await blockTimes(rx, logs.map((l) => l.blockNumber));
   const now = logs.some((l) => l.eventName === "BatchFlaggedSuspect") ? ((await rx.runner?.provider?.getBlock("latest"))?.timestamp ?? 0) : 0;
   return { timeline: timelineOf(logs, who, times, now), facts: custodyFactsOf(batchId, logs), who, times };
 }

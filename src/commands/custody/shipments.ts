@@ -33,6 +33,7 @@ import { withNonce, type Manifest } from "../../manifests/manifest";
 import { checkReceivedManifest, describeContents, parseSsccList, planPackShipment, readSerialList, type DeploymentContext, type PackSelection } from "../packs/selection";
 import { isExcursion, loggerForWindow, NO_LEG_DATA, summarizeLeg, type LegFieldsNumeric, type LegSummary } from "../../domain/temperature";
 import { writeFileAtomic } from "../../chain/deployment";
+import { indexerOf, queryLogs } from "../../chain/events/indexer-source";
 
 /** Blocks per `eth_getLogs` request: public RPCs refuse wide ranges. */
 export const LOG_CHUNK = 10_000;
@@ -49,6 +50,8 @@ async function queryInChunks<E extends TypedContractEvent>(
   fromBlock: number,
   options: { newestFirst?: boolean; stopWhenFound?: boolean; chunk?: number } = {},
 ): Promise<TypedEventLog<E>[]> {
+  // Through the indexer, one query covers the whole history.
+  if (indexerOf(rx)) return queryLogs(rx, filter, fromBlock);
   const provider = rx.runner?.provider;
   if (!provider) throw new Error("the contract has no provider to read events from");
   const latest = await provider.getBlockNumber();
@@ -124,9 +127,13 @@ export async function shipmentsInTransit(
   only: { receiver?: string; batchId?: string } = {},
 ): Promise<InTransitEntry[]> {
   const logs = await queryInChunks(rx, rx.filters.Shipped(undefined, only.batchId), fromBlock);
+  // The indexer knows which shipments are still out: the chain is asked only about those.
+  const indexer = indexerOf(rx);
+  const outstanding = indexer && new Set((await indexer.shipments({ status: "in-transit", ...only })).map((s) => s.id.toLowerCase()));
   const result: InTransitEntry[] = [];
   for (const log of logs) {
     const entry = entryOf(log);
+    if (outstanding && !outstanding.has(entry.shipmentId.toLowerCase())) continue;
     if (only.receiver && entry.shipment.receiver.toLowerCase() !== only.receiver.toLowerCase()) continue;
     const stored = await rx.shipment(entry.shipmentId);
     if (Number(stored.status) !== ShipmentStatus.InTransit) continue;

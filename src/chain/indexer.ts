@@ -1,0 +1,141 @@
+/**
+ * The indexer from Node: the commands read through it when RXTRACE_INDEXER_URL is set (`bindIndexerFromEnv`), and
+ * the demo, bench and tests start one of their own (`startIndexer`: Ponder's production server, `ponder start`, on
+ * an embedded PGlite or on the PostgreSQL of DATABASE_URL). The indexer's project is indexer/ (docs/indexer.md).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { RxTrace } from "../../typechain-types";
+import { IndexerError, IndexerSource, indexerOf, useIndexer } from "./events/indexer-source";
+
+const ROOT = path.join(__dirname, "..", "..");
+
+/** How long a command waits for the indexer to reach the chain's latest block before it reads anyway. */
+const CATCH_UP_MS = 10_000;
+
+/**
+ * Waits until the indexer has indexed `block` on chain `chainId` (or `timeoutMs` passed: then false). Ponder indexes
+ * unfinalized blocks too (and reverts them on a reorganisation), so it follows the chain's head closely.
+ */
+export async function waitForIndexer(source: IndexerSource, chainId: number, block: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const indexed = await source.indexedBlock(chainId);
+      if (indexed !== undefined && indexed >= block) return true;
+    } catch (error) {
+      if (!(error instanceof IndexerError) || Date.now() > deadline) throw error;
+    }
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * With RXTRACE_INDEXER_URL set, makes `rx` read its events through the indexer, once it has caught up with the
+ * chain (a line says so when it has not within 10 s: the commands then read what it has).
+ */
+export async function bindIndexerFromEnv(rx: RxTrace, chainId: number, log: (line: string) => void = console.error): Promise<void> {
+  const url = process.env.RXTRACE_INDEXER_URL;
+  if (!url || indexerOf(rx)) return;
+  const source = new IndexerSource(url);
+  const latest = await rx.runner!.provider!.getBlockNumber();
+  if (!(await waitForIndexer(source, chainId, latest, CATCH_UP_MS))) {
+    log(`the indexer at ${source.url} has not reached block ${latest} yet: its answers may miss the latest events`);
+  }
+  useIndexer(rx, source);
+}
+
+export interface IndexerOptions {
+  /** The network whose deployment records are indexed (`deployments/<network>.json`). */
+  network: string;
+  /** Its JSON-RPC URL. */
+  rpcUrl: string;
+  deploymentsDir?: string;
+  /** PostgreSQL (with `schema`); else an embedded PGlite in `pgliteDir` (a fresh temporary folder by default). */
+  databaseUrl?: string;
+  schema?: string;
+  pgliteDir?: string;
+  port?: number;
+  /** Where Ponder's log lines go (default: nowhere). */
+  log?: (line: string) => void;
+}
+
+export interface RunningIndexer {
+  url: string;
+  source: IndexerSource;
+  process: ChildProcess;
+  /** Waits until the indexer has indexed `block` (default: the latest) or throws after `timeoutMs`. */
+  caughtUp(chainId: number, block: number, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Starts `ponder start` on the indexer/ project as a child process and waits until it serves. */
+export async function startIndexer(options: IndexerOptions): Promise<RunningIndexer> {
+  const port = options.port ?? 42069;
+  const schema = options.schema ?? "rxtrace";
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PONDER_TELEMETRY_DISABLED: "true",
+    RXTRACE_INDEXER_NETWORK: options.network,
+    RXTRACE_INDEXER_RPC_URL: options.rpcUrl,
+    ...(options.deploymentsDir ? { RXTRACE_DEPLOYMENTS_DIR: options.deploymentsDir } : {}),
+  };
+  delete env.DATABASE_URL;
+  delete env.DATABASE_PRIVATE_URL;
+  if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
+  else env.RXTRACE_INDEXER_DIR = options.pgliteDir ?? mkdtempSync(path.join(os.tmpdir(), "rxtrace-pglite-"));
+  const bin = path.join(ROOT, "node_modules", "ponder", "dist", "esm", "bin", "ponder.js");
+  const child = spawn(process.execPath, [bin, "--root", path.join(ROOT, "indexer"), "--log-format", "json", "start", "--schema", schema, "--port", String(port), "--hostname", "127.0.0.1"], {
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  const take = (chunk: Buffer) => {
+    for (const line of chunk.toString().split("\n")) {
+      if (line.trim() === "") continue;
+      lines.push(line);
+      if (lines.length > 200) lines.shift();
+      options.log?.(line);
+    }
+  };
+  child.stdout!.on("data", take);
+  child.stderr!.on("data", take);
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
+  const source = new IndexerSource(url);
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  // Serving: Ponder's /ready answers 200 once the backfill is done.
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new IndexerError(`the indexer exited with code ${child.exitCode}:\n${lines.slice(-20).join("\n")}`);
+    try {
+      if ((await fetch(`${url}/ready`)).status === 200) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new IndexerError(`the indexer did not become ready within 120 s:\n${lines.slice(-20).join("\n")}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    url,
+    source,
+    process: child,
+    async caughtUp(chainId, block, timeoutMs = 60_000) {
+      if (!(await waitForIndexer(source, chainId, block, timeoutMs))) throw new IndexerError(`the indexer at ${url} did not reach block ${block} within ${timeoutMs} ms`);
+    },
+    stop,
+  };
+}
