@@ -2,8 +2,12 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { config as loadDotenv } from "dotenv";
 
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+// The repository's .env, as the Hardhat config reads it (RPC URLs, DATABASE_URL); the environment wins.
+loadDotenv({ path: process.env.DOTENV_CONFIG_PATH || path.join(repositoryRoot, ".env"), quiet: true });
 
 const RPC: Record<string, { variable: string; fallback?: string }> = {
   localhost: { variable: "LOCALHOST_RPC_URL", fallback: "http://127.0.0.1:8545" },

@@ -11,6 +11,9 @@
  * excursion pack, a recalled pack and a forged serial. Last, pack-level custody: a lot shipped pack by pack with a
  * manifest, two of its packs handed over to a pharmacy in a handover both sides sign and a courier submits, a pack
  * of that handover dispensed, and verification of a pack that reached the pharmacy and of one that never did.
+ *
+ * With RXTRACE_DEMO_INDEXER=1 it also starts the indexer (Ponder on an embedded PGlite, docs/indexer.md) before the
+ * verifications, and checks that every verification read through it gives the direct scan's report.
  */
 import hre from "hardhat";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -25,6 +28,7 @@ import { formatReport, verdictExitCode, verdictLabel } from "../src/domain/repor
 import { verifyFromArgs } from "../src/commands/verify/verify-command";
 import { isLive, readRecord, recordPath } from "../src/chain/deployment";
 import { loggerForWindow, parseLoggerCsv } from "../src/domain/temperature";
+import { indexerForNetwork, type RunningIndexer } from "../src/chain/indexer";
 
 // The story keeps its deployment record, serial files and manifests in a folder of its own: a run never sees the
 // manifests of an earlier run (whose contract had the same address) nor leaves files in the repository.
@@ -119,6 +123,34 @@ async function run<T>(task: string, args: Record<string, unknown>): Promise<T> {
   return (await hre.run(task, args)) as T;
 }
 
+/** The indexer of RXTRACE_DEMO_INDEXER=1, started before the verifications. */
+let indexer: RunningIndexer | undefined;
+
+/** With the indexer: the same verification read through it must give the same report. */
+async function verifySame(args: Record<string, unknown>, direct: PackReport): Promise<void> {
+  if (!indexer) return;
+  process.env.RXTRACE_INDEXER_URL = indexer.url;
+  try {
+    const started = Date.now();
+    const through = await verifyFromArgs(hre, args);
+    const json = (r: PackReport) => JSON.stringify(r, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+    if (json(through) !== json(direct)) throw new Error(`the indexer's report on ${String(args.serial)} differs from the direct scan's`);
+    console.log(`   (through the indexer: the same report, ${Date.now() - started} ms)`);
+  } finally {
+    delete process.env.RXTRACE_INDEXER_URL;
+  }
+}
+
+async function startIndexer(): Promise<void> {
+  if (process.env.RXTRACE_DEMO_INDEXER !== "1") return;
+  step("start the indexer (RXTRACE_DEMO_INDEXER=1): Ponder on an embedded PGlite, reading this network");
+  const started = Date.now();
+  indexer = await indexerForNetwork(hre);
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  await indexer.caughtUp(Number(chainId), await hre.ethers.provider.getBlockNumber(), 300_000);
+  console.log(`$ npm run indexer   (serving ${indexer.url}, caught up in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
 async function main(): Promise<void> {
   await refuseLiveNetwork();
   const signers = await hre.ethers.getSigners();
@@ -191,6 +223,7 @@ async function main(): Promise<void> {
   await run("rx:receive", { shipment: toNorthline2.shipmentId, logger: await tripLogger("logger-good.csv", toNorthline2), signer: SIGNER.distributor });
   await run("rx:recall", { gtin: GTIN, lot: RECALLED_LOT, class: "II", reasonUri: "https://recalls.example/A24-0002", signer: SIGNER.regulator });
 
+  await startIndexer();
   step("verify packs at the counter (pharmacist)");
   const cases: [string, Record<string, unknown>][] = [
     ["a genuine pack on Main Street's shelf", { gtin: GTIN, lot: LOT, serial: "SN000002", holder: gln("pharmacy") }],
@@ -204,6 +237,7 @@ async function main(): Promise<void> {
     const report = await verifyFromArgs(hre, args);
     reports.push(report);
     console.log(`$ npx hardhat rx:verify ${shownFlags(args)}${networkFlag()}\n   ${label}: ${verdictLabel(report.verdict)} (${report.verdictText})`);
+    await verifySame(args, report);
   }
 
   step("one full timeline: the genuine pack");
@@ -239,10 +273,13 @@ async function main(): Promise<void> {
     console.log(`$ npx hardhat rx:verify ${shownFlags(args)}${networkFlag()}   (exit code ${exit})`);
     console.log(`   ${label}:`);
     console.log(formatReport(report).map((line) => `   ${line}`).join("\n"));
+    await verifySame(args, report);
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+main()
+  .catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exitCode = 1;
+  })
+  .finally(() => indexer?.stop());

@@ -4,11 +4,14 @@
  * an embedded PGlite or on the PostgreSQL of DATABASE_URL). The indexer's project is indexer/ (docs/indexer.md).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { appendFileSync, mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { TASK_NODE_CREATE_SERVER } from "hardhat/builtin-tasks/task-names";
+import type { HardhatRuntimeEnvironment, JsonRpcServer } from "hardhat/types";
 import type { RxTrace } from "../../typechain-types";
-import { IndexerError, IndexerSource, indexerOf, useIndexer } from "./events/indexer-source";
+import { IndexerChainError, IndexerError, IndexerSource, indexerOf, useIndexer } from "./events/indexer-source";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -26,7 +29,8 @@ export async function waitForIndexer(source: IndexerSource, chainId: number, blo
       const indexed = await source.indexedBlock(chainId);
       if (indexed !== undefined && indexed >= block) return true;
     } catch (error) {
-      if (!(error instanceof IndexerError) || Date.now() > deadline) throw error;
+      // A busy indexer may drop a status request: asked again until the deadline; another chain is final.
+      if (!(error instanceof IndexerError) || error instanceof IndexerChainError || Date.now() > deadline) throw error;
     }
     if (Date.now() > deadline) return false;
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -59,7 +63,7 @@ export interface IndexerOptions {
   schema?: string;
   pgliteDir?: string;
   port?: number;
-  /** Where Ponder's log lines go (default: nowhere). */
+  /** Where Ponder's log lines go (default: nowhere; RXTRACE_INDEXER_LOG names a file that gets them too). */
   log?: (line: string) => void;
 }
 
@@ -72,13 +76,15 @@ export interface RunningIndexer {
   stop(): Promise<void>;
 }
 
-/** Starts `ponder start` on the indexer/ project as a child process and waits until it serves. */
+/** Starts `ponder start` on the indexer/ project as a child process and waits until its server answers. */
 export async function startIndexer(options: IndexerOptions): Promise<RunningIndexer> {
   const port = options.port ?? 42069;
   const schema = options.schema ?? "rxtrace";
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PONDER_TELEMETRY_DISABLED: "true",
+    // Everything the indexer needs is given here: no .env file decides its database or RPC behind the caller's back.
+    DOTENV_CONFIG_PATH: path.join(ROOT, "indexer", "no-such.env"),
     RXTRACE_INDEXER_NETWORK: options.network,
     RXTRACE_INDEXER_RPC_URL: options.rpcUrl,
     ...(options.deploymentsDir ? { RXTRACE_DEPLOYMENTS_DIR: options.deploymentsDir } : {}),
@@ -93,12 +99,14 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];
+  const logFile = process.env.RXTRACE_INDEXER_LOG;
   const take = (chunk: Buffer) => {
     for (const line of chunk.toString().split("\n")) {
       if (line.trim() === "") continue;
       lines.push(line);
       if (lines.length > 200) lines.shift();
       options.log?.(line);
+      if (logFile) appendFileSync(logFile, `${line}\n`);
     }
   };
   child.stdout!.on("data", take);
@@ -114,18 +122,19 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
       clearTimeout(timer);
     }
   };
-  // Serving: Ponder's /ready answers 200 once the backfill is done.
-  const deadline = Date.now() + 120_000;
+  // Serving: Ponder's /health answers 200 once its server is up (its /ready only after the backfill, which
+  // `caughtUp` waits for).
+  const deadline = Date.now() + 180_000;
   for (;;) {
     if (child.exitCode !== null) throw new IndexerError(`the indexer exited with code ${child.exitCode}:\n${lines.slice(-20).join("\n")}`);
     try {
-      if ((await fetch(`${url}/ready`)).status === 200) break;
+      if ((await fetch(`${url}/health`)).status === 200) break;
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new IndexerError(`the indexer did not become ready within 120 s:\n${lines.slice(-20).join("\n")}`);
+      throw new IndexerError(`the indexer did not start serving within 180 s:\n${lines.slice(-20).join("\n")}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -138,4 +147,48 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     },
     stop,
   };
+}
+
+/** Serves the in-process network over HTTP on `port` (Hardhat's `node` server), for an indexer to read. */
+export async function serveNetwork(hre: HardhatRuntimeEnvironment, port: number): Promise<JsonRpcServer> {
+  const server = (await hre.run(TASK_NODE_CREATE_SERVER, { hostname: "127.0.0.1", port, provider: hre.network.provider })) as JsonRpcServer;
+  await server.listen();
+  return server;
+}
+
+/** A port on 127.0.0.1 that nothing listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * An indexer of the selected network for a script (the demo, the bench): the in-process network is served over
+ * HTTP first; a node's URL is used as it is. `stop()` ends both.
+ */
+export async function indexerForNetwork(hre: HardhatRuntimeEnvironment, options: Pick<IndexerOptions, "databaseUrl" | "schema" | "deploymentsDir" | "log"> = {}): Promise<RunningIndexer> {
+  let server: JsonRpcServer | undefined;
+  let rpcUrl: string;
+  if (hre.network.name === "hardhat") {
+    const port = await freePort();
+    server = await serveNetwork(hre, port);
+    rpcUrl = `http://127.0.0.1:${port}`;
+  } else {
+    rpcUrl = (hre.network.config as { url: string }).url;
+  }
+  try {
+    const indexer = await startIndexer({ network: hre.network.name, rpcUrl, port: await freePort(), ...options });
+    const stop = indexer.stop;
+    return { ...indexer, stop: async () => { await stop(); await server?.close(); } };
+  } catch (error) {
+    await server?.close();
+    throw error;
+  }
 }

@@ -44,6 +44,9 @@ export class IndexerError extends Error {
   }
 }
 
+/** The indexer answers for another chain than the one asked about. */
+export class IndexerChainError extends IndexerError {}
+
 type Fetch = (input: string, init?: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal }) => Promise<{ ok: boolean; status: number; json(): Promise<unknown>; text(): Promise<string> }>;
 
 /** The indexer's HTTP API (indexer/src/api/index.ts) and a cache of the block times it reported. */
@@ -98,10 +101,16 @@ export class IndexerSource {
     return (await this.request<{ shipments: IndexedShipment[] }>(`/rx/shipments${params ? `?${params}` : ""}`)).shipments;
   }
 
-  /** The latest block the indexer has indexed on its chain (Ponder's `/status`), or undefined before its first. */
+  /**
+   * The latest block the indexer has indexed on chain `chainId` (Ponder's `/status`), or undefined before its first;
+   * an indexer of another chain is an error.
+   */
   async indexedBlock(chainId: number): Promise<number | undefined> {
-    const status = await this.request<Record<string, { id: number; block?: { number: number } }>>("/status");
-    return Object.values(status).find((chain) => chain.id === chainId)?.block?.number;
+    const status = await this.request<Record<string, { id: number; block?: { number: number } | null }>>("/status");
+    const chains = Object.values(status);
+    const chain = chains.find((c) => c.id === chainId);
+    if (!chain) throw new IndexerChainError(`the indexer at ${this.url} indexes chain ${chains.map((c) => c.id).join(", ") || "(none yet)"}, not chain ${chainId}`);
+    return chain.block?.number ?? undefined;
   }
 
   /** The time of a block the indexer has reported a log of. */
