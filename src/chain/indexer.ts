@@ -142,8 +142,15 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
     url,
     source,
     process: child,
-    async caughtUp(chainId, block, timeoutMs = 60_000) {
-      if (!(await waitForIndexer(source, chainId, block, timeoutMs))) throw new IndexerError(`the indexer at ${url} did not reach block ${block} within ${timeoutMs} ms`);
+    async caughtUp(chainId, block, timeoutMs = 180_000) {
+      const tail = () => `\n${lines.slice(-20).join("\n")}`;
+      let reached: boolean;
+      try {
+        reached = await waitForIndexer(source, chainId, block, timeoutMs);
+      } catch (error) {
+        throw new IndexerError(`${(error as Error).message}${child.exitCode === null ? "" : ` (it exited with code ${child.exitCode})`}${tail()}`);
+      }
+      if (!reached) throw new IndexerError(`the indexer at ${url} did not reach block ${block} within ${timeoutMs} ms${tail()}`);
     },
     stop,
   };

@@ -21,7 +21,8 @@ import { batchIdOf, serialToBytes32 } from "../../src/domain/ids";
 import { GTIN, GTIN_2, serialRange } from "../../src/scenario/scenario";
 import { SerialTree } from "../../src/merkle/serial-tree";
 import { custodyFacts, useIndexer, verifyPack, type VerifyOptions } from "../../src/chain/events";
-import { startIndexer, type RunningIndexer } from "../../src/chain/indexer";
+import { bindIndexerFromEnv, startIndexer, type RunningIndexer } from "../../src/chain/indexer";
+import { IndexerChainError, IndexerError, IndexerSource, indexerOf } from "../../src/chain/events/indexer-source";
 import { shipmentsInTransit } from "../../src/commands/custody/shipments";
 import { GOOD_LEG, LOT, SERIALS, WARM_LEG, batchFixture, claimOf, commissionInput, deliverFrom, deliverPacksFrom, shipFrom } from "../fixtures";
 import { tempDir } from "../tmp";
@@ -29,7 +30,7 @@ import { freePort } from "./processes";
 
 const LOT_2 = "B24-0002";
 /** Scaled down for `npm test`; `npm run bench` runs 1,000 legs over 1,000,000 blocks. */
-const SCALE = { blocks: 20_000, legs: 40 };
+const SCALE = { blocks: 10_000, legs: 30 };
 
 type Fixture = Awaited<ReturnType<typeof batchFixture>>;
 
@@ -163,6 +164,24 @@ describe("Indexer: the same answers as the direct scan", function () {
       expect(direct).to.have.length(1);
       expect(await shipmentsInTransit(viaIndexer, 0)).to.deep.equal(direct);
       expect(await shipmentsInTransit(viaIndexer, 0, { receiver: f.distributor2.address })).to.deep.equal(direct);
+    });
+
+    it("is what the commands read through when RXTRACE_INDEXER_URL is set", async function () {
+      const { indexer } = await started.get(kind)!;
+      const rx = f.rx.attach(await f.rx.getAddress()) as RxTrace;
+      process.env.RXTRACE_INDEXER_URL = indexer.url;
+      try {
+        await bindIndexerFromEnv(rx, 31337, () => expect.fail("the indexer had caught up"));
+      } finally {
+        delete process.env.RXTRACE_INDEXER_URL;
+      }
+      expect(indexerOf(rx)?.url).to.equal(indexer.url);
+      await expect(new IndexerSource(indexer.url).indexedBlock(137)).to.be.rejectedWith(IndexerChainError, "not chain 137");
+    });
+
+    it("answers a malformed filter with HTTP 400 naming the field", async function () {
+      const { indexer } = await started.get(kind)!;
+      await expect(indexer.source.logs({ address: "0x1234", topics: [] })).to.be.rejectedWith(IndexerError, 'HTTP 400: {"error":"address: \\"0x1234\\" is not an address"}');
     });
 
     it(`verifies a pack of a lot with ${SCALE.legs} legs over ${SCALE.blocks} blocks in under 2 s`, async function () {

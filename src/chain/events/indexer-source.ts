@@ -102,14 +102,15 @@ export class IndexerSource {
   }
 
   /**
-   * The latest block the indexer has indexed on chain `chainId` (Ponder's `/status`), or undefined before its first;
+   * The latest block the indexer has indexed on chain `chainId` (Ponder's `/status`), or undefined while it starts;
    * an indexer of another chain is an error.
    */
   async indexedBlock(chainId: number): Promise<number | undefined> {
     const status = await this.request<Record<string, { id: number; block?: { number: number } | null }>>("/status");
     const chains = Object.values(status);
     const chain = chains.find((c) => c.id === chainId);
-    if (!chain) throw new IndexerChainError(`the indexer at ${this.url} indexes chain ${chains.map((c) => c.id).join(", ") || "(none yet)"}, not chain ${chainId}`);
+    if (chains.length === 0) return undefined; // still starting
+    if (!chain) throw new IndexerChainError(`the indexer at ${this.url} indexes chain ${chains.map((c) => c.id).join(", ")}, not chain ${chainId}`);
     return chain.block?.number ?? undefined;
   }
 
