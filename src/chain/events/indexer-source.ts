@@ -44,6 +44,9 @@ export class IndexerError extends Error {
   }
 }
 
+/** Attempts of a request whose connection fails. */
+const RETRIES = 4;
+
 /** The indexer answers for another chain than the one asked about. */
 export class IndexerChainError extends IndexerError {}
 
@@ -63,10 +66,17 @@ export class IndexerSource {
 
   private async request<T>(path: string, body?: unknown): Promise<T> {
     let response;
-    try {
-      response = await this.fetch(`${this.url}${path}`, body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
-    } catch (error) {
-      throw new IndexerError(`the indexer at ${this.url} does not answer (${(error as Error).message}): start it with \`npm run indexer\` or unset RXTRACE_INDEXER_URL`);
+    // Every request only reads: one that a server dropped (a keep-alive connection closed under it) is sent again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        response = await this.fetch(`${this.url}${path}`, body === undefined ? {} : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+        break;
+      } catch (error) {
+        if (attempt >= RETRIES) {
+          throw new IndexerError(`the indexer at ${this.url} does not answer (${(error as Error).message}): start it with \`npm run indexer\` or unset RXTRACE_INDEXER_URL`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+      }
     }
     if (!response.ok) throw new IndexerError(`the indexer at ${this.url} answered ${path} with HTTP ${response.status}: ${(await response.text()).slice(0, 300)}`);
     return (await response.json()) as T;
