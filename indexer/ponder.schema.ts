@@ -1,8 +1,8 @@
 /**
  * What the indexer keeps: every log of the suite as it was emitted (topics and data, with its block's time), so
  * that a client decodes it with the same ABI and rebuilds provenance with the same code as from `eth_getLogs`
- * (src/chain/events/indexer-source.ts); and each shipment's state, to list what is in transit without a call per
- * shipment. Ponder reverts both on a reorganisation.
+ * (src/chain/events/indexer-source.ts). A shipment's state is read from its logs too (indexer/src/api/index.ts).
+ * Ponder reverts the rows of a reorganised block.
  */
 import { index, onchainTable } from "ponder";
 
@@ -31,28 +31,5 @@ export const rxLog = onchainTable(
     byTopic2: index().on(table.topic2, table.topic0),
     byTopic3: index().on(table.topic3, table.topic0),
     byEvent: index().on(table.topic0, table.blockNumber),
-  }),
-);
-
-export const shipment = onchainTable(
-  "shipment",
-  (t) => ({
-    /** The shipment's id (`Shipped.shipmentId`). */
-    id: t.hex().primaryKey(),
-    chainId: t.integer().notNull(),
-    address: t.hex().notNull(),
-    batchId: t.hex().notNull(),
-    sender: t.hex().notNull(),
-    receiver: t.hex().notNull(),
-    quantity: t.bigint().notNull(),
-    /** in-transit, received, rejected or cancelled. */
-    status: t.text().notNull(),
-    shippedBlock: t.bigint().notNull(),
-    settledBlock: t.bigint(),
-  }),
-  (table) => ({
-    byReceiver: index().on(table.receiver, table.status),
-    bySender: index().on(table.sender, table.status),
-    byBatch: index().on(table.batchId, table.status),
   }),
 );

@@ -112,7 +112,7 @@ export async function measureHistory(hre: HardhatRuntimeEnvironment, options: Hi
   const port = 18_000 + Math.floor(Math.random() * 1_000);
   const server = await serveNetwork(hre, port);
   started = Date.now();
-  const indexer = await startIndexer({ network: "hardhat", rpcUrl: `http://127.0.0.1:${port}`, deploymentsDir: deployments, port: port + 1_000, databaseUrl: options.databaseUrl, schema: `rxtrace_bench_${Date.now()}` });
+  const indexer = await startIndexer({ network: "hardhat", rpcUrl: `http://127.0.0.1:${port}`, deploymentsDir: deployments, port: port + 1_000, databaseUrl: options.databaseUrl, resetSyncCache: true, schema: `rxtrace_bench_${Date.now()}` });
   try {
     await indexer.caughtUp(31337, latest, 30 * 60_000);
     const syncSeconds = (Date.now() - started) / 1000;

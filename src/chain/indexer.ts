@@ -63,6 +63,11 @@ export interface IndexerOptions {
   schema?: string;
   pgliteDir?: string;
   port?: number;
+  /**
+   * With PostgreSQL: drop Ponder's RPC cache (schema `ponder_sync`) first. A local chain restarted from block 0 keeps
+   * its chain id and often its contract addresses, so the cache would serve the logs of the chain before.
+   */
+  resetSyncCache?: boolean;
   /** Where Ponder's log lines go (default: nowhere; RXTRACE_INDEXER_LOG names a file that gets them too). */
   log?: (line: string) => void;
 }
@@ -74,6 +79,18 @@ export interface RunningIndexer {
   /** Waits until the indexer has indexed `block` (default: the latest) or throws after `timeoutMs`. */
   caughtUp(chainId: number, block: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** Drops Ponder's RPC cache from a PostgreSQL database (`pg` is Ponder's own client). */
+async function dropSyncCache(databaseUrl: string): Promise<void> {
+  const { Client } = require("pg") as { Client: new (options: { connectionString: string }) => { connect(): Promise<void>; query(sql: string): Promise<unknown>; end(): Promise<void> } };
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query("DROP SCHEMA IF EXISTS ponder_sync CASCADE");
+  } finally {
+    await client.end();
+  }
 }
 
 /** Starts `ponder start` on the indexer/ project as a child process and waits until its server answers. */
@@ -93,6 +110,7 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
   delete env.DATABASE_PRIVATE_URL;
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else env.RXTRACE_INDEXER_DIR = options.pgliteDir ?? mkdtempSync(path.join(os.tmpdir(), "rxtrace-pglite-"));
+  if (options.databaseUrl && options.resetSyncCache) await dropSyncCache(options.databaseUrl);
   const bin = path.join(ROOT, "node_modules", "ponder", "dist", "esm", "bin", "ponder.js");
   const child = spawn(process.execPath, [bin, "--root", path.join(ROOT, "indexer"), "--log-format", "json", "start", "--schema", schema, "--port", String(port), "--hostname", "127.0.0.1"], {
     env,

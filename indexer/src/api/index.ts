@@ -3,13 +3,13 @@
  *
  * - `POST /rx/logs`: the logs of the suite matching an `eth_getLogs`-style filter
  *   (`{address?, topics?, fromBlock?, toBlock?}`), oldest first, each with its block's time;
- * - `GET /rx/shipments?status=&receiver=&sender=&batchId=`: shipments and their state;
- * - `/graphql` and `/sql/*` (Ponder's GraphQL and SQL-over-HTTP) over the same tables.
+ * - `GET /rx/shipments?status=&receiver=&sender=&batchId=`: shipments and their state, from their logs;
+ * - `/graphql` and `/sql/*` (Ponder's GraphQL and SQL-over-HTTP) over the same table.
  *
  * Clients: src/chain/events/indexer-source.ts (commands and the page). CORS is open: the page reads it from a browser.
  */
 import { db } from "ponder:api";
-import schema, { rxLog, shipment } from "ponder:schema";
+import schema, { rxLog } from "ponder:schema";
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { and, asc, eq, gt, gte, inArray, lte, or } from "ponder";
@@ -95,24 +95,50 @@ app.post("/rx/logs", async (c) => {
   }
 });
 
+/** A shipment's state from its logs: the `Shipped` log, and the one that settled it, if any (same shipment id, topic 1). */
+const SETTLING: Record<string, "received" | "rejected" | "cancelled"> = { Received: "received", Rejected: "rejected", ShipmentCancelled: "cancelled" };
+
 app.get("/rx/shipments", async (c) => {
   try {
-    const conditions: SQL[] = [];
     const status = c.req.query("status");
-    if (status !== undefined) {
-      if (!["in-transit", "received", "rejected", "cancelled"].includes(status)) throw new BadRequest(`status: ${JSON.stringify(status)} is not in-transit, received, rejected or cancelled`);
-      conditions.push(eq(shipment.status, status));
+    if (status !== undefined && !["in-transit", "received", "rejected", "cancelled"].includes(status)) {
+      throw new BadRequest(`status: ${JSON.stringify(status)} is not in-transit, received, rejected or cancelled`);
     }
-    for (const field of ["receiver", "sender"] as const) {
-      const value = hexList(c.req.query(field), ADDRESS, field);
-      if (value) conditions.push(eq(shipment[field], value[0]!));
-    }
+    const conditions: SQL[] = [eq(rxLog.eventName, "Shipped")];
+    const sender = hexList(c.req.query("sender"), ADDRESS, "sender");
+    // Shipped(shipmentId, batchId, sender) are its indexed arguments: topics 1 to 3.
+    if (sender) conditions.push(eq(rxLog.topic3, `0x${sender[0]!.slice(2).padStart(64, "0")}`));
     const batchId = hexList(c.req.query("batchId"), HEX32, "batchId");
-    if (batchId) conditions.push(eq(shipment.batchId, batchId[0]!));
-    const rows = await db.select().from(shipment).where(and(...conditions)).orderBy(asc(shipment.shippedBlock));
-    return c.json({
-      shipments: rows.map((r) => ({ ...r, quantity: r.quantity.toString(), shippedBlock: Number(r.shippedBlock), settledBlock: r.settledBlock === null ? null : Number(r.settledBlock) })),
-    });
+    if (batchId) conditions.push(eq(rxLog.topic2, batchId[0]!));
+    const receiver = hexList(c.req.query("receiver"), ADDRESS, "receiver")?.[0];
+    const shipped = await db.select().from(rxLog).where(and(...conditions)).orderBy(asc(rxLog.blockNumber), asc(rxLog.logIndex));
+    const ids = shipped.map((r) => r.topic1!);
+    const settled = new Map<string, { status: "received" | "rejected" | "cancelled"; block: number }>();
+    for (let i = 0; i < ids.length; i += 1_000) {
+      const rows = await db
+        .select({ address: rxLog.address, topic1: rxLog.topic1, eventName: rxLog.eventName, blockNumber: rxLog.blockNumber })
+        .from(rxLog)
+        .where(and(inArray(rxLog.topic1, ids.slice(i, i + 1_000)), inArray(rxLog.eventName, Object.keys(SETTLING))));
+      for (const r of rows) settled.set(`${r.address}:${r.topic1}`, { status: SETTLING[r.eventName]!, block: Number(r.blockNumber) });
+    }
+    const shipments = shipped
+      .map((r) => {
+        // The non-indexed arguments: receiver (word 0), quantity (word 1).
+        const word = (n: number) => r.data.slice(2 + 64 * n, 2 + 64 * (n + 1));
+        const end = settled.get(`${r.address}:${r.topic1}`);
+        return {
+          id: r.topic1!,
+          batchId: r.topic2!,
+          sender: `0x${r.topic3!.slice(26)}`,
+          receiver: `0x${word(0).slice(24)}`,
+          quantity: BigInt(`0x${word(1)}`).toString(),
+          status: end?.status ?? "in-transit",
+          shippedBlock: Number(r.blockNumber),
+          settledBlock: end?.block ?? null,
+        };
+      })
+      .filter((s) => (status === undefined || s.status === status) && (receiver === undefined || s.receiver === receiver));
+    return c.json({ shipments });
   } catch (error) {
     if (error instanceof BadRequest) return c.json({ error: error.message }, 400);
     throw error;
