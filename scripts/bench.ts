@@ -1,11 +1,14 @@
 /**
  * `npm run bench`: measures the gas of every main operation on the in-process network, prints the table
- * and writes bench/gas.json; then times rx:verify's read of a long history through a range-limited RPC
- * (RXTRACE_BENCH_HISTORY=test for the smaller size of the test suite, =off to skip).
+ * and writes bench/gas.json; then the history benches, a lot's legs over a long chain: rx:verify's chunked scan
+ * through a range-limited RPC (src/bench/history.ts; RXTRACE_BENCH_HISTORY=test for the test suite's size, =off to
+ * skip), and the indexer's sync speed and query time beside the direct scan (src/bench/indexer-history.ts;
+ * RXTRACE_BENCH_INDEXER=<blocks>,<legs>, default 1000000,1000; 0 skips it).
  */
 import hre from "hardhat";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { measureHistory } from "../src/bench/indexer-history";
 import { GAS_BUDGETS, GAS_KEYS, flatCostReport, formatGasTable, measureGas } from "../src/bench/gas";
 import { formatHistoryBench, FULL_SIZE, measureHistoryScan, TEST_SIZE } from "../src/bench/history";
 
@@ -36,6 +39,14 @@ async function main(): Promise<void> {
       console.error("the chunked scan's report differs from the direct read's");
       process.exitCode = 1;
     }
+  }
+  const indexed = process.env.RXTRACE_BENCH_INDEXER ?? "1000000,1000";
+  if (indexed !== "0") {
+    const [blocks, legs] = indexed.split(",").map(Number);
+    if (!Number.isSafeInteger(blocks) || !Number.isSafeInteger(legs) || blocks! < 1 || legs! < 1) {
+      throw new Error(`RXTRACE_BENCH_INDEXER: got "${indexed}", expected <blocks>,<legs> (whole numbers above 0) or 0`);
+    }
+    await measureHistory(hre, { blocks: blocks!, legs: legs!, databaseUrl: process.env.DATABASE_URL, log: (line) => console.log(line) });
   }
 }
 

@@ -14,6 +14,9 @@
  * Then the standards: the first lot's history exported as an EPCIS 2.0 document (where it was written is printed),
  * the GS1 verification responder started and a returns desk's signed questions about two packs. Last, the alerts
  * the pharmacy and the distributor received (rx:watch).
+ *
+ * With RXTRACE_DEMO_INDEXER=1 it also starts the indexer (Ponder on an embedded PGlite, docs/indexer.md) before the
+ * verifications, and checks that every verification read through it gives the direct scan's report.
  */
 import hre from "hardhat";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -33,6 +36,7 @@ import { askTheResponder } from "../src/scenario/vrs-step";
 import { demoAlerts } from "../src/commands/watch/demo-alerts";
 import { batchIdOf } from "../src/domain/ids";
 import { parseGtin } from "../src/gs1/identifiers";
+import { indexerForNetwork, type RunningIndexer } from "../src/chain/indexer";
 
 // The story keeps its deployment record, serial files and manifests in a folder of its own: a run never sees the
 // manifests of an earlier run (whose contract had the same address) nor leaves files in the repository.
@@ -127,6 +131,34 @@ async function run<T>(task: string, args: Record<string, unknown>): Promise<T> {
   return (await hre.run(task, args)) as T;
 }
 
+/** The indexer of RXTRACE_DEMO_INDEXER=1, started before the verifications. */
+let indexer: RunningIndexer | undefined;
+
+/** With the indexer: the same verification read through it must give the same report. */
+async function verifySame(args: Record<string, unknown>, direct: PackReport): Promise<void> {
+  if (!indexer) return;
+  process.env.RXTRACE_INDEXER_URL = indexer.url;
+  try {
+    const started = Date.now();
+    const through = await verifyFromArgs(hre, args);
+    const json = (r: PackReport) => JSON.stringify(r, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
+    if (json(through) !== json(direct)) throw new Error(`the indexer's report on ${String(args.serial)} differs from the direct scan's`);
+    console.log(`   (through the indexer: the same report, ${Date.now() - started} ms)`);
+  } finally {
+    delete process.env.RXTRACE_INDEXER_URL;
+  }
+}
+
+async function startIndexer(): Promise<void> {
+  if (process.env.RXTRACE_DEMO_INDEXER !== "1") return;
+  step("start the indexer (RXTRACE_DEMO_INDEXER=1): Ponder on an embedded PGlite, reading this network");
+  const started = Date.now();
+  indexer = await indexerForNetwork(hre);
+  const { chainId } = await hre.ethers.provider.getNetwork();
+  await indexer.caughtUp(Number(chainId), await hre.ethers.provider.getBlockNumber(), 300_000);
+  console.log(`$ npm run indexer   (serving ${indexer.url}, caught up in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+}
+
 async function main(): Promise<void> {
   await refuseLiveNetwork();
   const signers = await hre.ethers.getSigners();
@@ -199,6 +231,7 @@ async function main(): Promise<void> {
   await run("rx:receive", { shipment: toNorthline2.shipmentId, logger: await tripLogger("logger-good.csv", toNorthline2), signer: SIGNER.distributor });
   await run("rx:recall", { gtin: GTIN, lot: RECALLED_LOT, class: "II", reasonUri: "https://recalls.example/A24-0002", signer: SIGNER.regulator });
 
+  await startIndexer();
   step("verify packs at the counter (pharmacist)");
   const cases: [string, Record<string, unknown>][] = [
     ["a genuine pack on Main Street's shelf", { gtin: GTIN, lot: LOT, serial: "SN000002", holder: gln("pharmacy") }],
@@ -212,6 +245,7 @@ async function main(): Promise<void> {
     const report = await verifyFromArgs(hre, args);
     reports.push(report);
     console.log(`$ npx hardhat rx:verify ${shownFlags(args)}${networkFlag()}\n   ${label}: ${verdictLabel(report.verdict)} (${report.verdictText})`);
+    await verifySame(args, report);
   }
 
   step("one full timeline: the genuine pack");
@@ -247,6 +281,7 @@ async function main(): Promise<void> {
     console.log(`$ npx hardhat rx:verify ${shownFlags(args)}${networkFlag()}   (exit code ${exit})`);
     console.log(`   ${label}:`);
     console.log(formatReport(report).map((line) => `   ${line}`).join("\n"));
+    await verifySame(args, report);
   }
 
   step("EPCIS 2.0: the history of lot A24-0001 as trading partners exchange it (GS1 EPCIS / CBV 2.0 JSON-LD)");
@@ -275,4 +310,5 @@ main()
   .catch((error: unknown) => {
     console.error(error instanceof Error ? error.message : error);
     process.exitCode = 1;
-  });
+  })
+  .finally(() => indexer?.stop());

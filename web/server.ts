@@ -2,7 +2,8 @@
  * The verification page's server side, a Vite plugin (dev server and preview alike). The browser reads the
  * chain itself; it only asks this middleware for what lives on the operator's disk:
  *
- *   GET /api/networks                     the networks the page may use, with their RPC URLs
+ *   GET /api/networks                     the networks the page may use, with their RPC URLs (and the
+ *                                          indexer of RXTRACE_INDEXER_URL for the network it indexes)
  *   GET /api/deployments/<network>.json   the deployment record (RXTRACE_DEPLOYMENTS_DIR or deployments/)
  *   GET /api/proof?network=&batch=&serial= { proof: string[] } from the batch's serial file; an unknown serial
  *                                          (or a batch without a serial file) gets an empty proof, and the
@@ -32,6 +33,8 @@ export interface NetworkOption {
   rpcUrl: string;
   /** The deployment record exists on the server. */
   deployed: boolean;
+  /** The network's indexer, when RXTRACE_INDEXER_URL is set: the page reads the history from it. */
+  indexerUrl?: string;
 }
 
 export interface ApiOptions {
@@ -50,6 +53,9 @@ export function networkOptions(dir: string, env: NodeJS.ProcessEnv): NetworkOpti
     const url = env[variable];
     if (url && record(name)) options.push({ name, rpcUrl: url, deployed: true });
   }
+  // The indexer (docs/indexer.md) serves the network it indexes: RXTRACE_INDEXER_NETWORK, localhost by default.
+  const indexed = options.find((o) => o.name === (env.RXTRACE_INDEXER_NETWORK || "localhost"));
+  if (indexed && env.RXTRACE_INDEXER_URL) indexed.indexerUrl = env.RXTRACE_INDEXER_URL;
   return options;
 }
 

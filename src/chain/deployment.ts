@@ -10,6 +10,7 @@ import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { RxTrace } from "../../typechain-types";
 import { deployRxTrace, type SuiteOptions } from "./deploy";
+import { bindIndexerFromEnv } from "./indexer";
 
 /**
  * `deployments/` of the repository, or RXTRACE_DEPLOYMENTS_DIR (read at each call: tests give every process
@@ -190,6 +191,7 @@ export async function connect(hre: HardhatRuntimeEnvironment, dir = deploymentsD
     );
   }
   const rx = (await hre.ethers.getContractAt("RxTrace", record.contracts.RxTrace.address)) as unknown as RxTrace;
+  await bindIndexerFromEnv(rx, record.chainId);
   return { rx, record };
 }
 

@@ -3,8 +3,8 @@
  * run as a user runs them, each in its own process. Everything is bounded in time and cleaned up.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import path from "node:path";
+import { freePort } from "../../src/chain/indexer";
 
 const ROOT = path.join(__dirname, "..", "..");
 const HARDHAT = require.resolve("hardhat/internal/cli/bootstrap", { paths: [ROOT] });
@@ -15,18 +15,8 @@ export interface Run {
   stderr: string;
 }
 
-/** A port on 127.0.0.1 that nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A port on 127.0.0.1 that nothing listens on right now (the indexer's scripts use it too). */
+export { freePort };
 
 /** The environment of a child: ours minus anything rxtrace or Hardhat reads, plus `extra`; no .env file. */
 export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {

@@ -9,6 +9,7 @@ import { parseGln, type PackIdentity } from "../../src/gs1/identifiers";
 import { batchIdOf } from "../../src/domain/ids";
 import { verifyPack } from "../../src/chain/events/provenance";
 import type { ScanProgress } from "../../src/chain/events/logs";
+import { IndexerSource, useIndexer } from "../../src/chain/events/indexer-source";
 import { type PackReport } from "../../src/domain/provenance";
 import type { RxTrace } from "../../typechain-types";
 import { RxTrace__factory } from "../../typechain-types/factories/contracts/RxTrace__factory";
@@ -17,6 +18,8 @@ export interface NetworkOption {
   name: string;
   rpcUrl: string;
   deployed: boolean;
+  /** The indexer of this network (RXTRACE_INDEXER_URL on the page's server): the history is read from it. */
+  indexerUrl?: string;
 }
 
 async function getJson<T>(relative: string): Promise<T> {
@@ -45,7 +48,7 @@ export interface Connection {
 
 let cached: { key: string; connection: Promise<Connection> } | undefined;
 
-async function open(network: string, rpcUrl: string): Promise<Connection> {
+async function open(network: string, rpcUrl: string, indexerUrl?: string): Promise<Connection> {
   const record = await getJson<DeploymentRecord>(`api/deployments/${encodeURIComponent(network)}.json`);
   const provider = new JsonRpcProvider(rpcUrl, Network.from(record.chainId), { staticNetwork: true, batchMaxCount: 20 });
   let chainId: bigint;
@@ -64,14 +67,17 @@ async function open(network: string, rpcUrl: string): Promise<Connection> {
     provider.destroy();
     throw new Error(`no contract at ${address} on "${network}": the node was restarted or the record is stale; run the demo or deploy again`);
   }
-  return { network, rpcUrl, record, rx: RxTrace__factory.connect(address, provider) };
+  const rx = RxTrace__factory.connect(address, provider);
+  // With an indexer, the events come from it (the verdict still from the contract itself).
+  if (indexerUrl) useIndexer(rx, new IndexerSource(indexerUrl));
+  return { network, rpcUrl, record, rx };
 }
 
-/** The suite on `network` through `rpcUrl`, opened once and reused. */
-export function connect(network: string, rpcUrl: string): Promise<Connection> {
-  const key = `${network} ${rpcUrl}`;
+/** The suite on `network` through `rpcUrl` (and the network's indexer, if any), opened once and reused. */
+export function connect(network: string, rpcUrl: string, indexerUrl?: string): Promise<Connection> {
+  const key = `${network} ${rpcUrl} ${indexerUrl ?? ""}`;
   if (!cached || cached.key !== key) {
-    const connection = open(network, rpcUrl);
+    const connection = open(network, rpcUrl, indexerUrl);
     cached = { key, connection };
     connection.catch(() => {
       if (cached?.key === key) cached = undefined;

@@ -78,7 +78,7 @@ async function verify(read: () => PackIdentity | Promise<PackIdentity>): Promise
     if (!network) throw new Error("no network is configured: is the page's server running?");
     const rpcUrl = ui.rpc.value.trim() || network.rpcUrl;
     renderMessage(ui.verdict, "busy", "Checking the pack on the chain…");
-    const connection = await connect(network.name, rpcUrl);
+    const connection = await connect(network.name, rpcUrl, network.indexerUrl);
     let hint = "";
     const report = await checkPack(connection, pack, ui.holder.value.trim() || undefined, (p) => {
       if (mine !== sequence || p.finished) return;

@@ -10,6 +10,7 @@ import { CustodyRule, QUARANTINE_CAUSE_TEXT, QuarantineCause, Role, RecallClass,
 import { formatGln, formatGtin, formatSscc, type PackIdentity, expiryToYYMMDD } from "../../gs1/identifiers";
 import { serialToBytes32 } from "../../domain/ids";
 import { queryEvents, type EventScan } from "./query";
+import { indexerOf } from "./indexer-source";
 import { type CustodyFacts, type LegFact, type ManifestEvidence, type PackReport, type PartnerInfo, type TemperatureSummary, type TimelineEntry, packCustody } from "../../domain/provenance";
 
 /** Partner names and GLNs from `PartnerOnboarded` logs. */
@@ -265,7 +266,14 @@ async function batchHistory(rx: RxTrace, batchId: string, dispensings: Dispensin
     directory.get(account.toLowerCase()) ?? { account, name: "(not a partner)", gln: "", role: "None" };
   const times = new Map<number, number>();
   // Block times, a few dozen at a time (one JSON-RPC batch in the browser), not one round trip per block.
-  const blocks = [...new Set(logs.map((l) => l.blockNumber))];
+  // Through the indexer, the times came with the logs.
+  const indexer = indexerOf(rx);
+  const blocks: number[] = [];
+  for (const block of new Set(logs.map((l) => l.blockNumber))) {
+    const known = indexer?.blockTime(block);
+    if (known === undefined) blocks.push(block);
+    else times.set(block, known);
+  }
   for (let i = 0; i < blocks.length; i += 20) {
     const slice = blocks.slice(i, i + 20);
     const found = await Promise.all(slice.map((block) => rx.runner?.provider?.getBlock(block)));

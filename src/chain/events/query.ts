@@ -2,9 +2,11 @@
  * A contract's events through the chunked log reader (logs.ts), decoded as `queryFilter` decodes them, browser-safe.
  * Every read of the suite's history goes through here, so a range-limited RPC is handled in one place.
  */
-import { EventLog, type BaseContract, type DeferredTopicFilter, type Log } from "ethers";
+import { EventLog, Log, type BaseContract, type DeferredTopicFilter } from "ethers";
 import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog } from "../../../typechain-types/common";
-import { scanLogs, type LogFilter, type ScanProgress } from "./logs";
+import { mergeFilters, scanLogs, type LogFilter, type ScanProgress } from "./logs";
+import { indexerOf } from "./indexer-source";
+import type { RxTrace } from "../../../typechain-types";
 
 export interface EventScan {
   /** The first block to read: the deployment record's block (`contracts.RxTrace.blockNumber`). */
@@ -23,11 +25,31 @@ function providerOf(contract: BaseContract) {
   return provider;
 }
 
+/** The logs of `filters` as the indexer keeps them, each once, in chain order (`scan.first`/`newestFirst` need no chunks). */
+async function indexedLogs(contract: BaseContract, indexer: NonNullable<ReturnType<typeof indexerOf>>, filters: readonly LogFilter[], scan: EventScan): Promise<Log[]> {
+  const provider = contract.runner?.provider ?? null;
+  const seen = new Set<string>();
+  const logs: Log[] = [];
+  for (const f of mergeFilters(filters)) {
+    for (const l of await indexer.logs({ address: f.address, topics: f.topics, fromBlock: scan.fromBlock ?? 0, ...(scan.toBlock !== undefined ? { toBlock: scan.toBlock } : {}) })) {
+      const key = `${l.blockNumber}:${l.index}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      logs.push(new Log({ ...l, removed: false }, provider!));
+    }
+  }
+  return logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+}
+
 /** The logs of several event filters of one contract, merged into as few calls per chunk as they allow, decoded, in chain order. */
 export async function queryEvents(contract: BaseContract, filters: readonly DeferredTopicFilter[], scan: EventScan = {}): Promise<EventLog[]> {
   const address = await contract.getAddress();
   const logFilters: LogFilter[] = await Promise.all(filters.map(async (f) => ({ address, topics: await f.getTopicFilter() })));
-  const logs: Log[] = await scanLogs(providerOf(contract), logFilters, {
+  // Bound to the indexer (`useIndexer`), one query per merged filter covers the whole history, no chunks.
+  const indexer = indexerOf(contract as unknown as RxTrace);
+  const logs: Log[] = indexer
+    ? await indexedLogs(contract, indexer, logFilters, scan)
+    : await scanLogs(providerOf(contract), logFilters, {
     fromBlock: scan.fromBlock ?? 0,
     ...(scan.toBlock !== undefined ? { toBlock: scan.toBlock } : {}),
     ...(scan.newestFirst ? { newestFirst: true } : {}),

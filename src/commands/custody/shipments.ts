@@ -33,6 +33,7 @@ import { checkReceivedManifest, describeContents, parseSsccList, planPackShipmen
 import { isExcursion, loggerForWindow, NO_LEG_DATA, summarizeLeg, type LegFieldsNumeric, type LegSummary } from "../../domain/temperature";
 import { writeFileAtomic } from "../../chain/deployment";
 import { queryEvent, queryEvents } from "../../chain/events/query";
+import { indexerOf } from "../../chain/events/indexer-source";
 
 const MAX_UINT48 = (1n << 48n) - 1n;
 /** The most packs `rx:ship --quantity` picks for a dispenser (a manifest lists each; name more with --serials). */
@@ -100,9 +101,13 @@ export async function shipmentsInTransit(
   only: { receiver?: string; batchId?: string } = {},
 ): Promise<InTransitEntry[]> {
   const logs = await queryEvent(rx, rx.filters.Shipped(undefined, only.batchId), { fromBlock });
+  // The indexer knows which shipments are still out: the chain is asked only about those.
+  const indexer = indexerOf(rx);
+  const outstanding = indexer && new Set((await indexer.shipments({ status: "in-transit", ...only })).map((s) => s.id.toLowerCase()));
   const result: InTransitEntry[] = [];
   for (const log of logs) {
     const entry = entryOf(log);
+    if (outstanding && !outstanding.has(entry.shipmentId.toLowerCase())) continue;
     if (only.receiver && entry.shipment.receiver.toLowerCase() !== only.receiver.toLowerCase()) continue;
     const stored = await rx.shipment(entry.shipmentId);
     if (Number(stored.status) !== ShipmentStatus.InTransit) continue;

@@ -1,0 +1,217 @@
+/**
+ * The indexer (indexer/, Ponder 0.16) against the direct scan: the same verdicts, timelines, custody facts and
+ * shipments in transit, read once from `eth_getLogs` and once from the indexer, on an embedded PGlite and on a real
+ * PostgreSQL server (DATABASE_URL; `.ci/run` starts one and sets RXTRACE_REQUIRE_POSTGRES=1, so CI fails when it is
+ * missing). Then the scale case, scaled down: the deployment far in the past and many legs of one lot spread over
+ * the blocks since, verified through the indexer within the time a pharmacist waits.
+ *
+ * The in-process network is served over HTTP for Ponder (Hardhat's own JSON-RPC server); a snapshot taken first is
+ * restored at the end (and the fixtures' later snapshots forgotten), so the blocks mined here do not leak into the other test files of the process.
+ */
+import { expect } from "chai";
+import hre, { ethers } from "hardhat";
+import { clearSnapshots } from "@nomicfoundation/hardhat-network-helpers";
+import { TASK_NODE_CREATE_SERVER } from "hardhat/builtin-tasks/task-names";
+import type { JsonRpcServer } from "hardhat/types";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import type { RxTrace } from "../../typechain-types";
+import { RecallClass, RejectionReason, Verdict } from "../../src/domain/enums";
+import { batchIdOf, serialToBytes32 } from "../../src/domain/ids";
+import { GTIN, GTIN_2, serialRange } from "../../src/scenario/scenario";
+import { SerialTree } from "../../src/merkle/serial-tree";
+import { custodyFacts, useIndexer, verifyPack, type VerifyOptions } from "../../src/chain/events";
+import { bindIndexerFromEnv, startIndexer, type RunningIndexer } from "../../src/chain/indexer";
+import { IndexerChainError, IndexerError, IndexerSource, indexerOf } from "../../src/chain/events/indexer-source";
+import { shipmentsInTransit } from "../../src/commands/custody/shipments";
+import { GOOD_LEG, LOT, SERIALS, WARM_LEG, batchFixture, claimOf, commissionInput, deliverFrom, deliverPacksFrom, shipFrom } from "../fixtures";
+import { tempDir } from "../tmp";
+import { freePort } from "./processes";
+
+const LOT_2 = "B24-0002";
+/** Scaled down for `npm test`; `npm run bench` runs 1,000 legs over 1,000,000 blocks. */
+const SCALE = { blocks: 10_000, legs: 30 };
+
+type Fixture = Awaited<ReturnType<typeof batchFixture>>;
+
+/** A value with its bigints as strings and its Maps and Sets as arrays: comparable, and printable by a mocha worker. */
+function plain(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? v.toString() : v instanceof Map || v instanceof Set ? [...v] : v)));
+}
+
+/** The story of the Journey test, one case per verdict: everything the indexer must answer as the chain does. */
+async function story(f: Fixture) {
+  const { rx, manufacturer, distributor, distributor2, pharmacy, pharmacy2, regulator, batchId, tree } = f;
+  const treeB = SerialTree.of(serialRange(50, "SNB"));
+  const { input: inputB } = await commissionInput({ gtin: GTIN_2, lot: LOT_2, quantity: 50n, serialRoot: treeB.root });
+  await rx.connect(manufacturer).commissionBatch(inputB);
+  const batchB = batchIdOf(GTIN_2, LOT_2);
+  await deliverFrom(rx, manufacturer, batchId, distributor, 80n);
+  const toPharmacy = await deliverPacksFrom(rx, distributor, batchId, pharmacy, SERIALS.slice(0, 27));
+  await deliverPacksFrom(rx, distributor, batchId, pharmacy2, SERIALS.slice(30, 50), WARM_LEG);
+  const toDistributor2 = await shipFrom(rx, distributor, batchId, distributor2.address, 10n);
+  await rx.connect(distributor2).rejectShipment(toDistributor2.shipment, RejectionReason.Damaged, ethers.id("photo"), GOOD_LEG);
+  await shipFrom(rx, manufacturer, batchId, distributor2.address, 5n); // still in transit
+  await rx.connect(pharmacy).dispense(batchId, serialToBytes32("SN000003"), tree.proof("SN000003"), claimOf(toPharmacy, "SN000003"));
+  await deliverFrom(rx, manufacturer, batchB, distributor, 40n);
+  await rx.connect(manufacturer).recall(batchB, RecallClass.II, ethers.id("recall notice"), "ipfs://recall-notice");
+  await rx.connect(regulator).releaseQuarantine(batchId, distributor.address, 5n); // of the 10 damaged units
+  const packs = (serial: string, holder?: string, claim?: VerifyOptions["claim"]) => ({ gtin: GTIN, lot: LOT, serial, proof: tree.has(serial) ? tree.proof(serial) : [], holder, claim });
+  return {
+    batchB,
+    // label: [pack, expected verdict]
+    cases: {
+      genuine: [packs("SN000010", pharmacy.address, { ...claimOf(toPharmacy, "SN000010"), legId: toPharmacy.shipmentId }), Verdict.Genuine],
+      dispensed: [packs("SN000003"), Verdict.AlreadyDispensed],
+      quarantined: [packs("SN000031", pharmacy2.address), Verdict.Quarantined],
+      "not in custody": [packs("SN000010", distributor2.address), Verdict.NotInCustody],
+      forged: [packs("FAKE0001"), Verdict.SerialNotInBatch],
+      recalled: [{ gtin: GTIN_2, lot: LOT_2, serial: "SNB000007", proof: treeB.proof("SNB000007") }, Verdict.Recalled],
+      unknown: [{ gtin: GTIN, lot: "NO-SUCH-LOT", serial: "SN000001", proof: [] }, Verdict.UnknownBatch],
+    } as Record<string, [{ gtin: bigint; lot: string; serial: string; proof: string[]; holder?: string; claim?: VerifyOptions["claim"] }, Verdict]>,
+  };
+}
+
+/** Many legs of lot A between the distributors, `spread` blocks apart: the history a busy lot builds over months. */
+async function manyLegs(f: Fixture, legs: number, spread: number) {
+  const { rx, distributor, distributor2, batchId } = f;
+  for (let i = 0; i < legs; i++) {
+    const [from, to] = i % 2 === 0 ? [distributor, distributor2] : [distributor2, distributor];
+    await deliverFrom(rx, from, batchId, to, 1n);
+    await hre.network.provider.send("hardhat_mine", [`0x${spread.toString(16)}`]);
+  }
+  await mineTail();
+}
+
+/**
+ * Blocks made by `hardhat_mine` name no parent (parentHash 0): Ponder would take the chain's unfinalized tail for
+ * a reorganisation beyond finality. The last blocks (more than the 30 Ponder waits for) are mined one by one.
+ */
+async function mineTail(): Promise<void> {
+  for (let i = 0; i < 40; i++) await hre.network.provider.send("evm_mine", []);
+}
+
+describe("Indexer: the same answers as the direct scan", function () {
+  this.timeout(240_000);
+  let snapshot: string;
+  let server: JsonRpcServer;
+  let rpcUrl: string;
+  let f: Fixture;
+  let cases: Awaited<ReturnType<typeof story>>["cases"];
+  let batchB: string;
+  let deployments: string;
+
+  before(async function () {
+    snapshot = (await hre.network.provider.send("evm_snapshot", [])) as string;
+    const port = await freePort();
+    server = (await hre.run(TASK_NODE_CREATE_SERVER, { hostname: "127.0.0.1", port, provider: hre.network.provider })) as JsonRpcServer;
+    await server.listen();
+    rpcUrl = `http://127.0.0.1:${port}`;
+    f = await batchFixture();
+    // Deployed, then a long quiet time, then the story and a lot's many legs spread over the blocks.
+    const deployBlock = (await f.rx.deploymentTransaction()?.wait())?.blockNumber ?? 1;
+    await hre.network.provider.send("hardhat_mine", [`0x${SCALE.blocks.toString(16)}`]);
+    ({ cases, batchB } = await story(f));
+    await manyLegs(f, SCALE.legs, Math.floor(SCALE.blocks / SCALE.legs));
+    deployments = tempDir("rx-indexer-deployments-");
+    const record = { network: "hardhat", chainId: 31337, contracts: { RxTrace: { address: await f.rx.getAddress(), blockNumber: deployBlock } } };
+    writeFileSync(path.join(deployments, "hardhat.json"), JSON.stringify(record));
+    startOn("pglite", {});
+    if (process.env.DATABASE_URL) startOn("postgres", { databaseUrl: process.env.DATABASE_URL, resetSyncCache: true, schema: `rxtrace_test_${process.pid}_${Date.now()}` });
+  });
+
+  after(async function () {
+    for (const running of started.values()) await (await running.catch(() => undefined))?.indexer.stop();
+    await server?.close();
+    if (snapshot) await hre.network.provider.send("evm_revert", [snapshot]);
+    await clearSnapshots(); // the fixtures' snapshots taken after ours are gone with it
+
+  });
+
+  /** The indexers of every database at once (their start-up is mostly waiting), each with its sync time. */
+  const started = new Map<string, Promise<{ indexer: RunningIndexer; syncSeconds: number }>>();
+  function startOn(kind: string, database: { databaseUrl?: string; schema?: string; resetSyncCache?: boolean }) {
+    const t0 = Date.now();
+    const running = (async () => {
+      const indexer = await startIndexer({ network: "hardhat", rpcUrl, deploymentsDir: deployments, port: await freePort(), ...database });
+      await indexer.caughtUp(31337, await ethers.provider.getBlockNumber());
+      return { indexer, syncSeconds: (Date.now() - t0) / 1000 };
+    })();
+    running.catch(() => {}); // awaited by its describe's before hook
+    started.set(kind, running);
+  }
+
+  function against(kind: string) {
+    let viaIndexer: RxTrace;
+    let syncSeconds: number;
+
+    before(async function () {
+      let indexer: RunningIndexer;
+      ({ indexer, syncSeconds } = await started.get(kind)!);
+      viaIndexer = useIndexer(f.rx.attach(await f.rx.getAddress()) as RxTrace, indexer.source);
+    });
+
+    for (const label of ["genuine", "dispensed", "quarantined", "not in custody", "forged", "recalled", "unknown"]) {
+      it(`gives the direct scan's report for the ${label} pack`, async function () {
+        const [{ proof, holder, claim, ...pack }, verdict] = cases[label]!;
+        const options = { proof, holder, claim, fromBlock: 0, manifests: () => [] };
+        const direct = await verifyPack(f.rx, pack, options);
+        const indexed = await verifyPack(viaIndexer, pack, options);
+        expect(direct.verdictCode).to.equal(verdict);
+        expect(plain(indexed)).to.deep.equal(plain(direct));
+      });
+    }
+
+    it("gives the direct scan's custody facts and the shipments in transit", async function () {
+      expect(plain(await custodyFacts(viaIndexer, f.batchId))).to.deep.equal(plain(await custodyFacts(f.rx, f.batchId)));
+      expect(plain(await custodyFacts(viaIndexer, batchB))).to.deep.equal(plain(await custodyFacts(f.rx, batchB)));
+      const direct = await shipmentsInTransit(f.rx, 0);
+      expect(direct).to.have.length(1);
+      expect(plain(await shipmentsInTransit(viaIndexer, 0))).to.deep.equal(plain(direct));
+      expect(plain(await shipmentsInTransit(viaIndexer, 0, { receiver: f.distributor2.address }))).to.deep.equal(plain(direct));
+    });
+
+    it("is what the commands read through when RXTRACE_INDEXER_URL is set", async function () {
+      const { indexer } = await started.get(kind)!;
+      const rx = f.rx.attach(await f.rx.getAddress()) as RxTrace;
+      process.env.RXTRACE_INDEXER_URL = indexer.url;
+      try {
+        await bindIndexerFromEnv(rx, 31337, () => expect.fail("the indexer had caught up"));
+      } finally {
+        delete process.env.RXTRACE_INDEXER_URL;
+      }
+      expect(indexerOf(rx)?.url).to.equal(indexer.url);
+      await expect(new IndexerSource(indexer.url).indexedBlock(137)).to.be.rejectedWith(IndexerChainError, "not chain 137");
+    });
+
+    it("answers a malformed filter with HTTP 400 naming the field", async function () {
+      const { indexer } = await started.get(kind)!;
+      await expect(indexer.source.logs({ address: "0x1234", topics: [] })).to.be.rejectedWith(IndexerError, 'HTTP 400: {"error":"address: \\"0x1234\\" is not an address"}');
+    });
+
+    it(`verifies a pack of a lot with ${SCALE.legs} legs over ${SCALE.blocks} blocks in under 2 s`, async function () {
+      const [{ proof, holder, claim, ...pack }] = cases["genuine"]!;
+      const started = Date.now();
+      const report = await verifyPack(viaIndexer, pack, { proof, holder, claim, fromBlock: 0 });
+      const ms = Date.now() - started;
+      console.log(`      indexer (${kind}): synced in ${syncSeconds.toFixed(1)} s (process start included); verify took ${ms} ms with ${report.timeline.length} timeline entries`);
+      expect(report.timeline.filter((e) => e.kind === "received")).to.have.length.greaterThan(SCALE.legs);
+      expect(ms).to.be.lessThan(2_000);
+    });
+  }
+
+  describe("on PGlite (embedded)", function () {
+    against("pglite");
+  });
+
+  describe("on PostgreSQL (DATABASE_URL)", function () {
+    const required = process.env.RXTRACE_REQUIRE_POSTGRES === "1";
+    if (process.env.DATABASE_URL) {
+      against("postgres");
+    } else if (required) {
+      it("has a PostgreSQL server to test against", function () {
+        expect.fail("RXTRACE_REQUIRE_POSTGRES=1 but DATABASE_URL is not set: .ci/run starts PostgreSQL and exports it");
+      });
+    }
+  });
+});
