@@ -4,12 +4,11 @@
  * `eth_getLogs` filter would return and decodes them with the contract's own interface into ethers `EventLog`s,
  * so provenance, verdicts and custody are rebuilt by exactly the same code whichever way the logs came.
  *
- * A contract bound to an indexer (`useIndexer`) reads through it wherever the library calls `queryLogs`; an
- * unbound one reads the chain as before.
+ * A contract bound to an indexer (`useIndexer`) reads through it wherever the library reads events (`queryEvents`
+ * in query.ts); an unbound one reads the chain in chunks.
  */
-import { EventLog, Log, type DeferredTopicFilter, type TopicFilter } from "ethers";
+import type { TopicFilter } from "ethers";
 import type { RxTrace } from "../../../typechain-types";
-import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog } from "../../../typechain-types/common";
 
 /** A log as the indexer returns it: the `eth_getLogs` fields and its block's time. */
 export interface IndexedLog {
@@ -132,7 +131,7 @@ export class IndexerSource {
 
 const bound = new WeakMap<object, IndexerSource>();
 
-/** Makes the library read `rx`'s events through the indexer (see `queryLogs`); returns `rx`. */
+/** Makes the library read `rx`'s events through the indexer (see `queryEvents` in query.ts); returns `rx`. */
 export function useIndexer<T extends RxTrace>(rx: T, source: IndexerSource): T {
   bound.set(rx, source);
   return rx;
@@ -141,38 +140,4 @@ export function useIndexer<T extends RxTrace>(rx: T, source: IndexerSource): T {
 /** The indexer `rx` reads through, if any. */
 export function indexerOf(rx: RxTrace): IndexerSource | undefined {
   return bound.get(rx);
-}
-
-/** `rx.queryFilter(filter, fromBlock, toBlock)`, through the indexer when `rx` is bound to one. */
-export async function queryLogs<E extends TypedContractEvent>(
-  rx: RxTrace,
-  filter: TypedDeferredTopicFilter<E>,
-  fromBlock = 0,
-  toBlock?: number,
-): Promise<TypedEventLog<E>[]> {
-  const source = bound.get(rx);
-  if (!source) return rx.queryFilter(filter, fromBlock, toBlock);
-  const deferred = filter as DeferredTopicFilter;
-  const logs = await source.logs({ address: await rx.getAddress(), topics: await deferred.getTopicFilter(), fromBlock, toBlock });
-  const provider = rx.runner?.provider ?? null;
-  return logs.map(
-    (l) =>
-      new EventLog(
-        new Log({ ...l, removed: false }, provider!),
-        rx.interface,
-        deferred.fragment,
-      ) as unknown as TypedEventLog<E>,
-  );
-}
-
-/** The times of blocks, from what the indexer reported when `rx` reads through one, else from the chain. */
-export async function blockTimes(rx: RxTrace, blocks: Iterable<number>): Promise<Map<number, number>> {
-  const source = bound.get(rx);
-  const times = new Map<number, number>();
-  for (const block of new Set(blocks)) {
-    const known = source?.blockTime(block);
-    if (known !== undefined) times.set(block, known);
-    else times.set(block, (await rx.runner?.provider?.getBlock(block))?.timestamp ?? 0);
-  }
-  return times;
 }
