@@ -263,14 +263,17 @@ describe("GS1 verification requests (rx:vrs-serve, rx:verify --vrs)", function (
       const again = await fetch(`${url}${t}`, { headers });
       expect([first.status, again.status, (await again.text()).trim()]).to.deep.equal([200, 401, "RxTrace-Signature: this signed request was already answered (replay)"]);
     });
-    it("answers 401 to a contract partner that cannot sign (no ERC-1271), even signed by the key behind it", async function () {
+    it("answers a contract partner (ERC-1271) whose wallet accepts its owner's signature, and 401 when another key signs", async function () {
       const { url, expiry, signers, rx } = await loadFixture(storyFixture);
-      const [admin, , , , , , , , , owner] = signers;
+      const [admin, , , , , , , , , owner, stranger] = signers;
       const wallet = await new PartnerWallet__factory(admin).deploy(owner.address);
       const walletGln = makeGln("061414100077");
       await rx.connect(admin).onboardPartner(await wallet.getAddress(), 2, walletGln, hre.ethers.id("wallet"), (await time.latest()) + 3600 * 24 * 365, "Wallet Wholesale");
-      const answer = await get(url, target(expiry.genuine, formatGln(walletGln)), owner, { corrUUID: UUID });
-      expect([answer.status, answer.text.trim()]).to.deep.equal([
+      const byOwner = await get(url, target(expiry.genuine, formatGln(walletGln)), owner, { corrUUID: UUID });
+      expect(byOwner.status).to.equal(200);
+      expect(JSON.parse(byOwner.text).data).to.deep.equal({ verified: true });
+      const byStranger = await get(url, target(expiry.genuine, formatGln(walletGln)), stranger!, { corrUUID: "5b1a6c8e-2f4d-4e8a-9c3b-7d6e5f4a3b2c" });
+      expect([byStranger.status, byStranger.text.trim()]).to.deep.equal([
         401,
         `RxTrace-Signature: not a signature of reqGLN ${formatGln(walletGln)}'s account ${await wallet.getAddress()} over this request`,
       ]);
