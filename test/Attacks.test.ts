@@ -42,12 +42,10 @@ import {
   shipPacksFrom,
   twoPharmaciesFixture,
   WARM_LEG,
+  Rule,
+  Status,
 } from "./fixtures";
 
-/** ShipmentStatus of contracts/interfaces/RxTypes.sol (scripts/lib/domain.ts knows only the first two). */
-const Status = { None: 0n, InTransit: 1n, Cancelled: 2n, Received: 3n, ReceivedInQuarantine: 4n } as const;
-/** CustodyRule of contracts/interfaces/RxTypes.sol. */
-const Rule = { None: 0n, Lot: 1n, Pack: 2n } as const;
 /** A claim naming no leg: verifyPackInCustody then applies the lot rule. */
 const NO_CLAIM = { sender: ethers.ZeroAddress, quantity: 0n, nonce: 0n, manifestProof: [] as string[] };
 /** QuarantineCause of contracts/interfaces/RxTypes.sol. */

@@ -32,11 +32,10 @@ import {
   shipPacksFrom,
   twoPharmaciesFixture,
   WARM_LEG,
+  Rule,
+  Status,
 } from "./fixtures";
 
-/** ShipmentStatus and CustodyRule of contracts/interfaces/RxTypes.sol. */
-const Status = { None: 0n, InTransit: 1n, Cancelled: 2n, Received: 3n, ReceivedInQuarantine: 4n } as const;
-const Rule = { None: 0n, Lot: 1n, Pack: 2n } as const;
 const CANCEL_AFTER = 30 * DAY;
 const REASON = ethers.id("suspect: blister foil differs from the reference sample");
 const RECALL_REASON = ethers.id("recall notice");

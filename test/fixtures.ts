@@ -10,6 +10,10 @@ import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../s
 import { ManifestTree } from "../src/manifests/manifest";
 import { SIGNED_TYPES } from "../src/signing/typed-data";
 
+/** ShipmentStatus of contracts/interfaces/RxTypes.sol. */
+export const Status = { None: 0n, InTransit: 1n, Cancelled: 2n, Received: 3n, ReceivedInQuarantine: 4n } as const;
+/** CustodyRule of contracts/interfaces/RxTypes.sol. */
+export const Rule = { None: 0n, Lot: 1n, Pack: 2n } as const;
 export const DAY = 24 * 60 * 60;
 export const YEAR = 365 * DAY;
 export const LICENCE_REF = ethers.id("licence document");

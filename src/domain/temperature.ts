@@ -170,6 +170,15 @@ export interface LegFieldsNumeric {
   loggerHash: string;
 }
 
+/** A leg summary as the contract's events carry it (`Received`, `HandedOver`, `Rejected`: uint values). */
+export interface LegEventArgs {
+  minTemp: bigint;
+  maxTemp: bigint;
+  meanKineticTemp: bigint;
+  minutesOutOfRange: bigint;
+  loggerHash: string;
+}
+
 /** The summary a rejection carries when the receiver has no logger data: all zero (the contract's "no data"). */
 export const NO_LEG_DATA: LegFieldsNumeric = { minTemp: 0, maxTemp: 0, meanKineticTemp: 0, minutesOutOfRange: 0, loggerHash: "0x" + "0".repeat(64) };
 

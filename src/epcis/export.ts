@@ -29,6 +29,7 @@ import type { PartnerInfo } from "../domain/provenance";
 import { expiryToYYMMDD, formatSscc } from "../gs1/identifiers";
 import type { EpcWriter } from "./identifiers";
 import type { BizStep, Disposition } from "./vocabulary";
+import type { LegEventArgs as LegArgs } from "../domain/temperature";
 
 export const EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld";
 /** The namespace of rxtrace's extension fields, declared in each document's @context. */
@@ -61,13 +62,6 @@ export interface ExportContext {
   casePacks?: (sscc: string) => string[] | undefined;
 }
 
-interface LegArgs {
-  minTemp: bigint;
-  maxTemp: bigint;
-  meanKineticTemp: bigint;
-  minutesOutOfRange: bigint;
-  loggerHash: string;
-}
 
 /** `ni:///sha-256;<base64url>?ver=CBV2.0` of the log's coordinates: the same for every export of the same chain. */
 export function eventIdOf(chainId: number, contract: string, transactionHash: string, logIndex: number, part = ""): string {

@@ -7,6 +7,7 @@
 import { getAddress, id, type LogDescription } from "ethers";
 import { formatCelsius, QUARANTINE_CAUSE_TEXT, type QuarantineCause, RecallClass, RejectionReason } from "../domain/enums";
 import { formatGln } from "../gs1/identifiers";
+import type { LegEventArgs as LegArgs } from "../domain/temperature";
 
 export const ALERT_KINDS = [
   "shipment-incoming",
@@ -334,13 +335,6 @@ export class HolderView {
   }
 }
 
-interface LegArgs {
-  minTemp: bigint;
-  maxTemp: bigint;
-  meanKineticTemp: bigint;
-  minutesOutOfRange: bigint;
-  loggerHash: string;
-}
 
 function legWords(leg: LegArgs): string {
   return `${formatCelsius(leg.minTemp)} to ${formatCelsius(leg.maxTemp)}, ${leg.minutesOutOfRange} minutes out of range`;
