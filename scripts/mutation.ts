@@ -62,6 +62,7 @@ const CONTRACT_SUITES = [
   "Attacks",
   "AttacksFresh",
   "PauseGrace",
+  "SignatureForms",
 ];
 const ALL_SUITES = process.env.MUTATION_SUITES
   ? CONTRACT_SUITES.filter((s) => process.env.MUTATION_SUITES?.split(",").includes(s))
@@ -77,7 +78,7 @@ const FIRST_SUITES: Record<string, string[]> = {
   "Dispensing.sol": ["Dispensing"],
   "Verification.sol": ["Verification"],
   "Cases.sol": ["Cases", "Attacks"],
-  "SignedHandovers.sol": ["SignedHandovers", "ContractPartners", "Attacks"],
+  "SignedHandovers.sol": ["SignedHandovers", "SignatureForms", "ContractPartners", "Attacks"],
   "GS1.sol": ["SharedLibrary", "BatchRegistry", "PartnerRegistry", "Cases"],
   "Ids.sol": ["SharedLibrary", "Dispensing", "Verification"],
   "Routes.sol": ["Custody"],
