@@ -337,7 +337,7 @@ async function main(): Promise<void> {
   console.log(`${all.length} mutants from SuMo; this shard (${index}/${count}) tests ${mine.length}`);
 
   let original = compile(input);
-  if ("error" in original && /Stack too deep/.test(original.error)) {
+  if ("error" in original && /Stack too deep/.test(original.error ?? "")) {
     // The legacy pipeline no longer fits the suite's stack: compile every mutant through the IR pipeline (slower).
     input.settings.viaIR = true;
     original = compile(input);
