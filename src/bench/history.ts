@@ -4,13 +4,12 @@
  * results as public providers do (limit-proxy.ts). `npm run bench` prints the chunked scan's time;
  * test/e2e/RangeLimitedRpc.test.ts checks, at a smaller size, that the answers are the same as without the proxy.
  */
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { id, JsonRpcProvider, Network } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { RxTrace } from "../../typechain-types";
 import { RxTrace__factory } from "../../typechain-types/factories/contracts/RxTrace__factory";
 import { deployRxTrace } from "../chain/deploy";
+import { freePort, serveNetwork } from "../chain/indexer";
 import { chunkSizeOf, resetChunkSize, type ScanProgress } from "../chain/events/logs";
 import { verifyPack } from "../chain/events/provenance";
 import { batchIdOf, shipmentIdOf, type ShipmentKey } from "../domain/ids";
@@ -92,37 +91,10 @@ export async function buildHistory(hre: HardhatRuntimeEnvironment, size: History
 
 /** The in-process network's provider over HTTP, as a node would serve it (for the proxy and child processes). */
 export async function serveProvider(hre: HardhatRuntimeEnvironment): Promise<{ url: string; close(): Promise<void> }> {
-  type Call = { id: unknown; method: string; params?: unknown[] };
-  const answer = async (call: Call) => {
-    try {
-      return { jsonrpc: "2.0", id: call.id, result: await hre.network.provider.request({ method: call.method, params: call.params ?? [] }) };
-    } catch (error) {
-      const e = error as { code?: number; message?: string; data?: unknown };
-      return { jsonrpc: "2.0", id: call.id, error: { code: typeof e.code === "number" ? e.code : -32603, message: e.message ?? String(error), data: e.data } };
-    }
-  };
-  const server: Server = createServer((req, res) => {
-    let body = "";
-    req.on("data", (c: Buffer) => (body += c.toString()));
-    req.on("end", () => {
-      void (async () => {
-        const parsed = JSON.parse(body) as Call | Call[];
-        const result = Array.isArray(parsed) ? await Promise.all(parsed.map(answer)) : await answer(parsed);
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify(result, (_k, v: unknown) => (typeof v === "bigint" ? "0x" + v.toString(16) : v)));
-      })();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  // Hardhat's own JSON-RPC server (`hardhat node`'s), as the indexer bench uses it.
+  const port = await freePort();
+  const server = await serveNetwork(hre, port);
+  return { url: `http://127.0.0.1:${port}`, close: () => server.close() };
 }
 
 /** The contract over plain JSON-RPC at `url`, as the page and a remote command reach it. */

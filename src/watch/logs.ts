@@ -14,10 +14,10 @@ export interface LogRange {
 
 /** Every log of `address` in [fromBlock, toBlock], oldest first. */
 export async function fetchLogs(provider: Provider, range: LogRange): Promise<Log[]> {
-  const logs = await scanLogs(provider, [{ address: range.address, topics: [] }], {
+  // scanLogs returns them in chain order (block, then log index).
+  return scanLogs(provider, [{ address: range.address, topics: [] }], {
     fromBlock: range.fromBlock,
     toBlock: range.toBlock,
     onProgress: () => undefined,
   });
-  return [...logs].sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
 }

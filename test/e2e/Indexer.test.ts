@@ -27,6 +27,7 @@ import { shipmentsInTransit } from "../../src/commands/custody/shipments";
 import { GOOD_LEG, LOT, SERIALS, WARM_LEG, batchFixture, claimOf, commissionInput, deliverFrom, deliverPacksFrom, shipFrom } from "../fixtures";
 import { tempDir } from "../tmp";
 import { freePort } from "./processes";
+import { mineTail } from "../../src/bench/indexer-history";
 
 const LOT_2 = "B24-0002";
 /** Scaled down for `npm test`; `npm run bench` runs 1,000 legs over 1,000,000 blocks. */
@@ -80,15 +81,7 @@ async function manyLegs(f: Fixture, legs: number, spread: number) {
     await deliverFrom(rx, from, batchId, to, 1n);
     await hre.network.provider.send("hardhat_mine", [`0x${spread.toString(16)}`]);
   }
-  await mineTail();
-}
-
-/**
- * Blocks made by `hardhat_mine` name no parent (parentHash 0): Ponder would take the chain's unfinalized tail for
- * a reorganisation beyond finality. The last blocks (more than the 30 Ponder waits for) are mined one by one.
- */
-async function mineTail(): Promise<void> {
-  for (let i = 0; i < 40; i++) await hre.network.provider.send("evm_mine", []);
+  await mineTail(hre);
 }
 
 describe("Indexer: the same answers as the direct scan", function () {
