@@ -26,14 +26,23 @@ import {RxTraceExtension} from "./RxTraceExtension.sol";
 ///
 /// Where the seam is, and why: the suite no longer fits in one contract's 24,576 bytes, so it is two contracts on
 /// one storage. This contract (the core) runs the hot paths itself: commission, ship, receive, reject, dispense,
-/// co-signed and signed handovers, recall, pause, and every view, so none of them pays for the split. The rare acts
-/// (onboarding and licensing partners, company prefixes, sealing and opening cases, suspect holds, quarantine
-/// decisions, cancelling a shipment or a handover, revoking signatures) run in `RxTraceExtension`, which the core
+/// co-signed and signed handovers, and every view, so none of them pays for the split. The rare acts (onboarding and
+/// licensing partners, company prefixes, sealing and opening cases, recalls, suspect holds, quarantine decisions,
+/// cancelling a shipment or a handover, revoking signatures, pausing) run in `RxTraceExtension`, which the core
 /// deploys in its constructor and reaches by DELEGATECALL: the extension's code acts on the core's storage with the
 /// caller's `msg.sender`, so the rules, events and errors are exactly those of a single contract, and users see one
 /// address and one ABI (this contract's). Both contracts inherit the same module chain, so their storage layouts
 /// are the same by construction; each overrides the other half's entry points (the core with forwarders, the
 /// extension with refusals). The extension's own storage is never used: it holds nothing anyone relies on.
+///
+/// The governance acts (`IGovernance`: reversing a regulator's final act, condemning stock, transferring and revoking
+/// company prefixes, the operator role) exist only in the extension, and the core reaches them through one generic
+/// `fallback` that forwards any selector it does not know. A forwarder per function would cost the core bytes it
+/// does not have (it sits a few dozen bytes under the 24,576-byte limit); the fallback costs it a few bytes once, for
+/// every rare act to come, and adds nothing to the hot paths, whose selectors the dispatcher matches first. The
+/// price: those functions are not in this contract's ABI; tools call them at this address with `IGovernance`'s ABI
+/// (an unknown selector the extension does not serve either reverts with no data). Recalls moved to the extension
+/// too, with the bookkeeping of the reversal window, which left the core room for the fallback.
 contract RxTrace is SignedHandovers, Multicall, IRxTrace {
     /// @notice The contract that runs the rare acts on this contract's storage (see the title comment).
     address public immutable EXTENSION;
@@ -41,8 +50,10 @@ contract RxTrace is SignedHandovers, Multicall, IRxTrace {
     /// @param adminDelay seconds a scheduled admin handover must wait before the new admin can accept it
     /// @param admin the first admin (DEFAULT_ADMIN_ROLE); a multisig or timelock on public networks
     /// @param pauser the first holder of PAUSER_ROLE, or zero for none
-    constructor(uint48 adminDelay, address admin, address pauser) RxAccess(adminDelay, admin) {
+    /// @param operator the first holder of OPERATOR_ROLE (routine partner acts, see `IGovernance`), or zero for none
+    constructor(uint48 adminDelay, address admin, address pauser, address operator) RxAccess(adminDelay, admin) {
         if (pauser != address(0)) _grantRole(PAUSER_ROLE, pauser);
+        if (operator != address(0)) _grantRole(_OPERATOR_ROLE, operator);
         EXTENSION = address(new RxTraceExtension(adminDelay, admin));
     }
 
@@ -144,6 +155,17 @@ contract RxTrace is SignedHandovers, Multicall, IRxTrace {
 
     /// @inheritdoc IEmergencyPause
     function unpause() external override(IEmergencyPause, RxAccess) {
+        _forward();
+    }
+
+    /// @inheritdoc IProductSafety
+    function recall(bytes32, uint8, bytes32, string calldata) external override(IProductSafety, ProductSafety) {
+        _forward();
+    }
+
+    /// @notice Runs any function this contract does not know in the extension: the governance acts of `IGovernance`
+    /// (see the title comment). Ether is refused: the suite handles none.
+    fallback() external {
         _forward();
     }
 

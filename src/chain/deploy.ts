@@ -12,6 +12,8 @@ export interface SuiteOptions {
   adminDelay?: bigint;
   /** The first pauser; defaults to the admin. Zero address: none. */
   pauser?: string;
+  /** The first operator (OPERATOR_ROLE: routine partner acts); defaults to the pauser. Zero address: none. */
+  operator?: string;
 }
 
 export async function deployRxTrace(
@@ -21,8 +23,9 @@ export async function deployRxTrace(
 ): Promise<RxTrace> {
   const admin = options.admin ?? (await deployer.getAddress());
   const pauser = options.pauser ?? admin;
+  const operator = options.operator ?? pauser;
   const factory = await ethers.getContractFactory("RxTrace", deployer);
-  const contract = await factory.deploy(options.adminDelay ?? 0n, admin, pauser);
+  const contract = await factory.deploy(options.adminDelay ?? 0n, admin, pauser, operator);
   await contract.waitForDeployment();
   return contract as unknown as RxTrace;
 }
