@@ -1,9 +1,9 @@
 /**
  * Deploys the suite. The deploy script, the tasks and every test fixture go through this one function.
  */
-import type { Signer } from "ethers";
+import { ZeroAddress, type Signer } from "ethers";
 import type { HardhatEthersHelpers } from "@nomicfoundation/hardhat-ethers/types";
-import type { RxTrace } from "../../typechain-types";
+import type { RxTimelock, RxTrace } from "../../typechain-types";
 
 export interface SuiteOptions {
   /** The first admin (DEFAULT_ADMIN_ROLE); defaults to the deployer. */
@@ -28,4 +28,23 @@ export async function deployRxTrace(
   const contract = await factory.deploy(options.adminDelay ?? 0n, admin, pauser, operator);
   await contract.waitForDeployment();
   return contract as unknown as RxTrace;
+}
+
+export interface TimelockOptions {
+  /** Seconds every scheduled admin act waits. */
+  delay: bigint;
+  /** Who schedules and cancels (the consortium's multisig); defaults to the deployer. */
+  proposers?: string[];
+  /** Who executes a ready operation; defaults to anyone (the zero address). */
+  executors?: string[];
+}
+
+/** Deploys the TimelockController that becomes the suite's admin on public networks (it administers itself). */
+export async function deployTimelock(ethers: HardhatEthersHelpers, deployer: Signer, options: TimelockOptions): Promise<RxTimelock> {
+  const proposers = options.proposers ?? [await deployer.getAddress()];
+  const executors = options.executors ?? [ZeroAddress];
+  const factory = await ethers.getContractFactory("RxTimelock", deployer);
+  const contract = await factory.deploy(options.delay, proposers, executors, ZeroAddress);
+  await contract.waitForDeployment();
+  return contract as unknown as RxTimelock;
 }
