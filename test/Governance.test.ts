@@ -4,14 +4,18 @@
  * or illegitimate batch, and moving company prefixes.
  */
 import { expect } from "chai";
-import { ethers } from "hardhat";
+import hre, { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress, ZeroHash } from "ethers";
 import { IGovernance__factory } from "../typechain-types";
 import { deployRxTrace, deployTimelock } from "../src/chain/deploy";
+import { DEFAULT_PUBLIC_TIMELOCK_DELAY, planAdmin } from "../src/chain/admin-policy";
+import { deploySuite } from "../src/chain/deployment";
+import { RxTrace__factory } from "../typechain-types";
+import { tempDir } from "./tmp";
 import { FinalAct, RecallClass, Role, Verdict } from "../src/domain/enums";
 import { batchIdOf, serialToBytes32 } from "../src/domain/ids";
-import { makeGln, makeGtin } from "../src/gs1/identifiers";
+import { makeGln } from "../src/gs1/identifiers";
 import { CAST, GTIN } from "../src/scenario/scenario";
 import {
   commissionInput,
@@ -642,6 +646,55 @@ describe("Governance: company prefixes", function () {
       const ctx = await loadFixture(regulatorsFixture);
       const unknown = new ethers.Contract(await ctx.rx.getAddress(), ["function noSuchFunction()"], ctx.stranger);
       await expect(unknown.getFunction("noSuchFunction")()).to.be.revertedWithoutReason();
+    });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// 4. The deploy's admin policy (npm run deploy, rx:deploy)
+// ---------------------------------------------------------------------------------------------------------
+
+describe("Governance: the deploy's admin policy", function () {
+  const EOA = "0x00000000000000000000000000000000000000aa";
+
+  describe("planAdmin", function () {
+    it("creates a timelock with a two-day delay on a public network when no admin is given", function () {
+      expect(planAdmin({ network: "polygon" })).to.deep.equal({ plan: { kind: "timelock", delay: DEFAULT_PUBLIC_TIMELOCK_DELAY }, problems: [] });
+    });
+
+    it("refuses an externally owned admin on a public network, naming the setting and the address", function () {
+      const { problems } = planAdmin({ network: "amoy", admin: EOA, adminIsContract: false });
+      expect(problems).to.deep.equal([
+        `RXTRACE_ADMIN (--admin) is ${EOA}, an externally owned account: on "amoy" the admin must be a TimelockController ` +
+          "(leave RXTRACE_ADMIN unset and the deploy creates one) or a multisig",
+      ]);
+    });
+
+    it("refuses a timelock delay of 0 on a public network", function () {
+      const { problems } = planAdmin({ network: "polygon", timelockDelay: 0n });
+      expect(problems).to.deep.equal(['RXTRACE_TIMELOCK_DELAY (--timelock-delay) is 0: on "polygon" expected a delay of more than 0 seconds']);
+    });
+
+    it("refuses an existing timelock whose delay is 0 on a public network", function () {
+      const { problems } = planAdmin({ network: "polygon", admin: EOA, adminIsContract: true, timelockDelay: 0n });
+      expect(problems).to.deep.equal([`the admin timelock ${EOA} has a delay of 0 seconds: on "polygon" expected more than 0`]);
+    });
+
+    it("keeps the deployer as the admin on a development network", function () {
+      expect(planAdmin({ network: "localhost" })).to.deep.equal({ plan: { kind: "deployer" }, problems: [] });
+    });
+  });
+
+  describe("deploySuite with a timelock delay", function () {
+    it("makes a new TimelockController the admin, records it and prints what it set", async function () {
+      const lines: string[] = [];
+      const [deployer, operator] = await ethers.getSigners();
+      const record = await deploySuite(hre, { timelockDelay: 3600n, operator: operator.address, dir: tempDir("rx-gov-"), redeploy: true, log: (l) => lines.push(l) });
+      const rx = RxTrace__factory.connect(record.contracts.RxTrace.address, deployer);
+      expect(record.timelock?.minDelay).to.equal("3600");
+      expect(await rx.defaultAdmin()).to.equal(record.timelock?.address);
+      expect(await rx.hasRole(OPERATOR_ROLE, operator.address)).to.equal(true);
+      expect(lines.join("\n")).to.include(`admin (onboards manufacturers and regulators, company prefixes, roles): ${record.timelock?.address} (TimelockController, delay 3600 s)`);
     });
   });
 });

@@ -7,3 +7,4 @@ export * from "./deploy";
 export * from "./deployment";
 export * from "./reliable";
 export * from "./events";
+export * from "./admin-policy";
