@@ -20,8 +20,8 @@ interface IGovernance {
     /// @notice Regulator `regulator` reversed `declaredBy`'s declaration that batch `batchId` is illegitimate; the
     /// batch is back on hold as suspect when it was before the declaration, else free.
     event IllegitimacyReversed(bytes32 indexed batchId, address indexed regulator, address declaredBy, bytes32 reason);
-    /// @notice Regulator `regulator` reversed `recalledBy`'s class I recall of batch `batchId`; the batch's recall class
-    /// is `restoredClass` again (0: not recalled).
+    /// @notice Regulator `regulator` reversed `recalledBy`'s class I recall of batch `batchId`; the batch's recall
+    /// class is `restoredClass` again (0: not recalled).
     event RecallReversed(
         bytes32 indexed batchId,
         address indexed regulator,
@@ -46,7 +46,8 @@ interface IGovernance {
     error ReversalWindowClosed(bytes32 batchId, FinalAct act, uint256 closedAt);
     /// @notice Batch `batchId` is neither recalled nor illegitimate: its saleable stock cannot be condemned.
     error SafetyNotCondemnable(bytes32 batchId);
-    /// @notice The act that makes batch `batchId` condemnable may still be reversed until `reversibleUntil` (inclusive).
+    /// @notice The act that makes batch `batchId` condemnable may still be reversed until `reversibleUntil`
+    /// (inclusive).
     error SafetyDecisionNotFinal(bytes32 batchId, uint256 reversibleUntil);
 
     /// @notice The role of the hot key for routine acts: onboarding, renewing and reinstating distributors and

@@ -14,6 +14,7 @@ abstract contract Governance is SignedHandovers, IGovernance {
     uint256 public constant REVERSAL_WINDOW = 3 days;
 
     /// @inheritdoc IGovernance
+    // solhint-disable-next-line func-name-mixedcase
     function OPERATOR_ROLE() external pure returns (bytes32) {
         return _OPERATOR_ROLE;
     }

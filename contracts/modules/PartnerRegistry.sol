@@ -151,10 +151,11 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
         return ok ? _prefixOwners[key] : address(0);
     }
 
-    /// @dev Moves company prefix `prefix` from its owner to known partner `to`; returns the previous owner. Lots already
-    /// commissioned keep their manufacturer (and with it recalls and returns); new GTINs under the prefix are `to`'s.
-    /// The previous owner's `prefixLengths` bit stays: it only costs that owner one lookup that fails. The marks on
-    /// the prefix's leading parts keep naming the first owner, which only `PartnerCompanyPrefixOverlaps` reports.
+    /// @dev Moves company prefix `prefix` from its owner to known partner `to`; returns the previous owner. Lots
+    /// already commissioned keep their manufacturer (and with it recalls and returns); new GTINs under the prefix
+    /// are `to`'s. The previous owner's `prefixLengths` bit stays: it only costs that owner one lookup that fails.
+    /// The marks on the prefix's leading parts keep naming the first owner, which only `PartnerCompanyPrefixOverlaps`
+    /// reports.
     function _transferCompanyPrefix(string calldata prefix, address to) internal returns (address from) {
         uint256 key;
         (from, key) = _assignedPrefix(prefix);
