@@ -14,15 +14,16 @@ import {
     TemperatureLeg
 } from "./interfaces/RxTypes.sol";
 import {RxAccess} from "./modules/RxAccess.sol";
-import {SignedHandovers} from "./modules/SignedHandovers.sol";
+import {Governance} from "./modules/Governance.sol";
 
 /// @title The rare acts of rxtrace, run by the core on its own storage
-/// @notice Reached only through `RxTrace` (by DELEGATECALL): see the seam described on `RxTrace`. It inherits the
+/// @notice Reached only through `RxTrace` (by DELEGATECALL): see the seam described on `RxTrace`. It also serves
+/// the functions of `IGovernance`, which the core does not know and forwards through its `fallback`. It inherits the
 /// same module chain as the core, so the storage layouts are the same, and refuses the core's own entry points so
 /// that their code is not deployed twice. Called directly (not by the core's DELEGATECALL), it refuses every act
 /// with `ExtensionNotDelegated`: each act checks its caller's role or standing first, and those checks refuse here,
 /// as OpenZeppelin's UUPS `onlyProxy` does. Its own storage therefore stays empty.
-contract RxTraceExtension is SignedHandovers, Multicall {
+contract RxTraceExtension is Governance, Multicall {
     /// @notice This entry point runs in the core (`RxTrace`), not here.
     error ExtensionNotServed();
     /// @notice The extension was called directly: it acts only on the core's storage, through the core.
@@ -58,10 +59,6 @@ contract RxTraceExtension is SignedHandovers, Multicall {
     }
 
     function dispense(bytes32, bytes32, bytes32[] calldata, PackClaim calldata) external pure override {
-        revert ExtensionNotServed();
-    }
-
-    function recall(bytes32, uint8, bytes32, string calldata) external pure override {
         revert ExtensionNotServed();
     }
 

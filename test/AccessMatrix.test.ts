@@ -17,6 +17,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import {
+  Contract,
   FunctionFragment,
   Signature,
   ZeroAddress,
@@ -24,7 +25,7 @@ import {
   type ContractTransactionResponse,
   type TypedDataField,
 } from "ethers";
-import { RxTrace__factory, type IBatchRegistry, type RxTrace } from "../typechain-types";
+import { IGovernance__factory, RxTrace__factory, type IBatchRegistry, type RxTrace } from "../typechain-types";
 import { readDomain, SIGNED_TYPES } from "../src/signing/typed-data";
 import type { AuthorizationStruct } from "../typechain-types/contracts/RxTrace";
 import { makeGln, makeGtin, makeSscc } from "../src/gs1/identifiers";
@@ -88,7 +89,7 @@ const expiredOf = (role: PartnerRole): StandIn => `expired${ROLE_WORD[role]}`;
 /** Every actor's role and standing, as the matrix fixture sets them up. */
 const ACTOR_INFO: Record<ActorKey, { label: string; role: Role; standing: Standing }> = {
   admin: { label: "the admin (deployer, not a partner)", role: Role.None, standing: Standing.Unknown },
-  pauser: { label: "the pauser (not a partner)", role: Role.None, standing: Standing.Unknown },
+  pauser: { label: "the operator and pauser (the hot key, not a partner)", role: Role.None, standing: Standing.Unknown },
   manufacturer: { label: "the manufacturer", role: Role.Manufacturer, standing: Standing.Authorized },
   otherManufacturer: { label: "the other manufacturer", role: Role.Manufacturer, standing: Standing.Authorized },
   distributor: { label: "the distributor", role: Role.Distributor, standing: Standing.Authorized },
@@ -132,6 +133,9 @@ const RECALL_HASH = ethers.id("recall notice");
 const RECALL_URI = "ipfs://QmRecallNoticeForTheAccessMatrix";
 const EVIDENCE = ethers.id("photo of the damaged carton");
 const PAUSER_ROLE = ethers.id("PAUSER_ROLE");
+const OPERATOR_ROLE = ethers.id("OPERATOR_ROLE");
+/** The functions the core forwards through its fallback (IGovernance), beside RxTrace's own ABI. */
+const SUITE_ABI = [...RxTrace__factory.abi, ...IGovernance__factory.abi];
 const STOCK = 5n;
 
 /**
@@ -164,6 +168,9 @@ async function matrixFixture() {
     }
   }
   const newcomer = signers[next];
+  // A second regulator, not an actor: it takes the final acts the matrix's regulator reverses.
+  const otherRegulator = signers[next + 1];
+  await rx.onboardPartner(otherRegulator.address, Role.Regulator, makeGln("070000000098"), LICENCE_REF, base.licenceExpiry, "Second Board");
 
   // The manufacturer stand-ins own a prefix and a batch each.
   const standInBatch = {} as Record<"suspendedManufacturer" | "expiredManufacturer", { batchId: string; gtin: bigint }>;
@@ -215,7 +222,10 @@ async function matrixFixture() {
     stranger: base.stranger,
     ...standIns,
   };
-  return { ...base, accounts, newcomer, standInBatch, foreignBatchId, pendingTo, sentBy, inbound, future, warmLeg };
+  // The governance functions at the core's address, and one contract that knows every event and error of both.
+  const gov = IGovernance__factory.connect(await rx.getAddress(), base.stranger);
+  const suite = new Contract(await rx.getAddress(), SUITE_ABI, base.stranger);
+  return { ...base, accounts, newcomer, otherRegulator, gov, suite, standInBatch, foreignBatchId, pendingTo, sentBy, inbound, future, warmLeg };
 }
 
 type Ctx = Awaited<ReturnType<typeof matrixFixture>>;
@@ -627,6 +637,8 @@ const CASE_HOLDERS = {
 } as const satisfies Partial<Row>;
 
 const ADMIN_ONLY = { standIns: [Role.Distributor], allowed: ["admin"], refusal: missingRole(ZeroHash) } as const;
+/** Routine partner acts (distributors, dispensers, suspensions): the admin or the operator (IGovernance). */
+const ADMIN_OR_OPERATOR = { standIns: [Role.Distributor], allowed: ["admin", "pauser"], refusal: missingRole(OPERATOR_ROLE) } as const;
 const PAUSER_ONLY = { standIns: [Role.Distributor], allowed: ["pauser"], refusal: missingRole(PAUSER_ROLE) } as const;
 const REGULATOR_ONLY = { standIns: [Role.Regulator], allowed: ["regulator"], refusal: requiresRole(Role.Regulator) } as const;
 
@@ -634,7 +646,7 @@ const TABLE: readonly Row[] = [
   // ------------------------------------------------------------------ partner registry: admin only
   {
     name: "onboardPartner",
-    ...ADMIN_ONLY,
+    ...ADMIN_OR_OPERATOR,
     whilePaused: "reverts",
     call: (ctx, who) =>
       ctx.rx
@@ -666,7 +678,7 @@ const TABLE: readonly Row[] = [
   },
   {
     name: "renewLicence",
-    ...ADMIN_ONLY,
+    ...ADMIN_OR_OPERATOR,
     whilePaused: "reverts",
     call: (ctx, who) =>
       ctx.rx.connect(ctx.accounts[who]).renewLicence(ctx.accounts.expiredDistributor.address, RENEWED_REF, ctx.future),
@@ -680,7 +692,7 @@ const TABLE: readonly Row[] = [
   },
   {
     name: "suspendPartner",
-    ...ADMIN_ONLY,
+    ...ADMIN_OR_OPERATOR,
     whilePaused: "works",
     call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).suspendPartner(ctx.distributor.address, REASON),
     emits: async (ctx) => [{ name: "PartnerSuspended", args: [ctx.distributor.address, REASON] }],
@@ -690,7 +702,7 @@ const TABLE: readonly Row[] = [
   },
   {
     name: "reinstatePartner",
-    ...ADMIN_ONLY,
+    ...ADMIN_OR_OPERATOR,
     whilePaused: "reverts",
     call: (ctx, who) => ctx.rx.connect(ctx.accounts[who]).reinstatePartner(ctx.accounts.suspendedDistributor.address),
     emits: async (ctx) => [{ name: "PartnerReinstated", args: [ctx.accounts.suspendedDistributor.address] }],
@@ -1096,6 +1108,74 @@ const TABLE: readonly Row[] = [
       expect(h.condemned).to.equal(1n);
     },
   },
+  // ------------------------------------------------------------------ governance (IGovernance, through the fallback)
+  {
+    // Another regulator declared the batch illegitimate; the matrix's regulator reverses it within the window.
+    name: "reverseIllegitimate",
+    ...REGULATOR_ONLY,
+    whilePaused: "reverts",
+    setup: async (ctx) => {
+      await ctx.rx.connect(ctx.otherRegulator).declareIllegitimate(ctx.batchId, REASON);
+    },
+    call: (ctx, who) => ctx.gov.connect(ctx.accounts[who]).reverseIllegitimate(ctx.batchId, REASON),
+    emits: async (ctx, who) => [{ name: "IllegitimacyReversed", args: [ctx.batchId, addr(ctx, who), ctx.otherRegulator.address, REASON] }],
+    after: async (ctx) => {
+      expect(await verdictOfMainBatch(ctx)).to.equal(Verdict.Genuine);
+    },
+  },
+  {
+    // Another regulator recalled the batch class I; the matrix's regulator reverses it within the window.
+    name: "reverseRecall",
+    ...REGULATOR_ONLY,
+    whilePaused: "reverts",
+    setup: async (ctx) => {
+      await ctx.rx.connect(ctx.otherRegulator).recall(ctx.batchId, 1, RECALL_HASH, RECALL_URI);
+    },
+    call: (ctx, who) => ctx.gov.connect(ctx.accounts[who]).reverseRecall(ctx.batchId, REASON),
+    emits: async (ctx, who) => [{ name: "RecallReversed", args: [ctx.batchId, addr(ctx, who), ctx.otherRegulator.address, 0, REASON] }],
+    after: async (ctx) => {
+      expect(await verdictOfMainBatch(ctx)).to.equal(Verdict.Genuine);
+    },
+  },
+  {
+    // The manufacturer recalled its lot (class II: final at once); a regulator condemns a saleable unit.
+    name: "condemnStock",
+    ...REGULATOR_ONLY,
+    whilePaused: "reverts",
+    setup: async (ctx) => {
+      if ((await ctx.rx.batch(ctx.batchId)).recallClass === 0n) await ctx.rx.connect(ctx.manufacturer).recall(ctx.batchId, 2, RECALL_HASH, RECALL_URI);
+    },
+    call: (ctx, who) => ctx.gov.connect(ctx.accounts[who]).condemnStock(ctx.batchId, ctx.pharmacy.address, 1n),
+    observe: async (ctx) => [(await ctx.rx.holding(ctx.batchId, ctx.pharmacy.address)).saleable],
+    emits: async (ctx, who) => [{ name: "StockCondemned", args: [ctx.batchId, ctx.pharmacy.address, addr(ctx, who), 1n] }],
+    after: async (ctx, _who, _at, [saleableBefore]) => {
+      const h = await ctx.rx.holding(ctx.batchId, ctx.pharmacy.address);
+      expect(h.saleable).to.equal(saleableBefore - 1n);
+      expect(h.condemned).to.equal(1n);
+    },
+  },
+  {
+    name: "transferCompanyPrefix",
+    ...ADMIN_ONLY,
+    whilePaused: "reverts",
+    call: (ctx, who) => ctx.gov.connect(ctx.accounts[who]).transferCompanyPrefix(STAND_IN_PREFIX.expiredManufacturer, ctx.otherManufacturer.address),
+    emits: async (ctx) => [
+      { name: "CompanyPrefixTransferred", args: [STAND_IN_PREFIX.expiredManufacturer, ctx.accounts.expiredManufacturer.address, ctx.otherManufacturer.address] },
+    ],
+    after: async (ctx) => {
+      expect(await ctx.rx.companyPrefixOwner(STAND_IN_PREFIX.expiredManufacturer)).to.equal(ctx.otherManufacturer.address);
+    },
+  },
+  {
+    name: "revokeCompanyPrefix",
+    ...ADMIN_ONLY,
+    whilePaused: "works",
+    call: (ctx, who) => ctx.gov.connect(ctx.accounts[who]).revokeCompanyPrefix(STAND_IN_PREFIX.suspendedManufacturer),
+    emits: async (ctx) => [{ name: "CompanyPrefixRevoked", args: [STAND_IN_PREFIX.suspendedManufacturer, ctx.accounts.suspendedManufacturer.address] }],
+    after: async (ctx) => {
+      expect(await ctx.rx.companyPrefixOwner(STAND_IN_PREFIX.suspendedManufacturer)).to.equal(ZeroAddress);
+    },
+  },
   // ------------------------------------------------------------------ dispensing
   {
     name: "dispense",
@@ -1288,14 +1368,14 @@ async function expectAllowed(ctx: Ctx, row: Row, who: ActorKey, at: number): Pro
   const observed = row.observe ? await row.observe(ctx, who) : [];
   const tx = await row.call(ctx, who);
   if (row.actor === "signer") expect(tx.from, "the submitter of a signed call").to.equal(ctx.stranger.address);
-  for (const e of events) await expect(tx).to.emit(ctx.rx, e.name).withArgs(...e.args);
+  for (const e of events) await expect(tx).to.emit(ctx.suite, e.name).withArgs(...e.args);
   await row.after(ctx, who, at, observed);
 }
 
 async function expectRefused(ctx: Ctx, row: Row, who: ActorKey): Promise<void> {
   const { name, args } = row.refusal(ctx, who);
   await expect(row.call(ctx, who))
-    .to.be.revertedWithCustomError(ctx.rx, name)
+    .to.be.revertedWithCustomError(ctx.suite, name)
     .withArgs(...args);
 }
 
@@ -1512,6 +1592,10 @@ describe("RxTrace: pause", function () {
     "multicall",
     // The sender's cancel (the row's actor); the receiver's revocation works while paused (AttacksFresh test).
     "cancelHandover",
+    "reverseIllegitimate",
+    "reverseRecall",
+    "condemnStock",
+    "transferCompanyPrefix",
   ];
   const RESTRICTIVE = [
     "suspendPartner",
@@ -1521,6 +1605,7 @@ describe("RxTrace: pause", function () {
     "declareIllegitimate",
     "condemnQuarantine",
     "revokeSignatures",
+    "revokeCompanyPrefix",
     "unpause",
   ];
 
@@ -1565,11 +1650,15 @@ describe("RxTrace: pause", function () {
 // ---------------------------------------------------------------------------------------------------------
 
 describe("RxTrace: a stranger cannot change anything", function () {
-  const abiFunctions = stateChangingFunctions(RxTrace__factory.createInterface().fragments);
+  const abiFunctions = stateChangingFunctions([
+    ...RxTrace__factory.createInterface().fragments,
+    ...IGovernance__factory.createInterface().fragments,
+  ]);
 
   it("has a row in the access table for every state-changing function of the ABI, and no other", async function () {
     const { rx } = await loadFixture(matrixFixture);
-    expect(stateChangingFunctions(rx.interface.fragments)).to.deep.equal([...ROWS.keys()].sort());
+    const gov = IGovernance__factory.connect(await rx.getAddress());
+    expect(stateChangingFunctions([...rx.interface.fragments, ...gov.interface.fragments])).to.deep.equal([...ROWS.keys()].sort());
   });
 
   for (const name of abiFunctions) {

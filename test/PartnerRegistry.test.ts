@@ -30,6 +30,8 @@ import {
 const { ZeroAddress } = ethers;
 
 const RENEWED_REF = ethers.id("renewed licence document");
+/** Routine acts on distributors and dispensers, and suspensions: the admin or an operator (IGovernance). */
+const OPERATOR_ROLE = ethers.id("OPERATOR_ROLE");
 const ADMIN_DELAY = 3n * 86400n;
 
 /** The manufacturer's prefix in the cast (7 digits) and a second one of another length (8 digits). */
@@ -302,7 +304,7 @@ describe("RxTrace: PartnerRegistry", function () {
       });
     });
 
-    describe("when the caller is not the admin", function () {
+    describe("when the caller is neither the admin nor an operator", function () {
       it("reverts with AccessControlUnauthorizedAccount", async function () {
         const { rx, stranger, distributor } = await loadFixture(deployFixture);
         const expiry = (await time.latest()) + YEAR;
@@ -310,7 +312,7 @@ describe("RxTrace: PartnerRegistry", function () {
           rx.connect(stranger).onboardPartner(distributor.address, Role.Distributor, DISTRIBUTOR.gln, LICENCE_REF, expiry, DISTRIBUTOR.name),
         )
           .to.be.revertedWithCustomError(rx, "AccessControlUnauthorizedAccount")
-          .withArgs(stranger.address, await rx.DEFAULT_ADMIN_ROLE());
+          .withArgs(stranger.address, OPERATOR_ROLE);
       });
     });
 
@@ -326,7 +328,7 @@ describe("RxTrace: PartnerRegistry", function () {
         const { rx, stranger, licenceExpiry } = await loadFixture(pausedFixture);
         await expect(rx.connect(stranger).onboardPartner(stranger.address, Role.Distributor, NEWCOMER_GLN, LICENCE_REF, licenceExpiry, NEWCOMER_NAME))
           .to.be.revertedWithCustomError(rx, "AccessControlUnauthorizedAccount")
-          .withArgs(stranger.address, await rx.DEFAULT_ADMIN_ROLE());
+          .withArgs(stranger.address, OPERATOR_ROLE);
       });
     });
   });
@@ -608,7 +610,7 @@ describe("RxTrace: PartnerRegistry", function () {
         await rx.connect(pauser).pause();
         await expect(rx.connect(distributor).renewLicence(distributor.address, RENEWED_REF, licenceExpiry + YEAR))
           .to.be.revertedWithCustomError(rx, "AccessControlUnauthorizedAccount")
-          .withArgs(distributor.address, await rx.DEFAULT_ADMIN_ROLE());
+          .withArgs(distributor.address, OPERATOR_ROLE);
       });
     });
 
@@ -683,12 +685,12 @@ describe("RxTrace: PartnerRegistry", function () {
       });
     });
 
-    describe("when the caller is not the admin", function () {
+    describe("when the caller is neither the admin nor an operator", function () {
       it("reverts with AccessControlUnauthorizedAccount", async function () {
         const { rx, distributor, licenceExpiry } = await loadFixture(partnersFixture);
         await expect(rx.connect(distributor).renewLicence(distributor.address, RENEWED_REF, licenceExpiry + YEAR))
           .to.be.revertedWithCustomError(rx, "AccessControlUnauthorizedAccount")
-          .withArgs(distributor.address, await rx.DEFAULT_ADMIN_ROLE());
+          .withArgs(distributor.address, OPERATOR_ROLE);
       });
     });
 
@@ -794,12 +796,12 @@ describe("RxTrace: PartnerRegistry", function () {
       });
     });
 
-    describe("when the caller is not the admin", function () {
+    describe("when the caller is neither the admin nor an operator", function () {
       it("reverts with AccessControlUnauthorizedAccount", async function () {
         const { rx, regulator, distributor } = await loadFixture(partnersFixture);
         await expect(rx.connect(regulator).suspendPartner(distributor.address, SUSPENSION_REASON))
           .to.be.revertedWithCustomError(rx, "AccessControlUnauthorizedAccount")
-          .withArgs(regulator.address, await rx.DEFAULT_ADMIN_ROLE());
+          .withArgs(regulator.address, OPERATOR_ROLE);
       });
     });
 
@@ -858,12 +860,12 @@ describe("RxTrace: PartnerRegistry", function () {
       });
     });
 
-    describe("when the caller is not the admin", function () {
+    describe("when the caller is neither the admin nor an operator", function () {
       it("reverts with AccessControlUnauthorizedAccount", async function () {
         const { rx, distributor } = await loadFixture(suspendedFixture);
         await expect(rx.connect(distributor).reinstatePartner(distributor.address))
           .to.be.revertedWithCustomError(rx, "AccessControlUnauthorizedAccount")
-          .withArgs(distributor.address, await rx.DEFAULT_ADMIN_ROLE());
+          .withArgs(distributor.address, OPERATOR_ROLE);
       });
     });
 
@@ -881,7 +883,7 @@ describe("RxTrace: PartnerRegistry", function () {
         await rx.connect(pauser).pause();
         await expect(rx.connect(distributor).reinstatePartner(distributor.address))
           .to.be.revertedWithCustomError(rx, "AccessControlUnauthorizedAccount")
-          .withArgs(distributor.address, await rx.DEFAULT_ADMIN_ROLE());
+          .withArgs(distributor.address, OPERATOR_ROLE);
       });
     });
   });
@@ -944,11 +946,21 @@ describe("RxTrace: RxAccess", function () {
 
     describe("when the admin is the zero address", function () {
       it("reverts with AccessControlInvalidDefaultAdmin", async function () {
-        const { pauser } = await loadFixture(deployFixture);
+        const { rx, pauser } = await loadFixture(deployFixture);
         const factory = await ethers.getContractFactory("RxTrace");
-        await expect(factory.deploy(0n, ZeroAddress, pauser.address))
+        await expect(factory.deploy(0n, ZeroAddress, pauser.address, ZeroAddress, await rx.EXTENSION()))
           .to.be.revertedWithCustomError(factory, "AccessControlInvalidDefaultAdmin")
           .withArgs(ZeroAddress);
+      });
+    });
+
+    describe("when the extension has no code", function () {
+      it("reverts with ExtensionWithoutCode naming the address", async function () {
+        const { admin, pauser } = await loadFixture(deployFixture);
+        const factory = await ethers.getContractFactory("RxTrace");
+        await expect(factory.deploy(0n, admin.address, pauser.address, ZeroAddress, pauser.address))
+          .to.be.revertedWithCustomError(factory, "ExtensionWithoutCode")
+          .withArgs(pauser.address);
       });
     });
   });
@@ -1115,11 +1127,12 @@ describe("RxTrace: RxAccess", function () {
           .withArgs(other.address, Role.Distributor, DISTRIBUTOR.gln, LICENCE_REF, expiry, DISTRIBUTOR.name);
       });
 
-      it("stops the old admin onboarding: reverts with AccessControlUnauthorizedAccount", async function () {
+      it("stops the old admin onboarding a regulator: reverts with AccessControlUnauthorizedAccount", async function () {
         const { rx, admin, other } = await loadFixture(handedOverFixture);
         const expiry = (await time.latest()) + YEAR;
+        // The old admin was also the operator (the deploy's default), which onboards distributors, not regulators.
         await expect(
-          rx.connect(admin).onboardPartner(other.address, Role.Distributor, DISTRIBUTOR.gln, LICENCE_REF, expiry, DISTRIBUTOR.name),
+          rx.connect(admin).onboardPartner(other.address, Role.Regulator, DISTRIBUTOR.gln, LICENCE_REF, expiry, DISTRIBUTOR.name),
         )
           .to.be.revertedWithCustomError(rx, "AccessControlUnauthorizedAccount")
           .withArgs(admin.address, await rx.DEFAULT_ADMIN_ROLE());

@@ -20,10 +20,10 @@ describe("README and docs/", function () {
     expect(size, `README.md is ${size} bytes`).to.be.below(15 * 1024);
   });
 
-  it("documents every custom error of RxTrace in docs/errors.md", async function () {
+  it("documents every custom error of RxTrace and IGovernance in docs/errors.md", async function () {
     const errorsPage = read("docs/errors.md");
-    const { abi } = await artifacts.readArtifact("RxTrace");
-    const errors = (abi as { type: string; name: string }[]).filter((f) => f.type === "error").map((f) => f.name);
+    const abis = await Promise.all(["RxTrace", "IGovernance"].map(async (name) => (await artifacts.readArtifact(name)).abi));
+    const errors = (abis.flat() as { type: string; name: string }[]).filter((f) => f.type === "error").map((f) => f.name);
     const missing = errors.filter((name) => !errorsPage.includes(`\`${name}(`));
     expect(missing).to.deep.equal([]);
   });

@@ -32,7 +32,6 @@ describe("RxTraceExtension", function () {
     ["receiveShipment", (x) => x.receiveShipment(shipment, GOOD_LEG)],
     ["rejectShipment", (x) => x.rejectShipment(shipment, 0, ethers.ZeroHash, GOOD_LEG)],
     ["dispense", (x) => x.dispense(ethers.ZeroHash, ethers.ZeroHash, [], claim)],
-    ["recall", (x) => x.recall(ethers.ZeroHash, 1, ethers.ZeroHash, "")],
     ["shipSigned", (x) => x.shipSigned(ethers.ZeroAddress, ethers.ZeroHash, ethers.ZeroAddress, 1n, ethers.ZeroHash, auth)],
     ["receiveSigned", (x) => x.receiveSigned(shipment, GOOD_LEG, auth)],
     ["rejectSigned", (x) => x.rejectSigned(shipment, 0, ethers.ZeroHash, GOOD_LEG, auth)],

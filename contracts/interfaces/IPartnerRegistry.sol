@@ -58,8 +58,12 @@ interface IPartnerRegistry {
     /// @notice `prefix` starts with, or is the start of, a prefix assigned to `owner`. GS1 never allocates
     /// nested prefixes; accepting one would let a manufacturer commission GTINs of another brand.
     error PartnerCompanyPrefixOverlaps(string prefix, address owner);
+    /// @notice Company prefix `prefix` is assigned to nobody, so it cannot be transferred or revoked.
+    error PartnerCompanyPrefixNotAssigned(string prefix);
 
-    /// @notice Onboards `account` as a trading partner. Admin only.
+    /// @notice Onboards `account` as a trading partner. A manufacturer or a regulator: the admin only (a timelock on
+    /// public networks, so every partner sees it coming); a distributor or a dispenser: the admin or an operator
+    /// (`IGovernance.OPERATOR_ROLE`, a hot key for routine acts).
     /// @param account the partner's signing address
     /// @param role what the partner does (not `None`)
     /// @param gln the partner's 13-digit GLN, unique across partners
@@ -80,13 +84,16 @@ interface IPartnerRegistry {
     /// SSCC carries one of its prefixes (distributors get prefixes for their SSCCs); prefixes never nest.
     function assignCompanyPrefix(address account, string calldata prefix) external;
 
-    /// @notice Replaces `account`'s licence with `licenceRef`, valid until `licenceExpiry`. Admin only.
+    /// @notice Replaces `account`'s licence with `licenceRef`, valid until `licenceExpiry`. As `onboardPartner`: the
+    /// admin only for a manufacturer or a regulator, the admin or an operator for a distributor or a dispenser.
     function renewLicence(address account, bytes32 licenceRef, uint40 licenceExpiry) external;
 
-    /// @notice Suspends `account`: it can no longer hold, move or act on product. Admin only; works while paused.
+    /// @notice Suspends `account`: it can no longer hold, move or act on product. The admin or an operator, for any
+    /// partner (stopping a compromised key must not wait for a timelock); works while paused.
     function suspendPartner(address account, bytes32 reason) external;
 
-    /// @notice Lifts `account`'s suspension. Admin only.
+    /// @notice Lifts `account`'s suspension. As `onboardPartner`: the admin only for a manufacturer or a regulator,
+    /// the admin or an operator for a distributor or a dispenser.
     function reinstatePartner(address account) external;
 
     /// @notice The stored record of `account` (all zero for a stranger).

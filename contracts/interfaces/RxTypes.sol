@@ -180,3 +180,19 @@ enum CaseStatus {
     Sealed,
     Opened
 }
+
+/// @notice A final act that one regulator may take alone and another regulator may reverse within the reversal
+/// window (`IGovernance.REVERSAL_WINDOW`): declaring a batch illegitimate, and a class I recall by a regulator.
+enum FinalAct {
+    Illegitimate,
+    RecallClassI
+}
+
+/// @notice Who took a reversible final act on a batch and when, one storage slot (208 of 256 bits). Written only by
+/// the act itself (a rare act), read only by a reversal and by condemning stock, so the hot paths never touch it.
+struct FinalDecision {
+    address by; // 160 bits: the regulator that took the act
+    uint40 at; // 40 bits: when; zero: no reversible act stands (never taken, or reversed)
+    uint8 previous; // 8 bits: what a reversal restores: the recall class before a class I recall (0: none), or
+    // BatchFlags.SUSPECT when the batch was on hold as suspect before it was declared illegitimate
+}

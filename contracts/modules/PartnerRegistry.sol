@@ -7,7 +7,14 @@ import {GS1} from "../libraries/GS1.sol";
 import {RxAccess} from "./RxAccess.sol";
 
 /// @title Trading-partner registry
+/// @notice Who onboards whom: the admin (a `TimelockController` on public networks) for manufacturers, regulators,
+/// company prefixes and roles, since each of those can mint or condemn product; the admin or an operator (a hot key,
+/// `_OPERATOR_ROLE`) for distributors and dispensers, and any suspension, since those are daily work that a timelock's
+/// delay would stall and that cannot create product or condemn it.
 abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
+    /// @dev The role of the hot key for routine acts (see the title); its getter is `IGovernance.OPERATOR_ROLE`.
+    bytes32 internal constant _OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
+
     /// @dev One slot per partner, read by every operation: role, suspension, licence and GLN in one SLOAD.
     mapping(address account => Partner record) private _partners;
     /// @dev GLN -> account, so a GLN cannot be claimed twice and tools can resolve "ship to GLN x".
@@ -20,6 +27,15 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     /// assignment refuse a prefix that would contain an assigned one with at most 8 lookups.
     mapping(uint256 prefixKey => address owner) private _prefixAncestors;
 
+    /// @dev Refuses the call unless `msg.sender` may onboard, renew or reinstate a partner of role `role`: the admin,
+    /// or for a distributor or a dispenser also an operator (see the title). A non-admin is told the operator role
+    /// it lacks for those, the admin role for the others.
+    modifier onlyPartnerAdmin(Role role) {
+        bool routine = role == Role.Distributor || role == Role.Dispenser;
+        _checkRole(routine && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender) ? _OPERATOR_ROLE : DEFAULT_ADMIN_ROLE);
+        _;
+    }
+
     /// @inheritdoc IPartnerRegistry
     function onboardPartner(
         address account,
@@ -28,7 +44,7 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
         bytes32 licenceRef,
         uint40 licenceExpiry,
         string calldata name
-    ) external virtual onlyRole(DEFAULT_ADMIN_ROLE) whenNotPaused {
+    ) external virtual onlyPartnerAdmin(role) whenNotPaused {
         if (account == address(0)) revert PartnerInvalidAccount(account);
         if (role == Role.None) revert PartnerInvalidRole(role);
         if (!GS1.isGln(gln)) revert PartnerInvalidGln(gln);
@@ -83,7 +99,7 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     function renewLicence(address account, bytes32 licenceRef, uint40 licenceExpiry)
         external
         virtual
-        onlyRole(DEFAULT_ADMIN_ROLE)
+        onlyPartnerAdmin(_partners[account].role)
         whenNotPaused
     {
         Partner storage p = _knownPartner(account);
@@ -93,7 +109,8 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     }
 
     /// @inheritdoc IPartnerRegistry
-    function suspendPartner(address account, bytes32 reason) external virtual onlyRole(DEFAULT_ADMIN_ROLE) {
+    function suspendPartner(address account, bytes32 reason) external virtual {
+        _checkRole(hasRole(DEFAULT_ADMIN_ROLE, msg.sender) ? DEFAULT_ADMIN_ROLE : _OPERATOR_ROLE);
         Partner storage p = _knownPartner(account);
         if (p.suspended) revert PartnerAlreadySuspended(account);
         p.suspended = true;
@@ -101,7 +118,12 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     }
 
     /// @inheritdoc IPartnerRegistry
-    function reinstatePartner(address account) external virtual onlyRole(DEFAULT_ADMIN_ROLE) whenNotPaused {
+    function reinstatePartner(address account)
+        external
+        virtual
+        onlyPartnerAdmin(_partners[account].role)
+        whenNotPaused
+    {
         Partner storage p = _knownPartner(account);
         if (!p.suspended) revert PartnerNotSuspended(account);
         p.suspended = false;
@@ -127,6 +149,29 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     function companyPrefixOwner(string calldata prefix) external view returns (address) {
         (bool ok, uint256 key, ) = GS1.parseCompanyPrefix(prefix);
         return ok ? _prefixOwners[key] : address(0);
+    }
+
+    /// @dev Moves company prefix `prefix` from its owner to known partner `to`; returns the previous owner. Lots
+    /// already commissioned keep their manufacturer (and with it recalls and returns); new GTINs under the prefix
+    /// are `to`'s. The previous owner's `prefixLengths` bit stays: it only costs that owner one lookup that fails.
+    /// The marks on the prefix's leading parts keep naming the first owner, which only `PartnerCompanyPrefixOverlaps`
+    /// reports.
+    function _transferCompanyPrefix(string calldata prefix, address to) internal returns (address from) {
+        uint256 key;
+        (from, key) = _assignedPrefix(prefix);
+        Partner storage p = _knownPartner(to);
+        if (to == from) revert PartnerCompanyPrefixTaken(prefix, to);
+        _prefixOwners[key] = to;
+        p.prefixLengths |= uint16(1 << (key >> 64));
+    }
+
+    /// @dev Takes company prefix `prefix` from its owner; returns that owner. Lots already commissioned under it keep
+    /// their manufacturer. The prefix's leading parts stay marked as containing an assigned prefix (another prefix
+    /// may sit under them too, and no count is kept), so a shorter prefix over a revoked one stays refused.
+    function _revokeCompanyPrefix(string calldata prefix) internal returns (address from) {
+        uint256 key;
+        (from, key) = _assignedPrefix(prefix);
+        delete _prefixOwners[key];
     }
 
     /// @dev Reverts unless `account` may act now; returns its record for further checks.
@@ -195,6 +240,14 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     function _knownPartner(address account) private view returns (Partner storage p) {
         p = _partners[account];
         if (p.role == Role.None) revert PartnerUnknown(account);
+    }
+
+    function _assignedPrefix(string calldata prefix) private view returns (address owner, uint256 key) {
+        bool ok;
+        (ok, key, ) = GS1.parseCompanyPrefix(prefix);
+        if (!ok) revert PartnerInvalidCompanyPrefix(prefix);
+        owner = _prefixOwners[key];
+        if (owner == address(0)) revert PartnerCompanyPrefixNotAssigned(prefix);
     }
 
     function _requireFutureExpiry(uint40 expiry) private view {

@@ -4,6 +4,8 @@ pragma solidity 0.8.28;
 import {IProductSafety} from "../interfaces/IProductSafety.sol";
 import {
     Batch,
+    FinalAct,
+    FinalDecision,
     Holding,
     Partner,
     Role,
@@ -23,6 +25,8 @@ abstract contract ProductSafety is Custody, IProductSafety {
 
     /// @dev Holders that flagged a batch suspect once: a holder's flag cannot be renewed at will.
     mapping(bytes32 batchId => mapping(address holder => bool flagged)) private _flaggedBy;
+    /// @dev The reversible final acts that stand on a batch (see `IGovernance`): who took them and when.
+    mapping(bytes32 batchId => mapping(FinalAct act => FinalDecision decision)) private _finalDecisions;
 
     /// @inheritdoc IProductSafety
     function recall(bytes32 batchId, uint8 recallClass, bytes32 reasonHash, string calldata reasonURI)
@@ -31,10 +35,19 @@ abstract contract ProductSafety is Custody, IProductSafety {
     {
         Batch storage b = _existingBatch(batchId);
         // A restrictive act: the lot's own manufacturer may recall it even suspended or with a lapsed licence.
-        if (msg.sender != _manufacturerOf(batchId)) _requireRole(msg.sender, Role.Regulator);
+        bool byRegulator = msg.sender != _manufacturerOf(batchId);
+        if (byRegulator) _requireRole(msg.sender, Role.Regulator);
         if (recallClass == 0 || recallClass > 3) revert SafetyInvalidRecallClass(recallClass);
         uint8 flags = b.flags;
         uint8 current = b.recallClass;
+        // A regulator's class I recall (not the manufacturer's own) stands open to another regulator's reversal.
+        if (recallClass == 1 && byRegulator) {
+            _finalDecisions[batchId][FinalAct.RecallClassI] = FinalDecision({
+                by: msg.sender,
+                at: uint40(block.timestamp),
+                previous: current
+            });
+        }
         if (BatchFlags.has(flags, BatchFlags.RECALLED)) {
             // Class I is the most serious: a recall can only move towards it.
             if (recallClass >= current) revert SafetyAlreadyRecalled(batchId, current);
@@ -100,6 +113,12 @@ abstract contract ProductSafety is Custody, IProductSafety {
         uint8 flags = b.flags;
         if (BatchFlags.has(flags, BatchFlags.ILLEGITIMATE)) revert SafetyAlreadyIllegitimate(batchId);
         b.flags = (flags | BatchFlags.ILLEGITIMATE) & ~BatchFlags.SUSPECT;
+        // Open to another regulator's reversal, which puts the suspect hold back if there was one.
+        _finalDecisions[batchId][FinalAct.Illegitimate] = FinalDecision({
+            by: msg.sender,
+            at: uint40(block.timestamp),
+            previous: flags & BatchFlags.SUSPECT
+        });
         emit BatchDeclaredIllegitimate(batchId, msg.sender, reason);
     }
 
@@ -131,6 +150,16 @@ abstract contract ProductSafety is Custody, IProductSafety {
         h.condemned += quantity;
         _setHolding(batchId, holder, h);
         emit QuarantineCondemned(batchId, holder, msg.sender, quantity);
+    }
+
+    /// @dev The reversible final act `act` that stands on `batchId` (all zero when none does).
+    function _finalDecision(bytes32 batchId, FinalAct act) internal view returns (FinalDecision storage) {
+        return _finalDecisions[batchId][act];
+    }
+
+    /// @dev Forgets the reversible final act `act` on `batchId` (it was reversed).
+    function _clearFinalDecision(bytes32 batchId, FinalAct act) internal {
+        delete _finalDecisions[batchId][act];
     }
 
     /// @dev Checks the caller is a regulator, then takes `quantity` out of `holder`'s quarantine (in memory:

@@ -1,9 +1,9 @@
 /**
  * Deploys the suite. The deploy script, the tasks and every test fixture go through this one function.
  */
-import type { Signer } from "ethers";
+import { ZeroAddress, type Signer } from "ethers";
 import type { HardhatEthersHelpers } from "@nomicfoundation/hardhat-ethers/types";
-import type { RxTrace } from "../../typechain-types";
+import type { RxTimelock, RxTrace } from "../../typechain-types";
 
 export interface SuiteOptions {
   /** The first admin (DEFAULT_ADMIN_ROLE); defaults to the deployer. */
@@ -12,6 +12,8 @@ export interface SuiteOptions {
   adminDelay?: bigint;
   /** The first pauser; defaults to the admin. Zero address: none. */
   pauser?: string;
+  /** The first operator (OPERATOR_ROLE: routine partner acts); defaults to the pauser. Zero address: none. */
+  operator?: string;
 }
 
 export async function deployRxTrace(
@@ -21,8 +23,32 @@ export async function deployRxTrace(
 ): Promise<RxTrace> {
   const admin = options.admin ?? (await deployer.getAddress());
   const pauser = options.pauser ?? admin;
+  const operator = options.operator ?? pauser;
+  // The extension goes first, on its own: inside the core's creation code it would pass EIP-3860's initcode limit.
+  const extensionFactory = await ethers.getContractFactory("RxTraceExtension", deployer);
+  const extension = await extensionFactory.deploy(options.adminDelay ?? 0n, admin);
+  await extension.waitForDeployment();
   const factory = await ethers.getContractFactory("RxTrace", deployer);
-  const contract = await factory.deploy(options.adminDelay ?? 0n, admin, pauser);
+  const contract = await factory.deploy(options.adminDelay ?? 0n, admin, pauser, operator, await extension.getAddress());
   await contract.waitForDeployment();
   return contract as unknown as RxTrace;
+}
+
+export interface TimelockOptions {
+  /** Seconds every scheduled admin act waits. */
+  delay: bigint;
+  /** Who schedules and cancels (the consortium's multisig); defaults to the deployer. */
+  proposers?: string[];
+  /** Who executes a ready operation; defaults to anyone (the zero address). */
+  executors?: string[];
+}
+
+/** Deploys the TimelockController that becomes the suite's admin on public networks (it administers itself). */
+export async function deployTimelock(ethers: HardhatEthersHelpers, deployer: Signer, options: TimelockOptions): Promise<RxTimelock> {
+  const proposers = options.proposers ?? [await deployer.getAddress()];
+  const executors = options.executors ?? [ZeroAddress];
+  const factory = await ethers.getContractFactory("RxTimelock", deployer);
+  const contract = await factory.deploy(options.delay, proposers, executors, ZeroAddress);
+  await contract.waitForDeployment();
+  return contract as unknown as RxTimelock;
 }

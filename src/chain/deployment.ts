@@ -9,7 +9,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { RxTrace } from "../../typechain-types";
-import { deployRxTrace, type SuiteOptions } from "./deploy";
+import { Contract } from "ethers";
+import { planAdmin, type AdminFacts } from "./admin-policy";
+import { deployRxTrace, deployTimelock, type SuiteOptions } from "./deploy";
 import { bindIndexerFromEnv } from "./indexer";
 
 /**
@@ -26,14 +28,18 @@ export interface DeploymentRecord {
   deployer: string;
   admin: string;
   pauser: string;
+  /** OPERATOR_ROLE's first holder (routine partner acts); absent in records written before governance. */
+  operator?: string;
+  /** The TimelockController the deploy created as the admin, with its delay in seconds. */
+  timelock?: { address: string; minDelay: string };
   adminDelay: string;
   contracts: {
     /** The one address users, commands and the page talk to, with the RxTrace ABI. */
     RxTrace: { address: string; transactionHash: string; blockNumber: number };
     /**
-     * The code the core reaches by DELEGATECALL for its rare acts (`RxTrace.EXTENSION()`), deployed by the core's
-     * constructor in the same transaction; recorded for auditors and source verification. Absent in records
-     * written before the split.
+     * The code the core reaches by DELEGATECALL for its rare acts (`RxTrace.EXTENSION()`), deployed in the
+     * transaction before the core's and given to its constructor (records written before governance: deployed by
+     * the core's constructor); recorded for auditors and source verification. Absent in records written before the split.
      */
     RxTraceExtension?: { address: string };
   };
@@ -91,6 +97,12 @@ export async function isLive(hre: HardhatRuntimeEnvironment, record: DeploymentR
 }
 
 export interface DeployOptions extends SuiteOptions {
+  /** Create a TimelockController with this delay (seconds) as the admin; on public networks the default is two days. */
+  timelockDelay?: bigint;
+  /** Who schedules and cancels the timelock's operations; defaults to the deployer. */
+  proposers?: string[];
+  /** Deploy even when the admin is an externally owned account or the timelock's delay is 0 on a public network. */
+  iKnow?: boolean;
   /** Replace the record of a live deployment. */
   redeploy?: boolean;
   dir?: string;
@@ -133,19 +145,43 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
   if (!deployer) {
     throw new DeploymentError(`network "${network}" has no account to deploy from: set DEPLOYER_PRIVATE_KEY in .env (see .env.example)`);
   }
-  const rx = await deployRxTrace(hre.ethers, deployer, options);
+  const facts: AdminFacts = { network, admin: options.admin, timelockDelay: options.timelockDelay };
+  if (options.admin !== undefined) {
+    facts.adminIsContract = (await hre.ethers.provider.getCode(options.admin)) !== "0x";
+    if (facts.adminIsContract) facts.timelockDelay = await minDelayOf(hre, options.admin);
+  }
+  const { plan, problems } = planAdmin(facts);
+  if (problems.length > 0 && !options.iKnow) {
+    throw new DeploymentError(
+      `refusing to deploy on "${network}": ${problems.join("; ")}. To deploy anyway, on purpose: ` +
+        "`npx hardhat rx:deploy --i-know` or `RXTRACE_I_KNOW=true npm run deploy`",
+    );
+  }
+  for (const problem of problems) log(`WARNING (deploying anyway, --i-know): ${problem}`);
+  let timelock: DeploymentRecord["timelock"];
+  if (plan.kind === "timelock") {
+    const created = await deployTimelock(hre.ethers, deployer, { delay: plan.delay, proposers: options.proposers });
+    timelock = { address: await created.getAddress(), minDelay: plan.delay.toString() };
+    const proposers = options.proposers ?? [deployer.address];
+    log(`TimelockController (the admin) deployed at ${timelock.address}: delay ${plan.delay} s, proposers ${proposers.join(", ")}, executors: anyone`);
+  }
+  const admin = plan.kind === "timelock" && timelock ? timelock.address : plan.kind === "given" ? plan.admin : deployer.address;
+  const pauser = options.pauser ?? deployer.address;
+  const operator = options.operator ?? pauser;
+  const rx = await deployRxTrace(hre.ethers, deployer, { ...options, admin, pauser, operator });
   const tx = rx.deploymentTransaction();
   const receipt = tx ? await tx.wait() : null;
   if (!tx || !receipt) throw new DeploymentError("the deploy transaction has no receipt");
   const { chainId } = await hre.ethers.provider.getNetwork();
   const solidity = hre.config.solidity.compilers[0];
-  const admin = options.admin ?? deployer.address;
   const record: DeploymentRecord = {
     network,
     chainId: Number(chainId),
     deployer: deployer.address,
     admin,
-    pauser: options.pauser ?? admin,
+    pauser,
+    operator,
+    ...(timelock ? { timelock } : {}),
     adminDelay: (options.adminDelay ?? 0n).toString(),
     contracts: {
       RxTrace: { address: await rx.getAddress(), transactionHash: tx.hash, blockNumber: receipt.blockNumber },
@@ -164,9 +200,23 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
   moveAsidePreviousFiles(network, previous, options.dir ?? deploymentsDir(), log);
   writeFileAtomic(file, JSON.stringify(record, null, 2) + "\n");
   log(`RxTrace deployed at ${record.contracts.RxTrace.address} (tx ${tx.hash}, block ${receipt.blockNumber}, gas ${receipt.gasUsed})`);
-  log(`  its extension (rare acts, by DELEGATECALL) at ${record.contracts.RxTraceExtension?.address}, deployed by the same transaction`);
+  log(`  its extension (rare acts, by DELEGATECALL) at ${record.contracts.RxTraceExtension?.address}, deployed just before it and named in its constructor`);
+  log(
+    `admin (onboards manufacturers and regulators, company prefixes, roles): ${admin}` +
+      (timelock ? ` (TimelockController, delay ${timelock.minDelay} s)` : facts.timelockDelay !== undefined ? ` (delay ${facts.timelockDelay} s)` : "") +
+      `; operator (distributors, dispensers, suspensions): ${operator}; pauser: ${pauser}; admin handover delay ${record.adminDelay} s`,
+  );
   log(`wrote ${path.relative(process.cwd(), file)}`);
   return record;
+}
+
+/** The delay of the TimelockController at `address`, or undefined when it is some other contract (a multisig). */
+async function minDelayOf(hre: HardhatRuntimeEnvironment, address: string): Promise<bigint | undefined> {
+  try {
+    return BigInt(await new Contract(address, ["function getMinDelay() view returns (uint256)"], hre.ethers.provider).getFunction("getMinDelay")());
+  } catch {
+    return undefined;
+  }
 }
 
 /** The suite of the selected network, from its record; checks that the chain and the code match. */
@@ -211,12 +261,18 @@ export async function verifyOnExplorer(
     log(`source verification skipped: "${hre.network.name}" has no block explorer`);
     return false;
   }
+  const extension = record.contracts.RxTraceExtension?.address;
   await hre.run("verify:verify", {
     address: record.contracts.RxTrace.address,
-    constructorArguments: [BigInt(record.adminDelay), record.admin, record.pauser],
+    constructorArguments: [
+      BigInt(record.adminDelay),
+      record.admin,
+      record.pauser,
+      record.operator ?? record.pauser,
+      ...(extension ? [extension] : []),
+    ],
   });
   log(`verified ${record.contracts.RxTrace.address} on the explorer`);
-  const extension = record.contracts.RxTraceExtension?.address;
   if (extension) {
     await hre.run("verify:verify", {
       address: extension,

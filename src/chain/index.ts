@@ -9,3 +9,4 @@ export * from "./deployment";
 export * from "./reliable";
 export * from "./events";
 export * from "./indexer";
+export * from "./admin-policy";

@@ -78,6 +78,12 @@ export enum RecallClass {
   III = 3,
 }
 
+/** The final acts a lone regulator takes and another regulator may reverse within the window (IGovernance). */
+export enum FinalAct {
+  Illegitimate,
+  RecallClassI,
+}
+
 /** One line a pharmacist reads for each verdict. */
 export const VERDICT_TEXT: Record<Verdict, string> = {
   [Verdict.Genuine]: "may be dispensed",

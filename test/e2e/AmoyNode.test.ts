@@ -51,8 +51,12 @@ describe("End to end: a local node standing in for Polygon Amoy", function () {
     const signer = (key: string) => String(["admin", "pauser", "manufacturer", "otherManufacturer", "distributor", "distributor2", "pharmacy"].indexOf(key));
     const address = (key: string) => HDNodeWallet.fromPhrase(accounts.mnemonic, accounts.passphrase, `${accounts.path}/${signer(key)}`).address;
 
-    runs.deploy = await hardhat(["run", "scripts/deploy.ts", "--network", "amoy"], env);
-    runs.redeploy = await hardhat(["run", "scripts/deploy.ts", "--network", "amoy"], env);
+    // An EOA admin on a public network is refused unless told RXTRACE_I_KNOW=true; the journey below uses one on purpose
+    // (the deployer onboards the manufacturer itself rather than through a timelock).
+    runs.eoaAdmin = await hardhat(["run", "scripts/deploy.ts", "--network", "amoy"], { ...env, RXTRACE_ADMIN: address("admin") });
+    const deployEnv = { ...env, RXTRACE_ADMIN: address("admin"), RXTRACE_I_KNOW: "true" };
+    runs.deploy = await hardhat(["run", "scripts/deploy.ts", "--network", "amoy"], deployEnv);
+    runs.redeploy = await hardhat(["run", "scripts/deploy.ts", "--network", "amoy"], deployEnv);
     for (const key of ["manufacturer", "distributor", "pharmacy"]) {
       const member = CAST.find((m) => m.key === key)!;
       const prefix = member.prefixes.length ? ["--prefix", member.prefixes.join(",")] : [];
@@ -105,6 +109,12 @@ describe("End to end: a local node standing in for Polygon Amoy", function () {
     const record = JSON.parse(readFileSync(path.join(dir, "amoy.json"), "utf8")) as DeploymentRecord;
     expect([record.network, record.chainId, record.compiler.version]).to.deep.equal(["amoy", 80002, "0.8.28"]);
     expect(runs.deploy.stdout).to.include(`RxTrace deployed at ${record.contracts.RxTrace.address}`);
+  });
+
+  it("refuses an externally owned admin on a public network without RXTRACE_I_KNOW, naming the setting", function () {
+    expect(runs.eoaAdmin.code).to.not.equal(0);
+    expect(runs.eoaAdmin.stdout + runs.eoaAdmin.stderr).to.match(/refusing to deploy on "amoy": RXTRACE_ADMIN \(--admin\) is 0x[0-9a-fA-F]{40}, an externally owned account/);
+    expect(runs.deploy.stdout).to.match(/WARNING \(deploying anyway, --i-know\): RXTRACE_ADMIN/);
   });
 
   it("refuses to overwrite the record of the live deployment", function () {

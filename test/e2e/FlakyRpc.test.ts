@@ -107,6 +107,9 @@ describe("Scripts under faults: a flaky JSON-RPC proxy between the commands and 
       DEPLOYER_PRIVATE_KEY: keys[0],
       PARTNER_PRIVATE_KEYS: keys.slice(1).join(","),
       RXTRACE_DEPLOYMENTS_DIR: dir,
+      // The deployer stays the admin on purpose (an EOA on a public network needs RXTRACE_I_KNOW; see docs/governance.md).
+      RXTRACE_ADMIN: wallet(0).address,
+      RXTRACE_I_KNOW: "true",
       RXTRACE_RPC_TIMEOUT_MS: "1000",
       RXTRACE_RPC_ATTEMPTS: "6",
       RXTRACE_RPC_BACKOFF_MS: "50",

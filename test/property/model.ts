@@ -32,6 +32,8 @@ import {
 const abi = AbiCoder.defaultAbiCoder();
 
 export const DEFAULT_ADMIN_ROLE = ZeroHash;
+/** IGovernance.OPERATOR_ROLE: routine partner acts (distributors, dispensers, suspensions). */
+export const OPERATOR_ROLE = id("OPERATOR_ROLE");
 export const PAUSER_ROLE = id("PAUSER_ROLE");
 const RECALLED = 1n;
 /** ProductSafety.SUSPECT_LAPSE and Custody.CANCEL_AFTER, in whole days. */
@@ -295,6 +297,8 @@ export class Model {
   readonly dispensed = new Map<string, Map<string, string>>();
   private readonly admins = new Set<Actor>(["admin"]);
   private readonly pausers = new Set<Actor>(["pauser"]);
+  /** The deploy makes the pauser the operator too (the one hot key). */
+  private readonly operators = new Set<Actor>(["pauser"]);
   private readonly actorOf = new Map<string, Actor>();
 
   constructor(
@@ -426,6 +430,20 @@ export class Model {
     return fail("AccessControlUnauthorizedAccount", this.addr(actor), role === "admin" ? DEFAULT_ADMIN_ROLE : PAUSER_ROLE);
   }
 
+  /** Onboarding, renewing, reinstating a partner of `role`: the admin; for a distributor or dispenser also an operator. */
+  private onlyPartnerAdmin(actor: Actor, role: Role): Outcome | undefined {
+    if (this.admins.has(actor)) return undefined;
+    const routine = role === Role.Distributor || role === Role.Dispenser;
+    if (routine && this.operators.has(actor)) return undefined;
+    return fail("AccessControlUnauthorizedAccount", this.addr(actor), routine ? OPERATOR_ROLE : DEFAULT_ADMIN_ROLE);
+  }
+
+  /** Suspending any partner: the admin or an operator; anyone else is told the operator role. */
+  private onlyAdminOrOperator(actor: Actor): Outcome | undefined {
+    if (this.admins.has(actor) || this.operators.has(actor)) return undefined;
+    return fail("AccessControlUnauthorizedAccount", this.addr(actor), OPERATOR_ROLE);
+  }
+
   private requireAuthorized(actor: Actor): Outcome | undefined {
     const s = this.standing(actor);
     return s === Standing.Authorized ? undefined : fail("PartnerNotAuthorized", this.addr(actor), BigInt(s));
@@ -471,7 +489,7 @@ export class Model {
   // ---- PartnerRegistry and RxAccess ----
 
   private onboard(c: Extract<Call, { kind: "onboard" }>): Outcome {
-    const refused = this.onlyRole(c.by, "admin") ?? this.whenNotPaused();
+    const refused = this.onlyPartnerAdmin(c.by, c.role) ?? this.whenNotPaused();
     if (refused) return refused;
     if (c.role === Role.None) return fail("PartnerInvalidRole", BigInt(c.role));
     if (!isGln(c.gln)) return fail("PartnerInvalidGln", c.gln);
@@ -493,7 +511,7 @@ export class Model {
   }
 
   private renew(c: Extract<Call, { kind: "renew" }>): Outcome {
-    const refused = this.onlyRole(c.by, "admin") ?? this.whenNotPaused();
+    const refused = this.onlyPartnerAdmin(c.by, this.roleOf(c.account)) ?? this.whenNotPaused();
     if (refused) return refused;
     const p = this.knownPartner(c.account);
     if ("ok" in p) return p;
@@ -504,7 +522,7 @@ export class Model {
   }
 
   private suspend(c: Extract<Call, { kind: "suspend" }>): Outcome {
-    const refused = this.onlyRole(c.by, "admin");
+    const refused = this.onlyAdminOrOperator(c.by);
     if (refused) return refused;
     const p = this.knownPartner(c.account);
     if ("ok" in p) return p;
@@ -514,7 +532,7 @@ export class Model {
   }
 
   private reinstate(c: Extract<Call, { kind: "reinstate" }>): Outcome {
-    const refused = this.onlyRole(c.by, "admin") ?? this.whenNotPaused();
+    const refused = this.onlyPartnerAdmin(c.by, this.roleOf(c.account)) ?? this.whenNotPaused();
     if (refused) return refused;
     const p = this.knownPartner(c.account);
     if ("ok" in p) return p;

@@ -1,0 +1,89 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.28;
+
+import {FinalAct, FinalDecision} from "./RxTypes.sol";
+
+/// @title Governance: the operator, reversible final acts, condemning stock, moving company prefixes
+/// @notice Served by `RxTraceExtension` only and reached at the core's address through its `fallback` (see
+/// `RxTrace`), so these functions are not in the core's ABI: tools call them at the core's address with this
+/// interface's ABI. Who may do what, with which delay, is in docs/governance.md.
+///
+/// The admin (`DEFAULT_ADMIN_ROLE`, a `TimelockController` on public networks) onboards manufacturers and
+/// regulators, assigns, transfers and revokes company prefixes and grants roles: every partner sees each of those
+/// coming for the timelock's delay and can object. The operator (`OPERATOR_ROLE`, a hot key) onboards, renews and
+/// reinstates distributors and dispensers and suspends any partner, at once.
+///
+/// A regulator alone may declare a batch illegitimate or recall it class I: those acts take effect at once (the
+/// product stops), and for `REVERSAL_WINDOW` afterwards (plus `PAUSE_GRACE` when a pause fell in it) ANOTHER
+/// regulator may reverse them. After that they are final, and a regulator may condemn the batch's saleable stock.
+interface IGovernance {
+    /// @notice Regulator `regulator` reversed `declaredBy`'s declaration that batch `batchId` is illegitimate; the
+    /// batch is back on hold as suspect when it was before the declaration, else free.
+    event IllegitimacyReversed(bytes32 indexed batchId, address indexed regulator, address declaredBy, bytes32 reason);
+    /// @notice Regulator `regulator` reversed `recalledBy`'s class I recall of batch `batchId`; the batch's recall
+    /// class is `restoredClass` again (0: not recalled).
+    event RecallReversed(
+        bytes32 indexed batchId,
+        address indexed regulator,
+        address recalledBy,
+        uint8 restoredClass,
+        bytes32 reason
+    );
+    /// @notice Regulator `regulator` condemned `quantity` saleable units of recalled or illegitimate batch `batchId`
+    /// held by `holder`.
+    event StockCondemned(bytes32 indexed batchId, address indexed holder, address indexed regulator, uint48 quantity);
+    /// @notice The admin moved company prefix `prefix` from `from` to `to`; lots `from` commissioned stay its own.
+    event CompanyPrefixTransferred(string prefix, address indexed from, address indexed to);
+    /// @notice The admin took company prefix `prefix` from `from`; lots `from` commissioned stay its own.
+    event CompanyPrefixRevoked(string prefix, address indexed from);
+
+    /// @notice No reversible act `act` stands on batch `batchId` (never taken, reversed already, or taken by the
+    /// lot's own manufacturer, whose recall is its own decision).
+    error ReversalNothingToReverse(bytes32 batchId, FinalAct act);
+    /// @notice Regulator `regulator` took act `act` on batch `batchId` itself: another regulator must reverse it.
+    error ReversalBySameRegulator(bytes32 batchId, FinalAct act, address regulator);
+    /// @notice The reversal window of act `act` on batch `batchId` closed at `closedAt`: the act is final.
+    error ReversalWindowClosed(bytes32 batchId, FinalAct act, uint256 closedAt);
+    /// @notice Batch `batchId` is neither recalled nor illegitimate: its saleable stock cannot be condemned.
+    error SafetyNotCondemnable(bytes32 batchId);
+    /// @notice The act that makes batch `batchId` condemnable may still be reversed until `reversibleUntil`
+    /// (inclusive).
+    error SafetyDecisionNotFinal(bytes32 batchId, uint256 reversibleUntil);
+
+    /// @notice The role of the hot key for routine acts: onboarding, renewing and reinstating distributors and
+    /// dispensers, suspending any partner.
+    // solhint-disable-next-line func-name-mixedcase
+    function OPERATOR_ROLE() external view returns (bytes32);
+
+    /// @notice How long after a regulator's lone final act another regulator may reverse it (3 days).
+    // solhint-disable-next-line func-name-mixedcase
+    function REVERSAL_WINDOW() external view returns (uint256);
+
+    /// @notice Reverses another regulator's declaration that batch `batchId` is illegitimate, within the reversal
+    /// window. Authorized regulators only; frozen while paused.
+    function reverseIllegitimate(bytes32 batchId, bytes32 reason) external;
+
+    /// @notice Reverses another regulator's class I recall of batch `batchId`, within the reversal window, back to
+    /// the recall class it had before (none, II or III). Authorized regulators only; frozen while paused.
+    function reverseRecall(bytes32 batchId, bytes32 reason) external;
+
+    /// @notice Condemns `quantity` saleable units of batch `batchId` held by `holder`, once the batch is recalled or
+    /// illegitimate for good (its reversal window closed). Quarantined units go through `condemnQuarantine`.
+    /// Authorized regulators only; frozen while paused (it cannot be undone).
+    function condemnStock(bytes32 batchId, address holder, uint48 quantity) external;
+
+    /// @notice Moves company prefix `prefix` to partner `to` (a merger). Lots commissioned under it keep their
+    /// manufacturer and stay verifiable; new GTINs under it are `to`'s. Admin only; frozen while paused.
+    function transferCompanyPrefix(string calldata prefix, address to) external;
+
+    /// @notice Takes company prefix `prefix` from its owner: nobody may commission new GTINs under it until it is
+    /// assigned again. Lots commissioned under it stay as they are. Admin only; works while paused.
+    function revokeCompanyPrefix(string calldata prefix) external;
+
+    /// @notice The reversible act `act` that stands on batch `batchId`: who took it and when (zero when none does).
+    function finalDecision(bytes32 batchId, FinalAct act) external view returns (FinalDecision memory);
+
+    /// @notice When the reversal window of act `act` on batch `batchId` closes (zero when no such act stands),
+    /// with the grace of a pause that fell in it. Read outside a pause.
+    function reversibleUntil(bytes32 batchId, FinalAct act) external view returns (uint256);
+}
