@@ -5,13 +5,19 @@ import {Multicall} from "@openzeppelin/contracts/utils/Multicall.sol";
 import {IBatchRegistry} from "./interfaces/IBatchRegistry.sol";
 import {
     Authorization,
+    Batch,
+    CustodyRule,
     Handover,
+    Holding,
     PackClaim,
     Partner,
     RejectionReason,
     Role,
     Shipment,
-    TemperatureLeg
+    ShipmentRecord,
+    SuspectHold,
+    TemperatureLeg,
+    Verdict
 } from "./interfaces/RxTypes.sol";
 import {RxAccess} from "./modules/RxAccess.sol";
 import {Governance} from "./modules/Governance.sol";
@@ -113,6 +119,45 @@ contract RxTraceExtension is Governance, Multicall {
     }
 
     /// @dev Signature revocations are refused unless delegated.
+    // The views run in the core, whose dispatcher matches them first: the extension never serves them.
+    function verifyPack(uint64, string calldata, bytes32, bytes32[] calldata, address)
+        external
+        pure
+        override
+        returns (Verdict, bytes32)
+    {
+        revert ExtensionNotServed();
+    }
+
+    function verifyPackInCustody(uint64, string calldata, bytes32, bytes32[] calldata, address, PackClaim calldata)
+        external
+        pure
+        override
+        returns (Verdict, bytes32, CustodyRule)
+    {
+        revert ExtensionNotServed();
+    }
+
+    function batch(bytes32) external pure override returns (Batch memory) {
+        revert ExtensionNotServed();
+    }
+
+    function holding(bytes32, address) external pure override returns (Holding memory) {
+        revert ExtensionNotServed();
+    }
+
+    function shipment(bytes32) external pure override returns (ShipmentRecord memory) {
+        revert ExtensionNotServed();
+    }
+
+    function partner(address) external pure override returns (Partner memory) {
+        revert ExtensionNotServed();
+    }
+
+    function suspectHold(bytes32) external pure override returns (SuspectHold memory) {
+        revert ExtensionNotServed();
+    }
+
     function _skipNonces(address account, uint64 next) internal override returns (uint64) {
         _requireDelegated();
         return super._skipNonces(account, next);

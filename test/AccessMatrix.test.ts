@@ -640,6 +640,8 @@ const ADMIN_ONLY = { standIns: [Role.Distributor], allowed: ["admin"], refusal: 
 /** Routine partner acts (distributors, dispensers, suspensions): the admin or the operator (IGovernance). */
 const ADMIN_OR_OPERATOR = { standIns: [Role.Distributor], allowed: ["admin", "pauser"], refusal: missingRole(OPERATOR_ROLE) } as const;
 const PAUSER_ONLY = { standIns: [Role.Distributor], allowed: ["pauser"], refusal: missingRole(PAUSER_ROLE) } as const;
+const CORRECTED_CERTIFICATE = ethers.id("corrected certificate of the matrix batch");
+const CORRECTED_URI = "ipfs://QmCorrectedCertificateOfTheMatrixBatch";
 const REGULATOR_ONLY = { standIns: [Role.Regulator], allowed: ["regulator"], refusal: requiresRole(Role.Regulator) } as const;
 
 const TABLE: readonly Row[] = [
@@ -1176,6 +1178,66 @@ const TABLE: readonly Row[] = [
       expect(await ctx.rx.companyPrefixOwner(STAND_IN_PREFIX.suspendedManufacturer)).to.equal(ZeroAddress);
     },
   },
+  {
+    // A lot of the manufacturer's that has not moved: the only kind a manufacturer may supersede.
+    name: "supersedeBatch",
+    standIns: [Role.Manufacturer],
+    allowed: ["manufacturer"],
+    whilePaused: "reverts",
+    refusal: (ctx, who) =>
+      who === "otherManufacturer"
+        ? { name: "BatchGtinNotOwned", args: [GTIN, addr(ctx, who)] }
+        : partnerGate(ctx, who, Role.Manufacturer),
+    setup: async (ctx) => {
+      await ctx.rx.connect(ctx.manufacturer).commissionBatch(commissionFor(ctx, "manufacturer"));
+    },
+    call: (ctx, who) => ctx.gov.connect(ctx.accounts[who]).supersedeBatch({ ...commissionFor(ctx, "manufacturer"), quantity: 90n }),
+    emits: async (ctx, who) => {
+      const c = { ...commissionFor(ctx, "manufacturer"), quantity: 90n };
+      const fields = [c.gtin, c.lot, c.expiry, c.quantity, c.minTemp, c.maxTemp, c.serialRoot, c.certificateHash, c.certificateURI];
+      return [{ name: "BatchSuperseded", args: [batchIdOf(BigInt(c.gtin), NEW_LOT), addr(ctx, who), 8, fields] }];
+    },
+    after: async (ctx, who) => {
+      expect((await ctx.rx.holding(batchIdOf(GTIN, NEW_LOT), addr(ctx, who))).saleable).to.equal(90n);
+    },
+  },
+  {
+    name: "proposeCorrection",
+    standIns: [Role.Manufacturer],
+    allowed: ["manufacturer"],
+    whilePaused: "reverts",
+    refusal: (ctx, who) =>
+      who === "otherManufacturer"
+        ? { name: "CorrectionNotManufacturer", args: [ctx.batchId, addr(ctx, who)] }
+        : partnerGate(ctx, who, Role.Manufacturer),
+    call: (ctx, who) => ctx.gov.connect(ctx.accounts[who]).proposeCorrection(ctx.batchId, ctx.future + YEAR, CORRECTED_CERTIFICATE, CORRECTED_URI),
+    emits: async (ctx, who) => [
+      { name: "BatchCorrectionProposed", args: [ctx.batchId, addr(ctx, who), ctx.future + YEAR, CORRECTED_CERTIFICATE, CORRECTED_URI] },
+    ],
+    after: async (ctx) => {
+      expect(await ctx.gov.correctionProposal(ctx.batchId)).to.not.equal(ZeroHash);
+    },
+  },
+  {
+    // The manufacturer proposed a corrected certificate (same expiry); a regulator approves it.
+    name: "approveCorrection",
+    ...REGULATOR_ONLY,
+    whilePaused: "reverts",
+    setup: async (ctx) => {
+      const expiry = (await ctx.rx.batch(ctx.batchId)).expiry;
+      await ctx.gov.connect(ctx.manufacturer).proposeCorrection(ctx.batchId, expiry, CORRECTED_CERTIFICATE, CORRECTED_URI);
+    },
+    call: async (ctx, who) =>
+      ctx.gov.connect(ctx.accounts[who]).approveCorrection(ctx.batchId, (await ctx.rx.batch(ctx.batchId)).expiry, CORRECTED_CERTIFICATE, CORRECTED_URI),
+    emits: async (ctx, who) => {
+      const expiry = (await ctx.rx.batch(ctx.batchId)).expiry;
+      return [{ name: "BatchCorrected", args: [ctx.batchId, addr(ctx, who), expiry, expiry, CORRECTED_CERTIFICATE, CORRECTED_URI] }];
+    },
+    after: async (ctx) => {
+      expect((await ctx.rx.batch(ctx.batchId)).flags & 8n).to.equal(8n);
+      expect(await verdictOfMainBatch(ctx)).to.equal(Verdict.Genuine);
+    },
+  },
   // ------------------------------------------------------------------ dispensing
   {
     name: "dispense",
@@ -1596,6 +1658,9 @@ describe("RxTrace: pause", function () {
     "reverseRecall",
     "condemnStock",
     "transferCompanyPrefix",
+    "supersedeBatch",
+    "proposeCorrection",
+    "approveCorrection",
   ];
   const RESTRICTIVE = [
     "suspendPartner",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {IBatchRegistry} from "./IBatchRegistry.sol";
 import {FinalAct, FinalDecision} from "./RxTypes.sol";
 
 /// @title Governance: the operator, reversible final acts, condemning stock, moving company prefixes
@@ -16,7 +17,10 @@ import {FinalAct, FinalDecision} from "./RxTypes.sol";
 /// A regulator alone may declare a batch illegitimate or recall it class I: those acts take effect at once (the
 /// product stops), and for `REVERSAL_WINDOW` afterwards (plus `PAUSE_GRACE` when a pause fell in it) ANOTHER
 /// regulator may reverse them. After that they are final, and a regulator may condemn the batch's saleable stock.
-interface IGovernance {
+/// @title The events and errors of the governance acts
+/// @notice Apart from `IGovernance`'s functions so that the core (`RxTrace`) can list them in its ABI at no cost in
+/// code: tools decode the governance events and errors, which the core's `fallback` passes on, with the core's ABI.
+interface IGovernanceEvents {
     /// @notice Regulator `regulator` reversed `declaredBy`'s declaration that batch `batchId` is illegitimate; the
     /// batch is back on hold as suspect when it was before the declaration, else free.
     event IllegitimacyReversed(bytes32 indexed batchId, address indexed regulator, address declaredBy, bytes32 reason);
@@ -49,7 +53,50 @@ interface IGovernance {
     /// @notice The act that makes batch `batchId` condemnable may still be reversed until `reversibleUntil`
     /// (inclusive).
     error SafetyDecisionNotFinal(bytes32 batchId, uint256 reversibleUntil);
+    /// @notice Manufacturer `manufacturer` superseded batch `batchId` while every unit was still its own: nothing
+    /// had been shipped, quarantined, condemned or dispensed, and no flag stood. `commission` is the batch from now on
+    /// (same GTIN and lot). `changed` has a bit set for each field kept on chain that differs: 1 serial root, 2
+    /// expiry, 4 storage range, 8 quantity; the certificate, which only events carry, is compared with the batch's
+    /// `BatchCommissioned` (or last `BatchSuperseded`) event off chain.
+    event BatchSuperseded(
+        bytes32 indexed batchId,
+        address indexed manufacturer,
+        uint8 changed,
+        IBatchRegistry.Commission commission
+    );
+    /// @notice The manufacturer of shipped batch `batchId` asks a regulator to correct its expiry and certificate
+    /// to these values (a later proposal replaces an earlier one).
+    event BatchCorrectionProposed(
+        bytes32 indexed batchId,
+        address indexed manufacturer,
+        uint40 expiry,
+        bytes32 certificateHash,
+        string certificateURI
+    );
+    /// @notice Regulator `regulator` approved the correction of batch `batchId` its manufacturer proposed: the
+    /// expiry moved from `previousExpiry` to `expiry` and the certificate is `certificateHash` at `certificateURI`.
+    /// The batch is marked corrected for good (`BatchFlags.CORRECTED`), and every verdict says so.
+    event BatchCorrected(
+        bytes32 indexed batchId,
+        address indexed regulator,
+        uint40 previousExpiry,
+        uint40 expiry,
+        bytes32 certificateHash,
+        string certificateURI
+    );
 
+    /// @notice `caller` is not the manufacturer that commissioned batch `batchId`.
+    error CorrectionNotManufacturer(bytes32 batchId, address caller);
+    /// @notice Units of batch `batchId` have left its manufacturer (or were quarantined, condemned or dispensed),
+    /// or a flag stands on it (`flags`): only a regulator-approved correction of the expiry and certificate remains.
+    error SupersedeAfterMovement(bytes32 batchId, uint8 flags);
+    /// @notice No correction of batch `batchId` with these values was proposed by its manufacturer.
+    error CorrectionNotProposed(bytes32 batchId);
+    /// @notice The corrected expiry `expiry` is zero (no batch has none).
+    error CorrectionInvalidExpiry(uint40 expiry);
+}
+
+interface IGovernance is IGovernanceEvents {
     /// @notice The role of the hot key for routine acts: onboarding, renewing and reinstating distributors and
     /// dispensers, suspending any partner.
     // solhint-disable-next-line func-name-mixedcase
@@ -86,4 +133,26 @@ interface IGovernance {
     /// @notice When the reversal window of act `act` on batch `batchId` closes (zero when no such act stands),
     /// with the grace of a pause that fell in it. Read outside a pause.
     function reversibleUntil(bytes32 batchId, FinalAct act) external view returns (uint256);
+
+    /// @notice Replaces every field of batch `c.gtin`/`c.lot` by `c` (a typo in the batch as commissioned), while
+    /// all its units are still at its manufacturer and nothing happened to them. The caller is the batch's
+    /// manufacturer, with its licence and prefix as for `commissionBatch`; the fields are checked as there.
+    /// Frozen while paused.
+    function supersedeBatch(IBatchRegistry.Commission calldata c) external;
+
+    /// @notice The manufacturer of batch `batchId` proposes a corrected expiry and certificate (after the batch has
+    /// moved, when it can no longer supersede it); a regulator approves it with `approveCorrection`. Frozen while
+    /// paused.
+    function proposeCorrection(bytes32 batchId, uint40 expiry, bytes32 certificateHash, string calldata certificateURI)
+        external;
+
+    /// @notice A regulator approves the correction of batch `batchId` its manufacturer proposed, restating its
+    /// values: the expiry and certificate change and the batch is marked corrected. Authorized regulators only;
+    /// frozen while paused.
+    function approveCorrection(bytes32 batchId, uint40 expiry, bytes32 certificateHash, string calldata certificateURI)
+        external;
+
+    /// @notice The hash of the correction of batch `batchId` awaiting a regulator (zero when none):
+    /// `keccak256(abi.encode(expiry, certificateHash, certificateURI))`.
+    function correctionProposal(bytes32 batchId) external view returns (bytes32);
 }

@@ -38,7 +38,7 @@ struct Batch {
     uint40 expiry; // 40 bits: unix second of the end of the expiry day; never zero for a commissioned batch
     int16 minTemp; // 16 bits: lowest allowed storage temperature, tenths of a degree Celsius
     int16 maxTemp; // 16 bits: highest allowed storage temperature, tenths of a degree Celsius
-    uint8 flags; // 8 bits: BatchFlags bits (recalled, suspect, illegitimate)
+    uint8 flags; // 8 bits: BatchFlags bits (recalled, suspect, illegitimate, corrected)
     uint8 recallClass; // 8 bits: 0 when not recalled, else 1 (class I), 2 (class II) or 3 (class III)
 }
 

@@ -7,6 +7,8 @@ library BatchFlags {
     uint8 internal constant RECALLED = 1;
     uint8 internal constant SUSPECT = 2;
     uint8 internal constant ILLEGITIMATE = 4;
+    /// @dev A regulator approved a correction of the batch's expiry or certificate after it shipped; never cleared.
+    uint8 internal constant CORRECTED = 8;
 
     function has(uint8 flags, uint8 flag) internal pure returns (bool) {
         return flags & flag != 0;

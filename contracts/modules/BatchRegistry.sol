@@ -22,22 +22,13 @@ abstract contract BatchRegistry is PartnerRegistry, IBatchRegistry {
     /// @dev Who flagged a batch suspect and when a holder's flag lapses; read only while the SUSPECT flag is set.
     mapping(bytes32 batchId => SuspectHold hold) private _suspectHolds;
 
+    /// @dev The hash of the expiry and certificate correction a batch's manufacturer proposed, awaiting a regulator
+    /// (IGovernance); zero when none. Declared here, with the batch, so that the core's layout has it too.
+    mapping(bytes32 batchId => bytes32 proposal) private _correctionProposals;
+
     /// @inheritdoc IBatchRegistry
     function commissionBatch(Commission calldata c) external virtual whenNotPaused returns (bytes32 batchId) {
-        Partner memory p = _requireRole(msg.sender, Role.Manufacturer);
-        if (!GS1.isGtin14(c.gtin)) revert BatchInvalidGtin(c.gtin);
-        if (!GS1.isLot(c.lot)) revert BatchInvalidLot(c.lot);
-        if (!_ownsPrefixOf(p, msg.sender, c.gtin, 13)) revert BatchGtinNotOwned(c.gtin, msg.sender);
-        if (c.expiry <= block.timestamp) revert BatchExpiryNotInFuture(c.expiry, block.timestamp);
-        if (c.quantity == 0) revert BatchInvalidQuantity(c.quantity);
-        if (c.minTemp >= c.maxTemp) revert BatchInvalidStorageRange(c.minTemp, c.maxTemp);
-        if (c.serialRoot != bytes32(0) && bytes21(c.serialRoot) == bytes21(0)) {
-            revert BatchInvalidSerialRoot(c.serialRoot);
-        }
-        if (c.certificateHash == bytes32(0) || bytes(c.certificateURI).length == 0) {
-            revert BatchMissingCertificate(c.certificateHash, c.certificateURI);
-        }
-        batchId = Ids.batchId(c.gtin, c.lot);
+        batchId = _checkCommission(c);
         if (_batches[batchId].expiry != 0) revert BatchAlreadyCommissioned(batchId);
 
         _batches[batchId] = Batch({
@@ -54,7 +45,7 @@ abstract contract BatchRegistry is PartnerRegistry, IBatchRegistry {
     }
 
     /// @inheritdoc IBatchRegistry
-    function batch(bytes32 batchId) external view returns (Batch memory) {
+    function batch(bytes32 batchId) external view virtual returns (Batch memory) {
         return _batches[batchId];
     }
 
@@ -64,7 +55,7 @@ abstract contract BatchRegistry is PartnerRegistry, IBatchRegistry {
     }
 
     /// @inheritdoc IBatchRegistry
-    function holding(bytes32 batchId, address holder) external view returns (Holding memory) {
+    function holding(bytes32 batchId, address holder) external view virtual returns (Holding memory) {
         return _holding(batchId, holder);
     }
 
@@ -77,6 +68,33 @@ abstract contract BatchRegistry is PartnerRegistry, IBatchRegistry {
     function _existingBatch(bytes32 batchId) internal view returns (Batch storage b) {
         b = _batches[batchId];
         if (b.expiry == 0) revert BatchUnknown(batchId);
+    }
+
+    /// @dev Checks every field of `c` and that the caller is an authorized manufacturer owning the GTIN's company
+    /// prefix, as commissioning requires (superseding a batch too); returns the batch's id.
+    function _checkCommission(Commission calldata c) internal view returns (bytes32) {
+        Partner memory p = _requireRole(msg.sender, Role.Manufacturer);
+        if (!GS1.isGtin14(c.gtin)) revert BatchInvalidGtin(c.gtin);
+        if (!GS1.isLot(c.lot)) revert BatchInvalidLot(c.lot);
+        if (!_ownsPrefixOf(p, msg.sender, c.gtin, 13)) revert BatchGtinNotOwned(c.gtin, msg.sender);
+        if (c.expiry <= block.timestamp) revert BatchExpiryNotInFuture(c.expiry, block.timestamp);
+        if (c.quantity == 0) revert BatchInvalidQuantity(c.quantity);
+        if (c.minTemp >= c.maxTemp) revert BatchInvalidStorageRange(c.minTemp, c.maxTemp);
+        if (c.serialRoot != bytes32(0) && bytes21(c.serialRoot) == bytes21(0)) {
+            revert BatchInvalidSerialRoot(c.serialRoot);
+        }
+        if (c.certificateHash == bytes32(0) || bytes(c.certificateURI).length == 0) {
+            revert BatchMissingCertificate(c.certificateHash, c.certificateURI);
+        }
+        return Ids.batchId(c.gtin, c.lot);
+    }
+
+    function _correctionProposal(bytes32 batchId) internal view returns (bytes32) {
+        return _correctionProposals[batchId];
+    }
+
+    function _setCorrectionProposal(bytes32 batchId, bytes32 proposal) internal {
+        _correctionProposals[batchId] = proposal;
     }
 
     /// @dev The record of batch `batchId`, possibly empty.

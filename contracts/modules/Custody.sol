@@ -87,7 +87,7 @@ abstract contract Custody is BatchRegistry, ICustody {
     }
 
     /// @inheritdoc ICustody
-    function shipment(bytes32 shipmentId) external view returns (ShipmentRecord memory) {
+    function shipment(bytes32 shipmentId) external view virtual returns (ShipmentRecord memory) {
         return _shipments[shipmentId];
     }
 

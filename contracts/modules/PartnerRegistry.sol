@@ -131,7 +131,7 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     }
 
     /// @inheritdoc IPartnerRegistry
-    function partner(address account) external view returns (Partner memory) {
+    function partner(address account) external view virtual returns (Partner memory) {
         return _partners[account];
     }
 

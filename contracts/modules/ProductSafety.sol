@@ -102,7 +102,7 @@ abstract contract ProductSafety is Custody, IProductSafety {
     }
 
     /// @inheritdoc IProductSafety
-    function suspectHold(bytes32 batchId) external view returns (SuspectHold memory) {
+    function suspectHold(bytes32 batchId) external view virtual returns (SuspectHold memory) {
         return _suspectHold(batchId);
     }
 

@@ -23,6 +23,7 @@ abstract contract Verification is Dispensing, IVerification {
     function verifyPack(uint64 gtin, string calldata lot, bytes32 serial, bytes32[] calldata proof, address holder)
         external
         view
+        virtual
         returns (Verdict verdict, bytes32 batchId)
     {
         (verdict, batchId) = _productVerdict(gtin, lot, serial, proof);
@@ -37,7 +38,7 @@ abstract contract Verification is Dispensing, IVerification {
         bytes32[] calldata proof,
         address holder,
         PackClaim calldata claim
-    ) external view returns (Verdict verdict, bytes32 batchId, CustodyRule rule) {
+    ) external view virtual returns (Verdict verdict, bytes32 batchId, CustodyRule rule) {
         (verdict, batchId) = _productVerdict(gtin, lot, serial, proof);
         if (verdict != Verdict.Genuine || holder == address(0)) return (verdict, batchId, CustodyRule.None);
         if (claim.sender == address(0)) return (_lotVerdict(batchId, holder), batchId, CustodyRule.Lot);

@@ -87,6 +87,8 @@ export type Op =
       expiryDays: number;
       certified: boolean;
     }
+  /** Supersede the slot's batch with its fields as they stand but `quantity` units (IGovernance.supersedeBatch). */
+  | { kind: "supersede"; by: Actor; slot: number; quantity: bigint }
   | { kind: "ship"; by: Actor; slot: number; to: Actor; quantity: bigint; packs: PackPick }
   | { kind: "receive"; by: Signer; pick: ShipmentPick; leg: Leg }
   | { kind: "reject"; by: Signer; pick: ShipmentPick; reason: bigint; leg: Leg }
@@ -302,6 +304,15 @@ const arbitraries: { weight: number; arbitrary: fc.Arbitrary<Op> }[] = [
     }),
   },
   {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("supersede" as const),
+      by: mostly("manufacturer", "otherManufacturer", "distributor"),
+      slot,
+      quantity: weighted([0n, 1], [1n, 1], [16n, 2], [41n, 3]),
+    }),
+  },
+  {
     weight: 3,
     arbitrary: fc.record({
       kind: fc.constant("recall" as const),
@@ -504,6 +515,21 @@ export function resolve(op: Op, model: Model): Call {
       const shipment = pickShipment(model, op.pick);
       return { kind: "cancel", by: signer(model, op.by, shipment), shipment };
     }
+    case "supersede": {
+      const target = SLOTS[op.slot];
+      const input = model.batches.get(target.batchId)?.input ?? {
+        gtin: target.gtin,
+        lot: target.lot,
+        expiry: deadline(model.epoch, model.day, 400),
+        quantity: op.quantity,
+        minTemp: 20n,
+        maxTemp: 80n,
+        serialRoot: target.tree.root,
+        certificateHash: CERTIFICATE_HASH,
+        certificateURI: CERTIFICATE_URI,
+      };
+      return { kind: "supersede", by: op.by, input: { ...input, quantity: op.quantity } };
+    }
     case "recall":
       return { kind: "recall", by: op.by, batchId: SLOTS[op.slot].batchId, recallClass: op.recallClass };
     case "flagSuspect":
@@ -591,6 +617,8 @@ export function describeOp(op: Op): string {
       return `reject(${describePick(op.pick)}, reason ${op.reason}, ${describeLeg(op.leg)}; by ${op.by})`;
     case "cancel":
       return `cancel(${describePick(op.pick)}; by ${op.by})`;
+    case "supersede":
+      return `supersede(${SLOTS[op.slot].name} with ${op.quantity} units; by ${op.by})`;
     case "recall":
       return `recall(${SLOTS[op.slot].name}, class ${op.recallClass}; by ${op.by})`;
     case "flagSuspect":

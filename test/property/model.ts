@@ -109,6 +109,8 @@ export type Call =
   | { kind: "pause"; by: Actor }
   | { kind: "unpause"; by: Actor }
   | { kind: "commission"; by: Actor; input: CommissionInput }
+  /** IGovernance.supersedeBatch: the batch named by the input's GTIN and lot, every field replaced. */
+  | { kind: "supersede"; by: Actor; input: CommissionInput }
   | { kind: "ship"; by: Actor; batchId: string; receiver: Actor; quantity: bigint; manifest?: ManifestInput }
   | { kind: "receive"; by: Actor; shipment: ShipmentKey; leg: Leg }
   | { kind: "reject"; by: Actor; shipment: ShipmentKey; reason: bigint; leg: Leg }
@@ -162,6 +164,8 @@ export interface BatchState {
   suspectLapseDay: number;
   /** Holders that flagged the batch once already. */
   flaggedBy: Set<Actor>;
+  /** The batch's fields as last commissioned or superseded (what a supersede starts from). */
+  input: CommissionInput;
 }
 
 export interface HoldingState {
@@ -376,6 +380,8 @@ export class Model {
         return this.unpause(call.by);
       case "commission":
         return this.commission(call.by, call.input);
+      case "supersede":
+        return this.supersede(call.by, call.input);
       case "ship":
         return this.ship(call);
       case "receive":
@@ -566,7 +572,8 @@ export class Model {
     return PREFIX_OWNERS.some((p) => p.owner === actor && gtinHasPrefix(gtin, p.prefix));
   }
 
-  private commission(by: Actor, c: CommissionInput): Outcome {
+  /** The checks commissioning and superseding share (BatchRegistry._checkCommission), in the contract's order. */
+  private checkCommission(by: Actor, c: CommissionInput): Outcome | undefined {
     const refused = this.whenNotPaused() ?? this.requireRole(by, Role.Manufacturer);
     if (refused) return refused;
     if (!isGtin14(c.gtin)) return fail("BatchInvalidGtin", c.gtin);
@@ -578,6 +585,26 @@ export class Model {
     if (c.certificateHash === ZeroHash || c.certificateURI.length === 0) {
       return fail("BatchMissingCertificate", c.certificateHash, c.certificateURI);
     }
+    return undefined;
+  }
+
+  private static commissionFields(c: CommissionInput): Value[] {
+    return [
+      c.gtin,
+      c.lot,
+      c.expiry,
+      c.quantity,
+      c.minTemp,
+      c.maxTemp,
+      c.serialRoot.toLowerCase(),
+      c.certificateHash.toLowerCase(),
+      c.certificateURI,
+    ];
+  }
+
+  private commission(by: Actor, c: CommissionInput): Outcome {
+    const refused = this.checkCommission(by, c);
+    if (refused) return refused;
     const batchId = batchIdOf(c.gtin, c.lot);
     if (this.batches.has(batchId)) return fail("BatchAlreadyCommissioned", batchId);
     this.batches.set(batchId, {
@@ -593,22 +620,34 @@ export class Model {
       suspectBy: ZERO_ADDRESS,
       suspectLapseDay: 0,
       flaggedBy: new Set(),
+      input: c,
     });
     this.setHolding(batchId, by, { ...NO_HOLDING, saleable: c.quantity });
     this.dispensed.set(batchId, new Map());
-    return ok(
-      ev("BatchCommissioned", batchId, this.addr(by), c.gtin, [
-        c.gtin,
-        c.lot,
-        c.expiry,
-        c.quantity,
-        c.minTemp,
-        c.maxTemp,
-        c.serialRoot.toLowerCase(),
-        c.certificateHash.toLowerCase(),
-        c.certificateURI,
-      ]),
-    );
+    return ok(ev("BatchCommissioned", batchId, this.addr(by), c.gtin, Model.commissionFields(c)));
+  }
+
+  /** IGovernance.supersedeBatch: only the lot's manufacturer, only while every unit is its own and no flag stands. */
+  private supersede(by: Actor, c: CommissionInput): Outcome {
+    const refused = this.checkCommission(by, c);
+    if (refused) return refused;
+    const b = this.existingBatch(batchIdOf(c.gtin, c.lot));
+    if ("ok" in b) return b;
+    if (b.manufacturer !== by) return fail("CorrectionNotManufacturer", b.batchId, this.addr(by));
+    const h = this.holding(b.batchId, by);
+    if (b.flags !== 0n || h.shipments !== 0n || h.quarantined !== 0n || h.condemned !== 0n || h.dispensed !== 0n) {
+      return fail("SupersedeAfterMovement", b.batchId, b.flags);
+    }
+    const root = c.serialRoot.toLowerCase();
+    // The contract keeps 168 bits of the root: two roots differing only below them read as the same.
+    let changed = 0n;
+    if (b.serialRoot.slice(0, 44) !== root.slice(0, 44)) changed |= 1n;
+    if (b.expiry !== c.expiry) changed |= 2n;
+    if (b.minTemp !== c.minTemp || b.maxTemp !== c.maxTemp) changed |= 4n;
+    if (h.saleable !== c.quantity) changed |= 8n;
+    Object.assign(b, { expiry: c.expiry, minTemp: c.minTemp, maxTemp: c.maxTemp, serialRoot: root, commissioned: c.quantity, input: c });
+    this.setHolding(b.batchId, by, { ...h, saleable: c.quantity });
+    return ok(ev("BatchSuperseded", b.batchId, this.addr(by), changed, Model.commissionFields(c)));
   }
 
   // ---- Custody ----
