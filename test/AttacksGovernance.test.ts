@@ -150,7 +150,7 @@ describe("Attacks on governance (issue 12)", function () {
 
   describe("the reversal window", function () {
     it("the regulator that declared cannot reverse its own act", async function () {
-      const { rx, gov, regulator, batchId } = await loadFixture(declaredFixture);
+      const { gov, regulator, batchId } = await loadFixture(declaredFixture);
       await expect(gov.connect(regulator).reverseIllegitimate(batchId, REASON))
         .to.be.revertedWithCustomError(gov, "ReversalBySameRegulator")
         .withArgs(batchId, FinalAct.Illegitimate, regulator.address);
@@ -180,7 +180,7 @@ describe("Attacks on governance (issue 12)", function () {
     });
 
     it("nobody reverses after the window", async function () {
-      const { rx, gov, regulator2, batchId, declaredAt } = await loadFixture(declaredFixture);
+      const { gov, regulator2, batchId, declaredAt } = await loadFixture(declaredFixture);
       await time.increaseTo(declaredAt + WINDOW + 1);
       await expect(gov.connect(regulator2).reverseIllegitimate(batchId, REASON))
         .to.be.revertedWithCustomError(gov, "ReversalWindowClosed")
@@ -209,14 +209,14 @@ describe("Attacks on governance (issue 12)", function () {
     });
 
     it("reversing an illegitimate batch's recall finds nothing to reverse", async function () {
-      const { rx, gov, regulator2, batchId } = await loadFixture(declaredFixture);
+      const { gov, regulator2, batchId } = await loadFixture(declaredFixture);
       await expect(gov.connect(regulator2).reverseRecall(batchId, REASON))
         .to.be.revertedWithCustomError(gov, "ReversalNothingToReverse")
         .withArgs(batchId, FinalAct.RecallClassI);
     });
 
     it("a reversal cannot be replayed: the second one finds nothing", async function () {
-      const { rx, gov, regulator2, batchId } = await loadFixture(declaredFixture);
+      const { gov, regulator2, batchId } = await loadFixture(declaredFixture);
       await gov.connect(regulator2).reverseIllegitimate(batchId, REASON);
       await expect(gov.connect(regulator2).reverseIllegitimate(batchId, REASON))
         .to.be.revertedWithCustomError(gov, "ReversalNothingToReverse")
@@ -242,7 +242,7 @@ describe("Attacks on governance (issue 12)", function () {
 
   describe("recalls and the window", function () {
     it("a lone regulator's class III recall cannot be condemned at once: it is open to reversal like class I", async function () {
-      const { rx, gov, regulator, pharmacy, batchId, recalledAt } = await loadFixture(classThreeFixture);
+      const { gov, regulator, pharmacy, batchId, recalledAt } = await loadFixture(classThreeFixture);
       await expect(gov.connect(regulator).condemnStock(batchId, pharmacy.address, 20n))
         .to.be.revertedWithCustomError(gov, "SafetyDecisionNotFinal")
         .withArgs(batchId, recalledAt + WINDOW);
@@ -305,14 +305,14 @@ describe("Attacks on governance (issue 12)", function () {
 
   describe("condemnStock", function () {
     it("refuses a batch that is neither recalled nor illegitimate", async function () {
-      const { rx, gov, regulator, pharmacy, batchId } = await loadFixture(regulatorsFixture);
+      const { gov, regulator, pharmacy, batchId } = await loadFixture(regulatorsFixture);
       await expect(gov.connect(regulator).condemnStock(batchId, pharmacy.address, 1n))
         .to.be.revertedWithCustomError(gov, "SafetyNotCondemnable")
         .withArgs(batchId);
     });
 
     it("refuses during the window", async function () {
-      const { rx, gov, regulator, pharmacy, batchId, declaredAt } = await loadFixture(declaredFixture);
+      const { gov, regulator, pharmacy, batchId, declaredAt } = await loadFixture(declaredFixture);
       await expect(gov.connect(regulator).condemnStock(batchId, pharmacy.address, 1n))
         .to.be.revertedWithCustomError(gov, "SafetyDecisionNotFinal")
         .withArgs(batchId, declaredAt + WINDOW);
