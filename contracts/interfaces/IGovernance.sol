@@ -14,7 +14,7 @@ import {FinalAct, FinalDecision} from "./RxTypes.sol";
 /// coming for the timelock's delay and can object. The operator (`OPERATOR_ROLE`, a hot key) onboards, renews and
 /// reinstates distributors and dispensers and suspends any partner, at once.
 ///
-/// A regulator alone may declare a batch illegitimate or recall it class I: those acts take effect at once (the
+/// A regulator alone may declare a batch illegitimate or recall it (any class): those acts take effect at once (the
 /// product stops), and for `REVERSAL_WINDOW` afterwards (plus `PAUSE_GRACE` when a pause fell in it) ANOTHER
 /// regulator may reverse them. After that they are final, and a regulator may condemn the batch's saleable stock.
 /// @title The events and errors of the governance acts
@@ -24,7 +24,7 @@ interface IGovernanceEvents {
     /// @notice Regulator `regulator` reversed `declaredBy`'s declaration that batch `batchId` is illegitimate; the
     /// batch is back on hold as suspect when it was before the declaration, else free.
     event IllegitimacyReversed(bytes32 indexed batchId, address indexed regulator, address declaredBy, bytes32 reason);
-    /// @notice Regulator `regulator` reversed `recalledBy`'s class I recall of batch `batchId`; the batch's recall
+    /// @notice Regulator `regulator` reversed `recalledBy`'s recall (any class) of batch `batchId`; the batch's recall
     /// class is `restoredClass` again (0: not recalled).
     event RecallReversed(
         bytes32 indexed batchId,
@@ -110,8 +110,9 @@ interface IGovernance is IGovernanceEvents {
     /// window. Authorized regulators only; frozen while paused.
     function reverseIllegitimate(bytes32 batchId, bytes32 reason) external;
 
-    /// @notice Reverses another regulator's class I recall of batch `batchId`, within the reversal window, back to
-    /// the recall class it had before (none, II or III). Authorized regulators only; frozen while paused.
+    /// @notice Reverses another regulator's recall (any class) of batch `batchId`, within the reversal window, back to
+    /// the recall class it had before (none, II or III; an escalation within the window of the recall it escalated
+    /// undoes both). Authorized regulators only; frozen while paused.
     function reverseRecall(bytes32 batchId, bytes32 reason) external;
 
     /// @notice Condemns `quantity` saleable units of batch `batchId` held by `holder`, once the batch is recalled or

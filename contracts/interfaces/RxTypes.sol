@@ -182,7 +182,9 @@ enum CaseStatus {
 }
 
 /// @notice A final act that one regulator may take alone and another regulator may reverse within the reversal
-/// window (`IGovernance.REVERSAL_WINDOW`): declaring a batch illegitimate, and a class I recall by a regulator.
+/// window (`IGovernance.REVERSAL_WINDOW`): declaring a batch illegitimate, and a regulator's recall. `RecallClassI`
+/// keeps the name it was first written for, but covers a regulator's recall of any class: a lone class III stops the
+/// product as surely as a class I.
 enum FinalAct {
     Illegitimate,
     RecallClassI
@@ -193,6 +195,6 @@ enum FinalAct {
 struct FinalDecision {
     address by; // 160 bits: the regulator that took the act
     uint40 at; // 40 bits: when; zero: no reversible act stands (never taken, or reversed)
-    uint8 previous; // 8 bits: what a reversal restores: the recall class before a class I recall (0: none), or
+    uint8 previous; // 8 bits: what a reversal restores: the recall class before a regulator's recall (0: none), or
     // BatchFlags.SUSPECT when the batch was on hold as suspect before it was declared illegitimate
 }

@@ -13,7 +13,7 @@ import {SignedHandovers} from "./SignedHandovers.sol";
 /// (what it keeps is declared in the modules both inherit), so the core's and the extension's layouts stay the same.
 abstract contract Governance is SignedHandovers, IGovernance {
     /// @inheritdoc IGovernance
-    uint256 public constant REVERSAL_WINDOW = 3 days;
+    uint256 public constant REVERSAL_WINDOW = _REVERSAL_WINDOW;
 
     /// @inheritdoc IGovernance
     // solhint-disable-next-line func-name-mixedcase
@@ -169,12 +169,5 @@ abstract contract Governance is SignedHandovers, IGovernance {
         uint256 until = _reversibleUntil(batchId, act);
         if (block.timestamp > until) revert ReversalWindowClosed(batchId, act, until);
         _clearFinalDecision(batchId, act);
-    }
-
-    /// @dev The last second at which act `act` on `batchId` may be reversed (zero when no such act stands): the
-    /// window's end, moved past a pause that fell in it (or just after it) as deadlines are (`IEmergencyPause`).
-    function _reversibleUntil(bytes32 batchId, FinalAct act) private view returns (uint256) {
-        uint40 at = _finalDecision(batchId, act).at;
-        return at == 0 ? 0 : _pauseExtended(uint256(at) + REVERSAL_WINDOW);
     }
 }

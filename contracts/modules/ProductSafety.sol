@@ -22,6 +22,8 @@ import {Custody} from "./Custody.sol";
 abstract contract ProductSafety is Custody, IProductSafety {
     /// @inheritdoc IProductSafety
     uint256 public constant SUSPECT_LAPSE = 7 days;
+    /// @dev How long another regulator may reverse a lone regulator's final act (`IGovernance.REVERSAL_WINDOW`).
+    uint256 internal constant _REVERSAL_WINDOW = 3 days;
 
     /// @dev Holders that flagged a batch suspect once: a holder's flag cannot be renewed at will.
     mapping(bytes32 batchId => mapping(address holder => bool flagged)) private _flaggedBy;
@@ -40,13 +42,25 @@ abstract contract ProductSafety is Custody, IProductSafety {
         if (recallClass == 0 || recallClass > 3) revert SafetyInvalidRecallClass(recallClass);
         uint8 flags = b.flags;
         uint8 current = b.recallClass;
-        // A regulator's class I recall (not the manufacturer's own) stands open to another regulator's reversal.
-        if (recallClass == 1 && byRegulator) {
+        if (byRegulator) {
+            // A regulator's recall of any class stops the product at once, so it stands open to another regulator's
+            // reversal (a lone class III would otherwise be final, and condemnable, at once). An escalation within
+            // the window of the recall it escalates keeps that recall's `previous`: a reversal undoes both, so a
+            // regulator cannot make its own class III final by escalating it and having the class I reversed.
+            FinalDecision storage d = _finalDecisions[batchId][FinalAct.RecallClassI];
+            uint8 previous = d.at != 0 && block.timestamp <= _reversibleUntil(batchId, FinalAct.RecallClassI)
+                ? d.previous
+                : current;
             _finalDecisions[batchId][FinalAct.RecallClassI] = FinalDecision({
                 by: msg.sender,
                 at: uint40(block.timestamp),
-                previous: current
+                previous: previous
             });
+        } else if (BatchFlags.has(flags, BatchFlags.RECALLED)) {
+            // The manufacturer's escalation is its own decision, final at once: a regulator's recall it escalates
+            // leaves nothing to reverse. (No decision stands on a batch that is not recalled: the first recall pays
+            // no lookup.)
+            delete _finalDecisions[batchId][FinalAct.RecallClassI];
         }
         if (BatchFlags.has(flags, BatchFlags.RECALLED)) {
             // Class I is the most serious: a recall can only move towards it.
@@ -155,6 +169,16 @@ abstract contract ProductSafety is Custody, IProductSafety {
     /// @dev The reversible final act `act` that stands on `batchId` (all zero when none does).
     function _finalDecision(bytes32 batchId, FinalAct act) internal view returns (FinalDecision storage) {
         return _finalDecisions[batchId][act];
+    }
+
+    /// @dev The last second at which act `act` on `batchId` may be reversed (zero when no such act stands): the
+    /// window's end, moved past a pause that began within it, as deadlines are (`IEmergencyPause`). A pause that
+    /// begins after the window closed does not reopen it: the act was final (and its stock may be condemned).
+    function _reversibleUntil(bytes32 batchId, FinalAct act) internal view returns (uint256) {
+        uint40 at = _finalDecisions[batchId][act].at;
+        if (at == 0) return 0;
+        uint256 end = uint256(at) + _REVERSAL_WINDOW;
+        return _lastPausedAt() <= end ? _pauseExtended(end) : end;
     }
 
     /// @dev Forgets the reversible final act `act` on `batchId` (it was reversed).

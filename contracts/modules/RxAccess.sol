@@ -61,6 +61,11 @@ abstract contract RxAccess is AccessControlDefaultAdminRules, IEmergencyPause {
         return _pauseState.paused;
     }
 
+    /// @dev When the last pause window began (zero: never paused).
+    function _lastPausedAt() internal view returns (uint256) {
+        return _pauseState.pausedAt;
+    }
+
     /// @dev `expiry` (a signature's deadline, the moment a shipment becomes cancellable), moved to `PAUSE_GRACE`
     /// after the last unpause when the last pause window began no later than `PAUSE_GRACE` after `expiry`: the
     /// moment fell during the pause or just before it, while partners could not act. Read only outside a pause.

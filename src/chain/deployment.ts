@@ -10,7 +10,7 @@ import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { RxTrace } from "../../typechain-types";
 import { Contract } from "ethers";
-import { planAdmin, type AdminFacts } from "./admin-policy";
+import { adminCodeKind, planAdmin, type AdminFacts } from "./admin-policy";
 import { deployRxTrace, deployTimelock, type SuiteOptions } from "./deploy";
 import { bindIndexerFromEnv } from "./indexer";
 
@@ -145,9 +145,10 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
   if (!deployer) {
     throw new DeploymentError(`network "${network}" has no account to deploy from: set DEPLOYER_PRIVATE_KEY in .env (see .env.example)`);
   }
-  const facts: AdminFacts = { network, admin: options.admin, timelockDelay: options.timelockDelay };
+  const url = "url" in hre.network.config ? hre.network.config.url : undefined;
+  const facts: AdminFacts = { network, url, admin: options.admin, timelockDelay: options.timelockDelay };
   if (options.admin !== undefined) {
-    facts.adminIsContract = (await hre.ethers.provider.getCode(options.admin)) !== "0x";
+    facts.adminIsContract = adminCodeKind(await hre.ethers.provider.getCode(options.admin)) === "contract";
     if (facts.adminIsContract) facts.timelockDelay = await minDelayOf(hre, options.admin);
   }
   const { plan, problems } = planAdmin(facts);
