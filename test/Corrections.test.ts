@@ -12,6 +12,8 @@ import { SerialTree } from "../src/merkle";
 import { RejectionReason, Verdict } from "../src/domain/enums";
 import { serialToBytes32 } from "../src/domain/ids";
 import { GTIN, serialRange } from "../src/scenario/scenario";
+import { verifyPack as verifyReport } from "../src/chain/events/provenance";
+import { formatReport } from "../src/domain/report";
 import {
   batchFixture,
   commissionArgs,
@@ -226,6 +228,32 @@ describe("Corrections", function () {
       await gov.proposeCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI);
       await IGovernance__factory.connect(await rx.getAddress(), regulator).approveCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI);
       await expect(gov.supersedeBatch(input)).to.be.revertedWithCustomError(rx, "SupersedeAfterMovement").withArgs(batchId, CORRECTED);
+    });
+  });
+
+  describe("what rx:verify and the page show", function () {
+    it("the report's expiry and certificate are the batch as corrected, and the timeline says who approved what", async function () {
+      const { rx, gov, regulator, batchId, input, tree } = await governed();
+      await gov.supersedeBatch({ ...input, quantity: 90n });
+      const expiry = BigInt(input.expiry) - 30n * BigInt(DAY);
+      await gov.proposeCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI);
+      await IGovernance__factory.connect(await rx.getAddress(), regulator).approveCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI);
+      const serial = SERIALS[3];
+      const day = new Date(Number(expiry) * 1000).toISOString();
+      const yymmdd = day.slice(2, 4) + day.slice(5, 7) + day.slice(8, 10);
+      const report = await verifyReport(rx, { gtin: GTIN, lot: LOT, serial, expiry: yymmdd }, { proof: tree.proof(serial), certificateHash: NEW_CERTIFICATE });
+      expect(report.verdict).to.equal("Genuine");
+      expect(report.expiryMatches).to.equal(true);
+      expect(report.certificate).to.deep.equal({ hash: NEW_CERTIFICATE, uri: NEW_URI, matches: true });
+      expect(report.corrections?.superseded?.changed).to.deep.equal(["quantity"]);
+      expect(report.corrections?.corrected?.expiry).to.equal(Number(expiry));
+      expect(report.corrections?.corrected?.previousExpiry).to.equal(Number(input.expiry));
+      expect(report.timeline.map((e) => e.kind)).to.deep.equal(["commissioned", "superseded", "correction-proposed", "corrected"]);
+      const text = formatReport(report, { all: true }).join("\n");
+      expect(text, text).to.match(/SUPERSEDED by .* \(changed: quantity\): 90 units/);
+      expect(text).to.match(/CORRECTED with the approval of .*: expiry \d{4}-\d\d-\d\d -> \d{4}-\d\d-\d\d/);
+      expect(text).to.match(/^CORRECTED BATCH: expiry .* approved by /m);
+      expect(text).to.include("batch superseded by its manufacturer before any unit moved (quantity)");
     });
   });
 

@@ -53,7 +53,10 @@ export interface PackPathContext {
   serialInBatch?: boolean;
 }
 
-const LOT_WIDE = new Set<TimelineEntry["kind"]>(["commissioned", "recalled", "recall-escalated", "flagged-suspect", "suspect-confirmed", "suspect-cleared", "declared-illegitimate", "dispensed"]);
+const LOT_WIDE = new Set<TimelineEntry["kind"]>([
+  "commissioned", "recalled", "recall-escalated", "flagged-suspect", "suspect-confirmed", "suspect-cleared", "declared-illegitimate", "dispensed",
+  "superseded", "correction-proposed", "corrected", "illegitimacy-reversed", "recall-reversed",
+]);
 
 /** The leg an entry belongs to (lower-case shipment or handover id), if any. */
 function legOf(e: TimelineEntry): string | undefined {
@@ -133,7 +136,7 @@ export function splitPackPath(timeline: readonly TimelineEntry[], context: PackP
     const id = legOf(e);
     if (id !== undefined) (own.has(id) ? ownPath : lotLegs).push(e);
     else if (LOT_WIDE.has(e.kind)) ownPath.push(e);
-    else if (e.kind === "quarantine-released" || e.kind === "quarantine-condemned") (!notInBatch && holders.has(key(e.holder.account)) ? ownPath : lotLegs).push(e);
+    else if (e.kind === "quarantine-released" || e.kind === "quarantine-condemned" || e.kind === "stock-condemned") (!notInBatch && holders.has(key(e.holder.account)) ? ownPath : lotLegs).push(e);
   }
   // Whether some leg's manifest cannot tell (lot-level, missing, not matching the chain): only then do words mention the walk.
   const lotLevel = [...legs.keys()].some((id) => status.get(id) !== "proven" && status.get(id) !== "not-in-manifest");

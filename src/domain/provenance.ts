@@ -51,7 +51,23 @@ export type TimelineEntry =
   | { kind: "quarantine-released" | "quarantine-condemned"; time: number; block: number; tx: string; holder: PartnerInfo; by: PartnerInfo; quantity: string }
   /** A regulator released a pack leg received into quarantine as a whole (`LegReleased`): its packs can be dispensed. */
   | { kind: "leg-released"; time: number; block: number; tx: string; shipmentId: string; holder: PartnerInfo; by: PartnerInfo }
-  | { kind: "dispensed"; time: number; block: number; tx: string; by: PartnerInfo };
+  | { kind: "dispensed"; time: number; block: number; tx: string; by: PartnerInfo }
+  /**
+   * The manufacturer replaced the batch's fields before any unit moved (`BatchSuperseded`): `changed` names the
+   * fields kept on chain that differ (serial root, expiry, storage range, quantity); the certificate is compared with
+   * the previous commissioning entry.
+   */
+  | { kind: "superseded"; time: number; block: number; tx: string; by: PartnerInfo; changed: string[]; quantity: string; expiry: number; minTemp: number; maxTemp: number; certificateHash: string; certificateURI: string; serialRoot: string }
+  /** The manufacturer asked a regulator to correct the expiry and certificate (`BatchCorrectionProposed`). */
+  | { kind: "correction-proposed"; time: number; block: number; tx: string; by: PartnerInfo; expiry: number; certificateHash: string; certificateURI: string }
+  /** A regulator approved the correction (`BatchCorrected`): the batch is marked corrected for good. */
+  | { kind: "corrected"; time: number; block: number; tx: string; by: PartnerInfo; previousExpiry: number; expiry: number; certificateHash: string; certificateURI: string }
+  /** Another regulator reversed a lone regulator's declaration within the window (`IllegitimacyReversed`). */
+  | { kind: "illegitimacy-reversed"; time: number; block: number; tx: string; by: PartnerInfo; declaredBy: PartnerInfo; reason: string }
+  /** Another regulator reversed a lone regulator's recall within the window (`RecallReversed`); `restoredClass`: "None" when not recalled. */
+  | { kind: "recall-reversed"; time: number; block: number; tx: string; by: PartnerInfo; recalledBy: PartnerInfo; restoredClass: string; reason: string }
+  /** A regulator condemned saleable units of a recalled or illegitimate batch once the act was final (`StockCondemned`). */
+  | { kind: "stock-condemned"; time: number; block: number; tx: string; holder: PartnerInfo; by: PartnerInfo; quantity: string };
 
 /** Where a suspect hold stands (see the `flagged-suspect` entry). */
 export type SuspectHoldState = "holds" | "confirmed" | "lapsed" | "ended";
@@ -65,6 +81,12 @@ export interface PackReport {
   /** The expiry on the pack's code agrees with the batch record (undefined when the code has none). */
   expiryMatches?: boolean;
   certificate?: { hash: string; uri: string; matches?: boolean };
+  /**
+   * The batch's record changed after commissioning: superseded by its manufacturer before anything moved, or its
+   * expiry and certificate corrected with a regulator's approval (the latest of each). `expiryMatches` and
+   * `certificate` above compare with the batch as it stands after them.
+   */
+  corrections?: { superseded?: { time: number; changed: string[] }; corrected?: { time: number; by: PartnerInfo; previousExpiry: number; expiry: number } };
   timeline: TimelineEntry[];
   /** The verifier whose custody was asked about (`--holder`, the page's GLN), when one was. */
   holder?: PartnerInfo;

@@ -144,6 +144,21 @@ export function formatEntry(e: TimelineEntry): string {
       return `${when}  leg ${e.shipmentId} received into quarantine by ${party(e.holder)} released as a whole by ${party(e.by)}: its packs may be dispensed`;
     case "dispensed":
       return `${when}  this pack was dispensed by ${party(e.by)}`;
+    case "superseded":
+      return (
+        `${when}  SUPERSEDED by ${party(e.by)} before anything moved (${e.changed.length ? `changed: ${e.changed.join(", ")}` : "certificate or no stored field changed"}): ` +
+        `${e.quantity} units, expires ${isoDay(e.expiry)}`
+      );
+    case "correction-proposed":
+      return `${when}  correction proposed by ${party(e.by)}: expiry ${isoDay(e.expiry)}, certificate ${e.certificateURI}`;
+    case "corrected":
+      return `${when}  CORRECTED with the approval of ${party(e.by)}: expiry ${isoDay(e.previousExpiry)} -> ${isoDay(e.expiry)}, certificate ${e.certificateURI}`;
+    case "illegitimacy-reversed":
+      return `${when}  declaration of illegitimacy by ${party(e.declaredBy)} REVERSED by ${party(e.by)}`;
+    case "recall-reversed":
+      return `${when}  recall by ${party(e.recalledBy)} REVERSED by ${party(e.by)} (recall class now ${e.restoredClass})`;
+    case "stock-condemned":
+      return `${when}  ${e.quantity} saleable units of ${party(e.holder)} condemned by ${party(e.by)}`;
   }
 }
 
@@ -206,6 +221,15 @@ export function formatReport(report: PackReport, options: FormatOptions = {}): s
     );
   }
   if (report.expiryMatches === false) lines.push("WARNING: the expiry printed on the pack differs from the batch record");
+  const corrected = report.corrections?.corrected;
+  if (corrected) {
+    lines.push(
+      `CORRECTED BATCH: expiry ${isoDay(corrected.previousExpiry)} -> ${isoDay(corrected.expiry)} and the certificate, approved by ` +
+        `${party(corrected.by)} on ${isoDay(corrected.time)}; packs labelled before may carry the old expiry`,
+    );
+  }
+  const superseded = report.corrections?.superseded;
+  if (superseded) lines.push(`batch superseded by its manufacturer before any unit moved (${superseded.changed.join(", ") || "no field changed"})`);
   lines.push(...custodyWarnings(report.custody));
   if (report.timeline.length > 0) {
     const path = packPathOf(report);

@@ -139,6 +139,26 @@ function describe(e: TimelineEntry): { headline: string; details: string[]; aler
       return { headline: `Quarantined leg released as a whole by ${party(e.by)}`, details: [`${party(e.holder)} may dispense its packs`], alert: false };
     case "dispensed":
       return { headline: `This pack was dispensed by ${party(e.by)}`, details: [], alert: true };
+    case "superseded":
+      return {
+        headline: `Superseded by ${party(e.by)} before any unit moved`,
+        details: [`${e.changed.length ? `Changed: ${e.changed.join(", ")}` : "No field kept on chain changed (see the certificate)"}`, `${e.quantity} units, expires ${isoDay(e.expiry)}`],
+        alert: false,
+      };
+    case "correction-proposed":
+      return { headline: `Correction proposed by ${party(e.by)}`, details: [`Expiry ${isoDay(e.expiry)}, certificate ${e.certificateURI}`], alert: false };
+    case "corrected":
+      return {
+        headline: `Corrected with the approval of ${party(e.by)}`,
+        details: [`Expiry ${isoDay(e.previousExpiry)} -> ${isoDay(e.expiry)}`, `Certificate ${e.certificateURI}`],
+        alert: true,
+      };
+    case "illegitimacy-reversed":
+      return { headline: `Declaration of illegitimacy by ${party(e.declaredBy)} reversed by ${party(e.by)}`, details: [], alert: false };
+    case "recall-reversed":
+      return { headline: `Recall by ${party(e.recalledBy)} reversed by ${party(e.by)}`, details: [`Recall class now ${e.restoredClass}`], alert: false };
+    case "stock-condemned":
+      return { headline: `${e.quantity} saleable units of ${party(e.holder)} condemned by ${party(e.by)}`, details: [], alert: true };
   }
 }
 

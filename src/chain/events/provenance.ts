@@ -13,6 +13,9 @@ import { queryEvents, type EventScan } from "./query";
 import { indexerOf } from "./indexer-source";
 import { type CustodyFacts, type LegFact, type ManifestEvidence, type PackReport, type PartnerInfo, type TemperatureSummary, type TimelineEntry, packCustody } from "../../domain/provenance";
 
+/** The fields `BatchSuperseded.changed` names, bit by bit (IGovernance). */
+const SUPERSEDED_FIELDS = ["serial root", "expiry", "storage range", "quantity"];
+
 /** Partner names and GLNs from `PartnerOnboarded` logs. */
 function directoryOf(logs: readonly EventLog[]): Map<string, PartnerInfo> {
   const directory = new Map<string, PartnerInfo>();
@@ -62,6 +65,12 @@ function batchFilters(rx: RxTrace, batchId: string, dispensings: Dispensings): D
     f.QuarantineReleased(batchId),
     f.QuarantineCondemned(batchId),
     f.LegReleased(undefined, batchId),
+    f.BatchSuperseded(batchId),
+    f.BatchCorrectionProposed(batchId),
+    f.BatchCorrected(batchId),
+    f.IllegitimacyReversed(batchId),
+    f.RecallReversed(batchId),
+    f.StockCondemned(batchId),
     ...(dispensings === "none" ? [] : [f.PackDispensed(batchId, dispensings === "all" ? undefined : dispensings.serial)]),
   ];
 }
@@ -87,6 +96,9 @@ function custodyFactsOf(batchId: string, logs: readonly EventLog[]): CustodyFact
       case "BatchCommissioned":
         facts.manufacturer = a.manufacturer;
         facts.serialRoot = a.batch.serialRoot;
+        break;
+      case "BatchSuperseded":
+        facts.serialRoot = a.commission.serialRoot;
         break;
       case "Shipped":
       case "HandedOver": {
@@ -238,6 +250,33 @@ function timelineOf(logs: readonly EventLog[], who: (account: string) => Partner
       case "PackDispensed":
         entries.push({ kind: "dispensed", ...base, by: who(a.dispenser) });
         break;
+      case "BatchSuperseded": {
+        const c = a.commission;
+        const changed = SUPERSEDED_FIELDS.filter((_, bit) => (Number(a.changed) >> bit) & 1);
+        entries.push({
+          kind: "superseded", ...base, by: who(a.manufacturer), changed, quantity: c.quantity.toString(), expiry: Number(c.expiry),
+          minTemp: Number(c.minTemp), maxTemp: Number(c.maxTemp), certificateHash: c.certificateHash, certificateURI: c.certificateURI, serialRoot: c.serialRoot,
+        });
+        break;
+      }
+      case "BatchCorrectionProposed":
+        entries.push({ kind: "correction-proposed", ...base, by: who(a.manufacturer), expiry: Number(a.expiry), certificateHash: a.certificateHash, certificateURI: a.certificateURI });
+        break;
+      case "BatchCorrected":
+        entries.push({
+          kind: "corrected", ...base, by: who(a.regulator), previousExpiry: Number(a.previousExpiry), expiry: Number(a.expiry),
+          certificateHash: a.certificateHash, certificateURI: a.certificateURI,
+        });
+        break;
+      case "IllegitimacyReversed":
+        entries.push({ kind: "illegitimacy-reversed", ...base, by: who(a.regulator), declaredBy: who(a.declaredBy), reason: a.reason });
+        break;
+      case "RecallReversed":
+        entries.push({ kind: "recall-reversed", ...base, by: who(a.regulator), recalledBy: who(a.recalledBy), restoredClass: RecallClass[Number(a.restoredClass)] ?? `class ${a.restoredClass}`, reason: a.reason });
+        break;
+      case "StockCondemned":
+        entries.push({ kind: "stock-condemned", ...base, holder: who(a.holder), by: who(a.regulator), quantity: a.quantity.toString() });
+        break;
     }
   }
   // A holder's flag that no regulator confirmed lapses: the batch is no longer on hold (the contract's rule).
@@ -346,9 +385,23 @@ export async function verifyPack(rx: RxTrace, pack: PackIdentity, options: Verif
     if (rule === CustodyRule.Pack && options.claim?.legId) report.custodyLeg = options.claim.legId;
   }
   if (commissioned && commissioned.kind === "commissioned") {
-    if (pack.expiry) report.expiryMatches = expiryToYYMMDD(commissioned.expiry) === pack.expiry;
-    report.certificate = { hash: commissioned.certificateHash, uri: commissioned.certificateURI };
-    if (options.certificateHash) report.certificate.matches = options.certificateHash.toLowerCase() === commissioned.certificateHash.toLowerCase();
+    // The batch as it stands: the last of its commissioning, supersedings and approved corrections.
+    let record = { expiry: commissioned.expiry, certificateHash: commissioned.certificateHash, certificateURI: commissioned.certificateURI };
+    const corrections: NonNullable<PackReport["corrections"]> = {};
+    for (const e of timeline) {
+      if (e.kind === "superseded") {
+        record = { expiry: e.expiry, certificateHash: e.certificateHash, certificateURI: e.certificateURI };
+        const certificateChanged = e.certificateHash.toLowerCase() !== commissioned.certificateHash.toLowerCase() || e.certificateURI !== commissioned.certificateURI;
+        corrections.superseded = { time: e.time, changed: certificateChanged ? [...e.changed, "certificate"] : e.changed };
+      } else if (e.kind === "corrected") {
+        record = { expiry: e.expiry, certificateHash: e.certificateHash, certificateURI: e.certificateURI };
+        corrections.corrected = { time: e.time, by: e.by, previousExpiry: e.previousExpiry, expiry: e.expiry };
+      }
+    }
+    if (pack.expiry) report.expiryMatches = expiryToYYMMDD(record.expiry) === pack.expiry;
+    report.certificate = { hash: record.certificateHash, uri: record.certificateURI };
+    if (options.certificateHash) report.certificate.matches = options.certificateHash.toLowerCase() === record.certificateHash.toLowerCase();
+    if (corrections.superseded || corrections.corrected) report.corrections = corrections;
   }
   // Only a batch with pack-level legs has a pack-level story to tell.
   if (history && options.manifests && history.facts.legs.some((leg) => leg.manifest !== undefined)) {

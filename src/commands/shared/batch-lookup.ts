@@ -15,7 +15,7 @@ import { formatGln, formatGtin, parseGtin, parseLot } from "../../gs1/identifier
 import { batchIdOf } from "../../domain/ids";
 
 /** Bits of `Batch.flags` (contracts/libraries/BatchFlags.sol). */
-export const BATCH_FLAGS = { recalled: 1, suspect: 2, illegitimate: 4 } as const;
+export const BATCH_FLAGS = { recalled: 1, suspect: 2, illegitimate: 4, corrected: 8 } as const;
 
 export interface BatchRef {
   gtin: bigint;
@@ -62,6 +62,8 @@ export function describeBatchState(record: BatchStructOutput): string {
   if (flags & BATCH_FLAGS.suspect) states.push("suspect");
   if (flags & BATCH_FLAGS.illegitimate) states.push("illegitimate");
   if (states.length === 0) states.push("active");
+  // Not a hold: the expiry or certificate was corrected with a regulator's approval after the batch shipped.
+  if (flags & BATCH_FLAGS.corrected) states.push("corrected");
   return `${states.join(", ")}, expiry ${new Date(Number(record.expiry) * 1000).toISOString().slice(0, 10)}`;
 }
 
