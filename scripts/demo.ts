@@ -15,8 +15,9 @@
  * the GS1 verification responder started and a returns desk's signed questions about two packs. Last, the alerts
  * the pharmacy and the distributor received (rx:watch).
  *
- * With RXTRACE_DEMO_INDEXER=1 it also starts the indexer (Ponder on an embedded PGlite, docs/indexer.md) before the
- * verifications, and checks that every verification read through it gives the direct scan's report.
+ * On the in-process network it also starts the indexer (Ponder on an embedded PGlite, docs/indexer.md) before the
+ * verifications, checks that every verification read through it gives the direct scan's report, and reads the alerts
+ * through it. RXTRACE_DEMO_INDEXER=0 leaves it out; =1 starts it on another network too (`--network localhost`).
  */
 import hre from "hardhat";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -131,7 +132,7 @@ async function run<T>(task: string, args: Record<string, unknown>): Promise<T> {
   return (await hre.run(task, args)) as T;
 }
 
-/** The indexer of RXTRACE_DEMO_INDEXER=1, started before the verifications. */
+/** The indexer, started before the verifications (see the module comment). */
 let indexer: RunningIndexer | undefined;
 
 /** With the indexer: the same verification read through it must give the same report. */
@@ -150,8 +151,9 @@ async function verifySame(args: Record<string, unknown>, direct: PackReport): Pr
 }
 
 async function startIndexer(): Promise<void> {
-  if (process.env.RXTRACE_DEMO_INDEXER !== "1") return;
-  step("start the indexer (RXTRACE_DEMO_INDEXER=1): Ponder on an embedded PGlite, reading this network");
+  const wanted = process.env.RXTRACE_DEMO_INDEXER || (hre.network.name === "hardhat" ? "1" : "0");
+  if (wanted !== "1") return;
+  step("start the indexer: Ponder on an embedded PGlite, reading this network (RXTRACE_DEMO_INDEXER=0 leaves it out)");
   const started = Date.now();
   indexer = await indexerForNetwork(hre);
   const { chainId } = await hre.ethers.provider.getNetwork();
@@ -302,7 +304,16 @@ async function alertsStep(): Promise<void> {
   console.log("   (first the regulator condemns the 2 damaged units that came back into Northline's quarantine)");
   await run("rx:condemn", { gtin: GTIN, lot: LOT, holder: gln("distributor"), quantity: "2", signer: SIGNER.regulator });
   const lots = new Map([LOT, RECALLED_LOT, PACK_LOT].map((lot) => [batchIdOf(parseGtin(GTIN), lot), `${lot}`]));
-  await demoAlerts(hre, [{ label: "Main Street Pharmacy", gln: gln("pharmacy") }, { label: "Northline Wholesale", gln: gln("distributor"), webhook: true }], lots, console.log);
+  // With the indexer, rx:watch reads through it, as the alert service does (docs/alerts.md).
+  if (indexer) {
+    process.env.RXTRACE_INDEXER_URL = indexer.url;
+    console.log(`   (rx:watch reads the events through the indexer: RXTRACE_INDEXER_URL=${indexer.url})`);
+  }
+  try {
+    await demoAlerts(hre, [{ label: "Main Street Pharmacy", gln: gln("pharmacy") }, { label: "Northline Wholesale", gln: gln("distributor"), webhook: true }], lots, console.log);
+  } finally {
+    delete process.env.RXTRACE_INDEXER_URL;
+  }
 }
 
 main()
