@@ -177,7 +177,7 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
           ? await fetchIndexedLogs(options.indexer, provider, { address: checkpoint.contract, fromBlock, toBlock })
           : await fetchLogs(provider, { address: checkpoint.contract, fromBlock, toBlock });
       } catch (error) {
-        if (!(error instanceof IndexerBehindError)) throw error;
+        if (!(error instanceof IndexerBehindError) || (options.once && Date.now() - started > INDEXER_WAIT_MS)) throw error;
         log(`${error.message}; reading again in ${options.intervalMs / 1000} s`);
         await sleep(options.intervalMs, options.signal);
         continue;
