@@ -12,7 +12,7 @@ import type { RxTrace } from "../../typechain-types";
 import { serveNetwork, startIndexer } from "../chain/indexer";
 import { useIndexer, verifyPack } from "../chain/events";
 import { GTIN } from "../scenario/scenario";
-import { buildHistory } from "./history";
+import { buildHistory, type History } from "./history";
 
 export interface HistoryOptions {
   /** Blocks from the deployment to the last leg. */
@@ -21,6 +21,8 @@ export interface HistoryOptions {
   legs: number;
   databaseUrl?: string;
   log: (line: string) => void;
+  /** A history built already (the chunked-scan bench's, so that both read the same chain in one run). */
+  history?: History;
 }
 
 export interface HistoryMeasurement {
@@ -50,8 +52,8 @@ export async function mineTail(hre: HardhatRuntimeEnvironment): Promise<void> {
  */
 export async function measureHistory(hre: HardhatRuntimeEnvironment, options: HistoryOptions): Promise<HistoryMeasurement> {
   const { log } = options;
-  log(`history: building ${options.legs} legs over ${options.blocks} blocks`);
-  const history = await buildHistory(hre, { blocks: options.blocks, legs: options.legs }, log);
+  if (!options.history) log(`history: building ${options.legs} legs over ${options.blocks} blocks`);
+  const history = options.history ?? (await buildHistory(hre, { blocks: options.blocks, legs: options.legs }, log));
   const { rx, deployBlock } = history;
   await mineTail(hre);
   const latest = await hre.ethers.provider.getBlockNumber();

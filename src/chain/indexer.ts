@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, mkdtempSync } from "node:fs";
+import type { Server } from "node:http";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -177,6 +178,13 @@ export async function startIndexer(options: IndexerOptions): Promise<RunningInde
 /** Serves the in-process network over HTTP on `port` (Hardhat's `node` server), for an indexer to read. */
 export async function serveNetwork(hre: HardhatRuntimeEnvironment, port: number): Promise<JsonRpcServer> {
   const server = (await hre.run(TASK_NODE_CREATE_SERVER, { hostname: "127.0.0.1", port, provider: hre.network.provider })) as JsonRpcServer;
+  // Node's default keeps an idle connection 5 s: Ponder's client, pausing between block ranges, then sent requests on
+  // connections the server was closing ("other side closed") and waited for its retries. A minute is enough.
+  const http = (server as unknown as { _httpServer?: Server })._httpServer;
+  if (http) {
+    http.keepAliveTimeout = 60_000;
+    http.headersTimeout = 61_000;
+  }
   await server.listen();
   return server;
 }

@@ -5,11 +5,13 @@
  * leaves it only once every sink has it. Killed at any instant and restarted, it raises no alert twice and loses
  * none; the one alert in flight at the kill may reach a sink again, with the same idempotency key.
  */
-import type { Provider } from "ethers";
+import { LogDescription, type Log, type Provider } from "ethers";
 import type { RxTrace } from "../../typechain-types";
 import { type Alert, type AlertDraft, alertKey, type ChainReader, emptyState, HolderView } from "./alerts";
 import { type Checkpoint, CheckpointError, loadCheckpoint, type PendingAlert, saveCheckpoint } from "./checkpoint";
-import { fetchLogs } from "./logs";
+import { fetchIndexedLogs, fetchLogs, IndexerBehindError } from "./logs";
+import type { IndexerSource } from "../chain/events/indexer-source";
+import { eventFragmentOf } from "../chain/events/query";
 import { describeFinality, type Finality, finalHead } from "./finality";
 import { postAlert, type WebhookOptions } from "./webhook";
 
@@ -35,8 +37,19 @@ export interface WatchOptions {
   /** Progress and delivery failures, for a person (stderr). */
   log: (line: string) => void;
   webhook?: WebhookOptions;
+  /**
+   * Read the logs from this indexer (RXTRACE_INDEXER_URL) instead of `eth_getLogs`: up to the final block the indexer
+   * has reached, `INDEXER_RANGE` blocks a step, each log's block checked against the node's.
+   */
+  indexer?: IndexerSource;
   signal?: AbortSignal;
 }
+
+/** Blocks read per step from the indexer (one request per 10,000 logs, whatever the range). */
+export const INDEXER_RANGE = 1_000_000;
+
+/** How long `once` waits for the indexer to reach the final block before it gives up. */
+const INDEXER_WAIT_MS = 60_000;
 
 export interface WatchResult {
   scannedTo: number;
@@ -85,7 +98,8 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
   const times = new Map<number, number>();
   const chain: ChainReader = {
     async blockTime(block) {
-      let time = times.get(block);
+      // Through the indexer, the times of the blocks with logs came with them.
+      let time = times.get(block) ?? options.indexer?.blockTime(block);
       if (time === undefined) {
         time = (await provider.getBlock(block))?.timestamp ?? 0;
         times.set(block, time);
@@ -145,21 +159,36 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
 
   log(
     `watching ${options.holder.gln} (${options.holder.account}) on chain ${options.chainId}, final blocks by ${describeFinality(options.finality)}, ` +
-      `from block ${checkpoint.scannedTo + 1}${checkpoint.pending.length ? `; ${checkpoint.pending.length} alerts pending from before` : ""}`,
+      `from block ${checkpoint.scannedTo + 1}${options.indexer ? ` through the indexer at ${options.indexer.url}` : ""}${checkpoint.pending.length ? `; ${checkpoint.pending.length} alerts pending from before` : ""}`,
   );
   // A sink that failed after its last attempt blocks delivery until the next poll (the alerts wait, in order).
   let blocked = !(await deliverPending());
+  const started = Date.now();
   while (!options.signal?.aborted) {
     const head = await finalHead(provider, options.finality);
-    if (head && head.number > checkpoint.scannedTo) {
+    // Through the indexer, only what it has indexed (and the node made final) is read.
+    const readable = head && options.indexer ? Math.min(head.number, (await options.indexer.indexedBlock(options.chainId)) ?? -1) : head?.number;
+    if (head && readable !== undefined && readable > checkpoint.scannedTo) {
       const fromBlock = checkpoint.scannedTo + 1;
-      const toBlock = Math.min(head.number, checkpoint.scannedTo + options.maxBlocks);
-      const logs = await fetchLogs(provider, { address: checkpoint.contract, fromBlock, toBlock });
+      const toBlock = Math.min(readable, checkpoint.scannedTo + (options.indexer ? INDEXER_RANGE : options.maxBlocks));
+      let logs: Log[];
+      try {
+        logs = options.indexer
+          ? await fetchIndexedLogs(options.indexer, provider, { address: checkpoint.contract, fromBlock, toBlock })
+          : await fetchLogs(provider, { address: checkpoint.contract, fromBlock, toBlock });
+      } catch (error) {
+        if (!(error instanceof IndexerBehindError) || (options.once && Date.now() - started > INDEXER_WAIT_MS)) throw error;
+        log(`${error.message}; reading again in ${options.intervalMs / 1000} s`);
+        await sleep(options.intervalMs, options.signal);
+        continue;
+      }
       const view = new HolderView(options.holder.account, checkpoint.state);
       const drafts: AlertDraft[] = [];
       for (const entry of logs) {
-        const event = rx.interface.parseLog({ topics: [...entry.topics], data: entry.data });
-        if (event) drafts.push(...(await view.apply(event, { block: entry.blockNumber, tx: entry.transactionHash, logIndex: entry.index }, chain)));
+        const fragment = eventFragmentOf(rx.interface, entry.topics[0]);
+        if (!fragment) continue;
+        const event = new LogDescription(fragment, fragment.topicHash, rx.interface.decodeEventLog(fragment, entry.data, entry.topics));
+        drafts.push(...(await view.apply(event, { block: entry.blockNumber, tx: entry.transactionHash, logIndex: entry.index }, chain)));
       }
       drafts.push(...view.due(toBlock === head.number ? head.timestamp : await chain.blockTime(toBlock), options.staleDays));
       const known = new Set(checkpoint.pending.map((p) => p.alert.key));
@@ -171,6 +200,14 @@ export async function watch(options: WatchOptions): Promise<WatchResult> {
       if (raised.length > 0 || toBlock < head.number) log(`blocks ${fromBlock}-${toBlock} of ${head.number}: ${logs.length} events, ${raised.length} alerts`);
       if (!blocked) blocked = !(await deliverPending());
       // Behind the final block: read on at once.
+      continue;
+    }
+    if (options.once && options.indexer && head && checkpoint.scannedTo < head.number) {
+      // Once, through an indexer still behind the final block: wait for it (a while), then say so.
+      if (Date.now() - started > INDEXER_WAIT_MS) {
+        throw new Error(`the indexer at ${options.indexer.url} has not reached the final block ${head.number} within ${INDEXER_WAIT_MS / 1000} s (read to block ${checkpoint.scannedTo}); run again later`);
+      }
+      await sleep(200, options.signal);
       continue;
     }
     if (options.once) break;

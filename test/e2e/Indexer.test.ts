@@ -11,23 +11,33 @@
 import { expect } from "chai";
 import hre, { ethers } from "hardhat";
 import { clearSnapshots } from "@nomicfoundation/hardhat-network-helpers";
-import { TASK_NODE_CREATE_SERVER } from "hardhat/builtin-tasks/task-names";
 import type { JsonRpcServer } from "hardhat/types";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { RxTrace } from "../../typechain-types";
-import { RecallClass, RejectionReason, Verdict } from "../../src/domain/enums";
+import { RecallClass, RejectionReason, Verdict, VERDICT_TEXT } from "../../src/domain/enums";
 import { batchIdOf, serialToBytes32 } from "../../src/domain/ids";
 import { GTIN, GTIN_2, serialRange } from "../../src/scenario/scenario";
 import { SerialTree } from "../../src/merkle/serial-tree";
 import { custodyFacts, useIndexer, verifyPack, type VerifyOptions } from "../../src/chain/events";
-import { bindIndexerFromEnv, startIndexer, type RunningIndexer } from "../../src/chain/indexer";
+import { bindIndexerFromEnv, serveNetwork, startIndexer, type RunningIndexer } from "../../src/chain/indexer";
 import { IndexerChainError, IndexerError, IndexerSource, indexerOf } from "../../src/chain/events/indexer-source";
 import { shipmentsInTransit } from "../../src/commands/custody/shipments";
 import { GOOD_LEG, LOT, SERIALS, WARM_LEG, batchFixture, claimOf, commissionInput, deliverFrom, deliverPacksFrom, shipFrom } from "../fixtures";
 import { tempDir } from "../tmp";
 import { freePort } from "./processes";
 import { mineTail } from "../../src/bench/indexer-history";
+import { watch } from "../../src/watch/watcher";
+import type { Alert } from "../../src/watch/alerts";
+import { formatGln, formatGtin } from "../../src/gs1/identifiers";
+import { saveSerialFile } from "../../src/files/serial-files";
+import { expectedOutcome, killAndRestart, outcomeShape } from "./watch-restart";
+import { childEnv, type Node } from "./processes";
+import { startWeb } from "../web/web-server";
+import { chooseChromium } from "../web/chromium";
+import { chromium, type Browser } from "playwright-core";
+import { verdictLabel } from "../../src/domain/report";
+import { packPathOf } from "../../src/domain/pack-path";
 
 const LOT_2 = "B24-0002";
 /** Scaled down for `npm test`; `npm run bench` runs 1,000 legs over 1,000,000 blocks. */
@@ -93,22 +103,24 @@ describe("Indexer: the same answers as the direct scan", function () {
   let cases: Awaited<ReturnType<typeof story>>["cases"];
   let batchB: string;
   let deployments: string;
+  let deployBlock: number;
 
   before(async function () {
     snapshot = (await hre.network.provider.send("evm_snapshot", [])) as string;
     const port = await freePort();
-    server = (await hre.run(TASK_NODE_CREATE_SERVER, { hostname: "127.0.0.1", port, provider: hre.network.provider })) as JsonRpcServer;
-    await server.listen();
+    server = await serveNetwork(hre, port);
     rpcUrl = `http://127.0.0.1:${port}`;
     f = await batchFixture();
     // Deployed, then a long quiet time, then the story and a lot's many legs spread over the blocks.
-    const deployBlock = (await f.rx.deploymentTransaction()?.wait())?.blockNumber ?? 1;
+    deployBlock = (await f.rx.deploymentTransaction()?.wait())?.blockNumber ?? 1;
     await hre.network.provider.send("hardhat_mine", [`0x${SCALE.blocks.toString(16)}`]);
     ({ cases, batchB } = await story(f));
     await manyLegs(f, SCALE.legs, Math.floor(SCALE.blocks / SCALE.legs));
     deployments = tempDir("rx-indexer-deployments-");
     const record = { network: "hardhat", chainId: 31337, contracts: { RxTrace: { address: await f.rx.getAddress(), blockNumber: deployBlock } } };
     writeFileSync(path.join(deployments, "hardhat.json"), JSON.stringify(record));
+    // The same record as `localhost` for the processes that reach this chain over HTTP (rx:watch, the page).
+    writeFileSync(path.join(deployments, "localhost.json"), JSON.stringify({ ...record, network: "localhost" }));
     startOn("pglite", {});
     if (process.env.DATABASE_URL) startOn("postgres", { databaseUrl: process.env.DATABASE_URL, resetSyncCache: true, schema: `rxtrace_test_${process.pid}_${Date.now()}` });
   });
@@ -120,6 +132,18 @@ describe("Indexer: the same answers as the direct scan", function () {
     await clearSnapshots(); // the fixtures' snapshots taken after ours are gone with it
 
   });
+
+  /** The alerts of the distributor, every line `rx:watch --once` prints, read from the chain or through `indexer`. */
+  async function distributorAlerts(indexer?: IndexerSource): Promise<string[]> {
+    const account = f.distributor.address;
+    const lines: string[] = [];
+    await watch({
+      rx: f.rx, provider: ethers.provider, chainId: 31337, holder: { account, gln: formatGln((await f.rx.partner(account)).gln) }, startBlock: deployBlock,
+      checkpointFile: path.join(tempDir("rx-indexer-watch-"), "checkpoint.json"), finality: { confirmations: 0 }, staleDays: 7, maxBlocks: 100_000,
+      once: true, intervalMs: 1_000, out: (line) => lines.push(line), log: () => {}, ...(indexer ? { indexer } : {}),
+    });
+    return lines;
+  }
 
   /** The indexers of every database at once (their start-up is mostly waiting), each with its sync time. */
   const started = new Map<string, Promise<{ indexer: RunningIndexer; syncSeconds: number }>>();
@@ -164,6 +188,13 @@ describe("Indexer: the same answers as the direct scan", function () {
       expect(plain(await shipmentsInTransit(viaIndexer, 0, { receiver: f.distributor2.address }))).to.deep.equal(plain(direct));
     });
 
+    it("gives rx:watch the alerts it raises from the chain", async function () {
+      const { indexer } = await started.get(kind)!;
+      const direct = await distributorAlerts();
+      expect(direct.map((l) => (JSON.parse(l) as Alert).kind)).to.include.members(["shipment-incoming", "recall", "excursion", "quarantine"]);
+      expect(await distributorAlerts(indexer.source)).to.deep.equal(direct);
+    });
+
     it("is what the commands read through when RXTRACE_INDEXER_URL is set", async function () {
       const { indexer } = await started.get(kind)!;
       const rx = f.rx.attach(await f.rx.getAddress()) as RxTrace;
@@ -195,6 +226,62 @@ describe("Indexer: the same answers as the direct scan", function () {
 
   describe("on PGlite (embedded)", function () {
     against("pglite");
+  });
+
+  describe("serving partners (on PGlite)", function () {
+    let indexerUrl: string;
+    let web: Node | undefined;
+    let browser: Browser | undefined;
+
+    before(async function () {
+      indexerUrl = (await started.get("pglite")!).indexer.url;
+    });
+
+    after(async function () {
+      await browser?.close().catch(() => {});
+      await web?.stop();
+    });
+
+    it("runs rx:watch through the indexer: killed with SIGKILL mid-delivery and restarted, it loses no alert and processes each once", async function () {
+      const expected = (await distributorAlerts()).map((l) => (JSON.parse(l) as Alert).key);
+      const gln = formatGln((await f.rx.partner(f.distributor.address)).gln);
+      const outcome = await killAndRestart({
+        holder: gln, rpcUrl, deploymentsDir: deployments, checkpoint: path.join(tempDir("rx-indexer-restart-"), `${gln}.json`), env: { RXTRACE_INDEXER_URL: indexerUrl }, oneKill: true,
+      });
+      console.log(`      (two runs of rx:watch through the indexer in ${outcome.ms} ms)`);
+      expect(outcomeShape(outcome, expected), `stderr:\n${outcome.stderr}`).to.deep.equal(expectedOutcome(expected, true));
+      expect(outcome.stderr).to.contain(`through the indexer at ${indexerUrl}`);
+      // The one alert answered but not yet recorded at the kill came again, with its key.
+      expect(outcome.duplicates).to.equal(1);
+    });
+
+    it("shows the verdict on the pharmacist's page, the history read from the indexer", async function () {
+      const [{ serial, gtin, lot }, verdict] = cases["dispensed"]!;
+      saveSerialFile("localhost", f.batchId, gtin, lot, f.tree, deployments);
+      web = await startWeb(childEnv({ RXTRACE_RPC_URL_LOCALHOST: rpcUrl, RXTRACE_DEPLOYMENTS_DIR: deployments, RXTRACE_INDEXER_URL: indexerUrl }));
+      const choice = await chooseChromium();
+      browser = await chromium.launch({ executablePath: choice.executablePath, env: choice.env, timeout: 60_000, args: ["--no-sandbox", "--disable-gpu", "--no-first-run"] });
+      const page = await browser.newPage();
+      const reads: string[] = [];
+      page.on("request", (r) => {
+        if (r.url().startsWith(indexerUrl)) reads.push(`indexer ${new URL(r.url()).pathname}`);
+        else if (r.url().startsWith(rpcUrl) && /eth_getLogs/.test(r.postData() ?? "")) reads.push("eth_getLogs");
+      });
+      await page.goto(web.url);
+      await page.waitForSelector("body[data-ready=true]", { timeout: 60_000 });
+      await page.fill("#link-input", `https://id.rxtrace.example/01/${formatGtin(gtin)}/10/${lot}/21/${serial}`);
+      await page.click("#link-form button[type=submit]");
+      await page.waitForSelector("#verdict.genuine, #verdict.stop, #error:not(:empty)", { timeout: 60_000 });
+      const text = (selector: string) => page.$eval(selector, (e) => e.textContent ?? "").catch(() => "");
+      expect({ label: (await text("#verdict .verdict-label")).includes(verdictLabel(Verdict[verdict])), text: await text("#verdict .verdict-text"), error: await text("#error") })
+        .to.deep.equal({ label: true, text: VERDICT_TEXT[verdict], error: "" });
+      expect(reads).to.include("indexer /rx/logs").and.not.include("eth_getLogs");
+      // The pack's path and the lot's other legs, as the direct scan's report splits them.
+      const direct = packPathOf(await verifyPack(f.rx, { gtin, lot, serial }, { proof: f.tree.proof(serial), fromBlock: deployBlock }));
+      const shown = async (list: string) => page.$$eval(`${list} > li`, (lis) => lis.length);
+      expect({ path: await shown("#timeline"), lotLegs: await shown("#lot-timeline") }).to.deep.equal({ path: direct.ownPath.length, lotLegs: direct.lotLegs.length });
+      expect(direct.lotLegs.length).to.be.greaterThan(SCALE.legs);
+    });
   });
 
   describe("on PostgreSQL (DATABASE_URL)", function () {

@@ -6,7 +6,8 @@ import { chromium, type Browser, type BrowserContext, type Page } from "playwrig
 import { Verdict, VERDICT_TEXT } from "../../src/domain/enums";
 import { GS } from "../../src/gs1/element-string";
 import { verdictLabel } from "../../src/domain/report";
-import { childEnv, freePort, hardhat, startNode, startServer, type Node, type Run } from "../e2e/processes";
+import { childEnv, hardhat, startNode, type Node, type Run } from "../e2e/processes";
+import { startWeb } from "./web-server";
 import { chooseChromium } from "./chromium";
 import { tempDir } from "../tmp";
 
@@ -24,14 +25,6 @@ const link = (lot: string, serial: string, expiry?: string) =>
   `https://id.rxtrace.example/01/${GTIN}/10/${lot}/21/${serial}${expiry ? `?17=${expiry}` : ""}`;
 /** The words the banner shows for a verdict. */
 const expected = (verdict: Verdict) => ({ label: verdictLabel(Verdict[verdict]), text: VERDICT_TEXT[verdict] });
-
-/** `npm run web`'s server on a free port; resolves once it listens. */
-async function startWeb(env: NodeJS.ProcessEnv, timeoutMs = 60_000): Promise<Node> {
-  const port = await freePort();
-  const vite = path.join(path.dirname(require.resolve("vite/package.json", { paths: [ROOT] })), "bin", "vite.js");
-  const args = [vite, "--config", "web/vite.config.ts", "--port", String(port), "--strictPort"];
-  return startServer("the web server", args, env, `127.0.0.1:${port}/`, `http://127.0.0.1:${port}/`, timeoutMs);
-}
 
 /**
  * A GS1 DataMatrix of `elements` as a Y4M video (what Chromium's fake camera plays): black modules on

@@ -2,7 +2,8 @@
  * The indexer's HTTP API, on Ponder's own server (Hono). Besides Ponder's `/health`, `/ready` and `/status`:
  *
  * - `POST /rx/logs`: the logs of the suite matching an `eth_getLogs`-style filter
- *   (`{address?, topics?, fromBlock?, toBlock?}`), oldest first, each with its block's time;
+ *   (`{address?, topics?, fromBlock?, toBlock?}`), or any of several (`{filters: [{address?, topics?}], …}`), oldest
+ *   first, each once, with its block's time;
  * - `GET /rx/shipments?status=&receiver=&sender=&batchId=`: shipments and their state, from their logs;
  * - `/graphql` and `/sql/*` (Ponder's GraphQL and SQL-over-HTTP) over the same table.
  *
@@ -44,19 +45,44 @@ function blockOf(value: unknown, field: string): bigint | undefined {
   return BigInt(value);
 }
 
+/** The SQL condition of one `eth_getLogs`-style filter (`{address?, topics?}`); `field` names it in errors. */
+function filterCondition(filter: { address?: unknown; topics?: unknown }, field: string): SQL | undefined {
+  const conditions: SQL[] = [];
+  const addresses = hexList(filter.address, ADDRESS, `${field}address`);
+  if (addresses) conditions.push(inArray(rxLog.address, addresses));
+  const columns = [rxLog.topic0, rxLog.topic1, rxLog.topic2, rxLog.topic3] as const;
+  if (filter.topics !== undefined && !Array.isArray(filter.topics)) throw new BadRequest(`${field}topics: expected an array`);
+  ((filter.topics as unknown[] | undefined) ?? []).forEach((topic, i) => {
+    if (i > 3) throw new BadRequest(`${field}topics: at most 4`);
+    const values = hexList(topic, HEX32, `${field}topics[${i}]`);
+    if (values) conditions.push(values.length === 1 ? eq(columns[i]!, values[0]!) : inArray(columns[i]!, values));
+  });
+  return conditions.length === 0 ? undefined : and(...conditions);
+}
+
+/** The most filters one request may join (a verification asks for four). */
+const MAX_FILTERS = 32;
+
 app.post("/rx/logs", async (c) => {
   try {
-    const body = (await c.req.json()) as { address?: unknown; topics?: unknown[]; fromBlock?: unknown; toBlock?: unknown; after?: unknown };
+    const body = (await c.req.json()) as { address?: unknown; topics?: unknown[]; filters?: unknown; fromBlock?: unknown; toBlock?: unknown; after?: unknown };
     const conditions: SQL[] = [];
-    const addresses = hexList(body.address, ADDRESS, "address");
-    if (addresses) conditions.push(inArray(rxLog.address, addresses));
-    const columns = [rxLog.topic0, rxLog.topic1, rxLog.topic2, rxLog.topic3] as const;
-    if (body.topics !== undefined && !Array.isArray(body.topics)) throw new BadRequest("topics: expected an array");
-    (body.topics ?? []).forEach((topic, i) => {
-      if (i > 3) throw new BadRequest("topics: at most 4");
-      const values = hexList(topic, HEX32, `topics[${i}]`);
-      if (values) conditions.push(values.length === 1 ? eq(columns[i]!, values[0]!) : inArray(columns[i]!, values));
-    });
+    if (body.filters !== undefined) {
+      // Several filters at once, each log once: what a verification needs in one round trip.
+      if (!Array.isArray(body.filters) || body.filters.length === 0 || body.filters.length > MAX_FILTERS) {
+        throw new BadRequest(`filters: expected a list of 1 to ${MAX_FILTERS} filters {address?, topics?}`);
+      }
+      if (body.address !== undefined || body.topics !== undefined) throw new BadRequest("filters: give either filters or address and topics, not both");
+      const each = body.filters.map((f: unknown, i: number) => {
+        if (typeof f !== "object" || f === null) throw new BadRequest(`filters[${i}]: ${JSON.stringify(f)} is not a filter {address?, topics?}`);
+        return filterCondition(f as { address?: unknown; topics?: unknown }, `filters[${i}].`);
+      });
+      // A filter without conditions matches every log: the others add nothing.
+      if (each.every((e) => e !== undefined)) conditions.push(each.length === 1 ? each[0]! : or(...each)!);
+    } else {
+      const single = filterCondition(body, "");
+      if (single) conditions.push(single);
+    }
     const from = blockOf(body.fromBlock, "fromBlock");
     const to = blockOf(body.toBlock, "toBlock");
     if (from !== undefined) conditions.push(gte(rxLog.blockNumber, from));

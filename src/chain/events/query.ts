@@ -2,7 +2,7 @@
  * A contract's events through the chunked log reader (logs.ts), decoded as `queryFilter` decodes them, browser-safe.
  * Every read of the suite's history goes through here, so a range-limited RPC is handled in one place.
  */
-import { EventLog, Log, type BaseContract, type DeferredTopicFilter } from "ethers";
+import { EventLog, Log, type BaseContract, type DeferredTopicFilter, type EventFragment, type Interface } from "ethers";
 import type { TypedContractEvent, TypedDeferredTopicFilter, TypedEventLog } from "../../../typechain-types/common";
 import { mergeFilters, scanLogs, type LogFilter, type ScanProgress } from "./logs";
 import { indexerOf } from "./indexer-source";
@@ -19,26 +19,35 @@ export interface EventScan {
   onProgress?: (progress: ScanProgress) => void;
 }
 
+const fragmentsByTopic = new WeakMap<Interface, Map<string, EventFragment>>();
+
+/**
+ * The event of a log's topic 0 in `iface`, from a table built once per interface. ethers' own `getEvent(topic)`
+ * hashes the signature of every event of the ABI on each call: for the suite's 39 events that was most of the
+ * time a verification of a lot with thousands of events took.
+ */
+export function eventFragmentOf(iface: Interface, topic0: string | undefined): EventFragment | undefined {
+  let table = fragmentsByTopic.get(iface);
+  if (!table) {
+    const events = new Map<string, EventFragment>();
+    iface.forEachEvent((fragment) => events.set(fragment.topicHash, fragment));
+    fragmentsByTopic.set(iface, events);
+    table = events;
+  }
+  return topic0 === undefined ? undefined : table.get(topic0.toLowerCase());
+}
+
 function providerOf(contract: BaseContract) {
   const provider = contract.runner?.provider;
   if (!provider) throw new Error("the contract has no provider to read events from");
   return provider;
 }
 
-/** The logs of `filters` as the indexer keeps them, each once, in chain order (`scan.first`/`newestFirst` need no chunks). */
+/** The logs of `filters` as the indexer keeps them, each once, in chain order, in one request (`scan.first`/`newestFirst` need no chunks). */
 async function indexedLogs(contract: BaseContract, indexer: NonNullable<ReturnType<typeof indexerOf>>, filters: readonly LogFilter[], scan: EventScan): Promise<Log[]> {
   const provider = contract.runner?.provider ?? null;
-  const seen = new Set<string>();
-  const logs: Log[] = [];
-  for (const f of mergeFilters(filters)) {
-    for (const l of await indexer.logs({ address: f.address, topics: f.topics, fromBlock: scan.fromBlock ?? 0, ...(scan.toBlock !== undefined ? { toBlock: scan.toBlock } : {}) })) {
-      const key = `${l.blockNumber}:${l.index}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      logs.push(new Log({ ...l, removed: false }, provider!));
-    }
-  }
-  return logs.sort((a, b) => a.blockNumber - b.blockNumber || a.index - b.index);
+  const found = await indexer.logsOfAny(mergeFilters(filters), { fromBlock: scan.fromBlock ?? 0, ...(scan.toBlock !== undefined ? { toBlock: scan.toBlock } : {}) });
+  return found.map((l) => new Log({ ...l, removed: false }, provider!));
 }
 
 /** The logs of several event filters of one contract, merged into as few calls per chunk as they allow, decoded, in chain order. */
@@ -58,7 +67,7 @@ export async function queryEvents(contract: BaseContract, filters: readonly Defe
   });
   const decoded: EventLog[] = [];
   for (const log of logs) {
-    const fragment = contract.interface.getEvent(log.topics[0]);
+    const fragment = eventFragmentOf(contract.interface, log.topics[0]);
     if (fragment) decoded.push(new EventLog(log, contract.interface, fragment));
   }
   return decoded;

@@ -1,7 +1,8 @@
 /**
  * `rx:watch`: the alerts of one trading partner, from its flags. Checks every flag before reading the chain,
  * resolves the holder's GLN to its account, picks the network's finality rule and runs the watcher
- * (src/watch/watcher.ts): JSON lines on stdout, progress and delivery failures on stderr.
+ * (src/watch/watcher.ts): JSON lines on stdout, progress and delivery failures on stderr. With RXTRACE_INDEXER_URL it
+ * reads the logs from the indexer.
  */
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
@@ -12,6 +13,7 @@ import { finalityOf } from "../../watch/finality";
 import { WEBHOOK_SECRET_VAR } from "../../watch/webhook";
 import { watch, type WatchResult } from "../../watch/watcher";
 import { parseWhole, resolvePartner } from "../shared/cli";
+import { indexerOf } from "../../chain/events/indexer-source";
 
 export interface WatchArgs {
   holder?: string;
@@ -94,6 +96,9 @@ export async function runWatch(hre: HardhatRuntimeEnvironment, input: WatchInput
   if (partner.role === 0n) throw new InputError("--holder", input.holder, "an onboarded partner (rx:partner shows one)");
   const gln = formatGln(partner.gln);
   const checkpoint = input.checkpoint ?? defaultCheckpoint(hre.network.name, gln);
+  // With RXTRACE_INDEXER_URL, `connect` bound the contract to the indexer (one of another chain is refused there):
+  // the logs come from it (docs/alerts.md).
+  const indexer = indexerOf(rx);
   const result = await watch({
     rx,
     provider: hre.ethers.provider,
@@ -107,6 +112,7 @@ export async function runWatch(hre: HardhatRuntimeEnvironment, input: WatchInput
     once: input.once,
     intervalMs: input.intervalMs,
     webhook: input.webhook,
+    ...(indexer ? { indexer } : {}),
     ...io,
   });
   return { ...result, checkpoint };
