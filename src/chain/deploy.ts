@@ -3,7 +3,7 @@
  */
 import type { Signer } from "ethers";
 import type { HardhatEthersHelpers } from "@nomicfoundation/hardhat-ethers/types";
-import type { RxTrace } from "../../typechain-types";
+import type { RxSettlement, RxTrace } from "../../typechain-types";
 
 export interface SuiteOptions {
   /** The first admin (DEFAULT_ADMIN_ROLE); defaults to the deployer. */
@@ -25,4 +25,19 @@ export async function deployRxTrace(
   const contract = await factory.deploy(options.adminDelay ?? 0n, admin, pauser);
   await contract.waitForDeployment();
   return contract as unknown as RxTrace;
+}
+
+/**
+ * Deploys the settlement (payment on delivery, docs/settlement.md) beside the suite at `suite`: its own contract,
+ * which only reads the suite's views, so the suite's code and gas are unchanged.
+ */
+export async function deployRxSettlement(
+  ethers: HardhatEthersHelpers,
+  deployer: Signer,
+  suite: string,
+): Promise<RxSettlement> {
+  const factory = await ethers.getContractFactory("RxSettlement", deployer);
+  const contract = await factory.deploy(suite);
+  await contract.waitForDeployment();
+  return contract as unknown as RxSettlement;
 }

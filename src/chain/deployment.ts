@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { RxTrace } from "../../typechain-types";
-import { deployRxTrace, type SuiteOptions } from "./deploy";
+import { deployRxSettlement, deployRxTrace, type SuiteOptions } from "./deploy";
 import { bindIndexerFromEnv } from "./indexer";
 
 /**
@@ -36,6 +36,11 @@ export interface DeploymentRecord {
      * written before the split.
      */
     RxTraceExtension?: { address: string };
+    /**
+     * Payment on delivery beside the suite (docs/settlement.md), deployed right after it by its own transaction.
+     * Absent in records written before it existed.
+     */
+    RxSettlement?: { address: string; transactionHash: string; blockNumber: number };
   };
   compiler: { version: string; evmVersion: string; optimizerRuns: number; viaIR: boolean };
   gitCommit: string;
@@ -137,6 +142,10 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
   const tx = rx.deploymentTransaction();
   const receipt = tx ? await tx.wait() : null;
   if (!tx || !receipt) throw new DeploymentError("the deploy transaction has no receipt");
+  const settlement = await deployRxSettlement(hre.ethers, deployer, await rx.getAddress());
+  const settlementTx = settlement.deploymentTransaction();
+  const settlementReceipt = settlementTx ? await settlementTx.wait() : null;
+  if (!settlementTx || !settlementReceipt) throw new DeploymentError("the settlement's deploy transaction has no receipt");
   const { chainId } = await hre.ethers.provider.getNetwork();
   const solidity = hre.config.solidity.compilers[0];
   const admin = options.admin ?? deployer.address;
@@ -150,6 +159,11 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
     contracts: {
       RxTrace: { address: await rx.getAddress(), transactionHash: tx.hash, blockNumber: receipt.blockNumber },
       RxTraceExtension: { address: await rx.EXTENSION() },
+      RxSettlement: {
+        address: await settlement.getAddress(),
+        transactionHash: settlementTx.hash,
+        blockNumber: settlementReceipt.blockNumber,
+      },
     },
     compiler: {
       version: solidity.version,
@@ -165,6 +179,7 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
   writeFileAtomic(file, JSON.stringify(record, null, 2) + "\n");
   log(`RxTrace deployed at ${record.contracts.RxTrace.address} (tx ${tx.hash}, block ${receipt.blockNumber}, gas ${receipt.gasUsed})`);
   log(`  its extension (rare acts, by DELEGATECALL) at ${record.contracts.RxTraceExtension?.address}, deployed by the same transaction`);
+  log(`RxSettlement (payment on delivery) deployed at ${record.contracts.RxSettlement?.address} (tx ${settlementTx.hash}, gas ${settlementReceipt.gasUsed})`);
   log(`wrote ${path.relative(process.cwd(), file)}`);
   return record;
 }
@@ -224,6 +239,15 @@ export async function verifyOnExplorer(
       constructorArguments: [BigInt(record.adminDelay), record.admin],
     });
     log(`verified its extension ${extension} on the explorer`);
+  }
+  const settlement = record.contracts.RxSettlement?.address;
+  if (settlement) {
+    await hre.run("verify:verify", {
+      address: settlement,
+      contract: "contracts/RxSettlement.sol:RxSettlement",
+      constructorArguments: [record.contracts.RxTrace.address],
+    });
+    log(`verified the settlement ${settlement} on the explorer`);
   }
   return true;
 }
