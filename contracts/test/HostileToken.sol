@@ -21,6 +21,19 @@ contract HostileToken is ERC20 {
         _mint(to, amount);
     }
 
+    /// @notice The token itself calls `target` with `data` (as a party of the settlement: a buyer or seller that is
+    /// this contract), bubbling up a revert.
+    function act(address target, bytes calldata data) external returns (bytes memory) {
+        // solhint-disable-next-line avoid-low-level-calls
+        (bool ok, bytes memory result) = target.call(data);
+        if (!ok) {
+            assembly {
+                revert(add(result, 32), mload(result))
+            }
+        }
+        return result;
+    }
+
     /// @notice The next transfer first calls `target` with `data`.
     function arm(address target, bytes calldata data) external {
         _target = target;
