@@ -116,6 +116,7 @@ describe("rx:invoices", function () {
     const c = await loadFixture(boundTaskFixture);
     const { lines } = await run("rx:invoices", {});
     expect(lines[0]).to.equal(`invoice INV-2024-0001 (${c.invoiceId}), customer CUST-0042: bound to its shipment`);
+    expect(lines[1]).to.match(/, 20 units of batch 0x[0-9a-f]{64}, 50\.0 TUSD$/);
     expect(lines[2]).to.match(new RegExp(`, shipment ${c.leg.shipmentId}$`));
     expect(lines[3]).to.equal("  outcome: pending");
   });
@@ -158,7 +159,7 @@ describe("rx:claim", function () {
       await c.rx.connect(c.pharmacy).receiveShipment(c.leg.shipment, GOOD);
       const { lines } = await run("rx:claim", { invoice: c.invoiceId, signer: SIGNER.distributor });
       expect(lines[0]).to.equal("outcome: delivered within range: the seller is paid");
-      expect(lines[lines.length - 1]).to.equal(`sent 50000000 token units of ${await c.token.getAddress()} to ${c.distributor.address}`);
+      expect(lines[lines.length - 1]).to.equal(`sent 50.0 TUSD to ${c.distributor.address}`);
       expect(await c.token.balanceOf(c.distributor.address)).to.equal(50_000_000n);
       await expect(run("rx:claim", { invoice: c.invoiceId, signer: SIGNER.distributor })).to.be.rejectedWith(
         `--invoice: got "${c.invoiceId}", expected an invoice whose seller has not claimed yet (claimed already)`,
@@ -166,6 +167,20 @@ describe("rx:claim", function () {
       await expect(run("rx:claim", { invoice: c.invoiceId, signer: SIGNER.pharmacy })).to.be.rejectedWith(
         `--signer: got "${c.pharmacy.address}", expected a party due something (the buyer is due nothing: delivered within range: the seller is paid)`,
       );
+    });
+  });
+
+  describe("when the seller binds a leg the pharmacy already received warm", function () {
+    it("binds it and says the buyer claims", async function () {
+      const c = await loadFixture(invoiceTaskFixture);
+      await run("rx:invoice", c.invoiceArgs);
+      const leg = await c.shipPacks();
+      await c.rx.connect(c.pharmacy).receiveShipment(leg.shipment, WARM);
+      const { lines } = await run("rx:claim", { invoice: c.invoiceId, shipment: leg.shipmentId, signer: SIGNER.distributor });
+      expect(lines.slice(-2)).to.deep.equal([
+        "outcome: received into quarantine: the buyer is refunded",
+        `nothing is due to the seller: the buyer claims with rx:claim --invoice ${c.invoiceId}`,
+      ]);
     });
   });
 

@@ -4,7 +4,7 @@
  * due (`rx:claim`). The settlement decides from the suite's record of the leg; these commands check every input
  * and say why nothing is due before sending anything.
  */
-import { formatUnits, Interface, isAddress, parseUnits, ZeroAddress, type ContractTransactionReceipt } from "ethers";
+import { Contract, formatUnits, Interface, isAddress, parseUnits, ZeroAddress, type ContractTransactionReceipt } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { RxSettlement, RxTrace } from "../../../typechain-types";
@@ -64,6 +64,16 @@ async function tokenOf(hre: HardhatRuntimeEnvironment, address: string) {
     throw new InputError("--token", address, "the address of an ERC-20 token with symbol() and decimals() on this network");
   }
   return { token, symbol, decimals };
+}
+
+/** "50.0 TUSD" for `amount` units of `token`, or "50000000 units of token 0x…" when the token does not say. */
+async function amountWords(settlement: RxSettlement, token: string, amount: bigint): Promise<string> {
+  try {
+    const erc20 = new Contract(token, ERC20_ABI, settlement.runner);
+    return `${formatUnits(amount, Number(await erc20.decimals()))} ${String(await erc20.symbol())}`;
+  } catch {
+    return `${amount} units of token ${token}`;
+  }
 }
 
 /* ------------------------------------------------------------- rx:invoice */
@@ -243,7 +253,7 @@ export async function listInvoices(
   if (entries.length === 0) print(party ? `no invoice with ${args.party} as buyer or seller` : "no invoice");
   for (const e of entries) {
     print(`invoice ${e.invoiceNumber} (${e.invoiceId}), customer ${e.customerId}: ${INVOICE_STATUS_WORDS[e.status]}`);
-    print(`  buyer ${e.buyer}, seller ${e.seller}, ${units(e.quantity)} of batch ${e.batchId}, ${e.amount} token units of ${e.token}`);
+    print(`  buyer ${e.buyer}, seller ${e.seller}, ${units(e.quantity)} of batch ${e.batchId}, ${await amountWords(settlement, e.token, e.amount)}`);
     print(`  deadline ${new Date(e.deadline * 1000).toISOString().slice(0, 10)}${e.shipmentId ? `, shipment ${e.shipmentId}` : ", no shipment bound"}`);
     const claimed = [e.sellerClaimed ? "the seller claimed" : "", e.buyerClaimed ? "the buyer claimed" : ""].filter(Boolean).join(", ");
     print(`  outcome: ${INVOICE_OUTCOME_WORDS[e.outcome]}${e.outcome === InvoiceOutcome.Delivered ? ` (${units(e.unitsAccepted)} accepted)` : ""}${claimed ? `; ${claimed}` : ""}`);
@@ -323,11 +333,15 @@ export async function claimInvoice(
   const share = (isSeller ? accepted : refreshed.quantity - accepted) * refreshed.pricePerUnit;
   const claimedBit = isSeller ? 1 : 2;
   print(`outcome: ${INVOICE_OUTCOME_WORDS[result.outcome]}`);
+  if (share === 0n && result.bound) {
+    print(`nothing is due to the ${isSeller ? "seller" : "buyer"}: the ${isSeller ? "buyer" : "seller"} claims with rx:claim --invoice ${input.invoiceId}`);
+    return result;
+  }
   if (share === 0n) throw new InputError("--signer", signer.address, `a party due something (the ${isSeller ? "seller" : "buyer"} is due nothing: ${INVOICE_OUTCOME_WORDS[result.outcome]})`);
   if ((Number(refreshed.claims) & claimedBit) !== 0) throw new InputError("--invoice", input.invoiceId, `an invoice whose ${isSeller ? "seller" : "buyer"} has not claimed yet (claimed already)`);
   const to = input.to ?? signer.address;
   const receipt = await sendAndReport("claim", settlement.connect(signer).claim(input.invoiceId, to), print);
-  print(`sent ${share} token units of ${refreshed.token} to ${to}`);
+  print(`sent ${await amountWords(settlement, refreshed.token, share)} to ${to}`);
   result.claimed = { amount: share, receipt };
   return result;
 }
