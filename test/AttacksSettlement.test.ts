@@ -28,6 +28,14 @@ async function hostileBuyerFixture() {
   return { ...c, hostile, hostileAddress, settlementAddress, terms, invoiceId, honestId };
 }
 
+/** As hostileBuyerFixture, the hostile token's invoice created and its deadline passed: its refund is due. */
+async function hostileRefundDueFixture() {
+  const c = await loadFixture(hostileBuyerFixture);
+  await c.hostile.act(c.settlementAddress, c.settlement.interface.encodeFunctionData("createInvoice", [c.terms]));
+  await time.increaseTo(BigInt(c.terms.deadline) + 1n);
+  return { ...c, claim: c.settlement.interface.encodeFunctionData("claim", [c.invoiceId, c.hostileAddress]) };
+}
+
 describe("RxSettlement attacks", function () {
   describe("a hostile token re-entering", function () {
     it("cannot create a second invoice inside createInvoice's transfer (ReentrancyGuardReentrantCall)", async function () {
@@ -41,10 +49,7 @@ describe("RxSettlement attacks", function () {
     });
 
     it("cannot claim its refund twice inside claim's transfer, and the honest invoice keeps its funds", async function () {
-      const c = await loadFixture(hostileBuyerFixture);
-      await c.hostile.act(c.settlementAddress, c.settlement.interface.encodeFunctionData("createInvoice", [c.terms]));
-      await time.increaseTo(BigInt(c.terms.deadline) + 1n);
-      const claim = c.settlement.interface.encodeFunctionData("claim", [c.invoiceId, c.hostileAddress]);
+      const { claim, ...c } = await loadFixture(hostileRefundDueFixture);
       await c.hostile.arm(c.settlementAddress, claim);
       await expect(c.hostile.act(c.settlementAddress, claim))
         .to.emit(c.settlement, "InvoiceClaimed")
@@ -57,10 +62,7 @@ describe("RxSettlement attacks", function () {
     });
 
     it("refuses the same claim once the re-entrant call is gone (SettlementAlreadyClaimed)", async function () {
-      const c = await loadFixture(hostileBuyerFixture);
-      await c.hostile.act(c.settlementAddress, c.settlement.interface.encodeFunctionData("createInvoice", [c.terms]));
-      await time.increaseTo(BigInt(c.terms.deadline) + 1n);
-      const claim = c.settlement.interface.encodeFunctionData("claim", [c.invoiceId, c.hostileAddress]);
+      const { claim, ...c } = await loadFixture(hostileRefundDueFixture);
       await c.hostile.act(c.settlementAddress, claim);
       await expect(c.hostile.act(c.settlementAddress, claim))
         .to.be.revertedWithCustomError(c.settlement, "SettlementAlreadyClaimed")
