@@ -7,7 +7,8 @@
  * pack to the pharmacies (a serialized lot reaches a dispenser only in pack legs: `rx:ship --quantity` picks the
  * packs), one leg with a temperature excursion; reject a damaged shipment with the leg's logger (the units go
  * into the sender's quarantine) and a short one on a good leg (back to saleable stock); dispense a pack, showing
- * the contract the leg that brought it; recall the second lot; then verify a genuine pack, a dispensed pack, an
+ * the contract the leg that brought it; pay on delivery (Main Street's invoice paid to Northline, St. Mary's warm leg
+ * refunded: docs/settlement.md); recall the second lot; then verify a genuine pack, a dispensed pack, an
  * excursion pack, a recalled pack and a forged serial. Last, pack-level custody: a lot shipped pack by pack with a
  * manifest, two of its packs handed over to a pharmacy in a handover both sides sign and a courier submits, a pack
  * of that handover dispensed, and verification of a pack that reached the pharmacy and of one that never did.
@@ -34,6 +35,7 @@ import { verifyFromArgs } from "../src/commands/verify/verify-command";
 import { isLive, readRecord, recordPath } from "../src/chain/deployment";
 import { loggerForWindow, parseLoggerCsv } from "../src/domain/temperature";
 import { askTheResponder } from "../src/scenario/vrs-step";
+import { payOnDelivery } from "../src/scenario/settlement-step";
 import { demoAlerts } from "../src/commands/watch/demo-alerts";
 import { batchIdOf } from "../src/domain/ids";
 import { parseGtin } from "../src/gs1/identifiers";
@@ -227,6 +229,22 @@ async function main(): Promise<void> {
   step("St. Mary Hospital rejects a short shipment on a good leg: the unit goes back to Northline's saleable stock");
   const short = await run<ShipResult>("rx:ship", { gtin: GTIN, lot: LOT, to: gln("pharmacy2"), quantity: "1", signer: SIGNER.distributor });
   await run("rx:reject", { shipment: short.shipmentId, reason: "wrong-quantity", logger: await tripLogger("logger-good.csv", short), signer: SIGNER.pharmacy2 });
+
+  step("payment on delivery: each pharmacy escrows an invoice for the leg it received; the suite's record decides who is paid");
+  await payOnDelivery(hre, run, [
+    {
+      label: "Main Street's 4 packs arrived within range: Northline binds its leg and is paid",
+      invoice: "NW-2024-0001", customer: "MAINST-001", gtin: GTIN, lot: LOT, quantity: "4", price: "12.50",
+      buyer: { signer: SIGNER.pharmacy, address: address("pharmacy") }, seller: { signer: SIGNER.distributor, gln: gln("distributor") },
+      shipmentId: toMainStreet.shipmentId, claimant: "seller",
+    },
+    {
+      label: "St. Mary's 3 packs arrived warm (quarantined): Coastal binds its leg, St. Mary is refunded",
+      invoice: "C3PL-2024-0001", customer: "STMARY-001", gtin: GTIN, lot: LOT, quantity: "3", price: "12.50",
+      buyer: { signer: SIGNER.pharmacy2, address: address("pharmacy2") }, seller: { signer: SIGNER.distributor2, gln: gln("distributor2") },
+      shipmentId: toStMary.shipmentId, claimant: "buyer",
+    },
+  ]);
 
   step("Main Street Pharmacy dispenses a pack: the command shows the contract the leg that brought it");
   await run("rx:dispense", { gtin: GTIN, lot: LOT, serial: "SN000001", signer: SIGNER.pharmacy });

@@ -13,3 +13,4 @@ import "./cases";
 import "./vrs";
 import "./watch";
 import "./epcis";
+import "./settlement";

@@ -3,7 +3,7 @@
  */
 import { ZeroAddress, type Signer } from "ethers";
 import type { HardhatEthersHelpers } from "@nomicfoundation/hardhat-ethers/types";
-import type { RxTimelock, RxTrace } from "../../typechain-types";
+import type { RxSettlement, RxTimelock, RxTrace } from "../../typechain-types";
 
 export interface SuiteOptions {
   /** The first admin (DEFAULT_ADMIN_ROLE); defaults to the deployer. */
@@ -51,4 +51,19 @@ export async function deployTimelock(ethers: HardhatEthersHelpers, deployer: Sig
   const contract = await factory.deploy(options.delay, proposers, executors, ZeroAddress);
   await contract.waitForDeployment();
   return contract as unknown as RxTimelock;
+}
+
+/**
+ * Deploys the settlement (payment on delivery, docs/settlement.md) beside the suite at `suite`: its own contract,
+ * which only reads the suite's views, so the suite's code and gas are unchanged.
+ */
+export async function deployRxSettlement(
+  ethers: HardhatEthersHelpers,
+  deployer: Signer,
+  suite: string,
+): Promise<RxSettlement> {
+  const factory = await ethers.getContractFactory("RxSettlement", deployer);
+  const contract = await factory.deploy(suite);
+  await contract.waitForDeployment();
+  return contract as unknown as RxSettlement;
 }

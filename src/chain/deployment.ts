@@ -11,7 +11,7 @@ import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { RxTrace } from "../../typechain-types";
 import { Contract } from "ethers";
 import { adminCodeKind, planAdmin, type AdminFacts } from "./admin-policy";
-import { deployRxTrace, deployTimelock, type SuiteOptions } from "./deploy";
+import { deployRxSettlement, deployRxTrace, deployTimelock, type SuiteOptions } from "./deploy";
 import { bindIndexerFromEnv } from "./indexer";
 
 /**
@@ -42,6 +42,11 @@ export interface DeploymentRecord {
      * the core's constructor); recorded for auditors and source verification. Absent in records written before the split.
      */
     RxTraceExtension?: { address: string };
+    /**
+     * Payment on delivery beside the suite (docs/settlement.md), deployed right after it by its own transaction.
+     * Absent in records written before it existed.
+     */
+    RxSettlement?: { address: string; transactionHash: string; blockNumber: number };
   };
   compiler: { version: string; evmVersion: string; optimizerRuns: number; viaIR: boolean };
   gitCommit: string;
@@ -173,6 +178,10 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
   const tx = rx.deploymentTransaction();
   const receipt = tx ? await tx.wait() : null;
   if (!tx || !receipt) throw new DeploymentError("the deploy transaction has no receipt");
+  const settlement = await deployRxSettlement(hre.ethers, deployer, await rx.getAddress());
+  const settlementTx = settlement.deploymentTransaction();
+  const settlementReceipt = settlementTx ? await settlementTx.wait() : null;
+  if (!settlementTx || !settlementReceipt) throw new DeploymentError("the settlement's deploy transaction has no receipt");
   const { chainId } = await hre.ethers.provider.getNetwork();
   const solidity = hre.config.solidity.compilers[0];
   const record: DeploymentRecord = {
@@ -187,6 +196,11 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
     contracts: {
       RxTrace: { address: await rx.getAddress(), transactionHash: tx.hash, blockNumber: receipt.blockNumber },
       RxTraceExtension: { address: await rx.EXTENSION() },
+      RxSettlement: {
+        address: await settlement.getAddress(),
+        transactionHash: settlementTx.hash,
+        blockNumber: settlementReceipt.blockNumber,
+      },
     },
     compiler: {
       version: solidity.version,
@@ -207,6 +221,7 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
       (timelock ? ` (TimelockController, delay ${timelock.minDelay} s)` : facts.timelockDelay !== undefined ? ` (delay ${facts.timelockDelay} s)` : "") +
       `; operator (distributors, dispensers, suspensions): ${operator}; pauser: ${pauser}; admin handover delay ${record.adminDelay} s`,
   );
+  log(`RxSettlement (payment on delivery) deployed at ${record.contracts.RxSettlement?.address} (tx ${settlementTx.hash}, gas ${settlementReceipt.gasUsed})`);
   log(`wrote ${path.relative(process.cwd(), file)}`);
   return record;
 }
@@ -281,6 +296,15 @@ export async function verifyOnExplorer(
       constructorArguments: [BigInt(record.adminDelay), record.admin],
     });
     log(`verified its extension ${extension} on the explorer`);
+  }
+  const settlement = record.contracts.RxSettlement?.address;
+  if (settlement) {
+    await hre.run("verify:verify", {
+      address: settlement,
+      contract: "contracts/RxSettlement.sol:RxSettlement",
+      constructorArguments: [record.contracts.RxTrace.address],
+    });
+    log(`verified the settlement ${settlement} on the explorer`);
   }
   return true;
 }

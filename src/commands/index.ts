@@ -16,3 +16,4 @@ export * as verify from "./verify";
 export * as vrs from "./vrs";
 export * as watch from "./watch";
 export * as epcis from "./epcis";
+export * as settlement from "./settlement";

@@ -13,3 +13,4 @@ export * from "./temperature";
 export * from "./provenance";
 export * from "./pack-path";
 export * from "./report";
+export * from "./invoice";

@@ -5,3 +5,4 @@
  */
 export * from "./scenario";
 export * from "./vrs-step";
+export * from "./settlement-step";

@@ -1,0 +1,2 @@
+/** Payment on delivery (tasks/settlement.ts): invoices escrowed beside the suite, bound to pack legs, claimed. */
+export * from "./invoices";
