@@ -245,20 +245,7 @@ export async function licenceExpiredFixture() {
   return base;
 }
 
-/** The Commission struct as an event argument: its fields in declaration order. */
-export function commissionArgs(c: IBatchRegistry.CommissionStruct): unknown[] {
-  return [
-    c.gtin,
-    c.lot,
-    c.expiry,
-    c.quantity,
-    c.minTemp,
-    c.maxTemp,
-    c.serialRoot,
-    c.certificateHash,
-    c.certificateURI,
-  ];
-}
+export { commissionArgs } from "./commission-args";
 
 /** A holding with no units and no shipments: spread it and set the counts a test expects. */
 export const NO_STOCK = { saleable: 0n, quarantined: 0n, dispensed: 0n, condemned: 0n, shipments: 0n } as const;

@@ -12,6 +12,7 @@ import { Role, Standing } from "../../src/domain/enums";
 import { gtinHasPrefix, hasValidCheckDigit } from "../../src/gs1/identifiers";
 import { batchIdOf, shipmentIdOf, type ShipmentKey } from "../../src/domain/ids";
 import { ManifestTree } from "../../src/manifests/manifest";
+import { commissionArgs } from "../commission-args";
 import {
   ACTORS,
   DAY,
@@ -589,17 +590,7 @@ export class Model {
   }
 
   private static commissionFields(c: CommissionInput): Value[] {
-    return [
-      c.gtin,
-      c.lot,
-      c.expiry,
-      c.quantity,
-      c.minTemp,
-      c.maxTemp,
-      c.serialRoot.toLowerCase(),
-      c.certificateHash.toLowerCase(),
-      c.certificateURI,
-    ];
+    return commissionArgs({ ...c, serialRoot: c.serialRoot.toLowerCase(), certificateHash: c.certificateHash.toLowerCase() });
   }
 
   private commission(by: Actor, c: CommissionInput): Outcome {
