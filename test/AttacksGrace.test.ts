@@ -74,6 +74,22 @@ describe("grace attack: a pauser and expired signatures", function () {
       .withArgs(deadline, deadline + 3n + 2n * grace);
   });
 
+  it("a new window counts its own paused time only: a 10-day pause that ended long before the blinks does not move the cancel's bound", async function () {
+    const { rx, pauser, manufacturer, shipment, shipmentId, grace } = await loadFixture(signedReceiptFixture);
+    const shippedAt = (await rx.shipment(shipmentId)).shippedAt;
+    const cancellableAt = shippedAt + 30n * BigInt(DAY);
+    // Paused from day 1 to day 11 (a window of its own), then two blinks after the 30 days (a new window).
+    await time.setNextBlockTimestamp(shippedAt + BigInt(DAY));
+    await rx.connect(pauser).pause();
+    await time.setNextBlockTimestamp(shippedAt + 11n * BigInt(DAY));
+    await rx.connect(pauser).unpause();
+    await blinkPause(rx, pauser, cancellableAt + BigInt(DAY));
+    await blinkPause(rx, pauser, cancellableAt + BigInt(DAY) + grace - BigInt(DAY) / 10n);
+    await expect(rx.connect(manufacturer).cancelShipment(shipment))
+      .to.be.revertedWithCustomError(rx, "CustodyCancelTooEarly")
+      .withArgs(shipmentId, cancellableAt + 2n + 2n * grace, BigInt(await time.latest()) + 1n);
+  });
+
   it("the same blinking cannot keep a sender from cancelling an unreceived shipment: a month past its 30 days it cancels", async function () {
     const { rx, pauser, manufacturer, shipment, shipmentId, grace } = await loadFixture(signedReceiptFixture);
     let at = (await rx.shipment(shipmentId)).shippedAt + 31n * BigInt(DAY);
