@@ -39,6 +39,12 @@ async function blinkPause(rx: Rx, pauser: HardhatEthersSigner, at: bigint) {
   await rx.connect(pauser).unpause();
 }
 
+/** Two one-second blinks, a day and 3.9 days after `moment`: one window, whose last grace would end 6.9 days on. */
+async function twoBlinksAfter(rx: Rx, pauser: HardhatEthersSigner, moment: bigint, grace: bigint) {
+  await blinkPause(rx, pauser, moment + BigInt(DAY));
+  await blinkPause(rx, pauser, moment + BigInt(DAY) + grace - BigInt(DAY) / 10n);
+}
+
 describe("grace attack: a pauser and expired signatures", function () {
   it("a lone pauser blinking a pause every < PAUSE_GRACE cannot keep an expired receipt signature live: a month on it is SignatureExpired", async function () {
     const { rx, pauser, stranger, shipment, deadline, sig, auth, grace } = await loadFixture(signedReceiptFixture);
@@ -57,17 +63,14 @@ describe("grace attack: a pauser and expired signatures", function () {
 
   it("blinking pauses carry a deadline no further than its window's paused seconds plus 2 × PAUSE_GRACE: accepted in that last second", async function () {
     const { rx, pauser, stranger, shipment, deadline, sig, auth, grace } = await loadFixture(signedReceiptFixture);
-    // Two blinks, a day and 3.9 days after the deadline: the second unpause's grace would end at deadline + 6.9 days.
-    await blinkPause(rx, pauser, deadline + BigInt(DAY));
-    await blinkPause(rx, pauser, deadline + BigInt(DAY) + grace - BigInt(DAY) / 10n);
+    await twoBlinksAfter(rx, pauser, deadline, grace);
     await time.setNextBlockTimestamp(deadline + 2n + 2n * grace);
     await expect(rx.connect(stranger).receiveSigned(shipment, GOOD_LEG, auth(sig.compactSerialized))).to.emit(rx, "Received");
   });
 
   it("blinking pauses carry a deadline no further than its window's paused seconds plus 2 × PAUSE_GRACE: SignatureExpired one second later", async function () {
     const { rx, pauser, stranger, shipment, deadline, sig, auth, grace } = await loadFixture(signedReceiptFixture);
-    await blinkPause(rx, pauser, deadline + BigInt(DAY));
-    await blinkPause(rx, pauser, deadline + BigInt(DAY) + grace - BigInt(DAY) / 10n);
+    await twoBlinksAfter(rx, pauser, deadline, grace);
     await time.setNextBlockTimestamp(deadline + 3n + 2n * grace);
     await expect(rx.connect(stranger).receiveSigned(shipment, GOOD_LEG, auth(sig.compactSerialized)))
       .to.be.revertedWithCustomError(rx, "SignatureExpired")
@@ -83,8 +86,7 @@ describe("grace attack: a pauser and expired signatures", function () {
     await rx.connect(pauser).pause();
     await time.setNextBlockTimestamp(shippedAt + 11n * BigInt(DAY));
     await rx.connect(pauser).unpause();
-    await blinkPause(rx, pauser, cancellableAt + BigInt(DAY));
-    await blinkPause(rx, pauser, cancellableAt + BigInt(DAY) + grace - BigInt(DAY) / 10n);
+    await twoBlinksAfter(rx, pauser, cancellableAt, grace);
     await expect(rx.connect(manufacturer).cancelShipment(shipment))
       .to.be.revertedWithCustomError(rx, "CustodyCancelTooEarly")
       .withArgs(shipmentId, cancellableAt + 2n + 2n * grace, BigInt(await time.latest()) + 1n);
@@ -105,8 +107,7 @@ describe("grace attack: a pauser and expired signatures", function () {
   it("blinking holds a cancel back only until the 30 days plus the window's paused seconds plus 2 × PAUSE_GRACE: CustodyCancelTooEarly names that time", async function () {
     const { rx, pauser, manufacturer, shipment, shipmentId, grace } = await loadFixture(signedReceiptFixture);
     const cancellableAt = (await rx.shipment(shipmentId)).shippedAt + 30n * BigInt(DAY);
-    await blinkPause(rx, pauser, cancellableAt + BigInt(DAY));
-    await blinkPause(rx, pauser, cancellableAt + BigInt(DAY) + grace - BigInt(DAY) / 10n);
+    await twoBlinksAfter(rx, pauser, cancellableAt, grace);
     await expect(rx.connect(manufacturer).cancelShipment(shipment))
       .to.be.revertedWithCustomError(rx, "CustodyCancelTooEarly")
       .withArgs(shipmentId, cancellableAt + 2n + 2n * grace, BigInt(await time.latest()) + 1n);
