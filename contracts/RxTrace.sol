@@ -192,15 +192,17 @@ contract RxTrace is SignedHandovers, IRxTrace, IGovernanceEvents {
     /// @dev Runs the call in the extension on this contract's storage and returns or reverts with its result.
     function _forward() private {
         address extension = EXTENSION;
-        // Never returns to Solidity code, so it may use memory from zero on.
-        assembly {
-            calldatacopy(0, 0, calldatasize())
-            let ok := delegatecall(gas(), extension, 0, calldatasize(), 0, 0)
-            returndatacopy(0, 0, returndatasize())
+        // Memory-safe (Solidity docs, "Memory Safety"): it uses only the memory past the free memory pointer, as
+        // temporary space it never hands back to Solidity code, so the compiler may move variables to memory.
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, 0, calldatasize())
+            let ok := delegatecall(gas(), extension, ptr, calldatasize(), 0, 0)
+            returndatacopy(ptr, 0, returndatasize())
             if iszero(ok) {
-                revert(0, returndatasize())
+                revert(ptr, returndatasize())
             }
-            return(0, returndatasize())
+            return(ptr, returndatasize())
         }
     }
 }

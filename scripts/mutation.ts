@@ -30,8 +30,9 @@
  *  - MUTATION_WATCHDOG_SECONDS=s: the watchdog's limit (default 150; raise it on a loaded machine, where a live
  *    mutant's run of every suite takes longer and would otherwise be counted as timed out);
  *  - MUTATION_SKIP_ORIGINAL=1: skip the run of every suite on the original (when it is known to pass).
- * Since the suite split (issue 11) the legacy pipeline runs out of stack on the original; the worker then compiles
- * every mutant through viaIR, minutes a mutant on solc-js.
+ * Since the suite split (issue 11) the legacy pipeline runs out of stack on the original (SignedHandovers.handover's
+ * locals; marking the core's forwarding assembly memory-safe helps only the IR pipeline); the worker then compiles
+ * every mutant through viaIR, minutes a mutant on solc-js: narrow the run with MUTATION_FILES or MUTATION_HASHES.
  */
 import hre from "hardhat";
 import { clearSnapshots } from "@nomicfoundation/hardhat-network-helpers";
@@ -61,8 +62,10 @@ const CONTRACT_SUITES = [
   "ContractPartners",
   "Attacks",
   "AttacksFresh",
+  "AttacksGrace",
   "PauseGrace",
   "SignatureForms",
+  "RxTraceExtension",
 ];
 const ALL_SUITES = process.env.MUTATION_SUITES
   ? CONTRACT_SUITES.filter((s) => process.env.MUTATION_SUITES?.split(",").includes(s))
@@ -70,14 +73,14 @@ const ALL_SUITES = process.env.MUTATION_SUITES
 
 /** The suites most likely to kill a mutant of each file, run first. */
 const FIRST_SUITES: Record<string, string[]> = {
-  "RxAccess.sol": ["PauseGrace", "AccessMatrix", "Attacks", "PartnerRegistry"],
-  "PartnerRegistry.sol": ["PartnerRegistry", "AccessMatrix"],
+  "RxAccess.sol": ["PauseGrace", "AttacksGrace", "AccessMatrix", "Attacks", "PartnerRegistry"],
+  "PartnerRegistry.sol": ["PartnerRegistry", "AccessMatrix", "AttacksGrace"],
   "BatchRegistry.sol": ["BatchRegistry"],
   "Custody.sol": ["Custody"],
   "ProductSafety.sol": ["ProductSafety"],
   "Dispensing.sol": ["Dispensing"],
   "Verification.sol": ["Verification"],
-  "Cases.sol": ["Cases", "Attacks"],
+  "Cases.sol": ["Cases", "AttacksGrace", "Attacks"],
   "SignedHandovers.sol": ["SignedHandovers", "SignatureForms", "ContractPartners", "Attacks"],
   "GS1.sol": ["SharedLibrary", "BatchRegistry", "PartnerRegistry", "Cases"],
   "Ids.sol": ["SharedLibrary", "Dispensing", "Verification"],

@@ -1,7 +1,8 @@
 /**
  * An adversarial review of the pause grace (RxAccess._pauseExtended), the ERC-1271 fallback of signature checks
  * (SignedHandovers._requireSigner) and sealCase's SSCC prefix check. A refused attack asserts the named custom error;
- * a hole left open asserts today's behaviour and its title says "documented limitation".
+ * the legitimate path beside it asserts the event. Blinking pauses (short pauses, each within PAUSE_GRACE of the last
+ * unpause) carry a deadline no further than the window's paused seconds plus 2 × PAUSE_GRACE past it.
  */
 import { expect } from "chai";
 import { ethers } from "hardhat";
@@ -38,33 +39,91 @@ async function blinkPause(rx: Rx, pauser: HardhatEthersSigner, at: bigint) {
   await rx.connect(pauser).unpause();
 }
 
+/** Two one-second blinks, a day and 3.9 days after `moment`: one window, whose last grace would end 6.9 days on. */
+async function twoBlinksAfter(rx: Rx, pauser: HardhatEthersSigner, moment: bigint, grace: bigint) {
+  await blinkPause(rx, pauser, moment + BigInt(DAY));
+  await blinkPause(rx, pauser, moment + BigInt(DAY) + grace - BigInt(DAY) / 10n);
+}
+
 describe("grace attack: a pauser and expired signatures", function () {
-  it("documented limitation: a lone pauser blinking a pause every < PAUSE_GRACE keeps an expired receipt signature live a month past its deadline", async function () {
+  it("a lone pauser blinking a pause every < PAUSE_GRACE cannot keep an expired receipt signature live: a month on it is SignatureExpired", async function () {
     const { rx, pauser, stranger, shipment, deadline, sig, auth, grace } = await loadFixture(signedReceiptFixture);
-    // Two days after the deadline (the signature expired), then every 2.9 days for ten rounds: the window never
-    // reopens because each pause begins within PAUSE_GRACE of the last unpause, so pausedAt stays at deadline + 2 days.
+    // Two days after the deadline (the signature expired), then every 2.9 days for ten rounds: each pause begins
+    // within PAUSE_GRACE of the last unpause, so the window stays open, but its pauses lasted 10 seconds in all.
     let at = deadline + 2n * BigInt(DAY);
     for (let round = 0; round < 10; round++) {
       await blinkPause(rx, pauser, at);
       at += grace - BigInt(DAY) / 10n;
     }
     expect(BigInt(await time.latest())).to.be.greaterThan(deadline + 28n * BigInt(DAY));
+    await expect(rx.connect(stranger).receiveSigned(shipment, GOOD_LEG, auth(sig.compactSerialized)))
+      .to.be.revertedWithCustomError(rx, "SignatureExpired")
+      .withArgs(deadline, BigInt(await time.latest()) + 1n);
+  });
+
+  it("blinking pauses carry a deadline no further than its window's paused seconds plus 2 × PAUSE_GRACE: accepted in that last second", async function () {
+    const { rx, pauser, stranger, shipment, deadline, sig, auth, grace } = await loadFixture(signedReceiptFixture);
+    await twoBlinksAfter(rx, pauser, deadline, grace);
+    await time.setNextBlockTimestamp(deadline + 2n + 2n * grace);
     await expect(rx.connect(stranger).receiveSigned(shipment, GOOD_LEG, auth(sig.compactSerialized))).to.emit(rx, "Received");
   });
 
-  it("documented limitation: the same blinking keeps a sender from cancelling an unreceived shipment long after its 30 days: CustodyCancelTooEarly", async function () {
+  it("blinking pauses carry a deadline no further than its window's paused seconds plus 2 × PAUSE_GRACE: SignatureExpired one second later", async function () {
+    const { rx, pauser, stranger, shipment, deadline, sig, auth, grace } = await loadFixture(signedReceiptFixture);
+    await twoBlinksAfter(rx, pauser, deadline, grace);
+    await time.setNextBlockTimestamp(deadline + 3n + 2n * grace);
+    await expect(rx.connect(stranger).receiveSigned(shipment, GOOD_LEG, auth(sig.compactSerialized)))
+      .to.be.revertedWithCustomError(rx, "SignatureExpired")
+      .withArgs(deadline, deadline + 3n + 2n * grace);
+  });
+
+  it("a new window counts its own paused time only: a 10-day pause that ended long before the blinks does not move the cancel's bound", async function () {
     const { rx, pauser, manufacturer, shipment, shipmentId, grace } = await loadFixture(signedReceiptFixture);
-    let at = (await rx.shipment(shipmentId)).shippedAt + 31n * BigInt(DAY);
-    let unpausedAt = 0n;
-    for (let round = 0; round < 10; round++) {
-      await blinkPause(rx, pauser, at);
-      unpausedAt = at + 1n;
-      at += grace - BigInt(DAY) / 10n;
-    }
-    const graceEnd = unpausedAt + grace;
+    const shippedAt = (await rx.shipment(shipmentId)).shippedAt;
+    const cancellableAt = shippedAt + 30n * BigInt(DAY);
+    // Paused from day 1 to day 11 (a window of its own), then two blinks after the 30 days (a new window).
+    await time.setNextBlockTimestamp(shippedAt + BigInt(DAY));
+    await rx.connect(pauser).pause();
+    await time.setNextBlockTimestamp(shippedAt + 11n * BigInt(DAY));
+    await rx.connect(pauser).unpause();
+    await twoBlinksAfter(rx, pauser, cancellableAt, grace);
     await expect(rx.connect(manufacturer).cancelShipment(shipment))
       .to.be.revertedWithCustomError(rx, "CustodyCancelTooEarly")
-      .withArgs(shipmentId, graceEnd, BigInt(await time.latest()) + 1n);
+      .withArgs(shipmentId, cancellableAt + 2n + 2n * grace, BigInt(await time.latest()) + 1n);
+  });
+
+  it("the same blinking cannot keep a sender from cancelling an unreceived shipment: a month past its 30 days it cancels", async function () {
+    const { rx, pauser, manufacturer, shipment, shipmentId, grace } = await loadFixture(signedReceiptFixture);
+    let at = (await rx.shipment(shipmentId)).shippedAt + 31n * BigInt(DAY);
+    for (let round = 0; round < 10; round++) {
+      await blinkPause(rx, pauser, at);
+      at += grace - BigInt(DAY) / 10n;
+    }
+    await expect(rx.connect(manufacturer).cancelShipment(shipment))
+      .to.emit(rx, "ShipmentCancelled")
+      .withArgs(shipmentId, shipment.batchId, shipment.sender, shipment.receiver, shipment.quantity);
+  });
+
+  it("blinking holds a cancel back only until the 30 days plus the window's paused seconds plus 2 × PAUSE_GRACE: CustodyCancelTooEarly names that time", async function () {
+    const { rx, pauser, manufacturer, shipment, shipmentId, grace } = await loadFixture(signedReceiptFixture);
+    const cancellableAt = (await rx.shipment(shipmentId)).shippedAt + 30n * BigInt(DAY);
+    await twoBlinksAfter(rx, pauser, cancellableAt, grace);
+    await expect(rx.connect(manufacturer).cancelShipment(shipment))
+      .to.be.revertedWithCustomError(rx, "CustodyCancelTooEarly")
+      .withArgs(shipmentId, cancellableAt + 2n + 2n * grace, BigInt(await time.latest()) + 1n);
+  });
+
+  it("a long genuine pause still extends through a blink in its grace: a deadline that fell in a pause of 9.5 days is live until PAUSE_GRACE after the later unpause", async function () {
+    const { rx, pauser, stranger, shipment, deadline, sig, auth, grace } = await loadFixture(signedReceiptFixture);
+    await time.setNextBlockTimestamp(deadline - BigInt(DAY) / 2n);
+    await rx.connect(pauser).pause();
+    await time.setNextBlockTimestamp(deadline + 9n * BigInt(DAY));
+    await rx.connect(pauser).unpause();
+    // A short pause within the grace continues the window: the grace now runs from its unpause.
+    const secondUnpause = deadline + 9n * BigInt(DAY) + grace;
+    await blinkPause(rx, pauser, secondUnpause - 1n);
+    await time.setNextBlockTimestamp(secondUnpause + grace);
+    await expect(rx.connect(stranger).receiveSigned(shipment, GOOD_LEG, auth(sig.compactSerialized))).to.emit(rx, "Received");
   });
 
   it("the signer closes that window itself: after revokeSignatures the revived receipt is SignatureReplayed", async function () {

@@ -3,14 +3,17 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { RxTrace } from "../typechain-types";
 import { batchIdOf, serialToBytes32 } from "../src/domain/ids";
-import { RecallClass, Verdict } from "../src/domain/enums";
+import { CustodyRule, RecallClass, Verdict } from "../src/domain/enums";
 import { GTIN, GTIN_2 } from "../src/scenario/scenario";
 import { SerialTree } from "../src/merkle/serial-tree";
+import { ManifestTree } from "../src/manifests/manifest";
 import {
   LOT,
   SERIALS,
   WARM_LEG,
+  batchFixture,
   commissionInput,
+  deliverFrom,
   deliverPacksFrom,
   dispenseFrom,
   dispensedFixture,
@@ -351,6 +354,25 @@ describe("RxTrace: Verification", function () {
         for (const serial of SERIALS.slice(0, 20)) await dispenseFrom(rx, pharmacy, batchId, tree, serial, toPharmacy);
         const answer = await verify(rx, SERIALS[20], tree.proof(SERIALS[20]), pharmacy.address);
         expect(answer).to.deep.equal({ verdict: BigInt(Verdict.NotInCustody), batchId });
+      });
+    });
+  });
+  describe("verifyPackInCustody", function () {
+    describe("when the claimed pack leg is still in transit to the holder", function () {
+      it("returns NotInCustody by the pack rule, even when the leg carries more units than its shipping time reads in seconds", async function () {
+        // A received pack leg counts its dispenses where a leg in transit keeps its shipping time, so only the
+        // leg's status tells a huge leg in transit (3e9 units > shippedAt) from a received one.
+        const { rx, manufacturer, distributor, pharmacy } = await loadFixture(batchFixture);
+        const quantity = 3_000_000_000n;
+        const { input, tree } = await commissionInput({ gtin: GTIN_2, quantity });
+        await rx.connect(manufacturer).commissionBatch(input);
+        const batchId = batchIdOf(GTIN_2, LOT);
+        await deliverFrom(rx, manufacturer, batchId, distributor, quantity);
+        const manifest = ManifestTree.of([FIRST], []);
+        await rx.connect(distributor).shipPacks(batchId, pharmacy.address, quantity, manifest.root);
+        const claim = { sender: distributor.address, quantity, nonce: 0n, manifestProof: manifest.proofOfPack(FIRST) };
+        const answer = await rx.verifyPackInCustody(GTIN_2, LOT, serialToBytes32(FIRST), tree.proof(FIRST), pharmacy.address, claim);
+        expect(answer).to.deep.equal([BigInt(Verdict.NotInCustody), batchId, BigInt(CustodyRule.Pack)]);
       });
     });
   });

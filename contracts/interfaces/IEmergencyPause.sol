@@ -6,7 +6,9 @@ pragma solidity 0.8.28;
 /// most `PAUSE_GRACE` before it began, is accepted until `PAUSE_GRACE` after the unpause, and a shipment that became
 /// cancellable during (or just before) the pause becomes cancellable only `PAUSE_GRACE` after the unpause. A pause
 /// that begins within `PAUSE_GRACE` of the previous unpause continues that pause's window, so a deadline that fell
-/// in the first keeps its grace through the second. The events and errors are OpenZeppelin `Pausable`'s.
+/// in the first keeps its grace through the second; no moment moves further than the seconds the window's pauses
+/// lasted plus twice `PAUSE_GRACE` past it, so short pauses in a row cannot carry it along without end. The events
+/// and errors are OpenZeppelin `Pausable`'s.
 interface IEmergencyPause {
     /// @notice `account` paused the suite.
     event Paused(address account);

@@ -90,20 +90,9 @@ library GS1 {
         return (length << 64) | value;
     }
 
-    /// @notice The key of the `length`-digit company prefix a GTIN-14 starts with. The prefix follows the
-    /// indicator digit: drop that digit (mod 10^13), then the item reference and check digit.
-    function gtinPrefixKey(uint64 gtin, uint256 length) internal pure returns (uint256) {
-        return leadingPrefixKey(gtin, 13, length);
-    }
-
-    /// @notice The key of the `length`-digit company prefix an 18-digit SSCC starts with. The prefix follows the
-    /// extension digit: drop that digit (mod 10^17), then the serial reference and check digit.
-    function ssccPrefixKey(uint64 sscc, uint256 length) internal pure returns (uint256) {
-        return leadingPrefixKey(sscc, 17, length);
-    }
-
     /// @notice The key of the `length`-digit company prefix that follows the leading digit of a `digits + 1`-digit
-    /// key (a GTIN-14: 13, an SSCC: 17).
+    /// key (a GTIN-14: 13, after its indicator digit; an SSCC: 17, after its extension digit): drop that digit
+    /// (mod 10^digits), then everything after the prefix (the item or serial reference and the check digit).
     function leadingPrefixKey(uint64 number, uint256 digits, uint256 length) internal pure returns (uint256) {
         return prefixKey((uint256(number) % (10 ** digits)) / (10 ** (digits - length)), length);
     }

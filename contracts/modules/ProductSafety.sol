@@ -178,7 +178,7 @@ abstract contract ProductSafety is Custody, IProductSafety {
         uint40 at = _finalDecisions[batchId][act].at;
         if (at == 0) return 0;
         uint256 end = uint256(at) + _REVERSAL_WINDOW;
-        return _lastPausedAt() <= end ? _pauseExtended(end) : end;
+        return _pauseWindowStart() <= end ? _pauseExtended(end) : end;
     }
 
     /// @dev Forgets the reversible final act `act` on `batchId` (it was reversed).

@@ -12,11 +12,13 @@ import {IEmergencyPause} from "../interfaces/IEmergencyPause.sol";
 /// @dev The pause is OpenZeppelin `Pausable`'s, with the times of the last pause kept in the flag's own slot: every
 /// paused entry point reads that slot anyway, so the grace rules (see `IEmergencyPause`) cost the hot paths nothing.
 abstract contract RxAccess is AccessControlDefaultAdminRules, IEmergencyPause {
-    /// @dev The pause flag and the last pause's window, one storage slot (88 of 256 bits).
+    /// @dev The pause flag and the last pause's window, one storage slot (168 of 256 bits).
     struct PauseState {
         bool paused; // 8 bits: whether the suite is paused now
         uint40 pausedAt; // 40 bits: when the last pause window began (a pause within the grace continues it)
         uint40 unpausedAt; // 40 bits: when the last pause ended; zero: never unpaused
+        uint40 pausedFor; // 40 bits: the seconds the window's pauses lasted, up to the last unpause
+        uint40 lastPausedAt; // 40 bits: when the current (or last) pause began
     }
 
     /// @notice The role that may pause and unpause.
@@ -41,7 +43,11 @@ abstract contract RxAccess is AccessControlDefaultAdminRules, IEmergencyPause {
         if (s.paused) revert EnforcedPause();
         // A pause within the grace of the last one continues its window (see IEmergencyPause). Times fit 40 bits
         // until the year 36812.
-        if (block.timestamp > uint256(s.unpausedAt) + PAUSE_GRACE) s.pausedAt = uint40(block.timestamp);
+        if (block.timestamp > uint256(s.unpausedAt) + PAUSE_GRACE) {
+            s.pausedAt = uint40(block.timestamp);
+            s.pausedFor = 0;
+        }
+        s.lastPausedAt = uint40(block.timestamp);
         s.paused = true;
         _pauseState = s;
         emit Paused(msg.sender);
@@ -53,6 +59,8 @@ abstract contract RxAccess is AccessControlDefaultAdminRules, IEmergencyPause {
         if (!s.paused) revert ExpectedPause();
         s.paused = false;
         s.unpausedAt = uint40(block.timestamp);
+        // At most the seconds since the window began, which fit 40 bits as times do.
+        s.pausedFor += uint40(block.timestamp) - s.lastPausedAt;
         emit Unpaused(msg.sender);
     }
 
@@ -61,17 +69,23 @@ abstract contract RxAccess is AccessControlDefaultAdminRules, IEmergencyPause {
         return _pauseState.paused;
     }
 
-    /// @dev When the last pause window began (zero: never paused).
-    function _lastPausedAt() internal view returns (uint256) {
+    /// @dev When the last pause window began (zero: never paused); a pause within the grace of the last continues it.
+    function _pauseWindowStart() internal view returns (uint256) {
         return _pauseState.pausedAt;
     }
 
     /// @dev `expiry` (a signature's deadline, the moment a shipment becomes cancellable), moved to `PAUSE_GRACE`
     /// after the last unpause when the last pause window began no later than `PAUSE_GRACE` after `expiry`: the
-    /// moment fell during the pause or just before it, while partners could not act. Read only outside a pause.
+    /// moment fell during the pause or just before it, while partners could not act. Never further than the
+    /// window's paused seconds plus twice `PAUSE_GRACE` past `expiry`: a window that starts within `PAUSE_GRACE`
+    /// after `expiry` and holds one pause never reaches that bound, so the bound only cuts the unpaused time
+    /// between the pauses of a window (short pauses in a row, each within the grace of the last, cannot carry
+    /// `expiry` along without end). Read only outside a pause.
     function _pauseExtended(uint256 expiry) internal view returns (uint256) {
         PauseState memory s = _pauseState;
         uint256 graceEnd = uint256(s.unpausedAt) + PAUSE_GRACE;
-        return s.pausedAt <= expiry + PAUSE_GRACE && graceEnd > expiry ? graceEnd : expiry;
+        if (s.pausedAt > expiry + PAUSE_GRACE || graceEnd <= expiry) return expiry;
+        uint256 bound = expiry + s.pausedFor + 2 * PAUSE_GRACE;
+        return graceEnd < bound ? graceEnd : bound;
     }
 }

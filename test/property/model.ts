@@ -290,6 +290,10 @@ export class Model {
   pausedDay?: number;
   /** The day of the last unpause, if any. */
   unpausedDay?: number;
+  /** The days the last window's pauses lasted, up to the last unpause (RxAccess's pausedFor, in days). */
+  pausedDays = 0;
+  /** The day the current (or last) pause began. */
+  lastPausedDay = 0;
   day = 0;
   readonly partners = new Map<Actor, PartnerState>();
   readonly glnOwners = new Map<bigint, Actor>();
@@ -418,13 +422,19 @@ export class Model {
 
   /**
    * RxAccess._pauseExtended in days, for a moment `expiryDay` set by an earlier transaction (a shipment): moved to
-   * PAUSE_GRACE after the last unpause when the last pause window began no later than PAUSE_GRACE after it. Each
-   * transaction is a second later than the one before, so at equal days the later transaction's time is larger.
+   * PAUSE_GRACE after the last unpause when the last pause window began no later than PAUSE_GRACE after it, and
+   * never further than the window's paused time plus 2 × PAUSE_GRACE past it. Each transaction is a second later
+   * than the one before, so at equal days the later transaction's time is larger. At the bound's own day the
+   * contract compares the seconds the window's pauses lasted with the seconds since the shipment: when every pause
+   * of the window came after the shipment, the latter are more, so the bound has passed. (A window older than the
+   * shipment reaches the bound only after more than 33 days of unpaused gaps, each under PAUSE_GRACE: over
+   * a hundred steps, more than a sequence takes.)
    */
   private pauseExtendedDay(expiryDay: number): number {
     if (this.pausedDay === undefined || this.unpausedDay === undefined) return expiryDay;
     const graceEnd = this.unpausedDay + PAUSE_GRACE_DAYS;
-    return this.pausedDay < expiryDay + PAUSE_GRACE_DAYS && graceEnd >= expiryDay ? graceEnd : expiryDay;
+    if (!(this.pausedDay < expiryDay + PAUSE_GRACE_DAYS && graceEnd >= expiryDay)) return expiryDay;
+    return Math.min(graceEnd, expiryDay + this.pausedDays + 2 * PAUSE_GRACE_DAYS);
   }
 
   private whenNotPaused(): Outcome | undefined {
@@ -553,7 +563,11 @@ export class Model {
     if (refused) return refused;
     // Block times grow by whole days and a second per transaction, so "now > unpausedAt + GRACE" holds from the
     // grace's last day on (this transaction comes after the unpause).
-    if (this.unpausedDay === undefined || this.day >= this.unpausedDay + PAUSE_GRACE_DAYS) this.pausedDay = this.day;
+    if (this.unpausedDay === undefined || this.day >= this.unpausedDay + PAUSE_GRACE_DAYS) {
+      this.pausedDay = this.day;
+      this.pausedDays = 0;
+    }
+    this.lastPausedDay = this.day;
     this.paused = true;
     return ok(ev("Paused", this.addr(by)));
   }
@@ -564,6 +578,7 @@ export class Model {
     if (!this.paused) return fail("ExpectedPause");
     this.paused = false;
     this.unpausedDay = this.day;
+    this.pausedDays += this.day - this.lastPausedDay;
     return ok(ev("Unpaused", this.addr(by)));
   }
 
