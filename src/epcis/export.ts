@@ -26,7 +26,7 @@
 import { encodeBase64, sha256, toUtf8Bytes, type EventLog } from "ethers";
 import { RecallClass, RejectionReason } from "../domain/enums";
 import { serialFromBytes32 } from "../domain/ids";
-import { InvoiceOutcome, textOf32 } from "../domain/invoice";
+import { InvoiceOutcome, textOrHexOf32 } from "../domain/invoice";
 import type { PartnerInfo } from "../domain/provenance";
 import { expiryToYYMMDD, formatSscc } from "../gs1/identifiers";
 import type { EpcWriter } from "./identifiers";
@@ -78,13 +78,7 @@ export function eventIdOf(chainId: number, contract: string, transactionHash: st
  * percent-encoded; the 32-byte field as hex when it is not text. docs/epcis.md says why.
  */
 export function invoiceTransactionOf(sellerGln: string, invoiceNumber32: string): string {
-  let number: string;
-  try {
-    number = textOf32(invoiceNumber32);
-  } catch {
-    number = invoiceNumber32.toLowerCase();
-  }
-  return `urn:epcglobal:cbv:bt:${sellerGln || "0000000000000"}:${encodeURIComponent(number)}`;
+  return `urn:epcglobal:cbv:bt:${sellerGln || "0000000000000"}:${encodeURIComponent(textOrHexOf32(invoiceNumber32))}`;
 }
 
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");

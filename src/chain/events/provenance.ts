@@ -12,7 +12,7 @@ import { serialToBytes32 } from "../../domain/ids";
 import { queryEvents, type EventScan } from "./query";
 import { indexerOf } from "./indexer-source";
 import { invoiceLogs, mergeLogs } from "./settlement";
-import { InvoiceOutcome, INVOICE_OUTCOME_WORDS, textOf32 } from "../../domain/invoice";
+import { InvoiceOutcome, INVOICE_OUTCOME_WORDS, textOrHexOf32 } from "../../domain/invoice";
 import { type CustodyFacts, type LegFact, type ManifestEvidence, type PackReport, type PartnerInfo, type TemperatureSummary, type TimelineEntry, packCustody } from "../../domain/provenance";
 
 /** The fields `BatchSuperseded.changed` names, bit by bit (IGovernance). */
@@ -284,7 +284,7 @@ function timelineOf(logs: readonly EventLog[], who: (account: string) => Partner
       // The settlement's events (src/chain/events/settlement.ts): no money amounts, price or customer id (docs/settlement.md).
       case "InvoiceCreated": {
         const entry = {
-          kind: "invoice-created" as const, ...base, invoiceId: a.invoiceId as string, invoiceNumber: text32Of(a.invoiceNumber), buyer: who(a.buyer), seller: who(a.seller),
+          kind: "invoice-created" as const, ...base, invoiceId: a.invoiceId as string, invoiceNumber: textOrHexOf32(a.invoiceNumber), buyer: who(a.buyer), seller: who(a.seller),
           quantity: a.quantity.toString(), deadline: Number(a.deadline),
         };
         invoices.set(entry.invoiceId.toLowerCase(), entry);
@@ -313,15 +313,6 @@ function timelineOf(logs: readonly EventLog[], who: (account: string) => Partner
   // A holder's flag that no regulator confirmed lapses: the batch is no longer on hold (the contract's rule).
   if (hold && hold.hold === "holds" && hold.lapsesAt !== undefined && now >= hold.lapsesAt) hold.hold = "lapsed";
   return entries;
-}
-
-/** A 32-byte ASCII field (invoice number) as text; its hex when it is not text. */
-function text32Of(value: string): string {
-  try {
-    return textOf32(value);
-  } catch {
-    return value;
-  }
 }
 
 function legOf(leg: { minTemp: bigint; maxTemp: bigint; meanKineticTemp: bigint; minutesOutOfRange: bigint; loggerHash: string }): TemperatureSummary {
