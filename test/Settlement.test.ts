@@ -21,6 +21,7 @@ import {
 import { createFrom, PRICE, settlementFixture, termsOf } from "./settlement-fixtures";
 import { batchEvents, batchTimeline, partnerDirectory, verifyPack as verifyReport } from "../src/chain/events/provenance";
 import { useSettlement } from "../src/chain/events/settlement";
+import { IRxSettlement__factory } from "../typechain-types";
 import { formatEntry, formatReport } from "../src/domain/report";
 import { packPathOf } from "../src/domain/pack-path";
 import type { PartnerInfo, TimelineEntry } from "../src/domain/provenance";
@@ -464,7 +465,7 @@ async function invoicedDeliveriesFixture() {
   await c.rx.connect(c.pharmacy2).receiveShipment(warmLeg.shipment, WARM_LEG);
   await c.settlement.connect(c.pharmacy2).claim(warmId, c.pharmacy2.address);
   // A contract object of its own: the fixture's `rx` stays without a settlement, as with an older record.
-  const reader = useSettlement(c.rx.connect(ethers.provider), c.settlement);
+  const reader = useSettlement(c.rx.connect(ethers.provider), IRxSettlement__factory.connect(await c.settlement.getAddress(), ethers.provider));
   return { ...c, reader, paidId, paidLeg, warmId, warmLeg };
 }
 

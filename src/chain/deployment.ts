@@ -8,7 +8,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { RxSettlement, RxTrace } from "../../typechain-types";
+import type { IRxSettlement, RxTrace } from "../../typechain-types";
 import { Contract } from "ethers";
 import { adminCodeKind, planAdmin, type AdminFacts } from "./admin-policy";
 import { deployRxSettlement, deployRxTrace, deployTimelock, type SuiteOptions } from "./deploy";
@@ -261,7 +261,7 @@ export async function connect(hre: HardhatRuntimeEnvironment, dir = deploymentsD
   await bindIndexerFromEnv(rx, record.chainId);
   // The lot's invoices join its history when the record has a settlement (older records have none).
   const settlement = record.contracts.RxSettlement;
-  if (settlement) useSettlement(rx, (await hre.ethers.getContractAt("RxSettlement", settlement.address)) as unknown as RxSettlement, settlement.blockNumber);
+  if (settlement) useSettlement(rx, (await hre.ethers.getContractAt("RxSettlement", settlement.address)) as unknown as IRxSettlement, settlement.blockNumber);
   return { rx, record };
 }
 

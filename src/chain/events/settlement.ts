@@ -8,19 +8,19 @@
  * the settlement's own deployment block. Browser-safe.
  */
 import type { EventLog } from "ethers";
-import type { RxSettlement, RxTrace } from "../../../typechain-types";
+import type { IRxSettlement, RxTrace } from "../../../typechain-types";
 import { queryEvents, type EventScan } from "./query";
 
-const attached = new WeakMap<object, { settlement: RxSettlement; fromBlock: number }>();
+const attached = new WeakMap<object, { settlement: IRxSettlement; fromBlock: number }>();
 
 /** Reads the invoices of `settlement` (deployed at `fromBlock`) with every batch history of `rx`. */
-export function useSettlement<T extends RxTrace>(rx: T, settlement: RxSettlement, fromBlock = 0): T {
+export function useSettlement<T extends RxTrace>(rx: T, settlement: IRxSettlement, fromBlock = 0): T {
   attached.set(rx, { settlement, fromBlock });
   return rx;
 }
 
 /** The settlement attached to `rx`, if any. */
-export function settlementOf(rx: RxTrace): { settlement: RxSettlement; fromBlock: number } | undefined {
+export function settlementOf(rx: RxTrace): { settlement: IRxSettlement; fromBlock: number } | undefined {
   return attached.get(rx);
 }
 
