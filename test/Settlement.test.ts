@@ -4,7 +4,7 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { batchIdOf, shipmentIdOf, type ShipmentKey } from "../src/domain/ids";
 import { InvoiceOutcome, InvoiceStatus, invoiceIdOf } from "../src/domain/invoice";
 import { RecallClass, Role } from "../src/domain/enums";
-import { GTIN_2 } from "../src/scenario/scenario";
+import { GTIN, GTIN_2 } from "../src/scenario/scenario";
 import {
   commissionInput,
   DAY,
@@ -12,12 +12,21 @@ import {
   GOOD_LEG,
   LOT,
   PHARMACY_SERIALS,
+  PHARMACY2_SERIALS,
   shipPacksFrom,
   SERIALS,
   SUSPENSION_REASON,
   WARM_LEG,
 } from "./fixtures";
 import { createFrom, PRICE, settlementFixture, termsOf } from "./settlement-fixtures";
+import { batchEvents, batchTimeline, partnerDirectory, verifyPack as verifyReport } from "../src/chain/events/provenance";
+import { useSettlement } from "../src/chain/events/settlement";
+import { IRxSettlement__factory } from "../typechain-types";
+import { formatEntry, formatReport } from "../src/domain/report";
+import { packPathOf } from "../src/domain/pack-path";
+import type { PartnerInfo, TimelineEntry } from "../src/domain/provenance";
+import { EpcWriter, epcisDocumentOf, epcisEventsOf } from "../src/epcis";
+import { schemaProblems } from "./epcis/schema";
 
 const AMOUNT = PRICE * BigInt(PHARMACY_SERIALS.length);
 const REASON = ethers.id("recall notice");
@@ -437,3 +446,92 @@ describe("RxSettlement", function () {
   });
 });
 
+
+/**
+ * A paid delivery (INV-PAID-1: 20 packs to the pharmacy, received in range, the seller paid) and a refunded excursion
+ * (INV-WARM-1: 10 packs to pharmacy2, received warm, the buyer refunded), and the suite's contract read with the
+ * settlement beside it, as `connect` reads it when the deployment record has one.
+ */
+async function invoicedDeliveriesFixture() {
+  const c = await loadFixture(settlementFixture);
+  const paidId = await createFrom(c, c.pharmacy, await termsOf(c, "INV-PAID-1"));
+  const paidLeg = await shipPacksFrom(c.rx, c.distributor, c.batchId, c.pharmacy.address, PHARMACY_SERIALS);
+  await c.settlement.connect(c.distributor).bindShipment(paidId, paidLeg.shipment);
+  await c.rx.connect(c.pharmacy).receiveShipment(paidLeg.shipment, GOOD_LEG);
+  await c.settlement.connect(c.distributor).claim(paidId, c.distributor.address);
+  const warmId = await createFrom(c, c.pharmacy2, await termsOf(c, "INV-WARM-1", { quantity: BigInt(PHARMACY2_SERIALS.length) }));
+  const warmLeg = await shipPacksFrom(c.rx, c.distributor, c.batchId, c.pharmacy2.address, PHARMACY2_SERIALS);
+  await c.settlement.connect(c.distributor).bindShipment(warmId, warmLeg.shipment);
+  await c.rx.connect(c.pharmacy2).receiveShipment(warmLeg.shipment, WARM_LEG);
+  await c.settlement.connect(c.pharmacy2).claim(warmId, c.pharmacy2.address);
+  // A contract object of its own: the fixture's `rx` stays without a settlement, as with an older record.
+  const reader = useSettlement(c.rx.connect(ethers.provider), IRxSettlement__factory.connect(await c.settlement.getAddress(), ethers.provider));
+  return { ...c, reader, paidId, paidLeg, warmId, warmLeg };
+}
+
+const invoiceEntries = (timeline: readonly TimelineEntry[]) => timeline.filter((e) => e.kind.startsWith("invoice-"));
+
+describe("RxSettlement: what the timeline, the page and the EPCIS export show", function () {
+  it("puts each invoice in the lot's timeline: created, bound to its leg, paid or refunded (no amounts)", async function () {
+    const c = await loadFixture(invoicedDeliveriesFixture);
+    const entries = invoiceEntries(await batchTimeline(c.reader, c.batchId));
+    expect(entries.map((e) => [e.kind, "invoiceNumber" in e ? e.invoiceNumber : ""])).to.deep.equal([
+      ["invoice-created", "INV-PAID-1"], ["invoice-bound", "INV-PAID-1"], ["invoice-settled", "INV-PAID-1"],
+      ["invoice-created", "INV-WARM-1"], ["invoice-bound", "INV-WARM-1"], ["invoice-settled", "INV-WARM-1"],
+    ]);
+    const [created, bound, paid, , , refunded] = entries;
+    expect(created).to.deep.include({ invoiceId: c.paidId, quantity: "20", shipmentId: c.paidLeg.shipmentId });
+    expect((created as { buyer: PartnerInfo }).buyer.account).to.equal(c.pharmacy.address);
+    expect(bound).to.deep.include({ shipmentId: c.paidLeg.shipmentId });
+    expect(paid).to.deep.include({ outcome: "Delivered", unitsAccepted: "20", shipmentId: c.paidLeg.shipmentId });
+    expect(refunded).to.deep.include({ outcome: "Quarantined", unitsAccepted: "0", shipmentId: c.warmLeg.shipmentId });
+    const json = JSON.stringify(entries);
+    for (const secret of ["pricePerUnit", "amount", "customerId", PRICE.toString()]) expect(json).not.to.include(secret);
+    const lines = entries.map(formatEntry).join("\n");
+    expect(lines, lines).to.match(/invoice INV-PAID-1 of .* to .*: 20 units paid into escrow, to be delivered by \d{4}-\d\d-\d\d/);
+    expect(lines).to.include(`invoice INV-PAID-1 bound to shipment ${c.paidLeg.shipmentId}`);
+    expect(lines).to.include("invoice INV-PAID-1 PAID: delivered within range: the seller is paid (20 units accepted)");
+    expect(lines).to.include("invoice INV-WARM-1 REFUNDED: received into quarantine: the buyer is refunded");
+  });
+
+  it("shows the invoice with the pack's own leg in rx:verify's text and JSON, and the other invoice with the lot's legs", async function () {
+    const c = await loadFixture(invoicedDeliveriesFixture);
+    const serial = PHARMACY_SERIALS[0];
+    const report = await verifyReport(c.reader, { gtin: GTIN, lot: LOT, serial }, { proof: c.tree.proof(serial), holder: c.pharmacy.address });
+    const path = packPathOf(report);
+    expect(invoiceEntries(path.ownPath).map((e) => e.kind)).to.deep.equal(["invoice-created", "invoice-bound", "invoice-settled"]);
+    expect(invoiceEntries(path.lotLegs).map((e) => e.kind)).to.deep.equal(["invoice-created", "invoice-bound", "invoice-settled"]);
+    const text = formatReport(report).join("\n");
+    expect(text, text).to.match(/^ {2}.*invoice INV-PAID-1 PAID: delivered within range/m);
+    expect(text).to.match(/^ {2}.*invoice INV-WARM-1 REFUNDED: received into quarantine/m);
+    const parsed = JSON.parse(JSON.stringify(report)) as { timeline: { kind: string; invoiceNumber?: string; outcome?: string }[] };
+    expect(parsed.timeline.filter((e) => e.kind === "invoice-settled").map((e) => [e.invoiceNumber, e.outcome])).to.deep.equal([["INV-PAID-1", "Delivered"], ["INV-WARM-1", "Quarantined"]]);
+  });
+
+  it("shows no invoice when the suite is read without a settlement (an older deployment record)", async function () {
+    const c = await loadFixture(invoicedDeliveriesFixture);
+    expect(invoiceEntries(await batchTimeline(c.rx, c.batchId))).to.deep.equal([]);
+  });
+
+  it("carries the invoice as an `inv` business transaction on the shipping and receiving events of its leg (EPCIS 2.0, valid)", async function () {
+    const c = await loadFixture(invoicedDeliveriesFixture);
+    const directory = await partnerDirectory(c.reader);
+    const who = (account: string): PartnerInfo => directory.get(account.toLowerCase()) ?? { account, name: "?", gln: "", role: "None" };
+    const events = epcisEventsOf(await batchEvents(c.reader, c.batchId), {
+      chainId: 31337, contract: await c.rx.getAddress(), writer: new EpcWriter("digital-link"), who, time: () => 1_800_000_000,
+    });
+    const sellerGln = who(c.distributor.address).gln;
+    const ofLeg = (shipmentId: string) => events.map((e) => e.event).filter((e) => e["rxtrace:shipmentId"] === shipmentId);
+    for (const [leg, number, outcome] of [[c.paidLeg, "INV-PAID-1", "Delivered"], [c.warmLeg, "INV-WARM-1", "Quarantined"]] as const) {
+      const legEvents = ofLeg(leg.shipmentId);
+      expect(legEvents.map((e) => e.bizStep)).to.deep.equal(["shipping", "receiving"]);
+      for (const e of legEvents) {
+        expect(e.bizTransactionList).to.deep.include({ type: "inv", bizTransaction: `urn:epcglobal:cbv:bt:${sellerGln}:${number}` });
+        expect(e).to.include({ "rxtrace:invoiceOutcome": outcome });
+      }
+    }
+    const unbound = events.map((e) => e.event).filter((e) => e.bizStep === "shipping" && !ofLeg(c.paidLeg.shipmentId).includes(e) && !ofLeg(c.warmLeg.shipmentId).includes(e));
+    for (const e of unbound) expect((e.bizTransactionList as { type: string }[]).map((t) => t.type)).to.deep.equal(["desadv"]);
+    expect(schemaProblems(epcisDocumentOf(events, { chainId: 31337, contract: await c.rx.getAddress(), scope: "lot" }))).to.deep.equal([]);
+  });
+});

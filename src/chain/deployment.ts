@@ -8,11 +8,12 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
-import type { RxTrace } from "../../typechain-types";
+import type { IRxSettlement, RxTrace } from "../../typechain-types";
 import { Contract } from "ethers";
 import { adminCodeKind, planAdmin, type AdminFacts } from "./admin-policy";
 import { deployRxSettlement, deployRxTrace, deployTimelock, type SuiteOptions } from "./deploy";
 import { bindIndexerFromEnv } from "./indexer";
+import { useSettlement } from "./events/settlement";
 
 /**
  * `deployments/` of the repository, or RXTRACE_DEPLOYMENTS_DIR (read at each call: tests give every process
@@ -258,6 +259,9 @@ export async function connect(hre: HardhatRuntimeEnvironment, dir = deploymentsD
   }
   const rx = (await hre.ethers.getContractAt("RxTrace", record.contracts.RxTrace.address)) as unknown as RxTrace;
   await bindIndexerFromEnv(rx, record.chainId);
+  // The lot's invoices join its history when the record has a settlement (older records have none).
+  const settlement = record.contracts.RxSettlement;
+  if (settlement) useSettlement(rx, (await hre.ethers.getContractAt("RxSettlement", settlement.address)) as unknown as IRxSettlement, settlement.blockNumber);
   return { rx, record };
 }
 

@@ -56,6 +56,15 @@ export function textOf32(value: string): string {
   return decodeBytes32String(value);
 }
 
+/** The text of a 32-byte field, or its hex when it is not text (the contract takes any 32 bytes). */
+export function textOrHexOf32(value: string): string {
+  try {
+    return decodeBytes32String(value);
+  } catch {
+    return value.toLowerCase();
+  }
+}
+
 /** The id of an invoice: `keccak256(abi.encode(buyer, seller, invoiceNumber))`. */
 export function invoiceIdOf(buyer: string, seller: string, invoiceNumber32: string): string {
   return keccak256(abi.encode(["address", "address", "bytes32"], [buyer, seller, invoiceNumber32]));

@@ -16,7 +16,9 @@
  *      whose arrival of the pack a later proven leg shows needs no unproven leg in before it.
  *   The holder walked back from: the pharmacy that dispensed the pack; else the verifier (`--holder`, the page's
  *   GLN); else the last holder the manifests prove. With none of them, no lot-level leg is the pack's.
- * - quarantine releases and condemnations at a holder on that path.
+ * - quarantine releases and condemnations at a holder on that path;
+ * - an invoice's entries (the settlement's: created, bound, settled) with the leg bound to it; those of an
+ *   invoice no leg was bound to go with the lot's legs.
  *
  * `lotLegs` holds the rest, labelled as the lot's: legs (and quarantine decisions) of units of the lot that this
  * pack is not shown to have travelled. A serial not proven in the batch travelled nothing. Pure and
@@ -58,9 +60,12 @@ const LOT_WIDE = new Set<TimelineEntry["kind"]>([
   "superseded", "correction-proposed", "corrected", "illegitimacy-reversed", "recall-reversed",
 ]);
 
+/** The settlement's entries: they go with the leg bound to the invoice, and an unbound invoice with the lot's legs. */
+const INVOICE = new Set<TimelineEntry["kind"]>(["invoice-created", "invoice-bound", "invoice-settled"]);
+
 /** The leg an entry belongs to (lower-case shipment or handover id), if any. */
 function legOf(e: TimelineEntry): string | undefined {
-  return "shipmentId" in e ? e.shipmentId.toLowerCase() : undefined;
+  return "shipmentId" in e && e.shipmentId !== undefined ? e.shipmentId.toLowerCase() : undefined;
 }
 
 /** Splits a batch timeline into the pack's own path and the lot's other legs (the rule: see the file's comment). */
@@ -76,7 +81,7 @@ export function splitPackPath(timeline: readonly TimelineEntry[], context: PackP
       return;
     }
     const leg = legs.get(id);
-    if (!leg) return;
+    if (!leg || INVOICE.has(e.kind)) return;
     leg.settled = true;
     if (e.kind === "received") leg.arrivedAt = i;
   });
@@ -137,6 +142,7 @@ export function splitPackPath(timeline: readonly TimelineEntry[], context: PackP
     if (id !== undefined) (own.has(id) ? ownPath : lotLegs).push(e);
     else if (LOT_WIDE.has(e.kind)) ownPath.push(e);
     else if (e.kind === "quarantine-released" || e.kind === "quarantine-condemned" || e.kind === "stock-condemned") (!notInBatch && holders.has(key(e.holder.account)) ? ownPath : lotLegs).push(e);
+    else if (INVOICE.has(e.kind)) lotLegs.push(e);
   }
   // Whether some leg's manifest cannot tell (lot-level, missing, not matching the chain): only then do words mention the walk.
   const lotLevel = [...legs.keys()].some((id) => status.get(id) !== "proven" && status.get(id) !== "not-in-manifest");

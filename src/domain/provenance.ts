@@ -67,7 +67,20 @@ export type TimelineEntry =
   /** Another regulator reversed a lone regulator's recall within the window (`RecallReversed`); `restoredClass`: "None" when not recalled. */
   | { kind: "recall-reversed"; time: number; block: number; tx: string; by: PartnerInfo; recalledBy: PartnerInfo; restoredClass: string; reason: string }
   /** A regulator condemned saleable units of a recalled or illegitimate batch once the act was final (`StockCondemned`). */
-  | { kind: "stock-condemned"; time: number; block: number; tx: string; holder: PartnerInfo; by: PartnerInfo; quantity: string };
+  | { kind: "stock-condemned"; time: number; block: number; tx: string; holder: PartnerInfo; by: PartnerInfo; quantity: string }
+  /**
+   * The buyer escrowed payment for `quantity` units of the lot against invoice `invoiceNumber` of `seller`, to be
+   * delivered by `deadline` (`InvoiceCreated` of the settlement; no amounts: docs/settlement.md). `shipmentId`: the
+   * leg bound to it since, if any.
+   */
+  | { kind: "invoice-created"; time: number; block: number; tx: string; invoiceId: string; invoiceNumber: string; buyer: PartnerInfo; seller: PartnerInfo; quantity: string; deadline: number; shipmentId?: string }
+  /** The seller bound the invoice to the leg that delivers it (`InvoiceBound`). */
+  | { kind: "invoice-bound"; time: number; block: number; tx: string; invoiceId: string; invoiceNumber: string; shipmentId: string; seller?: PartnerInfo }
+  /**
+   * The invoice's outcome fixed from the suite's record (`InvoiceSettled`): `outcome` the InvoiceOutcome's name
+   * (Delivered pays the seller; the others refund the buyer), `outcomeText` in words, `unitsAccepted` the units paid for.
+   */
+  | { kind: "invoice-settled"; time: number; block: number; tx: string; invoiceId: string; invoiceNumber: string; outcome: string; outcomeText: string; unitsAccepted: string; by: PartnerInfo; shipmentId?: string };
 
 /** Where a suspect hold stands (see the `flagged-suspect` entry). */
 export type SuspectHoldState = "holds" | "confirmed" | "lapsed" | "ended";

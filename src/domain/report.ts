@@ -98,6 +98,12 @@ export function suspectHoldText(e: TimelineEntry & { kind: "flagged-suspect" }):
   }
 }
 
+/** An invoice's outcome in words: "PAID: delivered within range: …" or "REFUNDED: rejected: …", with the units paid for. */
+export function invoiceOutcomeText(e: TimelineEntry & { kind: "invoice-settled" }): string {
+  const paid = e.outcome === "Delivered";
+  return `${paid ? "PAID" : "REFUNDED"}: ${e.outcomeText}${paid ? ` (${e.unitsAccepted} units accepted)` : ""}`;
+}
+
 /** One timeline entry as a terminal line. */
 export function formatEntry(e: TimelineEntry): string {
   const when = date(e.time);
@@ -159,6 +165,12 @@ export function formatEntry(e: TimelineEntry): string {
       return `${when}  recall by ${party(e.recalledBy)} REVERSED by ${party(e.by)} (recall class now ${e.restoredClass})`;
     case "stock-condemned":
       return `${when}  ${e.quantity} saleable units of ${party(e.holder)} condemned by ${party(e.by)}`;
+    case "invoice-created":
+      return `${when}  invoice ${e.invoiceNumber} of ${party(e.seller)} to ${party(e.buyer)}: ${e.quantity} units paid into escrow, to be delivered by ${isoDay(e.deadline)}`;
+    case "invoice-bound":
+      return `${when}  invoice ${e.invoiceNumber} bound to shipment ${e.shipmentId}${e.seller ? ` by ${party(e.seller)}` : ""}`;
+    case "invoice-settled":
+      return `${when}  invoice ${e.invoiceNumber} ${invoiceOutcomeText(e)}`;
   }
 }
 
@@ -171,6 +183,11 @@ export function collapseLotLegs(entries: readonly TimelineEntry[]): string[] {
   const legs = new Map<string, { line: number; start: TimelineEntry }>();
   for (const e of entries) {
     if (!("shipmentId" in e)) {
+      lines.push(formatEntry(e));
+      continue;
+    }
+    // An invoice's entries stay lines of their own, after its leg's line.
+    if (e.kind === "invoice-created" || e.kind === "invoice-bound" || e.kind === "invoice-settled") {
       lines.push(formatEntry(e));
       continue;
     }

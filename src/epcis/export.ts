@@ -16,6 +16,7 @@
  * | BatchDeclaredIllegitimate | ObjectEvent OBSERVE inspecting / non_conformant, `rxtrace:illegitimate` |
  * | QuarantineCondemned | ObjectEvent OBSERVE destroying / destroyed |
  * | PackDispensed | ObjectEvent OBSERVE dispensing / dispensed |
+ * | InvoiceCreated, InvoiceBound, InvoiceSettled (the settlement's) | no event: an `inv` business transaction on every event of the bound leg |
  *
  * Packs are listed by serial (epcList) where a serial file, a manifest or a case record at hand names them,
  * otherwise counted by lot (quantityList). Every event carries its transaction hash and block
@@ -25,6 +26,7 @@
 import { encodeBase64, sha256, toUtf8Bytes, type EventLog } from "ethers";
 import { RecallClass, RejectionReason } from "../domain/enums";
 import { serialFromBytes32 } from "../domain/ids";
+import { InvoiceOutcome, textOrHexOf32 } from "../domain/invoice";
 import type { PartnerInfo } from "../domain/provenance";
 import { expiryToYYMMDD, formatSscc } from "../gs1/identifiers";
 import type { EpcWriter } from "./identifiers";
@@ -70,6 +72,15 @@ export function eventIdOf(chainId: number, contract: string, transactionHash: st
   return `ni:///sha-256;${b64url}?ver=CBV2.0`;
 }
 
+/**
+ * An invoice as a CBV business transaction id: `urn:epcglobal:cbv:bt:<the seller's GLN>:<invoice number>`, the
+ * issuer's GLN scoping its own number (CBV's form for a transaction id of a party's own system), the number
+ * percent-encoded; the 32-byte field as hex when it is not text. docs/epcis.md says why.
+ */
+export function invoiceTransactionOf(sellerGln: string, invoiceNumber32: string): string {
+  return `urn:epcglobal:cbv:bt:${sellerGln || "0000000000000"}:${encodeURIComponent(textOrHexOf32(invoiceNumber32))}`;
+}
+
 const iso = (seconds: number) => new Date(seconds * 1000).toISOString().replace(".000Z", "Z");
 const celsius = (tenths: bigint | number) => Number(tenths) / 10;
 
@@ -98,10 +109,20 @@ export function epcisEventsOf(logs: readonly EventLog[], ctx: ExportContext): Ex
   const out: ExportedEvent[] = [];
   const quarantinedReceipts = new Set<string>();
   const manifestRoots = new Map<string, string>();
+  /** The settlement's invoices (src/chain/events/settlement.ts): terms by invoice id, the invoice by the shipment bound to it, outcomes. */
+  const invoiceTerms = new Map<string, { number: string; seller: string }>();
+  const invoices = new Map<string, { invoiceId: string; number: string; seller: string }>();
+  const outcomes = new Map<string, string>();
   let batch: { batchId: string; gtin: bigint; lot: string; quantity: bigint; manufacturer: string } | undefined;
   for (const log of logs) {
     if (log.eventName === "ReceiptQuarantined") quarantinedReceipts.add(String(log.args.shipmentId).toLowerCase());
     if (log.eventName === "ManifestCommitted") manifestRoots.set(String(log.args.shipmentId).toLowerCase(), log.args.manifest as string);
+    if (log.eventName === "InvoiceCreated") invoiceTerms.set(String(log.args.invoiceId).toLowerCase(), { number: log.args.invoiceNumber as string, seller: log.args.seller as string });
+    if (log.eventName === "InvoiceBound") {
+      const terms = invoiceTerms.get(String(log.args.invoiceId).toLowerCase());
+      if (terms) invoices.set(String(log.args.shipmentId).toLowerCase(), { invoiceId: log.args.invoiceId as string, ...terms });
+    }
+    if (log.eventName === "InvoiceSettled") outcomes.set(String(log.args.invoiceId).toLowerCase(), InvoiceOutcome[Number(log.args.outcome)] ?? String(log.args.outcome));
     if (log.eventName === "BatchCommissioned") {
       batch = { batchId: log.args.batchId, gtin: log.args.batch.gtin, lot: log.args.batch.lot, quantity: log.args.batch.quantity, manufacturer: log.args.manufacturer };
     }
@@ -123,9 +144,18 @@ export function epcisEventsOf(logs: readonly EventLog[], ctx: ExportContext): Ex
     sourceList: [{ type: "owning_party", source: party(from) }, { type: "location", source: place(from) }],
     destinationList: [{ type: "owning_party", destination: party(to) }, { type: "location", destination: place(to) }],
   });
-  const desadv = (sender: string, shipmentId: string) => ({
-    bizTransactionList: [{ type: "desadv", bizTransaction: `urn:epcglobal:cbv:bt:${ctx.who(sender).gln || "0000000000000"}:${shipmentId.toLowerCase()}` }],
-  });
+  /** The leg's business transactions: its despatch advice, and the invoice bound to it (type `inv`, docs/epcis.md). */
+  const desadv = (sender: string, shipmentId: string) => {
+    const invoice = invoices.get(shipmentId.toLowerCase());
+    const outcome = invoice ? outcomes.get(invoice.invoiceId.toLowerCase()) : undefined;
+    return {
+      bizTransactionList: [
+        { type: "desadv", bizTransaction: `urn:epcglobal:cbv:bt:${ctx.who(sender).gln || "0000000000000"}:${shipmentId.toLowerCase()}` },
+        ...(invoice ? [{ type: "inv", bizTransaction: invoiceTransactionOf(ctx.who(invoice.seller).gln, invoice.number) }] : []),
+      ],
+      ...(invoice ? { "rxtrace:invoiceId": invoice.invoiceId, ...(outcome ? { "rxtrace:invoiceOutcome": outcome } : {}) } : {}),
+    };
+  };
   /** What a leg carried: its packs and cases by its manifest, else its quantity of the lot. */
   const legContents = (shipmentId: string, quantity: bigint): { fields: Record<string, unknown>; serials?: string[] } => {
     const root = manifestRoots.get(shipmentId.toLowerCase());

@@ -13,6 +13,8 @@ import { IndexerSource, useIndexer } from "../../src/chain/events/indexer-source
 import { type PackReport } from "../../src/domain/provenance";
 import type { RxTrace } from "../../typechain-types";
 import { RxTrace__factory } from "../../typechain-types/factories/contracts/RxTrace__factory";
+import { IRxSettlement__factory } from "../../typechain-types/factories/contracts/interfaces/IRxSettlement__factory";
+import { useSettlement } from "../../src/chain/events/settlement";
 
 export interface NetworkOption {
   name: string;
@@ -70,6 +72,9 @@ async function open(network: string, rpcUrl: string, indexerUrl?: string): Promi
   const rx = RxTrace__factory.connect(address, provider);
   // With an indexer, the events come from it (the verdict still from the contract itself).
   if (indexerUrl) useIndexer(rx, new IndexerSource(indexerUrl));
+  // The lot's invoices, from the settlement beside the suite when the record has one (read in chunks: the indexer keeps the suite's logs only); its interface, not the deployable's bytecode, goes in the bundle.
+  const settlement = record.contracts.RxSettlement;
+  if (settlement) useSettlement(rx, IRxSettlement__factory.connect(settlement.address, provider), settlement.blockNumber);
   return { network, rpcUrl, record, rx };
 }
 

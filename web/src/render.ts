@@ -6,7 +6,7 @@
  */
 import { formatCelsius } from "../../src/domain/enums";
 import { expiryToYYMMDD } from "../../src/gs1/identifiers";
-import { CUSTODY_CONFLICT_EXIT_CODE, custodyWarnings, isNoData, isoDay, LABEL_MISMATCH_EXIT_CODE, suspectHoldText, NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE, verdictExitCode, verdictLabel } from "../../src/domain/report";
+import { CUSTODY_CONFLICT_EXIT_CODE, custodyWarnings, invoiceOutcomeText, isNoData, isoDay, LABEL_MISMATCH_EXIT_CODE, suspectHoldText, NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE, verdictExitCode, verdictLabel } from "../../src/domain/report";
 import { type PackReport, type PartnerInfo, type TimelineEntry } from "../../src/domain/provenance";
 import { lotLegsLabel, packPathOf } from "../../src/domain/pack-path";
 
@@ -159,6 +159,16 @@ function describe(e: TimelineEntry): { headline: string; details: string[]; aler
       return { headline: `Recall by ${party(e.recalledBy)} reversed by ${party(e.by)}`, details: [`Recall class now ${e.restoredClass}`], alert: false };
     case "stock-condemned":
       return { headline: `${e.quantity} saleable units of ${party(e.holder)} condemned by ${party(e.by)}`, details: [], alert: true };
+    case "invoice-created":
+      return {
+        headline: `Invoice ${e.invoiceNumber} of ${party(e.seller)} to ${party(e.buyer)}`,
+        details: [`${e.quantity} units paid into escrow, to be delivered by ${isoDay(e.deadline)}`],
+        alert: false,
+      };
+    case "invoice-bound":
+      return { headline: `Invoice ${e.invoiceNumber} bound to shipment ${e.shipmentId}`, details: e.seller ? [`by ${party(e.seller)}`] : [], alert: false };
+    case "invoice-settled":
+      return { headline: `Invoice ${e.invoiceNumber} ${invoiceOutcomeText(e)}`, details: [], alert: e.outcome !== "Delivered" };
   }
 }
 

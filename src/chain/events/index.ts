@@ -9,3 +9,4 @@ export * from "./logs";
 export * from "./query";
 export * from "./provenance";
 export * from "./indexer-source";
+export * from "./settlement";

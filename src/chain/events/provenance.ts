@@ -11,6 +11,8 @@ import { formatGln, formatGtin, formatSscc, type PackIdentity, expiryToYYMMDD } 
 import { serialToBytes32 } from "../../domain/ids";
 import { queryEvents, type EventScan } from "./query";
 import { indexerOf } from "./indexer-source";
+import { invoiceLogs, mergeLogs } from "./settlement";
+import { InvoiceOutcome, INVOICE_OUTCOME_WORDS, textOrHexOf32 } from "../../domain/invoice";
 import { type CustodyFacts, type LegFact, type ManifestEvidence, type PackReport, type PartnerInfo, type TemperatureSummary, type TimelineEntry, packCustody } from "../../domain/provenance";
 
 /** The fields `BatchSuperseded.changed` names, bit by bit (IGovernance). */
@@ -82,7 +84,8 @@ async function batchLogs(rx: RxTrace, batchId: string, dispensings: Dispensings,
 
 /** Every event of one batch, every pack's dispensing included, oldest first: what an EPCIS export reads (src/epcis). */
 export async function batchEvents(rx: RxTrace, batchId: string, fromBlock = 0): Promise<EventLog[]> {
-  return batchLogs(rx, batchId, "all", { fromBlock });
+  const [logs, invoices] = await Promise.all([batchLogs(rx, batchId, "all", { fromBlock }), invoiceLogs(rx, batchId, { fromBlock })]);
+  return mergeLogs(logs, invoices);
 }
 
 /** The custody facts of a batch from its events. */
@@ -169,6 +172,7 @@ function timelineOf(logs: readonly EventLog[], who: (account: string) => Partner
   const entries: TimelineEntry[] = [];
   const shipped = new Map<string, TimelineEntry & { kind: "shipped" }>();
   const received = new Map<string, TimelineEntry & { kind: "received" }>();
+  const invoices = new Map<string, TimelineEntry & { kind: "invoice-created" }>();
   /** The suspect hold in force, if any: confirmed, cleared or declared illegitimate later, or lapsing. */
   let hold: (TimelineEntry & { kind: "flagged-suspect" }) | undefined;
   for (const log of logs) {
@@ -277,6 +281,33 @@ function timelineOf(logs: readonly EventLog[], who: (account: string) => Partner
       case "StockCondemned":
         entries.push({ kind: "stock-condemned", ...base, holder: who(a.holder), by: who(a.regulator), quantity: a.quantity.toString() });
         break;
+      // The settlement's events (src/chain/events/settlement.ts): no money amounts, price or customer id (docs/settlement.md).
+      case "InvoiceCreated": {
+        const entry = {
+          kind: "invoice-created" as const, ...base, invoiceId: a.invoiceId as string, invoiceNumber: textOrHexOf32(a.invoiceNumber), buyer: who(a.buyer), seller: who(a.seller),
+          quantity: a.quantity.toString(), deadline: Number(a.deadline),
+        };
+        invoices.set(entry.invoiceId.toLowerCase(), entry);
+        entries.push(entry);
+        break;
+      }
+      case "InvoiceBound": {
+        const created = invoices.get(String(a.invoiceId).toLowerCase());
+        // The invoice's creation goes with the leg that delivers it (src/domain/pack-path.ts groups a leg's entries by shipment id).
+        if (created) created.shipmentId = a.shipmentId;
+        entries.push({ kind: "invoice-bound", ...base, invoiceId: a.invoiceId, invoiceNumber: created?.invoiceNumber ?? "?", shipmentId: a.shipmentId, ...(created ? { seller: created.seller } : {}) });
+        break;
+      }
+      case "InvoiceSettled": {
+        const created = invoices.get(String(a.invoiceId).toLowerCase());
+        const outcome = Number(a.outcome) as InvoiceOutcome;
+        entries.push({
+          kind: "invoice-settled", ...base, invoiceId: a.invoiceId, invoiceNumber: created?.invoiceNumber ?? "?", outcome: InvoiceOutcome[outcome] ?? `outcome ${a.outcome}`,
+          outcomeText: INVOICE_OUTCOME_WORDS[outcome] ?? `outcome ${a.outcome}`, unitsAccepted: a.unitsAccepted.toString(), by: who(a.by),
+          ...(created?.shipmentId ? { shipmentId: created.shipmentId } : {}),
+        });
+        break;
+      }
     }
   }
   // A holder's flag that no regulator confirmed lapses: the batch is no longer on hold (the contract's rule).
@@ -298,9 +329,13 @@ interface BatchHistory {
 
 async function batchHistory(rx: RxTrace, batchId: string, dispensings: Dispensings, scan: EventScan): Promise<BatchHistory> {
   // One scan for the batch's events and the partner directory: each chunk is three or four calls, not twenty.
-  const all = await queryEvents(rx, [rx.filters.PartnerOnboarded(), ...batchFilters(rx, batchId, dispensings)], scan);
+  // The lot's invoices come from the settlement beside the suite, when the deployment record has one (settlement.ts).
+  const [all, invoices] = await Promise.all([
+    queryEvents(rx, [rx.filters.PartnerOnboarded(), ...batchFilters(rx, batchId, dispensings)], scan),
+    invoiceLogs(rx, batchId, scan),
+  ]);
   const directory = directoryOf(all);
-  const logs = all.filter((l) => l.eventName !== "PartnerOnboarded");
+  const logs = mergeLogs(all.filter((l) => l.eventName !== "PartnerOnboarded"), invoices);
   const who = (account: string): PartnerInfo =>
     directory.get(account.toLowerCase()) ?? { account, name: "(not a partner)", gln: "", role: "None" };
   const times = new Map<number, number>();
