@@ -25,7 +25,9 @@ export function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     if (/^(AMOY_|POLYGON_|DEPLOYER_|PARTNER_|RXTRACE_|HARDHAT_|LOCALHOST_|REDEPLOY|REPORT_GAS)/.test(key)) continue;
     env[key] = value;
   }
-  return { ...env, DOTENV_CONFIG_PATH: path.join(ROOT, "test", "e2e", "no-such.env"), FORCE_COLOR: "0", ...extra };
+  // The demo starts an indexer by default; the tests that run it check other things, and the indexer's own test
+  // (test/e2e/Indexer.test.ts) checks its answers against the direct scan's.
+  return { ...env, DOTENV_CONFIG_PATH: path.join(ROOT, "test", "e2e", "no-such.env"), FORCE_COLOR: "0", RXTRACE_DEMO_INDEXER: "0", ...extra };
 }
 
 /** Runs `command args` from the repository root to completion (at most `timeoutMs`), collecting its output. */
