@@ -443,6 +443,14 @@ describe("RxSettlement", function () {
       expect(await c.settlement.shipmentStatusOf(c.invoiceId)).to.deep.equal([c.leg.shipmentId, 4n]);
       expect(await c.settlement.SUITE()).to.equal(await c.rx.getAddress());
     });
+
+    it("shipmentStatusOf says no leg (zero id, None) for an invoice not bound yet, and for one never created", async function () {
+      const c = await loadFixture(shippedInvoiceFixture);
+      expect(await c.settlement.shipmentStatusOf(c.invoiceId)).to.deep.equal([ethers.ZeroHash, 0n]);
+      expect(await c.settlement.shipmentStatusOf(ethers.ZeroHash)).to.deep.equal([ethers.ZeroHash, 0n]);
+      // The test token has the six decimals of the production stablecoins that PRICE is written for.
+      expect(await c.token.decimals()).to.equal(6n);
+    });
   });
 });
 

@@ -425,8 +425,9 @@ export async function verifyPack(rx: RxTrace, pack: PackIdentity, options: Verif
     const corrections: NonNullable<PackReport["corrections"]> = {};
     for (const e of timeline) {
       if (e.kind === "superseded") {
+        // Compared with the record it replaced (the commissioning or the last superseding).
+        const certificateChanged = e.certificateHash.toLowerCase() !== record.certificateHash.toLowerCase() || e.certificateURI !== record.certificateURI;
         record = { expiry: e.expiry, certificateHash: e.certificateHash, certificateURI: e.certificateURI };
-        const certificateChanged = e.certificateHash.toLowerCase() !== commissioned.certificateHash.toLowerCase() || e.certificateURI !== commissioned.certificateURI;
         corrections.superseded = { time: e.time, changed: certificateChanged ? [...e.changed, "certificate"] : e.changed };
       } else if (e.kind === "corrected") {
         record = { expiry: e.expiry, certificateHash: e.certificateHash, certificateURI: e.certificateURI };
