@@ -9,8 +9,8 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { AbiCoder, keccak256, ZeroHash } from "ethers";
 import { IGovernance__factory } from "../typechain-types";
 import { SerialTree } from "../src/merkle";
-import { RejectionReason, Verdict } from "../src/domain/enums";
-import { serialToBytes32 } from "../src/domain/ids";
+import { RejectionReason, Role, Verdict } from "../src/domain/enums";
+import { batchIdOf, serialToBytes32 } from "../src/domain/ids";
 import { GTIN, serialRange } from "../src/scenario/scenario";
 import { verifyPack as verifyReport } from "../src/chain/events/provenance";
 import { formatReport } from "../src/domain/report";
@@ -100,10 +100,9 @@ describe("Corrections", function () {
 
     it("is refused to a distributor (PartnerWrongRole) and checks the fields as commissioning does", async function () {
       const { rx, gov, distributor, input } = await governed();
-      await expect(IGovernance__factory.connect(await rx.getAddress(), distributor).supersedeBatch(input)).to.be.revertedWithCustomError(
-        rx,
-        "PartnerWrongRole",
-      );
+      await expect(IGovernance__factory.connect(await rx.getAddress(), distributor).supersedeBatch(input))
+        .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
+        .withArgs(distributor.address, Role.Distributor, Role.Manufacturer);
       await expect(gov.supersedeBatch({ ...input, quantity: 0n })).to.be.revertedWithCustomError(rx, "BatchInvalidQuantity").withArgs(0n);
       await expect(gov.supersedeBatch({ ...input, minTemp: 80, maxTemp: 20 }))
         .to.be.revertedWithCustomError(rx, "BatchInvalidStorageRange")
@@ -112,7 +111,9 @@ describe("Corrections", function () {
 
     it("is refused for a lot never commissioned (BatchUnknown) and while paused (EnforcedPause)", async function () {
       const { rx, gov, pauser, input } = await governed();
-      await expect(gov.supersedeBatch({ ...input, lot: "NEVER-1" })).to.be.revertedWithCustomError(rx, "BatchUnknown");
+      await expect(gov.supersedeBatch({ ...input, lot: "NEVER-1" }))
+        .to.be.revertedWithCustomError(rx, "BatchUnknown")
+        .withArgs(batchIdOf(GTIN, "NEVER-1"));
       await rx.connect(pauser).pause();
       await expect(gov.supersedeBatch(input)).to.be.revertedWithCustomError(rx, "EnforcedPause");
     });
@@ -189,11 +190,14 @@ describe("Corrections", function () {
         .withArgs(batchId, otherManufacturer.address);
       await expect(
         IGovernance__factory.connect(await rx.getAddress(), distributor).proposeCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI),
-      ).to.be.revertedWithCustomError(rx, "PartnerWrongRole");
+      )
+        .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
+        .withArgs(distributor.address, Role.Distributor, Role.Manufacturer);
       await gov.proposeCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI);
       // The manufacturer cannot approve its own proposal.
       await expect(IGovernance__factory.connect(await rx.getAddress(), manufacturer).approveCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI))
-        .to.be.revertedWithCustomError(rx, "PartnerWrongRole");
+        .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
+        .withArgs(manufacturer.address, Role.Manufacturer, Role.Regulator);
     });
 
     it("refuses a zero expiry and a missing certificate, naming the values", async function () {
