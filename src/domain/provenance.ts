@@ -167,6 +167,14 @@ export interface CustodyFacts {
   dispensed: Set<string>;
 }
 
+/** The fields `BatchSuperseded.changed` names, bit by bit (ICorrections). */
+const SUPERSEDED_FIELDS = ["serial root", "expiry", "storage range", "quantity"];
+
+/** The names of the fields a `BatchSuperseded.changed` mask marks as changed, in bit order. */
+export function changedFieldsOf(mask: number): string[] {
+  return SUPERSEDED_FIELDS.filter((_, bit) => (mask >> bit) & 1);
+}
+
 /** True when event position `a` comes before `b`. */
 export function isBefore(a: { block: number; logIndex: number }, b: { block: number; logIndex: number }): boolean {
   return a.block < b.block || (a.block === b.block && a.logIndex < b.logIndex);

@@ -16,6 +16,11 @@
  * | BatchDeclaredIllegitimate | ObjectEvent OBSERVE inspecting / non_conformant, `rxtrace:illegitimate` |
  * | QuarantineCondemned | ObjectEvent OBSERVE destroying / destroyed |
  * | PackDispensed | ObjectEvent OBSERVE dispensing / dispensed |
+ * | BatchSuperseded, BatchCorrected | the standing commissioning event again with an `errorDeclaration` (reason incorrect_data) naming a corrective commissioning event (ADD commissioning / active with the new fields; `rxtrace:changed`, `rxtrace:correctedBy`) |
+ * | BatchCorrectionProposed | no event: a proposal changes nothing until a regulator approves it |
+ * | RecallReversed | ObjectEvent OBSERVE inspecting / sellable_accessible (holding / recalled when a lower class is restored), `rxtrace:recallReversed` |
+ * | IllegitimacyReversed | ObjectEvent OBSERVE inspecting / sellable_accessible (non_sellable_other when a suspect flag stood before), `rxtrace:illegitimate` false |
+ * | StockCondemned | ObjectEvent OBSERVE destroying / destroyed, `rxtrace:saleableStock` |
  * | InvoiceCreated, InvoiceBound, InvoiceSettled (the settlement's) | no event: an `inv` business transaction on every event of the bound leg |
  *
  * Packs are listed by serial (epcList) where a serial file, a manifest or a case record at hand names them,
@@ -27,7 +32,7 @@ import { encodeBase64, sha256, toUtf8Bytes, type EventLog } from "ethers";
 import { RecallClass, RejectionReason } from "../domain/enums";
 import { serialFromBytes32 } from "../domain/ids";
 import { InvoiceOutcome, textOrHexOf32 } from "../domain/invoice";
-import type { PartnerInfo } from "../domain/provenance";
+import { changedFieldsOf, type PartnerInfo } from "../domain/provenance";
 import { expiryToYYMMDD, formatSscc } from "../gs1/identifiers";
 import type { EpcWriter } from "./identifiers";
 import type { BizStep, Disposition } from "./vocabulary";
@@ -64,6 +69,26 @@ export interface ExportContext {
   casePacks?: (sscc: string) => string[] | undefined;
 }
 
+
+/** The fields of a commissioning as BatchCommissioned and BatchSuperseded carry them. */
+interface CommissionArgs {
+  lot: string;
+  expiry: bigint;
+  quantity: bigint;
+  minTemp: bigint;
+  maxTemp: bigint;
+  serialRoot: string;
+  certificateHash: string;
+  certificateURI: string;
+}
+
+/** The batch's standing commissioning event: what a later correction declares erroneous. */
+interface Commissioning {
+  pushed: ExportedEvent;
+  fields: Record<string, unknown>;
+  parties: string[];
+  serials?: string[];
+}
 
 /** `ni:///sha-256;<base64url>?ver=CBV2.0` of the log's coordinates: the same for every export of the same chain. */
 export function eventIdOf(chainId: number, contract: string, transactionHash: string, logIndex: number, part = ""): string {
@@ -169,6 +194,10 @@ export function epcisEventsOf(logs: readonly EventLog[], ctx: ExportContext): Ex
     };
   };
 
+  let lastCommissioning: Commissioning | undefined;
+  /** Whether a suspect flag stands, as the logs tell (a hold that lapsed is not seen), and stood before a declaration. */
+  let suspect = false;
+  let suspectBeforeDeclaration = false;
   for (const log of logs) {
     const a = log.args;
     const time = ctx.time(log.blockNumber);
@@ -190,34 +219,75 @@ export function epcisEventsOf(logs: readonly EventLog[], ctx: ExportContext): Ex
       };
       out.push({ event, time, parties: parties.map((p) => p.toLowerCase()), serials });
     };
-    switch (log.eventName) {
-      case "BatchCommissioned": {
-        const c = a.batch;
-        const serials = BigInt(c.serialRoot) === 0n ? undefined : ctx.serials?.(b.batchId);
-        const expiry = iso(Number(c.expiry)).slice(0, 10);
-        push(
-          {
-            action: "ADD",
-            ...(serials ? packs(serials) : lotQuantity(c.quantity)),
-            bizStep: "commissioning",
-            disposition: "active",
-            readPoint: { id: place(a.manufacturer) },
-            bizLocation: { id: place(a.manufacturer) },
-            certificationInfo: c.certificateURI,
-            ilmd: {
-              "cbvmda:lotNumber": c.lot,
-              "cbvmda:itemExpirationDate": expiry,
-              "rxtrace:storageMinTemp": celsius(c.minTemp),
-              "rxtrace:storageMaxTemp": celsius(c.maxTemp),
-              "rxtrace:quantity": Number(c.quantity),
-            },
-            "rxtrace:certificateHash": c.certificateHash,
-            "rxtrace:serialRoot": c.serialRoot,
-            "rxtrace:expiryYYMMDD": expiryToYYMMDD(c.expiry),
+    /** Pushes a commissioning event (ADD commissioning / active) and remembers it as the batch's standing one. */
+    const pushCommissioning = (fields: Record<string, unknown>, parties: string[], serials: string[] | undefined, part = "") => {
+      push({ ...(fields as { action: "ADD"; bizStep: BizStep; disposition: Disposition }), action: "ADD", bizStep: "commissioning", disposition: "active" }, parties, serials, part);
+      const pushed = out[out.length - 1];
+      lastCommissioning = { pushed, fields, parties, serials };
+      return pushed;
+    };
+    const commission = (c: CommissionArgs, manufacturer: string, extra: Record<string, unknown>, part = "") => {
+      const serials = BigInt(c.serialRoot) === 0n ? undefined : ctx.serials?.(b.batchId);
+      return pushCommissioning(
+        {
+          ...(serials ? packs(serials) : lotQuantity(c.quantity)),
+          readPoint: { id: place(manufacturer) },
+          bizLocation: { id: place(manufacturer) },
+          certificationInfo: c.certificateURI,
+          ilmd: {
+            "cbvmda:lotNumber": c.lot,
+            "cbvmda:itemExpirationDate": iso(Number(c.expiry)).slice(0, 10),
+            "rxtrace:storageMinTemp": celsius(c.minTemp),
+            "rxtrace:storageMaxTemp": celsius(c.maxTemp),
+            "rxtrace:quantity": Number(c.quantity),
           },
-          [a.manufacturer],
-          serials ? [...serials] : undefined,
+          "rxtrace:certificateHash": c.certificateHash,
+          "rxtrace:serialRoot": c.serialRoot,
+          "rxtrace:expiryYYMMDD": expiryToYYMMDD(c.expiry),
+          ...extra,
+        },
+        [manufacturer],
+        serials ? [...serials] : undefined,
+        part,
+      );
+    };
+    /**
+     * EPCIS 2.0's error declaration: the erroneous event again, with its own eventID and eventTime, and an
+     * `errorDeclaration` naming when, why and the corrective event that replaces it.
+     */
+    const declareErroneous = (erroneous: Commissioning, corrective: ExportedEvent) => {
+      const event: EpcisEvent = {
+        ...erroneous.pushed.event,
+        errorDeclaration: { declarationTime: iso(time), reason: "incorrect_data", correctiveEventIDs: [corrective.event.eventID] },
+      };
+      out.push({ event, time, parties: erroneous.pushed.parties, serials: erroneous.serials });
+    };
+    switch (log.eventName) {
+      case "BatchCommissioned":
+        commission(a.batch, a.manufacturer, {});
+        break;
+      case "BatchSuperseded": {
+        // The manufacturer replaced every field before anything moved: the commissioning as it stood is declared
+        // erroneous (EPCIS errorDeclaration, reason incorrect_data) and a corrective commissioning states the new one.
+        const erroneous = lastCommissioning;
+        const corrective = commission(a.commission, a.manufacturer, { "rxtrace:supersedes": true, "rxtrace:changed": changedFieldsOf(Number(a.changed)) }, "corrective");
+        if (erroneous) declareErroneous(erroneous, corrective);
+        break;
+      }
+      case "BatchCorrected": {
+        // A regulator approved the manufacturer's correction of the expiry and certificate: the same pattern, the
+        // corrective event restating the commissioning with the corrected values.
+        const erroneous = lastCommissioning;
+        if (!erroneous) break;
+        const was = erroneous.fields;
+        const ilmd = { ...(was.ilmd as Record<string, unknown>), "cbvmda:itemExpirationDate": iso(Number(a.expiry)).slice(0, 10) };
+        const corrective = pushCommissioning(
+          { ...was, certificationInfo: a.certificateURI, ilmd, "rxtrace:certificateHash": a.certificateHash, "rxtrace:expiryYYMMDD": expiryToYYMMDD(a.expiry), "rxtrace:correctedBy": party(a.regulator), "rxtrace:previousExpiry": iso(Number(a.previousExpiry)).slice(0, 10) },
+          [...erroneous.parties, a.regulator],
+          erroneous.serials,
+          "corrective",
         );
+        declareErroneous(erroneous, corrective);
         break;
       }
       case "CaseSealed": {
@@ -320,12 +390,16 @@ export function epcisEventsOf(logs: readonly EventLog[], ctx: ExportContext): Ex
         break;
       case "BatchFlaggedSuspect":
       case "SuspectConfirmed":
+        suspect = true;
         push({ action: "OBSERVE", ...lotQuantity(b.quantity), bizStep: "holding", disposition: "non_sellable_other", readPoint: { id: place(a.by ?? a.regulator) }, "rxtrace:suspect": log.eventName === "SuspectConfirmed" ? "confirmed" : "flagged", "rxtrace:reasonHash": a.reason }, [a.by ?? a.regulator]);
         break;
       case "SuspectCleared":
+        suspect = false;
         push({ action: "OBSERVE", ...lotQuantity(b.quantity), bizStep: "inspecting", disposition: "conformant", readPoint: { id: place(a.regulator) }, "rxtrace:suspect": "cleared", "rxtrace:reasonHash": a.reason }, [a.regulator]);
         break;
       case "BatchDeclaredIllegitimate":
+        suspectBeforeDeclaration = suspect;
+        suspect = false;
         push({ action: "OBSERVE", ...lotQuantity(b.quantity), bizStep: "inspecting", disposition: "non_conformant", readPoint: { id: place(a.regulator) }, "rxtrace:illegitimate": true, "rxtrace:reasonHash": a.reason }, [a.regulator]);
         break;
       case "QuarantineReleased":
@@ -336,6 +410,27 @@ export function epcisEventsOf(logs: readonly EventLog[], ctx: ExportContext): Ex
         break;
       case "QuarantineCondemned":
         push({ action: "OBSERVE", ...lotQuantity(a.quantity), bizStep: "destroying", disposition: "destroyed", readPoint: { id: place(a.holder) }, "rxtrace:condemnedBy": party(a.regulator) }, [a.holder, a.regulator]);
+        break;
+      case "StockCondemned":
+        push({ action: "OBSERVE", ...lotQuantity(a.quantity), bizStep: "destroying", disposition: "destroyed", readPoint: { id: place(a.holder) }, "rxtrace:condemnedBy": party(a.regulator), "rxtrace:saleableStock": true }, [a.holder, a.regulator]);
+        break;
+      case "RecallReversed": {
+        // Back to the class it had before (0: not recalled); a later regulator's reversal is an observation of its
+        // own, not an error declaration: the recall stood, and acted, until it was reversed.
+        const restored = Number(a.restoredClass);
+        push(
+          { action: "OBSERVE", ...lotQuantity(b.quantity), bizStep: restored === 0 ? "inspecting" : "holding", disposition: restored === 0 ? "sellable_accessible" : "recalled", readPoint: { id: place(a.regulator) }, "rxtrace:recallReversed": true, "rxtrace:recallClass": restored === 0 ? "none" : RecallClass[restored], "rxtrace:recalledBy": party(a.recalledBy), "rxtrace:reasonHash": a.reason },
+          [a.regulator, a.recalledBy],
+        );
+        break;
+      }
+      case "IllegitimacyReversed":
+        // The batch goes back on hold as suspect when a suspect flag stood before the declaration.
+        push(
+          { action: "OBSERVE", ...lotQuantity(b.quantity), bizStep: "inspecting", disposition: suspectBeforeDeclaration ? "non_sellable_other" : "sellable_accessible", readPoint: { id: place(a.regulator) }, "rxtrace:illegitimate": false, "rxtrace:declaredBy": party(a.declaredBy), "rxtrace:reasonHash": a.reason },
+          [a.regulator, a.declaredBy],
+        );
+        suspect = suspectBeforeDeclaration;
         break;
       case "PackDispensed": {
         const serial = serialFromBytes32(a.serial);

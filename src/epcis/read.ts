@@ -30,6 +30,8 @@ export interface DocumentEvent {
   bizTransactions: { type?: string; id: string }[];
   /** Extension fields of the event itself by local name (certificateHash, …). */
   extensions: Record<string, string>;
+  /** The event declares an earlier event erroneous (EPCIS errorDeclaration): its reason, or "" when it gives none. */
+  errorDeclaration?: string;
 }
 
 export interface ReadDocument {
@@ -92,6 +94,7 @@ function jsonEvent(e: Json, index: number): DocumentEvent {
     destinations: list("destinationList", "destination"),
     bizTransactions: (Array.isArray(e.bizTransactionList) ? e.bizTransactionList : []).filter(isObject).map((t) => ({ type: str(t.type), id: str(t.bizTransaction) ?? "" })),
     extensions,
+    ...(e.errorDeclaration !== undefined ? { errorDeclaration: (isObject(e.errorDeclaration) ? str(e.errorDeclaration.reason) : undefined) ?? "" } : {}),
   };
 }
 
@@ -162,6 +165,8 @@ function xmlEvent(node: XmlNode, index: number): DocumentEvent {
     if (tag !== "" && value !== undefined && !/^(eventTime|eventTimeZoneOffset|recordTime|action|bizStep|disposition|parentID)$/.test(tag)) extensions[localName(tag)] = value;
   }
   const cert = textOf(any("certificationInfo"));
+  // EPCIS 1.2 puts it in baseExtension (2.0's XML at the top of the event).
+  const declared = any("errorDeclaration") ?? child(kids(child(top, "baseExtension") ?? {}), "errorDeclaration");
   return {
     index,
     where: `EventList event ${index + 1}`,
@@ -180,6 +185,7 @@ function xmlEvent(node: XmlNode, index: number): DocumentEvent {
     destinations: typed("destinationList", "destination"),
     bizTransactions: kids(any("bizTransactionList") ?? {}).filter((n) => tagOf(n) === "bizTransaction").map((n) => ({ type: attr(n, "type"), id: textOf(n) ?? "" })),
     extensions,
+    ...(declared ? { errorDeclaration: textOf(child(kids(declared), "reason")) ?? "" } : {}),
   };
 }
 

@@ -109,6 +109,16 @@ describe("rx:epcis-import", function () {
       expect(await madeOnChain(rx)).to.deep.equal(fromJson);
     });
 
+    it("refuses an event that declares an earlier one erroneous, by name, and sends nothing", async function () {
+      const { rx } = await loadFixture(castTaskFixture);
+      freshFiles();
+      const file = changedSample((events) => {
+        events[0].errorDeclaration = { declarationTime: "2026-01-05T10:00:00Z", reason: "incorrect_data", correctiveEventIDs: ["ni:///sha-256;x?ver=CBV2.0"] };
+      });
+      await expect(importFile(file)).to.be.rejectedWith('eventList[0].errorDeclaration: got "incorrect_data", expected no error declaration');
+      expect((await madeOnChain(rx)).batches).to.deep.equal([]);
+    });
+
     it("refuses a document that ships without the DSCSA transaction statement", async function () {
       await loadFixture(castTaskFixture);
       freshFiles();

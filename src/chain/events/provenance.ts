@@ -13,10 +13,7 @@ import { queryEvents, type EventScan } from "./query";
 import { indexerOf } from "./indexer-source";
 import { invoiceLogs, mergeLogs } from "./settlement";
 import { InvoiceOutcome, INVOICE_OUTCOME_WORDS, textOrHexOf32 } from "../../domain/invoice";
-import { type CustodyFacts, type LegFact, type ManifestEvidence, type PackReport, type PartnerInfo, type TemperatureSummary, type TimelineEntry, packCustody } from "../../domain/provenance";
-
-/** The fields `BatchSuperseded.changed` names, bit by bit (IGovernance). */
-const SUPERSEDED_FIELDS = ["serial root", "expiry", "storage range", "quantity"];
+import { type CustodyFacts, type LegFact, type ManifestEvidence, type PackReport, type PartnerInfo, type TemperatureSummary, type TimelineEntry, changedFieldsOf, packCustody } from "../../domain/provenance";
 
 /** Partner names and GLNs from `PartnerOnboarded` logs. */
 function directoryOf(logs: readonly EventLog[]): Map<string, PartnerInfo> {
@@ -256,7 +253,7 @@ function timelineOf(logs: readonly EventLog[], who: (account: string) => Partner
         break;
       case "BatchSuperseded": {
         const c = a.commission;
-        const changed = SUPERSEDED_FIELDS.filter((_, bit) => (Number(a.changed) >> bit) & 1);
+        const changed = changedFieldsOf(Number(a.changed));
         entries.push({
           kind: "superseded", ...base, by: who(a.manufacturer), changed, quantity: c.quantity.toString(), expiry: Number(c.expiry),
           minTemp: Number(c.minTemp), maxTemp: Number(c.maxTemp), certificateHash: c.certificateHash, certificateURI: c.certificateURI, serialRoot: c.serialRoot,

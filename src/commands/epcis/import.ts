@@ -172,6 +172,12 @@ export async function planEpcisImport(rx: RxTrace, signer: HardhatEthersSigner, 
       errors.push(new InputError(at(e, "disposition"), e.disposition, "a CBV 2.0 disposition (active, in_transit, in_progress, …)"));
       continue;
     }
+    if (e.errorDeclaration !== undefined) {
+      // A correction of an earlier event (EPCIS errorDeclaration): undoing what it declares erroneous is an act of
+      // its own on chain (supersedeBatch, a regulator's correction or reversal), never a replay of the event.
+      errors.push(new InputError(at(e, "errorDeclaration"), e.errorDeclaration || "(no reason)", "no error declaration: the import replays events as new acts; correct a batch with the governance acts (docs/governance.md)"));
+      continue;
+    }
     const what = `${e.where} (${e.type} ${e.action ?? ""} ${step ?? "without bizStep"})`;
 
     if (e.type === "ObjectEvent" && e.action === "ADD" && step === "commissioning") {
