@@ -43,6 +43,9 @@ interface IPartnerRegistry {
     error PartnerLicenceExpiryNotInFuture(uint40 expiry, uint256 now);
     /// @notice `account` was never onboarded.
     error PartnerUnknown(address account);
+    /// @notice `account` was a key of partner `identity` until a key rotation or a re-key retired it: it can never be
+    /// onboarded again (see `IRecovery`).
+    error PartnerKeyRetired(address account, address identity);
     /// @notice `account` is suspended already.
     error PartnerAlreadySuspended(address account);
     /// @notice `account` is not suspended.

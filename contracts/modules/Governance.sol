@@ -86,10 +86,10 @@ abstract contract Governance is SignedHandovers, IGovernance {
 
     /// @inheritdoc IGovernance
     function supersedeBatch(IBatchRegistry.Commission calldata c) external whenNotPaused {
-        bytes32 batchId = _checkCommission(c);
+        (bytes32 batchId, address manufacturer) = _checkCommission(c);
         Batch storage b = _existingBatch(batchId);
-        if (_manufacturerOf(batchId) != msg.sender) revert CorrectionNotManufacturer(batchId, msg.sender);
-        Holding memory h = _holding(batchId, msg.sender);
+        if (_manufacturerOf(batchId) != manufacturer) revert CorrectionNotManufacturer(batchId, msg.sender);
+        Holding memory h = _holding(batchId, manufacturer);
         // Units leave the manufacturer only by shipping, so with no shipment all of them are still here.
         if (b.flags != 0 || h.shipments != 0 || h.quarantined != 0 || h.condemned != 0 || h.dispensed != 0) {
             revert SupersedeAfterMovement(batchId, b.flags);
@@ -104,10 +104,10 @@ abstract contract Governance is SignedHandovers, IGovernance {
         b.minTemp = c.minTemp;
         b.maxTemp = c.maxTemp;
         h.saleable = c.quantity;
-        _setHolding(batchId, msg.sender, h);
+        _setHolding(batchId, manufacturer, h);
         // A correction proposed earlier no longer fits the batch.
         _setCorrectionProposal(batchId, 0);
-        emit BatchSuperseded(batchId, msg.sender, changed, c);
+        emit BatchSuperseded(batchId, manufacturer, changed, c);
     }
 
     /// @inheritdoc IGovernance
@@ -116,14 +116,14 @@ abstract contract Governance is SignedHandovers, IGovernance {
         whenNotPaused
     {
         _existingBatch(batchId);
-        _requireRole(msg.sender, Role.Manufacturer);
-        if (_manufacturerOf(batchId) != msg.sender) revert CorrectionNotManufacturer(batchId, msg.sender);
+        address manufacturer = _actor(Role.Manufacturer);
+        if (_manufacturerOf(batchId) != manufacturer) revert CorrectionNotManufacturer(batchId, msg.sender);
         if (expiry == 0) revert CorrectionInvalidExpiry(expiry);
         if (certificateHash == bytes32(0) || bytes(certificateURI).length == 0) {
             revert BatchMissingCertificate(certificateHash, certificateURI);
         }
         _setCorrectionProposal(batchId, keccak256(abi.encode(expiry, certificateHash, certificateURI)));
-        emit BatchCorrectionProposed(batchId, msg.sender, expiry, certificateHash, certificateURI);
+        emit BatchCorrectionProposed(batchId, manufacturer, expiry, certificateHash, certificateURI);
     }
 
     /// @inheritdoc IGovernance
@@ -162,10 +162,11 @@ abstract contract Governance is SignedHandovers, IGovernance {
     /// @dev Checks the caller is an authorized regulator other than the one that took act `act` on `batchId`, within
     /// the act's window; forgets the act and returns it.
     function _takeReversible(bytes32 batchId, FinalAct act) private returns (FinalDecision memory d) {
-        _requireRole(msg.sender, Role.Regulator);
+        address regulator = _actor(Role.Regulator);
         d = _finalDecision(batchId, act);
         if (d.at == 0) revert ReversalNothingToReverse(batchId, act);
-        if (d.by == msg.sender) revert ReversalBySameRegulator(batchId, act, msg.sender);
+        // Decisions name identities: a regulator's new key cannot reverse what its old one did.
+        if (d.by == regulator) revert ReversalBySameRegulator(batchId, act, msg.sender);
         uint256 until = _reversibleUntil(batchId, act);
         if (block.timestamp > until) revert ReversalWindowClosed(batchId, act, until);
         _clearFinalDecision(batchId, act);
