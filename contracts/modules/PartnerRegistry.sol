@@ -148,8 +148,10 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry, IRecoveryEvents
     }
 
     /// @inheritdoc IPartnerRegistry
-    function partner(address account) external view virtual returns (Partner memory) {
-        return _partners[account];
+    function partner(address account) external view virtual returns (Partner memory p) {
+        p = _partners[account];
+        // An identity whose key moved: its current key's record (see `IRecovery`).
+        if (p.role == Role.None) p = _partners[_keyFor(account)];
     }
 
     /// @inheritdoc IPartnerRegistry
