@@ -59,6 +59,14 @@ export async function rekeyPartner(rx: RxTrace, signer: Signer, account: string,
   return sendAndReport(`re-keyed the partner of ${account} onto ${newKey}`, (await recoveryOf(rx, signer)).rekeyPartner(account, newKey), print);
 }
 
+/**
+ * The identity `account` acts for (itself unless a key rotation touched it): the address stock, shipments and
+ * events name. Tools compare and filter with it, never with a rotated key.
+ */
+export async function identityOfAccount(rx: RxTrace, account: string): Promise<string> {
+  return (await recoveryOf(rx)).identityOf(account);
+}
+
 /** The partner's identity and current key, as `rx:partner` prints them once a key moved. */
 export async function keysOf(rx: RxTrace, account: string): Promise<{ identity: string; key: string; pending: string }> {
   const recovery = await recoveryOf(rx);
