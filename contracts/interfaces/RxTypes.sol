@@ -27,9 +27,10 @@ struct Partner {
     uint16 prefixLengths; // 16 bits: bit L is set when the partner owns a company prefix of L digits
     uint64 nonce; // 64 bits: the nonce the partner's next EIP-712 signature must carry. Kept in the slot that
     // every signed operation reads anyway, so using a nonce costs one warm write, never a new slot.
-    bool rekeyed; // 8 bits: with a role, this key is not the partner's identity (the account it was first onboarded
-    // with), which `IRecovery.identityOf` gives; without one, a retired key (refused for good). Set by a key rotation or
-    // a re-key (see `Recovery`), never cleared. A partner never re-keyed pays a bit test; a re-keyed one one SLOAD.
+    bool rekeyed; // 8 bits: with a role, this key is not the partner's identity (the account it was first
+    // onboarded with), which `IRecovery.identityOf` gives; without one, a retired key (refused for good). Set by a key
+    // rotation or a re-key (see `Recovery`), never cleared. A partner never re-keyed pays a bit test; a re-keyed one
+    // one SLOAD.
 }
 
 /// @notice The hot record of a batch, packed into one storage slot (256 of 256 bits): everything that ship,

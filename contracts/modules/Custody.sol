@@ -117,8 +117,8 @@ abstract contract Custody is BatchRegistry, ICustody {
         if (manifest != bytes32(0)) emit ManifestCommitted(shipmentId, batchId, manifest);
     }
 
-    /// @dev Key `to` of `s.receiver` receives shipment `s` with the leg summary `leg`: a shipment in transit, or one its sender
-    /// cancelled (the units then move from the sender's quarantine into the receiver's).
+    /// @dev Key `to` of `s.receiver` receives shipment `s` with the leg summary `leg`: a shipment in transit, or one
+    /// its sender cancelled (the units then move from the sender's quarantine into the receiver's).
     function _receive(address to, Shipment calldata s, TemperatureLeg calldata leg) internal {
         bytes32 shipmentId = Ids.shipmentId(s);
         ShipmentRecord storage record = _shipments[shipmentId];
