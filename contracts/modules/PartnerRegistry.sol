@@ -62,11 +62,7 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry, IRecoveryEvents
         if (role == Role.None) revert PartnerInvalidRole(role);
         if (!GS1.isGln(gln)) revert PartnerInvalidGln(gln);
         if (bytes(name).length == 0) revert PartnerInvalidName(name);
-        Partner storage record = _partners[account];
-        Role existing = record.role;
-        if (existing != Role.None) revert PartnerAlreadyOnboarded(account, existing);
-        // A retired key's record keeps only this bit (see `_moveKey`): the check costs no new SLOAD.
-        if (record.rekeyed) revert PartnerKeyRetired(account, _identityOf[account]);
+        _requireNeverKey(account);
         address glnHolder = _glnAccounts[gln];
         if (glnHolder != address(0)) revert PartnerGlnTaken(gln, glnHolder);
         _requireFutureExpiry(licenceExpiry);
@@ -282,12 +278,18 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry, IRecoveryEvents
     /// retired), not proposed by another rotation.
     function _requireFreshKey(address account) internal view {
         if (account == address(0)) revert PartnerInvalidAccount(account);
+        _requireNeverKey(account);
+        address proposer = _proposers[account];
+        if (proposer != address(0)) revert RecoveryKeyPending(account, proposer);
+    }
+
+    /// @dev Reverts when `account` is a partner's key, or was one (a retired key's record keeps only the `rekeyed` bit,
+    /// see `_moveKey`: the check costs no SLOAD more than the role's).
+    function _requireNeverKey(address account) internal view {
         Partner storage record = _partners[account];
         Role existing = record.role;
         if (existing != Role.None) revert PartnerAlreadyOnboarded(account, existing);
         if (record.rekeyed) revert PartnerKeyRetired(account, _identityOf[account]);
-        address proposer = _proposers[account];
-        if (proposer != address(0)) revert RecoveryKeyPending(account, proposer);
     }
 
     /// @dev Moves known partner `key`'s record (role, standing, licence, GLN, prefixes, nonce) to fresh account
