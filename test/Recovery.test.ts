@@ -9,6 +9,8 @@ import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress, ZeroHash } from "ethers";
 import { anyValue } from "@nomicfoundation/hardhat-chai-matchers/withArgs";
 import { deployRxTrace, deployTimelock } from "../src/chain/deploy";
+import { batchTimeline } from "../src/chain/events/provenance";
+import { formatEntry } from "../src/domain/report";
 import { ManifestTree } from "../src/manifests/manifest";
 import { Role, Standing, Verdict } from "../src/domain/enums";
 import { serialToBytes32, shipmentIdOf } from "../src/domain/ids";
@@ -329,6 +331,26 @@ describe("Recovery", function () {
       const { rx, batchId } = await loadFixture(rekeyedFixture);
       const [fresh] = (await freshKeys()).slice(5);
       expect(holdingRecord(await rx.holding(batchId, fresh.address))).to.deep.equal({ ...NO_STOCK });
+    });
+  });
+
+  describe("the lot's timeline", function () {
+    it("shows the re-key of a partner that holds the lot, naming the partner by its identity", async function () {
+      const { rx, distributor, newKey, batchId } = await loadFixture(rekeyedFixture);
+      const entries = (await batchTimeline(rx, batchId)).filter((e) => e.kind === "rekeyed");
+      expect(entries).to.have.length(1);
+      const [entry] = entries;
+      if (entry.kind !== "rekeyed") throw new Error("not a re-key entry");
+      expect([entry.partner.account, entry.oldKey, entry.newKey, entry.byAdmin]).to.deep.equal([distributor.address, distributor.address, newKey.address, true]);
+      expect(formatEntry(entry)).to.match(/Northline Wholesale .*RE-KEYED by the admin \(a lost key\)/);
+    });
+
+    it("leaves out a partner that never touched the lot", async function () {
+      // pharmacy2 only ever received units of the third lot; the distributor holds the second.
+      const { rx, admin, distributor, pharmacy2, spare, lots } = await loadFixture(rekeyedFixture);
+      await (await recoveryAs(rx, admin)).rekeyPartner(pharmacy2.address, spare.address);
+      const partners = (await batchTimeline(rx, lots[1])).flatMap((e) => (e.kind === "rekeyed" ? [e.partner.account] : []));
+      expect(partners).to.deep.equal([distributor.address]);
     });
   });
 

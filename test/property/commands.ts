@@ -351,7 +351,7 @@ const arbitraries: { weight: number; arbitrary: fc.Arbitrary<Op> }[] = [
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("unpause" as const), by: mostly("pauser") }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("suspend" as const), by: mostly("admin"), account: mostly(...PARTNERS) }) },
   {
-    weight: 1,
+    weight: 2,
     arbitrary: fc.record({
       kind: fc.constant("rekey" as const),
       by: mostly("admin"),
