@@ -25,7 +25,14 @@ import {
   type ContractTransactionResponse,
   type TypedDataField,
 } from "ethers";
-import { ICorrections__factory, IGovernance__factory, RxTrace__factory, type IBatchRegistry, type RxTrace } from "../typechain-types";
+import {
+  ICorrections__factory,
+  IGovernance__factory,
+  IRecovery__factory,
+  RxTrace__factory,
+  type IBatchRegistry,
+  type RxTrace,
+} from "../typechain-types";
 import { readDomain, SIGNED_TYPES } from "../src/signing/typed-data";
 import type { AuthorizationStruct } from "../typechain-types/contracts/RxTrace";
 import { makeGln, makeGtin, makeSscc } from "../src/gs1/identifiers";
@@ -134,8 +141,8 @@ const RECALL_URI = "ipfs://QmRecallNoticeForTheAccessMatrix";
 const EVIDENCE = ethers.id("photo of the damaged carton");
 const PAUSER_ROLE = ethers.id("PAUSER_ROLE");
 const OPERATOR_ROLE = ethers.id("OPERATOR_ROLE");
-/** The functions the core forwards through its fallback (IGovernance, ICorrections), beside RxTrace's own ABI. */
-const SUITE_ABI = [...RxTrace__factory.abi, ...IGovernance__factory.abi, ...ICorrections__factory.abi];
+/** The functions the core forwards through its fallback (IGovernance, ICorrections, IRecovery), beside RxTrace's own ABI. */
+const SUITE_ABI = [...RxTrace__factory.abi, ...IGovernance__factory.abi, ...ICorrections__factory.abi, ...IRecovery__factory.abi];
 const STOCK = 5n;
 
 /**
@@ -225,8 +232,9 @@ async function matrixFixture() {
   // The governance functions at the core's address, and one contract that knows every event and error of both.
   const gov = IGovernance__factory.connect(await rx.getAddress(), base.stranger);
   const corr = ICorrections__factory.connect(await rx.getAddress(), base.stranger);
+  const recovery = IRecovery__factory.connect(await rx.getAddress(), base.stranger);
   const suite = new Contract(await rx.getAddress(), SUITE_ABI, base.stranger);
-  return { ...base, accounts, newcomer, otherRegulator, gov, corr, suite, standInBatch, foreignBatchId, pendingTo, sentBy, inbound, future, warmLeg };
+  return { ...base, accounts, newcomer, otherRegulator, gov, corr, recovery, suite, standInBatch, foreignBatchId, pendingTo, sentBy, inbound, future, warmLeg };
 }
 
 type Ctx = Awaited<ReturnType<typeof matrixFixture>>;
@@ -1239,6 +1247,67 @@ const TABLE: readonly Row[] = [
       expect(await verdictOfMainBatch(ctx)).to.equal(Verdict.Genuine);
     },
   },
+  // ------------------------------------------------------------------ key rotation and re-keying (IRecovery)
+  {
+    // Any authorized partner proposes its next key (the fresh newcomer).
+    name: "proposeKeyRotation",
+    standIns: [Role.Distributor],
+    allowed: ["manufacturer", "otherManufacturer", "distributor", "pharmacy", "regulator"],
+    whilePaused: "reverts",
+    refusal: requiresRole(),
+    call: (ctx, who) => ctx.recovery.connect(ctx.accounts[who]).proposeKeyRotation(ctx.newcomer.address),
+    emits: async (ctx, who) => [{ name: "KeyRotationProposed", args: [addr(ctx, who), addr(ctx, who), ctx.newcomer.address] }],
+    after: async (ctx, who) => {
+      expect(await ctx.recovery.pendingKeyRotation(addr(ctx, who))).to.equal(ctx.newcomer.address);
+    },
+  },
+  {
+    // The distributor proposed the pauser's account (not a partner): only that account accepts.
+    name: "acceptKeyRotation",
+    standIns: [],
+    allowed: ["pauser"],
+    whilePaused: "reverts",
+    refusal: (ctx, who) => ({ name: "RecoveryNoPendingRotation", args: [addr(ctx, who)] }),
+    setup: async (ctx) => {
+      await ctx.recovery.connect(ctx.distributor).proposeKeyRotation(ctx.pauser.address);
+    },
+    call: (ctx, who) => ctx.recovery.connect(ctx.accounts[who]).acceptKeyRotation(),
+    emits: async (ctx) => [{ name: "PartnerRekeyed", args: [ctx.distributor.address, ctx.distributor.address, ctx.pauser.address, false] }],
+    after: async (ctx) => {
+      expect(await ctx.recovery.keyOf(ctx.distributor.address)).to.equal(ctx.pauser.address);
+      expect((await ctx.rx.holding(ctx.batchId, ctx.pauser.address)).saleable).to.be.greaterThan(0n);
+    },
+  },
+  {
+    // Either side of the distributor's pending rotation to the pauser's account cancels it.
+    name: "cancelKeyRotation",
+    standIns: [Role.Distributor],
+    allowed: ["distributor", "pauser"],
+    whilePaused: "works",
+    refusal: (ctx, who) => ({ name: "RecoveryNoPendingRotation", args: [addr(ctx, who)] }),
+    setup: async (ctx) => {
+      await ctx.recovery.connect(ctx.distributor).proposeKeyRotation(ctx.pauser.address);
+    },
+    call: (ctx, who) => ctx.recovery.connect(ctx.accounts[who]).cancelKeyRotation(),
+    emits: async (ctx, who) => [
+      { name: "KeyRotationCancelled", args: [ctx.distributor.address, ctx.distributor.address, ctx.pauser.address, addr(ctx, who)] },
+    ],
+    after: async (ctx) => {
+      expect(await ctx.recovery.pendingKeyRotation(ctx.distributor.address)).to.equal(ZeroAddress);
+    },
+  },
+  {
+    // A lost key: the admin (the timelock on public networks) moves the distributor to the fresh newcomer.
+    name: "rekeyPartner",
+    ...ADMIN_ONLY,
+    whilePaused: "works",
+    call: (ctx, who) => ctx.recovery.connect(ctx.accounts[who]).rekeyPartner(ctx.distributor.address, ctx.newcomer.address),
+    emits: async (ctx) => [{ name: "PartnerRekeyed", args: [ctx.distributor.address, ctx.distributor.address, ctx.newcomer.address, true] }],
+    after: async (ctx) => {
+      expect(await ctx.rx.standing(ctx.distributor.address)).to.equal(Standing.Unknown);
+      expect(await ctx.rx.standing(ctx.newcomer.address)).to.equal(Standing.Authorized);
+    },
+  },
   // ------------------------------------------------------------------ dispensing
   {
     name: "dispense",
@@ -1662,6 +1731,8 @@ describe("RxTrace: pause", function () {
     "supersedeBatch",
     "proposeCorrection",
     "approveCorrection",
+    "proposeKeyRotation",
+    "acceptKeyRotation",
   ];
   const RESTRICTIVE = [
     "suspendPartner",
@@ -1672,6 +1743,8 @@ describe("RxTrace: pause", function () {
     "condemnQuarantine",
     "revokeSignatures",
     "revokeCompanyPrefix",
+    "cancelKeyRotation",
+    "rekeyPartner",
     "unpause",
   ];
 
@@ -1720,13 +1793,17 @@ describe("RxTrace: a stranger cannot change anything", function () {
     ...RxTrace__factory.createInterface().fragments,
     ...IGovernance__factory.createInterface().fragments,
     ...ICorrections__factory.createInterface().fragments,
+    ...IRecovery__factory.createInterface().fragments,
   ]);
 
   it("has a row in the access table for every state-changing function of the ABI, and no other", async function () {
     const { rx } = await loadFixture(matrixFixture);
     const gov = IGovernance__factory.connect(await rx.getAddress());
     const corr = ICorrections__factory.connect(await rx.getAddress());
-    expect(stateChangingFunctions([...rx.interface.fragments, ...gov.interface.fragments, ...corr.interface.fragments])).to.deep.equal([...ROWS.keys()].sort());
+    const recovery = IRecovery__factory.connect(await rx.getAddress());
+    expect(
+      stateChangingFunctions([...rx.interface.fragments, ...gov.interface.fragments, ...corr.interface.fragments, ...recovery.interface.fragments]),
+    ).to.deep.equal([...ROWS.keys()].sort());
   });
 
   for (const name of abiFunctions) {

@@ -163,7 +163,7 @@ describe("RxTrace: PartnerRegistry", function () {
         it("stores the partner record", async function () {
           const { rx, account, licenceExpiry } = await loadFixture(onboardFixture);
           const p = await rx.partner(account.address);
-          expect([...p]).to.deep.equal([BigInt(member.role), false, BigInt(licenceExpiry), member.gln, 0n, 0n]);
+          expect([...p]).to.deep.equal([BigInt(member.role), false, BigInt(licenceExpiry), member.gln, 0n, 0n, false]);
         });
 
         it("reports the partner Authorized", async function () {
@@ -182,7 +182,7 @@ describe("RxTrace: PartnerRegistry", function () {
       it("reports a stranger Unknown with an all-zero record", async function () {
         const { rx, stranger } = await loadFixture(deployFixture);
         expect(await rx.standing(stranger.address)).to.equal(Standing.Unknown);
-        expect([...(await rx.partner(stranger.address))]).to.deep.equal([0n, false, 0n, 0n, 0n, 0n]);
+        expect([...(await rx.partner(stranger.address))]).to.deep.equal([0n, false, 0n, 0n, 0n, 0n, false]);
       });
 
       it("resolves an unregistered GLN to the zero address", async function () {
@@ -632,6 +632,7 @@ describe("RxTrace: PartnerRegistry", function () {
           DISTRIBUTOR.gln,
           1n << 7n, // its 7-digit company prefix (for its SSCCs)
           0n,
+          false, // never re-keyed
         ]);
       });
     });
@@ -720,6 +721,7 @@ describe("RxTrace: PartnerRegistry", function () {
           DISTRIBUTOR.gln,
           1n << 7n, // its 7-digit company prefix (for its SSCCs)
           0n,
+          false, // never re-keyed
         ]);
       });
 

@@ -68,7 +68,8 @@ interface IBatchRegistry {
     /// @notice The manufacturer that commissioned batch `batchId`, zero when unknown.
     function manufacturerOf(bytes32 batchId) external view returns (address);
 
-    /// @notice `holder`'s units of batch `batchId`.
+    /// @notice `holder`'s units of batch `batchId`; `holder` may be a partner's identity or any of its keys (stock
+    /// is kept under the identity: see `IRecovery`).
     function holding(bytes32 batchId, address holder) external view returns (Holding memory);
 
     /// @notice The batch id of (GTIN, lot): `keccak256(abi.encode(gtin, lot))`.

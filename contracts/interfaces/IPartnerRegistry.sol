@@ -43,6 +43,9 @@ interface IPartnerRegistry {
     error PartnerLicenceExpiryNotInFuture(uint40 expiry, uint256 now);
     /// @notice `account` was never onboarded.
     error PartnerUnknown(address account);
+    /// @notice `account` was a key of partner `identity` until a key rotation or a re-key retired it: it can never be
+    /// onboarded again (see `IRecovery`).
+    error PartnerKeyRetired(address account, address identity);
     /// @notice `account` is suspended already.
     error PartnerAlreadySuspended(address account);
     /// @notice `account` is not suspended.
@@ -96,7 +99,8 @@ interface IPartnerRegistry {
     /// the admin or an operator for a distributor or a dispenser.
     function reinstatePartner(address account) external;
 
-    /// @notice The stored record of `account` (all zero for a stranger).
+    /// @notice The stored record of key `account` (all zero for a stranger; only `rekeyed` set for a retired key); for
+    /// a partner's identity whose key moved, the record of its current key (see `IRecovery`).
     function partner(address account) external view returns (Partner memory);
 
     /// @notice Whether `account` may act at the current block, and if not, why.

@@ -18,7 +18,7 @@ enum Standing {
     LicenceExpired
 }
 
-/// @notice A trading partner, packed into one storage slot (200 of 256 bits).
+/// @notice A trading partner, packed into one storage slot (208 of 256 bits), kept under its current key.
 struct Partner {
     Role role; // 8 bits: what the partner does in the supply chain
     bool suspended; // 8 bits: set by the admin, cleared by reinstatement
@@ -27,6 +27,10 @@ struct Partner {
     uint16 prefixLengths; // 16 bits: bit L is set when the partner owns a company prefix of L digits
     uint64 nonce; // 64 bits: the nonce the partner's next EIP-712 signature must carry. Kept in the slot that
     // every signed operation reads anyway, so using a nonce costs one warm write, never a new slot.
+    bool rekeyed; // 8 bits: with a role, this key is not the partner's identity (the account it was first
+    // onboarded with), which `IRecovery.identityOf` gives; without one, a retired key (refused for good). Set by a key
+    // rotation or a re-key (see `Recovery`), never cleared. A partner never re-keyed pays a bit test; a re-keyed one
+    // one SLOAD.
 }
 
 /// @notice The hot record of a batch, packed into one storage slot (256 of 256 bits): everything that ship,

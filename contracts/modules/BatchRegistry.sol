@@ -28,7 +28,8 @@ abstract contract BatchRegistry is PartnerRegistry, IBatchRegistry {
 
     /// @inheritdoc IBatchRegistry
     function commissionBatch(Commission calldata c) external virtual whenNotPaused returns (bytes32 batchId) {
-        batchId = _checkCommission(c);
+        address manufacturer;
+        (batchId, manufacturer) = _checkCommission(c);
         if (_batches[batchId].expiry != 0) revert BatchAlreadyCommissioned(batchId);
 
         _batches[batchId] = Batch({
@@ -39,9 +40,9 @@ abstract contract BatchRegistry is PartnerRegistry, IBatchRegistry {
             flags: 0,
             recallClass: 0
         });
-        _manufacturers[batchId] = msg.sender;
-        _holdings[batchId][msg.sender] = c.quantity; // saleable: the lowest 48 bits
-        emit BatchCommissioned(batchId, msg.sender, c.gtin, c);
+        _manufacturers[batchId] = manufacturer;
+        _holdings[batchId][manufacturer] = c.quantity; // saleable: the lowest 48 bits
+        emit BatchCommissioned(batchId, manufacturer, c.gtin, c);
     }
 
     /// @inheritdoc IBatchRegistry
@@ -56,7 +57,7 @@ abstract contract BatchRegistry is PartnerRegistry, IBatchRegistry {
 
     /// @inheritdoc IBatchRegistry
     function holding(bytes32 batchId, address holder) external view virtual returns (Holding memory) {
-        return _holding(batchId, holder);
+        return _holding(batchId, _resolveIdentity(holder));
     }
 
     /// @inheritdoc IBatchRegistry
@@ -71,12 +72,13 @@ abstract contract BatchRegistry is PartnerRegistry, IBatchRegistry {
     }
 
     /// @dev Checks every field of `c` and that the caller is an authorized manufacturer owning the GTIN's company
-    /// prefix, as commissioning requires (superseding a batch too); returns the batch's id.
-    function _checkCommission(Commission calldata c) internal view returns (bytes32) {
+    /// prefix, as commissioning requires (superseding a batch too); returns the batch's id and the caller's identity.
+    function _checkCommission(Commission calldata c) internal view returns (bytes32, address manufacturer) {
         Partner memory p = _requireRole(msg.sender, Role.Manufacturer);
+        manufacturer = _identityOfKey(msg.sender, p);
         if (!GS1.isGtin14(c.gtin)) revert BatchInvalidGtin(c.gtin);
         if (!GS1.isLot(c.lot)) revert BatchInvalidLot(c.lot);
-        if (!_ownsPrefixOf(p, msg.sender, c.gtin, 13)) revert BatchGtinNotOwned(c.gtin, msg.sender);
+        if (!_ownsPrefixOf(p, manufacturer, c.gtin, 13)) revert BatchGtinNotOwned(c.gtin, msg.sender);
         if (c.expiry <= block.timestamp) revert BatchExpiryNotInFuture(c.expiry, block.timestamp);
         if (c.quantity == 0) revert BatchInvalidQuantity(c.quantity);
         if (c.minTemp >= c.maxTemp) revert BatchInvalidStorageRange(c.minTemp, c.maxTemp);
@@ -86,7 +88,7 @@ abstract contract BatchRegistry is PartnerRegistry, IBatchRegistry {
         if (c.certificateHash == bytes32(0) || bytes(c.certificateURI).length == 0) {
             revert BatchMissingCertificate(c.certificateHash, c.certificateURI);
         }
-        return Ids.batchId(c.gtin, c.lot);
+        return (Ids.batchId(c.gtin, c.lot), manufacturer);
     }
 
     function _correctionProposal(bytes32 batchId) internal view returns (bytes32) {

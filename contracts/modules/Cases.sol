@@ -2,7 +2,7 @@
 pragma solidity 0.8.28;
 
 import {ICases} from "../interfaces/ICases.sol";
-import {CaseStatus, Holding, Partner} from "../interfaces/RxTypes.sol";
+import {CaseStatus, Holding, Partner, Role} from "../interfaces/RxTypes.sol";
 import {GS1} from "../libraries/GS1.sol";
 import {Verification} from "./Verification.sol";
 
@@ -17,30 +17,31 @@ abstract contract Cases is Verification, ICases {
     /// @inheritdoc ICases
     function sealCase(uint64 sscc, bytes32 batchId, bytes32 contents, uint48 packs) external virtual whenNotPaused {
         Partner memory p = _requireAuthorized(msg.sender);
+        address holder = _identityOfKey(msg.sender, p);
         if (!GS1.isSscc(sscc)) revert CaseInvalidSscc(sscc);
-        if (!_ownsPrefixOf(p, msg.sender, sscc, 17)) revert CaseSsccNotOwned(sscc, msg.sender);
+        if (!_ownsPrefixOf(p, holder, sscc, 17)) revert CaseSsccNotOwned(sscc, msg.sender);
         CaseStatus status = _caseStatus(sscc);
         if (status != CaseStatus.Unused) revert CaseSsccUsed(sscc, status);
         _existingBatch(batchId);
         if (contents == bytes32(0)) revert CaseEmptyContents(sscc);
         if (packs == 0) revert BatchInvalidQuantity(packs);
-        Holding memory h = _holding(batchId, msg.sender);
+        Holding memory h = _holding(batchId, holder);
         if (h.saleable < packs) revert CustodyInsufficientSaleable(batchId, msg.sender, h.saleable, packs);
         _cases[sscc] = _commitment(batchId, contents, packs);
-        emit CaseSealed(sscc, batchId, msg.sender, contents, packs);
+        emit CaseSealed(sscc, batchId, holder, contents, packs);
     }
 
     /// @inheritdoc ICases
     function openCase(uint64 sscc, bytes32 batchId, bytes32 contents, uint48 packs) external virtual whenNotPaused {
-        _requireAuthorized(msg.sender);
+        address holder = _actor(Role.None);
         CaseStatus status = _caseStatus(sscc);
         if (status != CaseStatus.Sealed) revert CaseNotSealed(sscc, status);
         if (_cases[sscc] != _commitment(batchId, contents, packs)) revert CaseContentsMismatch(sscc);
-        Holding memory h = _holding(batchId, msg.sender);
+        Holding memory h = _holding(batchId, holder);
         uint256 held = uint256(h.saleable) + h.quarantined;
         if (held < packs) revert CaseNotHeld(sscc, msg.sender, held, packs);
         _cases[sscc] = _OPENED;
-        emit CaseOpened(sscc, batchId, msg.sender);
+        emit CaseOpened(sscc, batchId, holder);
     }
 
     /// @inheritdoc ICases

@@ -14,10 +14,10 @@ import {RxExtensionBase} from "./RxExtensionBase.sol";
 abstract contract Corrections is RxExtensionBase, ICorrections {
     /// @inheritdoc ICorrections
     function supersedeBatch(IBatchRegistry.Commission calldata c) external whenNotPaused {
-        bytes32 batchId = _checkCommission(c);
+        (bytes32 batchId, address manufacturer) = _checkCommission(c);
         Batch storage b = _existingBatch(batchId);
-        if (_manufacturerOf(batchId) != msg.sender) revert CorrectionNotManufacturer(batchId, msg.sender);
-        Holding memory h = _holding(batchId, msg.sender);
+        if (_manufacturerOf(batchId) != manufacturer) revert CorrectionNotManufacturer(batchId, msg.sender);
+        Holding memory h = _holding(batchId, manufacturer);
         // Units leave the manufacturer only by shipping, so with no shipment all of them are still here.
         if (b.flags != 0 || h.shipments != 0 || h.quarantined != 0 || h.condemned != 0 || h.dispensed != 0) {
             revert SupersedeAfterMovement(batchId, b.flags);
@@ -32,10 +32,10 @@ abstract contract Corrections is RxExtensionBase, ICorrections {
         b.minTemp = c.minTemp;
         b.maxTemp = c.maxTemp;
         h.saleable = c.quantity;
-        _setHolding(batchId, msg.sender, h);
+        _setHolding(batchId, manufacturer, h);
         // A correction proposed earlier no longer fits the batch.
         _setCorrectionProposal(batchId, 0);
-        emit BatchSuperseded(batchId, msg.sender, changed, c);
+        emit BatchSuperseded(batchId, manufacturer, changed, c);
     }
 
     /// @inheritdoc ICorrections
@@ -44,14 +44,14 @@ abstract contract Corrections is RxExtensionBase, ICorrections {
         whenNotPaused
     {
         _existingBatch(batchId);
-        _requireRole(msg.sender, Role.Manufacturer);
-        if (_manufacturerOf(batchId) != msg.sender) revert CorrectionNotManufacturer(batchId, msg.sender);
+        address manufacturer = _actor(Role.Manufacturer);
+        if (_manufacturerOf(batchId) != manufacturer) revert CorrectionNotManufacturer(batchId, msg.sender);
         if (expiry == 0) revert CorrectionInvalidExpiry(expiry);
         if (certificateHash == bytes32(0) || bytes(certificateURI).length == 0) {
             revert BatchMissingCertificate(certificateHash, certificateURI);
         }
         _setCorrectionProposal(batchId, keccak256(abi.encode(expiry, certificateHash, certificateURI)));
-        emit BatchCorrectionProposed(batchId, msg.sender, expiry, certificateHash, certificateURI);
+        emit BatchCorrectionProposed(batchId, manufacturer, expiry, certificateHash, certificateURI);
     }
 
     /// @inheritdoc ICorrections
@@ -60,7 +60,7 @@ abstract contract Corrections is RxExtensionBase, ICorrections {
         whenNotPaused
     {
         Batch storage b = _existingBatch(batchId);
-        _requireRole(msg.sender, Role.Regulator);
+        address regulator = _actor(Role.Regulator);
         bytes32 proposal = _correctionProposal(batchId);
         if (proposal == 0 || proposal != keccak256(abi.encode(expiry, certificateHash, certificateURI))) {
             revert CorrectionNotProposed(batchId);
@@ -69,7 +69,7 @@ abstract contract Corrections is RxExtensionBase, ICorrections {
         uint40 previous = b.expiry;
         b.expiry = expiry;
         b.flags |= BatchFlags.CORRECTED;
-        emit BatchCorrected(batchId, msg.sender, previous, expiry, certificateHash, certificateURI);
+        emit BatchCorrected(batchId, regulator, previous, expiry, certificateHash, certificateURI);
     }
 
     /// @inheritdoc ICorrections

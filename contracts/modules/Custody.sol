@@ -64,7 +64,7 @@ abstract contract Custody is BatchRegistry, ICustody {
         bytes32 shipmentId = Ids.shipmentId(s);
         ShipmentRecord storage record = _shipments[shipmentId];
         if (record.status != ShipmentStatus.InTransit) revert CustodyShipmentNotInTransit(shipmentId);
-        if (msg.sender != s.sender) revert CustodyNotSender(shipmentId, msg.sender, s.sender);
+        if (!_isKeyOf(msg.sender, s.sender)) revert CustodyNotSender(shipmentId, msg.sender, s.sender);
         _requireAuthorized(msg.sender);
         // Paused time does not count: a moment that fell in (or just before) a pause moves past its grace.
         uint256 cancellableAt = _pauseExtended(uint256(record.shippedAt) + CANCEL_AFTER);
@@ -96,12 +96,15 @@ abstract contract Custody is BatchRegistry, ICustody {
         return Ids.shipmentId(s);
     }
 
-    /// @dev `from` ships; with a non-zero `manifest` the shipment also commits to its packs.
+    /// @dev Key `from` ships to key `receiver`; the shipment and its event name their identities. With a non-zero
+    /// `manifest` the shipment also commits to its packs.
     function _ship(address from, bytes32 batchId, address receiver, uint48 quantity, bytes32 manifest)
         internal
         returns (bytes32 shipmentId)
     {
-        (uint32 nonce, bool isReturn) = _debit(from, batchId, receiver, quantity, manifest);
+        uint32 nonce;
+        bool isReturn;
+        (nonce, isReturn, from, receiver) = _debit(from, batchId, receiver, quantity, manifest);
         shipmentId = Ids.shipmentId(Shipment(batchId, from, receiver, quantity, nonce));
         _shipments[shipmentId] = ShipmentRecord({
             status: ShipmentStatus.InTransit,
@@ -114,8 +117,8 @@ abstract contract Custody is BatchRegistry, ICustody {
         if (manifest != bytes32(0)) emit ManifestCommitted(shipmentId, batchId, manifest);
     }
 
-    /// @dev `to` receives shipment `s` with the leg summary `leg`: a shipment in transit, or one its sender
-    /// cancelled (the units then move from the sender's quarantine into the receiver's).
+    /// @dev Key `to` of `s.receiver` receives shipment `s` with the leg summary `leg`: a shipment in transit, or one
+    /// its sender cancelled (the units then move from the sender's quarantine into the receiver's).
     function _receive(address to, Shipment calldata s, TemperatureLeg calldata leg) internal {
         bytes32 shipmentId = Ids.shipmentId(s);
         ShipmentRecord storage record = _shipments[shipmentId];
@@ -123,8 +126,9 @@ abstract contract Custody is BatchRegistry, ICustody {
         if (status != ShipmentStatus.InTransit && status != ShipmentStatus.Cancelled) {
             revert CustodyShipmentNotInTransit(shipmentId);
         }
-        if (to != s.receiver) revert CustodyNotReceiver(shipmentId, to, s.receiver);
+        if (!_isKeyOf(to, s.receiver)) revert CustodyNotReceiver(shipmentId, to, s.receiver);
         Role role = _requireAuthorized(to).role;
+        to = s.receiver; // from here on the receiver's identity, which keeps its stock
         bool quarantine;
         QuarantineCause cause;
         if (status == ShipmentStatus.Cancelled) {
@@ -138,7 +142,7 @@ abstract contract Custody is BatchRegistry, ICustody {
             }
             _setHolding(s.batchId, s.sender, from);
             (quarantine, cause) = (true, QuarantineCause.ShipmentCancelled);
-        } else if (!_isAuthorized(s.sender)) {
+        } else if (!_isAuthorizedIdentity(s.sender)) {
             // The sender was suspended or lost its licence after shipping: its goods are not saleable on its word.
             (quarantine, cause) = (true, QuarantineCause.SenderNotAuthorized);
         }
@@ -167,7 +171,7 @@ abstract contract Custody is BatchRegistry, ICustody {
     ) internal {
         bytes32 shipmentId = Ids.shipmentId(s);
         if (_shipments[shipmentId].status != ShipmentStatus.InTransit) revert CustodyShipmentNotInTransit(shipmentId);
-        if (to != s.receiver) revert CustodyNotReceiver(shipmentId, to, s.receiver);
+        if (!_isKeyOf(to, s.receiver)) revert CustodyNotReceiver(shipmentId, to, s.receiver);
         _requireAuthorized(to);
         delete _shipments[shipmentId];
         _requireConsistent(leg);
@@ -181,18 +185,23 @@ abstract contract Custody is BatchRegistry, ICustody {
             h.saleable += s.quantity;
         }
         _setHolding(s.batchId, s.sender, h);
-        emit Rejected(shipmentId, s.batchId, to, s.sender, s.quantity, reason, evidence, leg, quarantined);
+        emit Rejected(shipmentId, s.batchId, s.receiver, s.sender, s.quantity, reason, evidence, leg, quarantined);
     }
 
-    /// @dev Every check of a shipment from `from` to `receiver`, then takes `quantity` saleable units out of
-    /// `from`'s stock and counts the shipment. Returns the shipment's nonce and whether it goes upstream.
+    /// @dev Every check of a shipment from key `from` to key `receiver`, then takes `quantity` saleable units out of
+    /// `from`'s stock and counts the shipment. Returns the shipment's nonce, whether it goes upstream and the two
+    /// identities (which the shipment names).
     /// A serialized batch reaches a dispenser only in a pack leg (a non-zero `manifest`).
     function _debit(address from, bytes32 batchId, address receiver, uint48 quantity, bytes32 manifest)
         internal
-        returns (uint32 nonce, bool isReturn)
+        returns (uint32 nonce, bool isReturn, address fromIdentity, address toIdentity)
     {
         Partner memory fromRecord = _requireAuthorized(from);
         Partner memory to = _requireAuthorized(receiver);
+        // Stock and shipments name identities: the keys' identities from here on.
+        from = _identityOfKey(from, fromRecord);
+        receiver = _identityOfKey(receiver, to);
+        (fromIdentity, toIdentity) = (from, receiver);
         Batch memory b = _existingBatch(batchId);
         Direction direction = Routes.classify(fromRecord.role, to.role);
         if (direction == Direction.Forbidden || receiver == from) {

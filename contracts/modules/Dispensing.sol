@@ -25,7 +25,8 @@ abstract contract Dispensing is ProductSafety, IDispensing {
         virtual
         whenNotPaused
     {
-        _requireRole(msg.sender, Role.Dispenser);
+        // The pharmacy's identity, which keeps its stock and received its legs (see `IRecovery`).
+        address dispenser = _actor(Role.Dispenser);
         Batch memory b = _existingBatch(batchId);
         _requireForwardable(batchId, b);
         if (b.serialRoot == bytes21(0)) revert DispenseBatchNotSerialized(batchId);
@@ -33,9 +34,9 @@ abstract contract Dispensing is ProductSafety, IDispensing {
         bytes32 key = Ids.packKey(batchId, serial);
         if (_dispensedVia[key] != bytes32(0)) revert DispensePackAlreadyDispensed(batchId, serial);
 
-        uint256 stock = _packedHolding(batchId, msg.sender);
-        if (HoldingPacking.saleable(stock) == 0) revert CustodyInsufficientSaleable(batchId, msg.sender, 0, 1);
-        bytes32 legId = Ids.shipmentId(Shipment(batchId, claim.sender, msg.sender, claim.quantity, claim.nonce));
+        uint256 stock = _packedHolding(batchId, dispenser);
+        if (HoldingPacking.saleable(stock) == 0) revert CustodyInsufficientSaleable(batchId, dispenser, 0, 1);
+        bytes32 legId = Ids.shipmentId(Shipment(batchId, claim.sender, dispenser, claim.quantity, claim.nonce));
         ShipmentRecord storage record = _shipmentRecord(legId);
         ShipmentRecord memory leg = record;
         if (leg.status != ShipmentStatus.Received) {
@@ -55,9 +56,9 @@ abstract contract Dispensing is ProductSafety, IDispensing {
         uint40 served = leg.shippedAt;
         if (served >= claim.quantity) revert DispenseLegExhausted(batchId, serial, legId, claim.quantity);
         record.shippedAt = served + 1;
-        _setPackedHolding(batchId, msg.sender, HoldingPacking.dispenseOne(stock));
+        _setPackedHolding(batchId, dispenser, HoldingPacking.dispenseOne(stock));
         _dispensedVia[key] = legId;
-        emit PackDispensed(batchId, serial, msg.sender);
+        emit PackDispensed(batchId, serial, dispenser);
     }
 
     /// @inheritdoc IDispensing

@@ -96,10 +96,11 @@ abstract contract Governance is RxExtensionBase, IGovernance {
     /// @dev Checks the caller is an authorized regulator other than the one that took act `act` on `batchId`, within
     /// the act's window; forgets the act and returns it.
     function _takeReversible(bytes32 batchId, FinalAct act) private returns (FinalDecision memory d) {
-        _requireRole(msg.sender, Role.Regulator);
+        address regulator = _actor(Role.Regulator);
         d = _finalDecision(batchId, act);
         if (d.at == 0) revert ReversalNothingToReverse(batchId, act);
-        if (d.by == msg.sender) revert ReversalBySameRegulator(batchId, act, msg.sender);
+        // Decisions name identities: a regulator's new key cannot reverse what its old one did.
+        if (d.by == regulator) revert ReversalBySameRegulator(batchId, act, msg.sender);
         uint256 until = _reversibleUntil(batchId, act);
         if (block.timestamp > until) revert ReversalWindowClosed(batchId, act, until);
         _clearFinalDecision(batchId, act);

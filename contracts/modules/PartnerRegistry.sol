@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {IPartnerRegistry} from "../interfaces/IPartnerRegistry.sol";
+import {IRecoveryEvents} from "../interfaces/IRecovery.sol";
 import {Partner, Role, Standing} from "../interfaces/RxTypes.sol";
 import {GS1} from "../libraries/GS1.sol";
 import {RxAccess} from "./RxAccess.sol";
@@ -11,7 +12,7 @@ import {RxAccess} from "./RxAccess.sol";
 /// company prefixes and roles, since each of those can mint or condemn product; the admin or an operator (a hot key,
 /// `_OPERATOR_ROLE`) for distributors and dispensers, and any suspension, since those are daily work that a timelock's
 /// delay would stall and that cannot create product or condemn it.
-abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
+abstract contract PartnerRegistry is RxAccess, IPartnerRegistry, IRecoveryEvents {
     /// @dev The role of the hot key for routine acts (see the title); its getter is `IGovernance.OPERATOR_ROLE`.
     bytes32 internal constant _OPERATOR_ROLE = keccak256("OPERATOR_ROLE");
 
@@ -26,6 +27,18 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     /// @dev For every proper leading part (4+ digits) of an assigned prefix: the owner of that prefix. Lets an
     /// assignment refuse a prefix that would contain an assigned one with at most 8 lookups.
     mapping(uint256 prefixKey => address owner) private _prefixAncestors;
+
+    /// @dev Key rotation and re-keying (`Recovery`, issue 12). Every address-keyed state (holdings, shipments,
+    /// manufacturers, prefixes, suspect flags, final decisions) names a partner's identity, the account it was first
+    /// onboarded with, so moving a partner to a new key moves one record, never its stock (no loop over batches).
+    /// Key -> identity, for every key a rotation touched: the current key (whose record has `rekeyed` set) and each
+    /// retired one (whose record keeps only `rekeyed`). Zero: the account is its own identity, or a stranger.
+    mapping(address key => address identity) private _identityOf;
+    /// @dev Identity -> its current key, once its key moved; zero while the identity is its own key.
+    mapping(address identity => address key) private _keyOf;
+    /// @dev A partner's pending self-rotation: its current key -> the key it proposed, and back.
+    mapping(address key => address proposed) private _proposedKeys;
+    mapping(address proposed => address key) private _proposers;
 
     /// @dev Refuses the call unless `msg.sender` may onboard, renew or reinstate a partner of role `role`: the admin,
     /// or for a distributor or a dispenser also an operator (see the title). A non-admin is told the operator role
@@ -49,8 +62,7 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
         if (role == Role.None) revert PartnerInvalidRole(role);
         if (!GS1.isGln(gln)) revert PartnerInvalidGln(gln);
         if (bytes(name).length == 0) revert PartnerInvalidName(name);
-        Role existing = _partners[account].role;
-        if (existing != Role.None) revert PartnerAlreadyOnboarded(account, existing);
+        _requireNeverKey(account);
         address glnHolder = _glnAccounts[gln];
         if (glnHolder != address(0)) revert PartnerGlnTaken(gln, glnHolder);
         _requireFutureExpiry(licenceExpiry);
@@ -61,7 +73,8 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
             licenceExpiry: licenceExpiry,
             gln: gln,
             prefixLengths: 0,
-            nonce: 0
+            nonce: 0,
+            rekeyed: false
         });
         _glnAccounts[gln] = account;
         emit PartnerOnboarded(account, role, gln, licenceRef, licenceExpiry, name);
@@ -131,8 +144,10 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     }
 
     /// @inheritdoc IPartnerRegistry
-    function partner(address account) external view virtual returns (Partner memory) {
-        return _partners[account];
+    function partner(address account) external view virtual returns (Partner memory p) {
+        p = _partners[account];
+        // An identity whose key moved: its current key's record (see `IRecovery`).
+        if (p.role == Role.None) p = _partners[_keyFor(account)];
     }
 
     /// @inheritdoc IPartnerRegistry
@@ -195,6 +210,119 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry {
     function _requireRole(address account, Role role) internal view returns (Partner memory p) {
         p = _requireAuthorized(account);
         if (p.role != role) revert PartnerWrongRole(account, p.role, role);
+    }
+
+    /// @dev The identity that key `key`, whose record is `p`, acts for: one more SLOAD only for a re-keyed partner.
+    function _identityOfKey(address key, Partner memory p) internal view returns (address) {
+        return p.rekeyed ? _identityOf[key] : key;
+    }
+
+    /// @dev Reverts unless `msg.sender` may act now (with role `role`, unless None); returns the identity it acts for.
+    function _actor(Role role) internal view returns (address) {
+        Partner memory p = role == Role.None ? _requireAuthorized(msg.sender) : _requireRole(msg.sender, role);
+        return _identityOfKey(msg.sender, p);
+    }
+
+    /// @dev Whether `key` is, or was, a key of identity `identity` (the caller checks its standing, which refuses a
+    /// retired key): the raw comparison first, so a partner never re-keyed pays nothing more.
+    function _isKeyOf(address key, address identity) internal view returns (bool) {
+        return key == identity || _identityOf[key] == identity;
+    }
+
+    /// @dev The identity of `account`, a key (current or retired) or an identity: for views and named holders.
+    function _resolveIdentity(address account) internal view returns (address) {
+        address identity = _identityOf[account];
+        return identity == address(0) ? account : identity;
+    }
+
+    /// @dev The key that acts now for identity `identity` (itself until its key moved). Reads the identity's record
+    /// first, which its caller reads next anyway, so a partner never re-keyed pays a warm read.
+    function _keyFor(address identity) internal view returns (address) {
+        if (_partners[identity].role != Role.None) return identity;
+        address key = _keyOf[identity];
+        return key == address(0) ? identity : key;
+    }
+
+    /// @dev Whether the partner whose identity is `identity` may act now (its current key's standing).
+    function _isAuthorizedIdentity(address identity) internal view returns (bool) {
+        Partner memory p = _partners[identity];
+        if (p.role == Role.None) {
+            address key = _keyOf[identity];
+            if (key != address(0)) p = _partners[key];
+        }
+        return _standingOf(p) == Standing.Authorized;
+    }
+
+    /// @dev The key `key` proposed to rotate to (zero: none), and the key that proposed `proposed` (zero: none).
+    function _pendingRotation(address key) internal view returns (address proposed) {
+        return _proposedKeys[key];
+    }
+
+    function _proposerOf(address proposed) internal view returns (address key) {
+        return _proposers[proposed];
+    }
+
+    /// @dev Records `key`'s proposal to rotate to `proposed`, dropping any earlier one; returns the one dropped.
+    function _setPendingRotation(address key, address proposed) internal returns (address dropped) {
+        dropped = _proposedKeys[key];
+        if (dropped != address(0)) delete _proposers[dropped];
+        if (proposed == address(0)) {
+            delete _proposedKeys[key];
+        } else {
+            _proposedKeys[key] = proposed;
+            _proposers[proposed] = key;
+        }
+    }
+
+    /// @dev Reverts unless `account` may become a partner's key: not zero, never a partner's key (current or
+    /// retired), not proposed by another rotation.
+    function _requireFreshKey(address account) internal view {
+        if (account == address(0)) revert PartnerInvalidAccount(account);
+        _requireNeverKey(account);
+        address proposer = _proposers[account];
+        if (proposer != address(0)) revert RecoveryKeyPending(account, proposer);
+    }
+
+    /// @dev Reverts when `account` is a partner's key, or was one (a retired key's record keeps only the `rekeyed` bit,
+    /// see `_moveKey`: the check costs no SLOAD more than the role's).
+    function _requireNeverKey(address account) internal view {
+        Partner storage record = _partners[account];
+        Role existing = record.role;
+        if (existing != Role.None) revert PartnerAlreadyOnboarded(account, existing);
+        if (record.rekeyed) revert PartnerKeyRetired(account, _identityOf[account]);
+    }
+
+    /// @dev Moves known partner `key`'s record (role, standing, licence, GLN, prefixes, nonce) to fresh account
+    /// `newKey`; `key` is retired for good. Holdings and every other identity-keyed state stay where they are: bounded
+    /// gas, whatever the partner holds. Returns the identity. A pending rotation of `key` is dropped.
+    function _moveKey(address key, address newKey) internal returns (address identity) {
+        Partner memory p = _knownPartner(key);
+        identity = _identityOfKey(key, p);
+        p.rekeyed = true;
+        _partners[newKey] = p;
+        // Retired: role None (unknown to every check, which refuses it) with only the `rekeyed` bit left, which
+        // onboarding and rotations read to refuse the key for good.
+        _partners[key] = Partner({
+            role: Role.None,
+            suspended: false,
+            licenceExpiry: 0,
+            gln: 0,
+            prefixLengths: 0,
+            nonce: 0,
+            rekeyed: true
+        });
+        _identityOf[key] = identity;
+        _identityOf[newKey] = identity;
+        _keyOf[identity] = newKey;
+        _glnAccounts[p.gln] = newKey;
+        _setPendingRotation(key, address(0));
+    }
+
+    /// @dev The identity's current key and its record, for the views (an unknown account gives itself, empty).
+    function _currentKeyOf(address account) internal view returns (address key) {
+        address identity = _resolveIdentity(account);
+        key = _keyOf[identity];
+        if (key == address(0)) key = identity;
     }
 
     /// @dev Returns `account`'s next signature nonce and moves it on by one (the caller reverts on a mismatch,

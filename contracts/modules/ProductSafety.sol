@@ -37,8 +37,10 @@ abstract contract ProductSafety is Custody, IProductSafety {
     {
         Batch storage b = _existingBatch(batchId);
         // A restrictive act: the lot's own manufacturer may recall it even suspended or with a lapsed licence.
-        bool byRegulator = msg.sender != _manufacturerOf(batchId);
-        if (byRegulator) _requireRole(msg.sender, Role.Regulator);
+        // The manufacturer's current key only: a retired key is no partner's (see `IRecovery`).
+        address manufacturer = _manufacturerOf(batchId);
+        bool byRegulator = !_isKeyOf(msg.sender, manufacturer) || _roleOf(msg.sender) == Role.None;
+        address by = byRegulator ? _actor(Role.Regulator) : manufacturer;
         if (recallClass == 0 || recallClass > 3) revert SafetyInvalidRecallClass(recallClass);
         uint8 flags = b.flags;
         uint8 current = b.recallClass;
@@ -52,7 +54,7 @@ abstract contract ProductSafety is Custody, IProductSafety {
                 ? d.previous
                 : current;
             _finalDecisions[batchId][FinalAct.RecallClassI] = FinalDecision({
-                by: msg.sender,
+                by: by,
                 at: uint40(block.timestamp),
                 previous: previous
             });
@@ -66,24 +68,26 @@ abstract contract ProductSafety is Custody, IProductSafety {
             // Class I is the most serious: a recall can only move towards it.
             if (recallClass >= current) revert SafetyAlreadyRecalled(batchId, current);
             b.recallClass = recallClass;
-            emit RecallEscalated(batchId, msg.sender, current, recallClass, reasonHash, reasonURI);
+            emit RecallEscalated(batchId, by, current, recallClass, reasonHash, reasonURI);
             return;
         }
         b.flags = flags | BatchFlags.RECALLED;
         b.recallClass = recallClass;
-        emit BatchRecalled(batchId, msg.sender, recallClass, reasonHash, reasonURI);
+        emit BatchRecalled(batchId, by, recallClass, reasonHash, reasonURI);
     }
 
     /// @inheritdoc IProductSafety
     function flagSuspect(bytes32 batchId, bytes32 reason) external virtual {
         Batch storage b = _existingBatch(batchId);
         Partner memory p = _requireAuthorized(msg.sender);
+        address flagger = _identityOfKey(msg.sender, p);
         uint40 lapsesAt;
         if (p.role != Role.Regulator) {
-            Holding memory h = _holding(batchId, msg.sender);
+            Holding memory h = _holding(batchId, flagger);
             if (h.saleable == 0 && h.quarantined == 0) revert SafetyNotHolder(batchId, msg.sender);
-            if (_flaggedBy[batchId][msg.sender]) revert SafetyAlreadyFlaggedBy(batchId, msg.sender);
-            _flaggedBy[batchId][msg.sender] = true;
+            // Keyed by identity: a new key cannot flag again what its partner flagged once.
+            if (_flaggedBy[batchId][flagger]) revert SafetyAlreadyFlaggedBy(batchId, msg.sender);
+            _flaggedBy[batchId][flagger] = true;
             lapsesAt = uint40(block.timestamp + SUSPECT_LAPSE);
         }
         uint8 flags = b.flags;
@@ -91,9 +95,9 @@ abstract contract ProductSafety is Custody, IProductSafety {
         if (_isSuspect(batchId, flags)) revert SafetyAlreadySuspect(batchId);
         b.flags = flags | BatchFlags.SUSPECT;
         SuspectHold storage hold = _suspectHold(batchId);
-        hold.by = msg.sender;
+        hold.by = flagger;
         hold.lapsesAt = lapsesAt;
-        emit BatchFlaggedSuspect(batchId, msg.sender, reason, lapsesAt);
+        emit BatchFlaggedSuspect(batchId, flagger, reason, lapsesAt);
     }
 
     /// @inheritdoc IProductSafety
@@ -123,17 +127,17 @@ abstract contract ProductSafety is Custody, IProductSafety {
     /// @inheritdoc IProductSafety
     function declareIllegitimate(bytes32 batchId, bytes32 reason) external virtual {
         Batch storage b = _existingBatch(batchId);
-        _requireRole(msg.sender, Role.Regulator);
+        address regulator = _actor(Role.Regulator);
         uint8 flags = b.flags;
         if (BatchFlags.has(flags, BatchFlags.ILLEGITIMATE)) revert SafetyAlreadyIllegitimate(batchId);
         b.flags = (flags | BatchFlags.ILLEGITIMATE) & ~BatchFlags.SUSPECT;
         // Open to another regulator's reversal, which puts the suspect hold back if there was one.
         _finalDecisions[batchId][FinalAct.Illegitimate] = FinalDecision({
-            by: msg.sender,
+            by: regulator,
             at: uint40(block.timestamp),
             previous: flags & BatchFlags.SUSPECT
         });
-        emit BatchDeclaredIllegitimate(batchId, msg.sender, reason);
+        emit BatchDeclaredIllegitimate(batchId, regulator, reason);
     }
 
     /// @inheritdoc IProductSafety

@@ -55,6 +55,8 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
     /// @dev Used or cancelled handover nonces per sender, 256 to a word (Permit2's unordered nonces): a handover is
     /// consumed on its own, whatever else the sender ships or signs, and using a nonce in a word already written
     /// costs 5,000 gas, where a slot per handover digest would cost 22,100 and break the 80,000 budget.
+    /// Keyed by the signing key, not the identity: a handover is signed by a key, and a retired key's handovers are
+    /// refused by its standing, so a new key starts with a fresh set and nothing of the old one can come back.
     mapping(address sender => mapping(uint256 word => uint256 bits)) private _handoverNonces;
 
     /// @dev When a sender's requested cancellation of a handover (by digest) can be completed; zero: none requested.
@@ -89,8 +91,10 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
         bytes32 structHash = keccak256(
             abi.encode(_RECEIVE_TYPEHASH, _hashShipment(s), _hashLeg(leg), auth.nonce, auth.deadline)
         );
-        _authorize(structHash, s.receiver, auth);
-        _receive(s.receiver, s, leg);
+        // The shipment names the receiver's identity; its current key signs (see `IRecovery`).
+        address signer = _keyFor(s.receiver);
+        _authorize(structHash, signer, auth);
+        _receive(signer, s, leg);
     }
 
     /// @inheritdoc ISignedHandovers
@@ -104,8 +108,9 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
         bytes32 structHash = keccak256(
             abi.encode(_REJECT_TYPEHASH, _hashShipment(s), reason, evidence, _hashLeg(leg), auth.nonce, auth.deadline)
         );
-        _authorize(structHash, s.receiver, auth);
-        _reject(s.receiver, s, reason, evidence, leg);
+        address signer = _keyFor(s.receiver);
+        _authorize(structHash, signer, auth);
+        _reject(signer, s, reason, evidence, leg);
     }
 
     /// @inheritdoc ISignedHandovers
@@ -133,9 +138,11 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
         _requireSigner(digest, h.receiver, byReceiver);
         _useHandoverNonce(h.sender, h.nonce);
 
-        (uint32 shipmentNonce, bool isReturn) = _debit(h.sender, h.batchId, h.receiver, h.quantity, h.manifest);
-        (bool excursion, uint32 shipments) = _credit(h.receiver, h.batchId, h.quantity, isReturn, h.leg, false);
-        handoverId = Ids.shipmentId(Shipment(h.batchId, h.sender, h.receiver, h.quantity, shipmentNonce));
+        // The parties sign with their keys; stock, the handover's id and its event name their identities.
+        (uint32 shipmentNonce, bool isReturn, address from, address to) =
+            _debit(h.sender, h.batchId, h.receiver, h.quantity, h.manifest);
+        (bool excursion, uint32 shipments) = _credit(to, h.batchId, h.quantity, isReturn, h.leg, false);
+        handoverId = Ids.shipmentId(Shipment(h.batchId, from, to, h.quantity, shipmentNonce));
         if (bytes21(h.manifest) != bytes21(0) && _roleOf(h.receiver) == Role.Dispenser) {
             // The dispenser's custody record of the packs handed over, as a received pack leg (see `dispense`).
             _recordReceivedPackLeg(handoverId, isReturn, h.manifest, excursion, shipments);
@@ -143,8 +150,8 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
         emit HandedOver(
             handoverId,
             h.batchId,
-            h.sender,
-            h.receiver,
+            from,
+            to,
             h.quantity,
             shipmentNonce,
             h.manifest,

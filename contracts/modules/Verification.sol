@@ -43,9 +43,14 @@ abstract contract Verification is Dispensing, IVerification {
         if (verdict != Verdict.Genuine || holder == address(0)) return (verdict, batchId, CustodyRule.None);
         if (claim.sender == address(0)) return (_lotVerdict(batchId, holder), batchId, CustodyRule.Lot);
         rule = CustodyRule.Pack;
+        uint256 stock = _packedHolding(batchId, holder);
+        if (stock == 0) {
+            // Stock and legs name identities: a key holds nothing under its own address (see `IRecovery`).
+            holder = _resolveIdentity(holder);
+            stock = _packedHolding(batchId, holder);
+        }
         ShipmentRecord memory leg =
             _shipmentRecord(Ids.shipmentId(Shipment(batchId, claim.sender, holder, claim.quantity, claim.nonce)));
-        uint256 stock = _packedHolding(batchId, holder);
         if (
             bytes21(Ids.rootOf(claim.manifestProof, Ids.manifestPackLeaf(serial))) != leg.manifest
                 || HoldingPacking.shipments(stock) != leg.receiverShipments || leg.shippedAt >= claim.quantity
@@ -81,6 +86,8 @@ abstract contract Verification is Dispensing, IVerification {
     /// @dev The lot rule: `holder` has saleable units of the lot (else Quarantined when it has only quarantined ones).
     function _lotVerdict(bytes32 batchId, address holder) private view returns (Verdict) {
         Holding memory h = _holding(batchId, holder);
+        // Stock names identities: a key holds nothing under its own address (see `IRecovery`).
+        if (h.saleable == 0 && h.quarantined == 0) h = _holding(batchId, _resolveIdentity(holder));
         if (h.saleable == 0) return h.quarantined != 0 ? Verdict.Quarantined : Verdict.NotInCustody;
         return Verdict.Genuine;
     }

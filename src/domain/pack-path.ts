@@ -143,6 +143,7 @@ export function splitPackPath(timeline: readonly TimelineEntry[], context: PackP
     else if (LOT_WIDE.has(e.kind)) ownPath.push(e);
     else if (e.kind === "quarantine-released" || e.kind === "quarantine-condemned" || e.kind === "stock-condemned") (!notInBatch && holders.has(key(e.holder.account)) ? ownPath : lotLegs).push(e);
     else if (INVOICE.has(e.kind)) lotLegs.push(e);
+    else if (e.kind === "rekeyed") (holders.has(key(e.partner.account)) ? ownPath : lotLegs).push(e);
   }
   // Whether some leg's manifest cannot tell (lot-level, missing, not matching the chain): only then do words mention the walk.
   const lotLevel = [...legs.keys()].some((id) => status.get(id) !== "proven" && status.get(id) !== "not-in-manifest");

@@ -69,6 +69,11 @@ export type TimelineEntry =
   /** A regulator condemned saleable units of a recalled or illegitimate batch once the act was final (`StockCondemned`). */
   | { kind: "stock-condemned"; time: number; block: number; tx: string; holder: PartnerInfo; by: PartnerInfo; quantity: string }
   /**
+   * A partner of the lot moved to a new key (IRecovery): by its own two-step rotation, or re-keyed by the admin (a
+   * lost key). The partner's stock and every event of it keep its identity; `oldKey` can do nothing any more.
+   */
+  | { kind: "rekeyed"; time: number; block: number; tx: string; partner: PartnerInfo; oldKey: string; newKey: string; byAdmin: boolean }
+  /**
    * The buyer escrowed payment for `quantity` units of the lot against invoice `invoiceNumber` of `seller`, to be
    * delivered by `deadline` (`InvoiceCreated` of the settlement; no amounts: docs/settlement.md). `shipmentId`: the
    * leg bound to it since, if any.

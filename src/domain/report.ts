@@ -165,6 +165,8 @@ export function formatEntry(e: TimelineEntry): string {
       return `${when}  recall by ${party(e.recalledBy)} REVERSED by ${party(e.by)} (recall class now ${e.restoredClass})`;
     case "stock-condemned":
       return `${when}  ${e.quantity} saleable units of ${party(e.holder)} condemned by ${party(e.by)}`;
+    case "rekeyed":
+      return `${when}  ${party(e.partner)} ${e.byAdmin ? "RE-KEYED by the admin (a lost key)" : "rotated its key"}: ${e.oldKey} retired, ${e.newKey} acts for it now`;
     case "invoice-created":
       return `${when}  invoice ${e.invoiceNumber} of ${party(e.seller)} to ${party(e.buyer)}: ${e.quantity} units paid into escrow, to be delivered by ${isoDay(e.deadline)}`;
     case "invoice-bound":

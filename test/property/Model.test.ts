@@ -57,6 +57,8 @@ const PAUSE_GATED = new Set<Call["kind"]>([
 ]);
 const ADMIN_ONLY = new Set<Call["kind"]>(["onboard", "renew", "suspend", "reinstate"]);
 const PAUSER_ONLY = new Set<Call["kind"]>(["pause", "unpause"]);
+/** Only the admin itself (the timelock on public networks), never the operator. */
+const STRICT_ADMIN_ONLY = new Set<Call["kind"]>(["rekey"]);
 
 /** Whether the operator (the deploy makes the pauser the operator) may take admin-gated act `call`: any suspension;
  * onboarding, renewing and reinstating a distributor or a dispenser (a stranger's role is none: admin only). */
@@ -288,6 +290,9 @@ class ChainRunner implements StepRunner {
       problems.push(`${by} is not the admin`);
     }
     if (PAUSER_ONLY.has(call.kind) && by !== "pauser") problems.push(`${by} is not the pauser`);
+    if (STRICT_ADMIN_ONLY.has(call.kind) && by !== "admin") problems.push(`${by} is not the admin`);
+    // A re-keyed partner's key acts for its identity, which shipments and batches name (the model's record of re-keys).
+    const identity = (actor: Actor) => this.f.addresses[this.model.id(actor)];
     const slot = "batchId" in call ? slotOfBatchId(call.batchId) : undefined;
     switch (call.kind) {
       case "commission":
@@ -300,16 +305,16 @@ class ChainRunner implements StepRunner {
       case "receive":
       case "reject":
         if (!authorized(by)) problems.push(`${by} is not authorized`);
-        if (this.f.addresses[by] !== call.shipment.receiver.toLowerCase()) problems.push(`${by} is not the shipment's receiver`);
+        if (identity(by) !== call.shipment.receiver.toLowerCase()) problems.push(`${by} is not the shipment's receiver`);
         break;
       case "cancel":
         if (!authorized(by)) problems.push(`${by} is not authorized`);
-        if (this.f.addresses[by] !== call.shipment.sender.toLowerCase()) problems.push(`${by} is not the shipment's sender`);
+        if (identity(by) !== call.shipment.sender.toLowerCase()) problems.push(`${by} is not the shipment's sender`);
         break;
       case "recall": {
         // A restrictive act: the lot's own manufacturer in any standing, or an authorized regulator.
         const manufacturer = slot ? before.batches[slot.name]?.manufacturer : undefined;
-        if (this.f.addresses[by] !== manufacturer && !isRole(by, Role.Regulator)) {
+        if ((identity(by) !== manufacturer || partner(by).role === 0n) && !isRole(by, Role.Regulator)) {
           problems.push(`${by} is neither the batch's manufacturer nor an authorized regulator`);
         }
         break;
@@ -370,7 +375,9 @@ class ChainRunner implements StepRunner {
       for (const e of events) {
         if ((e.name === "QuarantineReleased" || e.name === "QuarantineCondemned") && e.args[0] === slot.batchId) allowed += e.args[3] as bigint;
       }
-      const total = (h: Record<string, { quarantined: bigint }>) => Object.values(h).reduce((sum, x) => sum + x.quarantined, 0n);
+      // Each identity once: a re-keyed partner's new key reads the same units (holding(batch, key)).
+      const total = (h: Record<string, { quarantined: bigint }>) =>
+        Object.entries(h).reduce((sum, [actor, x]) => (this.model.id(actor as Actor) === actor ? sum + x.quarantined : sum), 0n);
       if (total(now) + allowed < total(before)) {
         problems.push(`${slot.name}: ${total(before) - total(now)} units left quarantine, regulators released or condemned ${allowed}`);
       }
@@ -393,7 +400,11 @@ class ChainRunner implements StepRunner {
         problems.push(`${slot.name}: the batch exists ${commissioned === undefined ? "without a BatchCommissioned event" : "in events but not on-chain"}`);
         continue;
       }
-      const holdings = Object.values(chain.holdings[slot.name]);
+      // holding(batch, key) reads its identity's stock: each identity counted once (a re-keyed partner's new key
+      // shows the same units).
+      const holdings = Object.entries(chain.holdings[slot.name])
+        .filter(([actor]) => this.model.id(actor as Actor) === actor)
+        .map(([, h]) => h);
       let held = 0n;
       let dispensed = 0n;
       for (const h of holdings) {

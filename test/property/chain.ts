@@ -7,7 +7,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionResponse } from "ethers";
-import { ICorrections__factory, type RxTrace } from "../../typechain-types";
+import { ICorrections__factory, IRecovery__factory, type RxTrace } from "../../typechain-types";
 import { Role } from "../../src/domain/enums";
 import { CAST } from "../../src/scenario/scenario";
 import { revertData } from "../../src/commands/shared/cli";
@@ -251,6 +251,8 @@ function send(f: PropertyFixture, call: Exclude<Call, { kind: "travel" }>): Prom
       return rx.releaseLeg(call.shipment);
     case "dispense":
       return rx.dispense(call.batchId, call.serial, call.proof, call.claim);
+    case "rekey":
+      return IRecovery__factory.connect(String(f.rx.target), f.signers[call.by]).rekeyPartner(a(call.account), a(call.newKey));
   }
 }
 

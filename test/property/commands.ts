@@ -99,6 +99,8 @@ export type Op =
   /** A regulator's release of a pack leg received into quarantine: the `leg`-th such leg (else any shipment). */
   | { kind: "releaseLeg"; by: Actor; leg: number }
   | { kind: "dispense"; by: Actor; slot: number; serial: SerialPick; claim: ClaimPick }
+  /** The admin re-keys the partner of `account` (a lost key) onto `newKey` (IRecovery.rekeyPartner). */
+  | { kind: "rekey"; by: Actor; account: Actor; newKey: Actor }
   | { kind: "travel"; days: number };
 
 // ---- arbitraries ----
@@ -348,6 +350,15 @@ const arbitraries: { weight: number; arbitrary: fc.Arbitrary<Op> }[] = [
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("pause" as const), by: mostly("pauser") }) },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("unpause" as const), by: mostly("pauser") }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("suspend" as const), by: mostly("admin"), account: mostly(...PARTNERS) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("rekey" as const),
+      by: mostly("admin"),
+      account: mostly(...PARTNERS),
+      newKey: mostly("newcomer", "stranger"),
+    }),
+  },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("reinstate" as const), by: mostly("admin"), account: mostly(...PARTNERS) }) },
   {
     weight: 1,
@@ -559,6 +570,8 @@ export function resolve(op: Op, model: Model): Call {
     case "suspend":
     case "reinstate":
       return { kind: op.kind, by: op.by, account: op.account };
+    case "rekey":
+      return { kind: "rekey", by: op.by, account: op.account, newKey: op.newKey };
     case "travel":
       return { kind: "travel", days: op.days };
   }
@@ -601,6 +614,8 @@ export function describeOp(op: Op): string {
     case "suspend":
     case "reinstate":
       return `${op.kind}(${op.account}; by ${op.by})`;
+    case "rekey":
+      return `rekey(${op.account} onto ${op.newKey}; by ${op.by})`;
     case "pause":
     case "unpause":
       return `${op.kind}(by ${op.by})`;

@@ -125,6 +125,8 @@ export type Call =
   | { kind: "condemn"; by: Actor; batchId: string; holder: Actor; quantity: bigint }
   | { kind: "releaseLeg"; by: Actor; shipment: ShipmentKey }
   | { kind: "dispense"; by: Actor; batchId: string; serial: string; proof: string[]; claim: ClaimInput }
+  /** IRecovery.rekeyPartner: the partner of `account` (any of its keys, or its identity) moves to `newKey`. */
+  | { kind: "rekey"; by: Actor; account: Actor; newKey: Actor }
   | { kind: "travel"; days: number };
 
 /** A pack leg's manifest: its root (ManifestTree of `packs`, loose packs only) and the packs it lists. */
@@ -309,6 +311,15 @@ export class Model {
   /** The deploy makes the pauser the operator too (the one hot key). */
   private readonly operators = new Set<Actor>(["pauser"]);
   private readonly actorOf = new Map<string, Actor>();
+  /**
+   * Key rotation (IRecovery): key -> the identity it acts for, for every key a re-key touched (the new key and the
+   * retired one); identity -> its current key. Partners are kept by key (as `_partners`), stock, shipments,
+   * manufacturers and flags by identity.
+   */
+  readonly identityOf = new Map<Actor, Actor>();
+  readonly keyOf = new Map<Actor, Actor>();
+  /** Retired keys: refused for good, never onboarded again. */
+  readonly retired = new Set<Actor>();
 
   constructor(
     readonly address: Readonly<Record<Actor, string>>,
@@ -346,6 +357,22 @@ export class Model {
 
   roleOf(actor: Actor | undefined): Role {
     return (actor === undefined ? undefined : this.partners.get(actor)?.role) ?? Role.None;
+  }
+
+  /** The identity `actor` acts for (itself unless a re-key touched it). */
+  id(actor: Actor): Actor {
+    return this.identityOf.get(actor) ?? actor;
+  }
+
+  /** PartnerRegistry._isKeyOf: `key` is, or was, a key of the identity at `identityAddress`. */
+  private isKeyOf(key: Actor, identityAddress: string): boolean {
+    const identity = this.identityOf.get(key);
+    return this.addr(key) === identityAddress.toLowerCase() || (identity !== undefined && this.addr(identity) === identityAddress.toLowerCase());
+  }
+
+  /** The standing of the partner whose identity is `identity` (its current key's). */
+  private standingOfIdentity(identity: Actor): Standing {
+    return this.partners.has(identity) ? this.standing(identity) : this.standing(this.keyOf.get(identity) ?? identity);
   }
 
   holding(batchId: string, actor: Actor): HoldingState {
@@ -412,6 +439,8 @@ export class Model {
         return this.releaseLeg(call);
       case "dispense":
         return this.dispense(call);
+      case "rekey":
+        return this.rekey(call);
       case "travel":
         this.day += call.days;
         return ok();
@@ -513,6 +542,7 @@ export class Model {
     if (c.name.length === 0) return fail("PartnerInvalidName", c.name);
     const existing = this.roleOf(c.account);
     if (existing !== Role.None) return fail("PartnerAlreadyOnboarded", this.addr(c.account), BigInt(existing));
+    if (this.retired.has(c.account)) return fail("PartnerKeyRetired", this.addr(c.account), this.addr(this.id(c.account)));
     const glnHolder = this.glnOwners.get(c.gln);
     if (glnHolder) return fail("PartnerGlnTaken", c.gln, this.addr(glnHolder));
     const expiry = this.requireFutureLicence(c.licenceExpiry);
@@ -594,7 +624,7 @@ export class Model {
     if (refused) return refused;
     if (!isGtin14(c.gtin)) return fail("BatchInvalidGtin", c.gtin);
     if (!CSET82.test(c.lot)) return fail("BatchInvalidLot", c.lot);
-    if (!this.ownsGtin(by, c.gtin)) return fail("BatchGtinNotOwned", c.gtin, this.addr(by));
+    if (!this.ownsGtin(this.id(by), c.gtin)) return fail("BatchGtinNotOwned", c.gtin, this.addr(by));
     if (c.expiry <= this.now) return fail("BatchExpiryNotInFuture", c.expiry, new ApproxNow(this.now - 1n));
     if (c.quantity === 0n) return fail("BatchInvalidQuantity", c.quantity);
     if (c.minTemp >= c.maxTemp) return fail("BatchInvalidStorageRange", c.minTemp, c.maxTemp);
@@ -611,6 +641,7 @@ export class Model {
   private commission(by: Actor, c: CommissionInput): Outcome {
     const refused = this.checkCommission(by, c);
     if (refused) return refused;
+    by = this.id(by);
     const batchId = batchIdOf(c.gtin, c.lot);
     if (this.batches.has(batchId)) return fail("BatchAlreadyCommissioned", batchId);
     this.batches.set(batchId, {
@@ -639,7 +670,8 @@ export class Model {
     if (refused) return refused;
     const b = this.existingBatch(batchIdOf(c.gtin, c.lot));
     if ("ok" in b) return b;
-    if (b.manufacturer !== by) return fail("CorrectionNotManufacturer", b.batchId, this.addr(by));
+    if (b.manufacturer !== this.id(by)) return fail("CorrectionNotManufacturer", b.batchId, this.addr(by));
+    by = this.id(by);
     const h = this.holding(b.batchId, by);
     if (b.flags !== 0n || h.shipments !== 0n || h.quarantined !== 0n || h.condemned !== 0n || h.dispensed !== 0n) {
       return fail("SupersedeAfterMovement", b.batchId, b.flags);
@@ -665,14 +697,17 @@ export class Model {
     if ("ok" in b) return b;
     const fromRole = this.roleOf(c.by);
     const toRole = this.roleOf(c.receiver);
+    // Stock and shipments name identities (IRecovery).
+    const from = this.id(c.by);
+    const to = this.id(c.receiver);
     const direction = classifyRoute(fromRole, toRole);
-    if (direction === "forbidden" || c.receiver === c.by) {
-      return fail("CustodyRouteNotPermitted", this.addr(c.by), BigInt(fromRole), this.addr(c.receiver), BigInt(toRole));
+    if (direction === "forbidden" || to === from) {
+      return fail("CustodyRouteNotPermitted", this.addr(from), BigInt(fromRole), this.addr(to), BigInt(toRole));
     }
     const isReturn = direction === "return";
     if (isReturn) {
-      if (toRole === Role.Manufacturer && c.receiver !== b.manufacturer) {
-        return fail("CustodyReturnToOtherManufacturer", b.batchId, this.addr(c.receiver), this.addr(b.manufacturer));
+      if (toRole === Role.Manufacturer && to !== b.manufacturer) {
+        return fail("CustodyReturnToOtherManufacturer", b.batchId, this.addr(to), this.addr(b.manufacturer));
       }
       const onHold = this.requireNotOnHold(b);
       if (onHold) return onHold;
@@ -680,23 +715,23 @@ export class Model {
       const blocked = this.requireForwardable(b);
       if (blocked) return blocked;
       if (toRole === Role.Dispenser && root21(b.serialRoot) !== root21(ZeroHash) && !c.manifest) {
-        return fail("CustodyManifestRequired", b.batchId, this.addr(c.receiver));
+        return fail("CustodyManifestRequired", b.batchId, this.addr(to));
       }
     }
     if (c.quantity === 0n) return fail("BatchInvalidQuantity", c.quantity);
-    const h = this.holding(b.batchId, c.by);
+    const h = this.holding(b.batchId, from);
     if (h.saleable < c.quantity) {
-      return fail("CustodyInsufficientSaleable", b.batchId, this.addr(c.by), h.saleable, c.quantity);
+      return fail("CustodyInsufficientSaleable", b.batchId, this.addr(from), h.saleable, c.quantity);
     }
     const nonce = h.shipments;
-    this.setHolding(b.batchId, c.by, { ...h, saleable: h.saleable - c.quantity, shipments: nonce + 1n });
-    const key: ShipmentKey = { batchId: b.batchId, sender: this.addr(c.by), receiver: this.addr(c.receiver), quantity: c.quantity, nonce };
+    this.setHolding(b.batchId, from, { ...h, saleable: h.saleable - c.quantity, shipments: nonce + 1n });
+    const key: ShipmentKey = { batchId: b.batchId, sender: this.addr(from), receiver: this.addr(to), quantity: c.quantity, nonce };
     const shipmentId = shipmentIdOf(key);
     const s: ShipmentState = {
       id: shipmentId,
       key,
-      sender: c.by,
-      receiver: c.receiver,
+      sender: from,
+      receiver: to,
       isReturn,
       inTransit: true,
       status: SHIPMENT.InTransit,
@@ -737,7 +772,7 @@ export class Model {
     const shipmentId = shipmentIdOf(c.shipment);
     const s = this.shipments.get(shipmentId);
     if (!s || (s.status !== SHIPMENT.InTransit && s.status !== SHIPMENT.Cancelled)) return fail("CustodyShipmentNotInTransit", shipmentId);
-    if (this.addr(c.by) !== c.shipment.receiver.toLowerCase()) {
+    if (!this.isKeyOf(c.by, c.shipment.receiver)) {
       return fail("CustodyNotReceiver", shipmentId, this.addr(c.by), c.shipment.receiver.toLowerCase());
     }
     const notAuthorized = this.requireAuthorized(c.by);
@@ -750,7 +785,7 @@ export class Model {
       if (from.quarantined < q) return fail("CustodyCancelledUnitsGone", shipmentId, this.addr(s.sender), from.quarantined, q);
       senderAfter = { ...from, quarantined: from.quarantined - q };
       cause = CAUSE.ShipmentCancelled;
-    } else if (this.standing(s.sender) !== Standing.Authorized) {
+    } else if (this.standingOfIdentity(s.sender) !== Standing.Authorized) {
       cause = CAUSE.SenderNotAuthorized;
     }
     const leg = c.leg;
@@ -764,18 +799,18 @@ export class Model {
     }
     const excursion = Model.excursion(leg, b);
     if (senderAfter) this.setHolding(b.batchId, s.sender, senderAfter);
-    const h = this.holding(b.batchId, c.by);
+    const h = this.holding(b.batchId, s.receiver);
     const quarantine = excursion || cause !== undefined;
-    this.setHolding(b.batchId, c.by, quarantine ? { ...h, quarantined: h.quarantined + q } : { ...h, saleable: h.saleable + q });
+    this.setHolding(b.batchId, s.receiver, quarantine ? { ...h, quarantined: h.quarantined + q } : { ...h, saleable: h.saleable + q });
     if (s.manifest && this.roleOf(c.by) === Role.Dispenser) {
       this.setStatus(s, quarantine ? SHIPMENT.ReceivedInQuarantine : SHIPMENT.Received);
       s.receiverShipments = h.shipments;
     } else {
       this.setStatus(s, SHIPMENT.None);
     }
-    const received = ev("Received", s.id, b.batchId, this.addr(c.by), s.key.sender.toLowerCase(), q, this.legValues(leg), excursion);
+    const received = ev("Received", s.id, b.batchId, this.addr(s.receiver), s.key.sender.toLowerCase(), q, this.legValues(leg), excursion);
     if (cause === undefined) return ok(received);
-    return ok(received, ev("ReceiptQuarantined", s.id, b.batchId, this.addr(c.by), q, cause));
+    return ok(received, ev("ReceiptQuarantined", s.id, b.batchId, this.addr(s.receiver), q, cause));
   }
 
   /** Custody._reject: back to the sender, saleable only on an in-range leg with a reason that says nothing against the goods. */
@@ -785,7 +820,7 @@ export class Model {
     const shipmentId = shipmentIdOf(c.shipment);
     const s = this.shipments.get(shipmentId);
     if (!s || s.status !== SHIPMENT.InTransit) return fail("CustodyShipmentNotInTransit", shipmentId);
-    if (this.addr(c.by) !== c.shipment.receiver.toLowerCase()) {
+    if (!this.isKeyOf(c.by, c.shipment.receiver)) {
       return fail("CustodyNotReceiver", shipmentId, this.addr(c.by), c.shipment.receiver.toLowerCase());
     }
     const notAuthorized = this.requireAuthorized(c.by) ?? this.inconsistent(c.leg);
@@ -797,7 +832,7 @@ export class Model {
     const q = s.key.quantity;
     this.setHolding(s.key.batchId, s.sender, quarantined ? { ...h, quarantined: h.quarantined + q } : { ...h, saleable: h.saleable + q });
     return ok(
-      ev("Rejected", s.id, s.key.batchId, this.addr(c.by), s.key.sender.toLowerCase(), q, c.reason, EVIDENCE_VALUE, this.legValues(c.leg), quarantined),
+      ev("Rejected", s.id, s.key.batchId, this.addr(s.receiver), s.key.sender.toLowerCase(), q, c.reason, EVIDENCE_VALUE, this.legValues(c.leg), quarantined),
     );
   }
 
@@ -808,7 +843,7 @@ export class Model {
     const shipmentId = shipmentIdOf(c.shipment);
     const s = this.shipments.get(shipmentId);
     if (!s || s.status !== SHIPMENT.InTransit) return fail("CustodyShipmentNotInTransit", shipmentId);
-    if (this.addr(c.by) !== c.shipment.sender.toLowerCase()) {
+    if (!this.isKeyOf(c.by, c.shipment.sender)) {
       return fail("CustodyNotSender", shipmentId, this.addr(c.by), c.shipment.sender.toLowerCase());
     }
     const notAuthorized = this.requireAuthorized(c.by);
@@ -833,19 +868,22 @@ export class Model {
   private recall(c: Extract<Call, { kind: "recall" }>): Outcome {
     const b = this.existingBatch(c.batchId);
     if ("ok" in b) return b;
-    // A restrictive act: the lot's own manufacturer may recall it in any standing.
-    const refused = c.by === b.manufacturer ? undefined : this.requireRole(c.by, Role.Regulator);
+    // A restrictive act: the lot's own manufacturer (its current key: a retired key is no partner's) may recall it
+    // in any standing.
+    const own = this.isKeyOf(c.by, this.addr(b.manufacturer)) && this.roleOf(c.by) !== Role.None;
+    const refused = own ? undefined : this.requireRole(c.by, Role.Regulator);
     if (refused) return refused;
+    const by = own ? b.manufacturer : this.id(c.by);
     if (c.recallClass === 0n || c.recallClass > 3n) return fail("SafetyInvalidRecallClass", c.recallClass);
     if (b.flags & RECALLED) {
       if (c.recallClass >= b.recallClass) return fail("SafetyAlreadyRecalled", b.batchId, b.recallClass);
       const previous = b.recallClass;
       b.recallClass = c.recallClass;
-      return ok(ev("RecallEscalated", b.batchId, this.addr(c.by), previous, c.recallClass, RECALL_REASON_VALUE, RECALL_URI_VALUE));
+      return ok(ev("RecallEscalated", b.batchId, this.addr(by), previous, c.recallClass, RECALL_REASON_VALUE, RECALL_URI_VALUE));
     }
     b.flags |= RECALLED;
     b.recallClass = c.recallClass;
-    return ok(ev("BatchRecalled", b.batchId, this.addr(c.by), c.recallClass, RECALL_REASON_VALUE, RECALL_URI_VALUE));
+    return ok(ev("BatchRecalled", b.batchId, this.addr(by), c.recallClass, RECALL_REASON_VALUE, RECALL_URI_VALUE));
   }
 
   private flagSuspect(c: Extract<Call, { kind: "flagSuspect" }>): Outcome {
@@ -854,19 +892,20 @@ export class Model {
     const refused = this.requireAuthorized(c.by);
     if (refused) return refused;
     const holder = this.roleOf(c.by) !== Role.Regulator;
+    const flagger = this.id(c.by);
     if (holder) {
-      const h = this.holding(b.batchId, c.by);
+      const h = this.holding(b.batchId, flagger);
       if (h.saleable === 0n && h.quarantined === 0n) return fail("SafetyNotHolder", b.batchId, this.addr(c.by));
-      if (b.flaggedBy.has(c.by)) return fail("SafetyAlreadyFlaggedBy", b.batchId, this.addr(c.by));
+      if (b.flaggedBy.has(flagger)) return fail("SafetyAlreadyFlaggedBy", b.batchId, this.addr(c.by));
     }
     if (b.flags & ILLEGITIMATE) return fail("SafetyAlreadyIllegitimate", b.batchId);
     if (this.isSuspect(b)) return fail("SafetyAlreadySuspect", b.batchId);
-    if (holder) b.flaggedBy.add(c.by);
+    if (holder) b.flaggedBy.add(flagger);
     b.flags |= SUSPECT;
-    b.suspectBy = this.addr(c.by);
+    b.suspectBy = this.addr(flagger);
     b.suspectLapseDay = holder ? this.day + SUSPECT_LAPSE_DAYS : 0;
     const lapsesAt = holder ? new ApproxNow(this.now - 1n + BigInt(SUSPECT_LAPSE_DAYS) * DAY) : 0n;
-    return ok(ev("BatchFlaggedSuspect", b.batchId, this.addr(c.by), SAFETY_REASON_VALUE, lapsesAt));
+    return ok(ev("BatchFlaggedSuspect", b.batchId, this.addr(flagger), SAFETY_REASON_VALUE, lapsesAt));
   }
 
   private confirmSuspect(c: Extract<Call, { kind: "confirmSuspect" }>): Outcome {
@@ -899,7 +938,7 @@ export class Model {
     if (refused) return refused;
     if (b.flags & ILLEGITIMATE) return fail("SafetyAlreadyIllegitimate", b.batchId);
     b.flags = (b.flags | ILLEGITIMATE) & ~SUSPECT;
-    return ok(ev("BatchDeclaredIllegitimate", b.batchId, this.addr(c.by), SAFETY_REASON_VALUE));
+    return ok(ev("BatchDeclaredIllegitimate", b.batchId, this.addr(this.id(c.by)), SAFETY_REASON_VALUE));
   }
 
   private takeQuarantined(c: Extract<Call, { kind: "release" | "condemn" }>): Outcome {
@@ -960,9 +999,10 @@ export class Model {
     }
     const done = this.dispensed.get(b.batchId) as Map<string, string>;
     if (done.has(serial)) return fail("DispensePackAlreadyDispensed", b.batchId, serial);
-    const h = this.holding(b.batchId, c.by);
-    if (h.saleable === 0n) return fail("CustodyInsufficientSaleable", b.batchId, this.addr(c.by), 0n, 1n);
-    const legKey: ShipmentKey = { batchId: b.batchId, sender: c.claim.sender.toLowerCase(), receiver: this.addr(c.by), quantity: c.claim.quantity, nonce: c.claim.nonce };
+    const dispenser = this.id(c.by);
+    const h = this.holding(b.batchId, dispenser);
+    if (h.saleable === 0n) return fail("CustodyInsufficientSaleable", b.batchId, this.addr(dispenser), 0n, 1n);
+    const legKey: ShipmentKey = { batchId: b.batchId, sender: c.claim.sender.toLowerCase(), receiver: this.addr(dispenser), quantity: c.claim.quantity, nonce: c.claim.nonce };
     const legId = shipmentIdOf(legKey);
     const leg = this.shipments.get(legId);
     if (leg?.status !== SHIPMENT.Received) {
@@ -975,9 +1015,33 @@ export class Model {
     if (h.shipments !== leg.receiverShipments) return fail("DispenseLegShippedOn", b.batchId, serial, legId, leg.receiverShipments, h.shipments);
     if (leg.served >= c.claim.quantity) return fail("DispenseLegExhausted", b.batchId, serial, legId, c.claim.quantity);
     leg.served += 1n;
-    this.setHolding(b.batchId, c.by, { ...h, saleable: h.saleable - 1n, dispensed: h.dispensed + 1n });
+    this.setHolding(b.batchId, dispenser, { ...h, saleable: h.saleable - 1n, dispensed: h.dispensed + 1n });
     done.set(serial, legId);
-    return ok(ev("PackDispensed", b.batchId, serial, this.addr(c.by)));
+    return ok(ev("PackDispensed", b.batchId, serial, this.addr(dispenser)));
+  }
+
+  // ---- Recovery ----
+
+  /** IRecovery.rekeyPartner: the admin moves a partner's record to a fresh key; its stock stays with its identity. */
+  private rekey(c: Extract<Call, { kind: "rekey" }>): Outcome {
+    // A restrictive act: it works while paused.
+    const refused = this.onlyRole(c.by, "admin");
+    if (refused) return refused;
+    const identity = this.id(c.account);
+    const key = this.keyOf.get(identity) ?? identity;
+    const existing = this.roleOf(c.newKey);
+    if (existing !== Role.None) return fail("PartnerAlreadyOnboarded", this.addr(c.newKey), BigInt(existing));
+    if (this.retired.has(c.newKey)) return fail("PartnerKeyRetired", this.addr(c.newKey), this.addr(this.id(c.newKey)));
+    const p = this.knownPartner(key);
+    if ("ok" in p) return p;
+    this.partners.delete(key);
+    this.partners.set(c.newKey, p);
+    this.retired.add(key);
+    this.identityOf.set(key, identity);
+    this.identityOf.set(c.newKey, identity);
+    this.keyOf.set(identity, c.newKey);
+    this.glnOwners.set(p.gln, c.newKey);
+    return ok(ev("PartnerRekeyed", this.addr(identity), this.addr(key), this.addr(c.newKey), true));
   }
 
   // ---- what the tests compare ----
@@ -986,7 +1050,8 @@ export class Model {
   snapshot(shipmentIds: readonly string[] = this.shipmentLog.map((s) => s.id)): Snapshot {
     const partners: Snapshot["partners"] = {};
     for (const actor of ACTORS) {
-      const p = this.partners.get(actor);
+      // partner(account): the key's record, else (an identity whose key moved) its current key's.
+      const p = this.partners.get(actor) ?? this.partners.get(this.keyOf.get(actor) ?? actor);
       partners[actor] = {
         role: BigInt(p?.role ?? Role.None),
         suspended: p?.suspended ?? false,
@@ -1003,7 +1068,8 @@ export class Model {
       if (!b) continue;
       const perHolder: Record<string, HoldingState> = {};
       for (const actor of ACTORS) {
-        const h = this.holding(slot.batchId, actor);
+        // holding(batch, account) reads the identity's stock for any of its keys.
+        const h = this.holding(slot.batchId, this.id(actor));
         if (!isZeroHolding(h)) perHolder[actor] = { ...h };
       }
       holdings[slot.name] = perHolder;

@@ -159,6 +159,12 @@ function describe(e: TimelineEntry): { headline: string; details: string[]; aler
       return { headline: `Recall by ${party(e.recalledBy)} reversed by ${party(e.by)}`, details: [`Recall class now ${e.restoredClass}`], alert: false };
     case "stock-condemned":
       return { headline: `${e.quantity} saleable units of ${party(e.holder)} condemned by ${party(e.by)}`, details: [], alert: true };
+    case "rekeyed":
+      return {
+        headline: `${party(e.partner)} ${e.byAdmin ? "re-keyed by the admin (a lost key)" : "rotated its key"}`,
+        details: [`Old key ${e.oldKey} retired`, `New key ${e.newKey}`],
+        alert: e.byAdmin,
+      };
     case "invoice-created":
       return {
         headline: `Invoice ${e.invoiceNumber} of ${party(e.seller)} to ${party(e.buyer)}`,

@@ -4,7 +4,7 @@
  * the contract's verdict with that history. It reads the chain only through the contract (ethers and the
  * typechain types, no Node module), so the web page runs it in the browser too.
  */
-import type { DeferredTopicFilter, EventLog } from "ethers";
+import { isAddress, type DeferredTopicFilter, type EventLog } from "ethers";
 import type { RxTrace } from "../../../typechain-types";
 import { CustodyRule, QUARANTINE_CAUSE_TEXT, QuarantineCause, Role, RecallClass, RejectionReason, Verdict, VERDICT_TEXT } from "../../domain/enums";
 import { formatGln, formatGtin, formatSscc, type PackIdentity, expiryToYYMMDD } from "../../gs1/identifiers";
@@ -172,6 +172,12 @@ function timelineOf(logs: readonly EventLog[], who: (account: string) => Partner
   const invoices = new Map<string, TimelineEntry & { kind: "invoice-created" }>();
   /** The suspect hold in force, if any: confirmed, cleared or declared illegitimate later, or lapsing. */
   let hold: (TimelineEntry & { kind: "flagged-suspect" }) | undefined;
+  // The partners the lot's events name (its identities): their key rotations belong to its timeline.
+  const involved = new Set<string>();
+  for (const log of logs) {
+    if (log.eventName === "PartnerRekeyed") continue;
+    for (const value of log.args ?? []) if (typeof value === "string" && isAddress(value)) involved.add(value.toLowerCase());
+  }
   for (const log of logs) {
     const base = { time: times.get(log.blockNumber) ?? 0, block: log.blockNumber, tx: log.transactionHash };
     const a = log.args;
@@ -278,6 +284,12 @@ function timelineOf(logs: readonly EventLog[], who: (account: string) => Partner
       case "StockCondemned":
         entries.push({ kind: "stock-condemned", ...base, holder: who(a.holder), by: who(a.regulator), quantity: a.quantity.toString() });
         break;
+      case "PartnerRekeyed":
+        // Shown when the partner took part in the lot (the scan reads every partner's re-keys with the directory).
+        if (involved.has(String(a.identity).toLowerCase())) {
+          entries.push({ kind: "rekeyed", ...base, partner: who(a.identity), oldKey: a.oldKey, newKey: a.newKey, byAdmin: a.byAdmin });
+        }
+        break;
       // The settlement's events (src/chain/events/settlement.ts): no money amounts, price or customer id (docs/settlement.md).
       case "InvoiceCreated": {
         const entry = {
@@ -328,7 +340,7 @@ async function batchHistory(rx: RxTrace, batchId: string, dispensings: Dispensin
   // One scan for the batch's events and the partner directory: each chunk is three or four calls, not twenty.
   // The lot's invoices come from the settlement beside the suite, when the deployment record has one (settlement.ts).
   const [all, invoices] = await Promise.all([
-    queryEvents(rx, [rx.filters.PartnerOnboarded(), ...batchFilters(rx, batchId, dispensings)], scan),
+    queryEvents(rx, [rx.filters.PartnerOnboarded(), rx.filters.PartnerRekeyed(), ...batchFilters(rx, batchId, dispensings)], scan),
     invoiceLogs(rx, batchId, scan),
   ]);
   const directory = directoryOf(all);

@@ -22,6 +22,7 @@ import {
   units,
   type BatchRef,
 } from "../shared/batch-lookup";
+import { identityOfAccount } from "../admin/recovery";
 import { hashFile, parseBytes32, parseWhole, readInputFile, resolvePartner, revertData, sendAndReport } from "../shared/cli";
 import { formatCelsius, QUARANTINE_CAUSE_TEXT, QuarantineCause, RejectionReason, rejectionQuarantines, Role, ShipmentStatus, Standing } from "../../domain/enums";
 import { InputError } from "../../domain/errors";
@@ -230,7 +231,8 @@ export async function shipUnits(
   }
   if (packs) {
     if (!context) throw new Error("shipping named packs needs the deployment (network, chain, contract)");
-    const plan = await planPackShipment(rx, context, batch, signer.address, receiver, packs, print);
+    // The packs the sender holds: its legs name its identity (a rotated key acts for it).
+    const plan = await planPackShipment(rx, context, batch, await identityOfAccount(rx, signer.address), receiver, packs, print);
     if (packs.pick !== undefined) print(`  packs: ${plan.manifest.packs.join(", ")}`);
     manifest = plan.manifest;
     if (input.quantity !== undefined && input.quantity !== BigInt(manifest.quantity)) {
@@ -268,10 +270,11 @@ export async function shipUnits(
     throw error;
   }
   const event = receiptEvent(rx, receipt, "Shipped");
+  // The shipment names the parties' identities (IRecovery), as the event does.
   const shipment: ShipmentKey = {
     batchId: batch.batchId,
-    sender: signer.address,
-    receiver,
+    sender: event.args.sender as string,
+    receiver: event.args.receiver as string,
     quantity,
     nonce: event.args.nonce as bigint,
   };
@@ -317,7 +320,7 @@ export function parseShipmentsArgs(args: ShipmentsArgs): ShipmentsInput {
 
 /** Prints the shipments in transit (read-only) and returns them. */
 export async function listShipments(rx: RxTrace, fromBlock: number, input: ShipmentsInput, print: Print = console.log): Promise<InTransitEntry[]> {
-  const receiver = input.to === undefined ? undefined : await resolvePartner(rx, input.to, "--to");
+  const receiver = input.to === undefined ? undefined : await identityOfAccount(rx, await resolvePartner(rx, input.to, "--to"));
   if (input.batch) await requireBatch(rx, input.batch);
   const entries = await shipmentsInTransit(rx, fromBlock, { receiver, batchId: input.batch?.batchId });
   const scope = [receiver ? `to ${receiver}` : "", input.batch ? `of ${describeBatch(input.batch)}` : ""].filter(Boolean).join(" ");
@@ -359,8 +362,9 @@ export async function requireShipmentInTransit(rx: RxTrace, shipmentId: string, 
   return { ...entry, cancelled: false };
 }
 
-function requireReceiver(signer: HardhatEthersSigner, entry: ShipmentEntry): void {
-  if (signer.address.toLowerCase() !== entry.shipment.receiver.toLowerCase()) {
+async function requireReceiver(rx: RxTrace, signer: HardhatEthersSigner, entry: ShipmentEntry): Promise<void> {
+  // The shipment names the receiver's identity; any key acting for it may receive (the contract checks its standing).
+  if ((await identityOfAccount(rx, signer.address)).toLowerCase() !== entry.shipment.receiver.toLowerCase()) {
     throw new InputError("--signer", signer.address, `the shipment's receiver ${entry.shipment.receiver} (only it may receive or reject the shipment)`);
   }
 }
@@ -474,7 +478,7 @@ export async function receiveWithLogger(
   context?: DeploymentContext,
 ): Promise<ReceiveResult> {
   const entry = await requireShipmentInTransit(rx, input.shipmentId, fromBlock, true);
-  requireReceiver(signer, entry);
+  await requireReceiver(rx, signer, entry);
   const checked = context ? await requireManifest(rx, context, entry, input, print) : {};
   const batch = await rx.batch(entry.shipment.batchId);
   const range = { minTemp: Number(batch.minTemp), maxTemp: Number(batch.maxTemp) };
@@ -624,7 +628,7 @@ export async function rejectWithReason(
   print: Print = console.log,
 ): Promise<RejectResult> {
   const entry = await requireShipmentInTransit(rx, input.shipmentId, fromBlock);
-  requireReceiver(signer, entry);
+  await requireReceiver(rx, signer, entry);
   const planned = await rejectionLeg(rx, entry.shipment.batchId, input.reason, input.reasonWord, input.loggerFile && input.logger ? { file: input.loggerFile, bytes: input.logger } : undefined);
   await printShipment(rx, entry, fromBlock, print);
   print(`rejecting: ${input.reasonWord}; evidence ${input.evidenceFile ? `${input.evidenceFile} keccak256 ${input.evidence}` : "none"}`);
@@ -669,7 +673,7 @@ export async function cancelOverdue(
   print: Print = console.log,
 ): Promise<CancelResult> {
   const entry = await requireShipmentInTransit(rx, shipmentId, fromBlock);
-  if (signer.address.toLowerCase() !== entry.shipment.sender.toLowerCase()) {
+  if ((await identityOfAccount(rx, signer.address)).toLowerCase() !== entry.shipment.sender.toLowerCase()) {
     throw new InputError("--signer", signer.address, `the shipment's sender ${entry.shipment.sender} (only it may cancel the shipment)`);
   }
   const provider = rx.runner?.provider;

@@ -16,6 +16,7 @@ import { ZeroAddress, type ContractTransactionReceipt } from "ethers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { RxTrace } from "../../../typechain-types";
 import { describeBatch, partnerLabel, parseBatchRef, requireBatch, type BatchRef, type KnownBatch } from "../shared/batch-lookup";
+import { identityOfAccount } from "../admin/recovery";
 import { sendAndReport } from "../shared/cli";
 import { InputError } from "../../domain/errors";
 import { Role, ShipmentStatus } from "../../domain/enums";
@@ -217,7 +218,8 @@ export async function dispensePack(
   const proof = tree.proof(input.serial);
   // Only a dispenser dispenses: for anyone else the contract's PartnerWrongRole says so, no leg to look for.
   const isDispenser = Number((await rx.partner(signer.address)).role) === Role.Dispenser;
-  const found = isDispenser ? await findPackClaim(rx, context, batch, signer.address, input.serial) : undefined;
+  // The legs name the pharmacy's identity (a rotated key acts for it).
+  const found = isDispenser ? await findPackClaim(rx, context, batch, await identityOfAccount(rx, signer.address), input.serial) : undefined;
   print(`dispensing pack ${formatDigitalLink({ gtin: input.gtin, lot: input.lot, serial: input.serial, expiry: onChainExpiry })}`);
   print(`  ${describeBatch(batch)}, serial ${input.serial}, proof of ${proof.length} hashes`);
   print(`  by ${await partnerLabel(rx, signer.address)}`);

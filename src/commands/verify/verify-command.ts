@@ -6,6 +6,7 @@
 import { readFileSync } from "node:fs";
 import { keccak256 } from "ethers";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
+import { identityOfAccount } from "../admin/recovery";
 import { resolvePartner } from "../shared/cli";
 import { connect, deploymentsDir } from "../../chain/deployment";
 import { InputError } from "../../domain/errors";
@@ -49,7 +50,8 @@ export async function verifyFromArgs(hre: HardhatRuntimeEnvironment, args: Verif
   }
   const manifests = manifestsFromArgs(hre.network.name, args.manifests);
   const { rx, record } = await connect(hre);
-  const holder = args.holder === undefined ? undefined : await resolvePartner(rx, args.holder, "--holder");
+  // The legs and stock name the holder's identity: a GLN resolves to its current key, the identity to itself.
+  const holder = args.holder === undefined ? undefined : await identityOfAccount(rx, await resolvePartner(rx, args.holder, "--holder"));
   const tree = loadSerialTree(hre.network.name, batchIdOf(pack.gtin, pack.lot));
   // Without the batch's serial file the serial cannot be proven: the contract then says SerialNotInBatch.
   const proof = tree?.has(pack.serial) ? tree.proof(pack.serial) : [];

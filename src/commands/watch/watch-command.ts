@@ -12,6 +12,7 @@ import { formatGln } from "../../gs1/identifiers";
 import { finalityOf } from "../../watch/finality";
 import { WEBHOOK_SECRET_VAR } from "../../watch/webhook";
 import { watch, type WatchResult } from "../../watch/watcher";
+import { identityOfAccount } from "../admin/recovery";
 import { parseWhole, resolvePartner } from "../shared/cli";
 import { indexerOf } from "../../chain/events/indexer-source";
 
@@ -91,7 +92,8 @@ export interface WatchIo {
 /** Runs the watcher for `input` on the selected network. */
 export async function runWatch(hre: HardhatRuntimeEnvironment, input: WatchInput, io: WatchIo): Promise<WatchResult & { checkpoint: string }> {
   const { rx, record } = await connect(hre);
-  const account = await resolvePartner(rx, input.holder, "--holder");
+  // Events name the partner's identity: a rotated key (or the GLN's current account) watches for it.
+  const account = await identityOfAccount(rx, await resolvePartner(rx, input.holder, "--holder"));
   const partner = await rx.partner(account);
   if (partner.role === 0n) throw new InputError("--holder", input.holder, "an onboarded partner (rx:partner shows one)");
   const gln = formatGln(partner.gln);
