@@ -10,7 +10,8 @@ import { CAST, CERTIFICATE_HASH, CERTIFICATE_URI, COLD_CHAIN, GTIN, GTIN_2, seri
 import { SerialTree } from "../merkle/serial-tree";
 import { ManifestTree } from "../manifests/manifest";
 import { batchIdOf, serialToBytes32 } from "../domain/ids";
-import { RecallClass, RejectionReason } from "../domain/enums";
+import { ExceptionReason, RecallClass, RejectionReason } from "../domain/enums";
+import type { IExceptions } from "../../typechain-types";
 import { batchTimeline } from "../chain/events/provenance";
 import { legFields, readDomain, signatureBytes, signOperation, type SignedOperation } from "../signing/typed-data";
 
@@ -38,6 +39,7 @@ export const GAS_KEYS = [
   "invoiceBind",
   "claimPaid",
   "claimRefund",
+  "receivePartial",
 ] as const;
 export type GasKey = (typeof GAS_KEYS)[number];
 export type GasTable = Record<GasKey, number>;
@@ -70,6 +72,11 @@ export const GAS_BUDGETS: Partial<GasTable> = {
   // more than the refund, whose buyer holds the token already: measured 62,756).
   claimPaid: 90_000,
   claimRefund: 70_000,
+  // Issue 15, a partial receipt (IExceptions, served by the second extension): what a receipt into existing stock does,
+  // plus the exception record (one new slot, 22,100), two DELEGATECALL hops past the core (the first extension's
+  // fallback, then the second's: about 5,000 with their cold code) and the ExceptionRaised event. Its own entry point:
+  // a plain receipt runs exactly the code it ran before.
+  receivePartial: 100_000,
 };
 
 /**
@@ -277,6 +284,13 @@ export async function measureGas(hre: HardhatRuntimeEnvironment, log: (line: str
   // A lot-level leg between distributors (ship + receive into existing stock), the `handover` of issue 2.
   const lotLeg = await shipTo(distributor, distributor2.address, 1_000n);
   table.handover = lotLeg.gas + (await gasOf(rx.connect(distributor2).receiveShipment(lotLeg.shipment, leg)));
+
+  // A partial receipt: 999 of 1,000 units accepted into the receiver's existing stock, one disputed as missing.
+  const partialLeg = await shipTo(distributor, distributor2.address, 1_000n);
+  const exceptions = (await ethers.getContractAt("IExceptions", await rx.getAddress(), distributor2)) as unknown as IExceptions;
+  table.receivePartial = await gasOf(
+    exceptions.receivePartial(partialLeg.shipment, 999n, ExceptionReason.Underage, ethers.id("delivery note"), ethers.ZeroHash, leg),
+  );
 
   await measureSettlement(hre, rx, { distributor, pharmacy }, batchId, leg, table);
 
