@@ -224,4 +224,17 @@ describe("Attacks on delivery exceptions", function () {
       expect((await settlement.invoice(invoiceId)).unitsAccepted).to.equal(18n);
     });
   });
+
+  describe("the second extension called directly", function () {
+    it("finds no shipment in its own empty storage (CustodyShipmentNotInTransit): a partial receipt lands nowhere", async function () {
+      const base = await loadFixture(batchFixture);
+      const sent = await shipFrom(base.rx, base.manufacturer, base.batchId, base.distributor.address, 16n);
+      const first = await ethers.getContractAt("RxTraceExtension", await base.rx.EXTENSION());
+      const second = await ethers.getContractAt("RxTraceExtension2", await first.EXTENSION2());
+      const direct = IExceptions__factory.connect(await second.getAddress(), base.distributor);
+      await expect(direct.receivePartial(sent.shipment, 15n, ExceptionReason.Underage, EVIDENCE, ZeroHash, GOOD_LEG))
+        .to.be.revertedWithCustomError(second, "CustodyShipmentNotInTransit")
+        .withArgs(sent.shipmentId);
+    });
+  });
 });
