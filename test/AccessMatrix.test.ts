@@ -1304,7 +1304,7 @@ const TABLE: readonly Row[] = [
     // The party check precedes the caller's standing: the stand-ins are no party either.
     refusal: (ctx, who) => ({ name: "ExceptionNotParty", args: [ctx.inbound.shipmentId, addr(ctx, who)] }),
     call: (ctx, who) => ctx.ex.connect(ctx.accounts[who]).agreeLost(ctx.inbound.shipment),
-    emits: async (ctx, who) => [{ name: "ExceptionOutcomeProposed", args: [ctx.inbound.shipmentId, addr(ctx, who), ExceptionStatus.Lost] }],
+    emits: async (ctx, who) => [{ name: "ExceptionOutcomeProposed", args: [ctx.inbound.shipmentId, ctx.batchId, addr(ctx, who), ExceptionStatus.Lost] }],
     after: async (ctx) => {
       expect((await ctx.ex.deliveryException(ctx.inbound.shipmentId)).status).to.equal(ExceptionStatus.Open);
     },
@@ -1316,7 +1316,7 @@ const TABLE: readonly Row[] = [
     allowed: ["manufacturer"],
     refusal: (ctx, who) => ({ name: "CustodyNotSender", args: [ctx.inbound.shipmentId, addr(ctx, who), ctx.manufacturer.address] }),
     call: (ctx, who) => ctx.ex.connect(ctx.accounts[who]).declareReturned(ctx.inbound.shipment),
-    emits: async (ctx, who) => [{ name: "ExceptionOutcomeProposed", args: [ctx.inbound.shipmentId, addr(ctx, who), ExceptionStatus.Returned] }],
+    emits: async (ctx, who) => [{ name: "ExceptionOutcomeProposed", args: [ctx.inbound.shipmentId, ctx.batchId, addr(ctx, who), ExceptionStatus.Returned] }],
     after: async (ctx) => {
       expect((await ctx.ex.deliveryException(ctx.inbound.shipmentId)).votes).to.equal(4n);
     },

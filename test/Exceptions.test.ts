@@ -237,10 +237,10 @@ describe("Exceptions", function () {
 
   describe("agreeLost", function () {
     it("emits ExceptionOutcomeProposed when one party agrees, and leaves the dispute open", async function () {
-      const { rx, ex, shipment, shipmentId, manufacturer } = await loadFixture(partialFixture);
+      const { rx, ex, shipment, shipmentId, batchId, manufacturer } = await loadFixture(partialFixture);
       await expect(ex.connect(manufacturer).agreeLost(shipment))
         .to.emit(rx, "ExceptionOutcomeProposed")
-        .withArgs(shipmentId, manufacturer.address, ExceptionStatus.Lost);
+        .withArgs(shipmentId, batchId, manufacturer.address, ExceptionStatus.Lost);
       expect((await ex.deliveryException(shipmentId)).status).to.equal(ExceptionStatus.Open);
     });
 
@@ -260,7 +260,7 @@ describe("Exceptions", function () {
       const c = await loadFixture(partialFixture);
       await expect(c.ex.connect(c.manufacturer).declareReturned(c.shipment))
         .to.emit(c.rx, "ExceptionOutcomeProposed")
-        .withArgs(c.shipmentId, c.manufacturer.address, ExceptionStatus.Returned);
+        .withArgs(c.shipmentId, c.batchId, c.manufacturer.address, ExceptionStatus.Returned);
       await expect(c.ex.confirmReturn(c.shipment))
         .to.emit(c.rx, "ExceptionResolved")
         .withArgs(c.shipmentId, c.batchId, ExceptionStatus.Returned, c.distributor.address, false, c.manufacturer.address, 1n, ZeroHash);

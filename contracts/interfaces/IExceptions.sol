@@ -56,9 +56,14 @@ interface IExceptionsEvents {
         bytes32 evidence,
         bytes32 disputedPacks
     );
-    /// @notice `party` of shipment `shipmentId` asked for outcome `outcome` of its dispute (`Lost`: it agrees the units
-    /// are lost; `Returned`: the sender says it took them back), which waits for the other party's agreement.
-    event ExceptionOutcomeProposed(bytes32 indexed shipmentId, address indexed party, ExceptionStatus outcome);
+    /// @notice `party` of shipment `shipmentId` of `batchId` asked for outcome `outcome` of its dispute (`Lost`: it
+    /// agrees the units are lost; `Returned`: the sender says it took them back), which waits for the other party.
+    event ExceptionOutcomeProposed(
+        bytes32 indexed shipmentId,
+        bytes32 indexed batchId,
+        address indexed party,
+        ExceptionStatus outcome
+    );
     /// @notice The dispute on shipment `shipmentId` of `batchId` ended with `outcome`, by `by` (a regulator when
     /// `byRegulator`, with `reason`): its `units` went to `holder` (the receiver when found, the sender's quarantine
     /// when returned, nobody when lost: written off).

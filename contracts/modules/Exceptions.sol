@@ -115,7 +115,7 @@ abstract contract Exceptions is RxExtensionBase, IExceptions {
             _resolve(s, shipmentId, e, ExceptionStatus.Lost, false, bytes32(0));
         } else {
             e.votes = votes;
-            emit ExceptionOutcomeProposed(shipmentId, msg.sender, ExceptionStatus.Lost);
+            emit ExceptionOutcomeProposed(shipmentId, s.batchId, msg.sender, ExceptionStatus.Lost);
         }
     }
 
@@ -129,7 +129,7 @@ abstract contract Exceptions is RxExtensionBase, IExceptions {
             revert ExceptionAlreadyProposed(shipmentId, msg.sender, ExceptionStatus.Returned);
         }
         e.votes = votes | _SENDER_RETURNED;
-        emit ExceptionOutcomeProposed(shipmentId, msg.sender, ExceptionStatus.Returned);
+        emit ExceptionOutcomeProposed(shipmentId, s.batchId, msg.sender, ExceptionStatus.Returned);
     }
 
     /// @inheritdoc IExceptions
