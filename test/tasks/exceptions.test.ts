@@ -15,6 +15,10 @@ import { batchEvents, batchTimeline } from "../../src/chain/events/provenance";
 import { loggerAfterTrip } from "../logger-trip";
 import { captureOutput, castTaskFixture, SIGNER } from "./fixtures";
 import { tempDir } from "../tmp";
+import { schemaProblems } from "../epcis/schema";
+import type { EpcisExportResult } from "../../src/commands/epcis/export";
+import type { EpcisDocument } from "../../src/epcis/export";
+import { formatGtin } from "../../src/gs1/identifiers";
 
 const LOT = "X24-0001";
 const GOOD_LOGGER = path.join(__dirname, "..", "..", "examples", "logger-good.csv");
@@ -171,5 +175,21 @@ describe("exceptions in the timeline and the EPCIS events", function () {
     await act(shipmentId, "close", SIGNER.regulator, { outcome: "returned" });
     const names = (await batchEvents(rx, batchId)).map((e) => e.eventName);
     expect(names).to.include.members(["ExceptionRaised", "ExceptionResolved"]);
+  });
+
+  it("the EPCIS export carries the disputed unit, its end and an overage, and stays valid EPCIS 2.0", async function () {
+    const { shipmentId, dir } = await loadFixture(disputedFixture);
+    await captureOutput(() => hre.run("rx:overage", { shipment: shipmentId, units: "2", signer: SIGNER.distributor }));
+    await act(shipmentId, "found", SIGNER.distributor);
+    const { result } = await captureOutput(
+      () => hre.run("rx:epcis-export", { gtin: formatGtin(GTIN), lot: LOT, out: path.join(dir, "doc.jsonld") }) as Promise<EpcisExportResult>,
+    );
+    const doc = JSON.parse(readFileSync(result.file, "utf8")) as EpcisDocument;
+    const events = doc.epcisBody.eventList as Record<string, unknown>[];
+    const raised = events.find((e) => e["rxtrace:exceptionReason"] === "Underage");
+    expect(raised).to.include({ bizStep: "receiving", disposition: "unknown", "rxtrace:accepted": 15 });
+    expect(events.find((e) => e["rxtrace:exceptionOutcome"] === "Found")).to.include({ disposition: "in_progress" });
+    expect(events.find((e) => e["rxtrace:overage"] === true)).to.include({ disposition: "mismatch_quantity" });
+    expect(schemaProblems(doc)).to.deep.equal([]);
   });
 });
