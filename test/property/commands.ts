@@ -99,8 +99,11 @@ export type Op =
   /** A regulator's release of a pack leg received into quarantine: the `leg`-th such leg (else any shipment). */
   | { kind: "releaseLeg"; by: Actor; leg: number }
   | { kind: "dispense"; by: Actor; slot: number; serial: SerialPick; claim: ClaimPick }
-  /** A partial receipt of a shipment in transit: `accepted` units; `packs`: the disputed packs listed as the leg needs. */
-  | { kind: "receivePartial"; by: Signer; pick: ShipmentPick; accepted: bigint; reason: bigint; packs: boolean; leg: Leg }
+  /**
+   * A partial receipt of a shipment in transit: `short` units fewer than shipped are accepted (0: all, refused; the
+   * shipment's quantity or more: none, refused); `packs`: the disputed packs listed as the leg needs.
+   */
+  | { kind: "receivePartial"; by: Signer; pick: ShipmentPick; short: bigint; reason: bigint; packs: boolean; leg: Leg }
   /** An act on the `exception`-th shipment with an exception (else any shipment). */
   | { kind: "dispute"; by: Signer; exception: number; act: DisputeAct; outcome: bigint }
   | { kind: "travel"; days: number };
@@ -262,12 +265,12 @@ const arbitraries: { weight: number; arbitrary: fc.Arbitrary<Op> }[] = [
     }),
   },
   {
-    weight: 4,
+    weight: 8,
     arbitrary: fc.record({
       kind: fc.constant("receivePartial" as const),
       by: fc.oneof({ arbitrary: fc.constant<Signer>("receiver"), weight: 6 }, { arbitrary: anyone, weight: 1 }),
       pick: shipmentPick,
-      accepted: weighted([0n, 1], [1n, 5], [2n, 3], [1000n, 1]),
+      short: weighted([0n, 1], [1n, 6], [2n, 2], [1000n, 1]),
       reason: fc.bigInt({ min: 0n, max: 4n }),
       // Mostly what the leg needs (a root on a pack leg, none on a lot-level leg); sometimes the other.
       packs: weighted([true, 5], [false, 1]),
@@ -275,7 +278,7 @@ const arbitraries: { weight: number; arbitrary: fc.Arbitrary<Op> }[] = [
     }),
   },
   {
-    weight: 5,
+    weight: 10,
     arbitrary: fc.record({
       kind: fc.constant("dispute" as const),
       by: fc.oneof(
@@ -547,11 +550,15 @@ export function resolve(op: Op, model: Model): Call {
       const packLeg = model.shipments.get(shipmentIdOf(shipment))?.manifest !== undefined;
       // `packs`: list what the leg needs (a root on a pack leg, none on a lot-level leg); else the other.
       const disputedPacks = (op.packs ? packLeg : !packLeg) ? id("disputed packs") : ZeroHash;
-      return { kind: "receivePartial", by: signer(model, op.by, shipment), shipment, accepted: op.accepted, reason: op.reason, disputedPacks, leg: op.leg };
+      const accepted = shipment.quantity > op.short ? shipment.quantity - op.short : 0n;
+      return { kind: "receivePartial", by: signer(model, op.by, shipment), shipment, accepted, reason: op.reason, disputedPacks, leg: op.leg };
     }
     case "dispute": {
+      // Mostly an open dispute; sometimes one that ended (a second settlement must be refused).
       const raised = [...model.exceptions.values()];
-      const shipment = raised.length > 0 ? raised[op.exception % raised.length].key : pickShipment(model, { pending: false, index: op.exception, tamper: false });
+      const open = raised.filter((e) => e.status === 1n);
+      const pool = open.length > 0 && op.exception % 4 !== 0 ? open : raised;
+      const shipment = pool.length > 0 ? pool[op.exception % pool.length].key : pickShipment(model, { pending: false, index: op.exception, tamper: false });
       return { kind: "dispute", by: signer(model, op.by, shipment), shipment, act: op.act, outcome: op.outcome };
     }
     case "cancel": {
@@ -677,7 +684,7 @@ export function describeOp(op: Op): string {
     case "dispense":
       return `dispense(${describeClaim(op.claim, op.serial)} of ${SLOTS[op.slot].name}; by ${op.by})`;
     case "receivePartial":
-      return `receivePartial(${describePick(op.pick)}, ${op.accepted} accepted, reason ${op.reason}${op.packs ? ", disputed packs listed" : ""}, ${describeLeg(op.leg)}; by ${op.by})`;
+      return `receivePartial(${describePick(op.pick)}, ${op.short} short, reason ${op.reason}${op.packs ? ", disputed packs listed" : ""}, ${describeLeg(op.leg)}; by ${op.by})`;
     case "dispute":
       return `dispute(exception #${op.exception}, ${op.act}${op.act === "close" ? ` as ${op.outcome}` : ""}; by ${op.by})`;
     case "travel":
@@ -710,6 +717,8 @@ export class OpCommand implements fc.AsyncCommand<Model, StepRunner> {
     const op = this.op;
     if (op.kind === "receive" && op.pick.pending) return model.shipmentLog.some((s) => s.inTransit || s.status === SHIPMENT.Cancelled);
     if ((op.kind === "reject" || op.kind === "cancel" || op.kind === "receivePartial") && op.pick.pending) return model.shipmentLog.some((s) => s.inTransit);
+    // A dispute act waits until some shipment has an exception.
+    if (op.kind === "dispute") return model.exceptions.size > 0;
     return true;
   }
   async run(model: Model, runner: StepRunner): Promise<void> {
