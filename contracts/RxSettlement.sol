@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {DeliveryException, ExceptionStatus, IExceptions} from "./interfaces/IExceptions.sol";
 import {IRxTrace} from "./interfaces/IRxTrace.sol";
 import {
     IRxSettlement,
@@ -23,8 +24,9 @@ import {BatchFlags} from "./libraries/BatchFlags.sol";
 /// the code it ran before. The record it reads must outlive the receipt: the suite keeps the slot of a pack leg a
 /// dispenser received (`Received` or `ReceivedInQuarantine`, its custody record) and of a cancelled shipment, and
 /// deletes the slot of a lot-level leg once settled. So an invoice binds only to a pack leg to a dispenser, and a
-/// bound leg whose slot is gone was rejected (the only way such a slot is deleted). Partial receipt (issue 15, not
-/// built yet) will keep the units accepted in the suite; `_unitsAccepted` is the one place that will read them.
+/// bound leg whose slot is gone was rejected (the only way such a slot is deleted). A partial receipt (`IExceptions`)
+/// keeps the leg's slot as `Received` and records the units accepted and disputed apart; `_read` waits for the
+/// dispute to end and pays for the units delivered (accepted, and found when the dispute ends so).
 /// No admin, no pause, no upgrade: the contract holds other people's money and decides nothing on anyone's word.
 contract RxSettlement is IRxSettlement, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
@@ -193,8 +195,9 @@ contract RxSettlement is IRxSettlement, ReentrancyGuardTransient {
             return (block.timestamp > inv.deadline ? InvoiceOutcome.Expired : InvoiceOutcome.Pending, 0);
         }
         IRxTrace suite = IRxTrace(SUITE);
-        ShipmentRecord memory record = suite.shipment(_shipmentId(inv));
-        if (record.status == ShipmentStatus.Received) return (InvoiceOutcome.Delivered, _unitsAccepted(inv, record));
+        bytes32 shipmentId = _shipmentId(inv);
+        ShipmentRecord memory record = suite.shipment(shipmentId);
+        if (record.status == ShipmentStatus.Received) return _delivered(inv, shipmentId);
         if (record.status == ShipmentStatus.ReceivedInQuarantine) return (InvoiceOutcome.Quarantined, 0);
         if (record.status == ShipmentStatus.Cancelled) return (InvoiceOutcome.Cancelled, 0);
         // A bound pack leg to a dispenser loses its slot only when the dispenser rejects it.
@@ -205,10 +208,17 @@ contract RxSettlement is IRxSettlement, ReentrancyGuardTransient {
         return (InvoiceOutcome.Pending, 0);
     }
 
-    /// @dev The units the buyer accepted of a received leg: today a receipt accepts the whole leg. Partial receipt
-    /// will read the suite's count of accepted units here (never more than the invoice's quantity).
-    function _unitsAccepted(Invoice storage inv, ShipmentRecord memory) private view returns (uint48) {
-        return inv.quantity;
+    /// @dev The outcome of a leg received within the storage range: the whole quantity, unless the buyer accepted
+    /// only part of it (a delivery exception). Then the outcome waits while the disputed units are open and pays for
+    /// the units delivered once the dispute ends: those accepted, plus the disputed ones when they were found.
+    /// Never more than the invoice's quantity: accepted + disputed is the leg's quantity, which is the invoice's.
+    function _delivered(Invoice storage inv, bytes32 shipmentId) private view returns (InvoiceOutcome, uint48) {
+        DeliveryException memory e = IExceptions(SUITE).deliveryException(shipmentId);
+        if (e.status == ExceptionStatus.None || e.status == ExceptionStatus.Found) {
+            return (InvoiceOutcome.Delivered, inv.quantity);
+        }
+        if (e.status == ExceptionStatus.Open) return (InvoiceOutcome.Pending, 0);
+        return (InvoiceOutcome.Delivered, e.accepted);
     }
 
     function _shipmentId(Invoice storage inv) private view returns (bytes32) {

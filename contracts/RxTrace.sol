@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {ICases} from "./interfaces/ICases.sol";
 import {ICustody} from "./interfaces/ICustody.sol";
 import {IEmergencyPause} from "./interfaces/IEmergencyPause.sol";
+import {IExceptionsEvents} from "./interfaces/IExceptions.sol";
 import {IGovernanceEvents} from "./interfaces/IGovernance.sol";
 import {IPartnerRegistry} from "./interfaces/IPartnerRegistry.sol";
 import {IProductSafety} from "./interfaces/IProductSafety.sol";
@@ -48,7 +49,7 @@ import {SignedHandovers} from "./modules/SignedHandovers.sol";
 /// price: those functions are not in this contract's ABI; tools call them at this address with `IGovernance`'s ABI
 /// (an unknown selector the extension does not serve either reverts with no data). Recalls moved to the extension
 /// too, with the bookkeeping of the reversal window, which left the core room for the fallback.
-contract RxTrace is SignedHandovers, IRxTrace, IGovernanceEvents {
+contract RxTrace is SignedHandovers, IRxTrace, IGovernanceEvents, IExceptionsEvents {
     /// @notice The contract that runs the rare acts on this contract's storage (see the title comment).
     address public immutable EXTENSION;
 

@@ -4,6 +4,7 @@ import "./deploy";
 import "./admin";
 import "./manufacturer";
 import "./custody";
+import "./exceptions";
 import "./safety";
 import "./dispense";
 import "./verify";

@@ -27,6 +27,7 @@ import {
 } from "ethers";
 import {
   ICorrections__factory,
+  IExceptions__factory,
   IGovernance__factory,
   IRecovery__factory,
   RxTrace__factory,
@@ -37,7 +38,7 @@ import { readDomain, SIGNED_TYPES } from "../src/signing/typed-data";
 import type { AuthorizationStruct } from "../typechain-types/contracts/RxTrace";
 import { makeGln, makeGtin, makeSscc } from "../src/gs1/identifiers";
 import { batchIdOf, serialToBytes32, shipmentIdOf, type ShipmentKey } from "../src/domain/ids";
-import { RejectionReason, Role, ShipmentStatus, Standing, Verdict } from "../src/domain/enums";
+import { ExceptionReason, ExceptionStatus, RejectionReason, Role, ShipmentStatus, Standing, Verdict } from "../src/domain/enums";
 import { FOREIGN_GTIN, GTIN } from "../src/scenario/scenario";
 import {
   caseContentsOf,
@@ -141,8 +142,8 @@ const RECALL_URI = "ipfs://QmRecallNoticeForTheAccessMatrix";
 const EVIDENCE = ethers.id("photo of the damaged carton");
 const PAUSER_ROLE = ethers.id("PAUSER_ROLE");
 const OPERATOR_ROLE = ethers.id("OPERATOR_ROLE");
-/** The functions the core forwards through its fallback (IGovernance, ICorrections, IRecovery), beside RxTrace's own ABI. */
-const SUITE_ABI = [...RxTrace__factory.abi, ...IGovernance__factory.abi, ...ICorrections__factory.abi, ...IRecovery__factory.abi];
+/** The functions the core forwards through its fallback (IGovernance, ICorrections, IRecovery, IExceptions), beside RxTrace's own ABI. */
+const SUITE_ABI = [...RxTrace__factory.abi, ...IGovernance__factory.abi, ...ICorrections__factory.abi, ...IRecovery__factory.abi, ...IExceptions__factory.abi];
 const STOCK = 5n;
 
 /**
@@ -233,8 +234,9 @@ async function matrixFixture() {
   const gov = IGovernance__factory.connect(await rx.getAddress(), base.stranger);
   const corr = ICorrections__factory.connect(await rx.getAddress(), base.stranger);
   const recovery = IRecovery__factory.connect(await rx.getAddress(), base.stranger);
+  const ex = IExceptions__factory.connect(await rx.getAddress(), base.stranger);
   const suite = new Contract(await rx.getAddress(), SUITE_ABI, base.stranger);
-  return { ...base, accounts, newcomer, otherRegulator, gov, corr, recovery, suite, standInBatch, foreignBatchId, pendingTo, sentBy, inbound, future, warmLeg };
+  return { ...base, accounts, newcomer, otherRegulator, gov, corr, recovery, ex, suite, standInBatch, foreignBatchId, pendingTo, sentBy, inbound, future, warmLeg };
 }
 
 type Ctx = Awaited<ReturnType<typeof matrixFixture>>;
@@ -652,6 +654,25 @@ const PAUSER_ONLY = { standIns: [Role.Distributor], allowed: ["pauser"], refusal
 const CORRECTED_CERTIFICATE = ethers.id("corrected certificate of the matrix batch");
 const CORRECTED_URI = "ipfs://QmCorrectedCertificateOfTheMatrixBatch";
 const REGULATOR_ONLY = { standIns: [Role.Regulator], allowed: ["regulator"], refusal: requiresRole(Role.Regulator) } as const;
+
+/** The distributor accepted all but one unit of `inbound`, which is disputed (the dispute rows' setup). */
+async function disputeInbound(ctx: Ctx): Promise<void> {
+  await ctx.ex.connect(ctx.distributor).receivePartial(ctx.inbound.shipment, STOCK - 1n, ExceptionReason.Underage, EVIDENCE, ZeroHash, GOOD_LEG);
+}
+
+/** The rows of a dispute on `inbound`: frozen while paused, tried by the distributor stand-ins too. */
+const DISPUTED = { standIns: [Role.Distributor], whilePaused: "reverts", setup: disputeInbound } as const satisfies Partial<Row>;
+
+/** Only the receiver of `inbound` (the distributor) acts on its dispute; the check precedes the caller's standing. */
+const notInboundReceiver = (ctx: Ctx, who: ActorKey): Expected => ({
+  name: "CustodyNotReceiver",
+  args: [ctx.inbound.shipmentId, addr(ctx, who), ctx.distributor.address],
+});
+
+/** ExceptionResolved of the disputed unit of `inbound`. */
+function resolved(ctx: Ctx, outcome: ExceptionStatus, who: ActorKey, byRegulator: boolean, holder: string, reason = ZeroHash): Expected {
+  return { name: "ExceptionResolved", args: [ctx.inbound.shipmentId, ctx.batchId, outcome, addr(ctx, who), byRegulator, holder, 1n, reason] };
+}
 
 const TABLE: readonly Row[] = [
   // ------------------------------------------------------------------ partner registry: admin only
@@ -1308,6 +1329,111 @@ const TABLE: readonly Row[] = [
       expect(await ctx.rx.standing(ctx.newcomer.address)).to.equal(Standing.Authorized);
     },
   },
+  // ------------------------------------------------------------------ delivery exceptions (IExceptions)
+  {
+    // The receiver accepts all but one unit of its shipment and disputes the last one.
+    name: "receivePartial",
+    ...RECEIVING,
+    refusal: notReceiver,
+    call: (ctx, who) =>
+      ctx.ex.connect(ctx.accounts[who]).receivePartial(settledFor(ctx, who).shipment, STOCK - 1n, ExceptionReason.Underage, EVIDENCE, ZeroHash, GOOD_LEG),
+    emits: async (ctx, who) => {
+      const { shipment, shipmentId } = settledFor(ctx, who);
+      return [
+        { name: "Received", args: [shipmentId, shipment.batchId, addr(ctx, who), shipment.sender, STOCK - 1n, legArgs(GOOD_LEG), false] },
+        {
+          name: "ExceptionRaised",
+          args: [shipmentId, shipment.batchId, addr(ctx, who), shipment.sender, STOCK - 1n, 1n, ExceptionReason.Underage, EVIDENCE, ZeroHash],
+        },
+      ];
+    },
+    after: async (ctx, who, _at, [saleableBefore]) => {
+      const { shipmentId } = settledFor(ctx, who);
+      expect(await saleableOf(ctx, ctx.batchId, addr(ctx, who))).to.equal(saleableBefore + STOCK - 1n);
+      expect((await ctx.ex.deliveryException(shipmentId)).status).to.equal(ExceptionStatus.Open);
+    },
+  },
+  {
+    // Only the receiver declares the disputed unit found (into its own stock).
+    name: "declareFound",
+    ...DISPUTED,
+    allowed: ["distributor"],
+    refusal: notInboundReceiver,
+    call: (ctx, who) => ctx.ex.connect(ctx.accounts[who]).declareFound(ctx.inbound.shipment),
+    observe: async (ctx) => [await saleableOf(ctx, ctx.batchId, ctx.distributor.address)],
+    emits: async (ctx, who) => [resolved(ctx, ExceptionStatus.Found, who, false, ctx.distributor.address)],
+    after: async (ctx, _who, _at, [saleableBefore]) => {
+      expect(await saleableOf(ctx, ctx.batchId, ctx.distributor.address)).to.equal(saleableBefore + 1n);
+    },
+  },
+  {
+    // Either party agrees the disputed unit is lost; the first agreement is a proposal.
+    name: "agreeLost",
+    ...DISPUTED,
+    allowed: ["manufacturer", "distributor"],
+    // The party check precedes the caller's standing: the stand-ins are no party either.
+    refusal: (ctx, who) => ({ name: "ExceptionNotParty", args: [ctx.inbound.shipmentId, addr(ctx, who)] }),
+    call: (ctx, who) => ctx.ex.connect(ctx.accounts[who]).agreeLost(ctx.inbound.shipment),
+    emits: async (ctx, who) => [{ name: "ExceptionOutcomeProposed", args: [ctx.inbound.shipmentId, ctx.batchId, addr(ctx, who), ExceptionStatus.Lost] }],
+    after: async (ctx) => {
+      expect((await ctx.ex.deliveryException(ctx.inbound.shipmentId)).status).to.equal(ExceptionStatus.Open);
+    },
+  },
+  {
+    // Only the sender declares the disputed unit sent back; it waits for the receiver's confirmation.
+    name: "declareReturned",
+    ...DISPUTED,
+    allowed: ["manufacturer"],
+    refusal: (ctx, who) => ({ name: "CustodyNotSender", args: [ctx.inbound.shipmentId, addr(ctx, who), ctx.manufacturer.address] }),
+    call: (ctx, who) => ctx.ex.connect(ctx.accounts[who]).declareReturned(ctx.inbound.shipment),
+    emits: async (ctx, who) => [{ name: "ExceptionOutcomeProposed", args: [ctx.inbound.shipmentId, ctx.batchId, addr(ctx, who), ExceptionStatus.Returned] }],
+    after: async (ctx) => {
+      expect((await ctx.ex.deliveryException(ctx.inbound.shipmentId)).votes).to.equal(4n);
+    },
+  },
+  {
+    // The sender declared the unit sent back; only the receiver confirms it (into the sender's quarantine).
+    name: "confirmReturn",
+    ...DISPUTED,
+    allowed: ["distributor"],
+    refusal: notInboundReceiver,
+    setup: async (ctx) => {
+      await disputeInbound(ctx);
+      await ctx.ex.connect(ctx.manufacturer).declareReturned(ctx.inbound.shipment);
+    },
+    call: (ctx, who) => ctx.ex.connect(ctx.accounts[who]).confirmReturn(ctx.inbound.shipment),
+    observe: async (ctx) => [(await ctx.rx.holding(ctx.batchId, ctx.manufacturer.address)).quarantined],
+    emits: async (ctx, who) => [resolved(ctx, ExceptionStatus.Returned, who, false, ctx.manufacturer.address)],
+    after: async (ctx, _who, _at, [quarantinedBefore]) => {
+      expect((await ctx.rx.holding(ctx.batchId, ctx.manufacturer.address)).quarantined).to.equal(quarantinedBefore + 1n);
+    },
+  },
+  {
+    // A regulator ends the dispute, here writing the unit off.
+    name: "closeException",
+    ...DISPUTED,
+    ...REGULATOR_ONLY,
+    call: (ctx, who) => ctx.ex.connect(ctx.accounts[who]).closeException(ctx.inbound.shipment, ExceptionStatus.Lost, REASON),
+    emits: async (ctx, who) => [resolved(ctx, ExceptionStatus.Lost, who, true, ZeroAddress, REASON)],
+    after: async (ctx) => {
+      expect((await ctx.ex.deliveryException(ctx.inbound.shipmentId)).status).to.equal(ExceptionStatus.Lost);
+    },
+  },
+  {
+    // The receiver reports two units more than shipped: an event, no stock.
+    name: "reportOverage",
+    ...RECEIVING,
+    refusal: notReceiver,
+    call: (ctx, who) => ctx.ex.connect(ctx.accounts[who]).reportOverage(settledFor(ctx, who).shipment, 2n, EVIDENCE),
+    emits: async (ctx, who) => {
+      const { shipment, shipmentId } = settledFor(ctx, who);
+      return [{ name: "OverageReported", args: [shipmentId, shipment.batchId, addr(ctx, who), shipment.sender, 2n, EVIDENCE] }];
+    },
+    after: async (ctx, who, _at, [saleableBefore]) => {
+      expect(await saleableOf(ctx, ctx.batchId, addr(ctx, who))).to.equal(saleableBefore);
+      expect((await ctx.rx.shipment(settledFor(ctx, who).shipmentId)).status).to.equal(ShipmentStatus.InTransit);
+    },
+  },
   // ------------------------------------------------------------------ dispensing
   {
     name: "dispense",
@@ -1733,6 +1859,13 @@ describe("RxTrace: pause", function () {
     "approveCorrection",
     "proposeKeyRotation",
     "acceptKeyRotation",
+    "receivePartial",
+    "declareFound",
+    "agreeLost",
+    "declareReturned",
+    "confirmReturn",
+    "closeException",
+    "reportOverage",
   ];
   const RESTRICTIVE = [
     "suspendPartner",
@@ -1794,6 +1927,8 @@ describe("RxTrace: a stranger cannot change anything", function () {
     ...IGovernance__factory.createInterface().fragments,
     ...ICorrections__factory.createInterface().fragments,
     ...IRecovery__factory.createInterface().fragments,
+    ...IRecovery__factory.createInterface().fragments,
+    ...IExceptions__factory.createInterface().fragments,
   ]);
 
   it("has a row in the access table for every state-changing function of the ABI, and no other", async function () {
@@ -1801,8 +1936,15 @@ describe("RxTrace: a stranger cannot change anything", function () {
     const gov = IGovernance__factory.connect(await rx.getAddress());
     const corr = ICorrections__factory.connect(await rx.getAddress());
     const recovery = IRecovery__factory.connect(await rx.getAddress());
+    const ex = IExceptions__factory.connect(await rx.getAddress());
     expect(
-      stateChangingFunctions([...rx.interface.fragments, ...gov.interface.fragments, ...corr.interface.fragments, ...recovery.interface.fragments]),
+      stateChangingFunctions([
+        ...rx.interface.fragments,
+        ...gov.interface.fragments,
+        ...corr.interface.fragments,
+        ...recovery.interface.fragments,
+        ...ex.interface.fragments,
+      ]),
     ).to.deep.equal([...ROWS.keys()].sort());
   });
 

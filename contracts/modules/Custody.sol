@@ -2,6 +2,7 @@
 pragma solidity 0.8.28;
 
 import {ICustody} from "../interfaces/ICustody.sol";
+import {DeliveryException} from "../interfaces/IExceptions.sol";
 import {
     Batch,
     Holding,
@@ -29,6 +30,10 @@ import {BatchRegistry} from "./BatchRegistry.sol";
 /// dispenser's custody record, read by `dispense`), and so does a cancelled shipment (a late receipt must find it).
 abstract contract Custody is BatchRegistry, ICustody {
     mapping(bytes32 shipmentId => ShipmentRecord record) private _shipments;
+    /// @dev The delivery exception raised on a shipment (`IExceptions`, served by the second extension): the count of
+    /// its disputed units and where they went. Apart from the shipment's record, whose slot is full and is deleted
+    /// once a lot-level leg is settled; declared here, with the shipments, so that every contract's layout has it.
+    mapping(bytes32 shipmentId => DeliveryException record) private _exceptions;
 
     /// @inheritdoc ICustody
     uint256 public constant CANCEL_AFTER = 30 days;
@@ -279,6 +284,21 @@ abstract contract Custody is BatchRegistry, ICustody {
             manifest: bytes21(manifest),
             receiverShipments: shipments
         });
+    }
+
+    /// @dev Forgets settled lot-level leg `shipmentId` (as `_receive` does).
+    function _deleteShipmentRecord(bytes32 shipmentId) internal {
+        delete _shipments[shipmentId];
+    }
+
+    /// @dev The delivery exception raised on shipment `shipmentId`.
+    function _exception(bytes32 shipmentId) internal view returns (DeliveryException storage) {
+        return _exceptions[shipmentId];
+    }
+
+    /// @dev Writes the delivery exception raised on shipment `shipmentId` with one SSTORE.
+    function _setException(bytes32 shipmentId, DeliveryException memory e) internal {
+        _exceptions[shipmentId] = e;
     }
 
     function _requireConsistent(TemperatureLeg calldata leg) private pure {

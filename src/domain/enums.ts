@@ -116,3 +116,21 @@ export function formatCelsius(tenths: number | bigint): string {
 export function rejectionQuarantines(reason: RejectionReason, excursion: boolean): boolean {
   return excursion || reason === RejectionReason.Damaged || reason === RejectionReason.NoTemperatureData;
 }
+
+/** ExceptionReason of contracts/interfaces/IExceptions.sol, in the same order: what a partial receipt states. */
+export enum ExceptionReason {
+  Underage,
+  Damaged,
+  WrongProduct,
+  MissingData,
+  Other,
+}
+
+/** ExceptionStatus of contracts/interfaces/IExceptions.sol, in the same order: where a shipment's disputed units stand. */
+export enum ExceptionStatus {
+  None,
+  Open,
+  Found,
+  Lost,
+  Returned,
+}

@@ -85,7 +85,19 @@ export type TimelineEntry =
    * The invoice's outcome fixed from the suite's record (`InvoiceSettled`): `outcome` the InvoiceOutcome's name
    * (Delivered pays the seller; the others refund the buyer), `outcomeText` in words, `unitsAccepted` the units paid for.
    */
-  | { kind: "invoice-settled"; time: number; block: number; tx: string; invoiceId: string; invoiceNumber: string; outcome: string; outcomeText: string; unitsAccepted: string; by: PartnerInfo; shipmentId?: string };
+  | { kind: "invoice-settled"; time: number; block: number; tx: string; invoiceId: string; invoiceNumber: string; outcome: string; outcomeText: string; unitsAccepted: string; by: PartnerInfo; shipmentId?: string }
+  /**
+   * The receiver accepted `accepted` of the leg's units and disputes `disputed` (`ExceptionRaised`, docs/custody.md
+   * "Delivery exceptions"): `reason` the ExceptionReason's name, `disputedPacks` the manifest root of the disputed
+   * packs on a pack leg. `outcome`: how the dispute ended since (the ExceptionStatus's name), if it did.
+   */
+  | { kind: "exception-raised"; time: number; block: number; tx: string; shipmentId: string; from: PartnerInfo; by: PartnerInfo; accepted: string; disputed: string; reason: string; evidence: string; disputedPacks?: string; outcome?: string }
+  /** A party asked for an end of the dispute that waits for the other (`ExceptionOutcomeProposed`): Lost or Returned. */
+  | { kind: "exception-proposed"; time: number; block: number; tx: string; shipmentId: string; by: PartnerInfo; outcome: string }
+  /** The dispute ended (`ExceptionResolved`): `outcome` Found, Lost or Returned; `holder` where the units went (none when lost). */
+  | { kind: "exception-resolved"; time: number; block: number; tx: string; shipmentId: string; outcome: string; by: PartnerInfo; byRegulator: boolean; holder?: PartnerInfo; units: string; reason: string }
+  /** The receiver found `units` more units than the leg carried (`OverageReported`): reported, in nobody's stock. */
+  | { kind: "overage-reported"; time: number; block: number; tx: string; shipmentId: string; from: PartnerInfo; by: PartnerInfo; units: string; evidence: string };
 
 /** Where a suspect hold stands (see the `flagged-suspect` entry). */
 export type SuspectHoldState = "holds" | "confirmed" | "lapsed" | "ended";

@@ -104,6 +104,26 @@ export function invoiceOutcomeText(e: TimelineEntry & { kind: "invoice-settled" 
   return `${paid ? "PAID" : "REFUNDED"}: ${e.outcomeText}${paid ? ` (${e.unitsAccepted} units accepted)` : ""}`;
 }
 
+/** A delivery exception's entry in words (the terminal and the page share it). */
+export function exceptionText(e: TimelineEntry & { kind: "exception-raised" | "exception-proposed" | "exception-resolved" | "overage-reported" }): string {
+  switch (e.kind) {
+    case "exception-raised":
+      return (
+        `EXCEPTION (${e.reason}): ${party(e.by)} accepted ${e.accepted} units from ${party(e.from)}, ${e.disputed} disputed` +
+        `${e.disputedPacks ? ` (packs ${e.disputedPacks})` : ""}${e.outcome ? `; ended ${e.outcome.toUpperCase()}` : "; OPEN"}`
+      );
+    case "exception-proposed":
+      return `${party(e.by)} proposes the disputed units be settled as ${e.outcome.toLowerCase()} (awaiting the other party)`;
+    case "exception-resolved":
+      return (
+        `dispute ended ${e.outcome.toUpperCase()} by ${party(e.by)}${e.byRegulator ? " (a regulator)" : ""}: ${e.units} units ` +
+        (e.outcome === "Found" ? `into the stock of ${e.holder ? party(e.holder) : "the receiver"}` : e.outcome === "Returned" ? `into the quarantine of ${e.holder ? party(e.holder) : "the sender"}` : "written off")
+      );
+    case "overage-reported":
+      return `OVERAGE: ${party(e.by)} found ${e.units} units more than ${party(e.from)} shipped (reported, in nobody's stock)`;
+  }
+}
+
 /** One timeline entry as a terminal line. */
 export function formatEntry(e: TimelineEntry): string {
   const when = date(e.time);
@@ -173,6 +193,11 @@ export function formatEntry(e: TimelineEntry): string {
       return `${when}  invoice ${e.invoiceNumber} bound to shipment ${e.shipmentId}${e.seller ? ` by ${party(e.seller)}` : ""}`;
     case "invoice-settled":
       return `${when}  invoice ${e.invoiceNumber} ${invoiceOutcomeText(e)}`;
+    case "exception-raised":
+    case "exception-proposed":
+    case "exception-resolved":
+    case "overage-reported":
+      return `${when}  ${exceptionText(e)}`;
   }
 }
 
@@ -188,8 +213,11 @@ export function collapseLotLegs(entries: readonly TimelineEntry[]): string[] {
       lines.push(formatEntry(e));
       continue;
     }
-    // An invoice's entries stay lines of their own, after its leg's line.
-    if (e.kind === "invoice-created" || e.kind === "invoice-bound" || e.kind === "invoice-settled") {
+    // An invoice's and an exception's entries stay lines of their own, after their leg's line.
+    if (
+      e.kind === "invoice-created" || e.kind === "invoice-bound" || e.kind === "invoice-settled" ||
+      e.kind === "exception-raised" || e.kind === "exception-proposed" || e.kind === "exception-resolved" || e.kind === "overage-reported"
+    ) {
       lines.push(formatEntry(e));
       continue;
     }

@@ -29,7 +29,7 @@
  * again: `ni:///sha-256;…` of the chain id, the contract, the transaction hash, the log index and the part.
  */
 import { encodeBase64, sha256, toUtf8Bytes, type EventLog } from "ethers";
-import { RecallClass, RejectionReason } from "../domain/enums";
+import { ExceptionReason, ExceptionStatus, RecallClass, RejectionReason } from "../domain/enums";
 import { serialFromBytes32 } from "../domain/ids";
 import { InvoiceOutcome, textOrHexOf32 } from "../domain/invoice";
 import { changedFieldsOf, type PartnerInfo } from "../domain/provenance";
@@ -130,6 +130,22 @@ function sensorElementOf(leg: LegArgs, excursion: boolean, time: string): unknow
 }
 
 /** The EPCIS events of one batch's logs (oldest first, as src/chain/events reads them). */
+/** The CBV disposition of units disputed for each ExceptionReason. */
+const EXCEPTION_DISPOSITIONS: Record<number, Disposition> = {
+  [ExceptionReason.Underage]: "unknown",
+  [ExceptionReason.Damaged]: "damaged",
+  [ExceptionReason.WrongProduct]: "mismatch_class",
+  [ExceptionReason.MissingData]: "mismatch_instance",
+  [ExceptionReason.Other]: "non_sellable_other",
+};
+
+/** The business step and disposition of the disputed units once the dispute ended. */
+const EXCEPTION_OUTCOMES: Record<"Found" | "Lost" | "Returned", { bizStep: BizStep; disposition: Disposition }> = {
+  Found: { bizStep: "receiving", disposition: "in_progress" },
+  Lost: { bizStep: "inspecting", disposition: "unavailable" },
+  Returned: { bizStep: "receiving", disposition: "non_sellable_other" },
+};
+
 export function epcisEventsOf(logs: readonly EventLog[], ctx: ExportContext): ExportedEvent[] {
   const out: ExportedEvent[] = [];
   const quarantinedReceipts = new Set<string>();
@@ -138,9 +154,12 @@ export function epcisEventsOf(logs: readonly EventLog[], ctx: ExportContext): Ex
   const invoiceTerms = new Map<string, { number: string; seller: string }>();
   const invoices = new Map<string, { invoiceId: string; number: string; seller: string }>();
   const outcomes = new Map<string, string>();
+  /** Legs received in part (a delivery exception): their receipt carries the accepted quantity, not the manifest's packs. */
+  const partial = new Set<string>();
   let batch: { batchId: string; gtin: bigint; lot: string; quantity: bigint; manufacturer: string } | undefined;
   for (const log of logs) {
     if (log.eventName === "ReceiptQuarantined") quarantinedReceipts.add(String(log.args.shipmentId).toLowerCase());
+    if (log.eventName === "ExceptionRaised") partial.add(String(log.args.shipmentId).toLowerCase());
     if (log.eventName === "ManifestCommitted") manifestRoots.set(String(log.args.shipmentId).toLowerCase(), log.args.manifest as string);
     if (log.eventName === "InvoiceCreated") invoiceTerms.set(String(log.args.invoiceId).toLowerCase(), { number: log.args.invoiceNumber as string, seller: log.args.seller as string });
     if (log.eventName === "InvoiceBound") {
@@ -329,7 +348,8 @@ export function epcisEventsOf(logs: readonly EventLog[], ctx: ExportContext): Ex
         break;
       }
       case "Received": {
-        const { fields, serials } = legContents(a.shipmentId, a.quantity);
+        // A partial receipt accepted part of the manifest: which packs, the chain does not say (docs/custody.md).
+        const { fields, serials } = partial.has(String(a.shipmentId).toLowerCase()) ? { fields: lotQuantity(a.quantity), serials: undefined } : legContents(a.shipmentId, a.quantity);
         const quarantined = (a.excursion as boolean) || quarantinedReceipts.has(String(a.shipmentId).toLowerCase());
         push(
           {
@@ -372,6 +392,40 @@ export function epcisEventsOf(logs: readonly EventLog[], ctx: ExportContext): Ex
         );
         break;
       }
+      // Delivery exceptions (docs/custody.md): the disputed units, how they ended, overages; never a pack list.
+      case "ExceptionRaised":
+        push(
+          {
+            action: "OBSERVE", ...lotQuantity(a.disputed), bizStep: "receiving", disposition: EXCEPTION_DISPOSITIONS[Number(a.reason)] ?? "non_sellable_other",
+            readPoint: { id: place(a.receiver) }, bizLocation: { id: place(a.receiver) }, ...desadv(a.sender, a.shipmentId), ...ends(a.sender, a.receiver),
+            "rxtrace:shipmentId": a.shipmentId, "rxtrace:exceptionReason": ExceptionReason[Number(a.reason)], "rxtrace:accepted": Number(a.accepted),
+            "rxtrace:evidenceHash": a.evidence, ...(BigInt(a.disputedPacks) === 0n ? {} : { "rxtrace:disputedPacksRoot": a.disputedPacks }),
+          },
+          [a.sender, a.receiver],
+        );
+        break;
+      case "ExceptionResolved": {
+        const outcome = Number(a.outcome) as ExceptionStatus;
+        const at = outcome === ExceptionStatus.Lost ? a.by : a.holder;
+        push(
+          {
+            action: "OBSERVE", ...lotQuantity(a.units), ...EXCEPTION_OUTCOMES[outcome === ExceptionStatus.Found ? "Found" : outcome === ExceptionStatus.Returned ? "Returned" : "Lost"],
+            readPoint: { id: place(at) }, "rxtrace:shipmentId": a.shipmentId, "rxtrace:exceptionOutcome": ExceptionStatus[outcome],
+            "rxtrace:settledBy": party(a.by), ...(a.byRegulator ? { "rxtrace:byRegulator": true, "rxtrace:reasonHash": a.reason } : {}),
+          },
+          [a.by, ...(BigInt(a.holder) === 0n ? [] : [a.holder])],
+        );
+        break;
+      }
+      case "OverageReported":
+        push(
+          {
+            action: "OBSERVE", ...lotQuantity(a.units), bizStep: "receiving", disposition: "mismatch_quantity", readPoint: { id: place(a.receiver) },
+            ...desadv(a.sender, a.shipmentId), ...ends(a.sender, a.receiver), "rxtrace:shipmentId": a.shipmentId, "rxtrace:overage": true, "rxtrace:evidenceHash": a.evidence,
+          },
+          [a.sender, a.receiver],
+        );
+        break;
       case "ShipmentCancelled": {
         const { fields, serials } = legContents(a.shipmentId, a.quantity);
         push(

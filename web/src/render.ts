@@ -6,7 +6,7 @@
  */
 import { formatCelsius } from "../../src/domain/enums";
 import { expiryToYYMMDD } from "../../src/gs1/identifiers";
-import { CUSTODY_CONFLICT_EXIT_CODE, custodyWarnings, invoiceOutcomeText, isNoData, isoDay, LABEL_MISMATCH_EXIT_CODE, suspectHoldText, NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE, verdictExitCode, verdictLabel } from "../../src/domain/report";
+import { CUSTODY_CONFLICT_EXIT_CODE, custodyWarnings, exceptionText, invoiceOutcomeText, isNoData, isoDay, LABEL_MISMATCH_EXIT_CODE, suspectHoldText, NOT_IN_CHAIN_OF_CUSTODY_EXIT_CODE, verdictExitCode, verdictLabel } from "../../src/domain/report";
 import { type PackReport, type PartnerInfo, type TimelineEntry } from "../../src/domain/provenance";
 import { lotLegsLabel, packPathOf } from "../../src/domain/pack-path";
 
@@ -175,6 +175,11 @@ function describe(e: TimelineEntry): { headline: string; details: string[]; aler
       return { headline: `Invoice ${e.invoiceNumber} bound to shipment ${e.shipmentId}`, details: e.seller ? [`by ${party(e.seller)}`] : [], alert: false };
     case "invoice-settled":
       return { headline: `Invoice ${e.invoiceNumber} ${invoiceOutcomeText(e)}`, details: [], alert: e.outcome !== "Delivered" };
+    case "exception-raised":
+    case "exception-proposed":
+    case "exception-resolved":
+    case "overage-reported":
+      return { headline: exceptionText(e).replace(/^./, (c) => c.toUpperCase()), details: [], alert: e.kind === "exception-raised" || e.kind === "overage-reported" };
   }
 }
 

@@ -6,7 +6,7 @@
  */
 import { isAddress, type DeferredTopicFilter, type EventLog } from "ethers";
 import type { RxTrace } from "../../../typechain-types";
-import { CustodyRule, QUARANTINE_CAUSE_TEXT, QuarantineCause, Role, RecallClass, RejectionReason, Verdict, VERDICT_TEXT } from "../../domain/enums";
+import { CustodyRule, ExceptionReason, ExceptionStatus, QUARANTINE_CAUSE_TEXT, QuarantineCause, Role, RecallClass, RejectionReason, Verdict, VERDICT_TEXT } from "../../domain/enums";
 import { formatGln, formatGtin, formatSscc, type PackIdentity, expiryToYYMMDD } from "../../gs1/identifiers";
 import { serialToBytes32 } from "../../domain/ids";
 import { queryEvents, type EventScan } from "./query";
@@ -70,6 +70,10 @@ function batchFilters(rx: RxTrace, batchId: string, dispensings: Dispensings): D
     f.IllegitimacyReversed(batchId),
     f.RecallReversed(batchId),
     f.StockCondemned(batchId),
+    f.ExceptionRaised(undefined, batchId),
+    f.ExceptionOutcomeProposed(undefined, batchId),
+    f.ExceptionResolved(undefined, batchId),
+    f.OverageReported(undefined, batchId),
     ...(dispensings === "none" ? [] : [f.PackDispensed(batchId, dispensings === "all" ? undefined : dispensings.serial)]),
   ];
 }
@@ -170,6 +174,7 @@ function timelineOf(logs: readonly EventLog[], who: (account: string) => Partner
   const shipped = new Map<string, TimelineEntry & { kind: "shipped" }>();
   const received = new Map<string, TimelineEntry & { kind: "received" }>();
   const invoices = new Map<string, TimelineEntry & { kind: "invoice-created" }>();
+  const exceptions = new Map<string, TimelineEntry & { kind: "exception-raised" }>();
   /** The suspect hold in force, if any: confirmed, cleared or declared illegitimate later, or lapsing. */
   let hold: (TimelineEntry & { kind: "flagged-suspect" }) | undefined;
   // The partners the lot's events name (its identities): their key rotations belong to its timeline.
@@ -289,6 +294,31 @@ function timelineOf(logs: readonly EventLog[], who: (account: string) => Partner
         if (involved.has(String(a.identity).toLowerCase())) {
           entries.push({ kind: "rekeyed", ...base, partner: who(a.identity), oldKey: a.oldKey, newKey: a.newKey, byAdmin: a.byAdmin });
         }
+        break;
+      // Delivery exceptions (IExceptions, docs/custody.md): a partial receipt's disputed units and how they ended.
+      case "ExceptionRaised": {
+        const entry = {
+          kind: "exception-raised" as const, ...base, shipmentId: a.shipmentId as string, from: who(a.sender), by: who(a.receiver), accepted: a.accepted.toString(),
+          disputed: a.disputed.toString(), reason: ExceptionReason[Number(a.reason)] ?? `reason ${a.reason}`, evidence: a.evidence as string,
+          ...(BigInt(a.disputedPacks) === 0n ? {} : { disputedPacks: a.disputedPacks as string }),
+        };
+        exceptions.set(entry.shipmentId.toLowerCase(), entry);
+        entries.push(entry);
+        break;
+      }
+      case "ExceptionOutcomeProposed":
+        entries.push({ kind: "exception-proposed", ...base, shipmentId: a.shipmentId, by: who(a.party), outcome: ExceptionStatus[Number(a.outcome)] ?? `outcome ${a.outcome}` });
+        break;
+      case "ExceptionResolved": {
+        const outcome = ExceptionStatus[Number(a.outcome)] ?? `outcome ${a.outcome}`;
+        const raised = exceptions.get(String(a.shipmentId).toLowerCase());
+        if (raised) raised.outcome = outcome;
+        const holder = BigInt(a.holder) === 0n ? {} : { holder: who(a.holder) };
+        entries.push({ kind: "exception-resolved", ...base, shipmentId: a.shipmentId, outcome, by: who(a.by), byRegulator: a.byRegulator, ...holder, units: a.units.toString(), reason: a.reason });
+        break;
+      }
+      case "OverageReported":
+        entries.push({ kind: "overage-reported", ...base, shipmentId: a.shipmentId, from: who(a.sender), by: who(a.receiver), units: a.units.toString(), evidence: a.evidence });
         break;
       // The settlement's events (src/chain/events/settlement.ts): no money amounts, price or customer id (docs/settlement.md).
       case "InvoiceCreated": {

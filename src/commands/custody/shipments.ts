@@ -362,7 +362,7 @@ export async function requireShipmentInTransit(rx: RxTrace, shipmentId: string, 
   return { ...entry, cancelled: false };
 }
 
-async function requireReceiver(rx: RxTrace, signer: HardhatEthersSigner, entry: ShipmentEntry): Promise<void> {
+export async function requireReceiver(rx: RxTrace, signer: HardhatEthersSigner, entry: ShipmentEntry): Promise<void> {
   // The shipment names the receiver's identity; any key acting for it may receive (the contract checks its standing).
   if ((await identityOfAccount(rx, signer.address)).toLowerCase() !== entry.shipment.receiver.toLowerCase()) {
     throw new InputError("--signer", signer.address, `the shipment's receiver ${entry.shipment.receiver} (only it may receive or reject the shipment)`);
@@ -457,7 +457,7 @@ async function requireManifest(
  * When the logger of a leg may have recorded it: from the block of the `Shipped` event to now (the chain's
  * clock or this machine's, whichever is later).
  */
-async function shipmentWindow(rx: RxTrace, entry: ShipmentEntry): Promise<{ from: number; to: number }> {
+export async function shipmentWindow(rx: RxTrace, entry: ShipmentEntry): Promise<{ from: number; to: number }> {
   const provider = rx.runner?.provider;
   if (!provider) throw new Error("the contract has no provider to read blocks from");
   const [shipped, latest] = await Promise.all([provider.getBlock(entry.blockNumber), provider.getBlock("latest")]);
