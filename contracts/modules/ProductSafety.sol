@@ -204,4 +204,14 @@ abstract contract ProductSafety is Custody, IProductSafety {
             h.quarantined = available - quantity;
         }
     }
+
+    /// @dev Whether holder `holder` flagged batch `batchId` suspect once (its one flag is used).
+    function _hasFlagged(bytes32 batchId, address holder) internal view returns (bool) {
+        return _flaggedBy[batchId][holder];
+    }
+
+    /// @dev Records that holder `holder` used its one suspect flag on batch `batchId` (adopted from the predecessor).
+    function _setFlagged(bytes32 batchId, address holder) internal {
+        _flaggedBy[batchId][holder] = true;
+    }
 }

@@ -29,6 +29,14 @@ abstract contract RxAccess is AccessControlDefaultAdminRules, IEmergencyPause {
 
     PauseState private _pauseState;
 
+    /// @dev The lineage of deployments (`IMigration`): the suite this one took over from and the one it handed over
+    /// to (zero: none). `_successor` is set once, by `retire`, which also pauses for good.
+    address private _predecessor;
+    address private _successor;
+    /// @dev Records adopted from the predecessor (`IMigration.adoptionKey`): each is adopted at most once, even when
+    /// the copy later leaves storage (a settled shipment is deleted) or moves on.
+    mapping(bytes32 record => bool adopted) private _adopted;
+
     /// @dev Refuses the call while the suite is paused.
     modifier whenNotPaused() {
         if (_pauseState.paused) revert EnforcedPause();
@@ -87,5 +95,38 @@ abstract contract RxAccess is AccessControlDefaultAdminRules, IEmergencyPause {
         if (s.pausedAt > expiry + PAUSE_GRACE || graceEnd <= expiry) return expiry;
         uint256 bound = expiry + s.pausedFor + 2 * PAUSE_GRACE;
         return graceEnd < bound ? graceEnd : bound;
+    }
+
+    /// @dev The predecessor deployment (zero: none).
+    function _predecessorOf() internal view returns (address) {
+        return _predecessor;
+    }
+
+    function _setPredecessor(address predecessor) internal {
+        _predecessor = predecessor;
+    }
+
+    /// @dev The successor this suite retired in favour of (zero: not retired).
+    function _successorOf() internal view returns (address) {
+        return _successor;
+    }
+
+    /// @dev Hands over to `successor` for good: paused, and no one can unpause (every unpause path checks the
+    /// successor, see `RxTraceExtension`).
+    function _retire(address successor) internal {
+        _successor = successor;
+        _pauseState.paused = true;
+        _pauseState.lastPausedAt = uint40(block.timestamp);
+    }
+
+    /// @dev Marks record `key` adopted; returns false when it already was.
+    function _markAdopted(bytes32 key) internal returns (bool) {
+        if (_adopted[key]) return false;
+        _adopted[key] = true;
+        return true;
+    }
+
+    function _isAdopted(bytes32 key) internal view returns (bool) {
+        return _adopted[key];
     }
 }
