@@ -166,12 +166,6 @@ abstract contract Migration is SignedHandovers, IMigration {
         return _hasFlagged(batchId, holder);
     }
 
-    /// @dev Reverts once this suite is retired.
-    function _requireNotRetired() internal view {
-        address successor_ = _successorOf();
-        if (successor_ != address(0)) revert MigrationRetired(successor_);
-    }
-
     /// @dev The predecessor to adopt from: it must exist and have retired in favour of this suite, which must not be
     /// retired itself.
     function _adoptingFrom() private view returns (IRxTrace) {

@@ -35,6 +35,8 @@ abstract contract ProductSafety is Custody, IProductSafety {
         external
         virtual
     {
+        // The manufacturer's recall checks no standing (below), so it checks retirement itself (IMigration).
+        _requireNotRetired();
         Batch storage b = _existingBatch(batchId);
         // A restrictive act: the lot's own manufacturer may recall it even suspended or with a lapsed licence.
         bool byRegulator = msg.sender != _manufacturerOf(batchId);

@@ -5,6 +5,7 @@ import {
     AccessControlDefaultAdminRules
 } from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IEmergencyPause} from "../interfaces/IEmergencyPause.sol";
+import {IMigration} from "../interfaces/IMigration.sol";
 
 /// @title Admin and emergency pause
 /// @notice The admin is handed over in two steps with a delay (OpenZeppelin's default-admin rules), so it
@@ -109,6 +110,13 @@ abstract contract RxAccess is AccessControlDefaultAdminRules, IEmergencyPause {
     /// @dev The successor this suite retired in favour of (zero: not retired).
     function _successorOf() internal view returns (address) {
         return _successor;
+    }
+
+    /// @dev Reverts once this suite is retired: every act stops (the extensions' delegation check calls it, so every
+    /// rare act that checks its caller does; the few that check no caller call it themselves).
+    function _requireNotRetired() internal view {
+        address successor = _successor;
+        if (successor != address(0)) revert IMigration.MigrationRetired(successor);
     }
 
     /// @dev Hands over to `successor` for good: paused, and no one can unpause (every unpause path checks the

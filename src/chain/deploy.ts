@@ -3,7 +3,7 @@
  */
 import { ZeroAddress, type Signer } from "ethers";
 import type { HardhatEthersHelpers } from "@nomicfoundation/hardhat-ethers/types";
-import type { RxSettlement, RxTimelock, RxTrace } from "../../typechain-types";
+import { IMigration__factory, type RxSettlement, type RxTimelock, type RxTrace } from "../../typechain-types";
 
 export interface SuiteOptions {
   /** The first admin (DEFAULT_ADMIN_ROLE); defaults to the deployer. */
@@ -14,6 +14,12 @@ export interface SuiteOptions {
   pauser?: string;
   /** The first operator (OPERATOR_ROLE: routine partner acts); defaults to the pauser. Zero address: none. */
   operator?: string;
+  /**
+   * The deployment this one takes over from (IMigration, docs/governance.md): named with `takeOverFrom` by the
+   * deployer, who must then be the admin, and the new suite is left paused (by the deployer, who must be a pauser)
+   * until `rx:migrate` has adopted everything.
+   */
+  predecessor?: string;
 }
 
 export async function deployRxTrace(
@@ -31,6 +37,11 @@ export async function deployRxTrace(
   const factory = await ethers.getContractFactory("RxTrace", deployer);
   const contract = await factory.deploy(options.adminDelay ?? 0n, admin, pauser, operator, await extension.getAddress());
   await contract.waitForDeployment();
+  if (options.predecessor) {
+    const migration = IMigration__factory.connect(await contract.getAddress(), deployer);
+    await (await migration.takeOverFrom(options.predecessor)).wait();
+    await (await contract.connect(deployer).pause()).wait();
+  }
   return contract as unknown as RxTrace;
 }
 
