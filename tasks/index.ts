@@ -14,3 +14,4 @@ import "./vrs";
 import "./watch";
 import "./epcis";
 import "./settlement";
+import "./migrate";

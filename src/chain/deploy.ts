@@ -15,9 +15,9 @@ export interface SuiteOptions {
   /** The first operator (OPERATOR_ROLE: routine partner acts); defaults to the pauser. Zero address: none. */
   operator?: string;
   /**
-   * The deployment this one takes over from (IMigration, docs/governance.md): named with `takeOverFrom` by the
-   * deployer, who must then be the admin, and the new suite is left paused (by the deployer, who must be a pauser)
-   * until `rx:migrate` has adopted everything.
+   * The deployment this one takes over from (IMigration, docs/governance.md): named with `takeOverFrom` when the
+   * deployer is the admin (else the admin, a timelock, schedules it), and the new suite is left paused when the
+   * deployer is the pauser, until `rx:migrate` has adopted everything.
    */
   predecessor?: string;
 }
@@ -37,12 +37,16 @@ export async function deployRxTrace(
   const factory = await ethers.getContractFactory("RxTrace", deployer);
   const contract = await factory.deploy(options.adminDelay ?? 0n, admin, pauser, operator, await extension.getAddress());
   await contract.waitForDeployment();
+  const suite = contract as unknown as RxTrace;
   if (options.predecessor) {
-    const migration = IMigration__factory.connect(await contract.getAddress(), deployer);
-    await (await migration.takeOverFrom(options.predecessor)).wait();
-    await (await contract.connect(deployer).pause()).wait();
+    const me = (await deployer.getAddress()).toLowerCase();
+    // With a timelock as the admin, the timelock names the predecessor (the deploy prints the call to schedule).
+    if (admin.toLowerCase() === me) {
+      await (await IMigration__factory.connect(await contract.getAddress(), deployer).takeOverFrom(options.predecessor)).wait();
+    }
+    if (pauser.toLowerCase() === me) await (await suite.connect(deployer).pause()).wait();
   }
-  return contract as unknown as RxTrace;
+  return suite;
 }
 
 export interface TimelockOptions {

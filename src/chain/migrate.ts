@@ -5,8 +5,11 @@
  * prefix, an empty holding) is skipped too. Also the lineage: from any deployment of the chain, the newest one.
  */
 import { Contract, keccak256, toUtf8Bytes, ZeroAddress, type ContractRunner, type EventLog, type Signer } from "ethers";
-import { IGovernance__factory, IMigration__factory, RxTrace__factory, type IMigration } from "../../typechain-types";
+import { IGovernance__factory, IMigration__factory, RxTrace__factory } from "../../typechain-types";
 import { queryEvents, type EventScan } from "./events/query";
+import { migrationOf, MigrationError } from "./lineage";
+
+export { lineageOf, migrationOf, MigrationError } from "./lineage";
 
 /** IMigration.Record, in the same order. */
 export enum MigrationRecord {
@@ -20,19 +23,6 @@ export enum MigrationRecord {
 
 /** The suite's ABI with the functions and events its fallback serves (IGovernance, IMigration). */
 export const SUITE_MIGRATION_ABI = [...RxTrace__factory.abi, ...IGovernance__factory.abi, ...IMigration__factory.abi];
-
-/** A problem with a migration, worded for the person at the terminal. */
-export class MigrationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "MigrationError";
-  }
-}
-
-/** The suite at `address` with the migration functions (served through its fallback). */
-export function migrationOf(address: string, runner: ContractRunner): IMigration {
-  return IMigration__factory.connect(address, runner);
-}
 
 interface ShipmentKey {
   batchId: string;
@@ -233,30 +223,4 @@ export async function migrate(successor: string, signer: Signer, options: Migrat
 /** The id `isAdopted` takes for a company prefix: keccak256 of its digits. */
 export function prefixId(prefix: string): string {
   return keccak256(toUtf8Bytes(prefix));
-}
-
-
-/**
- * The deployments from `address` to the newest, following `successor()`: `[address]` for a suite that is not
- * retired. At most `limit` hops (a loop would be a misconfiguration).
- */
-export async function lineageOf(address: string, runner: ContractRunner, limit = 16): Promise<string[]> {
-  const chain = [address];
-  for (let i = 0; i < limit; i++) {
-    const next = await successorOf(chain[chain.length - 1], runner);
-    if (next === ZeroAddress) return chain;
-    if (chain.some((a) => a.toLowerCase() === next.toLowerCase())) throw new MigrationError(`the lineage of ${address} loops back to ${next}`);
-    chain.push(next);
-  }
-  throw new MigrationError(`the lineage of ${address} has more than ${limit} successors`);
-}
-
-/** The successor of the suite at `address`, zero when it is not retired (or predates migration: no `successor()`). */
-async function successorOf(address: string, runner: ContractRunner): Promise<string> {
-  try {
-    return await migrationOf(address, runner).successor();
-  } catch (error) {
-    if ((error as { code?: string }).code === "CALL_EXCEPTION") return ZeroAddress;
-    throw error;
-  }
 }
