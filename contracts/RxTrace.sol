@@ -10,6 +10,7 @@ import {IProductSafety} from "./interfaces/IProductSafety.sol";
 import {IRxTrace} from "./interfaces/IRxTrace.sol";
 import {ISignedHandovers} from "./interfaces/ISignedHandovers.sol";
 import {Handover, Role, Shipment} from "./interfaces/RxTypes.sol";
+import {Delegation} from "./libraries/Delegation.sol";
 import {Cases} from "./modules/Cases.sol";
 import {Custody} from "./modules/Custody.sol";
 import {PartnerRegistry} from "./modules/PartnerRegistry.sol";
@@ -191,18 +192,6 @@ contract RxTrace is SignedHandovers, IRxTrace, IGovernanceEvents {
 
     /// @dev Runs the call in the extension on this contract's storage and returns or reverts with its result.
     function _forward() private {
-        address extension = EXTENSION;
-        // Memory-safe (Solidity docs, "Memory Safety"): it uses only the memory past the free memory pointer, as
-        // temporary space it never hands back to Solidity code, so the compiler may move variables to memory.
-        assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            calldatacopy(ptr, 0, calldatasize())
-            let ok := delegatecall(gas(), extension, ptr, calldatasize(), 0, 0)
-            returndatacopy(ptr, 0, returndatasize())
-            if iszero(ok) {
-                revert(ptr, returndatasize())
-            }
-            return(ptr, returndatasize())
-        }
+        Delegation.forward(EXTENSION);
     }
 }

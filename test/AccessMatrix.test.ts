@@ -25,7 +25,7 @@ import {
   type ContractTransactionResponse,
   type TypedDataField,
 } from "ethers";
-import { IGovernance__factory, RxTrace__factory, type IBatchRegistry, type RxTrace } from "../typechain-types";
+import { ICorrections__factory, IGovernance__factory, RxTrace__factory, type IBatchRegistry, type RxTrace } from "../typechain-types";
 import { readDomain, SIGNED_TYPES } from "../src/signing/typed-data";
 import type { AuthorizationStruct } from "../typechain-types/contracts/RxTrace";
 import { makeGln, makeGtin, makeSscc } from "../src/gs1/identifiers";
@@ -134,8 +134,8 @@ const RECALL_URI = "ipfs://QmRecallNoticeForTheAccessMatrix";
 const EVIDENCE = ethers.id("photo of the damaged carton");
 const PAUSER_ROLE = ethers.id("PAUSER_ROLE");
 const OPERATOR_ROLE = ethers.id("OPERATOR_ROLE");
-/** The functions the core forwards through its fallback (IGovernance), beside RxTrace's own ABI. */
-const SUITE_ABI = [...RxTrace__factory.abi, ...IGovernance__factory.abi];
+/** The functions the core forwards through its fallback (IGovernance, ICorrections), beside RxTrace's own ABI. */
+const SUITE_ABI = [...RxTrace__factory.abi, ...IGovernance__factory.abi, ...ICorrections__factory.abi];
 const STOCK = 5n;
 
 /**
@@ -224,8 +224,9 @@ async function matrixFixture() {
   };
   // The governance functions at the core's address, and one contract that knows every event and error of both.
   const gov = IGovernance__factory.connect(await rx.getAddress(), base.stranger);
+  const corr = ICorrections__factory.connect(await rx.getAddress(), base.stranger);
   const suite = new Contract(await rx.getAddress(), SUITE_ABI, base.stranger);
-  return { ...base, accounts, newcomer, otherRegulator, gov, suite, standInBatch, foreignBatchId, pendingTo, sentBy, inbound, future, warmLeg };
+  return { ...base, accounts, newcomer, otherRegulator, gov, corr, suite, standInBatch, foreignBatchId, pendingTo, sentBy, inbound, future, warmLeg };
 }
 
 type Ctx = Awaited<ReturnType<typeof matrixFixture>>;
@@ -1191,7 +1192,7 @@ const TABLE: readonly Row[] = [
     setup: async (ctx) => {
       await ctx.rx.connect(ctx.manufacturer).commissionBatch(commissionFor(ctx, "manufacturer"));
     },
-    call: (ctx, who) => ctx.gov.connect(ctx.accounts[who]).supersedeBatch({ ...commissionFor(ctx, "manufacturer"), quantity: 90n }),
+    call: (ctx, who) => ctx.corr.connect(ctx.accounts[who]).supersedeBatch({ ...commissionFor(ctx, "manufacturer"), quantity: 90n }),
     emits: async (ctx, who) => {
       const c = { ...commissionFor(ctx, "manufacturer"), quantity: 90n };
       const fields = [c.gtin, c.lot, c.expiry, c.quantity, c.minTemp, c.maxTemp, c.serialRoot, c.certificateHash, c.certificateURI];
@@ -1210,12 +1211,12 @@ const TABLE: readonly Row[] = [
       who === "otherManufacturer"
         ? { name: "CorrectionNotManufacturer", args: [ctx.batchId, addr(ctx, who)] }
         : partnerGate(ctx, who, Role.Manufacturer),
-    call: (ctx, who) => ctx.gov.connect(ctx.accounts[who]).proposeCorrection(ctx.batchId, ctx.future + YEAR, CORRECTED_CERTIFICATE, CORRECTED_URI),
+    call: (ctx, who) => ctx.corr.connect(ctx.accounts[who]).proposeCorrection(ctx.batchId, ctx.future + YEAR, CORRECTED_CERTIFICATE, CORRECTED_URI),
     emits: async (ctx, who) => [
       { name: "BatchCorrectionProposed", args: [ctx.batchId, addr(ctx, who), ctx.future + YEAR, CORRECTED_CERTIFICATE, CORRECTED_URI] },
     ],
     after: async (ctx) => {
-      expect(await ctx.gov.correctionProposal(ctx.batchId)).to.not.equal(ZeroHash);
+      expect(await ctx.corr.correctionProposal(ctx.batchId)).to.not.equal(ZeroHash);
     },
   },
   {
@@ -1225,10 +1226,10 @@ const TABLE: readonly Row[] = [
     whilePaused: "reverts",
     setup: async (ctx) => {
       const expiry = (await ctx.rx.batch(ctx.batchId)).expiry;
-      await ctx.gov.connect(ctx.manufacturer).proposeCorrection(ctx.batchId, expiry, CORRECTED_CERTIFICATE, CORRECTED_URI);
+      await ctx.corr.connect(ctx.manufacturer).proposeCorrection(ctx.batchId, expiry, CORRECTED_CERTIFICATE, CORRECTED_URI);
     },
     call: async (ctx, who) =>
-      ctx.gov.connect(ctx.accounts[who]).approveCorrection(ctx.batchId, (await ctx.rx.batch(ctx.batchId)).expiry, CORRECTED_CERTIFICATE, CORRECTED_URI),
+      ctx.corr.connect(ctx.accounts[who]).approveCorrection(ctx.batchId, (await ctx.rx.batch(ctx.batchId)).expiry, CORRECTED_CERTIFICATE, CORRECTED_URI),
     emits: async (ctx, who) => {
       const expiry = (await ctx.rx.batch(ctx.batchId)).expiry;
       return [{ name: "BatchCorrected", args: [ctx.batchId, addr(ctx, who), expiry, expiry, CORRECTED_CERTIFICATE, CORRECTED_URI] }];
@@ -1718,12 +1719,14 @@ describe("RxTrace: a stranger cannot change anything", function () {
   const abiFunctions = stateChangingFunctions([
     ...RxTrace__factory.createInterface().fragments,
     ...IGovernance__factory.createInterface().fragments,
+    ...ICorrections__factory.createInterface().fragments,
   ]);
 
   it("has a row in the access table for every state-changing function of the ABI, and no other", async function () {
     const { rx } = await loadFixture(matrixFixture);
     const gov = IGovernance__factory.connect(await rx.getAddress());
-    expect(stateChangingFunctions([...rx.interface.fragments, ...gov.interface.fragments])).to.deep.equal([...ROWS.keys()].sort());
+    const corr = ICorrections__factory.connect(await rx.getAddress());
+    expect(stateChangingFunctions([...rx.interface.fragments, ...gov.interface.fragments, ...corr.interface.fragments])).to.deep.equal([...ROWS.keys()].sort());
   });
 
   for (const name of abiFunctions) {

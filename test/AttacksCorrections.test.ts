@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroHash } from "ethers";
-import { IGovernance__factory } from "../typechain-types";
+import { ICorrections__factory, IGovernance__factory } from "../typechain-types";
 import { makeGln, makeSscc } from "../src/gs1/identifiers";
 import { Role, Standing, Verdict } from "../src/domain/enums";
 import { serialToBytes32 } from "../src/domain/ids";
@@ -43,10 +43,12 @@ async function attackFixture() {
   const regulator2 = base.stranger;
   await base.rx.onboardPartner(regulator2.address, Role.Regulator, REGULATOR2_GLN, LICENCE_REF, base.licenceExpiry, "State Board 2");
   const address = await base.rx.getAddress();
-  const gov = IGovernance__factory.connect(address, base.manufacturer);
-  const asRegulator = IGovernance__factory.connect(address, base.regulator);
-  const asRegulator2 = IGovernance__factory.connect(address, regulator2);
-  return { ...base, regulator2, gov, asRegulator, asRegulator2 };
+  const gov = ICorrections__factory.connect(address, base.manufacturer);
+  const asRegulator = ICorrections__factory.connect(address, base.regulator);
+  const asRegulator2 = ICorrections__factory.connect(address, regulator2);
+  const governRegulator = IGovernance__factory.connect(address, base.regulator);
+  const governRegulator2 = IGovernance__factory.connect(address, regulator2);
+  return { ...base, regulator2, gov, asRegulator, asRegulator2, governRegulator, governRegulator2 };
 }
 
 type Ctx = Awaited<ReturnType<typeof attackFixture>>;
@@ -125,8 +127,8 @@ describe("Attacks on corrections", function () {
         flags: 1n,
         move: async (ctx) => {
           await ctx.rx.connect(ctx.regulator).recall(ctx.batchId, 1, REASON, "ipfs://QmRecallNotice");
-          await time.increase(Number(await ctx.asRegulator.REVERSAL_WINDOW()) + 1);
-          await ctx.asRegulator.condemnStock(ctx.batchId, ctx.manufacturer.address, 10);
+          await time.increase(Number(await ctx.governRegulator.REVERSAL_WINDOW()) + 1);
+          await ctx.governRegulator.condemnStock(ctx.batchId, ctx.manufacturer.address, 10);
         },
       },
       {
@@ -146,7 +148,7 @@ describe("Attacks on corrections", function () {
         move: async (ctx) => {
           await ctx.rx.connect(ctx.regulator).flagSuspect(ctx.batchId, REASON);
           await ctx.rx.connect(ctx.regulator).declareIllegitimate(ctx.batchId, REASON);
-          await ctx.asRegulator2.reverseIllegitimate(ctx.batchId, REASON);
+          await ctx.governRegulator2.reverseIllegitimate(ctx.batchId, REASON);
         },
       },
     ];
@@ -174,7 +176,7 @@ describe("Attacks on corrections", function () {
     it("after a regulator's recall reversed back to none (flags 0, nothing moved) superseding is allowed, and the report still shows the recall", async function () {
       const ctx = await loadFixture(attackFixture);
       await ctx.rx.connect(ctx.regulator).recall(ctx.batchId, 2, REASON, "ipfs://QmRecallNotice");
-      await ctx.asRegulator2.reverseRecall(ctx.batchId, REASON);
+      await ctx.governRegulator2.reverseRecall(ctx.batchId, REASON);
       expect((await ctx.rx.batch(ctx.batchId)).flags).to.equal(0n);
       // It does not matter: no unit left the manufacturer, and the recall stays in the batch's history.
       await expect(ctx.gov.supersedeBatch({ ...ctx.input, quantity: 90n })).to.emit(ctx.rx, "BatchSuperseded");
@@ -223,7 +225,7 @@ describe("Attacks on corrections", function () {
       await expect(ctx.gov.supersedeBatch(ctx.input))
         .to.be.revertedWithCustomError(ctx.rx, "BatchGtinNotOwned")
         .withArgs(ctx.input.gtin, ctx.manufacturer.address);
-      await expect(IGovernance__factory.connect(await ctx.rx.getAddress(), ctx.otherManufacturer).proposeCorrection(ctx.batchId, ctx.input.expiry, NEW_CERTIFICATE, NEW_URI))
+      await expect(ICorrections__factory.connect(await ctx.rx.getAddress(), ctx.otherManufacturer).proposeCorrection(ctx.batchId, ctx.input.expiry, NEW_CERTIFICATE, NEW_URI))
         .to.be.revertedWithCustomError(ctx.rx, "CorrectionNotManufacturer")
         .withArgs(ctx.batchId, ctx.otherManufacturer.address);
     });
@@ -304,7 +306,7 @@ describe("Attacks on corrections", function () {
       const proof = ctx.tree.proof(SERIALS[0]);
       expect((await ctx.rx.verifyPack(GTIN, LOT, serialToBytes32(SERIALS[0]), proof, ethers.ZeroAddress))[0]).to.equal(Verdict.Recalled);
       await expect(ctx.rx.connect(ctx.manufacturer).ship(ctx.batchId, ctx.distributor.address, 1n)).to.be.revertedWithCustomError(ctx.rx, "BatchUnderRecall");
-      await ctx.asRegulator2.reverseRecall(ctx.batchId, REASON);
+      await ctx.governRegulator2.reverseRecall(ctx.batchId, REASON);
       expect((await ctx.rx.batch(ctx.batchId)).flags).to.equal(CORRECTED);
       expect((await ctx.rx.verifyPack(GTIN, LOT, serialToBytes32(SERIALS[0]), proof, ethers.ZeroAddress))[0]).to.equal(Verdict.Genuine);
       await expect(ctx.gov.supersedeBatch(ctx.input)).to.be.revertedWithCustomError(ctx.rx, "SupersedeAfterMovement").withArgs(ctx.batchId, CORRECTED);
@@ -315,7 +317,7 @@ describe("Attacks on corrections", function () {
       const expiry = await correct(ctx);
       await ctx.rx.connect(ctx.regulator).declareIllegitimate(ctx.batchId, REASON);
       await expect(ctx.rx.connect(ctx.manufacturer).ship(ctx.batchId, ctx.distributor.address, 1n)).to.be.revertedWithCustomError(ctx.rx, "BatchIsIllegitimate");
-      await ctx.asRegulator2.reverseIllegitimate(ctx.batchId, REASON);
+      await ctx.governRegulator2.reverseIllegitimate(ctx.batchId, REASON);
       const b = await ctx.rx.batch(ctx.batchId);
       expect(b.flags).to.equal(CORRECTED);
       expect(b.expiry).to.equal(expiry);

@@ -8,7 +8,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
-import { IGovernance__factory, RxTrace__factory, RxTraceExtension__factory } from "../typechain-types";
+import { ICorrections__factory, IGovernance__factory, RxTrace__factory, RxTraceExtension2__factory, RxTraceExtension__factory } from "../typechain-types";
 import { adminCodeKind, isDevelopmentNetwork, planAdmin } from "../src/chain/admin-policy";
 import { deployRxTrace, deployTimelock } from "../src/chain/deploy";
 import { FinalAct, RecallClass, Role, Standing } from "../src/domain/enums";
@@ -463,24 +463,37 @@ describe("Attacks on governance (issue 12)", function () {
       await expect(extension.condemnStock(batchId, pharmacy.address, 1n)).to.be.revertedWithCustomError(extension, "BatchUnknown").withArgs(batchId);
     });
 
-    it("no selector is shadowed: every extension function the core also has is the same function", async function () {
-      const core = RxTrace__factory.createInterface();
-      const ext = RxTraceExtension__factory.createInterface();
-      const coreBySelector = new Map<string, string>();
-      core.forEachFunction((f) => coreBySelector.set(f.selector, f.format("sighash")));
-      const clashes: string[] = [];
-      const served: string[] = [];
-      ext.forEachFunction((f) => {
-        const other = coreBySelector.get(f.selector);
-        if (other !== undefined && other !== f.format("sighash")) clashes.push(`${f.format("sighash")} vs ${other}`);
-        if (other === undefined) served.push(f.format("sighash"));
-      });
-      expect(clashes).to.deep.equal([]);
-      // Everything the fallback reaches is IGovernance's (and the extension's own error-only refusals are not there).
-      const governance = IGovernance__factory.createInterface();
-      const governanceSigs: string[] = [];
-      governance.forEachFunction((f) => governanceSigs.push(f.format("sighash")));
-      expect(served.filter((s) => !governanceSigs.includes(s) && s !== "multicall(bytes[])")).to.deep.equal([]);
+    it("no selector is shadowed: every extension function the core (or the first extension) also has is the same function", async function () {
+      const sighashes = (iface: { forEachFunction(cb: (f: { selector: string; format(f: "sighash"): string }) => void): void }) => {
+        const bySelector = new Map<string, string>();
+        iface.forEachFunction((f) => bySelector.set(f.selector, f.format("sighash")));
+        return bySelector;
+      };
+      /** The functions of `later` that the contracts before it do not serve: what their fallbacks pass on to it. */
+      const passedOn = (before: Map<string, string>[], later: Map<string, string>) => {
+        const clashes: string[] = [];
+        const served: string[] = [];
+        for (const [selector, sig] of later) {
+          const other = before.map((b) => b.get(selector)).find((o) => o !== undefined);
+          if (other !== undefined && other !== sig) clashes.push(`${sig} vs ${other}`);
+          if (other === undefined) served.push(sig);
+        }
+        return { clashes, served };
+      };
+      const core = sighashes(RxTrace__factory.createInterface());
+      const ext = sighashes(RxTraceExtension__factory.createInterface());
+      const ext2 = sighashes(RxTraceExtension2__factory.createInterface());
+      const first = passedOn([core], ext);
+      const second = passedOn([core, ext], ext2);
+      expect(first.clashes).to.deep.equal([]);
+      expect(second.clashes).to.deep.equal([]);
+      // Everything the core's fallback reaches is IGovernance's (the extension's own error-only refusals are not
+      // there), and everything the first extension's fallback reaches is ICorrections'.
+      const governanceSigs = [...sighashes(IGovernance__factory.createInterface()).values()];
+      const correctionSigs = [...sighashes(ICorrections__factory.createInterface()).values()];
+      expect(first.served.filter((s) => !governanceSigs.includes(s) && !["multicall(bytes[])", "EXTENSION2()"].includes(s))).to.deep.equal([]);
+      expect(second.served.filter((s) => !correctionSigs.includes(s))).to.deep.equal([]);
+      expect(second.served).to.have.length(correctionSigs.length);
     });
 
     it("the extension's refusals of the core's hot paths are never reached through the core", async function () {

@@ -7,7 +7,7 @@ import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { AbiCoder, keccak256, ZeroHash } from "ethers";
-import { IGovernance__factory } from "../typechain-types";
+import { ICorrections__factory, IGovernance__factory } from "../typechain-types";
 import { SerialTree } from "../src/merkle";
 import { RejectionReason, Role, Verdict } from "../src/domain/enums";
 import { batchIdOf, serialToBytes32 } from "../src/domain/ids";
@@ -40,7 +40,7 @@ function proposalHash(expiry: bigint | number, certificateHash: string, uri: str
 
 async function governed() {
   const base = await loadFixture(batchFixture);
-  const gov = IGovernance__factory.connect(await base.rx.getAddress(), base.manufacturer);
+  const gov = ICorrections__factory.connect(await base.rx.getAddress(), base.manufacturer);
   return { ...base, gov };
 }
 
@@ -93,14 +93,14 @@ describe("Corrections", function () {
       const { rx, admin, otherManufacturer, input, batchId } = await governed();
       // The other manufacturer is given the prefix too (a merger): the lot is still not its own.
       await IGovernance__factory.connect(await rx.getAddress(), admin).transferCompanyPrefix("0312345", otherManufacturer.address);
-      await expect(IGovernance__factory.connect(await rx.getAddress(), otherManufacturer).supersedeBatch(input))
+      await expect(ICorrections__factory.connect(await rx.getAddress(), otherManufacturer).supersedeBatch(input))
         .to.be.revertedWithCustomError(rx, "CorrectionNotManufacturer")
         .withArgs(batchId, otherManufacturer.address);
     });
 
     it("is refused to a distributor (PartnerWrongRole) and checks the fields as commissioning does", async function () {
       const { rx, gov, distributor, input } = await governed();
-      await expect(IGovernance__factory.connect(await rx.getAddress(), distributor).supersedeBatch(input))
+      await expect(ICorrections__factory.connect(await rx.getAddress(), distributor).supersedeBatch(input))
         .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
         .withArgs(distributor.address, Role.Distributor, Role.Manufacturer);
       await expect(gov.supersedeBatch({ ...input, quantity: 0n })).to.be.revertedWithCustomError(rx, "BatchInvalidQuantity").withArgs(0n);
@@ -133,7 +133,7 @@ describe("Corrections", function () {
         .to.emit(rx, "BatchCorrectionProposed")
         .withArgs(batchId, manufacturer.address, expiry, NEW_CERTIFICATE, NEW_URI);
       expect(await gov.correctionProposal(batchId)).to.equal(proposalHash(expiry, NEW_CERTIFICATE, NEW_URI));
-      await expect(IGovernance__factory.connect(await rx.getAddress(), regulator).approveCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI))
+      await expect(ICorrections__factory.connect(await rx.getAddress(), regulator).approveCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI))
         .to.emit(rx, "BatchCorrected")
         .withArgs(batchId, regulator.address, input.expiry, expiry, NEW_CERTIFICATE, NEW_URI);
       const b = await rx.batch(batchId);
@@ -145,7 +145,7 @@ describe("Corrections", function () {
     it("keeps a corrected batch moving and verifying GENUINE (the mark is not a hold)", async function () {
       const { rx, gov, regulator, distributor, pharmacy, batchId, tree, expiry } = await loadFixture(shipped);
       await gov.proposeCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI);
-      await IGovernance__factory.connect(await rx.getAddress(), regulator).approveCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI);
+      await ICorrections__factory.connect(await rx.getAddress(), regulator).approveCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI);
       await deliverPacksFrom(rx, distributor, batchId, pharmacy, PHARMACY_SERIALS);
       const serial = PHARMACY_SERIALS[0];
       const [verdict] = await rx.verifyPack(GTIN, LOT, serialToBytes32(serial), tree.proof(serial), pharmacy.address);
@@ -156,13 +156,13 @@ describe("Corrections", function () {
       const { rx, gov, regulator, distributor, pharmacy, batchId } = await loadFixture(shipped);
       const past = BigInt(await time.latest()) - 1n;
       await gov.proposeCorrection(batchId, past, NEW_CERTIFICATE, NEW_URI);
-      await IGovernance__factory.connect(await rx.getAddress(), regulator).approveCorrection(batchId, past, NEW_CERTIFICATE, NEW_URI);
+      await ICorrections__factory.connect(await rx.getAddress(), regulator).approveCorrection(batchId, past, NEW_CERTIFICATE, NEW_URI);
       await expect(rx.connect(distributor).ship(batchId, pharmacy.address, 1n)).to.be.revertedWithCustomError(rx, "BatchExpired");
     });
 
     it("a regulator cannot approve values the manufacturer did not propose (CorrectionNotProposed)", async function () {
       const { rx, gov, regulator, batchId, expiry } = await loadFixture(shipped);
-      const asRegulator = IGovernance__factory.connect(await rx.getAddress(), regulator);
+      const asRegulator = ICorrections__factory.connect(await rx.getAddress(), regulator);
       await expect(asRegulator.approveCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI))
         .to.be.revertedWithCustomError(rx, "CorrectionNotProposed")
         .withArgs(batchId);
@@ -174,7 +174,7 @@ describe("Corrections", function () {
 
     it("an approval is used once: approving again is refused", async function () {
       const { rx, gov, regulator, batchId, expiry } = await loadFixture(shipped);
-      const asRegulator = IGovernance__factory.connect(await rx.getAddress(), regulator);
+      const asRegulator = ICorrections__factory.connect(await rx.getAddress(), regulator);
       await gov.proposeCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI);
       await asRegulator.approveCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI);
       await expect(asRegulator.approveCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI)).to.be.revertedWithCustomError(
@@ -185,17 +185,17 @@ describe("Corrections", function () {
 
     it("only the lot's manufacturer proposes, and only a regulator approves", async function () {
       const { rx, otherManufacturer, distributor, manufacturer, gov, batchId, expiry } = await loadFixture(shipped);
-      await expect(IGovernance__factory.connect(await rx.getAddress(), otherManufacturer).proposeCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI))
+      await expect(ICorrections__factory.connect(await rx.getAddress(), otherManufacturer).proposeCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI))
         .to.be.revertedWithCustomError(rx, "CorrectionNotManufacturer")
         .withArgs(batchId, otherManufacturer.address);
       await expect(
-        IGovernance__factory.connect(await rx.getAddress(), distributor).proposeCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI),
+        ICorrections__factory.connect(await rx.getAddress(), distributor).proposeCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI),
       )
         .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
         .withArgs(distributor.address, Role.Distributor, Role.Manufacturer);
       await gov.proposeCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI);
       // The manufacturer cannot approve its own proposal.
-      await expect(IGovernance__factory.connect(await rx.getAddress(), manufacturer).approveCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI))
+      await expect(ICorrections__factory.connect(await rx.getAddress(), manufacturer).approveCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI))
         .to.be.revertedWithCustomError(rx, "PartnerWrongRole")
         .withArgs(manufacturer.address, Role.Manufacturer, Role.Regulator);
     });
@@ -213,7 +213,7 @@ describe("Corrections", function () {
 
     it("a later proposal replaces an earlier one; superseding (before shipping) drops a pending proposal", async function () {
       const { rx, gov, regulator, batchId, input } = await governed();
-      const asRegulator = IGovernance__factory.connect(await rx.getAddress(), regulator);
+      const asRegulator = ICorrections__factory.connect(await rx.getAddress(), regulator);
       const first = BigInt(input.expiry) - BigInt(DAY);
       await gov.proposeCorrection(batchId, first, NEW_CERTIFICATE, NEW_URI);
       await gov.proposeCorrection(batchId, first - 1n, NEW_CERTIFICATE, NEW_URI);
@@ -230,7 +230,7 @@ describe("Corrections", function () {
       const { rx, gov, regulator, batchId, input } = await governed();
       const expiry = BigInt(input.expiry) - BigInt(DAY);
       await gov.proposeCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI);
-      await IGovernance__factory.connect(await rx.getAddress(), regulator).approveCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI);
+      await ICorrections__factory.connect(await rx.getAddress(), regulator).approveCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI);
       await expect(gov.supersedeBatch(input)).to.be.revertedWithCustomError(rx, "SupersedeAfterMovement").withArgs(batchId, CORRECTED);
     });
   });
@@ -241,7 +241,7 @@ describe("Corrections", function () {
       await gov.supersedeBatch({ ...input, quantity: 90n });
       const expiry = BigInt(input.expiry) - 30n * BigInt(DAY);
       await gov.proposeCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI);
-      await IGovernance__factory.connect(await rx.getAddress(), regulator).approveCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI);
+      await ICorrections__factory.connect(await rx.getAddress(), regulator).approveCorrection(batchId, expiry, NEW_CERTIFICATE, NEW_URI);
       const serial = SERIALS[3];
       const day = new Date(Number(expiry) * 1000).toISOString();
       const yymmdd = day.slice(2, 4) + day.slice(5, 7) + day.slice(8, 10);
@@ -265,7 +265,7 @@ describe("Corrections", function () {
     it("a pharmacy's units are untouched by a supersede attempt after dispensing (refused: the batch moved)", async function () {
       const { rx, manufacturer, input, batchId, pharmacy, tree, toPharmacy } = await loadFixture(pharmacyFixture);
       await dispenseFrom(rx, pharmacy, batchId, tree, SERIALS[0], toPharmacy);
-      const gov = IGovernance__factory.connect(await rx.getAddress(), manufacturer);
+      const gov = ICorrections__factory.connect(await rx.getAddress(), manufacturer);
       await expect(gov.supersedeBatch({ ...input, quantity: 1_000_000n })).to.be.revertedWithCustomError(rx, "SupersedeAfterMovement");
       expect(await rx.isDispensed(batchId, serialToBytes32(SERIALS[0]))).to.equal(true);
     });
@@ -274,7 +274,7 @@ describe("Corrections", function () {
       const { rx, manufacturer, distributor, input, batchId } = await governed();
       const sent = await shipFrom(rx, manufacturer, batchId, distributor.address, 10n);
       await rx.connect(distributor).rejectShipment(sent.shipment, RejectionReason.Damaged, ethers.id("damaged"), WARM_LEG);
-      const gov = IGovernance__factory.connect(await rx.getAddress(), manufacturer);
+      const gov = ICorrections__factory.connect(await rx.getAddress(), manufacturer);
       await expect(gov.supersedeBatch(input)).to.be.revertedWithCustomError(rx, "SupersedeAfterMovement");
     });
   });

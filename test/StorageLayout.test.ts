@@ -8,7 +8,7 @@ interface Slot {
   type: string;
 }
 
-/** The extension runs on the core's storage (DELEGATECALL): its variables must sit in exactly the same slots. */
+/** The extensions run on the core's storage (DELEGATECALL): their variables must sit in exactly the same slots. */
 describe("Storage layout of the DELEGATECALL seam", function () {
   async function layoutOf(name: string): Promise<Slot[]> {
     const fqn = `contracts/${name}.sol:${name}`;
@@ -24,5 +24,12 @@ describe("Storage layout of the DELEGATECALL seam", function () {
     const extension = await layoutOf("RxTraceExtension");
     expect(core.length).to.be.greaterThan(10);
     expect(extension).to.deep.equal(core);
+  });
+
+  it("RxTraceExtension2 declares the same variables in the same slots as RxTrace", async function () {
+    const core = await layoutOf("RxTrace");
+    const extension2 = await layoutOf("RxTraceExtension2");
+    expect(core.length).to.be.greaterThan(10);
+    expect(extension2).to.deep.equal(core);
   });
 });

@@ -1,17 +1,16 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
-import {IBatchRegistry} from "../interfaces/IBatchRegistry.sol";
 import {IGovernance} from "../interfaces/IGovernance.sol";
 import {Batch, FinalAct, FinalDecision, Holding, Role} from "../interfaces/RxTypes.sol";
 import {BatchFlags} from "../libraries/BatchFlags.sol";
-import {SignedHandovers} from "./SignedHandovers.sol";
+import {RxExtensionBase} from "./RxExtensionBase.sol";
 
-/// @title Governance acts: reversing a lone regulator's final act, condemning stock, moving company prefixes,
-/// correcting a batch
+/// @title Governance acts: reversing a lone regulator's final act, condemning stock, moving company prefixes
 /// @notice Inherited by `RxTraceExtension` only (the core reaches it through its `fallback`); it declares no storage
-/// (what it keeps is declared in the modules both inherit), so the core's and the extension's layouts stay the same.
-abstract contract Governance is SignedHandovers, IGovernance {
+/// (what it keeps is declared in the modules every contract of the suite inherits), so the layouts stay the same.
+/// Corrections of a batch are in `Corrections`, served by the second extension.
+abstract contract Governance is RxExtensionBase, IGovernance {
     /// @inheritdoc IGovernance
     uint256 public constant REVERSAL_WINDOW = _REVERSAL_WINDOW;
 
@@ -82,71 +81,6 @@ abstract contract Governance is SignedHandovers, IGovernance {
         // A restrictive act: it works while the suite is paused, like suspending a partner.
         address from = _revokeCompanyPrefix(prefix);
         emit CompanyPrefixRevoked(prefix, from);
-    }
-
-    /// @inheritdoc IGovernance
-    function supersedeBatch(IBatchRegistry.Commission calldata c) external whenNotPaused {
-        bytes32 batchId = _checkCommission(c);
-        Batch storage b = _existingBatch(batchId);
-        if (_manufacturerOf(batchId) != msg.sender) revert CorrectionNotManufacturer(batchId, msg.sender);
-        Holding memory h = _holding(batchId, msg.sender);
-        // Units leave the manufacturer only by shipping, so with no shipment all of them are still here.
-        if (b.flags != 0 || h.shipments != 0 || h.quarantined != 0 || h.condemned != 0 || h.dispensed != 0) {
-            revert SupersedeAfterMovement(batchId, b.flags);
-        }
-        uint8 changed;
-        if (b.serialRoot != bytes21(c.serialRoot)) changed |= 1;
-        if (b.expiry != c.expiry) changed |= 2;
-        if (b.minTemp != c.minTemp || b.maxTemp != c.maxTemp) changed |= 4;
-        if (h.saleable != c.quantity) changed |= 8;
-        b.serialRoot = bytes21(c.serialRoot);
-        b.expiry = c.expiry;
-        b.minTemp = c.minTemp;
-        b.maxTemp = c.maxTemp;
-        h.saleable = c.quantity;
-        _setHolding(batchId, msg.sender, h);
-        // A correction proposed earlier no longer fits the batch.
-        _setCorrectionProposal(batchId, 0);
-        emit BatchSuperseded(batchId, msg.sender, changed, c);
-    }
-
-    /// @inheritdoc IGovernance
-    function proposeCorrection(bytes32 batchId, uint40 expiry, bytes32 certificateHash, string calldata certificateURI)
-        external
-        whenNotPaused
-    {
-        _existingBatch(batchId);
-        _requireRole(msg.sender, Role.Manufacturer);
-        if (_manufacturerOf(batchId) != msg.sender) revert CorrectionNotManufacturer(batchId, msg.sender);
-        if (expiry == 0) revert CorrectionInvalidExpiry(expiry);
-        if (certificateHash == bytes32(0) || bytes(certificateURI).length == 0) {
-            revert BatchMissingCertificate(certificateHash, certificateURI);
-        }
-        _setCorrectionProposal(batchId, keccak256(abi.encode(expiry, certificateHash, certificateURI)));
-        emit BatchCorrectionProposed(batchId, msg.sender, expiry, certificateHash, certificateURI);
-    }
-
-    /// @inheritdoc IGovernance
-    function approveCorrection(bytes32 batchId, uint40 expiry, bytes32 certificateHash, string calldata certificateURI)
-        external
-        whenNotPaused
-    {
-        Batch storage b = _existingBatch(batchId);
-        _requireRole(msg.sender, Role.Regulator);
-        bytes32 proposal = _correctionProposal(batchId);
-        if (proposal == 0 || proposal != keccak256(abi.encode(expiry, certificateHash, certificateURI))) {
-            revert CorrectionNotProposed(batchId);
-        }
-        _setCorrectionProposal(batchId, 0);
-        uint40 previous = b.expiry;
-        b.expiry = expiry;
-        b.flags |= BatchFlags.CORRECTED;
-        emit BatchCorrected(batchId, msg.sender, previous, expiry, certificateHash, certificateURI);
-    }
-
-    /// @inheritdoc IGovernance
-    function correctionProposal(bytes32 batchId) external view returns (bytes32) {
-        return _correctionProposal(batchId);
     }
 
     /// @inheritdoc IGovernance

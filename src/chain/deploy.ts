@@ -30,9 +30,13 @@ export async function deployRxTrace(
   const admin = options.admin ?? (await deployer.getAddress());
   const pauser = options.pauser ?? admin;
   const operator = options.operator ?? pauser;
-  // The extension goes first, on its own: inside the core's creation code it would pass EIP-3860's initcode limit.
+  // The extensions go first, each on its own (inside the core's creation code they would pass EIP-3860's initcode
+  // limit): the second, then the first that names it, then the core that names the first.
+  const extension2Factory = await ethers.getContractFactory("RxTraceExtension2", deployer);
+  const extension2 = await extension2Factory.deploy(options.adminDelay ?? 0n, admin);
+  await extension2.waitForDeployment();
   const extensionFactory = await ethers.getContractFactory("RxTraceExtension", deployer);
-  const extension = await extensionFactory.deploy(options.adminDelay ?? 0n, admin);
+  const extension = await extensionFactory.deploy(options.adminDelay ?? 0n, admin, await extension2.getAddress());
   await extension.waitForDeployment();
   const factory = await ethers.getContractFactory("RxTrace", deployer);
   const contract = await factory.deploy(options.adminDelay ?? 0n, admin, pauser, operator, await extension.getAddress());

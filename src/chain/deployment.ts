@@ -45,6 +45,12 @@ export interface DeploymentRecord {
      */
     RxTraceExtension?: { address: string };
     /**
+     * The code the first extension reaches by DELEGATECALL for the acts it does not serve either
+     * (`RxTraceExtension.EXTENSION2()`), deployed in the transaction before the first extension's. Absent in records
+     * written before it existed.
+     */
+    RxTraceExtension2?: { address: string };
+    /**
      * Payment on delivery beside the suite (docs/settlement.md), deployed right after it by its own transaction.
      * Absent in records written before it existed.
      */
@@ -217,6 +223,7 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
     contracts: {
       RxTrace: { address: await rx.getAddress(), transactionHash: tx.hash, blockNumber: receipt.blockNumber },
       RxTraceExtension: { address: await rx.EXTENSION() },
+      RxTraceExtension2: { address: await (await hre.ethers.getContractAt("RxTraceExtension", await rx.EXTENSION())).EXTENSION2() },
       RxSettlement: {
         address: await settlement.getAddress(),
         transactionHash: settlementTx.hash,
@@ -239,6 +246,7 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
   writeFileAtomic(file, JSON.stringify(record, null, 2) + "\n");
   log(`RxTrace deployed at ${record.contracts.RxTrace.address} (tx ${tx.hash}, block ${receipt.blockNumber}, gas ${receipt.gasUsed})`);
   log(`  its extension (rare acts, by DELEGATECALL) at ${record.contracts.RxTraceExtension?.address}, deployed just before it and named in its constructor`);
+  log(`  its second extension (the acts the first does not serve) at ${record.contracts.RxTraceExtension2?.address}, named in the first's constructor`);
   log(
     `admin (onboards manufacturers and regulators, company prefixes, roles): ${admin}` +
       (timelock ? ` (TimelockController, delay ${timelock.minDelay} s)` : facts.timelockDelay !== undefined ? ` (delay ${facts.timelockDelay} s)` : "") +
@@ -322,6 +330,7 @@ export async function verifyOnExplorer(
     return false;
   }
   const extension = record.contracts.RxTraceExtension?.address;
+  const extension2 = record.contracts.RxTraceExtension2?.address;
   await hre.run("verify:verify", {
     address: record.contracts.RxTrace.address,
     constructorArguments: [
@@ -337,9 +346,17 @@ export async function verifyOnExplorer(
     await hre.run("verify:verify", {
       address: extension,
       contract: "contracts/RxTraceExtension.sol:RxTraceExtension",
-      constructorArguments: [BigInt(record.adminDelay), record.admin],
+      constructorArguments: [BigInt(record.adminDelay), record.admin, ...(extension2 ? [extension2] : [])],
     });
     log(`verified its extension ${extension} on the explorer`);
+  }
+  if (extension2) {
+    await hre.run("verify:verify", {
+      address: extension2,
+      contract: "contracts/RxTraceExtension2.sol:RxTraceExtension2",
+      constructorArguments: [BigInt(record.adminDelay), record.admin],
+    });
+    log(`verified its second extension ${extension2} on the explorer`);
   }
   const settlement = record.contracts.RxSettlement?.address;
   if (settlement) {

@@ -7,7 +7,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionResponse } from "ethers";
-import { IGovernance__factory, type RxTrace } from "../../typechain-types";
+import { ICorrections__factory, type RxTrace } from "../../typechain-types";
 import { Role } from "../../src/domain/enums";
 import { CAST } from "../../src/scenario/scenario";
 import { revertData } from "../../src/commands/shared/cli";
@@ -222,7 +222,7 @@ function send(f: PropertyFixture, call: Exclude<Call, { kind: "travel" }>): Prom
     case "commission":
       return rx.commissionBatch(call.input);
     case "supersede":
-      return IGovernance__factory.connect(String(f.rx.target), f.signers[call.by]).supersedeBatch(call.input);
+      return ICorrections__factory.connect(String(f.rx.target), f.signers[call.by]).supersedeBatch(call.input);
     case "ship":
       return call.manifest
         ? rx.shipPacks(call.batchId, a(call.receiver), call.quantity, call.manifest.root)
