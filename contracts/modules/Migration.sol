@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.28;
 
+import {ICorrections} from "../interfaces/ICorrections.sol";
 import {IGovernance} from "../interfaces/IGovernance.sol";
 import {IMigration} from "../interfaces/IMigration.sol";
 import {IRxTrace} from "../interfaces/IRxTrace.sol";
@@ -19,17 +20,17 @@ import {
 import {BatchFlags} from "../libraries/BatchFlags.sol";
 import {HoldingPacking} from "../libraries/HoldingPacking.sol";
 import {Ids} from "../libraries/Ids.sol";
-import {SignedHandovers} from "./SignedHandovers.sol";
+import {RxExtensionBase} from "./RxExtensionBase.sol";
 
 /// @title Migration: retiring a suite and adopting its records in a successor
 /// @notice Why a successor rather than an upgradeable proxy (docs/governance.md): a proxy costs every hot call a
 /// DELEGATECALL and a cold implementation read (about 2,600 gas, over the 2% budget of the main operations) and keeps
 /// one upgrade key able to change every rule at once; a successor is new code that each partner can read before it
 /// holds anything, and it costs the hot paths nothing but a bit test.
-/// @dev Declares no storage: what it keeps (predecessor, successor, adopted records) is declared in `RxAccess`, which
+/// @dev Served by `RxTraceExtension2`. Declares no storage: what it keeps (predecessor, successor, adopted records) is declared in `RxAccess`, which
 /// every contract of the suite inherits. Each adoption copies one record as the predecessor stores it, so every rule
 /// that held there holds here; the predecessor is retired (frozen) before anything is copied, so the copy stays exact.
-abstract contract Migration is SignedHandovers, IMigration {
+abstract contract Migration is RxExtensionBase, IMigration {
     /// @inheritdoc IMigration
     function takeOverFrom(address predecessor_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         address existing = _predecessorOf();
@@ -89,7 +90,7 @@ abstract contract Migration is SignedHandovers, IMigration {
         IGovernance governance = IGovernance(address(from));
         if (BatchFlags.has(b.flags, BatchFlags.ILLEGITIMATE)) _adoptDecision(governance, batchId, FinalAct.Illegitimate);
         if (BatchFlags.has(b.flags, BatchFlags.RECALLED)) _adoptDecision(governance, batchId, FinalAct.RecallClassI);
-        bytes32 proposal = governance.correctionProposal(batchId);
+        bytes32 proposal = ICorrections(address(from)).correctionProposal(batchId);
         if (proposal != 0) _setCorrectionProposal(batchId, proposal);
         emit BatchAdopted(batchId, manufacturer, _batchRecord(batchId));
     }
@@ -169,7 +170,7 @@ abstract contract Migration is SignedHandovers, IMigration {
     /// @dev The predecessor to adopt from: it must exist and have retired in favour of this suite, which must not be
     /// retired itself.
     function _adoptingFrom() private view returns (IRxTrace) {
-        _requireNotRetired();
+        _requireDelegated(); // and not retired
         address from = _predecessorOf();
         if (from == address(0)) revert MigrationNoPredecessor();
         address handedTo = IMigration(from).successor();

@@ -13,13 +13,15 @@ import {IMigration} from "../interfaces/IMigration.sol";
 /// @dev The pause is OpenZeppelin `Pausable`'s, with the times of the last pause kept in the flag's own slot: every
 /// paused entry point reads that slot anyway, so the grace rules (see `IEmergencyPause`) cost the hot paths nothing.
 abstract contract RxAccess is AccessControlDefaultAdminRules, IEmergencyPause {
-    /// @dev The pause flag and the last pause's window, one storage slot (168 of 256 bits).
+    /// @dev The pause flag, the last pause's window and retirement, one storage slot (176 of 256 bits).
     struct PauseState {
         bool paused; // 8 bits: whether the suite is paused now
         uint40 pausedAt; // 40 bits: when the last pause window began (a pause within the grace continues it)
         uint40 unpausedAt; // 40 bits: when the last pause ended; zero: never unpaused
         uint40 pausedFor; // 40 bits: the seconds the window's pauses lasted, up to the last unpause
         uint40 lastPausedAt; // 40 bits: when the current (or last) pause began
+        bool retired; // 8 bits: retired in favour of a successor (IMigration), paused for good. Kept in this slot,
+        // which the acts a pause freezes read anyway, so checking it costs them a warm read.
     }
 
     /// @notice The role that may pause and unpause.
@@ -115,16 +117,17 @@ abstract contract RxAccess is AccessControlDefaultAdminRules, IEmergencyPause {
     /// @dev Reverts once this suite is retired: every act stops (the extensions' delegation check calls it, so every
     /// rare act that checks its caller does; the few that check no caller call it themselves).
     function _requireNotRetired() internal view {
-        address successor = _successor;
-        if (successor != address(0)) revert IMigration.MigrationRetired(successor);
+        if (_pauseState.retired) revert IMigration.MigrationRetired(_successor);
     }
 
     /// @dev Hands over to `successor` for good: paused, and no one can unpause (every unpause path checks the
     /// successor, see `RxTraceExtension`).
     function _retire(address successor) internal {
         _successor = successor;
-        _pauseState.paused = true;
-        _pauseState.lastPausedAt = uint40(block.timestamp);
+        PauseState storage s = _pauseState;
+        s.paused = true;
+        s.retired = true;
+        s.lastPausedAt = uint40(block.timestamp);
     }
 
     /// @dev Marks record `key` adopted; returns false when it already was.

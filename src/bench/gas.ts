@@ -51,7 +51,9 @@ export const GAS_BUDGETS: Partial<GasTable> = {
   receive: 68_000,
   handover: 130_000,
   reject: 60_000,
-  recall: 40_000,
+  // Issue 12 raised it from 40,000: a retired suite (IMigration) refuses every act, the manufacturer's recall too,
+  // which checks no standing and so reads the pause slot for retirement (one cold SLOAD, 2,100 gas).
+  recall: 41_000,
   // Issue 11: dispensing a pack of a 1,000,000-serial batch with the proof that it is in the dispenser's custody
   // (the leg that brought it and the pack's place in the leg's manifest).
   dispensePackProof: 100_000,

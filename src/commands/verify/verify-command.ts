@@ -48,7 +48,7 @@ export async function verifyFromArgs(hre: HardhatRuntimeEnvironment, args: Verif
     }
   }
   const manifests = manifestsFromArgs(hre.network.name, args.manifests);
-  const { rx, record } = await connect(hre);
+  const { rx, record, lineage } = await connect(hre);
   const holder = args.holder === undefined ? undefined : await resolvePartner(rx, args.holder, "--holder");
   const tree = loadSerialTree(hre.network.name, batchIdOf(pack.gtin, pack.lot));
   // Without the batch's serial file the serial cannot be proven: the contract then says SerialNotInBatch.
@@ -68,7 +68,7 @@ export async function verifyFromArgs(hre: HardhatRuntimeEnvironment, args: Verif
       }
     }
   }
-  return verifyPack(rx, pack, {
+  const report = await verifyPack(rx, pack, {
     proof,
     holder,
     claim,
@@ -76,4 +76,6 @@ export async function verifyFromArgs(hre: HardhatRuntimeEnvironment, args: Verif
     fromBlock: record.contracts.RxTrace.blockNumber,
     manifests: (custody) => manifestEvidence(manifests, { chainId: record.chainId, contract: record.contracts.RxTrace.address, custody }),
   });
+  if (lineage.length > 1) report.lineage = lineage;
+  return report;
 }
