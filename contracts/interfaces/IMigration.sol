@@ -28,8 +28,8 @@ interface IMigration {
     event PredecessorSet(address indexed predecessor, address indexed by);
     /// @notice The admin `by` retired this suite in favour of `successor`: every act stops for good, views answer.
     event Retired(address indexed successor, address indexed by);
-    /// @notice Partner `account`'s record (role, GLN, licence expiry, suspension, prefix lengths, nonce) was copied from
-    /// the predecessor.
+    /// @notice Partner `account`'s record (role, GLN, licence expiry, suspension, prefix lengths, nonce) was copied
+    /// from the predecessor.
     event PartnerAdopted(address indexed account, Role role, uint64 gln, uint40 licenceExpiry, bool suspended);
     /// @notice Company prefix `prefix` of `account` was copied from the predecessor.
     event CompanyPrefixAdopted(address indexed account, string prefix);

@@ -27,9 +27,10 @@ import {RxExtensionBase} from "./RxExtensionBase.sol";
 /// DELEGATECALL and a cold implementation read (about 2,600 gas, over the 2% budget of the main operations) and keeps
 /// one upgrade key able to change every rule at once; a successor is new code that each partner can read before it
 /// holds anything, and it costs the hot paths nothing but a bit test.
-/// @dev Served by `RxTraceExtension2`. Declares no storage: what it keeps (predecessor, successor, adopted records) is declared in `RxAccess`, which
-/// every contract of the suite inherits. Each adoption copies one record as the predecessor stores it, so every rule
-/// that held there holds here; the predecessor is retired (frozen) before anything is copied, so the copy stays exact.
+/// @dev Served by `RxTraceExtension2`. Declares no storage: what it keeps (predecessor, successor, adopted records)
+/// is declared in `RxAccess`, which every contract of the suite inherits. Each adoption copies one record as the
+/// predecessor stores it, so every rule that held there holds here; the predecessor is retired (frozen) before anything
+/// is copied, so the copy stays exact.
 abstract contract Migration is RxExtensionBase, IMigration {
     /// @inheritdoc IMigration
     function takeOverFrom(address predecessor_) external onlyRole(DEFAULT_ADMIN_ROLE) {
@@ -88,7 +89,9 @@ abstract contract Migration is RxExtensionBase, IMigration {
             here.lapsesAt = hold.lapsesAt;
         }
         IGovernance governance = IGovernance(address(from));
-        if (BatchFlags.has(b.flags, BatchFlags.ILLEGITIMATE)) _adoptDecision(governance, batchId, FinalAct.Illegitimate);
+        if (BatchFlags.has(b.flags, BatchFlags.ILLEGITIMATE)) {
+            _adoptDecision(governance, batchId, FinalAct.Illegitimate);
+        }
         if (BatchFlags.has(b.flags, BatchFlags.RECALLED)) _adoptDecision(governance, batchId, FinalAct.RecallClassI);
         bytes32 proposal = ICorrections(address(from)).correctionProposal(batchId);
         if (proposal != 0) _setCorrectionProposal(batchId, proposal);

@@ -14,7 +14,7 @@ import { adminCodeKind, planAdmin, type AdminFacts } from "./admin-policy";
 import { deployRxSettlement, deployRxTrace, deployTimelock, type SuiteOptions } from "./deploy";
 import { bindIndexerFromEnv } from "./indexer";
 import { useSettlement } from "./events/settlement";
-import { lineageOf } from "./lineage";
+import { lineageOf } from "./events/lineage";
 
 /**
  * `deployments/` of the repository, or RXTRACE_DEPLOYMENTS_DIR (read at each call: tests give every process

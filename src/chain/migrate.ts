@@ -7,9 +7,9 @@
 import { Contract, keccak256, toUtf8Bytes, ZeroAddress, type ContractRunner, type EventLog, type Signer } from "ethers";
 import { IGovernance__factory, IMigration__factory, RxTrace__factory } from "../../typechain-types";
 import { queryEvents, type EventScan } from "./events/query";
-import { migrationOf, MigrationError } from "./lineage";
+import { migrationOf, MigrationError } from "./events/lineage";
 
-export { lineageOf, migrationOf, MigrationError } from "./lineage";
+export { lineageOf, migrationOf, MigrationError } from "./events/lineage";
 
 /** IMigration.Record, in the same order. */
 export enum MigrationRecord {

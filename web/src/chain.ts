@@ -15,7 +15,7 @@ import type { RxTrace } from "../../typechain-types";
 import { RxTrace__factory } from "../../typechain-types/factories/contracts/RxTrace__factory";
 import { IRxSettlement__factory } from "../../typechain-types/factories/contracts/interfaces/IRxSettlement__factory";
 import { useSettlement } from "../../src/chain/events/settlement";
-import { lineageOf } from "../../src/chain/lineage";
+import { lineageOf } from "../../src/chain/events/lineage";
 
 export interface NetworkOption {
   name: string;

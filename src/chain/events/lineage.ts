@@ -3,9 +3,9 @@
  * Browser-safe (ethers and the typechain factory only): the page follows it as the commands do.
  */
 import { ZeroAddress, type ContractRunner } from "ethers";
-import type { IMigration } from "../../typechain-types";
+import type { IMigration } from "../../../typechain-types";
 // The factory's own file, not the index: the page bundles this module without every contract's bytecode.
-import { IMigration__factory } from "../../typechain-types/factories/contracts/interfaces/IMigration__factory";
+import { IMigration__factory } from "../../../typechain-types/factories/contracts/interfaces/IMigration__factory";
 
 /** A problem with a migration or a lineage, worded for the person at the terminal. */
 export class MigrationError extends Error {
