@@ -14,7 +14,7 @@ import { adminCodeKind, planAdmin, type AdminFacts } from "./admin-policy";
 import { deployRxSettlement, deployRxTrace, deployTimelock, type SuiteOptions } from "./deploy";
 import { bindIndexerFromEnv } from "./indexer";
 import { useSettlement } from "./events/settlement";
-import { lineageOf } from "./events/lineage";
+import { lineageOf, usePredecessors } from "./events/lineage";
 
 /**
  * `deployments/` of the repository, or RXTRACE_DEPLOYMENTS_DIR (read at each call: tests give every process
@@ -306,6 +306,8 @@ export async function connect(
     console.error(`note: the suite at ${record.contracts.RxTrace.address} (deployments/${hre.network.name}.json) is retired; following its successor ${current}`);
   }
   const rx = (await hre.ethers.getContractAt("RxTrace", current)) as unknown as RxTrace;
+  // An adopted lot's earlier history is on the predecessors: read from the oldest deployment block the record knows.
+  await usePredecessors(rx, hre.ethers.provider, Math.min(record.predecessor?.blockNumber ?? Infinity, record.contracts.RxTrace.blockNumber));
   await bindIndexerFromEnv(rx, record.chainId);
   // The lot's invoices join its history when the record has a settlement (older records have none).
   const settlement = record.contracts.RxSettlement;

@@ -81,6 +81,15 @@ describe("migration commands", function () {
       expect(report.lineage).to.equal(undefined);
     });
 
+    it("tells the lot's history from the old suite on: commissioning, legs and partners' names, then the new suite's", async function () {
+      await loadFixture(migratedTaskFixture);
+      const report = await verifyJson("MS000003");
+      expect(report.verdictCode).to.equal(Verdict.Genuine);
+      expect(report.certificate?.uri).to.equal(CERTIFICATE_URI);
+      const commissioned = report.timeline.find((e) => e.kind === "commissioned");
+      expect(commissioned && "by" in commissioned ? commissioned.by.name : undefined).to.equal("Acme Pharma Manufacturing");
+    });
+
     it("from the old suite's record, follows the lineage and says which successor answered", async function () {
       const { oldRecord } = await loadFixture(migratedTaskFixture);
       const current = readFileSync(recordPath(hre.network.name), "utf8");

@@ -15,7 +15,7 @@ import type { RxTrace } from "../../typechain-types";
 import { RxTrace__factory } from "../../typechain-types/factories/contracts/RxTrace__factory";
 import { IRxSettlement__factory } from "../../typechain-types/factories/contracts/interfaces/IRxSettlement__factory";
 import { useSettlement } from "../../src/chain/events/settlement";
-import { lineageOf } from "../../src/chain/events/lineage";
+import { lineageOf, usePredecessors } from "../../src/chain/events/lineage";
 
 export interface NetworkOption {
   name: string;
@@ -75,6 +75,7 @@ async function open(network: string, rpcUrl: string, indexerUrl?: string): Promi
   // A retired suite hands over to its successor (IMigration): the page asks the newest of the lineage.
   const lineage = await lineageOf(address, provider);
   const rx = RxTrace__factory.connect(lineage[lineage.length - 1], provider);
+  await usePredecessors(rx, provider, Math.min(record.predecessor?.blockNumber ?? Infinity, record.contracts.RxTrace.blockNumber));
   // With an indexer, the events come from it (the verdict still from the contract itself).
   if (indexerUrl) useIndexer(rx, new IndexerSource(indexerUrl));
   // The lot's invoices, from the settlement beside the suite when the record has one (read in chunks: the indexer keeps the suite's logs only); its interface, not the deployable's bytecode, goes in the bundle.

@@ -3,9 +3,10 @@
  * Browser-safe (ethers and the typechain factory only): the page follows it as the commands do.
  */
 import { ZeroAddress, type ContractRunner } from "ethers";
-import type { IMigration } from "../../../typechain-types";
+import type { IMigration, RxTrace } from "../../../typechain-types";
 // The factory's own file, not the index: the page bundles this module without every contract's bytecode.
 import { IMigration__factory } from "../../../typechain-types/factories/contracts/interfaces/IMigration__factory";
+import { RxTrace__factory } from "../../../typechain-types/factories/contracts/RxTrace__factory";
 
 /** A problem with a migration or a lineage, worded for the person at the terminal. */
 export class MigrationError extends Error {
@@ -43,4 +44,37 @@ async function successorOf(address: string, runner: ContractRunner): Promise<str
     if ((error as { code?: string }).code === "CALL_EXCEPTION") return ZeroAddress;
     throw error;
   }
+}
+
+/** The predecessor of the suite at `address`, zero for a first deployment (or one that predates migration). */
+async function predecessorOf(address: string, runner: ContractRunner): Promise<string> {
+  try {
+    return await migrationOf(address, runner).predecessor();
+  } catch (error) {
+    if ((error as { code?: string }).code === "CALL_EXCEPTION") return ZeroAddress;
+    throw error;
+  }
+}
+
+const attached = new WeakMap<object, { predecessors: RxTrace[]; fromBlock: number }>();
+
+/**
+ * Reads the history of `rx`'s lots on its predecessors too (newest first): an adopted lot's commissioning, its earlier
+ * legs and the partners' names are there (IMigration adopts the records, not the events). Their events are read from
+ * `fromBlock`: the oldest deployment block known (the record's `predecessor.blockNumber`). Returns `rx`.
+ */
+export async function usePredecessors<T extends RxTrace>(rx: T, runner: ContractRunner, fromBlock: number, limit = 16): Promise<T> {
+  const found: RxTrace[] = [];
+  let address = await predecessorOf(await rx.getAddress(), runner);
+  while (address !== ZeroAddress && found.length < limit) {
+    found.push(RxTrace__factory.connect(address, runner));
+    address = await predecessorOf(address, runner);
+  }
+  if (found.length > 0) attached.set(rx, { predecessors: found, fromBlock });
+  return rx;
+}
+
+/** The predecessors attached to `rx` (`usePredecessors`), newest first, and the block to read them from. */
+export function predecessorsOf(rx: RxTrace): { predecessors: RxTrace[]; fromBlock: number } {
+  return attached.get(rx) ?? { predecessors: [], fromBlock: 0 };
 }
