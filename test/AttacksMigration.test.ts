@@ -13,7 +13,7 @@ import { migrate, migrationOf, MigrationRecord, prefixId } from "../src/chain/mi
 import { serialToBytes32 } from "../src/domain/ids";
 import { Verdict } from "../src/domain/enums";
 import { GTIN } from "../src/scenario/scenario";
-import { dispenseFrom, GOOD_LEG, LOT, SERIALS, SUSPENSION_REASON } from "./fixtures";
+import { commissionInput, dispenseFrom, GOOD_LEG, LOT, SERIALS, SUSPENSION_REASON } from "./fixtures";
 import { migratedFixture, retiredFixture, successorFixture, suiteAt, RECALL_HASH, RECALL_URI } from "./migration-fixtures";
 
 const DEFAULT_ADMIN_ROLE = ZeroHash;
@@ -109,10 +109,23 @@ describe("Attacks on the migration", function () {
         .withArgs(MigrationRecord.Shipment, forgedId, ZeroAddress);
     });
 
-    it("reverts with BatchUnknown for a holding of a batch not adopted yet", async function () {
+    it("reverts with MigrationBatchNotAdopted for a holding of a batch not adopted yet", async function () {
       const { successor, stranger, manufacturer, batchId } = await loadFixture(retiredFixture);
       const m = migrationOf(await successor.getAddress(), stranger);
-      await expect(m.adoptHolding(batchId, manufacturer.address)).to.be.revertedWithCustomError(successor, "BatchUnknown").withArgs(batchId);
+      await expect(m.adoptHolding(batchId, manufacturer.address)).to.be.revertedWithCustomError(m, "MigrationBatchNotAdopted").withArgs(batchId);
+    });
+
+    it("reverts with MigrationBatchNotAdopted for the predecessor's stock of a lot commissioned again on the successor (unpaused early)", async function () {
+      const { successor, admin, stranger, manufacturer, distributor, batchId } = await loadFixture(retiredFixture);
+      const m = migrationOf(await successor.getAddress(), stranger);
+      await m.adoptPartner(manufacturer.address);
+      await m.adoptCompanyPrefix("0312345");
+      await successor.connect(admin).unpause();
+      const { input } = await commissionInput();
+      await successor.connect(manufacturer).commissionBatch(input);
+      await expect(m.adoptHolding(batchId, distributor.address)).to.be.revertedWithCustomError(m, "MigrationBatchNotAdopted").withArgs(batchId);
+      // The lot itself cannot be adopted over the one commissioned here either.
+      await expect(m.adoptBatch(batchId)).to.be.revertedWithCustomError(successor, "BatchAlreadyCommissioned").withArgs(batchId);
     });
 
     it("reverts with PartnerUnknown for a prefix whose owner is not adopted yet", async function () {

@@ -67,6 +67,9 @@ interface IMigration {
     error MigrationAlreadyAdopted(Record kind, bytes32 id, address account);
     /// @notice The predecessor holds no record `kind` (`id`, `account`).
     error MigrationNotOnPredecessor(Record kind, bytes32 id, address account);
+    /// @notice Batch `batchId` was not adopted here (unknown, or commissioned here): adopt it before its holdings and
+    /// shipments, which are the predecessor's stock of the predecessor's lot.
+    error MigrationBatchNotAdopted(bytes32 batchId);
     /// @notice Record `kind` (`id`, `account`) already has state of its own here (it moved before it was adopted):
     /// copying would overwrite it.
     error MigrationRecordInUse(Record kind, bytes32 id, address account);

@@ -101,7 +101,7 @@ abstract contract Migration is RxExtensionBase, IMigration {
     /// @inheritdoc IMigration
     function adoptHolding(bytes32 batchId, address holder) external {
         IRxTrace from = _adoptingFrom();
-        _existingBatch(batchId);
+        _requireAdoptedBatch(batchId);
         _adoptOnce(Record.Holding, batchId, holder);
         if (_packedHolding(batchId, holder) != 0) revert MigrationRecordInUse(Record.Holding, batchId, holder);
         Holding memory h = from.holding(batchId, holder);
@@ -116,7 +116,7 @@ abstract contract Migration is RxExtensionBase, IMigration {
     /// @inheritdoc IMigration
     function adoptShipment(Shipment calldata s) external {
         IRxTrace from = _adoptingFrom();
-        _existingBatch(s.batchId);
+        _requireAdoptedBatch(s.batchId);
         bytes32 shipmentId = Ids.shipmentId(s);
         _adoptOnce(Record.Shipment, shipmentId, address(0));
         ShipmentRecord memory record = from.shipment(shipmentId);
@@ -179,6 +179,12 @@ abstract contract Migration is RxExtensionBase, IMigration {
         address handedTo = IMigration(from).successor();
         if (handedTo != address(this)) revert MigrationPredecessorNotRetired(from, handedTo);
         return IRxTrace(from);
+    }
+
+    /// @dev Reverts unless batch `batchId` was adopted here: a lot commissioned here (an early unpause) is not the
+    /// predecessor's, and must not receive its stock.
+    function _requireAdoptedBatch(bytes32 batchId) private view {
+        if (!_isAdopted(_adoptionKey(Record.Batch, batchId, address(0)))) revert MigrationBatchNotAdopted(batchId);
     }
 
     /// @dev Marks record (`kind`, `id`, `account`) adopted; reverts when it was already.
