@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {Handover, Role, Shipment} from "./interfaces/RxTypes.sol";
 import {Corrections} from "./modules/Corrections.sol";
 import {Exceptions} from "./modules/Exceptions.sol";
+import {Migration} from "./modules/Migration.sol";
 import {Recovery} from "./modules/Recovery.sol";
 import {RxAccess} from "./modules/RxAccess.sol";
 
@@ -11,10 +12,11 @@ import {RxAccess} from "./modules/RxAccess.sol";
 /// @notice Reached only through `RxTrace` and then `RxTraceExtension`'s `fallback`, both by DELEGATECALL, so it runs
 /// on the core's storage with the caller's `msg.sender`, like the first extension (see the seam described on
 /// `RxTrace`). It serves the corrections of a batch (`ICorrections`), key rotation and re-keying (`IRecovery`), the
-/// delivery exceptions (`IExceptions`) and the modules added after them. It inherits the same module chain (the same
-/// storage layout) and refuses, besides the core's entry points (`RxExtensionBase`), the first extension's, so that
-/// their code is not deployed a third time: the first extension's dispatcher matches them before any call reaches here.
-contract RxTraceExtension2 is Corrections, Recovery, Exceptions {
+/// delivery exceptions (`IExceptions`), the migration to a successor deployment (`IMigration`) and the modules added
+/// after them. It inherits the same module chain (the same storage layout) and refuses, besides the core's entry
+/// points (`RxExtensionBase`), the first extension's, so that their code is not deployed a third time: the first
+/// extension's dispatcher matches them before any call reaches here.
+contract RxTraceExtension2 is Corrections, Recovery, Exceptions, Migration {
     constructor(uint48 adminDelay, address admin) RxAccess(adminDelay, admin) {}
 
     function onboardPartner(address, Role, uint64, bytes32, uint40, string calldata) external pure override {

@@ -13,6 +13,7 @@ interface DeployArgs {
   proposer?: string;
   iKnow: boolean;
   redeploy: boolean;
+  takeOver: boolean;
 }
 
 task("rx:deploy", "Deploys the suite and writes deployments/<network>.json")
@@ -24,6 +25,7 @@ task("rx:deploy", "Deploys the suite and writes deployments/<network>.json")
   .addFlag("iKnow", "deploy on a public network even with an EOA admin or a zero delay (RXTRACE_I_KNOW=true)")
   .addOptionalParam("adminDelay", "seconds an admin handover waits; default: RXTRACE_ADMIN_DELAY or 0", undefined, types.string)
   .addFlag("redeploy", "replace the record of a live deployment on purpose")
+  .addFlag("takeOver", "deploy a successor of the recorded deployment (docs/governance.md#migration): it names it as predecessor and stays paused until rx:migrate")
   .setAction(async (args: DeployArgs, hre) =>
     runCommand(undefined, async () => {
       const admin = args.admin ?? process.env.RXTRACE_ADMIN;
@@ -49,6 +51,7 @@ task("rx:deploy", "Deploys the suite and writes deployments/<network>.json")
         proposers: proposer === undefined ? undefined : [proposer],
         iKnow: args.iKnow || process.env.RXTRACE_I_KNOW === "true",
         redeploy: args.redeploy || process.env.REDEPLOY === "true",
+        takeOver: args.takeOver,
         log: console.log,
       });
       await verifyOnExplorer(hre, record, console.log);

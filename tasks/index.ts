@@ -16,3 +16,4 @@ import "./watch";
 import "./epcis";
 import "./settlement";
 import "./recovery";
+import "./migrate";

@@ -154,4 +154,13 @@ abstract contract BatchRegistry is PartnerRegistry, IBatchRegistry {
         }
         if (b.expiry < block.timestamp) revert BatchExpired(batchId, b.expiry, block.timestamp);
     }
+
+    /// @dev Writes batch `batchId` as the predecessor has it (`IMigration.adoptBatch`), marked ADOPTED; refuses a batch
+    /// this suite knows (commissioned here or adopted already).
+    function _adoptBatchRecord(bytes32 batchId, Batch memory record, address manufacturer) internal {
+        if (_batches[batchId].expiry != 0) revert BatchAlreadyCommissioned(batchId);
+        record.flags |= BatchFlags.ADOPTED;
+        _batches[batchId] = record;
+        _manufacturers[batchId] = manufacturer;
+    }
 }

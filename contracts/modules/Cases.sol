@@ -58,4 +58,13 @@ abstract contract Cases is Verification, ICases {
     function _commitment(bytes32 batchId, bytes32 contents, uint48 packs) private pure returns (bytes32) {
         return keccak256(abi.encode(batchId, contents, packs));
     }
+
+    /// @dev What case `sscc` was sealed with, `_OPENED` once opened, zero when unused.
+    function _caseCommitment(uint64 sscc) internal view returns (bytes32) {
+        return _cases[sscc];
+    }
+
+    function _setCaseCommitment(uint64 sscc, bytes32 commitment) internal {
+        _cases[sscc] = commitment;
+    }
 }

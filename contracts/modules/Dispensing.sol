@@ -3,6 +3,7 @@ pragma solidity 0.8.28;
 
 import {IDispensing} from "../interfaces/IDispensing.sol";
 import {Batch, PackClaim, Role, Shipment, ShipmentRecord, ShipmentStatus} from "../interfaces/RxTypes.sol";
+import {BatchFlags} from "../libraries/BatchFlags.sol";
 import {HoldingPacking} from "../libraries/HoldingPacking.sol";
 import {Ids} from "../libraries/Ids.sol";
 import {ProductSafety} from "./ProductSafety.sol";
@@ -32,7 +33,9 @@ abstract contract Dispensing is ProductSafety, IDispensing {
         if (b.serialRoot == bytes21(0)) revert DispenseBatchNotSerialized(batchId);
         if (!Ids.provesSerial(proof, b.serialRoot, serial)) revert DispenseSerialNotInBatch(batchId, serial);
         bytes32 key = Ids.packKey(batchId, serial);
-        if (_dispensedVia[key] != bytes32(0)) revert DispensePackAlreadyDispensed(batchId, serial);
+        if (_dispensedVia[key] != bytes32(0) || _dispensedBefore(batchId, serial, b.flags)) {
+            revert DispensePackAlreadyDispensed(batchId, serial);
+        }
 
         uint256 stock = _packedHolding(batchId, dispenser);
         if (HoldingPacking.saleable(stock) == 0) revert CustodyInsufficientSaleable(batchId, dispenser, 0, 1);
@@ -63,7 +66,7 @@ abstract contract Dispensing is ProductSafety, IDispensing {
 
     /// @inheritdoc IDispensing
     function isDispensed(bytes32 batchId, bytes32 serial) external view returns (bool) {
-        return _isDispensed(batchId, serial);
+        return _isDispensed(batchId, serial, _batchRecord(batchId).flags);
     }
 
     /// @inheritdoc IDispensing
@@ -71,7 +74,16 @@ abstract contract Dispensing is ProductSafety, IDispensing {
         return _dispensedVia[Ids.packKey(batchId, serial)];
     }
 
-    function _isDispensed(bytes32 batchId, bytes32 serial) internal view returns (bool) {
-        return _dispensedVia[Ids.packKey(batchId, serial)] != bytes32(0);
+    /// @dev Whether pack `serial` of batch `batchId` (whose flags are `flags`) was dispensed here or, for a batch
+    /// adopted from the predecessor, there (and so on down the lineage).
+    function _isDispensed(bytes32 batchId, bytes32 serial, uint8 flags) internal view returns (bool) {
+        return _dispensedVia[Ids.packKey(batchId, serial)] != bytes32(0) || _dispensedBefore(batchId, serial, flags);
+    }
+
+    /// @dev For a batch adopted from the predecessor (`IMigration`), whether the predecessor says pack `serial` was
+    /// dispensed: the dispensed set is too big to copy, so it is read where it is. A batch born here pays only the
+    /// bit test.
+    function _dispensedBefore(bytes32 batchId, bytes32 serial, uint8 flags) private view returns (bool) {
+        return BatchFlags.has(flags, BatchFlags.ADOPTED) && IDispensing(_predecessorOf()).isDispensed(batchId, serial);
     }
 }

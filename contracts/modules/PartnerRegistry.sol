@@ -87,6 +87,13 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry, IRecoveryEvents
         onlyRole(DEFAULT_ADMIN_ROLE)
         whenNotPaused
     {
+        _assignCompanyPrefix(account, prefix);
+        emit CompanyPrefixAssigned(account, prefix);
+    }
+
+    /// @dev Assigns company prefix `prefix` to known partner `account` (the admin's act, and a prefix adopted from the
+    /// predecessor): refuses a malformed prefix, one that is taken, and one that contains or sits under another.
+    function _assignCompanyPrefix(address account, string calldata prefix) internal {
         Partner storage p = _knownPartner(account);
         (bool ok, uint256 key, uint256 length) = GS1.parseCompanyPrefix(prefix);
         if (!ok) revert PartnerInvalidCompanyPrefix(prefix);
@@ -105,7 +112,6 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry, IRecoveryEvents
 
         _prefixOwners[key] = account;
         p.prefixLengths |= uint16(1 << length);
-        emit CompanyPrefixAssigned(account, prefix);
     }
 
     /// @inheritdoc IPartnerRegistry
@@ -380,5 +386,16 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry, IRecoveryEvents
 
     function _requireFutureExpiry(uint40 expiry) private view {
         if (expiry <= block.timestamp) revert PartnerLicenceExpiryNotInFuture(expiry, block.timestamp);
+    }
+
+    /// @dev Writes partner `account`'s record as the predecessor has it (`IMigration.adoptPartner`), GLN included.
+    /// Refuses an account this suite knows and a GLN another account holds here.
+    function _adoptPartnerRecord(address account, Partner memory record) internal {
+        Role existing = _partners[account].role;
+        if (existing != Role.None) revert PartnerAlreadyOnboarded(account, existing);
+        address glnHolder = _glnAccounts[record.gln];
+        if (glnHolder != address(0)) revert PartnerGlnTaken(record.gln, glnHolder);
+        _partners[account] = record;
+        _glnAccounts[record.gln] = account;
     }
 }

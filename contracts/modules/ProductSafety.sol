@@ -35,6 +35,8 @@ abstract contract ProductSafety is Custody, IProductSafety {
         external
         virtual
     {
+        // The manufacturer's recall checks no standing (below), so it checks retirement itself (IMigration).
+        _requireNotRetired();
         Batch storage b = _existingBatch(batchId);
         // A restrictive act: the lot's own manufacturer may recall it even suspended or with a lapsed licence.
         // The manufacturer's current key only: a retired key is no partner's (see `IRecovery`).
@@ -207,5 +209,15 @@ abstract contract ProductSafety is Custody, IProductSafety {
         unchecked {
             h.quarantined = available - quantity;
         }
+    }
+
+    /// @dev Whether holder `holder` flagged batch `batchId` suspect once (its one flag is used).
+    function _hasFlagged(bytes32 batchId, address holder) internal view returns (bool) {
+        return _flaggedBy[batchId][holder];
+    }
+
+    /// @dev Records that holder `holder` used its one suspect flag on batch `batchId` (adopted from the predecessor).
+    function _setFlagged(bytes32 batchId, address holder) internal {
+        _flaggedBy[batchId][holder] = true;
     }
 }

@@ -5,6 +5,7 @@ import {
     AccessControlDefaultAdminRules
 } from "@openzeppelin/contracts/access/extensions/AccessControlDefaultAdminRules.sol";
 import {IEmergencyPause} from "../interfaces/IEmergencyPause.sol";
+import {IMigration} from "../interfaces/IMigration.sol";
 
 /// @title Admin and emergency pause
 /// @notice The admin is handed over in two steps with a delay (OpenZeppelin's default-admin rules), so it
@@ -12,13 +13,15 @@ import {IEmergencyPause} from "../interfaces/IEmergencyPause.sol";
 /// @dev The pause is OpenZeppelin `Pausable`'s, with the times of the last pause kept in the flag's own slot: every
 /// paused entry point reads that slot anyway, so the grace rules (see `IEmergencyPause`) cost the hot paths nothing.
 abstract contract RxAccess is AccessControlDefaultAdminRules, IEmergencyPause {
-    /// @dev The pause flag and the last pause's window, one storage slot (168 of 256 bits).
+    /// @dev The pause flag, the last pause's window and retirement, one storage slot (176 of 256 bits).
     struct PauseState {
         bool paused; // 8 bits: whether the suite is paused now
         uint40 pausedAt; // 40 bits: when the last pause window began (a pause within the grace continues it)
         uint40 unpausedAt; // 40 bits: when the last pause ended; zero: never unpaused
         uint40 pausedFor; // 40 bits: the seconds the window's pauses lasted, up to the last unpause
         uint40 lastPausedAt; // 40 bits: when the current (or last) pause began
+        bool retired; // 8 bits: retired in favour of a successor (IMigration), paused for good. Kept in this slot,
+        // which the acts a pause freezes read anyway, so checking it costs them a warm read.
     }
 
     /// @notice The role that may pause and unpause.
@@ -28,6 +31,14 @@ abstract contract RxAccess is AccessControlDefaultAdminRules, IEmergencyPause {
     uint256 public constant PAUSE_GRACE = 3 days;
 
     PauseState private _pauseState;
+
+    /// @dev The lineage of deployments (`IMigration`): the suite this one took over from and the one it handed over
+    /// to (zero: none). `_successor` is set once, by `retire`, which also pauses for good.
+    address private _predecessor;
+    address private _successor;
+    /// @dev Records adopted from the predecessor (`IMigration.adoptionKey`): each is adopted at most once, even when
+    /// the copy later leaves storage (a settled shipment is deleted) or moves on.
+    mapping(bytes32 record => bool adopted) private _adopted;
 
     /// @dev Refuses the call while the suite is paused.
     modifier whenNotPaused() {
@@ -87,5 +98,46 @@ abstract contract RxAccess is AccessControlDefaultAdminRules, IEmergencyPause {
         if (s.pausedAt > expiry + PAUSE_GRACE || graceEnd <= expiry) return expiry;
         uint256 bound = expiry + s.pausedFor + 2 * PAUSE_GRACE;
         return graceEnd < bound ? graceEnd : bound;
+    }
+
+    /// @dev The predecessor deployment (zero: none).
+    function _predecessorOf() internal view returns (address) {
+        return _predecessor;
+    }
+
+    function _setPredecessor(address predecessor) internal {
+        _predecessor = predecessor;
+    }
+
+    /// @dev The successor this suite retired in favour of (zero: not retired).
+    function _successorOf() internal view returns (address) {
+        return _successor;
+    }
+
+    /// @dev Reverts once this suite is retired: every act stops (the extensions' delegation check calls it, so every
+    /// rare act that checks its caller does; the few that check no caller call it themselves).
+    function _requireNotRetired() internal view {
+        if (_pauseState.retired) revert IMigration.MigrationRetired(_successor);
+    }
+
+    /// @dev Hands over to `successor` for good: paused, and no one can unpause (every unpause path checks the
+    /// successor, see `RxTraceExtension`).
+    function _retire(address successor) internal {
+        _successor = successor;
+        PauseState storage s = _pauseState;
+        s.paused = true;
+        s.retired = true;
+        s.lastPausedAt = uint40(block.timestamp);
+    }
+
+    /// @dev Marks record `key` adopted; returns false when it already was.
+    function _markAdopted(bytes32 key) internal returns (bool) {
+        if (_adopted[key]) return false;
+        _adopted[key] = true;
+        return true;
+    }
+
+    function _isAdopted(bytes32 key) internal view returns (bool) {
+        return _adopted[key];
     }
 }

@@ -162,7 +162,9 @@ abstract contract RxExtensionBase is SignedHandovers {
         return super._skipNonces(account, next);
     }
 
+    /// @dev Also refuses every act of a retired suite (IMigration): each act checks its caller through here.
     function _requireDelegated() internal view {
         if (address(this) == _SELF) revert ExtensionNotDelegated();
+        _requireNotRetired();
     }
 }

@@ -77,7 +77,7 @@ abstract contract Verification is Dispensing, IVerification {
         }
         if (BatchFlags.has(b.flags, BatchFlags.ILLEGITIMATE)) return (Verdict.Illegitimate, batchId);
         if (BatchFlags.has(b.flags, BatchFlags.RECALLED)) return (Verdict.Recalled, batchId);
-        if (_isDispensed(batchId, serial)) return (Verdict.AlreadyDispensed, batchId);
+        if (_isDispensed(batchId, serial, b.flags)) return (Verdict.AlreadyDispensed, batchId);
         if (_isSuspect(batchId, b.flags)) return (Verdict.Suspect, batchId);
         if (b.expiry < block.timestamp) return (Verdict.Expired, batchId);
         return (Verdict.Genuine, batchId);

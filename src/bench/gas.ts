@@ -53,9 +53,10 @@ export const GAS_BUDGETS: Partial<GasTable> = {
   receive: 68_000,
   handover: 130_000,
   reject: 60_000,
-  // Issue 12 raised it from 40,000 (measured 40,454): the lot's own manufacturer is now recognised by its current key
-  // only, which reads the caller's partner record (one cold SLOAD, 2,100 gas), so that a retired (lost or stolen)
-  // key can no longer recall, finally, every lot its partner commissioned.
+  // Issue 12 raised it from 40,000: the lot's own manufacturer is now recognised by its current key only, which reads
+  // the caller's partner record (one cold SLOAD, 2,100 gas), so that a retired (lost or stolen) key can no longer
+  // recall every lot its partner commissioned; and a retired suite (IMigration) refuses every act, the manufacturer's
+  // recall too, which reads the pause slot for retirement (warm once the record is read).
   recall: 41_000,
   // Issue 11: dispensing a pack of a 1,000,000-serial batch with the proof that it is in the dispenser's custody
   // (the leg that brought it and the pack's place in the leg's manifest).

@@ -4,6 +4,7 @@
 import { ZeroAddress, type Signer } from "ethers";
 import type { HardhatEthersHelpers } from "@nomicfoundation/hardhat-ethers/types";
 import type { RxSettlement, RxTimelock, RxTrace } from "../../typechain-types";
+import { typechain } from "./typechain";
 
 export interface SuiteOptions {
   /** The first admin (DEFAULT_ADMIN_ROLE); defaults to the deployer. */
@@ -14,6 +15,12 @@ export interface SuiteOptions {
   pauser?: string;
   /** The first operator (OPERATOR_ROLE: routine partner acts); defaults to the pauser. Zero address: none. */
   operator?: string;
+  /**
+   * The deployment this one takes over from (IMigration, docs/governance.md): named with `takeOverFrom` when the
+   * deployer is the admin (else the admin, a timelock, schedules it), and the new suite is left paused when the
+   * deployer is the pauser, until `rx:migrate` has adopted everything.
+   */
+  predecessor?: string;
 }
 
 export async function deployRxTrace(
@@ -35,7 +42,16 @@ export async function deployRxTrace(
   const factory = await ethers.getContractFactory("RxTrace", deployer);
   const contract = await factory.deploy(options.adminDelay ?? 0n, admin, pauser, operator, await extension.getAddress());
   await contract.waitForDeployment();
-  return contract as unknown as RxTrace;
+  const suite = contract as unknown as RxTrace;
+  if (options.predecessor) {
+    const me = (await deployer.getAddress()).toLowerCase();
+    // With a timelock as the admin, the timelock names the predecessor (the deploy prints the call to schedule).
+    if (admin.toLowerCase() === me) {
+      await (await typechain().IMigration__factory.connect(await contract.getAddress(), deployer).takeOverFrom(options.predecessor)).wait();
+    }
+    if (pauser.toLowerCase() === me) await (await suite.connect(deployer).pause()).wait();
+  }
+  return suite;
 }
 
 export interface TimelockOptions {

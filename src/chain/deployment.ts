@@ -14,6 +14,7 @@ import { adminCodeKind, planAdmin, type AdminFacts } from "./admin-policy";
 import { deployRxSettlement, deployRxTrace, deployTimelock, type SuiteOptions } from "./deploy";
 import { bindIndexerFromEnv } from "./indexer";
 import { useSettlement } from "./events/settlement";
+import { lineageOf, usePredecessors } from "./events/lineage";
 
 /**
  * `deployments/` of the repository, or RXTRACE_DEPLOYMENTS_DIR (read at each call: tests give every process
@@ -55,6 +56,11 @@ export interface DeploymentRecord {
      */
     RxSettlement?: { address: string; transactionHash: string; blockNumber: number };
   };
+  /**
+   * The deployment this one took over from (IMigration, `rx:deploy --take-over`): commands follow the lineage from
+   * it, and read the history of adopted lots there from its block. Absent for a first deployment.
+   */
+  predecessor?: { address: string; blockNumber: number };
   compiler: { version: string; evmVersion: string; optimizerRuns: number; viaIR: boolean };
   gitCommit: string;
   deployedAt: string;
@@ -117,6 +123,12 @@ export interface DeployOptions extends SuiteOptions {
   iKnow?: boolean;
   /** Replace the record of a live deployment. */
   redeploy?: boolean;
+  /**
+   * Take over from the live deployment the record names (IMigration): the new suite names it as its predecessor and
+   * stays paused until `rx:migrate`; the serial files and manifests stay (the adopted lots keep their ids). Implies
+   * `redeploy`.
+   */
+  takeOver?: boolean;
   dir?: string;
   log?: (line: string) => void;
 }
@@ -143,7 +155,15 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
   const log = options.log ?? (() => {});
   const network = hre.network.name;
   const file = recordPath(network, options.dir);
-  if (existsSync(file) && !options.redeploy) {
+  let predecessor: DeploymentRecord["predecessor"];
+  if (options.takeOver) {
+    const current = existsSync(file) ? readRecord(network, options.dir) : undefined;
+    if (!current || !(await isLive(hre, current))) {
+      throw new DeploymentError(`--take-over: ${path.relative(process.cwd(), file)} records no live deployment on "${network}" to take over from`);
+    }
+    predecessor = { address: current.contracts.RxTrace.address, blockNumber: current.contracts.RxTrace.blockNumber };
+  }
+  if (existsSync(file) && !options.redeploy && !options.takeOver) {
     const existing = readRecord(network, options.dir);
     if (await isLive(hre, existing)) {
       throw new DeploymentError(
@@ -181,7 +201,7 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
   const admin = plan.kind === "timelock" && timelock ? timelock.address : plan.kind === "given" ? plan.admin : deployer.address;
   const pauser = options.pauser ?? deployer.address;
   const operator = options.operator ?? pauser;
-  const rx = await deployRxTrace(hre.ethers, deployer, { ...options, admin, pauser, operator });
+  const rx = await deployRxTrace(hre.ethers, deployer, { ...options, admin, pauser, operator, ...(predecessor ? { predecessor: predecessor.address } : {}) });
   const tx = rx.deploymentTransaction();
   const receipt = tx ? await tx.wait() : null;
   if (!tx || !receipt) throw new DeploymentError("the deploy transaction has no receipt");
@@ -210,6 +230,7 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
         blockNumber: settlementReceipt.blockNumber,
       },
     },
+    ...(predecessor ? { predecessor } : {}),
     compiler: {
       version: solidity.version,
       evmVersion: solidity.settings?.evmVersion ?? "default",
@@ -220,7 +241,8 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
     deployedAt: new Date().toISOString(),
   };
   const previous = existsSync(file) ? readRecord(network, options.dir) : undefined;
-  moveAsidePreviousFiles(network, previous, options.dir ?? deploymentsDir(), log);
+  // A successor keeps the predecessor's serial files and manifests: its adopted lots have the same ids.
+  if (!predecessor) moveAsidePreviousFiles(network, previous, options.dir ?? deploymentsDir(), log);
   writeFileAtomic(file, JSON.stringify(record, null, 2) + "\n");
   log(`RxTrace deployed at ${record.contracts.RxTrace.address} (tx ${tx.hash}, block ${receipt.blockNumber}, gas ${receipt.gasUsed})`);
   log(`  its extension (rare acts, by DELEGATECALL) at ${record.contracts.RxTraceExtension?.address}, deployed just before it and named in its constructor`);
@@ -231,6 +253,15 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
       `; operator (distributors, dispensers, suspensions): ${operator}; pauser: ${pauser}; admin handover delay ${record.adminDelay} s`,
   );
   log(`RxSettlement (payment on delivery) deployed at ${record.contracts.RxSettlement?.address} (tx ${settlementTx.hash}, gas ${settlementReceipt.gasUsed})`);
+  if (predecessor) {
+    const named = admin.toLowerCase() === deployer.address.toLowerCase();
+    log(
+      `takes over from ${predecessor.address}` +
+        (named ? "" : ` once the admin calls takeOverFrom(${predecessor.address}) (schedule it on the timelock)`) +
+        (pauser.toLowerCase() === deployer.address.toLowerCase() ? "; paused until rx:migrate has adopted everything" : "; pause it until rx:migrate has adopted everything") +
+        `; next: the old suite's admin calls retire(${record.contracts.RxTrace.address}) (rx:retire), then rx:migrate, then rx:unpause`,
+    );
+  }
   log(`wrote ${path.relative(process.cwd(), file)}`);
   return record;
 }
@@ -245,7 +276,10 @@ async function minDelayOf(hre: HardhatRuntimeEnvironment, address: string): Prom
 }
 
 /** The suite of the selected network, from its record; checks that the chain and the code match. */
-export async function connect(hre: HardhatRuntimeEnvironment, dir = deploymentsDir()): Promise<{ rx: RxTrace; record: DeploymentRecord }> {
+export async function connect(
+  hre: HardhatRuntimeEnvironment,
+  dir = deploymentsDir(),
+): Promise<{ rx: RxTrace; record: DeploymentRecord; lineage: string[] }> {
   const record = readRecord(hre.network.name, dir);
   const { chainId } = await hre.ethers.provider.getNetwork();
   if (Number(chainId) !== record.chainId) {
@@ -265,12 +299,20 @@ export async function connect(hre: HardhatRuntimeEnvironment, dir = deploymentsD
         `deploy again with \`npm run deploy -- --network ${hre.network.name}\``,
     );
   }
-  const rx = (await hre.ethers.getContractAt("RxTrace", record.contracts.RxTrace.address)) as unknown as RxTrace;
+  // A retired suite hands over to its successor (IMigration): commands act on the newest deployment of the lineage.
+  const lineage = await lineageOf(record.contracts.RxTrace.address, hre.ethers.provider);
+  const current = lineage[lineage.length - 1];
+  if (lineage.length > 1) {
+    console.error(`note: the suite at ${record.contracts.RxTrace.address} (deployments/${hre.network.name}.json) is retired; following its successor ${current}`);
+  }
+  const rx = (await hre.ethers.getContractAt("RxTrace", current)) as unknown as RxTrace;
+  // An adopted lot's earlier history is on the predecessors: read from the oldest deployment block the record knows.
+  await usePredecessors(rx, hre.ethers.provider, Math.min(record.predecessor?.blockNumber ?? Infinity, record.contracts.RxTrace.blockNumber));
   await bindIndexerFromEnv(rx, record.chainId);
   // The lot's invoices join its history when the record has a settlement (older records have none).
   const settlement = record.contracts.RxSettlement;
   if (settlement) useSettlement(rx, (await hre.ethers.getContractAt("RxSettlement", settlement.address)) as unknown as IRxSettlement, settlement.blockNumber);
-  return { rx, record };
+  return { rx, record, lineage };
 }
 
 /** Verifies the source through the Etherscan V2 API when an API key is set; otherwise says that it skipped. */

@@ -130,6 +130,11 @@ export interface PackReport {
   custodyLeg?: string;
   /** The pack's own legs, when manifests were consulted (the verify command always consults them). */
   custody?: PackCustody;
+  /**
+   * The deployments followed from the one asked to the one that answered (IMigration: a retired suite hands over to
+   * its successor), when there was more than one.
+   */
+  lineage?: string[];
 }
 
 /* ------------------------------------------------------- custody facts */

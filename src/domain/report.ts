@@ -260,6 +260,9 @@ export function formatReport(report: PackReport, options: FormatOptions = {}): s
     `pack   GTIN ${report.pack.gtin}  lot ${report.pack.lot}  serial ${report.pack.serial}${report.pack.expiry ? `  expiry ${report.pack.expiry}` : ""}`,
     `batch  ${report.batchId}`,
   ];
+  if (report.lineage && report.lineage.length > 1) {
+    lines.push(`deployment: ${report.lineage[0]} is retired; answered by its successor ${report.lineage.slice(1).join(" -> ")}`);
+  }
   if (report.holder && report.custodyRule && report.custodyRule !== "None") {
     lines.push(
       report.custodyRule === "Pack"

@@ -15,6 +15,7 @@ import type { RxTrace } from "../../typechain-types";
 import { RxTrace__factory } from "../../typechain-types/factories/contracts/RxTrace__factory";
 import { IRxSettlement__factory } from "../../typechain-types/factories/contracts/interfaces/IRxSettlement__factory";
 import { useSettlement } from "../../src/chain/events/settlement";
+import { lineageOf, usePredecessors } from "../../src/chain/events/lineage";
 
 export interface NetworkOption {
   name: string;
@@ -46,6 +47,8 @@ export interface Connection {
   rpcUrl: string;
   record: DeploymentRecord;
   rx: RxTrace;
+  /** The deployments from the recorded one to the one asked (more than one when the recorded suite is retired). */
+  lineage: string[];
 }
 
 let cached: { key: string; connection: Promise<Connection> } | undefined;
@@ -69,13 +72,16 @@ async function open(network: string, rpcUrl: string, indexerUrl?: string): Promi
     provider.destroy();
     throw new Error(`no contract at ${address} on "${network}": the node was restarted or the record is stale; run the demo or deploy again`);
   }
-  const rx = RxTrace__factory.connect(address, provider);
+  // A retired suite hands over to its successor (IMigration): the page asks the newest of the lineage.
+  const lineage = await lineageOf(address, provider);
+  const rx = RxTrace__factory.connect(lineage[lineage.length - 1], provider);
+  await usePredecessors(rx, provider, Math.min(record.predecessor?.blockNumber ?? Infinity, record.contracts.RxTrace.blockNumber));
   // With an indexer, the events come from it (the verdict still from the contract itself).
   if (indexerUrl) useIndexer(rx, new IndexerSource(indexerUrl));
   // The lot's invoices, from the settlement beside the suite when the record has one (read in chunks: the indexer keeps the suite's logs only); its interface, not the deployable's bytecode, goes in the bundle.
   const settlement = record.contracts.RxSettlement;
   if (settlement) useSettlement(rx, IRxSettlement__factory.connect(settlement.address, provider), settlement.blockNumber);
-  return { network, rpcUrl, record, rx };
+  return { network, rpcUrl, record, rx, lineage };
 }
 
 /** The suite on `network` through `rpcUrl` (and the network's indexer, if any), opened once and reused. */
@@ -106,5 +112,7 @@ export async function checkPack(connection: Connection, pack: PackIdentity, hold
   const holder = holderGln ? await holderOfGln(connection.rx, holderGln, "My pharmacy's GLN") : undefined;
   const query = new URLSearchParams({ network: connection.network, batch: batchIdOf(pack.gtin, pack.lot), serial: pack.serial });
   const { proof } = await getJson<{ proof: string[] }>(`api/proof?${query.toString()}`);
-  return verifyPack(connection.rx, pack, { proof, holder, fromBlock: connection.record.contracts.RxTrace.blockNumber, ...(onProgress ? { onProgress } : {}) });
+  const report = await verifyPack(connection.rx, pack, { proof, holder, fromBlock: connection.record.contracts.RxTrace.blockNumber, ...(onProgress ? { onProgress } : {}) });
+  if (connection.lineage.length > 1) report.lineage = connection.lineage;
+  return report;
 }

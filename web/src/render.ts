@@ -18,8 +18,20 @@ export interface Banner {
   notes: string[];
 }
 
-/** What the banner says: the contract's verdict, overruled when the pack's label disagrees with the chain. */
+/**
+ * What the banner says: the contract's verdict, overruled when the pack's label disagrees with the chain; and, when
+ * the recorded suite is retired, which successor answered (IMigration).
+ */
 export function bannerOf(report: PackReport): Banner {
+  const banner = verdictBanner(report);
+  const lineage = report.lineage ?? [];
+  if (lineage.length > 1) {
+    banner.notes.push(`The suite at ${lineage[0]} is retired: this answer is from its successor ${lineage.slice(1).join(" → ")}.`);
+  }
+  return banner;
+}
+
+function verdictBanner(report: PackReport): Banner {
   const code = verdictExitCode(report);
   if (code === 0) return { tone: "genuine", label: verdictLabel(report.verdict), text: report.verdictText, notes: [] };
   if (code === LABEL_MISMATCH_EXIT_CODE) {

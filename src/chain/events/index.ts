@@ -10,3 +10,4 @@ export * from "./query";
 export * from "./provenance";
 export * from "./indexer-source";
 export * from "./settlement";
+export * from "./lineage";

@@ -12,6 +12,7 @@ import { serialToBytes32 } from "../../domain/ids";
 import { queryEvents, type EventScan } from "./query";
 import { indexerOf } from "./indexer-source";
 import { invoiceLogs, mergeLogs } from "./settlement";
+import { predecessorsOf } from "./lineage";
 import { InvoiceOutcome, INVOICE_OUTCOME_WORDS, textOrHexOf32 } from "../../domain/invoice";
 import { type CustodyFacts, type LegFact, type ManifestEvidence, type PackReport, type PartnerInfo, type TemperatureSummary, type TimelineEntry, changedFieldsOf, packCustody } from "../../domain/provenance";
 
@@ -369,10 +370,17 @@ interface BatchHistory {
 async function batchHistory(rx: RxTrace, batchId: string, dispensings: Dispensings, scan: EventScan): Promise<BatchHistory> {
   // One scan for the batch's events and the partner directory: each chunk is three or four calls, not twenty.
   // The lot's invoices come from the settlement beside the suite, when the deployment record has one (settlement.ts).
-  const [all, invoices] = await Promise.all([
+  // A lot adopted from a predecessor (IMigration) has its earlier history there: read from the deployment's first block.
+  const lineage = predecessorsOf(rx);
+  const earlier = lineage.predecessors.map((old) =>
+    queryEvents(old, [old.filters.PartnerOnboarded(), old.filters.PartnerRekeyed(), ...batchFilters(old, batchId, dispensings)], { ...scan, fromBlock: lineage.fromBlock }),
+  );
+  const [own, invoices, ...before] = await Promise.all([
     queryEvents(rx, [rx.filters.PartnerOnboarded(), rx.filters.PartnerRekeyed(), ...batchFilters(rx, batchId, dispensings)], scan),
     invoiceLogs(rx, batchId, scan),
+    ...earlier,
   ]);
+  const all = before.reduceRight((merged, logs) => mergeLogs(logs, merged), own);
   const directory = directoryOf(all);
   const logs = mergeLogs(all.filter((l) => l.eventName !== "PartnerOnboarded"), invoices);
   const who = (account: string): PartnerInfo =>

@@ -4,7 +4,8 @@
  * they are called at the suite's address with IRecovery's ABI.
  */
 import { ZeroAddress, type ContractTransactionReceipt, type Signer } from "ethers";
-import { IRecovery__factory, type IRecovery, type RxTrace } from "../../../typechain-types";
+import type { IRecovery, RxTrace } from "../../../typechain-types";
+import { typechain } from "../../chain/typechain";
 import { InputError } from "../../domain/errors";
 import { Role } from "../../domain/enums";
 import { sendAndReport } from "../shared/cli";
@@ -13,7 +14,7 @@ type Print = (line: string) => void;
 
 /** The suite's IRecovery functions, as `signer` when given. */
 export async function recoveryOf(rx: RxTrace, signer?: Signer): Promise<IRecovery> {
-  return IRecovery__factory.connect(await rx.getAddress(), signer ?? rx.runner);
+  return typechain().IRecovery__factory.connect(await rx.getAddress(), signer ?? rx.runner);
 }
 
 /**

@@ -49,7 +49,7 @@ export async function verifyFromArgs(hre: HardhatRuntimeEnvironment, args: Verif
     }
   }
   const manifests = manifestsFromArgs(hre.network.name, args.manifests);
-  const { rx, record } = await connect(hre);
+  const { rx, record, lineage } = await connect(hre);
   // The legs and stock name the holder's identity: a GLN resolves to its current key, the identity to itself.
   const holder = args.holder === undefined ? undefined : await identityOfAccount(rx, await resolvePartner(rx, args.holder, "--holder"));
   const tree = loadSerialTree(hre.network.name, batchIdOf(pack.gtin, pack.lot));
@@ -70,7 +70,7 @@ export async function verifyFromArgs(hre: HardhatRuntimeEnvironment, args: Verif
       }
     }
   }
-  return verifyPack(rx, pack, {
+  const report = await verifyPack(rx, pack, {
     proof,
     holder,
     claim,
@@ -78,4 +78,6 @@ export async function verifyFromArgs(hre: HardhatRuntimeEnvironment, args: Verif
     fromBlock: record.contracts.RxTrace.blockNumber,
     manifests: (custody) => manifestEvidence(manifests, { chainId: record.chainId, contract: record.contracts.RxTrace.address, custody }),
   });
+  if (lineage.length > 1) report.lineage = lineage;
+  return report;
 }
