@@ -7,7 +7,7 @@
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { deployRxTrace } from "../src/chain/deploy";
-import { migrate, migrationOf, SUITE_MIGRATION_ABI } from "../src/chain/migrate";
+import { migrate, migrationOf, suiteMigrationAbi } from "../src/chain/migrate";
 import { batchIdOf } from "../src/domain/ids";
 import { makeSscc } from "../src/gs1/identifiers";
 import { GTIN } from "../src/scenario/scenario";
@@ -23,7 +23,7 @@ export const CASE_SERIALS = SERIALS.slice(30, 35);
 
 /** The suite at `rx`'s address with the ABI of everything its fallback serves (IGovernance, IMigration). */
 export function suiteAt(rx: RxTrace) {
-  return new ethers.Contract(rx.target as string, SUITE_MIGRATION_ABI, rx.runner);
+  return new ethers.Contract(rx.target as string, suiteMigrationAbi(), rx.runner);
 }
 
 /**
