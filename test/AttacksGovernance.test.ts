@@ -12,9 +12,11 @@ import {
   ICorrections__factory,
   IExceptions__factory,
   IGovernance__factory,
+  IMigration__factory,
   IRecovery__factory,
   RxTrace__factory,
   RxTraceExtension2__factory,
+  RxTraceExtension3__factory,
   RxTraceExtension__factory,
 } from "../typechain-types";
 import { adminCodeKind, isDevelopmentNetwork, planAdmin } from "../src/chain/admin-policy";
@@ -493,20 +495,26 @@ describe("Attacks on governance (issue 12)", function () {
       const ext2 = sighashes(RxTraceExtension2__factory.createInterface());
       const first = passedOn([core], ext);
       const second = passedOn([core, ext], ext2);
+      const third = passedOn([core, ext, ext2], sighashes(RxTraceExtension3__factory.createInterface()));
       expect(first.clashes).to.deep.equal([]);
       expect(second.clashes).to.deep.equal([]);
       // Everything the core's fallback reaches is IGovernance's (the extension's own error-only refusals are not
       // there), and everything the first extension's fallback reaches is ICorrections' or IExceptions'.
       const governanceSigs = [...sighashes(IGovernance__factory.createInterface()).values()];
-      // The second extension serves ICorrections, IRecovery (key rotation) and IExceptions (delivery exceptions).
+      // The second extension serves ICorrections, IRecovery (key rotation) and IExceptions (delivery exceptions), and
+      // passes the rest on to the third, which serves IMigration (a successor deployment).
       const secondSigs = [
         ...sighashes(ICorrections__factory.createInterface()).values(),
         ...sighashes(IRecovery__factory.createInterface()).values(),
         ...sighashes(IExceptions__factory.createInterface()).values(),
       ];
+      const migrationSigs = [...sighashes(IMigration__factory.createInterface()).values()];
       expect(first.served.filter((s) => !governanceSigs.includes(s) && !["multicall(bytes[])", "EXTENSION2()"].includes(s))).to.deep.equal([]);
-      expect(second.served.filter((s) => !secondSigs.includes(s))).to.deep.equal([]);
-      expect(second.served).to.have.length(secondSigs.length);
+      expect(second.served.filter((s) => !secondSigs.includes(s) && s !== "EXTENSION3()")).to.deep.equal([]);
+      expect(second.served).to.have.length(secondSigs.length + 1);
+      expect(third.clashes).to.deep.equal([]);
+      expect(third.served.filter((s) => !migrationSigs.includes(s))).to.deep.equal([]);
+      expect(third.served).to.have.length(migrationSigs.length);
     });
 
     it("the extension's refusals of the core's hot paths are never reached through the core", async function () {

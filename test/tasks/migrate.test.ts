@@ -16,6 +16,12 @@ import { captureOutput, castTaskFixture } from "./fixtures";
 const LOT = "M24-0001";
 const leg = { minTemp: 31, maxTemp: 62, meanKineticTemp: 48, minutesOutOfRange: 0, loggerHash: hre.ethers.id("logger") };
 
+/**
+ * The record as the other command tests left it: `rx:deploy --take-over` replaces the record of this process's
+ * deployments folder, which the other command tests' fixtures (reverted chain snapshots) still expect.
+ */
+let recordBefore: string | undefined;
+
 /** A serialized lot at the pharmacy, one pack dispensed; then a successor deployed (--take-over), the old suite retired, rx:migrate run. */
 async function migratedTaskFixture() {
   const base = await loadFixture(castTaskFixture);
@@ -36,6 +42,7 @@ async function migratedTaskFixture() {
   const claim = { sender: distributor.address, quantity: 10n, nonce: 0n, manifestProof: packs.proofOfPack("MS000001") };
   await rx.connect(pharmacy).dispense(batchId, serialToBytes32("MS000001"), tree.proof("MS000001"), claim);
   const oldRecord = readFileSync(recordPath(hre.network.name), "utf8");
+  recordBefore ??= oldRecord;
   const deployed = await captureOutput(() => hre.run("rx:deploy", { takeOver: true }));
   const retired = await captureOutput(() => hre.run("rx:retire", {}));
   const migrated = await captureOutput(() => hre.run("rx:migrate", { quiet: true }));
@@ -50,6 +57,10 @@ async function verifyJson(serial: string): Promise<PackReport> {
 }
 
 describe("migration commands", function () {
+  after(function () {
+    if (recordBefore !== undefined) writeFileSync(recordPath(hre.network.name), recordBefore);
+  });
+
   describe("rx:deploy --take-over, rx:retire, rx:migrate", function () {
     it("deploy names the predecessor in the record and says what comes next", async function () {
       const { deployed, oldRecord } = await loadFixture(migratedTaskFixture);
