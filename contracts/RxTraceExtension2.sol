@@ -9,8 +9,8 @@ import {RxAccess} from "./modules/RxAccess.sol";
 /// @title The second extension: rare acts that no longer fit in the first
 /// @notice Reached only through `RxTrace` and then `RxTraceExtension`'s `fallback`, both by DELEGATECALL, so it runs
 /// on the core's storage with the caller's `msg.sender`, like the first extension (see the seam described on
-/// `RxTrace`). It serves the corrections of a batch (`ICorrections`), the delivery exceptions (`IExceptions`) and the modules added
-/// after them. It inherits the
+/// `RxTrace`). It serves the corrections of a batch (`ICorrections`), the delivery exceptions
+/// (`IExceptions`) and the modules added after them. It inherits the
 /// same module chain (the same storage layout) and refuses, besides the core's entry points (`RxExtensionBase`), the
 /// first extension's, so that their code is not deployed a third time: the first extension's dispatcher matches them
 /// before any call reaches here.

@@ -71,23 +71,18 @@ abstract contract Exceptions is RxExtensionBase, IExceptions {
         } else {
             _deleteShipmentRecord(shipmentId);
         }
+        // status, reason, quarantined, byRegulator, votes, disputed, accepted
         _setException(
             shipmentId,
-            DeliveryException({
-                status: ExceptionStatus.Open,
-                reason: reason,
-                quarantined: excursion || quarantine,
-                byRegulator: false,
-                votes: 0,
-                disputed: disputed,
-                accepted: accepted
-            })
+            DeliveryException(ExceptionStatus.Open, reason, excursion || quarantine, false, 0, disputed, accepted)
         );
         emit Received(shipmentId, s.batchId, msg.sender, s.sender, accepted, leg, excursion);
         if (quarantine) {
             emit ReceiptQuarantined(shipmentId, s.batchId, msg.sender, accepted, QuarantineCause.SenderNotAuthorized);
         }
-        emit ExceptionRaised(shipmentId, s.batchId, msg.sender, s.sender, accepted, disputed, reason, evidence, disputedPacks);
+        emit ExceptionRaised(
+            shipmentId, s.batchId, msg.sender, s.sender, accepted, disputed, reason, evidence, disputedPacks
+        );
     }
 
     /// @inheritdoc IExceptions

@@ -54,6 +54,8 @@ const PAUSE_GATED = new Set<Call["kind"]>([
   "release",
   "releaseLeg",
   "dispense",
+  "receivePartial",
+  "dispute",
 ]);
 const ADMIN_ONLY = new Set<Call["kind"]>(["onboard", "renew", "suspend", "reinstate"]);
 const PAUSER_ONLY = new Set<Call["kind"]>(["pause", "unpause"]);
@@ -74,6 +76,8 @@ interface Ledger {
   /** Every shipment: in transit, cancelled by its sender (its units in the sender's quarantine, a late receipt possible) or settled. */
   shipments: Map<string, { batchId: string; quantity: bigint; isReturn: boolean; inTransit: boolean; cancelled: boolean }>;
   dispensed: Set<string>;
+  /** Units disputed (open) or written off (lost) per batch, from ExceptionRaised and ExceptionResolved. */
+  disputed: Map<string, bigint>;
 }
 
 interface Stats {
@@ -114,7 +118,7 @@ class ChainRunner implements StepRunner {
   private readonly trace: string[] = [];
   private before!: Snapshot;
   private lastBlock = 0;
-  private readonly ledger: Ledger = { commissioned: new Map(), shipments: new Map(), dispensed: new Set() };
+  private readonly ledger: Ledger = { commissioned: new Map(), shipments: new Map(), dispensed: new Set(), disputed: new Map() };
 
   constructor(
     private readonly f: PropertyFixture,
@@ -266,6 +270,12 @@ class ChainRunner implements StepRunner {
         if (!s || !s.inTransit) this.fail(label, [`${e.name} of shipment ${first}, which was not in transit`]);
         s.inTransit = false;
         s.cancelled = e.name === "ShipmentCancelled";
+      } else if (e.name === "ExceptionRaised") {
+        // Disputed units leave every stock until found or sent back; written off, they stay counted here.
+        this.ledger.disputed.set(second, (this.ledger.disputed.get(second) ?? 0n) + (e.args[5] as bigint));
+      } else if (e.name === "ExceptionResolved") {
+        const [, , outcome, , , , units] = e.args as [string, string, bigint, string, boolean, string, bigint];
+        if (outcome === 2n || outcome === 4n) this.ledger.disputed.set(second, (this.ledger.disputed.get(second) ?? 0n) - units);
       } else if (e.name === "PackDispensed") {
         const key = `${first}:${second}`;
         if (this.ledger.dispensed.has(key)) this.fail(label, [`serial ${second} of ${this.name(first)} dispensed a second time`]);
@@ -299,6 +309,7 @@ class ChainRunner implements StepRunner {
         break;
       case "receive":
       case "reject":
+      case "receivePartial":
         if (!authorized(by)) problems.push(`${by} is not authorized`);
         if (this.f.addresses[by] !== call.shipment.receiver.toLowerCase()) problems.push(`${by} is not the shipment's receiver`);
         break;
@@ -331,6 +342,11 @@ class ChainRunner implements StepRunner {
       case "dispense":
         if (!isRole(by, Role.Dispenser)) problems.push(`${by} is not an authorized dispenser`);
         break;
+      case "dispute": {
+        const party = [call.shipment.sender.toLowerCase(), call.shipment.receiver.toLowerCase()].includes(this.f.addresses[by]);
+        if (call.act === "close" ? !isRole(by, Role.Regulator) : !authorized(by) || !party) problems.push(`${by} is neither an authorized party nor a regulator`);
+        break;
+      }
       default:
         break;
     }
@@ -406,8 +422,9 @@ class ChainRunner implements StepRunner {
         if (chain.shipments[shipmentId]?.status !== 1n) problems.push(`shipment ${shipmentId} left transit without a Received or Rejected event`);
         inTransit += s.quantity;
       }
-      if (held + inTransit !== commissioned) {
-        problems.push(`${slot.name}: commissioned ${commissioned} but holders have ${held} and ${inTransit} are in transit`);
+      const disputed = this.ledger.disputed.get(slot.batchId) ?? 0n;
+      if (held + inTransit + disputed !== commissioned) {
+        problems.push(`${slot.name}: commissioned ${commissioned} but holders have ${held}, ${inTransit} are in transit and ${disputed} disputed or written off`);
       }
       const serials = chain.dispensed[slot.name];
       if (BigInt(serials.length) !== dispensed) {

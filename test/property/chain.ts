@@ -7,7 +7,7 @@ import { ethers } from "hardhat";
 import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import type { HardhatEthersSigner } from "@nomicfoundation/hardhat-ethers/signers";
 import type { ContractTransactionResponse } from "ethers";
-import { ICorrections__factory, type RxTrace } from "../../typechain-types";
+import { ICorrections__factory, IExceptions__factory, type RxTrace } from "../../typechain-types";
 import { Role } from "../../src/domain/enums";
 import { CAST } from "../../src/scenario/scenario";
 import { revertData } from "../../src/commands/shared/cli";
@@ -251,7 +251,29 @@ function send(f: PropertyFixture, call: Exclude<Call, { kind: "travel" }>): Prom
       return rx.releaseLeg(call.shipment);
     case "dispense":
       return rx.dispense(call.batchId, call.serial, call.proof, call.claim);
+    case "receivePartial":
+      return exceptionsAs(f, call.by).receivePartial(call.shipment, call.accepted, call.reason, EVIDENCE, call.disputedPacks, call.leg);
+    case "dispute": {
+      const ex = exceptionsAs(f, call.by);
+      switch (call.act) {
+        case "found":
+          return ex.declareFound(call.shipment);
+        case "lost":
+          return ex.agreeLost(call.shipment);
+        case "returned":
+          return ex.declareReturned(call.shipment);
+        case "confirm":
+          return ex.confirmReturn(call.shipment);
+        case "close":
+          return ex.closeException(call.shipment, call.outcome, SAFETY_REASON);
+      }
+    }
   }
+}
+
+/** IExceptions at the suite's address, signed by `actor`. */
+function exceptionsAs(f: PropertyFixture, actor: Actor) {
+  return IExceptions__factory.connect(String(f.rx.target), f.signers[actor]);
 }
 
 /** Runs `call` on the chain: the events it emitted, or the custom error it reverted with. */

@@ -11,8 +11,8 @@
 import fc from "fast-check";
 import { ZeroAddress, ZeroHash, id } from "ethers";
 import { Role } from "../../src/domain/enums";
-import type { ShipmentKey } from "../../src/domain/ids";
-import { SHIPMENT, manifestOf, type Call, type ClaimInput, type Leg, type ManifestInput, type Model, type ShipmentState } from "./model";
+import { shipmentIdOf, type ShipmentKey } from "../../src/domain/ids";
+import { SHIPMENT, manifestOf, type DisputeAct, type Call, type ClaimInput, type Leg, type ManifestInput, type Model, type ShipmentState } from "./model";
 import { ManifestTree } from "../../src/manifests/manifest";
 import {
   ACTORS,
@@ -99,6 +99,13 @@ export type Op =
   /** A regulator's release of a pack leg received into quarantine: the `leg`-th such leg (else any shipment). */
   | { kind: "releaseLeg"; by: Actor; leg: number }
   | { kind: "dispense"; by: Actor; slot: number; serial: SerialPick; claim: ClaimPick }
+  /**
+   * A partial receipt of a shipment in transit: `short` units fewer than shipped are accepted (0: all, refused; the
+   * shipment's quantity or more: none, refused); `packs`: the disputed packs listed as the leg needs.
+   */
+  | { kind: "receivePartial"; by: Signer; pick: ShipmentPick; short: bigint; reason: bigint; packs: boolean; leg: Leg }
+  /** An act on the `exception`-th shipment with an exception (else any shipment). */
+  | { kind: "dispute"; by: Signer; exception: number; act: DisputeAct; outcome: bigint }
   | { kind: "travel"; days: number };
 
 // ---- arbitraries ----
@@ -255,6 +262,33 @@ const arbitraries: { weight: number; arbitrary: fc.Arbitrary<Op> }[] = [
       by: fc.oneof({ arbitrary: fc.constant<Signer>("receiver"), weight: 6 }, { arbitrary: anyone, weight: 1 }),
       pick: shipmentPick,
       leg: temperatureLeg,
+    }),
+  },
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      kind: fc.constant("receivePartial" as const),
+      by: fc.oneof({ arbitrary: fc.constant<Signer>("receiver"), weight: 6 }, { arbitrary: anyone, weight: 1 }),
+      pick: shipmentPick,
+      short: weighted([0n, 1], [1n, 6], [2n, 2], [1000n, 1]),
+      reason: fc.bigInt({ min: 0n, max: 4n }),
+      // Mostly what the leg needs (a root on a pack leg, none on a lot-level leg); sometimes the other.
+      packs: weighted([true, 5], [false, 1]),
+      leg: temperatureLeg,
+    }),
+  },
+  {
+    weight: 10,
+    arbitrary: fc.record({
+      kind: fc.constant("dispute" as const),
+      by: fc.oneof(
+        { arbitrary: fc.constantFrom<Signer>("receiver", "sender"), weight: 6 },
+        { arbitrary: fc.constant<Signer>("regulator"), weight: 2 },
+        { arbitrary: anyone, weight: 1 },
+      ),
+      exception: fc.nat(7),
+      act: weighted<DisputeAct>(["found", 2], ["lost", 4], ["returned", 2], ["confirm", 2], ["close", 2]),
+      outcome: weighted([2n, 2], [3n, 2], [4n, 2], [1n, 1]),
     }),
   },
   {
@@ -511,6 +545,22 @@ export function resolve(op: Op, model: Model): Call {
       const shipment = pickShipment(model, op.pick);
       return { kind: "reject", by: signer(model, op.by, shipment), shipment, reason: op.reason, leg: op.leg };
     }
+    case "receivePartial": {
+      const shipment = pickShipment(model, op.pick);
+      const packLeg = model.shipments.get(shipmentIdOf(shipment))?.manifest !== undefined;
+      // `packs`: list what the leg needs (a root on a pack leg, none on a lot-level leg); else the other.
+      const disputedPacks = (op.packs ? packLeg : !packLeg) ? id("disputed packs") : ZeroHash;
+      const accepted = shipment.quantity > op.short ? shipment.quantity - op.short : 0n;
+      return { kind: "receivePartial", by: signer(model, op.by, shipment), shipment, accepted, reason: op.reason, disputedPacks, leg: op.leg };
+    }
+    case "dispute": {
+      // Mostly an open dispute; sometimes one that ended (a second settlement must be refused).
+      const raised = [...model.exceptions.values()];
+      const open = raised.filter((e) => e.status === 1n);
+      const pool = open.length > 0 && op.exception % 4 !== 0 ? open : raised;
+      const shipment = pool.length > 0 ? pool[op.exception % pool.length].key : pickShipment(model, { pending: false, index: op.exception, tamper: false });
+      return { kind: "dispute", by: signer(model, op.by, shipment), shipment, act: op.act, outcome: op.outcome };
+    }
     case "cancel": {
       const shipment = pickShipment(model, op.pick);
       return { kind: "cancel", by: signer(model, op.by, shipment), shipment };
@@ -633,6 +683,10 @@ export function describeOp(op: Op): string {
       return `releaseLeg(quarantined pack leg #${op.leg}; by ${op.by})`;
     case "dispense":
       return `dispense(${describeClaim(op.claim, op.serial)} of ${SLOTS[op.slot].name}; by ${op.by})`;
+    case "receivePartial":
+      return `receivePartial(${describePick(op.pick)}, ${op.short} short, reason ${op.reason}${op.packs ? ", disputed packs listed" : ""}, ${describeLeg(op.leg)}; by ${op.by})`;
+    case "dispute":
+      return `dispute(exception #${op.exception}, ${op.act}${op.act === "close" ? ` as ${op.outcome}` : ""}; by ${op.by})`;
     case "travel":
       return `travel(${op.days} day(s))`;
   }
@@ -645,7 +699,7 @@ export function resolution(call: Call, model: Model): string {
     return ` [serial ${call.serial.slice(0, 18)}…, leg from ${model.nameOf(c.sender)}, ${c.quantity} units, nonce ${c.nonce}]`;
   }
   if (call.kind === "ship") return call.manifest ? ` [manifest of ${call.manifest.packs.join(" ")}]` : "";
-  if (call.kind !== "receive" && call.kind !== "reject" && call.kind !== "cancel" && call.kind !== "releaseLeg") return "";
+  if (call.kind !== "receive" && call.kind !== "reject" && call.kind !== "cancel" && call.kind !== "releaseLeg" && call.kind !== "receivePartial" && call.kind !== "dispute") return "";
   const s = call.shipment;
   const name = (address: string) => model.nameOf(address);
   return ` [shipment ${name(s.sender)} -> ${name(s.receiver)}, ${s.quantity} of ${name(s.batchId)}, nonce ${s.nonce}; signed by ${call.by}]`;
@@ -662,7 +716,9 @@ export class OpCommand implements fc.AsyncCommand<Model, StepRunner> {
   check(model: Model): boolean {
     const op = this.op;
     if (op.kind === "receive" && op.pick.pending) return model.shipmentLog.some((s) => s.inTransit || s.status === SHIPMENT.Cancelled);
-    if ((op.kind === "reject" || op.kind === "cancel") && op.pick.pending) return model.shipmentLog.some((s) => s.inTransit);
+    if ((op.kind === "reject" || op.kind === "cancel" || op.kind === "receivePartial") && op.pick.pending) return model.shipmentLog.some((s) => s.inTransit);
+    // A dispute act waits until some shipment has an exception.
+    if (op.kind === "dispute") return model.exceptions.size > 0;
     return true;
   }
   async run(model: Model, runner: StepRunner): Promise<void> {

@@ -125,7 +125,26 @@ export type Call =
   | { kind: "condemn"; by: Actor; batchId: string; holder: Actor; quantity: bigint }
   | { kind: "releaseLeg"; by: Actor; shipment: ShipmentKey }
   | { kind: "dispense"; by: Actor; batchId: string; serial: string; proof: string[]; claim: ClaimInput }
+  /** IExceptions.receivePartial: `accepted` of the shipment's units, the rest disputed (`disputedPacks` on a pack leg). */
+  | { kind: "receivePartial"; by: Actor; shipment: ShipmentKey; accepted: bigint; reason: bigint; disputedPacks: string; leg: Leg }
+  /** An act on a shipment's dispute (IExceptions): declareFound, agreeLost, declareReturned, confirmReturn, closeException(outcome). */
+  | { kind: "dispute"; by: Actor; shipment: ShipmentKey; act: DisputeAct; outcome: bigint }
   | { kind: "travel"; days: number };
+
+export type DisputeAct = "found" | "lost" | "returned" | "confirm" | "close";
+
+/** ExceptionStatus. */
+export const EXCEPTION = { None: 0n, Open: 1n, Found: 2n, Lost: 3n, Returned: 4n } as const;
+
+/** A shipment's delivery exception (IExceptions.deliveryException), with the shipment it belongs to. */
+export interface ExceptionState {
+  key: ShipmentKey;
+  status: bigint;
+  disputed: bigint;
+  quarantined: boolean;
+  /** 1 the sender agreed lost, 2 the receiver did, 4 the sender declared the units sent back. */
+  votes: number;
+}
 
 /** A pack leg's manifest: its root (ManifestTree of `packs`, loose packs only) and the packs it lists. */
 export interface ManifestInput {
@@ -302,6 +321,8 @@ export class Model {
   readonly shipments = new Map<string, ShipmentState>();
   /** Every shipment ever sent, in order. */
   readonly shipmentLog: ShipmentState[] = [];
+  /** Delivery exceptions by shipment id, in the order they were raised. */
+  readonly exceptions = new Map<string, ExceptionState>();
   /** batch -> dispensed serial (32-byte, lowercase) -> the pack leg it was dispensed on (dispensedVia). */
   readonly dispensed = new Map<string, Map<string, string>>();
   private readonly admins = new Set<Actor>(["admin"]);
@@ -412,6 +433,10 @@ export class Model {
         return this.releaseLeg(call);
       case "dispense":
         return this.dispense(call);
+      case "receivePartial":
+        return this.receivePartial(call);
+      case "dispute":
+        return this.dispute(call);
       case "travel":
         this.day += call.days;
         return ok();
@@ -776,6 +801,124 @@ export class Model {
     const received = ev("Received", s.id, b.batchId, this.addr(c.by), s.key.sender.toLowerCase(), q, this.legValues(leg), excursion);
     if (cause === undefined) return ok(received);
     return ok(received, ev("ReceiptQuarantined", s.id, b.batchId, this.addr(c.by), q, cause));
+  }
+
+  /** Exceptions.receivePartial: the accepted units as a receipt takes them, the rest disputed (in nobody's stock). */
+  private receivePartial(c: Extract<Call, { kind: "receivePartial" }>): Outcome {
+    const refused = this.whenNotPaused();
+    if (refused) return refused;
+    const shipmentId = shipmentIdOf(c.shipment);
+    const s = this.shipments.get(shipmentId);
+    if (!s || s.status !== SHIPMENT.InTransit) return fail("CustodyShipmentNotInTransit", shipmentId);
+    if (this.addr(c.by) !== c.shipment.receiver.toLowerCase()) {
+      return fail("CustodyNotReceiver", shipmentId, this.addr(c.by), c.shipment.receiver.toLowerCase());
+    }
+    const notAuthorized = this.requireAuthorized(c.by);
+    if (notAuthorized) return notAuthorized;
+    const q = s.key.quantity;
+    if (c.accepted === 0n || c.accepted >= q) return fail("ExceptionInvalidAccepted", shipmentId, c.accepted, q);
+    const packLeg = s.manifest !== undefined;
+    if (packLeg !== (BigInt(c.disputedPacks) !== 0n)) return fail("ExceptionDisputedPacks", shipmentId, c.disputedPacks.toLowerCase());
+    const quarantine = this.standing(s.sender) !== Standing.Authorized;
+    const bad = this.inconsistent(c.leg);
+    if (bad) return bad;
+    const b = this.batches.get(s.key.batchId) as BatchState;
+    if (!s.isReturn) {
+      const onHold = this.requireNotOnHold(b);
+      if (onHold) return onHold;
+      if (b.flags & RECALLED) return fail("BatchUnderRecall", b.batchId, b.recallClass);
+    }
+    const excursion = Model.excursion(c.leg, b);
+    const atDispenser = packLeg && this.roleOf(c.by) === Role.Dispenser;
+    if (atDispenser && (excursion || quarantine)) return fail("ExceptionPackLegQuarantined", shipmentId);
+    const h = this.holding(b.batchId, c.by);
+    const intoQuarantine = excursion || quarantine;
+    this.setHolding(b.batchId, c.by, intoQuarantine ? { ...h, quarantined: h.quarantined + c.accepted } : { ...h, saleable: h.saleable + c.accepted });
+    const disputed = q - c.accepted;
+    if (atDispenser) {
+      this.setStatus(s, SHIPMENT.Received);
+      s.receiverShipments = h.shipments;
+      s.served = disputed;
+    } else {
+      this.setStatus(s, SHIPMENT.None);
+    }
+    this.exceptions.set(shipmentId, { key: s.key, status: EXCEPTION.Open, disputed, quarantined: intoQuarantine, votes: 0 });
+    const receiver = this.addr(c.by);
+    const sender = s.key.sender.toLowerCase();
+    const events = [ev("Received", shipmentId, b.batchId, receiver, sender, c.accepted, this.legValues(c.leg), excursion)];
+    if (quarantine) events.push(ev("ReceiptQuarantined", shipmentId, b.batchId, receiver, c.accepted, CAUSE.SenderNotAuthorized));
+    events.push(ev("ExceptionRaised", shipmentId, b.batchId, receiver, sender, c.accepted, disputed, c.reason, EVIDENCE_VALUE, c.disputedPacks.toLowerCase()));
+    return ok(...events);
+  }
+
+  /** Exceptions' dispute acts: who may take each, and where the disputed units go. */
+  private dispute(c: Extract<Call, { kind: "dispute" }>): Outcome {
+    const refused = this.whenNotPaused();
+    if (refused) return refused;
+    const shipmentId = shipmentIdOf(c.shipment);
+    const e = this.exceptions.get(shipmentId);
+    const status = e?.status ?? EXCEPTION.None;
+    if (!e || status !== EXCEPTION.Open) return fail("ExceptionNotOpen", shipmentId, status);
+    const me = this.addr(c.by);
+    const sender = c.shipment.sender.toLowerCase();
+    const receiver = c.shipment.receiver.toLowerCase();
+    switch (c.act) {
+      case "found":
+        if (me !== receiver) return fail("CustodyNotReceiver", shipmentId, me, receiver);
+        return this.requireAuthorized(c.by) ?? this.resolveDispute(e, shipmentId, EXCEPTION.Found, me, false);
+      case "lost": {
+        const vote = me === sender ? 1 : me === receiver ? 2 : 0;
+        if (vote === 0) return fail("ExceptionNotParty", shipmentId, me);
+        const notAuthorized = this.requireAuthorized(c.by);
+        if (notAuthorized) return notAuthorized;
+        if (e.votes & vote) return fail("ExceptionAlreadyProposed", shipmentId, me, EXCEPTION.Lost);
+        e.votes |= vote;
+        if ((e.votes & 3) === 3) return this.resolveDispute(e, shipmentId, EXCEPTION.Lost, me, false);
+        return ok(ev("ExceptionOutcomeProposed", shipmentId, e.key.batchId, me, EXCEPTION.Lost));
+      }
+      case "returned": {
+        if (me !== sender) return fail("CustodyNotSender", shipmentId, me, sender);
+        const notAuthorized = this.requireAuthorized(c.by);
+        if (notAuthorized) return notAuthorized;
+        if (e.votes & 4) return fail("ExceptionAlreadyProposed", shipmentId, me, EXCEPTION.Returned);
+        e.votes |= 4;
+        return ok(ev("ExceptionOutcomeProposed", shipmentId, e.key.batchId, me, EXCEPTION.Returned));
+      }
+      case "confirm": {
+        if (me !== receiver) return fail("CustodyNotReceiver", shipmentId, me, receiver);
+        const notAuthorized = this.requireAuthorized(c.by);
+        if (notAuthorized) return notAuthorized;
+        if (!(e.votes & 4)) return fail("ExceptionReturnNotDeclared", shipmentId);
+        return this.resolveDispute(e, shipmentId, EXCEPTION.Returned, me, false);
+      }
+      case "close": {
+        const notRegulator = this.requireRole(c.by, Role.Regulator);
+        if (notRegulator) return notRegulator;
+        if (c.outcome < EXCEPTION.Found) return fail("ExceptionInvalidOutcome", c.outcome);
+        return this.resolveDispute(e, shipmentId, c.outcome, me, true);
+      }
+    }
+  }
+
+  private resolveDispute(e: ExceptionState, shipmentId: string, outcome: bigint, by: string, byRegulator: boolean): Outcome {
+    e.status = outcome;
+    const batchId = e.key.batchId;
+    let holder = ZERO_ADDRESS;
+    if (outcome === EXCEPTION.Found) {
+      const to = this.actorAt(e.key.receiver) as Actor;
+      holder = this.addr(to);
+      const h = this.holding(batchId, to);
+      this.setHolding(batchId, to, e.quarantined ? { ...h, quarantined: h.quarantined + e.disputed } : { ...h, saleable: h.saleable + e.disputed });
+      const s = this.shipments.get(shipmentId);
+      if (s && s.status === SHIPMENT.Received) s.served -= e.disputed;
+    } else if (outcome === EXCEPTION.Returned) {
+      const to = this.actorAt(e.key.sender) as Actor;
+      holder = this.addr(to);
+      const h = this.holding(batchId, to);
+      this.setHolding(batchId, to, { ...h, quarantined: h.quarantined + e.disputed });
+    }
+    const reason = byRegulator ? SAFETY_REASON_VALUE : ZeroHash;
+    return ok(ev("ExceptionResolved", shipmentId, batchId, outcome, by, byRegulator, holder, e.disputed, reason));
   }
 
   /** Custody._reject: back to the sender, saleable only on an in-range leg with a reason that says nothing against the goods. */
