@@ -89,7 +89,8 @@ interface IExceptionsEvents {
     );
 
     /// @notice A partial receipt accepts between 1 and the shipment's `quantity` - 1 units; `accepted` is not (accept
-    /// all with `receiveShipment`, none with `rejectShipment`).
+    /// all with `receiveShipment`, none with `rejectShipment`). A dispenser's pack leg also leaves fewer than 2^40
+    /// units disputed (the width of the leg's dispense count).
     error ExceptionInvalidAccepted(bytes32 shipmentId, uint48 accepted, uint48 quantity);
     /// @notice Shipment `shipmentId` has no open dispute (`status`: none raised, or settled already).
     error ExceptionNotOpen(bytes32 shipmentId, ExceptionStatus status);

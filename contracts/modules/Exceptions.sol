@@ -61,9 +61,11 @@ abstract contract Exceptions is RxExtensionBase, IExceptions {
         }
         if (packLeg && role == Role.Dispenser) {
             if (excursion || quarantine) revert ExceptionPackLegQuarantined(shipmentId);
+            // The leg's dispense count is 40 bits: a larger disputed count would be truncated and free the disputed
+            // packs (a sender may ship a pack leg of any quantity, whatever its manifest lists).
+            if (disputed > type(uint40).max) revert ExceptionInvalidAccepted(shipmentId, accepted, s.quantity);
             // The dispenser's custody record of the leg's packs, as a full receipt keeps it, with the disputed packs
-            // counted as served: the leg proves at most the accepted ones (every pack of a manifest is a leaf, so a
-            // leg has far fewer than 2^40).
+            // counted as served: the leg proves at most the accepted ones.
             record.status = ShipmentStatus.Received;
             record.receiverShipments = shipments;
             record.shippedAt = uint40(disputed);
