@@ -101,7 +101,7 @@ abstract contract Migration is RxExtensionBase, IMigration {
     /// @inheritdoc IMigration
     function adoptHolding(bytes32 batchId, address holder) external {
         IRxTrace from = _adoptingFrom();
-        _existingBatch(batchId);
+        _requireAdoptedBatch(batchId);
         _adoptOnce(Record.Holding, batchId, holder);
         if (_packedHolding(batchId, holder) != 0) revert MigrationRecordInUse(Record.Holding, batchId, holder);
         Holding memory h = from.holding(batchId, holder);
@@ -116,7 +116,7 @@ abstract contract Migration is RxExtensionBase, IMigration {
     /// @inheritdoc IMigration
     function adoptShipment(Shipment calldata s) external {
         IRxTrace from = _adoptingFrom();
-        _existingBatch(s.batchId);
+        _requireAdoptedBatch(s.batchId);
         bytes32 shipmentId = Ids.shipmentId(s);
         _adoptOnce(Record.Shipment, shipmentId, address(0));
         ShipmentRecord memory record = from.shipment(shipmentId);
@@ -179,6 +179,15 @@ abstract contract Migration is RxExtensionBase, IMigration {
         address handedTo = IMigration(from).successor();
         if (handedTo != address(this)) revert MigrationPredecessorNotRetired(from, handedTo);
         return IRxTrace(from);
+    }
+
+    /// @dev Refuses stock of batch `batchId` unless the batch here is the predecessor's, adopted: a lot of the same id
+    /// commissioned here (before the predecessor was named) is another lot, and the predecessor's units, legs and
+    /// dispensed packs must not be poured into it.
+    function _requireAdoptedBatch(bytes32 batchId) private view {
+        if (!BatchFlags.has(_existingBatch(batchId).flags, BatchFlags.ADOPTED)) {
+            revert MigrationRecordInUse(Record.Batch, batchId, address(0));
+        }
     }
 
     /// @dev Marks record (`kind`, `id`, `account`) adopted; reverts when it was already.
