@@ -4,6 +4,7 @@ pragma solidity 0.8.28;
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {IMigration} from "./interfaces/IMigration.sol";
 import {IRxTrace} from "./interfaces/IRxTrace.sol";
 import {
     IRxSettlement,
@@ -163,7 +164,8 @@ contract RxSettlement is IRxSettlement, ReentrancyGuardTransient {
             return (bytes32(0), ShipmentStatus.None);
         }
         shipmentId = _shipmentId(inv);
-        status = IRxTrace(SUITE).shipment(shipmentId).status;
+        (, ShipmentRecord memory record) = _currentRecord(shipmentId);
+        status = record.status;
     }
 
     /// @inheritdoc IRxSettlement
@@ -192,8 +194,7 @@ contract RxSettlement is IRxSettlement, ReentrancyGuardTransient {
             // Unbound: the seller may bind a leg up to the deadline, even one received already.
             return (block.timestamp > inv.deadline ? InvoiceOutcome.Expired : InvoiceOutcome.Pending, 0);
         }
-        IRxTrace suite = IRxTrace(SUITE);
-        ShipmentRecord memory record = suite.shipment(_shipmentId(inv));
+        (IRxTrace suite, ShipmentRecord memory record) = _currentRecord(_shipmentId(inv));
         if (record.status == ShipmentStatus.Received) return (InvoiceOutcome.Delivered, _unitsAccepted(inv, record));
         if (record.status == ShipmentStatus.ReceivedInQuarantine) return (InvoiceOutcome.Quarantined, 0);
         if (record.status == ShipmentStatus.Cancelled) return (InvoiceOutcome.Cancelled, 0);
@@ -209,6 +210,29 @@ contract RxSettlement is IRxSettlement, ReentrancyGuardTransient {
     /// will read the suite's count of accepted units here (never more than the invoice's quantity).
     function _unitsAccepted(Invoice storage inv, ShipmentRecord memory) private view returns (uint48) {
         return inv.quantity;
+    }
+
+    /// @dev The suite's record of shipment `shipmentId` where it lives now, and that suite. A leg still in transit on
+    /// a suite retired in favour of a successor (`IMigration`) was frozen there: once the successor adopted it, its
+    /// fate (received, rejected, cancelled) is recorded there, and so down the lineage. A suite that predates the
+    /// migration (no `successor()`) or is not retired ends the walk. Read only for a leg in transit, so a delivered
+    /// leg costs nothing more.
+    function _currentRecord(bytes32 shipmentId) private view returns (IRxTrace suite, ShipmentRecord memory record) {
+        suite = IRxTrace(SUITE);
+        record = suite.shipment(shipmentId);
+        while (record.status == ShipmentStatus.InTransit) {
+            address next;
+            try IMigration(address(suite)).successor() returns (address successor) {
+                next = successor;
+            } catch {
+                break;
+            }
+            if (next == address(0) || !IMigration(next).isAdopted(IMigration.Record.Shipment, shipmentId, address(0))) {
+                break;
+            }
+            suite = IRxTrace(next);
+            record = suite.shipment(shipmentId);
+        }
     }
 
     function _shipmentId(Invoice storage inv) private view returns (bytes32) {

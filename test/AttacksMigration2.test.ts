@@ -9,9 +9,10 @@
  */
 import { expect } from "chai";
 import { ethers } from "hardhat";
-import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
+import { loadFixture, time } from "@nomicfoundation/hardhat-network-helpers";
 import { ZeroAddress, ZeroHash } from "ethers";
-import { deployRxTrace } from "../src/chain/deploy";
+import { deployRxSettlement, deployRxTrace } from "../src/chain/deploy";
+import { invoiceIdOf, text32 } from "../src/domain/invoice";
 import { lineageOf, migrate, migrationOf, MigrationRecord } from "../src/chain/migrate";
 import { batchIdOf, serialToBytes32 } from "../src/domain/ids";
 import { Role, Standing, Verdict } from "../src/domain/enums";
@@ -20,6 +21,7 @@ import { ICorrections__factory } from "../typechain-types";
 import {
   claimOf,
   commissionInput,
+  DAY,
   dispenseFrom,
   GOOD_LEG,
   holdingRecord,
@@ -29,6 +31,7 @@ import {
   SERIALS,
   SUSPENSION_REASON,
   shipFrom,
+  shipPacksFrom,
   WARM_LEG,
   YEAR,
 } from "./fixtures";
@@ -215,6 +218,195 @@ describe("Attacks on the migration, second round", function () {
       expect((await successor.batch(untouchedId)).flags).to.equal(16n);
       // The legitimate path: it ships on as adopted.
       await expect(successor.connect(manufacturer).ship(untouchedId, distributor.address, 1n)).to.emit(successor, "Shipped");
+    });
+  });
+
+  describe("ordering and front-running the adoptions", function () {
+    it("a holding adopted before its holder's partner record blocks nothing: the partner is adopted after and ships", async function () {
+      const { successor, admin, stranger, distributor, distributor2, batchId } = await loadFixture(retiredFixture);
+      const m = migrationOf(await successor.getAddress(), stranger);
+      await m.adoptBatch(batchId);
+      await expect(m.adoptHolding(batchId, distributor.address)).to.emit(m, "HoldingAdopted");
+      // Until its record is adopted the holder is unknown here: it cannot move the stock.
+      await successor.connect(admin).unpause();
+      await expect(successor.connect(distributor).ship(batchId, distributor2.address, 1n))
+        .to.be.revertedWithCustomError(successor, "PartnerNotAuthorized")
+        .withArgs(distributor.address, Standing.Unknown);
+      await m.adoptPartner(distributor.address);
+      await m.adoptPartner(distributor2.address);
+      await expect(successor.connect(distributor).ship(batchId, distributor2.address, 1n)).to.emit(successor, "Shipped");
+    });
+
+    it("a front-runner adopting a shipment with a forged quantity gets MigrationNotOnPredecessor and blocks nothing", async function () {
+      const { successor, stranger, batchId, inTransit } = await loadFixture(retiredFixture);
+      const m = migrationOf(await successor.getAddress(), stranger);
+      await m.adoptBatch(batchId);
+      const forged = { ...inTransit.shipment, quantity: 1000n };
+      const forgedId = await successor.shipmentIdOf(forged);
+      await expect(m.adoptShipment(forged))
+        .to.be.revertedWithCustomError(m, "MigrationNotOnPredecessor")
+        .withArgs(MigrationRecord.Shipment, forgedId, ZeroAddress);
+      expect(await m.isAdopted(MigrationRecord.Shipment, forgedId, ZeroAddress)).to.equal(false);
+      await expect(m.adoptShipment(inTransit.shipment)).to.emit(m, "ShipmentAdopted");
+      expect((await successor.shipment(inTransit.shipmentId)).status).to.equal(1n);
+    });
+
+    it("a GLN the successor gave to another account keeps the predecessor's partner out (PartnerGlnTaken)", async function () {
+      const { successor, predecessor, admin, stranger, distributor2 } = await loadFixture(retiredFixture);
+      const p = await predecessor.partner(distributor2.address);
+      await successor.connect(admin).unpause();
+      await successor.connect(admin).onboardPartner(stranger.address, Role.Distributor, p.gln, LICENCE_REF, p.licenceExpiry, "Squatter");
+      const m = migrationOf(await successor.getAddress(), stranger);
+      await expect(m.adoptPartner(distributor2.address))
+        .to.be.revertedWithCustomError(successor, "PartnerGlnTaken")
+        .withArgs(p.gln, stranger.address);
+      expect((await successor.partner(distributor2.address)).role).to.equal(0n);
+    });
+  });
+
+  describe("forged predecessors and successors", function () {
+    it("a fake suite that claims the successor as its own cannot feed it: adoption reads the named predecessor only", async function () {
+      const { successor, predecessor, stranger } = await loadFixture(successorFixture);
+      const fake = await (await ethers.getContractFactory("FakeSuite", stranger)).deploy();
+      await fake.setLineage(ZeroAddress, await successor.getAddress());
+      await fake.forgePartner(stranger.address, Role.Regulator, 4012345000009n, 4102444800n);
+      const m = migrationOf(await successor.getAddress(), stranger);
+      await expect(m.takeOverFrom(await fake.getAddress()))
+        .to.be.revertedWithCustomError(successor, "AccessControlUnauthorizedAccount")
+        .withArgs(stranger.address, ZeroHash);
+      await expect(m.adoptPartner(stranger.address))
+        .to.be.revertedWithCustomError(m, "MigrationPredecessorNotRetired")
+        .withArgs(await predecessor.getAddress(), ZeroAddress);
+      expect((await successor.partner(stranger.address)).role).to.equal(0n);
+    });
+
+    it("a second successor naming the same predecessor adopts nothing once it retired to the first", async function () {
+      const { successor, predecessor, admin, stranger, manufacturer } = await loadFixture(retiredFixture);
+      const rival = await deployRxTrace(ethers, stranger, { predecessor: await predecessor.getAddress() });
+      const m = migrationOf(await rival.getAddress(), stranger);
+      await expect(m.adoptPartner(manufacturer.address))
+        .to.be.revertedWithCustomError(m, "MigrationPredecessorNotRetired")
+        .withArgs(await predecessor.getAddress(), await successor.getAddress());
+      // The legitimate path: the successor it retired to adopts.
+      const legit = migrationOf(await successor.getAddress(), admin);
+      await expect(legit.adoptPartner(manufacturer.address)).to.emit(legit, "PartnerAdopted");
+    });
+
+    it("limitation: a suite whose admin names a fake predecessor adopts its forged records (the naming is the admin's, through its timelock)", async function () {
+      const { admin, stranger } = await loadFixture(successorFixture);
+      const fake = await (await ethers.getContractFactory("FakeSuite", stranger)).deploy();
+      const grafted = await deployRxTrace(ethers, admin, { predecessor: await fake.getAddress() });
+      await fake.setLineage(ZeroAddress, await grafted.getAddress());
+      await fake.forgePartner(stranger.address, Role.Regulator, 4012345000009n, 4102444800n);
+      await expect(migrationOf(await grafted.getAddress(), stranger).adoptPartner(stranger.address)).to.emit(suiteAt(grafted), "PartnerAdopted");
+      expect((await grafted.partner(stranger.address)).role).to.equal(BigInt(Role.Regulator));
+    });
+
+    it("limitation: the admin may retire a suite to a contract that only claims to be its successor; it stays retired", async function () {
+      const { predecessor, admin, stranger } = await loadFixture(successorFixture);
+      const fake = await (await ethers.getContractFactory("FakeSuite", stranger)).deploy();
+      await fake.setLineage(await predecessor.getAddress(), ZeroAddress);
+      await expect(migrationOf(await predecessor.getAddress(), admin).retire(await fake.getAddress())).to.emit(suiteAt(predecessor), "Retired");
+      expect(await predecessor.paused()).to.equal(true);
+      // Its views keep answering: nothing is lost, a real successor can still read it through a fresh deployment's
+      // views, but no suite can adopt from it (only `fake` is its successor).
+      expect(await lineageOf(await predecessor.getAddress(), admin)).to.deep.equal([await predecessor.getAddress(), await fake.getAddress()]);
+    });
+  });
+
+  describe("what an old address and a premature unpause leave open", function () {
+    it("limitation: the retired predecessor answers GENUINE for a pack dispensed on the successor; the lineage leads to the answer", async function () {
+      const { successor, predecessor, admin, stranger, pharmacy, batchId, tree, toPharmacy } = await loadFixture(retiredFixture);
+      await migrate(await successor.getAddress(), stranger);
+      await successor.connect(admin).unpause();
+      await dispenseFrom(successor, pharmacy, batchId, tree, SERIALS[1], toPharmacy);
+      const proof = tree.proof(SERIALS[1]);
+      expect((await predecessor.verifyPack(GTIN, LOT, serialToBytes32(SERIALS[1]), proof, ZeroAddress))[0]).to.equal(Verdict.Genuine);
+      // What rx:verify and the page ask: the newest suite of the lineage from the recorded (old) address.
+      const lineage = await lineageOf(await predecessor.getAddress(), admin);
+      expect(lineage).to.deep.equal([await predecessor.getAddress(), await successor.getAddress()]);
+      const newest = await ethers.getContractAt("RxTrace", lineage[lineage.length - 1]);
+      expect((await newest.verifyPack(GTIN, LOT, serialToBytes32(SERIALS[1]), proof, ZeroAddress))[0]).to.equal(Verdict.AlreadyDispensed);
+    });
+
+    it("limitation: unpaused early, a receiver's rejection gives its sender stock here and strands the sender's old holding", async function () {
+      const { successor, predecessor, admin, stranger, manufacturer, distributor2, batchId, inTransit } = await loadFixture(retiredFixture);
+      const m = migrationOf(await successor.getAddress(), stranger);
+      await m.adoptPartner(manufacturer.address);
+      await m.adoptPartner(distributor2.address);
+      await m.adoptBatch(batchId);
+      await m.adoptShipment(inTransit.shipment);
+      await successor.connect(admin).unpause();
+      await successor.connect(distributor2).rejectShipment(inTransit.shipment, 0, ZeroHash, GOOD_LEG);
+      await expect(m.adoptHolding(batchId, manufacturer.address))
+        .to.be.revertedWithCustomError(m, "MigrationRecordInUse")
+        .withArgs(MigrationRecord.Holding, batchId, manufacturer.address);
+      expect((await successor.holding(batchId, manufacturer.address)).saleable).to.equal(10n);
+      expect((await predecessor.holding(batchId, manufacturer.address)).saleable).to.equal(30n);
+    });
+
+    it("the legitimate order (adopt every record, then unpause) leaves nothing to strand: the rejection returns the units", async function () {
+      const { successor, admin, stranger, manufacturer, distributor2, batchId, inTransit } = await loadFixture(retiredFixture);
+      await migrate(await successor.getAddress(), stranger);
+      await successor.connect(admin).unpause();
+      await successor.connect(distributor2).rejectShipment(inTransit.shipment, 0, ZeroHash, GOOD_LEG);
+      expect((await successor.holding(batchId, manufacturer.address)).saleable).to.equal(40n);
+    });
+  });
+
+  describe("payment on delivery across the migration", function () {
+    /** An invoice of the distributor to pharmacy2 for 5 packs, bound to their pack leg in transit on the predecessor,
+     * which then retires; everything is adopted and the successor unpaused. */
+    async function boundInTransitFixture() {
+      const base = await loadFixture(successorFixture);
+      const { predecessor, admin, distributor, pharmacy2, batchId } = base;
+      const settlement = await deployRxSettlement(ethers, admin, await predecessor.getAddress());
+      const token = await ethers.deployContract("TestToken", ["Test USD", "TUSD"]);
+      await token.mint(pharmacy2.address, 1_000_000n);
+      await token.connect(pharmacy2).approve(await settlement.getAddress(), 1_000_000n);
+      const terms = {
+        invoiceNumber: text32("invoice", "INV-9"),
+        customerId: text32("customer", "CUST-9"),
+        seller: distributor.address,
+        batchId,
+        quantity: 5n,
+        token: await token.getAddress(),
+        pricePerUnit: 1000n,
+        deadline: (await time.latest()) + 7 * DAY,
+      };
+      await settlement.connect(pharmacy2).createInvoice(terms);
+      const invoiceId = invoiceIdOf(pharmacy2.address, distributor.address, terms.invoiceNumber);
+      const leg = await shipPacksFrom(predecessor, distributor, batchId, pharmacy2.address, SERIALS.slice(40, 45));
+      await settlement.connect(distributor).bindShipment(invoiceId, leg.shipment);
+      await migrationOf(await predecessor.getAddress(), admin).retire(await base.successor.getAddress());
+      await migrate(await base.successor.getAddress(), base.stranger);
+      await base.successor.connect(admin).unpause();
+      return { ...base, settlement, token, invoiceId, leg };
+    }
+
+    it("the leg received on the successor pays the seller (the settlement follows the lineage); no second payment", async function () {
+      const { successor, settlement, token, distributor, pharmacy2, invoiceId, leg } = await loadFixture(boundInTransitFixture);
+      await expect(settlement.settle(invoiceId)).to.be.revertedWithCustomError(settlement, "SettlementOutcomePending").withArgs(invoiceId);
+      await successor.connect(pharmacy2).receiveShipment(leg.shipment, GOOD_LEG);
+      expect((await settlement.shipmentStatusOf(invoiceId))[1]).to.equal(3n);
+      await expect(settlement.connect(distributor).claim(invoiceId, distributor.address)).to.emit(settlement, "InvoiceClaimed");
+      expect(await token.balanceOf(distributor.address)).to.equal(5000n);
+      await expect(settlement.connect(pharmacy2).claim(invoiceId, pharmacy2.address))
+        .to.be.revertedWithCustomError(settlement, "SettlementNothingDue")
+        .withArgs(invoiceId, pharmacy2.address);
+    });
+
+    it("a buyer who rejects the leg on the successor is refunded, and cannot also be paid for by a receipt", async function () {
+      const { successor, settlement, token, distributor, pharmacy2, invoiceId, leg } = await loadFixture(boundInTransitFixture);
+      await successor.connect(pharmacy2).rejectShipment(leg.shipment, 0, ZeroHash, GOOD_LEG);
+      await expect(settlement.connect(distributor).claim(invoiceId, distributor.address))
+        .to.be.revertedWithCustomError(settlement, "SettlementNothingDue")
+        .withArgs(invoiceId, distributor.address);
+      await expect(settlement.connect(pharmacy2).claim(invoiceId, pharmacy2.address)).to.emit(settlement, "InvoiceClaimed");
+      expect(await token.balanceOf(pharmacy2.address)).to.equal(1_000_000n);
+      await expect(successor.connect(pharmacy2).receiveShipment(leg.shipment, GOOD_LEG))
+        .to.be.revertedWithCustomError(successor, "CustodyShipmentNotInTransit")
+        .withArgs(leg.shipmentId);
     });
   });
 });
