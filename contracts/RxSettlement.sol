@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {DeliveryException, ExceptionStatus, IExceptions} from "./interfaces/IExceptions.sol";
+import {IMigration} from "./interfaces/IMigration.sol";
 import {IRxTrace} from "./interfaces/IRxTrace.sol";
 import {
     IRxSettlement,
@@ -135,7 +136,7 @@ contract RxSettlement is IRxSettlement, ReentrancyGuardTransient {
             amount = uint256(inv.unitsAccepted) * inv.pricePerUnit;
         } else if (msg.sender == inv.buyer) {
             flag = _BUYER_CLAIMED;
-            // unitsAccepted <= quantity: see `_unitsAccepted`.
+            // unitsAccepted <= quantity: see `_delivered`.
             amount = uint256(inv.quantity - inv.unitsAccepted) * inv.pricePerUnit;
         }
         if (amount == 0) revert SettlementNothingDue(invoiceId, msg.sender);
@@ -165,7 +166,8 @@ contract RxSettlement is IRxSettlement, ReentrancyGuardTransient {
             return (bytes32(0), ShipmentStatus.None);
         }
         shipmentId = _shipmentId(inv);
-        status = IRxTrace(SUITE).shipment(shipmentId).status;
+        (, ShipmentRecord memory record) = _currentRecord(shipmentId);
+        status = record.status;
     }
 
     /// @inheritdoc IRxSettlement
@@ -194,10 +196,9 @@ contract RxSettlement is IRxSettlement, ReentrancyGuardTransient {
             // Unbound: the seller may bind a leg up to the deadline, even one received already.
             return (block.timestamp > inv.deadline ? InvoiceOutcome.Expired : InvoiceOutcome.Pending, 0);
         }
-        IRxTrace suite = IRxTrace(SUITE);
         bytes32 shipmentId = _shipmentId(inv);
-        ShipmentRecord memory record = suite.shipment(shipmentId);
-        if (record.status == ShipmentStatus.Received) return _delivered(inv, shipmentId);
+        (IRxTrace suite, ShipmentRecord memory record) = _currentRecord(shipmentId);
+        if (record.status == ShipmentStatus.Received) return _delivered(suite, inv, shipmentId);
         if (record.status == ShipmentStatus.ReceivedInQuarantine) return (InvoiceOutcome.Quarantined, 0);
         if (record.status == ShipmentStatus.Cancelled) return (InvoiceOutcome.Cancelled, 0);
         // A bound pack leg to a dispenser loses its slot only when the dispenser rejects it.
@@ -212,13 +213,41 @@ contract RxSettlement is IRxSettlement, ReentrancyGuardTransient {
     /// only part of it (a delivery exception). Then the outcome waits while the disputed units are open and pays for
     /// the units delivered once the dispute ends: those accepted, plus the disputed ones when they were found.
     /// Never more than the invoice's quantity: accepted + disputed is the leg's quantity, which is the invoice's.
-    function _delivered(Invoice storage inv, bytes32 shipmentId) private view returns (InvoiceOutcome, uint48) {
-        DeliveryException memory e = IExceptions(SUITE).deliveryException(shipmentId);
+    /// The suite is the one where the leg was received (`_currentRecord`): a successor's, after a migration.
+    function _delivered(IRxTrace suite, Invoice storage inv, bytes32 shipmentId)
+        private
+        view
+        returns (InvoiceOutcome, uint48)
+    {
+        DeliveryException memory e = IExceptions(address(suite)).deliveryException(shipmentId);
         if (e.status == ExceptionStatus.None || e.status == ExceptionStatus.Found) {
             return (InvoiceOutcome.Delivered, inv.quantity);
         }
         if (e.status == ExceptionStatus.Open) return (InvoiceOutcome.Pending, 0);
         return (InvoiceOutcome.Delivered, e.accepted);
+    }
+
+    /// @dev The suite's record of shipment `shipmentId` where it lives now, and that suite. A leg still in transit on
+    /// a suite retired in favour of a successor (`IMigration`) was frozen there: once the successor adopted it, its
+    /// fate (received, rejected, cancelled) is recorded there, and so down the lineage. A suite that predates the
+    /// migration (no `successor()`) or is not retired ends the walk. Read only for a leg in transit, so a delivered
+    /// leg costs nothing more.
+    function _currentRecord(bytes32 shipmentId) private view returns (IRxTrace suite, ShipmentRecord memory record) {
+        suite = IRxTrace(SUITE);
+        record = suite.shipment(shipmentId);
+        while (record.status == ShipmentStatus.InTransit) {
+            address next;
+            try IMigration(address(suite)).successor() returns (address successor) {
+                next = successor;
+            } catch {
+                break;
+            }
+            if (next == address(0) || !IMigration(next).isAdopted(IMigration.Record.Shipment, shipmentId, address(0))) {
+                break;
+            }
+            suite = IRxTrace(next);
+            record = suite.shipment(shipmentId);
+        }
     }
 
     function _shipmentId(Invoice storage inv) private view returns (bytes32) {

@@ -30,7 +30,7 @@ abstract contract BatchRegistry is PartnerRegistry, IBatchRegistry {
     function commissionBatch(Commission calldata c) external virtual whenNotPaused returns (bytes32 batchId) {
         address manufacturer;
         (batchId, manufacturer) = _checkCommission(c);
-        if (_batches[batchId].expiry != 0) revert BatchAlreadyCommissioned(batchId);
+        if (_batches[batchId].expiry != 0 || _onPredecessor(batchId)) revert BatchAlreadyCommissioned(batchId);
 
         _batches[batchId] = Batch({
             serialRoot: bytes21(c.serialRoot),
@@ -153,6 +153,13 @@ abstract contract BatchRegistry is PartnerRegistry, IBatchRegistry {
             if (BatchFlags.has(b.flags, BatchFlags.RECALLED)) revert BatchUnderRecall(batchId, b.recallClass);
         }
         if (b.expiry < block.timestamp) revert BatchExpired(batchId, b.expiry, block.timestamp);
+    }
+
+    /// @dev Whether the predecessor (`IMigration`) holds lot `batchId`: such a lot is adopted, never commissioned again
+    /// here, or the packs dispensed there would read GENUINE here (the dispensed set is asked of the predecessor only
+    /// for an ADOPTED batch). A suite without a predecessor pays a warm read of the pause slot.
+    function _onPredecessor(bytes32 batchId) private view returns (bool) {
+        return _hasPredecessor() && IBatchRegistry(_predecessorOf()).batch(batchId).expiry != 0;
     }
 
     /// @dev Writes batch `batchId` as the predecessor has it (`IMigration.adoptBatch`), marked ADOPTED; refuses a batch

@@ -13,7 +13,8 @@ import {IMigration} from "../interfaces/IMigration.sol";
 /// @dev The pause is OpenZeppelin `Pausable`'s, with the times of the last pause kept in the flag's own slot: every
 /// paused entry point reads that slot anyway, so the grace rules (see `IEmergencyPause`) cost the hot paths nothing.
 abstract contract RxAccess is AccessControlDefaultAdminRules, IEmergencyPause {
-    /// @dev The pause flag, the last pause's window and retirement, one storage slot (176 of 256 bits).
+    /// @dev The pause flag, the last pause's window, retirement and whether a predecessor is named, one storage slot
+    /// (184 of 256 bits).
     struct PauseState {
         bool paused; // 8 bits: whether the suite is paused now
         uint40 pausedAt; // 40 bits: when the last pause window began (a pause within the grace continues it)
@@ -22,6 +23,8 @@ abstract contract RxAccess is AccessControlDefaultAdminRules, IEmergencyPause {
         uint40 lastPausedAt; // 40 bits: when the current (or last) pause began
         bool retired; // 8 bits: retired in favour of a successor (IMigration), paused for good. Kept in this slot,
         // which the acts a pause freezes read anyway, so checking it costs them a warm read.
+        bool adopting; // 8 bits: a predecessor is named (IMigration): commissioning checks it does not hold the lot.
+        // Kept here for the same reason: a suite without a predecessor pays a warm read, not a cold one.
     }
 
     /// @notice The role that may pause and unpause.
@@ -107,6 +110,12 @@ abstract contract RxAccess is AccessControlDefaultAdminRules, IEmergencyPause {
 
     function _setPredecessor(address predecessor) internal {
         _predecessor = predecessor;
+        _pauseState.adopting = true;
+    }
+
+    /// @dev Whether a predecessor is named (read from the pause slot, warm after `whenNotPaused`).
+    function _hasPredecessor() internal view returns (bool) {
+        return _pauseState.adopting;
     }
 
     /// @dev The successor this suite retired in favour of (zero: not retired).
