@@ -70,7 +70,9 @@ export const GAS_BUDGETS: Partial<GasTable> = {
   invoiceBind: 70_000,
   // A claim reads the invoice cold, reads the leg's record in the suite, fixes the outcome in two warm slots and
   // transfers the tokens out. Paid (measured 84,219): the seller's first balance of the token is a new slot (20,000
-  // more than the refund, whose buyer holds the token already: measured 62,756).
+  // more than the refund, whose buyer holds the token already: measured 62,756). Issue 12 added some 4,300 to both
+  // (88,436 and 67,115): the claim reads the caller's standing in the suite (a call and a cold slot), so that a retired
+  // key, a lost or stolen one the admin re-keyed, can no longer collect the partner's money (test/AttacksRecovery2).
   claimPaid: 90_000,
   claimRefund: 70_000,
 };
