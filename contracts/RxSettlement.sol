@@ -48,14 +48,7 @@ contract RxSettlement is IRxSettlement, ReentrancyGuardTransient {
     /// @inheritdoc IRxSettlement
     function createInvoice(InvoiceTerms calldata t) external nonReentrant returns (bytes32 invoiceId) {
         IRxTrace suite = IRxTrace(SUITE);
-        // The dispenser's identity, which its legs name (see `IRecovery`): asked only of a rotated key.
-        Partner memory p = suite.partner(msg.sender);
-        address buyer = msg.sender;
-        if (p.rekeyed) {
-            buyer = IRecovery(SUITE).identityOf(msg.sender);
-            // A retired identity reads its partner's record; only the current key acts for it.
-            if (IRecovery(SUITE).keyOf(buyer) != msg.sender) revert SettlementBuyerNotDispenser(msg.sender, Role.None);
-        }
+        (address buyer, Role role) = _buyer();
         invoiceId = keccak256(abi.encode(buyer, t.seller, t.invoiceNumber));
         if (_invoices[invoiceId].status != InvoiceStatus.None) revert SettlementInvoiceExists(invoiceId);
         if (t.seller == address(0) || t.seller == buyer) revert SettlementInvalidTerms("seller", uint160(t.seller));
@@ -64,7 +57,7 @@ contract RxSettlement is IRxSettlement, ReentrancyGuardTransient {
         if (t.pricePerUnit == 0) revert SettlementInvalidTerms("pricePerUnit", 0);
         if (t.deadline <= block.timestamp) revert SettlementDeadlineInPast(t.deadline, block.timestamp);
         if (suite.batch(t.batchId).expiry == 0) revert SettlementUnknownBatch(t.batchId);
-        if (p.role != Role.Dispenser) revert SettlementBuyerNotDispenser(buyer, p.role);
+        if (role != Role.Dispenser) revert SettlementBuyerNotDispenser(buyer, role);
         // 48 + 96 bits: cannot overflow 256 bits.
         uint256 amount = uint256(t.quantity) * t.pricePerUnit;
 
@@ -229,6 +222,18 @@ contract RxSettlement is IRxSettlement, ReentrancyGuardTransient {
 
     function _shipmentId(Invoice storage inv) private view returns (bytes32) {
         return keccak256(abi.encode(Shipment(inv.batchId, inv.seller, inv.buyer, inv.quantity, inv.nonce)));
+    }
+
+    /// @dev The caller's partner identity, which its legs name (`IRecovery`: asked of a rotated key only), and role.
+    function _buyer() private view returns (address buyer, Role) {
+        Partner memory p = IRxTrace(SUITE).partner(msg.sender);
+        buyer = msg.sender;
+        if (p.rekeyed) {
+            buyer = IRecovery(SUITE).identityOf(msg.sender);
+            // A retired identity reads its partner's record; only the current key acts for it.
+            if (IRecovery(SUITE).keyOf(buyer) != msg.sender) revert SettlementBuyerNotDispenser(msg.sender, Role.None);
+        }
+        return (buyer, p.role);
     }
 
     /// @dev Whether `msg.sender` is a current key of partner identity `party` (the rotated path only).

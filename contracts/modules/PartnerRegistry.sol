@@ -177,9 +177,9 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry, IRecoveryEvents
 
     /// @dev Moves company prefix `prefix` from its owner to known partner `to` (a key: its identity owns the prefix);
     /// returns the previous owner and the new one. Lots already commissioned keep their manufacturer (and with it
-    /// recalls and returns); new GTINs under the prefix are `to`'s. The previous owner's `prefixLengths` bit stays: it only costs that owner one lookup that fails.
-    /// The marks on the prefix's leading parts keep naming the first owner, which only `PartnerCompanyPrefixOverlaps`
-    /// reports.
+    /// recalls and returns); new GTINs under the prefix are `to`'s. The previous owner's `prefixLengths` bit stays: it
+    /// only costs that owner one lookup that fails. The marks on the prefix's leading parts keep naming the first
+    /// owner, which only `PartnerCompanyPrefixOverlaps` reports.
     function _transferCompanyPrefix(string calldata prefix, address to)
         internal
         returns (address from, address owner)
