@@ -6,6 +6,7 @@ import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {DeliveryException, ExceptionStatus, IExceptions} from "./interfaces/IExceptions.sol";
 import {IMigration} from "./interfaces/IMigration.sol";
+import {IRecovery} from "./interfaces/IRecovery.sol";
 import {IRxTrace} from "./interfaces/IRxTrace.sol";
 import {
     IRxSettlement,
@@ -14,7 +15,7 @@ import {
     InvoiceStatus,
     InvoiceTerms
 } from "./interfaces/IRxSettlement.sol";
-import {Batch, Role, Shipment, ShipmentRecord, ShipmentStatus} from "./interfaces/RxTypes.sol";
+import {Batch, Partner, Role, Shipment, ShipmentRecord, ShipmentStatus, Standing} from "./interfaces/RxTypes.sol";
 import {BatchFlags} from "./libraries/BatchFlags.sol";
 
 /// @title Payment on delivery beside the rxtrace suite
@@ -49,7 +50,8 @@ contract RxSettlement is IRxSettlement, ReentrancyGuardTransient {
 
     /// @inheritdoc IRxSettlement
     function createInvoice(InvoiceTerms calldata t) external nonReentrant returns (bytes32 invoiceId) {
-        address buyer = msg.sender;
+        IRxTrace suite = IRxTrace(SUITE);
+        (address buyer, Role role) = _buyer();
         invoiceId = keccak256(abi.encode(buyer, t.seller, t.invoiceNumber));
         if (_invoices[invoiceId].status != InvoiceStatus.None) revert SettlementInvoiceExists(invoiceId);
         if (t.seller == address(0) || t.seller == buyer) revert SettlementInvalidTerms("seller", uint160(t.seller));
@@ -57,9 +59,7 @@ contract RxSettlement is IRxSettlement, ReentrancyGuardTransient {
         if (t.quantity == 0) revert SettlementInvalidTerms("quantity", 0);
         if (t.pricePerUnit == 0) revert SettlementInvalidTerms("pricePerUnit", 0);
         if (t.deadline <= block.timestamp) revert SettlementDeadlineInPast(t.deadline, block.timestamp);
-        IRxTrace suite = IRxTrace(SUITE);
         if (suite.batch(t.batchId).expiry == 0) revert SettlementUnknownBatch(t.batchId);
-        Role role = suite.partner(buyer).role;
         if (role != Role.Dispenser) revert SettlementBuyerNotDispenser(buyer, role);
         // 48 + 96 bits: cannot overflow 256 bits.
         uint256 amount = uint256(t.quantity) * t.pricePerUnit;
@@ -80,7 +80,7 @@ contract RxSettlement is IRxSettlement, ReentrancyGuardTransient {
         });
         IERC20 token = IERC20(t.token);
         uint256 before = token.balanceOf(address(this));
-        token.safeTransferFrom(buyer, address(this), amount);
+        token.safeTransferFrom(msg.sender, address(this), amount);
         uint256 afterwards = token.balanceOf(address(this));
         uint256 received = afterwards > before ? afterwards - before : 0;
         if (received != amount) revert SettlementTokenFeeOnTransfer(t.token, amount, received);
@@ -102,7 +102,11 @@ contract RxSettlement is IRxSettlement, ReentrancyGuardTransient {
     /// @inheritdoc IRxSettlement
     function bindShipment(bytes32 invoiceId, Shipment calldata s) external {
         Invoice storage inv = _existing(invoiceId);
-        if (msg.sender != inv.seller) revert SettlementNotSeller(invoiceId, msg.sender, inv.seller);
+        // The seller's identity, or a current key of it. (Its retired identity binds still: a binding only picks
+        // which matching leg decides; the money goes by `claim`, which refuses a retired key.)
+        if (msg.sender != inv.seller && !_actsFor(inv.seller)) {
+            revert SettlementNotSeller(invoiceId, msg.sender, inv.seller);
+        }
         if (inv.status != InvoiceStatus.Open) revert SettlementInvoiceNotOpen(invoiceId, inv.status);
         if (block.timestamp > inv.deadline) revert SettlementDeadlinePassed(invoiceId, inv.deadline, block.timestamp);
         if (s.batchId != inv.batchId) revert SettlementLotMismatch(invoiceId, inv.batchId, s.batchId);
@@ -131,10 +135,15 @@ contract RxSettlement is IRxSettlement, ReentrancyGuardTransient {
         if (to == address(0)) revert SettlementZeroRecipient();
         Invoice storage inv = _settle(invoiceId, _existing(invoiceId));
         uint8 flag;
-        if (msg.sender == inv.seller) {
+        // The parties are identities; a rotated partner claims with its current key, and a retired key (a lost or
+        // stolen one the admin re-keyed) claims nothing, not even under the identity's own address.
+        address party = msg.sender;
+        if (party != inv.seller && party != inv.buyer) party = IRecovery(SUITE).identityOf(msg.sender);
+        if (IRxTrace(SUITE).standing(msg.sender) == Standing.Unknown) party = address(0);
+        if (party == inv.seller) {
             flag = _SELLER_CLAIMED;
             amount = uint256(inv.unitsAccepted) * inv.pricePerUnit;
-        } else if (msg.sender == inv.buyer) {
+        } else if (party == inv.buyer) {
             flag = _BUYER_CLAIMED;
             // unitsAccepted <= quantity: see `_delivered`.
             amount = uint256(inv.quantity - inv.unitsAccepted) * inv.pricePerUnit;
@@ -252,6 +261,24 @@ contract RxSettlement is IRxSettlement, ReentrancyGuardTransient {
 
     function _shipmentId(Invoice storage inv) private view returns (bytes32) {
         return keccak256(abi.encode(Shipment(inv.batchId, inv.seller, inv.buyer, inv.quantity, inv.nonce)));
+    }
+
+    /// @dev The caller's partner identity, which its legs name (`IRecovery`: asked of a rotated key only), and role.
+    function _buyer() private view returns (address buyer, Role) {
+        Partner memory p = IRxTrace(SUITE).partner(msg.sender);
+        buyer = msg.sender;
+        if (p.rekeyed) {
+            buyer = IRecovery(SUITE).identityOf(msg.sender);
+            // A retired identity reads its partner's record; only the current key acts for it.
+            if (IRecovery(SUITE).keyOf(buyer) != msg.sender) revert SettlementBuyerNotDispenser(msg.sender, Role.None);
+        }
+        return (buyer, p.role);
+    }
+
+    /// @dev Whether `msg.sender` is a current key of partner identity `party` (the rotated path only).
+    function _actsFor(address party) private view returns (bool) {
+        return IRecovery(SUITE).identityOf(msg.sender) == party
+            && IRxTrace(SUITE).standing(msg.sender) != Standing.Unknown;
     }
 
     function _existing(bytes32 invoiceId) private view returns (Invoice storage inv) {

@@ -264,13 +264,26 @@ describe("Recovery", function () {
           .withArgs(distributor.address, Standing.Suspended);
       });
 
-      it("refuses the acceptance of a proposal made before the suspension", async function () {
+      it("drops a proposal made before the suspension: the reinstated partner must propose again", async function () {
+        const { rx, admin, distributor, newKey } = await loadFixture(threeLotsFixture);
+        await (await recoveryAs(rx, distributor)).proposeKeyRotation(newKey.address);
+        await expect(rx.suspendPartner(distributor.address, ZeroHash))
+          .to.emit(rx, "KeyRotationCancelled")
+          .withArgs(distributor.address, distributor.address, newKey.address, admin.address);
+        await rx.reinstatePartner(distributor.address);
+        await expect((await recoveryAs(rx, newKey)).acceptKeyRotation())
+          .to.be.revertedWithCustomError(rx, "RecoveryNoPendingRotation")
+          .withArgs(newKey.address);
+      });
+
+      it("refuses the acceptance of a proposal once the proposing partner's licence lapsed", async function () {
         const { rx, distributor, newKey } = await loadFixture(threeLotsFixture);
         await (await recoveryAs(rx, distributor)).proposeKeyRotation(newKey.address);
-        await rx.suspendPartner(distributor.address, ZeroHash);
+        const expiry = (await rx.partner(distributor.address)).licenceExpiry;
+        await time.increaseTo(expiry + 1n);
         await expect((await recoveryAs(rx, newKey)).acceptKeyRotation())
           .to.be.revertedWithCustomError(rx, "PartnerNotAuthorized")
-          .withArgs(distributor.address, Standing.Suspended);
+          .withArgs(distributor.address, Standing.LicenceExpired);
       });
     });
   });

@@ -84,7 +84,8 @@ interface IPartnerRegistry {
 
     /// @notice Assigns GS1 company prefix `prefix` (4 to 12 digits) to partner `account`, of any role. Admin only.
     /// A manufacturer may commission only GTINs under its own prefixes, and any partner may seal only cases whose
-    /// SSCC carries one of its prefixes (distributors get prefixes for their SSCCs); prefixes never nest.
+    /// SSCC carries one of its prefixes (distributors get prefixes for their SSCCs); prefixes never nest. `account` is
+    /// the partner's current key; the prefix goes to its identity (see `IRecovery`).
     function assignCompanyPrefix(address account, string calldata prefix) external;
 
     /// @notice Replaces `account`'s licence with `licenceRef`, valid until `licenceExpiry`. As `onboardPartner`: the
@@ -92,7 +93,9 @@ interface IPartnerRegistry {
     function renewLicence(address account, bytes32 licenceRef, uint40 licenceExpiry) external;
 
     /// @notice Suspends `account`: it can no longer hold, move or act on product. The admin or an operator, for any
-    /// partner (stopping a compromised key must not wait for a timelock); works while paused.
+    /// partner (stopping a compromised key must not wait for a timelock); works while paused. `account` may be any key
+    /// of the partner or its identity: the current key is suspended (a rotation just before cannot dodge it), and a
+    /// rotation it had proposed is dropped (`IRecoveryEvents.KeyRotationCancelled`).
     function suspendPartner(address account, bytes32 reason) external;
 
     /// @notice Lifts `account`'s suspension. As `onboardPartner`: the admin only for a manufacturer or a regulator,

@@ -47,8 +47,10 @@ interface IRecovery is IRecoveryEvents {
 
     /// @notice The admin (DEFAULT_ADMIN_ROLE: the timelock on public networks, so every partner sees it coming)
     /// moves the partner of `account` (its current key, a retired key or its identity) to fresh account `newKey`;
-    /// its current key is retired, a pending rotation dropped. The partner's suspension, if any, moves with it (the
-    /// reinstatement is a separate act). Works while paused: it takes control away from a lost or stolen key.
+    /// its current key is retired, a pending rotation dropped. A pending rotation that proposed `newKey` (another
+    /// partner's) is dropped too, with `KeyRotationCancelled` naming the admin: the re-key, public for the timelock's
+    /// delay, must not be voidable by anyone proposing the key it names. The partner's suspension, if any, moves with
+    /// it (the reinstatement is a separate act). Works while paused: it takes control away from a lost or stolen key.
     function rekeyPartner(address account, address newKey) external;
 
     /// @notice The identity `account` acts for (a current or retired key), or `account` itself.

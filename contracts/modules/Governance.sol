@@ -72,8 +72,8 @@ abstract contract Governance is RxExtensionBase, IGovernance {
         onlyRole(DEFAULT_ADMIN_ROLE)
         whenNotPaused
     {
-        address from = _transferCompanyPrefix(prefix, to);
-        emit CompanyPrefixTransferred(prefix, from, to);
+        (address from, address owner) = _transferCompanyPrefix(prefix, to);
+        emit CompanyPrefixTransferred(prefix, from, owner);
     }
 
     /// @inheritdoc IGovernance

@@ -95,6 +95,8 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry, IRecoveryEvents
     /// predecessor): refuses a malformed prefix, one that is taken, and one that contains or sits under another.
     function _assignCompanyPrefix(address account, string calldata prefix) internal {
         Partner storage p = _knownPartner(account);
+        // Prefixes belong to the identity, which commissioning and sealing check (a rotated key names its identity).
+        account = _resolveIdentity(account);
         (bool ok, uint256 key, uint256 length) = GS1.parseCompanyPrefix(prefix);
         if (!ok) revert PartnerInvalidCompanyPrefix(prefix);
         address owner = _prefixOwners[key];
@@ -130,9 +132,16 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry, IRecoveryEvents
     /// @inheritdoc IPartnerRegistry
     function suspendPartner(address account, bytes32 reason) external virtual {
         _checkRole(hasRole(DEFAULT_ADMIN_ROLE, msg.sender) ? DEFAULT_ADMIN_ROLE : _OPERATOR_ROLE);
+        // Any key of the partner or its identity names its current key: a thief cannot dodge the suspension by
+        // rotating the key in the block before it (see `IRecovery`).
+        account = _currentKeyOf(account);
         Partner storage p = _knownPartner(account);
         if (p.suspended) revert PartnerAlreadySuspended(account);
         p.suspended = true;
+        // A suspension also drops the partner's pending rotation: a key proposed before it (by a thief, say) must not
+        // take over the partner the moment it is reinstated.
+        address dropped = _setPendingRotation(account, address(0));
+        if (dropped != address(0)) emit KeyRotationCancelled(_resolveIdentity(account), account, dropped, msg.sender);
         emit PartnerSuspended(account, reason);
     }
 
@@ -172,15 +181,21 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry, IRecoveryEvents
         return ok ? _prefixOwners[key] : address(0);
     }
 
-    /// @dev Moves company prefix `prefix` from its owner to known partner `to`; returns the previous owner. Lots
-    /// already commissioned keep their manufacturer (and with it recalls and returns); new GTINs under the prefix
-    /// are `to`'s. The previous owner's `prefixLengths` bit stays: it only costs that owner one lookup that fails.
-    /// The marks on the prefix's leading parts keep naming the first owner, which only `PartnerCompanyPrefixOverlaps`
-    /// reports.
-    function _transferCompanyPrefix(string calldata prefix, address to) internal returns (address from) {
+    /// @dev Moves company prefix `prefix` from its owner to known partner `to` (a key: its identity owns the prefix);
+    /// returns the previous owner and the new one. Lots already commissioned keep their manufacturer (and with it
+    /// recalls and returns); new GTINs under the prefix are `to`'s. The previous owner's `prefixLengths` bit stays: it
+    /// only costs that owner one lookup that fails. The marks on the prefix's leading parts keep naming the first
+    /// owner, which only `PartnerCompanyPrefixOverlaps` reports.
+    function _transferCompanyPrefix(string calldata prefix, address to)
+        internal
+        returns (address from, address owner)
+    {
         uint256 key;
         (from, key) = _assignedPrefix(prefix);
         Partner storage p = _knownPartner(to);
+        // The new owner's identity, as for an assignment.
+        to = _resolveIdentity(to);
+        owner = to;
         if (to == from) revert PartnerCompanyPrefixTaken(prefix, to);
         _prefixOwners[key] = to;
         p.prefixLengths |= uint16(1 << (key >> 64));

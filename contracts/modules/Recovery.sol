@@ -53,6 +53,14 @@ abstract contract Recovery is RxExtensionBase, IRecovery {
     function rekeyPartner(address account, address newKey) external onlyRole(DEFAULT_ADMIN_ROLE) {
         // A restrictive act as well: it works while paused, to take a stolen key's power away before the unpause.
         address key = _currentKeyOf(account);
+        // The admin's re-key, in public view for the timelock's whole delay, overrides a rotation that proposed the
+        // same key: else any partner (a thief holding the lost key above all) could void every scheduled re-key by
+        // proposing the key it names, for the price of one transaction per delay.
+        address proposer = _proposerOf(newKey);
+        if (proposer != address(0)) {
+            _setPendingRotation(proposer, address(0));
+            emit KeyRotationCancelled(_resolveIdentity(proposer), proposer, newKey, msg.sender);
+        }
         _requireFreshKey(newKey);
         address identity = _moveKey(key, newKey);
         emit PartnerRekeyed(identity, key, newKey, true);
