@@ -413,11 +413,30 @@ describe("Governance: reversal window", function () {
         expect(after.saleable).to.equal(0n);
         expect(after.condemned).to.equal(before.condemned + before.saleable);
       });
+
+      it("adds a second condemnation to the units condemned before", async function () {
+        const ctx = await loadFixture(declaredFixture);
+        await time.increaseTo(ctx.at + WINDOW + 1n);
+        const { saleable } = await ctx.rx.holding(ctx.batchId, ctx.pharmacy.address);
+        await ctx.gov.connect(ctx.regulator2).condemnStock(ctx.batchId, ctx.pharmacy.address, 1n);
+        await ctx.gov.connect(ctx.regulator2).condemnStock(ctx.batchId, ctx.pharmacy.address, saleable - 1n);
+        const after = await ctx.rx.holding(ctx.batchId, ctx.pharmacy.address);
+        expect(after.condemned).to.equal(saleable);
+        expect(after.saleable).to.equal(0n);
+      });
     });
 
     describe("when the declaration may still be reversed", function () {
       it("reverts with SafetyDecisionNotFinal", async function () {
         const ctx = await loadFixture(declaredFixture);
+        await expect(ctx.gov.connect(ctx.regulator).condemnStock(ctx.batchId, ctx.pharmacy.address, 1n))
+          .to.be.revertedWithCustomError(ctx.gov, "SafetyDecisionNotFinal")
+          .withArgs(ctx.batchId, ctx.at + WINDOW);
+      });
+
+      it("reverts with SafetyDecisionNotFinal at the window's last second", async function () {
+        const ctx = await loadFixture(declaredFixture);
+        await time.setNextBlockTimestamp(ctx.at + WINDOW);
         await expect(ctx.gov.connect(ctx.regulator).condemnStock(ctx.batchId, ctx.pharmacy.address, 1n))
           .to.be.revertedWithCustomError(ctx.gov, "SafetyDecisionNotFinal")
           .withArgs(ctx.batchId, ctx.at + WINDOW);
