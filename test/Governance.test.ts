@@ -453,6 +453,18 @@ describe("Governance: reversal window", function () {
       });
     });
 
+    describe("when a class I recall came a day after the declaration", function () {
+      it("emits StockCondemned once the declaration's window ends, the earlier of the two", async function () {
+        const ctx = await loadFixture(declaredFixture);
+        await time.increaseTo(ctx.at + BigInt(DAY));
+        await ctx.rx.connect(ctx.regulator2).recall(ctx.batchId, RecallClass.I, REASON, RECALL_URI);
+        await time.setNextBlockTimestamp(ctx.at + WINDOW + 1n);
+        await expect(ctx.gov.connect(ctx.regulator).condemnStock(ctx.batchId, ctx.pharmacy.address, 1n))
+          .to.emit(ctx.gov, "StockCondemned")
+          .withArgs(ctx.batchId, ctx.pharmacy.address, ctx.regulator.address, 1n);
+      });
+    });
+
     describe("when the batch is neither recalled nor illegitimate", function () {
       it("reverts with SafetyNotCondemnable", async function () {
         const ctx = await loadFixture(regulatorsFixture);
@@ -611,6 +623,14 @@ describe("Governance: company prefixes", function () {
     describe("when the operator tries", function () {
       it("reverts with AccessControlUnauthorizedAccount for the admin role", async function () {
         const ctx = await loadFixture(regulatorsFixture);
+        await expect(ctx.gov.connect(ctx.pauser).transferCompanyPrefix(PREFIX, ctx.otherManufacturer.address))
+          .to.be.revertedWithCustomError(ctx.rx, "AccessControlUnauthorizedAccount")
+          .withArgs(ctx.pauser.address, ZeroHash);
+      });
+
+      it("reverts with AccessControlUnauthorizedAccount while paused too: the role is checked before the pause", async function () {
+        const ctx = await loadFixture(regulatorsFixture);
+        await ctx.rx.connect(ctx.pauser).pause();
         await expect(ctx.gov.connect(ctx.pauser).transferCompanyPrefix(PREFIX, ctx.otherManufacturer.address))
           .to.be.revertedWithCustomError(ctx.rx, "AccessControlUnauthorizedAccount")
           .withArgs(ctx.pauser.address, ZeroHash);
