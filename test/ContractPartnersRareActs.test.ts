@@ -126,6 +126,16 @@ describe("Rare acts of partners that are contracts", function () {
         expect((await ctx.rx.holding(ctx.newBatchId, ctx.makerAddress)).saleable).to.equal(120n);
       });
     });
+
+    describe("when the wallet that now owns the prefix supersedes a lot the old owner commissioned", function () {
+      it("reverts with CorrectionNotManufacturer naming the wallet", async function () {
+        const ctx = await loadFixture(walletManufacturerFixture);
+        const { input } = await commissionInput();
+        await expect(ctx.viaMaker(ctx.corrections.interface.encodeFunctionData("supersedeBatch", [{ ...input, quantity: 90n }])))
+          .to.be.revertedWithCustomError(ctx.corrections, "CorrectionNotManufacturer")
+          .withArgs(ctx.batchId, ctx.makerAddress);
+      });
+    });
   });
 
   describe("proposeCorrection and approveCorrection", function () {
