@@ -5,11 +5,17 @@
  * sumo-config.js). SuMo's own runner spawns `hardhat compile` and `hardhat test` for every mutant, a viaIR
  * compile through solc-js each time: 1 to 2 minutes a mutant, more than 15 hours for our ~900 mutants on two
  * cores. This runner reaches the same verdicts in seconds a mutant:
- *  - one process keeps solc-js loaded and compiles each mutant from the last build's standard-JSON input with
- *    one source replaced (the legacy pipeline with the optimizer: mutation semantics don't need viaIR, and it
- *    compiles several times faster). A mutant that doesn't compile is stillborn; one whose bytecode equals
- *    the original's is equivalent (trivial compiler equivalence, as SuMo's `tce`).
- *  - the mutant's artifact is written to the worker's own artifacts folder (set through RXTRACE_MUTATION in
+ *  - one process keeps solc-js loaded and compiles each mutant from the standard-JSON input of contracts/ (read from
+ *    disk through Hardhat's dependency graph) with one source replaced, on the legacy pipeline with the optimizer
+ *    (mutation semantics don't need viaIR, and it compiles several times faster). Every deployable whose sources import
+ *    the mutated file is recompiled: the core RxTrace, the extensions RxTraceExtension and RxTraceExtension2 (the
+ *    core reaches them by DELEGATECALL, and deployRxTrace deploys all three from their artifacts) and RxSettlement. A
+ *    mutant that doesn't compile is stillborn; one that leaves the bytecode of every one of them equal to the
+ *    original's is equivalent (trivial compiler equivalence, as SuMo's `tce`). A deployable that runs out of stack on
+ *    the legacy pipeline (RxSettlement.createInvoice's event today) is compiled through viaIR instead, minutes a
+ *    mutant on solc-js; only mutants of its own sources (RxSettlement.sol, BatchFlags.sol) pay for it. A deployable that no
+ *    mutant of the run touches keeps its production artifact.
+ *  - the mutant's artifacts are written to the worker's own artifacts folder (set through RXTRACE_MUTATION in
  *    hardhat.config.ts) and the contract suites run in this process with mocha, bailing on
  *    the first failure: first the suites of the mutated file, then, for a mutant they did not kill, every
  *    other contract suite, so "live" means no contract test at all kills it.
@@ -23,28 +29,42 @@
  * `npm run mutation` generates the mutants and runs MUTATION_JOBS workers (default 2, one per core), each on
  * every n-th mutant with its own artifacts folder (.mutation/artifacts-<i>), then prints the score
  * (`npm run mutation:report` prints it again from .mutation/results-*.jsonl). To narrow a run:
- *  - MUTATION_FILES=Custody,Cases: only files whose path contains one of these;
+ *  - MUTATION_FILES=Custody,Cases: only files whose path contains one of these, in that order;
  *  - MUTATION_HASHES=m1,m2: re-run chosen mutants; their verdicts replace the earlier ones in the report;
  *  - MUTATION_LIMIT=k: each worker stops after k mutants;
  *  - MUTATION_SUITES=Custody,Journey: only those suites (a quick trial, not a score);
  *  - MUTATION_WATCHDOG_SECONDS=s: the watchdog's limit (default 150; raise it on a loaded machine, where a live
  *    mutant's run of every suite takes longer and would otherwise be counted as timed out);
  *  - MUTATION_SKIP_ORIGINAL=1: skip the run of every suite on the original (when it is known to pass).
- * Since the suite split (issue 11) the legacy pipeline runs out of stack on the original (SignedHandovers.handover's
- * locals; marking the core's forwarding assembly memory-safe helps only the IR pipeline); the worker then compiles
- * every mutant through viaIR, minutes a mutant on solc-js: narrow the run with MUTATION_FILES or MUTATION_HASHES.
+ * The legacy pipeline needs every function within 16 stack slots: SignedHandovers.handover keeps its custody half in a
+ * private function for it (the IR pipeline inlines it: production gas unchanged).
  */
 import hre from "hardhat";
 import { clearSnapshots } from "@nomicfoundation/hardhat-network-helpers";
+import {
+  TASK_COMPILE_SOLIDITY_GET_DEPENDENCY_GRAPH,
+  TASK_COMPILE_SOLIDITY_GET_SOURCE_NAMES,
+  TASK_COMPILE_SOLIDITY_GET_SOURCE_PATHS,
+} from "hardhat/builtin-tasks/task-names";
+import type { DependencyGraph } from "hardhat/types/builtin-tasks";
 import Mocha from "mocha";
 import { execFileSync, spawn } from "node:child_process";
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 const ROOT = path.join(__dirname, "..");
 const WORK = path.join(ROOT, ".mutation");
 const SUMO_RESULTS = path.join(ROOT, ".sumo", "results");
-const ARTIFACT = path.join(hre.config.paths.artifacts, "contracts", "RxTrace.sol", "RxTrace.json");
+
+/**
+ * The deployables whose code a mutant can change: the core, the two extensions it reaches by DELEGATECALL (deployRxTrace
+ * deploys all three from their artifacts) and the settlement beside them. A mutant recompiles those whose sources
+ * import its file, and is equivalent only when each of them keeps the original's bytecode.
+ */
+const DEPLOYABLES = ["RxTrace", "RxTraceExtension", "RxTraceExtension2", "RxSettlement"] as const;
+type Deployable = (typeof DEPLOYABLES)[number];
+const sourceOf = (name: Deployable) => `contracts/${name}.sol`;
+const artifactOf = (root: string, name: Deployable) => path.join(root, "contracts", `${name}.sol`, `${name}.json`);
 
 /** The contract suites: what every live mutant must have survived (MUTATION_SUITES narrows it for a trial). */
 const CONTRACT_SUITES = [
@@ -66,6 +86,13 @@ const CONTRACT_SUITES = [
   "PauseGrace",
   "SignatureForms",
   "RxTraceExtension",
+  "Governance",
+  "AttacksGovernance",
+  "ContractPartnersRareActs",
+  "Corrections",
+  "AttacksCorrections",
+  "Settlement",
+  "AttacksSettlement",
 ];
 const ALL_SUITES = process.env.MUTATION_SUITES
   ? CONTRACT_SUITES.filter((s) => process.env.MUTATION_SUITES?.split(",").includes(s))
@@ -88,6 +115,11 @@ const FIRST_SUITES: Record<string, string[]> = {
   "Temperature.sol": ["Custody"],
   "BatchFlags.sol": ["ProductSafety"],
   "HoldingPacking.sol": ["Dispensing", "Custody"],
+  "RxExtensionBase.sol": ["RxTraceExtension", "AccessMatrix"],
+  "Governance.sol": ["Governance", "AttacksGovernance", "ContractPartnersRareActs", "AccessMatrix"],
+  "Corrections.sol": ["Corrections", "AttacksCorrections", "ContractPartnersRareActs", "AccessMatrix"],
+  "Delegation.sol": ["RxTraceExtension", "Corrections"],
+  "RxSettlement.sol": ["Settlement", "AttacksSettlement"],
 };
 
 interface Mutant {
@@ -159,45 +191,105 @@ interface SolcOutput {
   contracts?: Record<string, Record<string, { abi: unknown[]; evm: { bytecode: { object: string }; deployedBytecode: { object: string } } }>>;
 }
 
-/** The standard-JSON input of the last build of RxTrace, set up for fast, deterministic compiles. */
-function buildInput(): { input: { sources: Record<string, { content: string }>; settings: Record<string, unknown> } } {
-  const dir = path.join(ROOT, "artifacts", "build-info");
-  const builds = readdirSync(dir)
-    .map((name) => path.join(dir, name))
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  for (const file of builds) {
-    const info = JSON.parse(readFileSync(file, "utf8")) as { input: { sources: Record<string, { content: string }>; settings: Record<string, unknown> } };
-    if (!info.input.sources["contracts/RxTrace.sol"]) continue;
-    const { input } = info;
-    input.settings = {
-      ...input.settings,
+interface Built {
+  abi: unknown[];
+  bytecode: string;
+  deployed: string;
+}
+
+interface Input {
+  language: string;
+  sources: Record<string, { content: string }>;
+  settings: Record<string, unknown>;
+  /** For each deployable, the sources it is built from. */
+  closure: Record<Deployable, Set<string>>;
+}
+
+/**
+ * The standard-JSON input of every source under contracts/ and what they import, read from disk (the build-infos of
+ * an incremental build each hold only part of them), set up for fast, deterministic compiles; and, for each deployable,
+ * the sources it is built from.
+ */
+async function buildInput(): Promise<Input> {
+  const sourcePaths = (await hre.run(TASK_COMPILE_SOLIDITY_GET_SOURCE_PATHS)) as string[];
+  const sourceNames = (await hre.run(TASK_COMPILE_SOLIDITY_GET_SOURCE_NAMES, { sourcePaths })) as string[];
+  const graph = (await hre.run(TASK_COMPILE_SOLIDITY_GET_DEPENDENCY_GRAPH, { sourceNames })) as DependencyGraph;
+  const files = graph.getResolvedFiles();
+  const closure = {} as Record<Deployable, Set<string>>;
+  for (const name of DEPLOYABLES) {
+    const file = files.find((f) => f.sourceName === sourceOf(name));
+    if (!file) throw new Error(`${sourceOf(name)} is not among the sources (${files.length} found)`);
+    closure[name] = new Set([file.sourceName, ...graph.getTransitiveDependencies(file).map((d) => d.dependency.sourceName)]);
+  }
+  const compiler = hre.config.solidity.compilers[0];
+  const input: Input = {
+    language: "Solidity",
+    sources: Object.fromEntries(files.map((f) => [f.sourceName, { content: f.content.rawContent }])),
+    settings: {
+      ...compiler.settings,
       viaIR: false,
       optimizer: { enabled: true, runs: 200 },
       metadata: { bytecodeHash: "none", appendCBOR: false },
-      outputSelection: { "contracts/RxTrace.sol": { RxTrace: ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] } },
-    };
-    return { input };
-  }
-  throw new Error("no build of contracts/RxTrace.sol in artifacts/build-info: run `npx hardhat compile` first");
+    },
+    closure,
+  };
+  return input;
 }
 
 // solc-js stays loaded for the whole run: loading and warming it up is most of a one-off compile's time.
 const solc = require("solc") as { compile(input: string): string };
 
-function compile(input: ReturnType<typeof buildInput>["input"], file?: string, source?: string) {
-  const sources = file ? { ...input.sources, [file]: { content: source as string } } : input.sources;
-  const out = JSON.parse(solc.compile(JSON.stringify({ ...input, sources }))) as SolcOutput;
+/**
+ * Compiles `names` in one solc call, through viaIR or the legacy pipeline, with `file` replaced by `source` when given;
+ * returns each one's code, or the first error.
+ */
+function compile(input: Input, names: Deployable[], viaIR: boolean, file?: string, source?: string): Partial<Record<Deployable, Built>> | { error: string } {
+  // Only the sources these deployables are built from: solc analyses every source it is given.
+  const needed = new Set(names.flatMap((n) => [...input.closure[n]]));
+  const sources = Object.fromEntries(
+    Object.entries(input.sources)
+      .filter(([name]) => needed.has(name))
+      .map(([name, content]) => [name, name === file ? { content: source as string } : content]),
+  );
+  const outputSelection = Object.fromEntries(names.map((n) => [sourceOf(n), { [n]: ["abi", "evm.bytecode.object", "evm.deployedBytecode.object"] }]));
+  const settings = { ...input.settings, viaIR, outputSelection };
+  const out = JSON.parse(solc.compile(JSON.stringify({ language: input.language, sources, settings }))) as SolcOutput;
   const errors = (out.errors ?? []).filter((e) => e.severity === "error");
-  const contract = out.contracts?.["contracts/RxTrace.sol"]?.RxTrace;
-  if (errors.length > 0 || !contract) return { error: errors[0]?.formattedMessage ?? "no RxTrace in the output" };
-  return { abi: contract.abi, bytecode: contract.evm.bytecode.object, deployed: contract.evm.deployedBytecode.object };
+  if (errors.length > 0) return { error: errors[0].formattedMessage };
+  const built: Partial<Record<Deployable, Built>> = {};
+  for (const n of names) {
+    const contract = out.contracts?.[sourceOf(n)]?.[n];
+    if (!contract) return { error: `no ${n} in the output` };
+    built[n] = { abi: contract.abi, bytecode: contract.evm.bytecode.object, deployed: contract.evm.deployedBytecode.object };
+  }
+  return built;
 }
 
-function writeArtifact(base: Record<string, unknown>, built: { abi: unknown[]; bytecode: string; deployed: string }): void {
-  writeFileSync(
-    ARTIFACT,
-    JSON.stringify({ ...base, abi: built.abi, bytecode: `0x${built.bytecode}`, deployedBytecode: `0x${built.deployed}` }),
-  );
+/**
+ * Compiles `names`: those of `viaIR` through the IR pipeline one at a time, the others together through the legacy
+ * pipeline (several times faster).
+ */
+function compileAll(input: Input, names: Deployable[], viaIR: Set<Deployable>, file?: string, source?: string): Partial<Record<Deployable, Built>> | { error: string } {
+  const legacy = names.filter((n) => !viaIR.has(n));
+  let built: Partial<Record<Deployable, Built>> = {};
+  for (const group of [legacy, ...names.filter((n) => viaIR.has(n)).map((n) => [n])]) {
+    if (group.length === 0) continue;
+    const out = compile(input, group, viaIR.has(group[0]), file, source);
+    if ("error" in out) return out;
+    built = { ...built, ...out };
+  }
+  return built;
+}
+
+/** Writes the artifacts of every deployable: the mutant's code where it built one, the original's elsewhere. */
+function writeArtifacts(bases: Record<Deployable, Record<string, unknown>>, original: Record<Deployable, Built>, mutant: Partial<Record<Deployable, Built>> = {}): void {
+  for (const name of DEPLOYABLES) {
+    const built = mutant[name] ?? original[name];
+    writeFileSync(
+      artifactOf(hre.config.paths.artifacts, name),
+      JSON.stringify({ ...bases[name], abi: built.abi, bytecode: `0x${built.bytecode}`, deployedBytecode: `0x${built.deployed}` }),
+    );
+  }
   hre.artifacts.clearCache?.();
 }
 
@@ -325,8 +417,11 @@ async function main(): Promise<void> {
   if (process.env.MUTATION_WORKER !== "1") return coordinate();
   const { index, count } = shard();
   cpSync(path.join(ROOT, "artifacts"), hre.config.paths.artifacts, { recursive: true });
-  const base = JSON.parse(readFileSync(path.join(ROOT, "artifacts", "contracts", "RxTrace.sol", "RxTrace.json"), "utf8")) as Record<string, unknown>;
-  const { input } = buildInput();
+  const bases = Object.fromEntries(
+    DEPLOYABLES.map((n) => [n, JSON.parse(readFileSync(artifactOf(path.join(ROOT, "artifacts"), n), "utf8")) as Record<string, unknown>]),
+  ) as Record<Deployable, Record<string, unknown>>;
+  const input = await buildInput();
+  const { closure } = input;
 
   const filters = (process.env.MUTATION_FILES ?? "").split(",").map((f) => f.trim()).filter(Boolean);
   const hashes = (process.env.MUTATION_HASHES ?? "").split(",").map((h) => h.trim()).filter(Boolean);
@@ -337,17 +432,31 @@ async function main(): Promise<void> {
     .filter((m) => hashes.length === 0 || hashes.includes(m.hash))
     .filter((_, i) => i % count === index - 1)
     .slice(0, limit);
+  // The files run in the order MUTATION_FILES names them, so a run cut short has finished the first ones.
+  const rank = (m: Mutant) => filters.findIndex((f) => m.file.includes(f));
+  mine.sort((a, b) => rank(a) - rank(b));
   console.log(`${all.length} mutants from SuMo; this shard (${index}/${count}) tests ${mine.length}`);
 
-  let original = compile(input);
-  if ("error" in original && /Stack too deep/.test(original.error ?? "")) {
-    // The legacy pipeline no longer fits the suite's stack: compile every mutant through the IR pipeline (slower).
-    input.settings.viaIR = true;
-    original = compile(input);
-    console.log("the legacy pipeline runs out of stack: compiling through viaIR");
+  // Each deployable goes through the legacy pipeline unless it runs out of stack there (then viaIR, minutes on solc-js).
+  // One that no mutant of this shard touches keeps its production artifact.
+  const viaIR = new Set<Deployable>();
+  const original = {} as Record<Deployable, Built>;
+  for (const name of DEPLOYABLES) {
+    if (!mine.some((m) => closure[name].has(m.file))) {
+      const base = bases[name] as { abi: unknown[]; bytecode: string; deployedBytecode: string };
+      original[name] = { abi: base.abi, bytecode: base.bytecode.slice(2), deployed: base.deployedBytecode.slice(2) };
+      continue;
+    }
+    let built = compile(input, [name], false);
+    if ("error" in built && /Stack too deep/.test(built.error)) {
+      viaIR.add(name);
+      built = compile(input, [name], true);
+      console.log(`${name}: the legacy pipeline runs out of stack, compiling its mutants through viaIR`);
+    }
+    if ("error" in built) throw new Error(`the original ${name} doesn't compile: ${built.error}`);
+    original[name] = built[name] as Built;
   }
-  if ("error" in original) throw new Error(`the original contracts don't compile: ${original.error}`);
-  writeArtifact(base, original);
+  writeArtifacts(bases, original);
   if (process.env.MUTATION_SKIP_ORIGINAL === "1") {
     console.log("original: not tested (MUTATION_SKIP_ORIGINAL=1)");
   } else {
@@ -370,15 +479,16 @@ async function main(): Promise<void> {
       continue;
     }
     const started = performance.now();
-    const built = compile(input, m.file, m.source);
+    const affected = DEPLOYABLES.filter((n) => closure[n].has(m.file));
+    const built = compileAll(input, affected, viaIR, m.file, m.source);
     let status: Status;
     let killedBy: string | undefined;
     if ("error" in built) {
       status = "stillborn";
-    } else if (built.bytecode === original.bytecode && built.deployed === original.deployed) {
+    } else if (affected.every((n) => built[n]?.bytecode === original[n].bytecode && built[n]?.deployed === original[n].deployed)) {
       status = "equivalent";
     } else {
-      writeArtifact(base, built);
+      writeArtifacts(bases, original, built);
       const first = (FIRST_SUITES[path.basename(m.file)] ?? ALL_SUITES).filter((s) => ALL_SUITES.includes(s));
       const suites = async () => {
         const run = await runSuites(first);
@@ -413,7 +523,7 @@ async function main(): Promise<void> {
     console.log(`[${done}/${mine.length}] ${m.hash} ${path.basename(m.file)}:${m.line} ${m.operator} ${status} (${result.seconds} s)`);
     if (status === "timedout") process.exit(RESTART);
   }
-  writeArtifact(base, original);
+  writeArtifacts(bases, original);
   console.log(`${DONE} ${done} mutants, results in ${path.relative(ROOT, out)}`);
 }
 

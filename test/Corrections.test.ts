@@ -75,6 +75,12 @@ describe("Corrections", function () {
       expect((await rx.holding(batchId, distributor.address)).saleable).to.equal(10n);
     });
 
+    it("reports the expiry and the storage range when both changed", async function () {
+      const { rx, gov, manufacturer, input, batchId } = await governed();
+      const fixed = { ...input, expiry: BigInt(input.expiry) + BigInt(DAY), minTemp: 20, maxTemp: 250 };
+      await expect(gov.supersedeBatch(fixed)).to.emit(rx, "BatchSuperseded").withArgs(batchId, manufacturer.address, 2 | 4, commissionArgs(fixed));
+    });
+
     it("is refused once a unit was shipped, even if it came back (SupersedeAfterMovement)", async function () {
       const { rx, gov, manufacturer, distributor, input, batchId } = await governed();
       await shipFrom(rx, manufacturer, batchId, distributor.address, 1n);

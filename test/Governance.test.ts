@@ -413,11 +413,30 @@ describe("Governance: reversal window", function () {
         expect(after.saleable).to.equal(0n);
         expect(after.condemned).to.equal(before.condemned + before.saleable);
       });
+
+      it("adds a second condemnation to the units condemned before", async function () {
+        const ctx = await loadFixture(declaredFixture);
+        await time.increaseTo(ctx.at + WINDOW + 1n);
+        const { saleable } = await ctx.rx.holding(ctx.batchId, ctx.pharmacy.address);
+        await ctx.gov.connect(ctx.regulator2).condemnStock(ctx.batchId, ctx.pharmacy.address, 1n);
+        await ctx.gov.connect(ctx.regulator2).condemnStock(ctx.batchId, ctx.pharmacy.address, saleable - 1n);
+        const after = await ctx.rx.holding(ctx.batchId, ctx.pharmacy.address);
+        expect(after.condemned).to.equal(saleable);
+        expect(after.saleable).to.equal(0n);
+      });
     });
 
     describe("when the declaration may still be reversed", function () {
       it("reverts with SafetyDecisionNotFinal", async function () {
         const ctx = await loadFixture(declaredFixture);
+        await expect(ctx.gov.connect(ctx.regulator).condemnStock(ctx.batchId, ctx.pharmacy.address, 1n))
+          .to.be.revertedWithCustomError(ctx.gov, "SafetyDecisionNotFinal")
+          .withArgs(ctx.batchId, ctx.at + WINDOW);
+      });
+
+      it("reverts with SafetyDecisionNotFinal at the window's last second", async function () {
+        const ctx = await loadFixture(declaredFixture);
+        await time.setNextBlockTimestamp(ctx.at + WINDOW);
         await expect(ctx.gov.connect(ctx.regulator).condemnStock(ctx.batchId, ctx.pharmacy.address, 1n))
           .to.be.revertedWithCustomError(ctx.gov, "SafetyDecisionNotFinal")
           .withArgs(ctx.batchId, ctx.at + WINDOW);
@@ -431,6 +450,18 @@ describe("Governance: reversal window", function () {
         await expect(ctx.gov.connect(ctx.regulator).condemnStock(ctx.batchId, ctx.distributor.address, 2n))
           .to.emit(ctx.gov, "StockCondemned")
           .withArgs(ctx.batchId, ctx.distributor.address, ctx.regulator.address, 2n);
+      });
+    });
+
+    describe("when a class I recall came a day after the declaration", function () {
+      it("emits StockCondemned once the declaration's window ends, the earlier of the two", async function () {
+        const ctx = await loadFixture(declaredFixture);
+        await time.increaseTo(ctx.at + BigInt(DAY));
+        await ctx.rx.connect(ctx.regulator2).recall(ctx.batchId, RecallClass.I, REASON, RECALL_URI);
+        await time.setNextBlockTimestamp(ctx.at + WINDOW + 1n);
+        await expect(ctx.gov.connect(ctx.regulator).condemnStock(ctx.batchId, ctx.pharmacy.address, 1n))
+          .to.emit(ctx.gov, "StockCondemned")
+          .withArgs(ctx.batchId, ctx.pharmacy.address, ctx.regulator.address, 1n);
       });
     });
 
@@ -592,6 +623,14 @@ describe("Governance: company prefixes", function () {
     describe("when the operator tries", function () {
       it("reverts with AccessControlUnauthorizedAccount for the admin role", async function () {
         const ctx = await loadFixture(regulatorsFixture);
+        await expect(ctx.gov.connect(ctx.pauser).transferCompanyPrefix(PREFIX, ctx.otherManufacturer.address))
+          .to.be.revertedWithCustomError(ctx.rx, "AccessControlUnauthorizedAccount")
+          .withArgs(ctx.pauser.address, ZeroHash);
+      });
+
+      it("reverts with AccessControlUnauthorizedAccount while paused too: the role is checked before the pause", async function () {
+        const ctx = await loadFixture(regulatorsFixture);
+        await ctx.rx.connect(ctx.pauser).pause();
         await expect(ctx.gov.connect(ctx.pauser).transferCompanyPrefix(PREFIX, ctx.otherManufacturer.address))
           .to.be.revertedWithCustomError(ctx.rx, "AccessControlUnauthorizedAccount")
           .withArgs(ctx.pauser.address, ZeroHash);

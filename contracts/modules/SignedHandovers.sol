@@ -137,7 +137,12 @@ abstract contract SignedHandovers is Cases, EIP712, ISignedHandovers {
         _requireSigner(digest, h.sender, bySender);
         _requireSigner(digest, h.receiver, byReceiver);
         _useHandoverNonce(h.sender, h.nonce);
+        handoverId = _completeHandover(h);
+    }
 
+    /// @dev The custody half of `handover`, in a function of its own: beside handover's arguments and locals, the
+    /// legacy pipeline (the mutation runner's, scripts/mutation.ts) runs out of stack. The IR pipeline inlines it.
+    function _completeHandover(Handover calldata h) private returns (bytes32 handoverId) {
         // The parties sign with their keys; stock, the handover's id and its event name their identities.
         (uint32 shipmentNonce, bool isReturn, address from, address to) =
             _debit(h.sender, h.batchId, h.receiver, h.quantity, h.manifest);
