@@ -8,7 +8,7 @@
  *  - one process keeps solc-js loaded and compiles each mutant from the standard-JSON input of contracts/ (read from
  *    disk through Hardhat's dependency graph) with one source replaced, on the legacy pipeline with the optimizer
  *    (mutation semantics don't need viaIR, and it compiles several times faster). Every deployable whose sources import
- *    the mutated file is recompiled: the core RxTrace, the extensions RxTraceExtension and RxTraceExtension2 (the
+ *    the mutated file is recompiled: the core RxTrace, the extensions RxTraceExtension, RxTraceExtension2 and RxTraceExtension3 (the
  *    core reaches them by DELEGATECALL, and deployRxTrace deploys all three from their artifacts) and RxSettlement. A
  *    mutant that doesn't compile is stillborn; one that leaves the bytecode of every one of them equal to the
  *    original's is equivalent (trivial compiler equivalence, as SuMo's `tce`). A deployable that runs out of stack on
@@ -61,7 +61,7 @@ const SUMO_RESULTS = path.join(ROOT, ".sumo", "results");
  * deploys all three from their artifacts) and the settlement beside them. A mutant recompiles those whose sources
  * import its file, and is equivalent only when each of them keeps the original's bytecode.
  */
-const DEPLOYABLES = ["RxTrace", "RxTraceExtension", "RxTraceExtension2", "RxSettlement"] as const;
+const DEPLOYABLES = ["RxTrace", "RxTraceExtension", "RxTraceExtension2", "RxTraceExtension3", "RxSettlement"] as const;
 type Deployable = (typeof DEPLOYABLES)[number];
 const sourceOf = (name: Deployable) => `contracts/${name}.sol`;
 const artifactOf = (root: string, name: Deployable) => path.join(root, "contracts", `${name}.sol`, `${name}.json`);

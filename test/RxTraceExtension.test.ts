@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
-import { ICorrections__factory, RxTraceExtension2__factory, RxTraceExtension__factory } from "../typechain-types";
+import { ICorrections__factory, RxTraceExtension2__factory, RxTraceExtension3__factory, RxTraceExtension__factory } from "../typechain-types";
 import { batchFixture, deployFixture, GOOD_LEG } from "./fixtures";
 
 /**
@@ -14,7 +14,8 @@ describe("RxTraceExtension", function () {
     const base = await loadFixture(deployFixture);
     const extension = RxTraceExtension__factory.connect(await base.rx.EXTENSION(), base.stranger);
     const extension2 = RxTraceExtension2__factory.connect(await extension.EXTENSION2(), base.stranger);
-    return { ...base, extension, extension2 };
+    const extension3 = RxTraceExtension3__factory.connect(await extension2.EXTENSION3(), base.stranger);
+    return { ...base, extension, extension2, extension3 };
   }
 
   const shipment = { batchId: ethers.ZeroHash, sender: ethers.ZeroAddress, receiver: ethers.ZeroAddress, quantity: 1n, nonce: 0n };
@@ -53,6 +54,12 @@ describe("RxTraceExtension", function () {
           await expect(call(extension2)).to.be.revertedWithCustomError(extension2, "ExtensionNotServed").withArgs();
         });
       });
+      describe("when called on the third extension itself", function () {
+        it("reverts with ExtensionNotServed: the core runs it", async function () {
+          const { extension3 } = await loadFixture(extensionFixture);
+          await expect(call(extension3 as unknown as Ext)).to.be.revertedWithCustomError(extension3, "ExtensionNotServed").withArgs();
+        });
+      });
     });
   }
 
@@ -88,6 +95,12 @@ describe("RxTraceExtension", function () {
           await expect(call(extension2)).to.be.revertedWithCustomError(extension2, "ExtensionNotServed").withArgs();
         });
       });
+      describe("when called on the third extension itself", function () {
+        it("reverts with ExtensionNotServed: the first extension runs it", async function () {
+          const { extension3 } = await loadFixture(extensionFixture);
+          await expect(call(extension3 as unknown as Ext2)).to.be.revertedWithCustomError(extension3, "ExtensionNotServed").withArgs();
+        });
+      });
     });
   }
 
@@ -118,6 +131,15 @@ describe("RxTraceExtension", function () {
   });
 
   describe("deployment", function () {
+    it("the second extension refuses a third extension without code with ExtensionWithoutCode", async function () {
+      const { admin, stranger } = await loadFixture(extensionFixture);
+      const factory = await ethers.getContractFactory("RxTraceExtension2", admin);
+      await expect(factory.deploy(0n, admin.address, stranger.address))
+        .to.be.revertedWithCustomError(factory, "ExtensionWithoutCode")
+        .withArgs(stranger.address);
+    });
+
+
     it("the first extension refuses a second extension without code with ExtensionWithoutCode", async function () {
       const { admin, stranger } = await loadFixture(extensionFixture);
       const factory = await ethers.getContractFactory("RxTraceExtension", admin);

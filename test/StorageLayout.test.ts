@@ -26,6 +26,13 @@ describe("Storage layout of the DELEGATECALL seam", function () {
     expect(extension).to.deep.equal(core);
   });
 
+  it("RxTraceExtension3 declares the same variables in the same slots as RxTrace", async function () {
+    const core = await layoutOf("RxTrace");
+    const extension3 = await layoutOf("RxTraceExtension3");
+    expect(core.length).to.be.greaterThan(10);
+    expect(extension3).to.deep.equal(core);
+  });
+
   it("RxTraceExtension2 declares the same variables in the same slots as RxTrace", async function () {
     const core = await layoutOf("RxTrace");
     const extension2 = await layoutOf("RxTraceExtension2");

@@ -5,13 +5,13 @@ import {IBatchRegistry} from "../interfaces/IBatchRegistry.sol";
 import {ICorrections} from "../interfaces/ICorrections.sol";
 import {Batch, Holding, Role} from "../interfaces/RxTypes.sol";
 import {BatchFlags} from "../libraries/BatchFlags.sol";
-import {RxExtensionBase} from "./RxExtensionBase.sol";
+import {RxLaterExtensionBase} from "./RxLaterExtensionBase.sol";
 
 /// @title Corrections: superseding a batch before it moved, a regulator-approved correction after
 /// @notice Inherited by `RxTraceExtension2` only (the core reaches it through its `fallback` and the first
 /// extension's); it declares no storage (the correction proposals are declared in `BatchRegistry`, which every
 /// contract of the suite inherits), so the layouts stay the same.
-abstract contract Corrections is RxExtensionBase, ICorrections {
+abstract contract Corrections is RxLaterExtensionBase, ICorrections {
     /// @inheritdoc ICorrections
     function supersedeBatch(IBatchRegistry.Commission calldata c) external whenNotPaused {
         (bytes32 batchId, address manufacturer) = _checkCommission(c);

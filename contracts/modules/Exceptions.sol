@@ -17,7 +17,7 @@ import {
     TemperatureLeg
 } from "../interfaces/RxTypes.sol";
 import {Ids} from "../libraries/Ids.sol";
-import {RxExtensionBase} from "./RxExtensionBase.sol";
+import {RxLaterExtensionBase} from "./RxLaterExtensionBase.sol";
 
 /// @title Delivery exceptions: a receipt of part of a shipment, the disputed rest, overages
 /// @notice Inherited by `RxTraceExtension2` only (the core reaches it through its `fallback` and the first
@@ -28,7 +28,7 @@ import {RxExtensionBase} from "./RxExtensionBase.sol";
 /// no room for them, and they belong to nobody until the dispute ends). On a pack leg a dispenser keeps as its
 /// custody record, the count of packs dispensed from the leg starts at the disputed count, so the leg serves at most
 /// the accepted units; units found later give the leg back that room.
-abstract contract Exceptions is RxExtensionBase, IExceptions {
+abstract contract Exceptions is RxLaterExtensionBase, IExceptions {
     uint8 private constant _SENDER_LOST = 1;
     uint8 private constant _RECEIVER_LOST = 2;
     uint8 private constant _SENDER_RETURNED = 4;

@@ -20,7 +20,7 @@ import {
 import {BatchFlags} from "../libraries/BatchFlags.sol";
 import {HoldingPacking} from "../libraries/HoldingPacking.sol";
 import {Ids} from "../libraries/Ids.sol";
-import {RxExtensionBase} from "./RxExtensionBase.sol";
+import {RxLaterExtensionBase} from "./RxLaterExtensionBase.sol";
 
 /// @title Migration: retiring a suite and adopting its records in a successor
 /// @notice Why a successor rather than an upgradeable proxy (docs/governance.md): a proxy costs every hot call a
@@ -31,7 +31,7 @@ import {RxExtensionBase} from "./RxExtensionBase.sol";
 /// is declared in `RxAccess`, which every contract of the suite inherits. Each adoption copies one record as the
 /// predecessor stores it, so every rule that held there holds here; the predecessor is retired (frozen) before anything
 /// is copied, so the copy stays exact.
-abstract contract Migration is RxExtensionBase, IMigration {
+abstract contract Migration is RxLaterExtensionBase, IMigration {
     /// @inheritdoc IMigration
     function takeOverFrom(address predecessor_) external onlyRole(DEFAULT_ADMIN_ROLE) {
         address existing = _predecessorOf();

@@ -3,7 +3,7 @@ pragma solidity 0.8.28;
 
 import {IRecovery} from "../interfaces/IRecovery.sol";
 import {Role} from "../interfaces/RxTypes.sol";
-import {RxExtensionBase} from "./RxExtensionBase.sol";
+import {RxLaterExtensionBase} from "./RxLaterExtensionBase.sol";
 
 /// @title Key rotation and re-keying (issue 12)
 /// @notice Served by the second extension (the core reaches it through its `fallback`); it declares no storage (what
@@ -13,7 +13,7 @@ import {RxExtensionBase} from "./RxExtensionBase.sol";
 /// an act that happens once in years). Keyed by identity, a rotation moves one record and writes four mapping
 /// entries, whatever the partner holds; the hot paths pay a bit test (`Partner.rekeyed`) for a partner never
 /// re-keyed and one SLOAD for a re-keyed one.
-abstract contract Recovery is RxExtensionBase, IRecovery {
+abstract contract Recovery is RxLaterExtensionBase, IRecovery {
     /// @inheritdoc IRecovery
     function proposeKeyRotation(address proposed) external whenNotPaused {
         address identity = _actor(Role.None);

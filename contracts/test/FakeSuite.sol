@@ -27,7 +27,7 @@ contract FakeSuite {
 
     /// @notice Forges partner `account` as `role` with GLN `gln`, licensed until `licenceExpiry`.
     function forgePartner(address account, Role role, uint64 gln, uint40 licenceExpiry) external {
-        _partners[account] = Partner(role, false, licenceExpiry, gln, 0, 0);
+        _partners[account] = Partner(role, false, licenceExpiry, gln, 0, 0, false);
     }
 
     /// @notice Forges batch `batchId` of `manufacturer` with the given record.

@@ -32,9 +32,12 @@ export async function deployRxTrace(
   const pauser = options.pauser ?? admin;
   const operator = options.operator ?? pauser;
   // The extensions go first, each on its own (inside the core's creation code they would pass EIP-3860's initcode
-  // limit): the second, then the first that names it, then the core that names the first.
+  // limit): the third, the second that names it, the first that names the second, then the core that names the first.
+  const extension3Factory = await ethers.getContractFactory("RxTraceExtension3", deployer);
+  const extension3 = await extension3Factory.deploy(options.adminDelay ?? 0n, admin);
+  await extension3.waitForDeployment();
   const extension2Factory = await ethers.getContractFactory("RxTraceExtension2", deployer);
-  const extension2 = await extension2Factory.deploy(options.adminDelay ?? 0n, admin);
+  const extension2 = await extension2Factory.deploy(options.adminDelay ?? 0n, admin, await extension3.getAddress());
   await extension2.waitForDeployment();
   const extensionFactory = await ethers.getContractFactory("RxTraceExtension", deployer);
   const extension = await extensionFactory.deploy(options.adminDelay ?? 0n, admin, await extension2.getAddress());

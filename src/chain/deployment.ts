@@ -51,6 +51,12 @@ export interface DeploymentRecord {
      */
     RxTraceExtension2?: { address: string };
     /**
+     * The code the second extension reaches by DELEGATECALL for the acts it does not serve (the migration,
+     * `RxTraceExtension2.EXTENSION3()`), deployed in the transaction before the second's. Absent in records written
+     * before it existed.
+     */
+    RxTraceExtension3?: { address: string };
+    /**
      * Payment on delivery beside the suite (docs/settlement.md), deployed right after it by its own transaction.
      * Absent in records written before it existed.
      */
@@ -64,6 +70,13 @@ export interface DeploymentRecord {
   compiler: { version: string; evmVersion: string; optimizerRuns: number; viaIR: boolean };
   gitCommit: string;
   deployedAt: string;
+}
+
+/** The addresses of the extensions behind the first (`EXTENSION2()`, then `EXTENSION3()`), for the record. */
+async function extensionsOf(hre: HardhatRuntimeEnvironment, first: string): Promise<{ RxTraceExtension2: { address: string }; RxTraceExtension3: { address: string } }> {
+  const second = await (await hre.ethers.getContractAt("RxTraceExtension", first)).EXTENSION2();
+  const third = await (await hre.ethers.getContractAt("RxTraceExtension2", second)).EXTENSION3();
+  return { RxTraceExtension2: { address: second }, RxTraceExtension3: { address: third } };
 }
 
 /** A problem with the deployment record or the network behind it, worded for the person at the terminal. */
@@ -223,7 +236,7 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
     contracts: {
       RxTrace: { address: await rx.getAddress(), transactionHash: tx.hash, blockNumber: receipt.blockNumber },
       RxTraceExtension: { address: await rx.EXTENSION() },
-      RxTraceExtension2: { address: await (await hre.ethers.getContractAt("RxTraceExtension", await rx.EXTENSION())).EXTENSION2() },
+      ...(await extensionsOf(hre, await rx.EXTENSION())),
       RxSettlement: {
         address: await settlement.getAddress(),
         transactionHash: settlementTx.hash,
@@ -246,6 +259,7 @@ export async function deploySuite(hre: HardhatRuntimeEnvironment, options: Deplo
   writeFileAtomic(file, JSON.stringify(record, null, 2) + "\n");
   log(`RxTrace deployed at ${record.contracts.RxTrace.address} (tx ${tx.hash}, block ${receipt.blockNumber}, gas ${receipt.gasUsed})`);
   log(`  its extension (rare acts, by DELEGATECALL) at ${record.contracts.RxTraceExtension?.address}, deployed just before it and named in its constructor`);
+  log(`  its third extension (the migration) at ${record.contracts.RxTraceExtension3?.address}, named in the second's constructor`);
   log(`  its second extension (the acts the first does not serve) at ${record.contracts.RxTraceExtension2?.address}, named in the first's constructor`);
   log(
     `admin (onboards manufacturers and regulators, company prefixes, roles): ${admin}` +
@@ -333,6 +347,7 @@ export async function verifyOnExplorer(
   }
   const extension = record.contracts.RxTraceExtension?.address;
   const extension2 = record.contracts.RxTraceExtension2?.address;
+  const extension3 = record.contracts.RxTraceExtension3?.address;
   await hre.run("verify:verify", {
     address: record.contracts.RxTrace.address,
     constructorArguments: [
@@ -356,9 +371,17 @@ export async function verifyOnExplorer(
     await hre.run("verify:verify", {
       address: extension2,
       contract: "contracts/RxTraceExtension2.sol:RxTraceExtension2",
-      constructorArguments: [BigInt(record.adminDelay), record.admin],
+      constructorArguments: [BigInt(record.adminDelay), record.admin, ...(extension3 ? [extension3] : [])],
     });
     log(`verified its second extension ${extension2} on the explorer`);
+  }
+  if (extension3) {
+    await hre.run("verify:verify", {
+      address: extension3,
+      contract: "contracts/RxTraceExtension3.sol:RxTraceExtension3",
+      constructorArguments: [BigInt(record.adminDelay), record.admin],
+    });
+    log(`verified its third extension ${extension3} on the explorer`);
   }
   const settlement = record.contracts.RxSettlement?.address;
   if (settlement) {

@@ -8,6 +8,5 @@
 import type * as Typechain from "../../typechain-types";
 
 export function typechain(): typeof Typechain {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require("../../typechain-types") as typeof Typechain;
 }
