@@ -115,17 +115,20 @@ describe("Attacks on the migration", function () {
       await expect(m.adoptHolding(batchId, manufacturer.address)).to.be.revertedWithCustomError(m, "MigrationBatchNotAdopted").withArgs(batchId);
     });
 
-    it("reverts with MigrationBatchNotAdopted for the predecessor's stock of a lot commissioned again on the successor (unpaused early)", async function () {
+    it("refuses to commission the predecessor's lot again on a successor unpaused early (BatchAlreadyCommissioned), and its stock waits for the lot (MigrationBatchNotAdopted)", async function () {
       const { successor, admin, stranger, manufacturer, distributor, batchId } = await loadFixture(retiredFixture);
       const m = migrationOf(await successor.getAddress(), stranger);
       await m.adoptPartner(manufacturer.address);
       await m.adoptCompanyPrefix("0312345");
       await successor.connect(admin).unpause();
       const { input } = await commissionInput();
-      await successor.connect(manufacturer).commissionBatch(input);
+      // The lot is the predecessor's: commissioning it here would make its dispensed packs read GENUINE again.
+      await expect(successor.connect(manufacturer).commissionBatch(input)).to.be.revertedWithCustomError(successor, "BatchAlreadyCommissioned").withArgs(batchId);
       await expect(m.adoptHolding(batchId, distributor.address)).to.be.revertedWithCustomError(m, "MigrationBatchNotAdopted").withArgs(batchId);
-      // The lot itself cannot be adopted over the one commissioned here either.
-      await expect(m.adoptBatch(batchId)).to.be.revertedWithCustomError(successor, "BatchAlreadyCommissioned").withArgs(batchId);
+      // The legitimate path: the lot adopted, then its stock.
+      await expect(m.adoptBatch(batchId)).to.emit(m, "BatchAdopted");
+      await m.adoptPartner(distributor.address);
+      await expect(m.adoptHolding(batchId, distributor.address)).to.not.be.reverted;
     });
 
     it("reverts with PartnerUnknown for a prefix whose owner is not adopted yet", async function () {

@@ -87,13 +87,13 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry, IRecoveryEvents
         onlyRole(DEFAULT_ADMIN_ROLE)
         whenNotPaused
     {
-        _assignCompanyPrefix(account, prefix);
-        emit CompanyPrefixAssigned(account, prefix);
+        emit CompanyPrefixAssigned(_assignCompanyPrefix(account, prefix), prefix);
     }
 
     /// @dev Assigns company prefix `prefix` to known partner `account` (the admin's act, and a prefix adopted from the
     /// predecessor): refuses a malformed prefix, one that is taken, and one that contains or sits under another.
-    function _assignCompanyPrefix(address account, string calldata prefix) internal {
+    /// Returns the partner's identity, which owns the prefix from now on.
+    function _assignCompanyPrefix(address account, string calldata prefix) internal returns (address) {
         Partner storage p = _knownPartner(account);
         // Prefixes belong to the identity, which commissioning and sealing check (a rotated key names its identity).
         account = _resolveIdentity(account);
@@ -114,6 +114,7 @@ abstract contract PartnerRegistry is RxAccess, IPartnerRegistry, IRecoveryEvents
 
         _prefixOwners[key] = account;
         p.prefixLengths |= uint16(1 << length);
+        return account;
     }
 
     /// @inheritdoc IPartnerRegistry
