@@ -596,11 +596,14 @@ export class Model {
   private suspend(c: Extract<Call, { kind: "suspend" }>): Outcome {
     const refused = this.onlyAdminOrOperator(c.by);
     if (refused) return refused;
-    const p = this.knownPartner(c.account);
+    // Any key of the partner, or its identity, names its current key (a thief cannot dodge it by rotating).
+    const identity = this.id(c.account);
+    const account = this.keyOf.get(identity) ?? identity;
+    const p = this.knownPartner(account);
     if ("ok" in p) return p;
-    if (p.suspended) return fail("PartnerAlreadySuspended", this.addr(c.account));
+    if (p.suspended) return fail("PartnerAlreadySuspended", this.addr(account));
     p.suspended = true;
-    return ok(ev("PartnerSuspended", this.addr(c.account), SUSPENSION_REASON_VALUE));
+    return ok(ev("PartnerSuspended", this.addr(account), SUSPENSION_REASON_VALUE));
   }
 
   private reinstate(c: Extract<Call, { kind: "reinstate" }>): Outcome {
@@ -845,7 +848,7 @@ export class Model {
     const shipmentId = shipmentIdOf(c.shipment);
     const s = this.shipments.get(shipmentId);
     if (!s || s.status !== SHIPMENT.InTransit) return fail("CustodyShipmentNotInTransit", shipmentId);
-    if (this.addr(c.by) !== c.shipment.receiver.toLowerCase()) {
+    if (!this.isKeyOf(c.by, c.shipment.receiver)) {
       return fail("CustodyNotReceiver", shipmentId, this.addr(c.by), c.shipment.receiver.toLowerCase());
     }
     const notAuthorized = this.requireAuthorized(c.by);
@@ -854,7 +857,7 @@ export class Model {
     if (c.accepted === 0n || c.accepted >= q) return fail("ExceptionInvalidAccepted", shipmentId, c.accepted, q);
     const packLeg = s.manifest !== undefined;
     if (packLeg !== (BigInt(c.disputedPacks) !== 0n)) return fail("ExceptionDisputedPacks", shipmentId, c.disputedPacks.toLowerCase());
-    const quarantine = this.standing(s.sender) !== Standing.Authorized;
+    const quarantine = this.standingOfIdentity(s.sender) !== Standing.Authorized;
     const bad = this.inconsistent(c.leg);
     if (bad) return bad;
     const b = this.batches.get(s.key.batchId) as BatchState;
@@ -866,9 +869,10 @@ export class Model {
     const excursion = Model.excursion(c.leg, b);
     const atDispenser = packLeg && this.roleOf(c.by) === Role.Dispenser;
     if (atDispenser && (excursion || quarantine)) return fail("ExceptionPackLegQuarantined", shipmentId);
-    const h = this.holding(b.batchId, c.by);
+    // The receiver's stock is kept under its identity, whichever of its keys receives.
+    const h = this.holding(b.batchId, s.receiver);
     const intoQuarantine = excursion || quarantine;
-    this.setHolding(b.batchId, c.by, intoQuarantine ? { ...h, quarantined: h.quarantined + c.accepted } : { ...h, saleable: h.saleable + c.accepted });
+    this.setHolding(b.batchId, s.receiver, intoQuarantine ? { ...h, quarantined: h.quarantined + c.accepted } : { ...h, saleable: h.saleable + c.accepted });
     const disputed = q - c.accepted;
     if (atDispenser) {
       this.setStatus(s, SHIPMENT.Received);
@@ -878,7 +882,7 @@ export class Model {
       this.setStatus(s, SHIPMENT.None);
     }
     this.exceptions.set(shipmentId, { key: s.key, status: EXCEPTION.Open, disputed, quarantined: intoQuarantine, votes: 0 });
-    const receiver = this.addr(c.by);
+    const receiver = this.addr(s.receiver);
     const sender = s.key.sender.toLowerCase();
     const events = [ev("Received", shipmentId, b.batchId, receiver, sender, c.accepted, this.legValues(c.leg), excursion)];
     if (quarantine) events.push(ev("ReceiptQuarantined", shipmentId, b.batchId, receiver, c.accepted, CAUSE.SenderNotAuthorized));
@@ -894,7 +898,8 @@ export class Model {
     const e = this.exceptions.get(shipmentId);
     const status = e?.status ?? EXCEPTION.None;
     if (!e || status !== EXCEPTION.Open) return fail("ExceptionNotOpen", shipmentId, status);
-    const me = this.addr(c.by);
+    // The contract compares any key of a party with the shipment's identities, and names the identity.
+    const me = this.addr(this.identityOf.get(c.by) ?? c.by);
     const sender = c.shipment.sender.toLowerCase();
     const receiver = c.shipment.receiver.toLowerCase();
     switch (c.act) {
