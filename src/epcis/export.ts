@@ -70,8 +70,8 @@ export interface ExportContext {
 }
 
 
-/** The fields of a commissioning as BatchCommissioned and BatchSuperseded carry them. */
-interface CommissionArgs {
+/** The fields of a commissioning as BatchCommissioned and BatchSuperseded carry them (the GTIN aside). */
+export interface CommissionArgs {
   lot: string;
   expiry: bigint;
   quantity: bigint;

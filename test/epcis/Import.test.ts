@@ -119,6 +119,16 @@ describe("rx:epcis-import", function () {
       expect((await madeOnChain(rx)).batches).to.deep.equal([]);
     });
 
+    it("refuses an EPCIS 1.2 event whose baseExtension declares an error, by name", async function () {
+      const { rx } = await loadFixture(castTaskFixture);
+      freshFiles();
+      const file = path.join(tempDir("rx-epcis-bad-"), "declared.xml");
+      const declaration = "<baseExtension><errorDeclaration><declarationTime>2026-11-05T10:00:00Z</declarationTime><reason>did_not_occur</reason></errorDeclaration></baseExtension>";
+      writeFileSync(file, readFileSync(SAMPLE_XML, "utf8").replace(/<ObjectEvent>/, `<ObjectEvent>${declaration}`));
+      await expect(importFile(file)).to.be.rejectedWith('EventList event 1.errorDeclaration: got "did_not_occur", expected no error declaration');
+      expect((await madeOnChain(rx)).batches).to.deep.equal([]);
+    });
+
     it("refuses a document that ships without the DSCSA transaction statement", async function () {
       await loadFixture(castTaskFixture);
       freshFiles();

@@ -7,6 +7,7 @@
  * with (name and arguments), following the order of the checks in contracts/modules/*.sol. It knows nothing
  * of the chain: values are bigints, addresses and hashes lowercase hex.
  */
+import type { CommissionArgs } from "../../src/epcis/export";
 import { AbiCoder, ZeroHash, concat, id, keccak256 } from "ethers";
 import { Role, Standing } from "../../src/domain/enums";
 import { gtinHasPrefix, hasValidCheckDigit } from "../../src/gs1/identifiers";
@@ -89,16 +90,9 @@ export interface Leg {
   loggerHash: string;
 }
 
-export interface CommissionInput {
+/** IBatchRegistry.Commission: the fields the export reads from the events, and the GTIN. */
+export interface CommissionInput extends CommissionArgs {
   gtin: bigint;
-  lot: string;
-  expiry: bigint;
-  quantity: bigint;
-  minTemp: bigint;
-  maxTemp: bigint;
-  serialRoot: string;
-  certificateHash: string;
-  certificateURI: string;
 }
 
 /** One transaction (or a time travel), fully resolved: who signs and every argument. */
